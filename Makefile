@@ -1,0 +1,24 @@
+# The two commands a fresh machine needs (see README.md):
+#   make demo   - set up and run the embedded default (local API server, CRDs, examples, operator)
+#   make test   - run every test tier of every part
+# Each part owns a self-contained script that installs what it needs into well-known caches.
+SHELL := /bin/bash
+
+.PHONY: demo test test-java test-python test-runtime test-worker crds
+
+demo:
+	hack/demo.sh
+
+test: test-java test-python test-runtime test-worker
+
+test-java:
+	hack/test-java.sh
+
+test-python:
+	pylib/test.sh
+
+test-runtime:
+	builder-image/test.sh
+
+test-worker:
+	worker/test.sh
