@@ -1,0 +1,223 @@
+"""The Python side of the host ABI (docs/abi.md): frames, errors and `call`.
+
+Everything that crosses the boundary to the host goes through this module, so
+the wire format and the error mapping live in exactly one place. The host is
+the `_pymode` module: built into python.wasm, or `pymode._native` natively.
+"""
+
+import json
+import struct
+
+ABI_VERSION = 1
+
+# Negative statuses returned by the binding imports (docs/abi.md §2).
+STATUS_INTERNAL = -1
+STATUS_UNKNOWN_BINDING = -2
+STATUS_INVALID_ARGUMENT = -3
+STATUS_IO = -4
+STATUS_LIMIT = -5
+STATUS_NOT_SUPPORTED = -6
+
+STATUS_NAMES = {
+    STATUS_INTERNAL: "internal error",
+    STATUS_UNKNOWN_BINDING: "unknown binding",
+    STATUS_INVALID_ARGUMENT: "invalid argument",
+    STATUS_IO: "I/O or network failure",
+    STATUS_LIMIT: "limit exceeded",
+    STATUS_NOT_SUPPORTED: "not supported by this host",
+}
+
+KINDS = ("kv", "r2", "d1", "http", "tcp")
+
+_U32 = struct.Struct("<I")
+
+
+class FrameError(ValueError):
+    """A byte string is not a valid frame list."""
+
+
+def encode_frames(*fields):
+    """Concatenate fields as `u32 LE length` + bytes each."""
+    out = bytearray()
+    for field in fields:
+        if isinstance(field, str):
+            field = field.encode("utf-8")
+        field = bytes(field)
+        out += _U32.pack(len(field))
+        out += field
+    return bytes(out)
+
+
+def decode_frames(data):
+    """Split a frame list into its fields (a list of bytes)."""
+    view = memoryview(data)
+    fields = []
+    pos = 0
+    while pos < len(view):
+        if pos + 4 > len(view):
+            raise FrameError(f"truncated frame header at offset {pos} of {len(view)} bytes")
+        (length,) = _U32.unpack_from(view, pos)
+        pos += 4
+        if pos + length > len(view):
+            raise FrameError(
+                f"frame at offset {pos - 4} declares {length} bytes but only {len(view) - pos} remain"
+            )
+        fields.append(bytes(view[pos : pos + length]))
+        pos += length
+    return fields
+
+
+def dump_json(value):
+    """Compact UTF-8 JSON, the encoding of every JSON field on the wire."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def load_json(data, what):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FrameError(f"{what} is not valid UTF-8 JSON: {exc}") from None
+
+
+def encode_request(op, args, *blobs):
+    """Request frames: op name, JSON arguments, raw blobs."""
+    return encode_frames(op.encode("ascii"), dump_json(args), *blobs)
+
+
+def decode_request(data):
+    """Inverse of `encode_request` -> (op, args, blobs). Used by hosts."""
+    fields = decode_frames(data)
+    if len(fields) < 2:
+        raise FrameError(f"a request needs an operation and JSON arguments, got {len(fields)} field(s)")
+    try:
+        op = fields[0].decode("ascii")
+    except UnicodeDecodeError:
+        raise FrameError("the operation name is not ASCII") from None
+    return op, load_json(fields[1], "request arguments"), fields[2:]
+
+
+def encode_result(meta, *blobs):
+    """Result frames: JSON metadata (null when none), raw blobs."""
+    return encode_frames(dump_json(meta), *blobs)
+
+
+def decode_result(data):
+    """Inverse of `encode_result` -> (meta, blobs)."""
+    fields = decode_frames(data)
+    if not fields:
+        raise FrameError("an empty result has no metadata field")
+    return load_json(fields[0], "result metadata"), fields[1:]
+
+
+def encode_error(code, message):
+    """The error frames that accompany a negative status."""
+    return encode_frames(dump_json({"code": code, "message": message}))
+
+
+# --- exceptions -----------------------------------------------------------
+
+
+class HostError(Exception):
+    """A binding call failed in the host (a negative status).
+
+    Attributes: `status` (negative int), `code` (host error code such as
+    "INVALID_ARGUMENT" or "D1_ERROR"), `detail` (the host's message), and
+    `kind`, `binding`, `op` naming the call that failed.
+    """
+
+    def __init__(self, status, code, detail, kind="", binding="", op=""):
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.kind = kind
+        self.binding = binding
+        self.op = op
+        target = f"{kind}.{op}" + (f" on binding {binding!r}" if binding else "")
+        reason = STATUS_NAMES.get(status, f"status {status}")
+        super().__init__(f"{target} failed: {detail} ({code}, {reason})")
+
+
+class KVError(HostError):
+    """A KV namespace operation failed."""
+
+
+class R2Error(HostError):
+    """An R2 bucket operation failed."""
+
+
+class D1Error(HostError):
+    """A D1 database operation failed (bad SQL, constraint violation, ...)."""
+
+
+class FetchError(HostError, ConnectionError):
+    """An outbound HTTP fetch failed (no HTTP response was received)."""
+
+
+class TcpError(HostError, ConnectionError):
+    """An outbound TCP socket operation failed."""
+
+
+_ERROR_CLASSES = {"kv": KVError, "r2": R2Error, "d1": D1Error, "http": FetchError, "tcp": TcpError}
+
+
+def error_from_status(kind, binding, op, status, payload):
+    """Build the Python exception for a failed call from the host's error frames."""
+    code, detail = "UNKNOWN", "the host gave no error message"
+    try:
+        fields = decode_frames(payload)
+        info = load_json(fields[0], "error") if fields else None
+        if isinstance(info, dict):
+            code = str(info.get("code", code))
+            detail = str(info.get("message", detail))
+    except FrameError as exc:
+        detail = f"unreadable error payload ({exc})"
+    cls = _ERROR_CLASSES.get(kind, HostError)
+    return cls(status, code, detail, kind, binding, op)
+
+
+# --- the host -------------------------------------------------------------
+
+
+def host():
+    """The `_pymode` module, or a RuntimeError that says how to get one."""
+    try:
+        import _pymode
+    except ImportError:
+        raise RuntimeError(
+            "pymode: the host module '_pymode' is not available. Inside python.wasm it is "
+            "built in; on native Python call pymode._native.install() first (the PyMode "
+            "dev server and the pylib tests do this)."
+        ) from None
+    version = getattr(_pymode, "ABI_VERSION", None)
+    if version != ABI_VERSION:
+        raise RuntimeError(
+            f"pymode: host ABI version {version!r} does not match this library's {ABI_VERSION}"
+        )
+    return _pymode
+
+
+def call(kind, binding, op, args, *blobs):
+    """Perform one binding operation -> (meta, blobs); raises a HostError subclass."""
+    _pymode = host()
+    request = encode_request(op, args, *blobs)
+    try:
+        result = _pymode.call(kind, binding, request)
+    except _pymode.HostError as exc:
+        status, payload = exc.args[0], exc.args[1] if len(exc.args) > 1 else b""
+        raise error_from_status(kind, binding, op, status, payload) from None
+    return decode_result(result)
+
+
+LOG_LEVELS = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
+
+
+def log(level, message):
+    """Send a log line to the host; falls back to stderr when there is no host."""
+    try:
+        import _pymode
+    except ImportError:
+        import sys
+
+        print(f"{LOG_LEVELS.get(level, level)} {message}", file=sys.stderr)
+        return
+    _pymode.log(level, message)

@@ -1,0 +1,137 @@
+"""Run an `async def` handler to completion without `asyncio.run()`.
+
+On WASI asyncio's selector event loop cannot be created (no socketpair, no
+select over sockets), so `asyncio.run()` fails. Host calls block the wasm
+stack instead (Asyncify), which means a handler never needs to wait for I/O
+readiness: a loop that only runs callbacks and sleeps for timers is enough.
+
+`MiniLoop` is such a loop. It supports what handlers commonly await: other
+coroutines, `asyncio.sleep()` (0 or a delay), `asyncio.gather()`,
+`asyncio.create_task()`, `asyncio.wait_for()` / `asyncio.timeout()`, futures
+and events resolved by other tasks. It does not support anything that needs
+readiness notification or threads: `loop.sock_*`, `asyncio.open_connection`,
+subprocesses, signal handlers, `run_in_executor` (they raise
+NotImplementedError). Host calls (KV, fetch, ...) are synchronous functions;
+call them directly inside coroutines. Tasks still pending when the handler
+returns are cancelled, as `asyncio.run()` does.
+"""
+
+import asyncio
+import collections
+import heapq
+import time
+
+from . import _abi
+
+
+def run(awaitable):
+    """Drive `awaitable` to completion and return its result."""
+    return MiniLoop().run(awaitable)
+
+
+class MiniLoop(asyncio.AbstractEventLoop):
+    """A minimal asyncio event loop: ready callbacks and timers, no I/O."""
+
+    def __init__(self):
+        self._ready = collections.deque()
+        self._timers = []
+        self._running = False
+        self._closed = False
+
+    # -- the scheduling API asyncio's Future, Task and sleep() rely on ------------
+
+    def time(self):
+        return time.monotonic()
+
+    def get_debug(self):
+        return False
+
+    def is_running(self):
+        return self._running
+
+    def is_closed(self):
+        return self._closed
+
+    def close(self):
+        self._closed = True
+        self._ready.clear()
+        self._timers.clear()
+
+    def call_soon(self, callback, *args, context=None):
+        handle = asyncio.Handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
+
+    call_soon_threadsafe = call_soon
+
+    def call_later(self, delay, callback, *args, context=None):
+        return self.call_at(self.time() + delay, callback, *args, context=context)
+
+    def call_at(self, when, callback, *args, context=None):
+        handle = asyncio.TimerHandle(when, callback, args, self, context)
+        heapq.heappush(self._timers, handle)
+        return handle
+
+    def _timer_handle_cancelled(self, handle):
+        pass  # cancelled timers are skipped when they come due
+
+    def create_future(self):
+        return asyncio.Future(loop=self)
+
+    def create_task(self, coro, *, name=None, context=None):
+        return asyncio.Task(coro, loop=self, name=name, context=context)
+
+    def call_exception_handler(self, context):
+        # Errors nobody awaited (e.g. a failed background task): log them.
+        message = context.get("message", "unhandled error in the event loop")
+        exc = context.get("exception")
+        _abi.log(30, f"pymode: {message}" + (f": {type(exc).__name__}: {exc}" if exc else ""))
+
+    def default_exception_handler(self, context):
+        self.call_exception_handler(context)
+
+    # -- running --------------------------------------------------------------------
+
+    def run(self, awaitable):
+        """Run `awaitable` as the main task, then cancel leftover tasks and close."""
+        previous = asyncio._get_running_loop()
+        asyncio._set_running_loop(self)
+        self._running = True
+        try:
+            main = asyncio.ensure_future(awaitable, loop=self)
+            self._run_until(main.done)
+            leftovers = [t for t in asyncio.all_tasks(self) if not t.done()]
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                self._run_until(lambda: all(t.done() for t in leftovers))
+            return main.result()
+        finally:
+            self._running = False
+            asyncio._set_running_loop(previous)
+            self.close()
+
+    run_until_complete = run
+
+    def _run_until(self, finished):
+        while not finished():
+            self._run_once()
+
+    def _run_once(self):
+        now = self.time()
+        while self._timers and (self._timers[0].cancelled() or self._timers[0].when() <= now):
+            handle = heapq.heappop(self._timers)
+            if not handle.cancelled():
+                self._ready.append(handle)
+        if not self._ready:
+            if not self._timers:
+                raise RuntimeError(
+                    "the handler awaits something that can never complete: nothing is scheduled "
+                    "(PyMode's event loop has no I/O; call host APIs such as KV or fetch directly)"
+                )
+            time.sleep(max(0.0, self._timers[0].when() - now))
+            return
+        for _ in range(len(self._ready)):
+            handle = self._ready.popleft()
+            if not handle.cancelled():
+                handle._run()

@@ -1,0 +1,214 @@
+"""The request path between the host and the user's `on_fetch` (docs/abi.md §5-6).
+
+`load()` imports the entry module once (at `pymode_init`, or at Wizer
+snapshot time); `handle(frames)` serves one request: frames -> `Request` ->
+`on_fetch(request, env)` -> `Response` -> frames. Handler failures never
+escape: they become a 500 whose body says only "Internal Server Error",
+with the traceback sent to the host log.
+"""
+
+import importlib
+import inspect
+import os
+import sys
+import traceback
+
+from . import _abi
+from .env import BINDINGS_ENV, Env
+from .workers import Headers, Request, Response
+
+ENTRY_ENV = "PYMODE_ENTRY"
+DEFAULT_ENTRY = "src/entry.py"
+DEFAULT_ROOT = "/app"
+# A request carrying this header (value 1 or true) only makes sure the entry
+# is loaded and gets 204; the Worker must strip it from client requests.
+WARMUP_HEADER = "x-pymode-warmup"
+LOG_ERROR = 40
+
+
+class LoadError(ImportError):
+    """The entry module could not be imported, or has no usable `on_fetch`."""
+
+
+class _Loaded:
+    """What the last `load()` did, so the next one can undo it."""
+
+    def __init__(self):
+        self.attempted = False
+        self.entry = None
+        self.handler = None
+        self.error = None
+        self.paths = []
+        self.roots = []
+
+
+_state = _Loaded()
+
+
+# --- loading the entry module ----------------------------------------------------
+
+
+def load(entry=None, root=None):
+    """Import the entry module and return its `on_fetch`.
+
+    `entry` defaults to $PYMODE_ENTRY, else `src/entry.py`; a relative entry is
+    resolved against `root` (default `/app`, the project root in python.wasm).
+    Both the root and the entry's directory go on sys.path, so `from helpers
+    import x` (a sibling) and `from src.utils import y` (from the root) work.
+    Calling `load` again replaces the previous project (the dev server reloads
+    this way). Raises `LoadError`, after logging it, when the entry is unusable.
+    """
+    entry = entry or os.environ.get(ENTRY_ENV) or DEFAULT_ENTRY
+    root = os.path.abspath(root or DEFAULT_ROOT)
+    path = os.path.normpath(entry if os.path.isabs(entry) else os.path.join(root, entry))
+    _unload()
+    _state.attempted = True
+    _state.entry = entry
+    try:
+        module = _import_entry(path, root)
+        handler = getattr(module, "on_fetch", None)
+        if handler is None:
+            raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no on_fetch(request, env) function")
+        if not callable(handler):
+            raise LoadError(f"on_fetch in entry {entry!r} is a {type(handler).__name__}, not a function")
+    except LoadError as exc:
+        _fail_load(str(exc), None)
+        raise
+    except Exception as exc:  # ImportError, SyntaxError, anything the module raised
+        message = f"cannot import entry {entry!r}: {type(exc).__name__}: {exc}"
+        _fail_load(message, traceback.format_exc())
+        raise LoadError(message) from exc
+    _state.handler = handler
+    return handler
+
+
+def _fail_load(message, trace):
+    _state.error = message
+    _abi.log(LOG_ERROR, f"pymode: {message}" + (f"\n{trace}" if trace else ""))
+
+
+def _import_entry(path, root):
+    if not os.path.isfile(path):
+        raise LoadError(f"entry file {path} does not exist")
+    entry_dir = os.path.dirname(path)
+    for directory in (root, entry_dir):  # entry_dir ends up first: siblings win
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+            _state.paths.append(directory)
+    _state.roots = [root, entry_dir]
+    importlib.invalidate_caches()
+    name = _module_name(path, root)
+    module = importlib.import_module(name)
+    found = getattr(module, "__file__", None)
+    if not found or os.path.realpath(found) != os.path.realpath(path):
+        raise LoadError(f"module name {name!r} of entry {path} resolves to {found}; rename the entry or its package")
+    return module
+
+
+def _module_name(path, root):
+    """`src/entry.py` under the root imports as `src.entry` (so relative imports
+    work); an entry outside the root imports by its file name."""
+    rel = os.path.relpath(path, root)
+    parts = rel[: -len(".py")].split(os.sep) if rel.endswith(".py") else []
+    if parts and not rel.startswith("..") and all(p.isidentifier() for p in parts):
+        return ".".join(parts)
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def _unload():
+    """Forget the previous project: its sys.path entries and its modules
+    (but never installed packages, which may live inside a project's .venv)."""
+    for directory in _state.paths:
+        while directory in sys.path:
+            sys.path.remove(directory)
+    installed = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    roots = [os.path.abspath(r) + os.sep for r in _state.roots]
+    for name, module in list(sys.modules.items()):
+        if name == "pymode" or name.startswith("pymode."):
+            continue
+        files = [getattr(module, "__file__", None)] + list(getattr(module, "__path__", None) or [])
+        for file in filter(None, files):
+            file = os.path.abspath(file)
+            if any(file.startswith(r) for r in roots) and not any(file.startswith(p) for p in installed):
+                del sys.modules[name]
+                break
+    _state.__init__()
+
+
+def warmup():
+    """Load the entry if that has not been tried yet; True when a handler is ready."""
+    if not _state.attempted:
+        try:
+            load()
+        except LoadError:
+            pass
+    return _state.handler is not None
+
+
+# --- serving a request ------------------------------------------------------------
+
+_env_cache = (None, None)
+
+
+def _env():
+    # Built per process from the *runtime* environment, never at load time:
+    # a Wizer snapshot must not capture secrets or one deployment's bindings.
+    global _env_cache
+    raw = os.environ.get(BINDINGS_ENV, "")
+    if _env_cache[0] != raw:
+        _env_cache = (raw, Env(raw))
+    return _env_cache[1]
+
+
+def _decode_request(frames):
+    fields = _abi.decode_frames(frames)
+    if len(fields) < 2 or fields[0] != b"request":
+        raise _abi.FrameError("request frames must start with 'request' and a JSON field")
+    meta = _abi.load_json(fields[1], "request metadata")
+    body = fields[2] if len(fields) > 2 else b""
+    return Request(meta["method"], meta["url"], Headers(meta.get("headers") or []), body)
+
+
+def encode_response(response):
+    """Response frames: JSON {status, headers} and the body."""
+    meta = {"status": response.status, "headers": response.headers.to_list()}
+    return _abi.encode_frames(_abi.dump_json(meta), response.body)
+
+
+def _normalise(result):
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, (str, bytes, bytearray, memoryview)):
+        return Response(result)
+    if isinstance(result, (dict, list)):
+        return Response.json(result)
+    raise TypeError(f"on_fetch returned {type(result).__name__}; return a Response, str, bytes, dict or list")
+
+
+def _internal_error():
+    return Response("Internal Server Error", status=500)
+
+
+def handle(request_frames):
+    """Serve one request: request frames in, response frames out. Never raises."""
+    try:
+        request = _decode_request(request_frames)
+    except Exception as exc:
+        _abi.log(LOG_ERROR, f"pymode: malformed request frames: {type(exc).__name__}: {exc}")
+        return encode_response(_internal_error())
+    if not warmup():
+        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: no handler: {_state.error}")
+        return encode_response(_internal_error())
+    if request.headers.get(WARMUP_HEADER) in ("1", "true"):
+        return encode_response(Response(None, status=204))
+    try:
+        result = _state.handler(request, _env())
+        if inspect.isawaitable(result):
+            from . import _aio  # only async handlers pay for importing asyncio
+
+            result = _aio.run(result)
+        response = _normalise(result)
+    except (Exception, SystemExit):
+        _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{traceback.format_exc()}")
+        response = _internal_error()
+    return encode_response(response)

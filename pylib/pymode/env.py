@@ -1,0 +1,435 @@
+"""`env`: the bindings a worker was deployed with (KV, R2, D1, vars, secrets).
+
+The host describes them in the environment variable PYMODE_BINDINGS as JSON:
+`{"NAME": {"type": "kv"|"r2"|"d1"|"var"|"secret", "value"?: str}}`. Vars and
+secrets are plain strings on `env`; storage bindings are objects whose methods
+call the host through `pymode._abi.call`.
+"""
+
+import base64
+import datetime
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ._abi import D1Error, KVError, R2Error, call
+from .workers import decode_text, parse_json, to_body
+
+__all__ = [
+    "Env", "KVNamespace", "R2Bucket", "R2Object", "D1Database", "D1PreparedStatement",
+    "D1Result", "KVError", "R2Error", "D1Error", "parse_bindings", "binding_type",
+]
+
+BINDING_TYPES = ("kv", "r2", "d1", "var", "secret")
+BINDINGS_ENV = "PYMODE_BINDINGS"
+
+
+def parse_bindings(raw):
+    """Validate a bindings description (JSON text or dict) -> dict NAME -> spec."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, (str, bytes)):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise ValueError(f"{BINDINGS_ENV} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"bindings must be a JSON object of NAME -> {{type, value?}}, got {type(raw).__name__}")
+    bindings = {}
+    for name, spec in raw.items():
+        if not name.isidentifier():
+            raise ValueError(f"binding name {name!r} is not a valid identifier")
+        if not isinstance(spec, dict) or spec.get("type") not in BINDING_TYPES:
+            raise ValueError(f"binding {name!r} needs a type, one of {', '.join(BINDING_TYPES)}; got {spec!r}")
+        if spec["type"] in ("var", "secret") and not isinstance(spec.get("value"), str):
+            raise ValueError(f"{spec['type']} binding {name!r} needs a string value")
+        bindings[name] = dict(spec)
+    return bindings
+
+
+def binding_type(bindings, name):
+    """The type of binding `name`: declared, else "kv" for `KV`/`*_KV`, else None."""
+    spec = bindings.get(name)
+    if spec is not None:
+        return spec["type"]
+    if name == "KV" or name.endswith("_KV"):
+        return "kv"
+    return None
+
+
+class Env:
+    """Attribute access to bindings: `env.MY_KV`, `env.BUCKET`, `env.API_KEY`.
+
+    Also `env["NAME"]`, `"NAME" in env` and `env.get("NAME", default)`.
+    Secret values are never shown by `repr()`.
+    """
+
+    def __init__(self, bindings=None):
+        if bindings is None:
+            bindings = os.environ.get(BINDINGS_ENV)
+        object.__setattr__(self, "_bindings", parse_bindings(bindings))
+        object.__setattr__(self, "_objects", {})
+
+    def _resolve(self, name):
+        kind = binding_type(self._bindings, name)
+        if kind is None:
+            declared = ", ".join(sorted(self._bindings)) or "none"
+            raise AttributeError(f"env has no binding {name!r} (declared bindings: {declared})")
+        if kind in ("var", "secret"):
+            return self._bindings[name]["value"]
+        if name not in self._objects:
+            self._objects[name] = _BINDING_CLASSES[kind](name)
+        return self._objects[name]
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._resolve(name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("env is read-only")
+
+    def __getitem__(self, name):
+        try:
+            return self._resolve(name)
+        except AttributeError as exc:
+            raise KeyError(str(exc)) from None
+
+    def __contains__(self, name):
+        return binding_type(self._bindings, name) is not None
+
+    def get(self, name, default=None):
+        return self._resolve(name) if name in self else default
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._bindings))
+
+    def __repr__(self):
+        shown = []
+        for name, spec in sorted(self._bindings.items()):
+            kind = spec["type"]
+            if kind == "var":
+                shown.append(f"{name}={spec['value']!r}")
+            elif kind == "secret":
+                shown.append(f"{name}=<secret>")
+            else:
+                shown.append(f"{name}=<{kind}>")
+        return f"Env({', '.join(shown)})"
+
+
+# --- KV ------------------------------------------------------------------------
+
+_KV_TYPES = ("text", "json", "bytes")
+
+
+class KVValue(NamedTuple):
+    """`get_with_metadata` result: unpack it or use `.value` / `.metadata`."""
+
+    value: Any
+    metadata: Any
+
+
+@dataclass
+class KVList:
+    """`list` result: `keys` is a list of `{"name", "expiration"?, "metadata"?}`."""
+
+    keys: list
+    list_complete: bool
+    cursor: str | None = None
+
+
+class KVNamespace:
+    """A Workers KV namespace."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _call(self, op, args, *blobs):
+        return call("kv", self.name, op, args, *blobs)
+
+    def get_with_metadata(self, key, type="text"):
+        """(value, metadata) of `key`, or (None, None) when it does not exist."""
+        if type not in _KV_TYPES:
+            raise ValueError(f"type must be one of {', '.join(_KV_TYPES)}, got {type!r}")
+        meta, blobs = self._call("get", {"key": _check_key(key)})
+        if not meta["found"]:
+            return KVValue(None, None)
+        raw = blobs[0] if blobs else b""
+        if type == "bytes":
+            value = raw
+        elif type == "json":
+            value = parse_json(raw, f"KV value {key!r}")
+        else:
+            value = raw.decode("utf-8", errors="replace")
+        return KVValue(value, meta.get("metadata"))
+
+    def get(self, key, type="text"):
+        """The value of `key` as text, parsed JSON or bytes; None when missing."""
+        return self.get_with_metadata(key, type).value
+
+    def put(self, key, value, expiration_ttl=None, expiration=None, metadata=None):
+        """Store `value` (str, bytes, or dict/list as JSON).
+
+        `expiration_ttl` is seconds from now, `expiration` seconds since the
+        epoch; `metadata` is any JSON value stored beside the key.
+        """
+        data, _ = to_body(value, f"KV value for {key!r}")
+        args = {"key": _check_key(key)}
+        if expiration_ttl is not None:
+            args["expirationTtl"] = expiration_ttl
+        if expiration is not None:
+            args["expiration"] = expiration
+        if metadata is not None:
+            args["metadata"] = metadata
+        self._call("put", args, data)
+
+    def delete(self, key):
+        self._call("delete", {"key": _check_key(key)})
+
+    def list(self, prefix=None, limit=None, cursor=None):
+        """Keys in lexicographic order; follow `cursor` while not `list_complete`."""
+        args = {k: v for k, v in (("prefix", prefix), ("limit", limit), ("cursor", cursor)) if v is not None}
+        meta, _ = self._call("list", args)
+        return KVList(meta["keys"], meta["list_complete"], meta.get("cursor"))
+
+    def __repr__(self):
+        return f"<KVNamespace {self.name}>"
+
+
+def _check_key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"key must be str, not {type(key).__name__}")
+    return key
+
+
+# --- R2 ------------------------------------------------------------------------
+
+
+@dataclass
+class R2Object:
+    """An R2 object: metadata, plus `body` (bytes) when it came from `get`."""
+
+    key: str
+    size: int
+    etag: str
+    http_etag: str
+    uploaded: datetime.datetime
+    http_metadata: dict = field(default_factory=dict)
+    custom_metadata: dict = field(default_factory=dict)
+    body: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def _from_meta(cls, obj, body=None):
+        uploaded = datetime.datetime.fromisoformat(obj["uploaded"].replace("Z", "+00:00"))
+        return cls(
+            key=obj["key"], size=obj["size"], etag=obj["etag"], http_etag=obj["httpEtag"],
+            uploaded=uploaded, http_metadata=dict(obj.get("httpMetadata") or {}),
+            custom_metadata=dict(obj.get("customMetadata") or {}), body=body,
+        )
+
+    def _need_body(self):
+        if self.body is None:
+            raise ValueError(f"R2 object {self.key!r} has no body (it came from head/put/list, use get)")
+        return self.body
+
+    def bytes(self):
+        return self._need_body()
+
+    def text(self):
+        return decode_text(self._need_body(), self.http_metadata.get("contentType"))
+
+    def json(self):
+        return parse_json(self._need_body(), f"R2 object {self.key!r}")
+
+
+@dataclass
+class R2Objects:
+    """`list` result; `delimited_prefixes` lists the "folders" when a delimiter is used."""
+
+    objects: list
+    truncated: bool
+    cursor: str | None = None
+    delimited_prefixes: list = field(default_factory=list)
+
+
+class R2Bucket:
+    """An R2 bucket. `http_metadata` uses R2's names (contentType, cacheControl, ...)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _call(self, op, args, *blobs):
+        return call("r2", self.name, op, args, *blobs)
+
+    def get(self, key):
+        """The object with its body, or None."""
+        meta, blobs = self._call("get", {"key": _check_key(key)})
+        if not meta["found"]:
+            return None
+        return R2Object._from_meta(meta["object"], blobs[0] if blobs else b"")
+
+    def head(self, key):
+        """The object's metadata (no body), or None."""
+        meta, _ = self._call("head", {"key": _check_key(key)})
+        return R2Object._from_meta(meta["object"]) if meta["found"] else None
+
+    def put(self, key, value, http_metadata=None, custom_metadata=None):
+        """Store `value` (str, bytes, or dict/list as JSON) -> the new object's metadata.
+
+        Without an explicit contentType the type implied by `value` is stored.
+        """
+        data, content_type = to_body(value, f"R2 value for {key!r}")
+        http_metadata = dict(http_metadata or {})
+        if content_type and "contentType" not in http_metadata:
+            http_metadata["contentType"] = content_type
+        args = {"key": _check_key(key), "httpMetadata": http_metadata}
+        if custom_metadata is not None:
+            args["customMetadata"] = custom_metadata
+        meta, _ = self._call("put", args, data)
+        return R2Object._from_meta(meta["object"])
+
+    def delete(self, keys):
+        """Delete one key or a list of keys (missing keys are not an error)."""
+        keys = [keys] if isinstance(keys, str) else [_check_key(k) for k in keys]
+        self._call("delete", {"keys": keys})
+
+    def list(self, prefix=None, limit=None, cursor=None, delimiter=None):
+        args = {
+            k: v
+            for k, v in (("prefix", prefix), ("limit", limit), ("cursor", cursor), ("delimiter", delimiter))
+            if v is not None
+        }
+        meta, _ = self._call("list", args)
+        return R2Objects(
+            [R2Object._from_meta(o) for o in meta["objects"]], meta["truncated"],
+            meta.get("cursor"), list(meta.get("delimitedPrefixes") or []),
+        )
+
+    def __repr__(self):
+        return f"<R2Bucket {self.name}>"
+
+
+# --- D1 ------------------------------------------------------------------------
+
+
+def encode_d1_value(value):
+    """A Python value as a D1 JSON parameter (bytes -> {"$bytes": base64})."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    raise TypeError(f"D1 parameters must be None, bool, int, float, str or bytes, not {type(value).__name__}")
+
+
+def decode_d1_value(value):
+    """A D1 JSON column value as Python ({"$bytes": base64} -> bytes)."""
+    if isinstance(value, dict) and set(value) == {"$bytes"}:
+        return base64.b64decode(value["$bytes"])
+    return value
+
+
+@dataclass
+class D1Result:
+    """`results` (rows as dicts, or lists for raw), `success`, `meta` (changes, last_row_id, duration)."""
+
+    results: list
+    success: bool
+    meta: dict
+
+    @classmethod
+    def _from_meta(cls, meta):
+        rows = []
+        for row in meta.get("results") or []:
+            if isinstance(row, dict):
+                rows.append({k: decode_d1_value(v) for k, v in row.items()})
+            else:
+                rows.append([decode_d1_value(v) for v in row])
+        return cls(rows, bool(meta.get("success")), dict(meta.get("meta") or {}))
+
+
+@dataclass
+class D1ExecResult:
+    count: int
+    duration: float
+
+
+class D1PreparedStatement:
+    """A SQL statement with bound parameters; `bind` returns a new statement."""
+
+    def __init__(self, db, sql, params=()):
+        if not isinstance(sql, str):
+            raise TypeError(f"sql must be str, not {type(sql).__name__}")
+        self._db = db
+        self.sql = sql
+        self.params = tuple(params)
+
+    def bind(self, *params):
+        for p in params:
+            encode_d1_value(p)  # fail at bind time, where the mistake is
+        return D1PreparedStatement(self._db, self.sql, params)
+
+    def _wire(self):
+        return {"sql": self.sql, "params": [encode_d1_value(p) for p in self.params]}
+
+    def _query(self, mode):
+        meta, _ = self._db._call("query", dict(self._wire(), mode=mode))
+        return D1Result._from_meta(meta)
+
+    def all(self):
+        return self._query("all")
+
+    def run(self):
+        return self._query("run")
+
+    def raw(self):
+        """Rows as lists of column values."""
+        return self._query("raw").results
+
+    def first(self, column=None):
+        """The first row as a dict (or one column of it), or None when there are no rows."""
+        rows = self._query("first").results
+        if not rows:
+            return None
+        if column is None:
+            return rows[0]
+        if column not in rows[0]:
+            raise D1Error(-3, "D1_COLUMN_NOTFOUND", f"no column {column!r} in the result", "d1", self._db.name, "query")
+        return rows[0][column]
+
+    def __repr__(self):
+        return f"<D1PreparedStatement {self.sql!r} params={len(self.params)}>"
+
+
+class D1Database:
+    """A D1 (SQLite) database."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _call(self, op, args):
+        return call("d1", self.name, op, args)
+
+    def prepare(self, sql):
+        return D1PreparedStatement(self, sql)
+
+    def batch(self, statements):
+        """Run statements in one transaction (all or nothing) -> a D1Result each."""
+        wire = []
+        for stmt in statements:
+            if not isinstance(stmt, D1PreparedStatement):
+                raise TypeError(f"batch takes prepared statements, got {type(stmt).__name__}")
+            wire.append(stmt._wire())
+        meta, _ = self._call("batch", {"statements": wire})
+        return [D1Result._from_meta(m) for m in meta]
+
+    def exec(self, sql):
+        """Run one or more `;`-separated statements without parameters or results."""
+        meta, _ = self._call("exec", {"sql": sql})
+        return D1ExecResult(meta["count"], meta["duration"])
+
+    def __repr__(self):
+        return f"<D1Database {self.name}>"
+
+
+_BINDING_CLASSES = {"kv": KVNamespace, "r2": R2Bucket, "d1": D1Database}
