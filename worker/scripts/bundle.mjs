@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// Build the module set a Cloudflare upload needs (worker/README.md "Bundle format").
+//
+//   node scripts/bundle.mjs --project DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH]
+//                           [--compat-date YYYY-MM-DD] [--compat-flag F]... --out DIR
+//
+// Output: worker.js (ESM main module), python.wasm (CompiledWasm), python313.zip (Data),
+// app.pvfs (Data: VFS image of /lib/site and /app), bundle.json (manifest).
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const workerDir = resolve(here, "..");
+const repoDir = resolve(workerDir, "..");
+
+export const BUNDLE_FORMAT = "pymode-bundle/1";
+export const DEFAULT_COMPAT_DATE = "2025-04-01";
+export const DO_CLASSES = [
+  { binding: "PYTHON_DO", class_name: "PythonDO" },
+  { binding: "THREAD_DO", class_name: "ThreadDO" },
+];
+export const MIGRATION = { new_tag: "pymode-v1", steps: [{ new_sqlite_classes: ["PythonDO", "ThreadDO"] }] };
+
+const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
+
+export function defaultRuntimeDir() {
+  return process.env.PYMODE_RUNTIME_DIR || join(homedir(), ".cache", "pymode", "runtime", "current");
+}
+
+function walk(dir, { skipTests = false } = {}) {
+  const out = [];
+  const rec = (d) => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith(".") && name !== ".") continue;
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) {
+        if (SKIP_DIRS.has(name) || (skipTests && name === "tests")) continue;
+        rec(p);
+      } else if (st.isFile()) {
+        if (name.endsWith(".pyc") || name === ".dev.vars") continue;
+        out.push(p);
+      }
+    }
+  };
+  rec(dir);
+  return out;
+}
+
+function encodeFrames(fields) {
+  let total = 0;
+  for (const f of fields) total += 4 + f.byteLength;
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  let off = 0;
+  for (const f of fields) {
+    v.setUint32(off, f.byteLength, true);
+    out.set(f, off + 4);
+    off += 4 + f.byteLength;
+  }
+  return out;
+}
+
+/** The pvfs image: frames of alternating absolute path and content, sorted by path (deterministic). */
+export function buildAppImage({ pylibDir, projectDir, siteDirs = [] }) {
+  const files = new Map();
+  const add = (vpath, host) => files.set(vpath, readFileSync(host));
+  if (pylibDir) {
+    const pkg = join(pylibDir, "pymode");
+    if (!existsSync(join(pkg, "__init__.py")) && !existsSync(pkg)) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
+    for (const f of walk(pkg, { skipTests: true })) add("/lib/site/pymode/" + relative(pkg, f).split(sep).join("/"), f);
+  }
+  for (const s of siteDirs) for (const f of walk(s)) add("/lib/site/" + relative(s, f).split(sep).join("/"), f);
+  for (const f of walk(projectDir)) add("/app/" + relative(projectDir, f).split(sep).join("/"), f);
+  const te = new TextEncoder();
+  const fields = [];
+  for (const p of [...files.keys()].sort()) fields.push(te.encode(p), files.get(p));
+  return { image: encodeFrames(fields), files: [...files.keys()].sort() };
+}
+
+/** Entry: --entry, else [tool.pymode] main of pyproject.toml, else src/entry.py. */
+export function resolveEntry(projectDir, entry) {
+  if (entry) return entry;
+  const pp = join(projectDir, "pyproject.toml");
+  if (existsSync(pp)) {
+    const text = readFileSync(pp, "utf8");
+    const sec = text.split(/^\[/m).find((s) => s.startsWith("tool.pymode]"));
+    const m = sec && /^\s*main\s*=\s*["']([^"']+)["']/m.exec(sec);
+    if (m) return m[1];
+  }
+  return "src/entry.py";
+}
+
+function sha256(buf) {
+  return createHash("sha256").update(buf).digest("hex");
+}
+
+export async function bundle(opts) {
+  const runtimeDir = resolve(opts.runtime ?? defaultRuntimeDir());
+  const projectDir = resolve(opts.project);
+  const pylibDir = opts.pylib === null ? null : resolve(opts.pylib ?? join(repoDir, "pylib"));
+  const outDir = resolve(opts.out);
+  const wasmPath = join(runtimeDir, opts.wasmName ?? "python.wasm");
+  for (const [what, p] of [["python.wasm", wasmPath], ["python313.zip", join(runtimeDir, "python313.zip")], ["project dir", projectDir]]) {
+    if (!existsSync(p)) throw new Error(`bundle: ${what} not found at ${p}` + (what === "project dir" ? "" : ` (build the runtime with builder-image/runtime/build.sh or set PYMODE_RUNTIME_DIR)`));
+  }
+  const entry = resolveEntry(projectDir, opts.entry);
+  if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
+  let runtimeManifest = {};
+  if (existsSync(join(runtimeDir, "manifest.json"))) runtimeManifest = JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8"));
+  const app = {
+    entry,
+    preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/"],
+    asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
+    pythonEnv: opts.pythonEnv ?? {},
+  };
+
+  mkdirSync(outDir, { recursive: true });
+  const res = await build({
+    entryPoints: [join(workerDir, "src", "index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    outfile: join(outDir, "worker.js"),
+    external: ["cloudflare:*", "./python.wasm", "./python313.zip", "./app.pvfs"],
+    define: { __PYMODE_APP_CONFIG__: JSON.stringify(app) },
+    minify: opts.minify ?? false,
+    legalComments: "none",
+    logLevel: "silent",
+    write: true,
+  });
+  if (res.errors.length) throw new Error("esbuild failed: " + JSON.stringify(res.errors));
+
+  copyFileSync(wasmPath, join(outDir, "python.wasm"));
+  copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
+  const { image, files } = buildAppImage({ pylibDir, projectDir, siteDirs: opts.site ?? [] });
+  writeFileSync(join(outDir, "app.pvfs"), image);
+
+  const kinds = {
+    "worker.js": ["esm", "application/javascript+module"],
+    "python.wasm": ["compiled-wasm", "application/wasm"],
+    "python313.zip": ["data", "application/octet-stream"],
+    "app.pvfs": ["data", "application/octet-stream"],
+  };
+  const modules = [];
+  let gzTotal = 0;
+  for (const [name, [type, contentType]] of Object.entries(kinds)) {
+    const buf = readFileSync(join(outDir, name));
+    const gz = gzipSync(buf, { level: 9 }).byteLength;
+    gzTotal += gz;
+    modules.push({ name, type, content_type: contentType, size: buf.byteLength, gzip_size: gz, sha256: sha256(buf) });
+  }
+  const manifest = {
+    format: BUNDLE_FORMAT,
+    main_module: "worker.js",
+    modules,
+    total_size: modules.reduce((n, m) => n + m.size, 0),
+    total_gzip_size: gzTotal,
+    compatibility_date: opts.compatDate ?? DEFAULT_COMPAT_DATE,
+    compatibility_flags: opts.compatFlags ?? [],
+    durable_objects: DO_CLASSES,
+    migrations: MIGRATION,
+    app,
+    vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
+    runtime: { dir: runtimeDir, wasm: opts.wasmName ?? "python.wasm", manifest: runtimeManifest },
+    vars: {
+      PYMODE_BINDINGS_DECL: "JSON {NAME: kv|r2|d1|var|secret}, set by the operator",
+      PYMODE_ROUTING: "single (default) | sharded | per-request",
+      PYMODE_SHARDS: "shard count for sharded routing (default 4)",
+      PYMODE_SHARD_KEY: "request header hashed to pick a shard (default: random)",
+      PYMODE_MAX_REQUEST_BYTES: "default 10485760",
+      PYMODE_MAX_RESPONSE_BYTES: "default 26214400",
+      PYMODE_MAX_HTTP_RESPONSE_BYTES: "default 33554432",
+    },
+  };
+  writeFileSync(join(outDir, "bundle.json"), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+function parseArgs(argv) {
+  const o = { site: [], compatFlags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--project") o.project = v();
+    else if (a === "--runtime") o.runtime = v();
+    else if (a === "--pylib") o.pylib = v();
+    else if (a === "--site") o.site.push(v());
+    else if (a === "--entry") o.entry = v();
+    else if (a === "--out") o.out = v();
+    else if (a === "--wasm") o.wasmName = v();
+    else if (a === "--compat-date") o.compatDate = v();
+    else if (a === "--compat-flag") o.compatFlags.push(v());
+    else if (a === "--minify") o.minify = true;
+    else if (a === "-h" || a === "--help") {
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm NAME] [--compat-date D] [--compat-flag F]... [--minify]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!o.project || !o.out) throw new Error("--project and --out are required");
+  return o;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    const m = await bundle(parseArgs(process.argv.slice(2)));
+    for (const mod of m.modules) console.log(`${mod.name.padEnd(14)} ${mod.type.padEnd(14)} ${String(mod.size).padStart(10)} B  gzip ${String(mod.gzip_size).padStart(9)} B  ${mod.sha256.slice(0, 16)}`);
+    console.log(`total ${m.total_size} B, gzip ${m.total_gzip_size} B; entry ${m.app.entry}`);
+  } catch (e) {
+    console.error(`bundle: ${e.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,169 @@
+// Cloudflare Worker entry: a stateless fetch handler that serialises the request into
+// frames and routes it to a PythonDO, plus the PythonDO and ThreadDO Durable Objects.
+//
+// Module imports resolved at upload time (see scripts/bundle.mjs and worker/README.md):
+//   ./python.wasm    CompiledWasm  (Workers cannot compile wasm from bytes at run time)
+//   ./python313.zip  Data          (stdlib, mounted at /lib/python313.zip)
+//   ./app.pvfs       Data          (VFS image: /lib/site/** and /app/**)
+
+import { DurableObject } from "cloudflare:workers";
+import { connect } from "cloudflare:sockets";
+import pythonWasm from "./python.wasm";
+import stdlibZip from "./python313.zip";
+import appImage from "./app.pvfs";
+
+import { CloudflareBindings } from "./bindings/cloudflare";
+import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
+import { PythonInstance, consoleLogger } from "./runtime/instance";
+import {
+  BodyTooLarge,
+  FRAMES_CONTENT_TYPE,
+  PythonService,
+  errorResponseFrames,
+  framesToResponse,
+  limitsFromEnv,
+  readBody,
+  requestToFrames,
+} from "./runtime/service";
+
+declare const __PYMODE_APP_CONFIG__: AppConfig | undefined;
+const APP: AppConfig = typeof __PYMODE_APP_CONFIG__ === "undefined" ? DEFAULT_APP_CONFIG : __PYMODE_APP_CONFIG__;
+
+export interface Env {
+  PYTHON_DO: DurableObjectNamespace<PythonDO>;
+  THREAD_DO?: DurableObjectNamespace<ThreadDO>;
+  PYMODE_BINDINGS_DECL?: string;
+  /** "single" (default) | "sharded" | "per-request" */
+  PYMODE_ROUTING?: string;
+  PYMODE_SHARDS?: string;
+  PYMODE_SHARD_KEY?: string;
+  PYMODE_MAX_REQUEST_BYTES?: string;
+  PYMODE_MAX_RESPONSE_BYTES?: string;
+  PYMODE_MAX_HTTP_RESPONSE_BYTES?: string;
+  [name: string]: unknown;
+}
+
+const stdlibBytes = new Uint8Array(stdlibZip as ArrayBuffer);
+const appBytes = new Uint8Array(appImage as ArrayBuffer);
+
+function newInstance(env: Env, role: "main" | "thread"): Promise<PythonInstance> {
+  const desc = bindingsDescription(env);
+  const maxHttp = env.PYMODE_MAX_HTTP_RESPONSE_BYTES ? Number(env.PYMODE_MAX_HTTP_RESPONSE_BYTES) : undefined;
+  return PythonInstance.create({
+    module: pythonWasm as WebAssembly.Module,
+    vfs: buildVfs(stdlibBytes, appBytes),
+    bindings: new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp }),
+    env: pythonEnviron(APP, desc, role),
+    preopens: APP.preopens,
+    asyncifyStackSize: APP.asyncifyStackSize,
+    logger: consoleLogger,
+  });
+}
+
+function framesResponse(frames: Uint8Array): Response {
+  return new Response(frames, { headers: { "content-type": FRAMES_CONTENT_TYPE } });
+}
+
+/** Shared by both DO classes: RPC `handleFrames` and an HTTP form (POST frames → frames). */
+abstract class PythonHostDO extends DurableObject<Env> {
+  protected readonly service: PythonService;
+
+  constructor(ctx: DurableObjectState, env: Env, role: "main" | "thread") {
+    super(ctx, env);
+    const limits = limitsFromEnv(env);
+    this.service = new PythonService({ factory: () => newInstance(env, role), limits, name: role === "main" ? "PythonDO" : "ThreadDO" });
+  }
+
+  /** RPC: request frames in, response frames out (never throws for Python or trap errors). */
+  async handleFrames(frames: Uint8Array | ArrayBuffer): Promise<Uint8Array> {
+    return this.service.handleFrames(frames instanceof Uint8Array ? frames : new Uint8Array(frames));
+  }
+
+  /** RPC: counters for diagnostics and tests. */
+  async stats(): Promise<PythonService["stats"]> {
+    return this.service.stats;
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const ct = request.headers.get("content-type") ?? "";
+    if (request.method === "POST" && ct.startsWith(FRAMES_CONTENT_TYPE)) {
+      let frames: Uint8Array;
+      try {
+        // Frames add 4 bytes per field and a JSON head; allow 1 MiB over the body limit for them.
+        frames = await readBody(request.body, this.service.limits.maxRequestBytes + (1 << 20));
+      } catch (e) {
+        if (e instanceof BodyTooLarge) return framesResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
+        throw e;
+      }
+      return framesResponse(await this.service.handleFrames(frames));
+    }
+    return this.service.fetch(request);
+  }
+}
+
+/** Runs the project's on_fetch: one warm python.wasm instance per object, requests serialised. */
+export class PythonDO extends PythonHostDO {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, "main");
+  }
+}
+
+/**
+ * Runs one `pymode.parallel` task in its own instance (own CPU budget). Protocol: the caller
+ * POSTs request frames (content-type application/vnd.pymode.frames) or calls RPC
+ * `handleFrames(frames)`; the frames are handed to pymode_handle unchanged with PYMODE_ROLE=thread.
+ * See worker/README.md "ThreadDO protocol".
+ */
+export class ThreadDO extends PythonHostDO {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, "thread");
+  }
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Pick the PythonDO for a request (worker/README.md "Routing policy"). */
+export function routeId(env: Env, request: Request): DurableObjectId {
+  const mode = env.PYMODE_ROUTING ?? "single";
+  const ns = env.PYTHON_DO;
+  if (mode === "single") return ns.idFromName("main");
+  if (mode === "per-request") return ns.newUniqueId();
+  if (mode === "sharded") {
+    const n = Number(env.PYMODE_SHARDS ?? "4");
+    if (!Number.isInteger(n) || n < 1) throw new Error(`PYMODE_SHARDS must be a positive integer, got ${JSON.stringify(env.PYMODE_SHARDS)}`);
+    const keyHeader = env.PYMODE_SHARD_KEY;
+    const key = keyHeader ? request.headers.get(keyHeader) : null;
+    const shard = key === null ? Math.floor(Math.random() * n) : fnv1a(key) % n;
+    return ns.idFromName(`shard-${shard}`);
+  }
+  throw new Error(`PYMODE_ROUTING must be "single", "sharded" or "per-request", got ${JSON.stringify(mode)}`);
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    let frames: Uint8Array;
+    try {
+      frames = await requestToFrames(request, limitsFromEnv(env));
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
+      throw e;
+    }
+    let out: Uint8Array;
+    try {
+      const stub = env.PYTHON_DO.get(routeId(env, request));
+      out = await stub.handleFrames(frames);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      console.error(`[pymode host] PythonDO call failed: ${msg}`);
+      return framesToResponse(errorResponseFrames(503, "python runtime unavailable", msg));
+    }
+    return framesToResponse(out);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,13 @@
+declare module "*.wasm" {
+  const m: WebAssembly.Module;
+  export default m;
+}
+declare module "*.zip" {
+  const d: ArrayBuffer;
+  export default d;
+}
+declare module "*.pvfs" {
+  const d: ArrayBuffer;
+  export default d;
+}
+declare module "sql.js";

@@ -1,0 +1,64 @@
+// The host side of docs/abi.md §2/§3: a Bindings implementation performs one operation
+// of one kind and returns result metadata plus blobs, or throws a HostError.
+
+export const STATUS = {
+  INTERNAL: -1,
+  UNKNOWN_BINDING: -2,
+  INVALID_ARGUMENT: -3,
+  IO: -4,
+  LIMIT: -5,
+  NOT_SUPPORTED: -6,
+} as const;
+
+const CODES: Record<number, string> = {
+  [-1]: "INTERNAL",
+  [-2]: "UNKNOWN_BINDING",
+  [-3]: "INVALID_ARGUMENT",
+  [-4]: "IO_ERROR",
+  [-5]: "LIMIT_EXCEEDED",
+  [-6]: "NOT_SUPPORTED",
+};
+
+export class HostError extends Error {
+  readonly code: string;
+  constructor(
+    readonly status: number,
+    message: string,
+    code?: string,
+  ) {
+    super(message);
+    this.name = "HostError";
+    this.code = code ?? CODES[status] ?? "INTERNAL";
+  }
+}
+
+export interface OpResult {
+  /** JSON-serialisable metadata (field0); `null` when there is none. */
+  meta: unknown;
+  blobs?: Uint8Array[];
+}
+
+export type BindingKind = "kv" | "r2" | "d1";
+export type OpKind = BindingKind | "http" | "tcp";
+
+export interface Bindings {
+  kv(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  r2(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  d1(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  http(op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  tcp(op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  /** Release per-instance resources (open sockets) when the instance is discarded. */
+  close?(): Promise<void> | void;
+}
+
+/** A side-module loader (docs/abi.md dl_open/dl_sym; issue #7). Hosts without one answer NOT_SUPPORTED. */
+export interface DynamicLinker {
+  open(path: string): Promise<number>;
+  sym(handle: number, name: string): number;
+}
+
+export function describeError(e: unknown): HostError {
+  if (e instanceof HostError) return e;
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new HostError(STATUS.IO, msg);
+}

@@ -1,0 +1,102 @@
+// Building the interpreter's environment: VFS layout, WASI environ and the PYMODE_BINDINGS
+// description (docs/abi.md §6; worker/README.md "Bindings description").
+
+import { Vfs } from "./vfs";
+
+export type BindingType = "kv" | "r2" | "d1" | "var" | "secret";
+export interface BindingDescription {
+  type: BindingType;
+  value?: string;
+}
+
+/** Configuration baked into a bundle by scripts/bundle.mjs (bundle.json "app"). */
+export interface AppConfig {
+  /** Entry path relative to the project root, e.g. "src/entry.py". */
+  entry: string;
+  /** WASI preopened directories in fd order from 3 (must match a Wizer snapshot's). */
+  preopens: string[];
+  /** Asyncify data buffer size in bytes. */
+  asyncifyStackSize: number;
+  /** Extra environment variables for the interpreter. */
+  pythonEnv: Record<string, string>;
+}
+
+export const DEFAULT_APP_CONFIG: AppConfig = {
+  entry: "src/entry.py",
+  preopens: ["/"],
+  asyncifyStackSize: 1 << 20,
+  pythonEnv: {},
+};
+
+const KINDS = new Set(["kv", "r2", "d1", "var", "secret"]);
+
+/** Worker vars that configure the host itself and are not shown to Python as bindings. */
+export const HOST_VARS = new Set([
+  "PYMODE_BINDINGS_DECL",
+  "PYMODE_ROUTING",
+  "PYMODE_SHARDS",
+  "PYMODE_SHARD_KEY",
+  "PYMODE_MAX_REQUEST_BYTES",
+  "PYMODE_MAX_RESPONSE_BYTES",
+  "PYMODE_MAX_HTTP_RESPONSE_BYTES",
+]);
+
+/**
+ * The PYMODE_BINDINGS JSON for Python: declared bindings (PYMODE_BINDINGS_DECL, e.g.
+ * {"MY_KV":"kv","FILES":"r2","DB":"d1","TOKEN":"secret"}) plus every other plain string
+ * env value as a var (a declared "secret" keeps its kind). Throws on a malformed declaration
+ * or a declared binding that is missing from env.
+ */
+export function bindingsDescription(env: Record<string, unknown>): Record<string, BindingDescription> {
+  let decl: Record<string, string> = {};
+  const raw = env.PYMODE_BINDINGS_DECL;
+  if (raw !== undefined && raw !== "") {
+    try {
+      decl = typeof raw === "string" ? JSON.parse(raw) : (raw as Record<string, string>);
+    } catch (e) {
+      throw new Error(`PYMODE_BINDINGS_DECL is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!decl || typeof decl !== "object" || Array.isArray(decl)) throw new Error("PYMODE_BINDINGS_DECL must be a JSON object {NAME: kind}");
+  }
+  const out: Record<string, BindingDescription> = {};
+  for (const [name, kind] of Object.entries(decl)) {
+    if (!KINDS.has(kind)) throw new Error(`PYMODE_BINDINGS_DECL: ${name} has unknown kind ${JSON.stringify(kind)} (kv, r2, d1, var, secret)`);
+    const v = env[name];
+    if (v === undefined) throw new Error(`PYMODE_BINDINGS_DECL declares ${name} (${kind}) but the worker has no such binding`);
+    if (kind === "var" || kind === "secret") {
+      if (typeof v !== "string") throw new Error(`PYMODE_BINDINGS_DECL: ${name} is declared ${kind} but is not a string`);
+      out[name] = { type: kind, value: v };
+    } else {
+      out[name] = { type: kind as BindingType };
+    }
+  }
+  for (const [name, v] of Object.entries(env)) {
+    if (name in out || HOST_VARS.has(name) || typeof v !== "string") continue;
+    out[name] = { type: "var", value: v };
+  }
+  return out;
+}
+
+export function pythonEnviron(app: AppConfig, bindings: Record<string, BindingDescription>, role: "main" | "thread"): Record<string, string> {
+  return {
+    PYTHONHOME: "/",
+    PYTHONPATH: "/lib/site:/app",
+    PYTHONDONTWRITEBYTECODE: "1",
+    PYTHONUNBUFFERED: "1",
+    PYMODE_ENTRY: app.entry,
+    PYMODE_BINDINGS: JSON.stringify(bindings),
+    PYMODE_ROLE: role,
+    ...app.pythonEnv,
+  };
+}
+
+/** The interpreter's file tree: /lib/python313.zip, the app image (/lib/site/**, /app/**), writable /tmp. */
+export function buildVfs(stdlibZip: Uint8Array, appImage: Uint8Array | undefined): Vfs {
+  const vfs = new Vfs();
+  vfs.addFile("/lib/python313.zip", stdlibZip);
+  vfs.mkdirp("/lib/site");
+  vfs.mkdirp("/app");
+  if (appImage) vfs.mountImage(appImage);
+  vfs.mkdirp("/tmp", true);
+  return vfs;
+}

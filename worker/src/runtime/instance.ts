@@ -1,0 +1,341 @@
+// PythonInstance: one python.wasm instance, its WASI state, the `pymode` host imports
+// and the Asyncify driver (docs/abi.md §2, §5). One request runs at a time per instance.
+
+import { decodeFrames, encodeFrames, utf8, FrameError } from "./frames";
+import { Bindings, DynamicLinker, HostError, OpKind, STATUS, describeError } from "./bindings";
+import { ERRNO, ProcExit, Wasi } from "./wasi";
+import { Vfs } from "./vfs";
+
+export const ABI_VERSION = 1;
+const ASYNC_KINDS: OpKind[] = ["kv", "r2", "d1", "http", "tcp"];
+
+export interface LogRecord {
+  /** Python logging level: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
+  level: number;
+  source: "python" | "stdout" | "stderr" | "host";
+  message: string;
+}
+export type Logger = (r: LogRecord) => void;
+
+export const consoleLogger: Logger = (r) => {
+  const line = `[pymode ${r.source}] ${r.message}`;
+  if (r.level >= 40) console.error(line);
+  else if (r.level >= 30) console.warn(line);
+  else console.log(line);
+};
+
+/** The wasm instance can no longer be used: it trapped, exited, or the interpreter failed. */
+export class TrapError extends Error {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = "TrapError";
+  }
+}
+
+export interface InstanceOptions {
+  module: WebAssembly.Module;
+  vfs: Vfs;
+  bindings: Bindings;
+  env?: Record<string, string>;
+  args?: string[];
+  preopens?: string[];
+  logger?: Logger;
+  linker?: DynamicLinker;
+  /** Asyncify data buffer size in bytes (default 1 MiB). */
+  asyncifyStackSize?: number;
+  sleep?: "block" | "return";
+  /** Call pymode_init (default true). */
+  init?: boolean;
+}
+
+interface PyExports {
+  memory: WebAssembly.Memory;
+  pymode_init: () => number;
+  pymode_alloc: (n: number) => number;
+  pymode_free: (p: number) => void;
+  pymode_handle: (p: number, n: number) => number;
+  asyncify_start_unwind: (p: number) => void;
+  asyncify_stop_unwind: () => void;
+  asyncify_start_rewind: (p: number) => void;
+  asyncify_stop_rewind: () => void;
+  asyncify_get_state: () => number;
+}
+
+const REQUIRED_EXPORTS = [
+  "memory", "pymode_init", "pymode_alloc", "pymode_free", "pymode_handle",
+  "asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state",
+];
+
+const td = new TextDecoder();
+
+export class PythonInstance {
+  readonly wasi: Wasi;
+  /** Set once the instance is unusable; holds the reason. */
+  broken: string | undefined;
+  requests = 0;
+  private ex!: PyExports;
+  private readonly bindings: Bindings;
+  private readonly log: Logger;
+  private readonly linker: DynamicLinker | undefined;
+  private pendingResult: Uint8Array | undefined;
+  private pendingPromise: Promise<number> | undefined;
+  private resumeValue = 0;
+  private asyncBuf = 0;
+  private asyncBufSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private inCall = false;
+
+  private constructor(private readonly opts: InstanceOptions) {
+    this.bindings = opts.bindings;
+    this.log = opts.logger ?? consoleLogger;
+    this.linker = opts.linker;
+    this.asyncBufSize = opts.asyncifyStackSize ?? 1 << 20;
+    this.wasi = new Wasi({
+      vfs: opts.vfs,
+      args: opts.args ?? ["python"],
+      env: opts.env ?? {},
+      preopens: opts.preopens,
+      sleep: opts.sleep,
+      log: (stream, message) => this.log({ level: stream === "stderr" ? 30 : 20, source: stream, message }),
+    });
+  }
+
+  /** Instantiate the module and run pymode_init (through the Asyncify driver). */
+  static async create(opts: InstanceOptions): Promise<PythonInstance> {
+    const self = new PythonInstance(opts);
+    const instance = await WebAssembly.instantiate(opts.module, self.imports(opts.module));
+    const exp = instance.exports as Record<string, unknown>;
+    const missing = REQUIRED_EXPORTS.filter((n) => !(n in exp));
+    if (missing.length) {
+      throw new TrapError(
+        `python.wasm lacks required exports: ${missing.join(", ")}` +
+          (missing.some((m) => m.startsWith("asyncify_")) ? " (was it run through wasm-opt --asyncify?)" : ""),
+      );
+    }
+    self.ex = exp as unknown as PyExports;
+    self.wasi.setMemory(self.ex.memory);
+    try {
+      self.asyncBuf = self.ex.pymode_alloc(self.asyncBufSize);
+      if (!self.asyncBuf) throw new TrapError(`pymode_alloc(${self.asyncBufSize}) for the Asyncify buffer returned NULL`);
+      if (opts.init !== false) {
+        const rc = await self.drive(() => self.ex.pymode_init());
+        if (rc !== 0) {
+          self.broken = `pymode_init returned ${rc}`;
+          throw new TrapError(`pymode_init failed with status ${rc} (the interpreter logged the cause)`);
+        }
+      }
+    } catch (e) {
+      throw self.poison(e);
+    }
+    return self;
+  }
+
+  private imports(module: WebAssembly.Module): WebAssembly.Imports {
+    const wasi = this.wasi.exports();
+    const py = this.pymodeImports();
+    const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+    const unsupported: string[] = [];
+    for (const imp of WebAssembly.Module.imports(module)) {
+      const mod = (out[imp.module] ??= {});
+      if (imp.module === "wasi_snapshot_preview1" && imp.kind === "function") {
+        mod[imp.name] = wasi[imp.name] ?? (() => ERRNO.NOSYS);
+      } else if (imp.module === "pymode" && imp.kind === "function" && py[imp.name]) {
+        mod[imp.name] = py[imp.name]!;
+      } else {
+        unsupported.push(`${imp.module}.${imp.name} (${imp.kind})`);
+      }
+    }
+    if (unsupported.length) {
+      throw new TrapError(`python.wasm imports that this host does not provide: ${unsupported.join(", ")}`);
+    }
+    return out;
+  }
+
+  private mem(): Uint8Array {
+    return new Uint8Array(this.ex.memory.buffer);
+  }
+
+  private errorFrames(e: HostError): Uint8Array {
+    return encodeFrames([JSON.stringify({ code: e.code, message: e.message })]);
+  }
+
+  /** Run an async host operation under Asyncify: unwind now, resume with its status later. */
+  private suspend(start: () => Promise<number>): number {
+    const state = this.ex.asyncify_get_state();
+    if (state === 2) {
+      // Rewinding: this is the import that unwound; hand back the awaited status.
+      this.ex.asyncify_stop_rewind();
+      return this.resumeValue;
+    }
+    if (state !== 0) throw new TrapError(`async import called in Asyncify state ${state}`);
+    if (!this.inCall) throw new TrapError("async host import called outside a driven export");
+    this.pendingPromise = start();
+    const v = new DataView(this.ex.memory.buffer);
+    v.setUint32(this.asyncBuf, this.asyncBuf + 8, true);
+    v.setUint32(this.asyncBuf + 4, this.asyncBuf + this.asyncBufSize, true);
+    this.ex.asyncify_start_unwind(this.asyncBuf);
+    return 0;
+  }
+
+  private async runOp(kind: OpKind, binding: string, req: Uint8Array): Promise<number> {
+    try {
+      const fields = decodeFrames(req);
+      if (fields.length < 2) throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}: request needs an op name and a JSON argument field`);
+      const op = utf8(fields[0]!);
+      let args: any;
+      try {
+        args = JSON.parse(utf8(fields[1]!));
+      } catch (e) {
+        throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}.${op}: arguments are not JSON: ${(e as Error).message}`);
+      }
+      const blobs = fields.slice(2);
+      const r =
+        kind === "http" || kind === "tcp"
+          ? await this.bindings[kind](op, args ?? {}, blobs)
+          : await this.bindings[kind](binding, op, args ?? {}, blobs);
+      const out = encodeFrames([JSON.stringify(r.meta ?? null), ...(r.blobs ?? [])]);
+      this.pendingResult = out;
+      return out.byteLength;
+    } catch (e) {
+      const he = e instanceof FrameError ? new HostError(STATUS.INVALID_ARGUMENT, `${kind}: ${e.message}`) : describeError(e);
+      if (he.status === STATUS.INTERNAL) this.log({ level: 40, source: "host", message: `${kind} op failed: ${he.message}` });
+      this.pendingResult = this.errorFrames(he);
+      return he.status;
+    }
+  }
+
+  private pymodeImports(): Record<string, (...a: any[]) => number | void> {
+    const imports: Record<string, (...a: any[]) => number | void> = {};
+    for (const kind of ASYNC_KINDS) {
+      imports[kind] = (bPtr: number, bLen: number, rPtr: number, rLen: number) =>
+        this.suspend(() => {
+          // Copy out now: linear memory may move (grow) before the promise settles.
+          const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
+          const req = this.mem().slice(rPtr, rPtr + rLen);
+          return this.runOp(kind, binding, req);
+        });
+    }
+    imports.dl_open = (pPtr: number, pLen: number) =>
+      this.suspend(async () => {
+        const path = td.decode(this.mem().slice(pPtr, pPtr + pLen));
+        if (!this.linker) {
+          this.pendingResult = this.errorFrames(
+            new HostError(STATUS.NOT_SUPPORTED, `dl_open(${path}): this host has no side-module loader (dynamic extensions are issue #7)`),
+          );
+          return STATUS.NOT_SUPPORTED;
+        }
+        try {
+          return await this.linker.open(path);
+        } catch (e) {
+          const he = describeError(e);
+          this.pendingResult = this.errorFrames(he);
+          return he.status;
+        }
+      });
+    imports.dl_sym = (handle: number, nPtr: number, nLen: number) => {
+      const name = td.decode(this.mem().slice(nPtr, nPtr + nLen));
+      if (!this.linker) {
+        this.pendingResult = this.errorFrames(new HostError(STATUS.NOT_SUPPORTED, `dl_sym(${handle}, ${name}): no side-module loader`));
+        return STATUS.NOT_SUPPORTED;
+      }
+      try {
+        return this.linker.sym(handle, name);
+      } catch (e) {
+        const he = describeError(e);
+        this.pendingResult = this.errorFrames(he);
+        return he.status;
+      }
+    };
+    imports.result_take = (dst: number, dstLen: number) => {
+      const r = this.pendingResult;
+      if (!r) return -1;
+      if (r.byteLength > dstLen) return -2;
+      this.mem().set(r, dst);
+      this.pendingResult = undefined;
+      return r.byteLength;
+    };
+    imports.log = (level: number, ptr: number, len: number) => {
+      this.log({ level, source: "python", message: td.decode(this.mem().subarray(ptr, ptr + len)) });
+    };
+    return imports;
+  }
+
+  /** Call an export under the Asyncify driver: on unwind, await the pending host promise and rewind. */
+  private async drive(call: () => number): Promise<number> {
+    if (this.inCall) throw new TrapError("re-entrant call into the wasm instance");
+    this.inCall = true;
+    try {
+      let r = call();
+      while (this.ex.asyncify_get_state() === 1) {
+        this.ex.asyncify_stop_unwind();
+        const p = this.pendingPromise;
+        this.pendingPromise = undefined;
+        if (!p) throw new TrapError("wasm unwound without a pending host operation");
+        this.resumeValue = await p;
+        this.ex.asyncify_start_rewind(this.asyncBuf);
+        r = call();
+      }
+      if (this.ex.asyncify_get_state() !== 0) {
+        throw new TrapError(`export returned in Asyncify state ${this.ex.asyncify_get_state()}`);
+      }
+      return r;
+    } finally {
+      this.inCall = false;
+      this.wasi.flush();
+    }
+  }
+
+  private poison(e: unknown): TrapError {
+    let reason: string;
+    if (e instanceof ProcExit) reason = `python exited (proc_exit(${e.code}))`;
+    else if (e instanceof TrapError) reason = e.message;
+    else if (e instanceof WebAssembly.RuntimeError) reason = `wasm trap: ${e.message}`;
+    else if (e instanceof RangeError) reason = `wasm stack exhausted: ${e.message}`;
+    else reason = `host failure during wasm call: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    this.broken ??= reason;
+    return e instanceof TrapError ? e : new TrapError(reason, e);
+  }
+
+  /**
+   * Handle one HTTP request (frames of docs/abi.md §5) and return the response frames.
+   * Calls are queued: one request at a time (Asyncify keeps a single suspended stack).
+   * Throws TrapError when the instance is (or becomes) unusable.
+   */
+  handle(reqFrames: Uint8Array): Promise<Uint8Array> {
+    const run = async (): Promise<Uint8Array> => {
+      if (this.broken) throw new TrapError(`instance is unusable: ${this.broken}`);
+      this.requests++;
+      let reqPtr = 0;
+      try {
+        reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
+        if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
+        this.mem().set(reqFrames, reqPtr);
+        const ptr = (await this.drive(() => this.ex.pymode_handle(reqPtr, reqFrames.byteLength))) >>> 0;
+        if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
+        const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
+        const out = this.mem().slice(ptr + 4, ptr + 4 + len);
+        this.ex.pymode_free(ptr);
+        this.ex.pymode_free(reqPtr);
+        return out;
+      } catch (e) {
+        throw this.poison(e);
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Bytes of linear memory in use (for diagnostics). */
+  memoryBytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
+
+  async dispose(): Promise<void> {
+    this.broken ??= "disposed";
+    await this.bindings.close?.();
+  }
+}

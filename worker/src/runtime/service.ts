@@ -1,0 +1,184 @@
+// PythonService: the request path shared by PythonDO, ThreadDO and the node host.
+// Holds one warm PythonInstance, replaces it after a trap, enforces body size limits,
+// and converts between HTTP and the frames of docs/abi.md §5.
+
+import { decodeHttpResponse, encodeFrames, encodeHttpRequest, encodeHttpResponse, FrameError, RequestHead } from "./frames";
+import { Logger, PythonInstance, TrapError, consoleLogger } from "./instance";
+
+export interface Limits {
+  /** Largest request body accepted (bytes); larger → 413. */
+  maxRequestBytes: number;
+  /** Largest response body Python may return (bytes); larger → 502. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxRequestBytes: 10 * 1024 * 1024,
+  maxResponseBytes: 25 * 1024 * 1024,
+};
+
+export const FRAMES_CONTENT_TYPE = "application/vnd.pymode.frames";
+
+function intVar(v: unknown, fallback: number, name: string): number {
+  if (v === undefined || v === null || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer number of bytes, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Limits from worker vars PYMODE_MAX_REQUEST_BYTES / PYMODE_MAX_RESPONSE_BYTES. */
+export function limitsFromEnv(env: Record<string, unknown>): Limits {
+  return {
+    maxRequestBytes: intVar(env.PYMODE_MAX_REQUEST_BYTES, DEFAULT_LIMITS.maxRequestBytes, "PYMODE_MAX_REQUEST_BYTES"),
+    maxResponseBytes: intVar(env.PYMODE_MAX_RESPONSE_BYTES, DEFAULT_LIMITS.maxResponseBytes, "PYMODE_MAX_RESPONSE_BYTES"),
+  };
+}
+
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+  }
+}
+
+/** Read a body stream into memory, failing as soon as it passes `limit` bytes. */
+export async function readBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
+/** Serialise an HTTP request into request frames; throws BodyTooLarge. */
+export async function requestToFrames(request: Request, limits: Limits): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limits.maxRequestBytes) throw new BodyTooLarge(limits.maxRequestBytes);
+  const body = request.method === "GET" || request.method === "HEAD" ? new Uint8Array(0) : await readBody(request.body, limits.maxRequestBytes);
+  const head: RequestHead = { method: request.method, url: request.url, headers: [...request.headers] };
+  return encodeHttpRequest(head, body);
+}
+
+export function errorResponseFrames(status: number, error: string, detail?: string): Uint8Array {
+  const body = JSON.stringify(detail === undefined ? { error } : { error, detail });
+  return encodeHttpResponse({ status, headers: [["content-type", "application/json"]] }, new TextEncoder().encode(body));
+}
+
+/** Turn response frames into a Response. Headers are appended in order (repeatable headers survive). */
+export function framesToResponse(frames: Uint8Array): Response {
+  const { head, body } = decodeHttpResponse(frames);
+  const headers = new Headers();
+  for (const [k, v] of head.headers) headers.append(k, v);
+  const nullBody = head.status === 204 || head.status === 205 || head.status === 304 || head.status === 101;
+  return new Response(nullBody ? null : body, { status: head.status, headers });
+}
+
+export interface ServiceOptions {
+  /** Creates a fresh, initialised instance. */
+  factory: () => Promise<PythonInstance>;
+  limits?: Limits;
+  logger?: Logger;
+  /** Name for log lines (e.g. "PythonDO", "ThreadDO"). */
+  name?: string;
+}
+
+export interface ServiceStats {
+  instancesCreated: number;
+  traps: number;
+  requests: number;
+  lastTrap?: string;
+}
+
+export class PythonService {
+  private instance: Promise<PythonInstance> | undefined;
+  readonly limits: Limits;
+  private readonly log: Logger;
+  readonly stats: ServiceStats = { instancesCreated: 0, traps: 0, requests: 0 };
+
+  constructor(private readonly opts: ServiceOptions) {
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.log = opts.logger ?? consoleLogger;
+  }
+
+  /** The warm instance, created on first use (or after a trap). */
+  warm(): Promise<PythonInstance> {
+    if (!this.instance) {
+      this.stats.instancesCreated++;
+      const p = this.opts.factory();
+      this.instance = p;
+      // A failed creation must not stick: the next request tries again.
+      p.catch(() => {
+        if (this.instance === p) this.instance = undefined;
+      });
+    }
+    return this.instance;
+  }
+
+  private discard(inst: PythonInstance | undefined, reason: string): void {
+    this.stats.traps++;
+    this.stats.lastTrap = reason;
+    this.log({ level: 40, source: "host", message: `${this.opts.name ?? "python"}: discarding instance: ${reason}` });
+    this.instance = undefined;
+    inst?.dispose().catch(() => undefined);
+  }
+
+  /** Request frames in, response frames out. Never throws: traps and init failures become 503 frames. */
+  async handleFrames(reqFrames: Uint8Array): Promise<Uint8Array> {
+    this.stats.requests++;
+    let inst: PythonInstance | undefined;
+    try {
+      inst = await this.warm();
+      const out = await inst.handle(reqFrames);
+      let decoded;
+      try {
+        decoded = decodeHttpResponse(out);
+      } catch (e) {
+        this.log({ level: 40, source: "host", message: `invalid response frames from python: ${(e as Error).message}` });
+        return errorResponseFrames(502, "invalid response from the python handler");
+      }
+      if (decoded.body.byteLength > this.limits.maxResponseBytes) {
+        this.log({ level: 40, source: "host", message: `response body of ${decoded.body.byteLength} bytes exceeds PYMODE_MAX_RESPONSE_BYTES=${this.limits.maxResponseBytes}` });
+        return errorResponseFrames(502, "response body too large", `limit ${this.limits.maxResponseBytes} bytes`);
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof TrapError) {
+        if (inst?.broken || !inst) this.discard(inst, e.message);
+        return errorResponseFrames(503, "python runtime unavailable", e.message);
+      }
+      if (e instanceof FrameError) return errorResponseFrames(400, "invalid request frames", e.message);
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.discard(inst, `host error: ${msg}`);
+      return errorResponseFrames(503, "python runtime unavailable", msg);
+    }
+  }
+
+  /** HTTP in, HTTP out (413 for an oversized request body). */
+  async fetch(request: Request): Promise<Response> {
+    let frames: Uint8Array;
+    try {
+      frames = await requestToFrames(request, this.limits);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
+      throw e;
+    }
+    return framesToResponse(await this.handleFrames(frames));
+  }
+}
+
+export { encodeFrames };
