@@ -35,6 +35,14 @@ export class TrapError extends Error {
   }
 }
 
+/** The request never started: the instance had already been poisoned by an earlier call. Safe to retry elsewhere. */
+export class InstanceUnusable extends TrapError {
+  constructor(reason: string) {
+    super(`instance is unusable: ${reason}`);
+    this.name = "InstanceUnusable";
+  }
+}
+
 export interface InstanceOptions {
   module: WebAssembly.Module;
   vfs: Vfs;
@@ -306,7 +314,7 @@ export class PythonInstance {
    */
   handle(reqFrames: Uint8Array): Promise<Uint8Array> {
     const run = async (): Promise<Uint8Array> => {
-      if (this.broken) throw new TrapError(`instance is unusable: ${this.broken}`);
+      if (this.broken) throw new InstanceUnusable(this.broken);
       this.requests++;
       let reqPtr = 0;
       try {
@@ -321,6 +329,7 @@ export class PythonInstance {
         this.ex.pymode_free(reqPtr);
         return out;
       } catch (e) {
+        if (e instanceof InstanceUnusable) throw e;
         throw this.poison(e);
       }
     };

@@ -3,7 +3,7 @@
 // and converts between HTTP and the frames of docs/abi.md §5.
 
 import { decodeHttpResponse, encodeFrames, encodeHttpRequest, encodeHttpResponse, FrameError, RequestHead } from "./frames";
-import { Logger, PythonInstance, TrapError, consoleLogger } from "./instance";
+import { InstanceUnusable, Logger, PythonInstance, TrapError, consoleLogger } from "./instance";
 
 export interface Limits {
   /** Largest request body accepted (bytes); larger → 413. */
@@ -115,12 +115,17 @@ export class PythonService {
     this.log = opts.logger ?? consoleLogger;
   }
 
+  private current: PythonInstance | undefined;
+
   /** The warm instance, created on first use (or after a trap). */
   warm(): Promise<PythonInstance> {
     if (!this.instance) {
       this.stats.instancesCreated++;
       const p = this.opts.factory();
       this.instance = p;
+      p.then((i) => {
+        if (this.instance === p) this.current = i;
+      }, () => undefined);
       // A failed creation must not stick: the next request tries again.
       p.catch(() => {
         if (this.instance === p) this.instance = undefined;
@@ -129,12 +134,22 @@ export class PythonService {
     return this.instance;
   }
 
+  private readonly retired = new WeakSet<PythonInstance>();
+
+  /** Log and count a failure; drop the instance (once) so the next request gets a fresh one. */
   private discard(inst: PythonInstance | undefined, reason: string): void {
+    if (inst) {
+      if (this.retired.has(inst)) return;
+      this.retired.add(inst);
+      if (this.current === inst) {
+        this.instance = undefined;
+        this.current = undefined;
+      }
+      inst.dispose().catch(() => undefined);
+    }
     this.stats.traps++;
     this.stats.lastTrap = reason;
     this.log({ level: 40, source: "host", message: `${this.opts.name ?? "python"}: discarding instance: ${reason}` });
-    this.instance = undefined;
-    inst?.dispose().catch(() => undefined);
   }
 
   /** Request frames in, response frames out. Never throws: traps and init failures become 503 frames. */
@@ -142,8 +157,21 @@ export class PythonService {
     this.stats.requests++;
     let inst: PythonInstance | undefined;
     try {
-      inst = await this.warm();
-      const out = await inst.handle(reqFrames);
+      let out: Uint8Array;
+      for (let attempt = 0; ; attempt++) {
+        inst = await this.warm();
+        try {
+          out = await inst.handle(reqFrames);
+          break;
+        } catch (e) {
+          // Queued behind a request that broke the instance: this one never ran, so run it on a fresh one.
+          if (e instanceof InstanceUnusable && attempt < 2) {
+            this.discard(inst, inst.broken ?? e.message);
+            continue;
+          }
+          throw e;
+        }
+      }
       let decoded;
       try {
         decoded = decodeHttpResponse(out);
@@ -158,7 +186,7 @@ export class PythonService {
       return out;
     } catch (e) {
       if (e instanceof TrapError) {
-        if (inst?.broken || !inst) this.discard(inst, e.message);
+        this.discard(inst?.broken || !inst ? inst : undefined, e.message);
         return errorResponseFrames(503, "python runtime unavailable", e.message);
       }
       if (e instanceof FrameError) return errorResponseFrames(400, "invalid request frames", e.message);
