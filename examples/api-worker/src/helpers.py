@@ -1,0 +1,2 @@
+def greeting(name: str, template: str) -> str:
+    return template.format(name=name)

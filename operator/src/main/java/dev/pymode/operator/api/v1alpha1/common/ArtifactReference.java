@@ -1,0 +1,28 @@
+package dev.pymode.operator.api.v1alpha1.common;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** A build output stored in the OCI registry, addressed by digest. */
+public class ArtifactReference {
+
+    @JsonPropertyDescription("Full reference by digest, `registry/repository@sha256:...`.")
+    private String ref;
+
+    @JsonPropertyDescription("Manifest digest, `sha256:...`.")
+    private String digest;
+
+    @JsonPropertyDescription("Build key: hash of every input that determines the artifact.")
+    private String buildKey;
+
+    @JsonPropertyDescription("Total size of the artifact's layers in bytes.")
+    private Long sizeBytes;
+
+    public String getRef() { return ref; }
+    public void setRef(String ref) { this.ref = ref; }
+    public String getDigest() { return digest; }
+    public void setDigest(String digest) { this.digest = digest; }
+    public String getBuildKey() { return buildKey; }
+    public void setBuildKey(String buildKey) { this.buildKey = buildKey; }
+    public Long getSizeBytes() { return sizeBytes; }
+    public void setSizeBytes(Long sizeBytes) { this.sizeBytes = sizeBytes; }
+}

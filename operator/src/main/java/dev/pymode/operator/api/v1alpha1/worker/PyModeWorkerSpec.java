@@ -1,0 +1,71 @@
+package dev.pymode.operator.api.v1alpha1.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Desired state of a PyModeWorker. */
+public class PyModeWorkerSpec {
+
+    @JsonPropertyDescription("Where the Python project comes from: exactly one of inline, configMapRef, git or oci.")
+    @Required
+    private WorkerSource source;
+
+    @JsonPropertyDescription("Entry module, a path relative to the project root that defines on_fetch(request, env). "
+            + "Empty means `[tool.pymode] main` from the project's pyproject.toml, else src/entry.py.")
+    @Size(max = 512)
+    @ValidationRule(value = "self == '' || (self.endsWith('.py') && !self.startsWith('/') && !self.matches('(^|/)\\\\.\\\\.(/|$)'))",
+            message = "entry must be a relative path to a .py file without '..'")
+    private String entry;
+
+    @JsonPropertyDescription("Pure-Python requirements (PEP 508 strings, e.g. `jinja2==3.1.4`) installed for the "
+            + "wasm target and pinned with hashes in the build.")
+    @Size(max = 100)
+    @ValidationRule(value = "self.all(p, size(p) > 0 && size(p) <= 256)",
+            message = "each package must be a non-empty requirement string of at most 256 characters")
+    private List<String> packages = new ArrayList<>();
+
+    @JsonPropertyDescription("PyModeExtension resources (C extensions as wasm side modules) to include in the bundle.")
+    @Size(max = 32)
+    private List<LocalObjectReference> extensions = new ArrayList<>();
+
+    @JsonPropertyDescription("Pre-initialise the interpreter and pre-import the entry module with Wizer, trading a "
+            + "larger bundle for a faster cold start.")
+    @Default("false")
+    private Boolean wizer = Boolean.FALSE;
+
+    @JsonPropertyDescription("Bindings exposed to the handler as attributes of `env`.")
+    private WorkerBindings bindings;
+
+    @JsonPropertyDescription("Where and how the worker is deployed on Cloudflare. Unset fields fall back to the "
+            + "operator's defaults (account and API token Secret).")
+    private CloudflareTarget cloudflare;
+
+    @JsonPropertyDescription("Stop reconciling: no builds and no deploys until set back to false. "
+            + "What is already deployed keeps running.")
+    @Default("false")
+    private Boolean suspend = Boolean.FALSE;
+
+    public WorkerSource getSource() { return source; }
+    public void setSource(WorkerSource source) { this.source = source; }
+    public String getEntry() { return entry; }
+    public void setEntry(String entry) { this.entry = entry; }
+    public List<String> getPackages() { return packages; }
+    public void setPackages(List<String> packages) { this.packages = packages; }
+    public List<LocalObjectReference> getExtensions() { return extensions; }
+    public void setExtensions(List<LocalObjectReference> extensions) { this.extensions = extensions; }
+    public Boolean getWizer() { return wizer; }
+    public void setWizer(Boolean wizer) { this.wizer = wizer; }
+    public WorkerBindings getBindings() { return bindings; }
+    public void setBindings(WorkerBindings bindings) { this.bindings = bindings; }
+    public CloudflareTarget getCloudflare() { return cloudflare; }
+    public void setCloudflare(CloudflareTarget cloudflare) { this.cloudflare = cloudflare; }
+    public Boolean getSuspend() { return suspend; }
+    public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+}

@@ -1,0 +1,25 @@
+package dev.pymode.operator.api.v1alpha1.worker;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
+import dev.pymode.operator.api.v1alpha1.common.PyModeStatus;
+
+/** Observed state of a PyModeWorker. */
+public class PyModeWorkerStatus extends PyModeStatus {
+
+    @JsonPropertyDescription("Digest of the resolved project source (sha256 over paths and contents).")
+    private String sourceDigest;
+
+    @JsonPropertyDescription("The built worker bundle.")
+    private ArtifactReference artifact;
+
+    @JsonPropertyDescription("The live deployment on Cloudflare.")
+    private WorkerDeployment deployment;
+
+    public String getSourceDigest() { return sourceDigest; }
+    public void setSourceDigest(String sourceDigest) { this.sourceDigest = sourceDigest; }
+    public ArtifactReference getArtifact() { return artifact; }
+    public void setArtifact(ArtifactReference artifact) { this.artifact = artifact; }
+    public WorkerDeployment getDeployment() { return deployment; }
+    public void setDeployment(WorkerDeployment deployment) { this.deployment = deployment; }
+}

@@ -1,0 +1,28 @@
+package dev.pymode.operator.api.v1alpha1.worker;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** What is deployed on Cloudflare. */
+public class WorkerDeployment {
+
+    @JsonPropertyDescription("Cloudflare script name.")
+    private String scriptName;
+
+    @JsonPropertyDescription("ID of the deployed Worker version.")
+    private String versionId;
+
+    @JsonPropertyDescription("URL the worker answers on (workers.dev or the first route).")
+    private String url;
+
+    @JsonPropertyDescription("When the current version was deployed (RFC 3339).")
+    private String deployedAt;
+
+    public String getScriptName() { return scriptName; }
+    public void setScriptName(String scriptName) { this.scriptName = scriptName; }
+    public String getVersionId() { return versionId; }
+    public void setVersionId(String versionId) { this.versionId = versionId; }
+    public String getUrl() { return url; }
+    public void setUrl(String url) { this.url = url; }
+    public String getDeployedAt() { return deployedAt; }
+    public void setDeployedAt(String deployedAt) { this.deployedAt = deployedAt; }
+}

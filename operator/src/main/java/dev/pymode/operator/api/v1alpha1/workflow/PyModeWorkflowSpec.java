@@ -1,0 +1,72 @@
+package dev.pymode.operator.api.v1alpha1.workflow;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Desired state of a PyModeWorkflow. */
+public class PyModeWorkflowSpec {
+
+    @JsonPropertyDescription("The PyModeWorker whose code defines the workflow.")
+    @Required
+    private LocalObjectReference workerRef;
+
+    @JsonPropertyDescription("Name of the workflow in code: `Workflow(\"<name>\")`.")
+    @Required
+    @Size(min = 1, max = 128)
+    @ValidationRule(value = "self.matches('^[A-Za-z0-9][A-Za-z0-9_.-]*$')",
+            message = "workflow must be a name of letters, digits, '_', '.' or '-'")
+    private String workflow;
+
+    @JsonPropertyDescription("Cron schedule (5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly), deployed as "
+            + "a Cloudflare cron trigger. Unset: runs only on request.")
+    @Size(max = 128)
+    @ValidationRule(value = "self.matches('^@(yearly|annually|monthly|weekly|daily|hourly)$')"
+            + " || self.matches('^[0-9*/,A-Za-z?LW#-]+( [0-9*/,A-Za-z?LW#-]+){4}$')",
+            message = "schedule must be a 5-field cron expression such as '*/15 * * * *' or a macro such as @hourly")
+    private String schedule;
+
+    @JsonPropertyDescription("Input passed to every run as `ctx.input` (any JSON value).")
+    @PreserveUnknownFields
+    private JsonNode input;
+
+    @JsonPropertyDescription("Retry defaults for steps that do not set their own.")
+    private RetryPolicy retry;
+
+    @JsonPropertyDescription("What to do when a run is due while another is still running: Allow, Forbid (skip "
+            + "the new run) or Replace (cancel the running one).")
+    @Default("Forbid")
+    private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.Forbid;
+
+    @JsonPropertyDescription("Number of finished runs kept in status.")
+    @Default("10")
+    @io.fabric8.generator.annotation.Min(1)
+    @io.fabric8.generator.annotation.Max(50)
+    private Integer historyLimit = 10;
+
+    @JsonPropertyDescription("Pause scheduled runs.")
+    @Default("false")
+    private Boolean suspend = Boolean.FALSE;
+
+    public LocalObjectReference getWorkerRef() { return workerRef; }
+    public void setWorkerRef(LocalObjectReference workerRef) { this.workerRef = workerRef; }
+    public String getWorkflow() { return workflow; }
+    public void setWorkflow(String workflow) { this.workflow = workflow; }
+    public String getSchedule() { return schedule; }
+    public void setSchedule(String schedule) { this.schedule = schedule; }
+    public JsonNode getInput() { return input; }
+    public void setInput(JsonNode input) { this.input = input; }
+    public RetryPolicy getRetry() { return retry; }
+    public void setRetry(RetryPolicy retry) { this.retry = retry; }
+    public ConcurrencyPolicy getConcurrencyPolicy() { return concurrencyPolicy; }
+    public void setConcurrencyPolicy(ConcurrencyPolicy concurrencyPolicy) { this.concurrencyPolicy = concurrencyPolicy; }
+    public Integer getHistoryLimit() { return historyLimit; }
+    public void setHistoryLimit(Integer historyLimit) { this.historyLimit = historyLimit; }
+    public Boolean getSuspend() { return suspend; }
+    public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+}

@@ -1,0 +1,58 @@
+package dev.pymode.operator.worker;
+
+import java.time.Duration;
+
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.status.StatusAggregator;
+import dev.pymode.operator.status.ErrorStatus;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import org.jboss.logging.Logger;
+
+/** Reconciles PyModeWorker: observe the spec, run the pipeline, record one aggregated status. */
+@ControllerConfiguration(name = PyModeWorkerReconciler.NAME)
+public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
+
+    public static final String NAME = "pymodeworker";
+    private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
+
+    private final WorkerPipeline pipeline;
+    private final StatusAggregator aggregator;
+
+    public PyModeWorkerReconciler(SourceResolver sourceResolver, StatusAggregator aggregator) {
+        this.pipeline = new WorkerPipeline(sourceResolver);
+        this.aggregator = aggregator;
+    }
+
+    @Override
+    public UpdateControl<PyModeWorker> reconcile(PyModeWorker worker, Context<PyModeWorker> context) {
+        if (Boolean.TRUE.equals(worker.getSpec().getSuspend())) {
+            LOG.debugf("%s/%s is suspended", worker.getMetadata().getNamespace(), worker.getMetadata().getName());
+            return UpdateControl.noUpdate();
+        }
+        WorkerPipeline.Outcome outcome = pipeline.run(worker);
+        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
+        status.setSourceDigest(outcome.sourceDigest());
+        var retry = aggregator.apply(status, worker.getMetadata().getGeneration(), outcome.stages());
+        worker.setStatus(status);
+        UpdateControl<PyModeWorker> control = UpdateControl.patchStatus(worker);
+        retry.ifPresent(control::rescheduleAfter);
+        return control;
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<PyModeWorker> updateErrorStatus(PyModeWorker worker, Context<PyModeWorker> context,
+                                                                    Exception e) {
+        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
+        worker.setStatus(status);
+        ErrorStatus.record(aggregator, status, worker.getMetadata().getGeneration(), e, RETRY_HINT);
+        return ErrorStatusUpdateControl.patchStatus(worker);
+    }
+
+    private static final Duration RETRY_HINT = Duration.ofSeconds(10);
+}

@@ -1,0 +1,162 @@
+package dev.pymode.operator.apiserver;
+
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.provider.Arguments;
+
+/** Resources for the validation tests: each invalid case breaks exactly one rule of an otherwise valid resource. */
+final class Cases {
+
+    private static final String INLINE_SOURCE = """
+            source:
+              inline:
+                files:
+                  - path: src/entry.py
+                    content: "def on_fetch(request, env): pass"
+            """;
+
+    private Cases() {
+    }
+
+    static String resource(String kind, String name, String spec) {
+        return "apiVersion: pymode.dev/v1alpha1\nkind: " + kind + "\nmetadata:\n  name: " + name + "\nspec:\n"
+                + spec.indent(2);
+    }
+
+    static String worker(String name, String spec) {
+        return resource("PyModeWorker", name, spec);
+    }
+
+    /** A valid worker with one extra spec block appended. */
+    private static String workerWith(String name, String extraSpec) {
+        return worker(name, INLINE_SOURCE + extraSpec);
+    }
+
+    private static Arguments refused(String description, String yaml, String message) {
+        return Arguments.of(description, yaml, message);
+    }
+
+    static Stream<Arguments> invalid() {
+        String exactlyOneSource = "source must set exactly one of inline, configMapRef, git or oci";
+        String pythonIdentifier = "binding names must be valid Python identifiers";
+        String relativePath = "inline file paths must be relative, use '/' as separator and not contain '..'";
+        return Stream.of(
+                refused("two source kinds", worker("two-sources", INLINE_SOURCE + "  configMapRef: {name: src}\n"),
+                        exactlyOneSource),
+                refused("no source kind", worker("no-source", "source: {}\n"), exactlyOneSource),
+                refused("secret ref without key", workerWith("secret-no-key", """
+                        bindings:
+                          secrets: [{name: API_KEY, secretKeyRef: {name: creds}}]
+                        """), "a secret reference needs both name and key"),
+                refused("API token ref without name", workerWith("token-no-name", """
+                        cloudflare:
+                          apiTokenSecretRef: {key: token}
+                        """), "a secret reference needs both name and key"),
+                refused("script name with uppercase", workerWith("bad-script", """
+                        cloudflare: {scriptName: My_Script}
+                        """), "scriptName must be 1-63 lowercase letters, digits or '-'"),
+                refused("script name too long", workerWith("long-script", "cloudflare: {scriptName: "
+                        + "a".repeat(64) + "}\n"), "spec.cloudflare.scriptName: Too long"),
+                refused("resource name with dots used as script name", workerWith("my.worker", ""),
+                        "metadata.name is used as the Cloudflare script name"),
+                refused("binding name with a dash", workerWith("dash-binding", """
+                        bindings:
+                          kv: [{name: my-kv, namespace: data}]
+                        """), pythonIdentifier),
+                refused("binding name is a keyword", workerWith("keyword-binding", """
+                        bindings:
+                          d1: [{name: class, database: main}]
+                        """), pythonIdentifier),
+                refused("binding name starting with a digit", workerWith("digit-binding", """
+                        bindings:
+                          r2: [{name: 1FILES, bucket: files}]
+                        """), pythonIdentifier),
+                refused("duplicate binding names across kinds", workerWith("dup-binding", """
+                        bindings:
+                          kv: [{name: STORE, namespace: data}]
+                          r2: [{name: STORE, bucket: files}]
+                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                refused("var clashing with a secret", workerWith("dup-var", """
+                        bindings:
+                          vars: {TOKEN: x}
+                          secrets: [{name: TOKEN, secretKeyRef: {name: creds, key: token}}]
+                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                refused("duplicate binding names within a kind", workerWith("dup-kv", """
+                        bindings:
+                          kv: [{name: A, namespace: one}, {name: A, namespace: two}]
+                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                refused("var name not an identifier", workerWith("bad-var", """
+                        bindings:
+                          vars: {"MY-VAR": x}
+                        """), "var names must be valid Python identifiers and not keywords"),
+                refused("R2 bucket name with uppercase", workerWith("bad-bucket", """
+                        bindings:
+                          r2: [{name: FILES, bucket: MyFiles}]
+                        """), "R2 bucket names are 3-63 lowercase letters"),
+                refused("absolute inline path", worker("abs-path", """
+                        source:
+                          inline:
+                            files: [{path: /etc/entry.py, content: x}]
+                        """), relativePath),
+                refused("inline path escaping the project", worker("dotdot-path", """
+                        source:
+                          inline:
+                            files: [{path: src/../../entry.py, content: x}]
+                        """), relativePath),
+                refused("duplicate inline paths", worker("dup-path", """
+                        source:
+                          inline:
+                            files: [{path: a.py, content: x}, {path: a.py, content: y}]
+                        """), "inline file paths must be unique"),
+                refused("inline sources over the total limit", worker("too-big", """
+                        source:
+                          inline:
+                            files:
+                              - {path: a.py, content: "%s"}
+                              - {path: b.py, content: "%s"}
+                        """.formatted("a".repeat(300_000), "b".repeat(300_000))),
+                        "inline files may hold at most 524288 characters in total"),
+                refused("entry outside the project", workerWith("bad-entry", "entry: ../entry.py\n"),
+                        "entry must be a relative path to a .py file without '..'"),
+                refused("rollout percentage zero", workerWith("bad-rollout", """
+                        cloudflare: {rollout: {percentage: 0}}
+                        """), "spec.cloudflare.rollout.percentage: Invalid value: 0"),
+                refused("account id not hex", workerWith("bad-account", """
+                        cloudflare: {accountId: not-an-account}
+                        """), "accountId must be 32 lowercase hex characters"),
+                refused("compatibility date not a date", workerWith("bad-date", """
+                        cloudflare: {compatibilityDate: yesterday}
+                        """), "compatibilityDate must be a date in the form YYYY-MM-DD"),
+                refused("git url with ftp scheme", worker("bad-git", """
+                        source:
+                          git: {url: "ftp://example.com/repo.git"}
+                        """), "git url must start with https://, http:// or ssh://"),
+                refused("oci ref without tag or digest", worker("bad-oci", """
+                        source:
+                          oci: {ref: "registry.example.com/project"}
+                        """), "oci ref must look like registry/repository:tag"),
+                refused("extension with recipe and inline", resource("PyModeExtension", "both", """
+                        recipe: markupsafe
+                        inline: {name: m, version: "1", source: {pypi: m.tar.gz, sha256: %s},
+                                 sources: [m.c], modules: {m: PyInit_m}}
+                        """.formatted("0".repeat(64))), "set exactly one of recipe"),
+                refused("extension with neither recipe nor inline", resource("PyModeExtension", "neither",
+                        "pythonVersion: \"3.13\"\n"), "set exactly one of recipe"),
+                refused("extension module without PyInit symbol", resource("PyModeExtension", "bad-init", """
+                        inline: {name: m, version: "1", source: {pypi: m.tar.gz, sha256: %s},
+                                 sources: [m.c], modules: {m: init_m}}
+                        """.formatted("0".repeat(64))), "each module must map to its PyInit_<name> init symbol"),
+                refused("extension for another Python", resource("PyModeExtension", "py312", """
+                        recipe: markupsafe
+                        pythonVersion: "3.12"
+                        """), "pythonVersion must be 3.13"),
+                refused("workflow with a malformed schedule", resource("PyModeWorkflow", "bad-cron", """
+                        workerRef: {name: w}
+                        workflow: orders
+                        schedule: every day
+                        """), "schedule must be a 5-field cron expression"),
+                refused("workflow without a worker", resource("PyModeWorkflow", "no-worker", """
+                        workflow: orders
+                        """), "spec.workerRef: Required value"));
+    }
+}

@@ -1,0 +1,29 @@
+package dev.pymode.operator.support;
+
+import java.nio.file.Path;
+
+import dev.pymode.devenv.RepositoryLayout;
+
+/** Paths the tests read: the committed CRDs, the ones the build generated, the examples. */
+public final class TestPaths {
+
+    private TestPaths() {
+    }
+
+    public static Path repoRoot() {
+        return RepositoryLayout.root();
+    }
+
+    public static Path committedCrds() {
+        return repoRoot().resolve("crds");
+    }
+
+    public static Path generatedCrds() {
+        String dir = System.getProperty("pymode.generated.crds");
+        return dir != null ? Path.of(dir) : repoRoot().resolve("operator/target/crds");
+    }
+
+    public static Path examples() {
+        return repoRoot().resolve("examples");
+    }
+}
