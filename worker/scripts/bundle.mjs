@@ -105,7 +105,8 @@ export async function bundle(opts) {
   const projectDir = resolve(opts.project);
   const pylibDir = opts.pylib === null ? null : resolve(opts.pylib ?? join(repoDir, "pylib"));
   const outDir = resolve(opts.out);
-  const wasmPath = join(runtimeDir, opts.wasmName ?? "python.wasm");
+  // --wasm FILE: use another python.wasm (e.g. a Wizer snapshot from snapshot.sh) instead of the runtime's.
+  const wasmPath = opts.wasm ? resolve(opts.wasm) : join(runtimeDir, "python.wasm");
   for (const [what, p] of [["python.wasm", wasmPath], ["python313.zip", join(runtimeDir, "python313.zip")], ["project dir", projectDir]]) {
     if (!existsSync(p)) throw new Error(`bundle: ${what} not found at ${p}` + (what === "project dir" ? "" : ` (build the runtime with builder-image/runtime/build.sh or set PYMODE_RUNTIME_DIR)`));
   }
@@ -115,7 +116,7 @@ export async function bundle(opts) {
   if (existsSync(join(runtimeDir, "manifest.json"))) runtimeManifest = JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8"));
   const app = {
     entry,
-    preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/"],
+    preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/lib", "/lib/site", "/app", "/tmp"],
     asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
     pythonEnv: opts.pythonEnv ?? {},
   };
@@ -168,7 +169,7 @@ export async function bundle(opts) {
     migrations: MIGRATION,
     app,
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
-    runtime: { dir: runtimeDir, wasm: opts.wasmName ?? "python.wasm", manifest: runtimeManifest },
+    runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(readFileSync(wasmPath)), snapshot: Boolean(opts.wasm), manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {
       PYMODE_BINDINGS_DECL: "JSON {NAME: kv|r2|d1|var|secret}, set by the operator",
       PYMODE_ROUTING: "single (default) | sharded | per-request",
@@ -197,12 +198,12 @@ function parseArgs(argv) {
     else if (a === "--site") o.site.push(v());
     else if (a === "--entry") o.entry = v();
     else if (a === "--out") o.out = v();
-    else if (a === "--wasm") o.wasmName = v();
+    else if (a === "--wasm") o.wasm = v();
     else if (a === "--compat-date") o.compatDate = v();
     else if (a === "--compat-flag") o.compatFlags.push(v());
     else if (a === "--minify") o.minify = true;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm NAME] [--compat-date D] [--compat-flag F]... [--minify]");
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

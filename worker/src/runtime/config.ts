@@ -23,7 +23,9 @@ export interface AppConfig {
 
 export const DEFAULT_APP_CONFIG: AppConfig = {
   entry: "src/entry.py",
-  preopens: ["/"],
+  // The order builder-image/runtime/snapshot.sh gives Wizer (fds 3, 4, 5): a snapshot's wasi-libc
+  // preopen table must match. /tmp (fd 6) is extra and only visible to un-snapshotted instances.
+  preopens: ["/lib", "/lib/site", "/app", "/tmp"],
   asyncifyStackSize: 1 << 20,
   pythonEnv: {},
 };

@@ -65,12 +65,18 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, limit: n
   return out;
 }
 
+/**
+ * Headers a client may not send: `x-pymode-warmup` makes pymode._handler only load the entry
+ * (204), an internal signal the host sends itself.
+ */
+export const STRIPPED_REQUEST_HEADERS = new Set(["x-pymode-warmup"]);
+
 /** Serialise an HTTP request into request frames; throws BodyTooLarge. */
 export async function requestToFrames(request: Request, limits: Limits): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limits.maxRequestBytes) throw new BodyTooLarge(limits.maxRequestBytes);
   const body = request.method === "GET" || request.method === "HEAD" ? new Uint8Array(0) : await readBody(request.body, limits.maxRequestBytes);
-  const head: RequestHead = { method: request.method, url: request.url, headers: [...request.headers] };
+  const head: RequestHead = { method: request.method, url: request.url, headers: [...request.headers].filter(([k]) => !STRIPPED_REQUEST_HEADERS.has(k.toLowerCase())) };
   return encodeHttpRequest(head, body);
 }
 
