@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Wizer pre-initialisation of python.wasm for one project (docs/abi.md section 5/6).
+#
+#   snapshot.sh --wasm python.wasm --stdlib python313.zip --site SITE_DIR --app APP_DIR \
+#               [--entry src/entry.py] -o OUT.wasm
+# (--entry defaults to $PYMODE_ENTRY, then src/entry.py.)
+#
+# Runs `wizer.initialize` (= pymode_init: start the interpreter, import pymode._handler, call
+# load() which imports the entry) inside Wizer and writes the snapshot. The guest sees exactly the
+# layout the hosts give it at run time, preopened in this order (so the snapshot's file-descriptor
+# table matches): /lib (a directory holding only python313.zip), /lib/site, /app.
+# Guest environment: PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY=<entry>, nothing else
+# (the builder's own environment is not baked into the snapshot).
+#
+# The input may be the asyncified python.wasm (the one hosts use): initialisation must not call
+# an async host import (kv/r2/d1/http/tcp/dl_open) — the preloaded stub traps if it does, and the
+# snapshot fails with that error instead of baking a half-done call into every instance.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
+WIZER_VERSION=10.0.0   # pinned in tools/package-lock.json (npm integrity hashes)
+
+die() { echo "[pymode-snapshot] ERROR: $*" >&2; exit 1; }
+log() { echo "[pymode-snapshot] $*" >&2; }
+
+WASM="" STDLIB="" SITE="" APP="" OUTPUT="" ENTRY="${PYMODE_ENTRY:-src/entry.py}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --wasm) WASM=$2; shift 2;;
+    --stdlib) STDLIB=$2; shift 2;;
+    --site) SITE=$2; shift 2;;
+    --app) APP=$2; shift 2;;
+    --entry) ENTRY=$2; shift 2;;
+    -o|--output) OUTPUT=$2; shift 2;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0;;
+    *) die "unknown argument $1 (see --help)";;
+  esac
+done
+[[ -f "$WASM" ]] || die "--wasm: no such file '$WASM'"
+[[ -f "$STDLIB" ]] || die "--stdlib: no such file '$STDLIB'"
+[[ "$(basename "$STDLIB")" == python313.zip ]] || die "--stdlib must be named python313.zip (CPython looks for /lib/python313.zip)"
+[[ -d "$SITE" ]] || die "--site: no such directory '$SITE'"
+[[ -d "$APP" ]] || die "--app: no such directory '$APP'"
+[[ -n "$OUTPUT" ]] || die "-o OUT.wasm is required"
+[[ -f "$APP/$ENTRY" ]] || die "entry '$ENTRY' not found in $APP"
+command -v node >/dev/null || die "node is required (Wizer comes from npm)"
+
+# ---- Wizer from npm, pinned by the committed lockfile ------------------------------------------
+LOCK_HASH=$(cat "$HERE/tools/package.json" "$HERE/tools/package-lock.json" | sha256sum | cut -c1-12)
+NPM_DIR="$CACHE/tools/npm-runtime-$LOCK_HASH"
+if [[ ! -x "$NPM_DIR/node_modules/.bin/wizer" ]]; then
+  log "installing wizer $WIZER_VERSION (npm ci) into $NPM_DIR"
+  rm -rf "$NPM_DIR" && mkdir -p "$NPM_DIR"
+  cp "$HERE/tools/package.json" "$HERE/tools/package-lock.json" "$NPM_DIR/"
+  (cd "$NPM_DIR" && npm ci --no-audit --no-fund --loglevel=error >"$NPM_DIR/npm.log" 2>&1) \
+    || die "npm ci failed, see $NPM_DIR/npm.log"
+fi
+# The platform binary itself (the .bin/wizer launcher is a node script, and the guest environment
+# below is empty, so it must not depend on PATH).
+WIZER="$NPM_DIR/node_modules/@bytecodealliance/wizer-linux-x64/wizer"
+[[ -x "$WIZER" ]] || die "no wizer binary for this platform in $NPM_DIR (only linux-x64 is supported here)"
+got=$("$WIZER" --version 2>/dev/null || true)
+[[ "$got" == "wizer $WIZER_VERSION" ]] || die "expected 'wizer $WIZER_VERSION', $WIZER --version says '$got'"
+
+# ---- snapshot ----------------------------------------------------------------------------------
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/lib"
+ln "$STDLIB" "$WORK/lib/python313.zip" 2>/dev/null || cp "$STDLIB" "$WORK/lib/python313.zip"
+python3 "$HERE/wizer_stub.py" "$WORK/pymode-stub.wasm"
+
+abspath() { (cd "$1" && pwd); }
+t0=$(date +%s%N)
+# Input first: the multi-value options would swallow a later positional argument.
+# `env -i` + --inherit-env: the guest gets exactly these variables (Wizer 10 has no --env option).
+env -i PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY="$ENTRY" \
+  "$WIZER" "$WASM" -o "$WORK/out.wasm" \
+  --allow-wasi --inherit-stdio true --inherit-env true \
+  --wasm-bulk-memory true --wasm-multi-value true --wasm-reference-types true \
+  --preload "pymode=$WORK/pymode-stub.wasm" \
+  --mapdir "/lib::$WORK/lib" --mapdir "/lib/site::$(abspath "$SITE")" --mapdir "/app::$(abspath "$APP")" \
+  >"$WORK/wizer.log" 2>&1 || { cat "$WORK/wizer.log" >&2; die "wizer failed (see above)"; }
+cat "$WORK/wizer.log" >&2
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+mv "$WORK/out.wasm" "$OUTPUT"
+log "snapshot written: $OUTPUT ($(stat -c %s "$OUTPUT") bytes, ${ms} ms)"
