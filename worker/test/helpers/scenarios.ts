@@ -1,0 +1,181 @@
+// The python.wasm + pylib scenarios, run on every host (node host and workerd).
+import { existsSync, mkdtempSync } from "node:fs";
+import { createServer as createHttpServer, Server } from "node:http";
+import { createServer as createTcpServer, Server as TcpServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { bundle, defaultRuntimeDir } from "../../scripts/bundle.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const PYAPP = resolve(here, "..", "fixtures", "pyapp");
+export const PYLIB = resolve(here, "..", "..", "..", "pylib");
+
+/** Fails loudly (never skips) when the runtime has not been built. */
+export function requireRuntime(): string {
+  const dir = defaultRuntimeDir();
+  for (const f of ["python.wasm", "python313.zip"]) {
+    if (!existsSync(join(dir, f))) {
+      throw new Error(
+        `python.wasm runtime missing: ${join(dir, f)} does not exist. Build it first with ` +
+          "builder-image/runtime/build.sh (make test-runtime), or point PYMODE_RUNTIME_DIR at a runtime dir.",
+      );
+    }
+  }
+  if (!existsSync(join(PYLIB, "pymode", "_handler.py"))) throw new Error(`pylib missing: ${PYLIB}/pymode/_handler.py`);
+  return dir;
+}
+
+/** Bundle the test project (tests run the exact artefact an upload would carry). */
+export async function bundleTestApp(opts: { wasm?: string } = {}): Promise<string> {
+  const runtime = requireRuntime();
+  const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
+  await bundle({ runtime, project: PYAPP, pylib: PYLIB, out, wasm: opts.wasm });
+  return out;
+}
+
+export interface Host {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  kvPut(key: string, value: string): Promise<void>;
+  logs(): string[];
+}
+
+export function loopbackServers() {
+  const s = { http: undefined as Server | undefined, tcp: undefined as TcpServer | undefined, httpUrl: "", tcpPort: 0 };
+  beforeAll(async () => {
+    s.http = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(`${req.method} ${req.url} from=${req.headers["x-from"]} body=${Buffer.concat(chunks).toString()}`);
+      });
+    });
+    await new Promise<void>((r) => s.http!.listen(0, "127.0.0.1", () => r()));
+    s.httpUrl = `http://127.0.0.1:${(s.http.address() as any).port}`;
+    s.tcp = createTcpServer((sock) => sock.on("data", (d) => sock.write(Buffer.concat([Buffer.from("echo:"), d]))));
+    await new Promise<void>((r) => s.tcp!.listen(0, "127.0.0.1", () => r()));
+    s.tcpPort = (s.tcp.address() as any).port;
+  });
+  afterAll(() => {
+    s.http?.close();
+    s.tcp?.close();
+  });
+  return s;
+}
+
+export function defineScenarios(host: () => Host) {
+  const servers = loopbackServers();
+
+  it("hello", async () => {
+    const r = await host().fetch("/");
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe("Hello from PyMode!");
+  });
+
+  it("/greet?name= and sibling/root imports", async () => {
+    expect(await (await host().fetch("/greet?name=Edge")).text()).toBe("Hello, Edge!");
+    expect(await (await host().fetch("/greet")).text()).toBe("Hello, World!");
+    expect(await (await host().fetch("/imports")).json()).toEqual({ shout: "HI!", double: 42 });
+  });
+
+  it("DESIGN.md /api/data KV example", async () => {
+    await host().kvPut("key", JSON.stringify({ hello: "world", n: [1, 2] }));
+    const r = await host().fetch("/api/data");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/application\/json/);
+    expect(await r.json()).toEqual({ hello: "world", n: [1, 2] });
+  });
+
+  it("KV put from Python, then read back", async () => {
+    expect((await host().fetch("/kv/put?key=key", { method: "POST", body: JSON.stringify([1, "two"]) })).status).toBe(201);
+    expect(await (await host().fetch("/api/data")).json()).toEqual([1, "two"]);
+  });
+
+  it("R2 put/get of binary data", async () => {
+    const data = new Uint8Array(200_000).map((_, i) => (i * 31 + 7) & 255);
+    const put = await host().fetch("/r2/put?key=blobs/a.bin", { method: "POST", body: data });
+    expect(put.status).toBe(200);
+    expect((await put.json()).size).toBe(200_000);
+    const got = new Uint8Array(await (await host().fetch("/r2/get?key=blobs/a.bin")).arrayBuffer());
+    expect(got.byteLength).toBe(200_000);
+    expect(Buffer.from(got).equals(Buffer.from(data))).toBe(true);
+    expect((await host().fetch("/r2/get?key=none")).status).toBe(404);
+  });
+
+  it("D1 prepare/bind/all", async () => {
+    const r = await host().fetch("/d1?min=4");
+    expect(r.status).toBe(200);
+    expect((await r.json()).rows).toEqual([{ name: "pear", qty: 5 }, { name: "plum", qty: 7 }]);
+  });
+
+  it("HTTP fetch to a loopback server", async () => {
+    const r = await host().fetch(`/http?url=${encodeURIComponent(servers.httpUrl + "/up?x=1")}`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 200, text: "POST /up?x=1 from=python body=ping" });
+  });
+
+  it("TCP echo to a loopback server", async () => {
+    const r = await host().fetch(`/tcp?port=${servers.tcpPort}`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe("echo:hello tcp");
+  });
+
+  it("request body and method reach Python", async () => {
+    const r = await host().fetch("/echo", { method: "PUT", body: "abc" });
+    expect(r.headers.get("x-method")).toBe("PUT");
+    expect(await r.text()).toBe("abc");
+  });
+
+  it("handler exception → 500, traceback logged, not leaked", async () => {
+    const r = await host().fetch("/error");
+    expect(r.status).toBe(500);
+    const body = await r.text();
+    expect(body).not.toMatch(/secret-detail|Traceback/);
+    await expect.poll(() => host().logs().join("\n"), { timeout: 5000 }).toMatch(/Traceback[\s\S]*ValueError: secret-detail-boom/);
+  });
+
+  it("a wasm trap (os.abort) → 503 with a reason; the next request gets a fresh instance", async () => {
+    const before = await (await host().fetch("/counter")).json();
+    expect(before.n).toBeGreaterThan(1);
+    const r = await host().fetch("/abort");
+    expect(r.status).toBe(503);
+    expect((await r.json()).detail).toMatch(/trap|unreachable|exit/i);
+    const after = await host().fetch("/counter");
+    expect(after.status).toBe(200);
+    expect((await after.json()).n).toBe(1);
+  });
+
+  it("proc_exit (os._exit) → 503 and recovery", async () => {
+    const r = await host().fetch("/exit");
+    expect(r.status).toBe(503);
+    expect((await r.json()).detail).toMatch(/proc_exit\(3\)/);
+    expect((await host().fetch("/")).status).toBe(200);
+  });
+
+  it("concurrent requests are all answered correctly", async () => {
+    const names = Array.from({ length: 16 }, (_, i) => `n${i}`);
+    const rs = await Promise.all(names.map((n, i) => (i % 4 === 0 ? host().fetch(`/tcp?port=${servers.tcpPort}`) : host().fetch(`/greet?name=${n}`))));
+    const texts = await Promise.all(rs.map((r) => r.text()));
+    names.forEach((n, i) => expect(texts[i]).toBe(i % 4 === 0 ? "echo:hello tcp" : `Hello, ${n}!`));
+  });
+
+  it("vars reach Python through PYMODE_BINDINGS", async () => {
+    const r = await (await host().fetch("/env")).json();
+    expect(r.greeting).toBe("hi there");
+    expect(r.version).toMatch(/^3\.13\./);
+  });
+
+  it("413 on a request body over the limit", async () => {
+    const r = await host().fetch("/echo", { method: "POST", body: new Uint8Array(300_000) });
+    expect(r.status).toBe(413);
+  });
+
+  it("502 when the response body is over the limit", async () => {
+    const r = await host().fetch("/big?n=600000");
+    expect(r.status).toBe(502);
+  });
+}
+
+export const TEST_VARS = { GREETING: "hi there", PYMODE_MAX_REQUEST_BYTES: "262144", PYMODE_MAX_RESPONSE_BYTES: "524288" };

@@ -1,0 +1,36 @@
+// Real python.wasm + pylib on the node host (in-memory KV/R2, D1 on sql.js, real loopback HTTP/TCP).
+import { beforeAll, describe } from "vitest";
+import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
+import { MemoryKV } from "../src/node/fakes";
+import { bundleTestApp, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
+
+let host: Host | undefined;
+let setupError: unknown;
+
+beforeAll(async () => {
+  try {
+    await setup();
+  } catch (e) {
+    // Every test then fails with this message (a missing runtime must not look like a skip).
+    setupError = e;
+  }
+});
+
+async function setup() {
+  const dir = await bundleTestApp();
+  const env = await memoryEnv(TEST_VARS);
+  const logs: string[] = [];
+  const nh = new NodeHost({ bundle: await loadBundle(dir), env, logger: (r) => logs.push(`[${r.source} ${r.level}] ${r.message}`) });
+  host = {
+    fetch: (path, init) => nh.fetch(new Request(new URL(path, "https://pymode.test"), init)),
+    kvPut: (k, v) => (env.MY_KV as MemoryKV).put(k, v),
+    logs: () => logs,
+  };
+}
+
+describe("python.wasm on the node host", () => {
+  defineScenarios(() => {
+    if (!host) throw setupError;
+    return host;
+  });
+});
