@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+// PyMode worker benchmark (a program that prints figures; not a test).
+//
+//   node bench/run.mjs [--quick] [--no-pyodide] [--no-snapshot] [--runtime DIR]
+//
+// For a trivial handler (hello) and a KV handler (kv), with and without a Wizer snapshot
+// (builder-image/runtime/snapshot.sh):
+//   - cold start in workerd: raw `workerd serve` process spawn → first Python response (hello),
+//     and Miniflare start → first Python response (hello, kv; Miniflare adds its own node-side setup)
+//   - warm in workerd: sequential p50/p99 and req/s at concurrency 8 (Worker → PythonDO → python.wasm)
+//   - node host (in-process): instance create (instantiate + pymode_init), warm p50/p99, req/s
+//   - Pyodide (npm pyodide, node): loadPyodide → first response, warm p50/p99, req/s, same handlers
+// Only loopback traffic; every loop is bounded by count and time.
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, cpSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { Miniflare } from "miniflare";
+import { bundle, defaultRuntimeDir } from "../scripts/bundle.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const workerDir = resolve(here, "..");
+const repo = resolve(workerDir, "..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const runtimeDir = args.includes("--runtime") ? resolve(args[args.indexOf("--runtime") + 1]) : defaultRuntimeDir();
+const SEQ = quick ? 100 : 300;
+const CONC_SECONDS = quick ? 2 : 4;
+const COLD_RUNS = quick ? 2 : 3;
+
+const require = createRequire(import.meta.url);
+const tmp = mkdtempSync(join(tmpdir(), "pymode-bench-"));
+const results = [];
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+const f1 = (x) => (x === undefined ? "-" : x.toFixed(1));
+
+async function seqLatency(fn, n) {
+  const ts = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return { p50: pct(ts, 50), p99: pct(ts, 99) };
+}
+async function throughput(fn, conc, seconds) {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: conc }, async () => {
+    while (performance.now() < end && n < 200_000) {
+      await fn();
+      n++;
+    }
+  }));
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function check(r, expect) {
+  const text = await r.text();
+  if (r.status !== 200 || !text.includes(expect)) throw new Error(`unexpected response ${r.status}: ${text.slice(0, 300)}`);
+}
+
+// ---------------------------------------------------------------- bundles (+ snapshots)
+function snapshot(app) {
+  const out = join(tmp, `${app}.snapshot.wasm`);
+  const site = join(tmp, `site-${app}`);
+  mkdirSync(site, { recursive: true });
+  cpSync(join(repo, "pylib", "pymode"), join(site, "pymode"), { recursive: true });
+  const t0 = performance.now();
+  execFileSync("bash", [join(repo, "builder-image/runtime/snapshot.sh"), "--wasm", join(runtimeDir, "python.wasm"), "--stdlib", join(runtimeDir, "python313.zip"),
+    "--site", site, "--app", join(here, "apps", app), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+  return { path: out, seconds: (performance.now() - t0) / 1000 };
+}
+
+const APPS = { hello: "Hello from PyMode!", kv: '"hello":"bench"' };
+const variants = [];
+for (const app of Object.keys(APPS)) {
+  const out = join(tmp, `bundle-${app}`);
+  await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out });
+  variants.push({ app, snap: false, dir: out });
+  if (!args.includes("--no-snapshot")) {
+    try {
+      const s = snapshot(app);
+      const sout = join(tmp, `bundle-${app}-snap`);
+      await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: sout, wasm: s.path });
+      variants.push({ app, snap: true, dir: sout, snapSeconds: s.seconds });
+    } catch (e) {
+      console.error(`[bench] snapshot of ${app} failed: ${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ")}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- raw workerd cold start
+const workerdBin = join(workerDir, "node_modules", "workerd", "bin", "workerd");
+async function freePort() {
+  const net = await import("node:net");
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+}
+async function rawWorkerdCold(v) {
+  const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
+  const port = await freePort();
+  const kind = { esm: "esModule", "compiled-wasm": "wasm", data: "data" };
+  const capnp = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .w), (name = "internet", network = (allow = ["public", "private", "local"])) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const w :Workerd.Worker = (
+  modules = [ ${m.modules.map((x) => `(name = "${x.name}", ${kind[x.type]} = embed "${join(v.dir, x.name)}")`).join(", ")} ],
+  compatibilityDate = "${m.compatibility_date}",
+  bindings = [ (name = "PYTHON_DO", durableObjectNamespace = "PythonDO"), (name = "THREAD_DO", durableObjectNamespace = "ThreadDO") ],
+  durableObjectNamespaces = [ (className = "PythonDO", uniqueKey = "pymode-python"), (className = "ThreadDO", uniqueKey = "pymode-thread") ],
+  durableObjectStorage = (inMemory = void),
+);
+`;
+  const cfg = join(tmp, `w-${port}.capnp`);
+  writeFileSync(cfg, capnp);
+  const t0 = performance.now();
+  const child = spawn(workerdBin, ["serve", cfg, "--experimental"], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  try {
+    for (;;) {
+      if (performance.now() - t0 > 30_000) throw new Error(`workerd did not answer in 30 s: ${err.slice(-500)}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`);
+        await check(r, APPS[v.app]);
+        const total = performance.now() - t0;
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+        return { total, rss };
+      } catch (e) {
+        if (!/ECONNREFUSED|fetch failed/.test(String(e.cause?.code ?? e.message))) throw e;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+// ---------------------------------------------------------------- Miniflare (workerd) runs
+async function miniflareRun(v) {
+  const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
+  const type = { esm: "ESModule", "compiled-wasm": "CompiledWasm", data: "Data" };
+  const colds = [];
+  let warm;
+  for (let run = 0; run < COLD_RUNS; run++) {
+    const t0 = performance.now();
+    const mf = new Miniflare({
+      modulesRoot: v.dir,
+      modules: m.modules.map((x) => ({ type: type[x.type], path: join(v.dir, x.name), contents: readFileSync(join(v.dir, x.name)) })),
+      compatibilityDate: m.compatibility_date,
+      durableObjects: { PYTHON_DO: "PythonDO", THREAD_DO: "ThreadDO" },
+      kvNamespaces: ["MY_KV"],
+      bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }) },
+      host: "127.0.0.1",
+      port: 0,
+      handleRuntimeStdio() {},
+    });
+    try {
+      const url = await mf.ready;
+      const tReady = performance.now();
+      if (v.app === "kv") await (await mf.getKVNamespace("MY_KV")).put("key", JSON.stringify({ hello: "bench" }));
+      const t1 = performance.now();
+      await check(await fetch(url), APPS[v.app]);
+      const tFirst = performance.now();
+      colds.push({ ready: tReady - t0, first: tFirst - t1, total: tReady - t0 + (tFirst - t1) });
+      if (run === COLD_RUNS - 1) {
+        const hit = async () => check(await fetch(url), APPS[v.app]);
+        for (let i = 0; i < 20; i++) await hit();
+        const lat = await seqLatency(hit, SEQ);
+        const rps = await throughput(hit, 8, CONC_SECONDS);
+        warm = { ...lat, rps };
+      }
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return {
+    ready: median(colds.map((c) => c.ready)),
+    first: median(colds.map((c) => c.first)),
+    total: median(colds.map((c) => c.total)),
+    ...warm,
+  };
+}
+
+// ---------------------------------------------------------------- node host
+async function nodeHostRun(v) {
+  const { loadBundle, memoryEnv, NodeHost } = await import("./node-host.bundle.mjs");
+  const t0 = performance.now();
+  const b = await loadBundle(v.dir);
+  const tCompile = performance.now();
+  const env = await memoryEnv({ PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }) });
+  await env.MY_KV.put("key", JSON.stringify({ hello: "bench" }));
+  const host = new NodeHost({ bundle: b, env, logger: () => {} });
+  const t1 = performance.now();
+  await host.service.warm();
+  const tInit = performance.now();
+  const hit = async () => check(await host.fetch(new Request("https://bench/")), APPS[v.app]);
+  await hit();
+  const tFirst = performance.now();
+  for (let i = 0; i < 20; i++) await hit();
+  const lat = await seqLatency(hit, SEQ * 3);
+  const rps = await throughput(hit, 8, CONC_SECONDS);
+  return { compile: tCompile - t0, init: tInit - t1, first: tFirst - tInit, cold: tFirst - t0, ...lat, rps };
+}
+
+// ---------------------------------------------------------------- Pyodide
+async function pyodideRun(app) {
+  const { loadPyodide } = await import("pyodide");
+  const t0 = performance.now();
+  const py = await loadPyodide();
+  const tLoad = performance.now();
+  const kv = new Map([["key", JSON.stringify({ hello: "bench" })]]);
+  // Async like Workers KV: the handler awaits a JS promise (Pyodide's own async bridge).
+  py.globals.set("js_kv_get", async (k) => kv.get(k) ?? null);
+  py.runPython(`
+import json
+class Response:
+    def __init__(self, body, status=200, headers=None):
+        self.body, self.status, self.headers = body, status, headers or {}
+    @classmethod
+    def json(cls, obj, status=200):
+        return cls(json.dumps(obj, separators=(",", ":")), status, {"content-type": "application/json"})
+async def on_fetch_hello(request, env):
+    return Response("Hello from PyMode!")
+async def on_fetch_kv(request, env):
+    return Response.json(json.loads(await js_kv_get("key")))
+`);
+  const handler = py.globals.get(`on_fetch_${app}`);
+  const hit = async () => {
+    const resp = await handler("req", null);
+    const body = resp.body;
+    resp.destroy();
+    if (!String(body).includes(APPS[app])) throw new Error(`pyodide: unexpected ${body}`);
+  };
+  await hit();
+  const tFirst = performance.now();
+  for (let i = 0; i < 20; i++) await hit();
+  const lat = await seqLatency(hit, SEQ * 3);
+  const rps = await throughput(hit, 8, CONC_SECONDS);
+  const wasm = require.resolve("pyodide/pyodide.asm.wasm");
+  return { load: tLoad - t0, cold: tFirst - t0, ...lat, rps, wasmBytes: readFileSync(wasm).byteLength };
+}
+
+// ---------------------------------------------------------------- main
+// The node host is TypeScript: bundle it once for this process.
+const { build } = await import("esbuild");
+await build({
+  entryPoints: [join(workerDir, "src", "node", "host.ts")],
+  bundle: true, platform: "node", format: "esm", target: "node20",
+  outfile: join(here, "node-host.bundle.mjs"), external: ["sql.js"], logLevel: "silent",
+});
+
+const rt = existsSync(join(runtimeDir, "manifest.json")) ? JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8")) : {};
+console.log(`# PyMode worker benchmark — ${new Date().toISOString()}`);
+console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; workerd ${require("workerd/package.json").version}; runtime ${rt.key ?? "?"} (python ${rt.python ?? "?"})`);
+for (const v of variants) {
+  const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
+  const w = m.modules.find((x) => x.name === "python.wasm");
+  console.log(`bundle ${v.app}${v.snap ? " +wizer" : ""}: python.wasm ${(w.size / 1e6).toFixed(2)} MB (gzip ${(w.gzip_size / 1e6).toFixed(2)} MB), total gzip ${(m.total_gzip_size / 1e6).toFixed(2)} MB${v.snapSeconds ? `, snapshot took ${v.snapSeconds.toFixed(1)} s` : ""}`);
+}
+console.log("");
+
+const rows = [];
+for (const v of variants) {
+  const name = `${v.app}${v.snap ? " +wizer" : ""}`;
+  let raw;
+  if (v.app === "hello") {
+    const rs = [];
+    for (let i = 0; i < COLD_RUNS; i++) rs.push(await rawWorkerdCold(v));
+    raw = { total: median(rs.map((r) => r.total)), rss: median(rs.map((r) => r.rss)) };
+  }
+  const mf = await miniflareRun(v);
+  const nh = await nodeHostRun(v);
+  rows.push({ name, raw, mf, nh });
+  console.error(`[bench] ${name} done`);
+}
+const pyo = {};
+if (!args.includes("--no-pyodide")) {
+  for (const app of Object.keys(APPS)) pyo[app] = await pyodideRun(app);
+}
+
+console.log("## Cold start (ms, median)");
+console.log("| variant | workerd spawn → first response | Miniflare ready | + first response (DO + instantiate + init + handle) | node host: compile / init / first | Pyodide loadPyodide / first |");
+console.log("|---|---|---|---|---|---|");
+for (const r of rows) {
+  const app = r.name.split(" ")[0];
+  const p = pyo[app] && !r.name.includes("wizer") ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
+  console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)} | ${p} |`);
+}
+console.log("");
+console.log("## Warm (latency ms p50 / p99; throughput req/s at concurrency 8)");
+console.log("| variant | workerd HTTP (Worker→DO→wasm) | workerd req/s | node host in-process | node host req/s | Pyodide in-process | Pyodide req/s |");
+console.log("|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  const app = r.name.split(" ")[0];
+  const p = pyo[app] && !r.name.includes("wizer") ? pyo[app] : undefined;
+  console.log(`| ${r.name} | ${f1(r.mf.p50)} / ${f1(r.mf.p99)} | ${r.mf.rps.toFixed(0)} | ${r.nh.p50.toFixed(3)} / ${r.nh.p99.toFixed(3)} | ${r.nh.rps.toFixed(0)} | ${p ? `${p.p50.toFixed(3)} / ${p.p99.toFixed(3)}` : ""} | ${p ? p.rps.toFixed(0) : ""} |`);
+}
+if (pyo.hello) console.log(`\nPyodide ${require("pyodide/package.json").version}: pyodide.asm.wasm ${(pyo.hello.wasmBytes / 1e6).toFixed(2)} MB; cannot run in workerd from npm (Workers cannot compile wasm from bytes at run time), so it is measured in node.`);
+rmSync(tmp, { recursive: true, force: true });
+rmSync(join(here, "node-host.bundle.mjs"), { force: true });
