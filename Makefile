@@ -22,3 +22,8 @@ test-runtime:
 
 test-worker:
 	worker/test.sh
+
+# Refresh crds/ from the Java model (CrdDriftTest fails until the committed copy matches).
+crds:
+	mvn -B -q -pl operator process-classes
+	cp operator/target/crds/*.yml crds/

@@ -1,13 +1,21 @@
 package dev.pymode.operator.worker;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.ErrorStatus;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -19,6 +27,7 @@ import org.jboss.logging.Logger;
 public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
 
     public static final String NAME = "pymodeworker";
+    private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
     private final WorkerPipeline pipeline;
@@ -43,6 +52,28 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
         UpdateControl<PyModeWorker> control = UpdateControl.patchStatus(worker);
         retry.ifPresent(control::rescheduleAfter);
         return control;
+    }
+
+    /** A change to a ConfigMap that workers build from re-reconciles exactly those workers. */
+    @Override
+    public List<EventSource<?, PyModeWorker>> prepareEventSources(EventSourceContext<PyModeWorker> context) {
+        context.getPrimaryCache().addIndexer(CONFIGMAP_SOURCE_INDEX, worker -> {
+            var ref = worker.getSpec() == null || worker.getSpec().getSource() == null ? null
+                    : worker.getSpec().getSource().getConfigMapRef();
+            return ref == null ? List.of() : List.of(indexKey(worker.getMetadata().getNamespace(), ref.getName()));
+        });
+        var configuration = InformerEventSourceConfiguration.from(ConfigMap.class, PyModeWorker.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper((ConfigMap configMap) -> context.getPrimaryCache()
+                        .byIndex(CONFIGMAP_SOURCE_INDEX, indexKey(configMap.getMetadata().getNamespace(),
+                                configMap.getMetadata().getName()))
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build();
+        return List.of(new InformerEventSource<>(configuration, context));
+    }
+
+    private static String indexKey(String namespace, String name) {
+        return namespace + "/" + name;
     }
 
     @Override
