@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/bundle.mjs";
 import { writeFakeRuntime } from "./fixtures/build-fake.mjs";
-import { encodeFrames } from "../src/runtime/frames";
+import { decodeHttpResponse, encodeFrames, encodeHttpRequest } from "../src/runtime/frames";
+import { FRAMES_CONTENT_TYPE } from "../src/runtime/service";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 let tmp: string;
@@ -79,5 +80,20 @@ describe("worker entry + PythonDO in workerd (fake python.wasm)", () => {
   it("a host I/O error reaches the wasm as a negative status", async () => {
     const r = await call("http://127.0.0.1:1/refused");
     expect(r.status).toBe(503);
+  });
+
+  it("ThreadDO: POST request frames (application/vnd.pymode.frames) → response frames", async () => {
+    const ns = await h.mf.getDurableObjectNamespace("THREAD_DO");
+    const stub = ns.get(ns.idFromName("task-1"));
+    const frames = encodeHttpRequest({ method: "POST", url: "https://pymode.internal/__pymode/thread", headers: [] }, op(`${origin}/thread`));
+    const r = await stub.fetch("https://thread/", { method: "POST", headers: { "content-type": FRAMES_CONTENT_TYPE }, body: frames });
+    expect(r.headers.get("content-type")).toBe(FRAMES_CONTENT_TYPE);
+    const out = decodeHttpResponse(new Uint8Array(await r.arrayBuffer()));
+    expect(out.head.status).toBe(200);
+    expect(new TextDecoder().decode(out.body)).toBe("upstream:/thread");
+    // malformed frames → a 400 response frame, not a thrown error
+    const bad = await stub.fetch("https://thread/", { method: "POST", headers: { "content-type": FRAMES_CONTENT_TYPE }, body: new Uint8Array([9, 0, 0, 0, 1]) });
+    const badOut = decodeHttpResponse(new Uint8Array(await bad.arrayBuffer()));
+    expect([400, 503]).toContain(badOut.head.status);
   });
 });
