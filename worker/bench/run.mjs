@@ -122,21 +122,24 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const w :Workerd.Worker = (
-  modules = [ ${m.modules.map((x) => `(name = "${x.name}", ${kind[x.type]} = embed "${join(v.dir, x.name)}")`).join(", ")} ],
+  modules = [ ${m.modules.map((x) => `(name = "${x.name}", ${kind[x.type]} = embed "${x.name}")`).join(", ")} ],
   compatibilityDate = "${m.compatibility_date}",
   bindings = [ (name = "PYTHON_DO", durableObjectNamespace = "PythonDO"), (name = "THREAD_DO", durableObjectNamespace = "ThreadDO") ],
   durableObjectNamespaces = [ (className = "PythonDO", uniqueKey = "pymode-python"), (className = "ThreadDO", uniqueKey = "pymode-thread") ],
   durableObjectStorage = (inMemory = void),
 );
 `;
-  const cfg = join(tmp, `w-${port}.capnp`);
+  const cfg = join(v.dir, `workerd.capnp`); // embed paths are relative to the config file
   writeFileSync(cfg, capnp);
   const t0 = performance.now();
   const child = spawn(workerdBin, ["serve", cfg, "--experimental"], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
+  let exited = false;
   child.stderr.on("data", (d) => (err += d));
+  child.once("exit", () => (exited = true));
   try {
     for (;;) {
+      if (exited) throw new Error(`workerd exited: ${err.slice(-800)}`);
       if (performance.now() - t0 > 30_000) throw new Error(`workerd did not answer in 30 s: ${err.slice(-500)}`);
       try {
         const r = await fetch(`http://127.0.0.1:${port}/`);
@@ -150,8 +153,10 @@ const w :Workerd.Worker = (
       }
     }
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    if (!exited) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
   }
 }
 

@@ -119,7 +119,9 @@ export async function bundle(opts) {
     preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/lib", "/lib/site", "/app", "/tmp"],
     asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
     pythonEnv: opts.pythonEnv ?? {},
+    driver: opts.driver ?? "asyncify",
   };
+  if (app.driver !== "asyncify" && app.driver !== "jspi") throw new Error(`--driver must be asyncify or jspi, got ${app.driver}`);
 
   mkdirSync(outDir, { recursive: true });
   const res = await build({
@@ -202,8 +204,9 @@ function parseArgs(argv) {
     else if (a === "--compat-date") o.compatDate = v();
     else if (a === "--compat-flag") o.compatFlags.push(v());
     else if (a === "--minify") o.minify = true;
+    else if (a === "--driver") o.driver = v();
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify]");
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver asyncify|jspi]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

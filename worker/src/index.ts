@@ -56,6 +56,7 @@ function newInstance(env: Env, role: "main" | "thread"): Promise<PythonInstance>
     env: pythonEnviron(APP, desc, role),
     preopens: APP.preopens,
     asyncifyStackSize: APP.asyncifyStackSize,
+    driver: APP.driver,
     logger: consoleLogger,
   });
 }

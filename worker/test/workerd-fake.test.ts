@@ -13,6 +13,7 @@ import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 let tmp: string;
 let h: WorkerdHandle;
+let hj: WorkerdHandle;
 let server: Server;
 let origin: string;
 
@@ -35,10 +36,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   origin = `http://127.0.0.1:${(server.address() as any).port}`;
   h = await startBundle(join(tmp, "dist"), { PYMODE_MAX_REQUEST_BYTES: "4096" });
+  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist-jspi"), wasm: join(rt, "python-noasync.wasm"), driver: "jspi" });
+  hj = await startBundle(join(tmp, "dist-jspi"));
 });
 
 afterAll(async () => {
   await h?.dispose();
+  await hj?.dispose();
   server?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -95,5 +99,12 @@ describe("worker entry + PythonDO in workerd (fake python.wasm)", () => {
     const bad = await stub.fetch("https://thread/", { method: "POST", headers: { "content-type": FRAMES_CONTENT_TYPE }, body: new Uint8Array([9, 0, 0, 0, 1]) });
     const badOut = decodeHttpResponse(new Uint8Array(await bad.arrayBuffer()));
     expect([400, 503]).toContain(badOut.head.status);
+  });
+});
+
+describe("experimental JSPI driver in workerd (non-asyncified fake)", () => {
+  it("suspends on WebAssembly.Suspending imports and answers", async () => {
+    const rs = await Promise.all([1, 2, 3].map((i) => fetch(new URL("/", hj.url), { method: "POST", body: op(`${origin}/jspi${i}`) })));
+    expect(await Promise.all(rs.map((r) => r.text()))).toEqual(["upstream:/jspi1", "upstream:/jspi2", "upstream:/jspi3"]);
   });
 });

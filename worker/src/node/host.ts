@@ -57,6 +57,7 @@ export class NodeHost {
           env: pythonEnviron(bundle.app, bindingsDescription(env), opts.role ?? "main"),
           preopens: bundle.app.preopens,
           asyncifyStackSize: bundle.app.asyncifyStackSize,
+          driver: bundle.app.driver,
           logger,
         }),
     });

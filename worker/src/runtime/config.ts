@@ -19,6 +19,8 @@ export interface AppConfig {
   asyncifyStackSize: number;
   /** Extra environment variables for the interpreter. */
   pythonEnv: Record<string, string>;
+  /** Stack-switching driver: "asyncify" (the ABI, default) or "jspi" (experimental; bench/ only). */
+  driver?: "asyncify" | "jspi";
 }
 
 export const DEFAULT_APP_CONFIG: AppConfig = {

@@ -57,6 +57,12 @@ export interface InstanceOptions {
   sleep?: "block" | "return";
   /** Call pymode_init (default true). */
   init?: boolean;
+  /**
+   * How async imports suspend the wasm stack. "asyncify" (default, the ABI): python.wasm was run
+   * through wasm-opt --asyncify. "jspi" (experimental, for the investigation in bench/): a
+   * non-asyncified python.wasm with WebAssembly.Suspending imports and WebAssembly.promising exports.
+   */
+  driver?: "asyncify" | "jspi";
 }
 
 interface PyExports {
@@ -72,10 +78,8 @@ interface PyExports {
   asyncify_get_state: () => number;
 }
 
-const REQUIRED_EXPORTS = [
-  "memory", "pymode_init", "pymode_alloc", "pymode_free", "pymode_handle",
-  "asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state",
-];
+const BASE_EXPORTS = ["memory", "pymode_init", "pymode_alloc", "pymode_free", "pymode_handle"];
+const ASYNCIFY_EXPORTS = ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"];
 
 const td = new TextDecoder();
 
@@ -95,12 +99,18 @@ export class PythonInstance {
   private asyncBufSize: number;
   private queue: Promise<unknown> = Promise.resolve();
   private inCall = false;
+  private readonly driver: "asyncify" | "jspi";
+  private promising: Record<"pymode_init" | "pymode_handle", (...a: number[]) => Promise<number>> | undefined;
 
   private constructor(private readonly opts: InstanceOptions) {
     this.bindings = opts.bindings;
     this.log = opts.logger ?? consoleLogger;
     this.linker = opts.linker;
     this.asyncBufSize = opts.asyncifyStackSize ?? 1 << 20;
+    this.driver = opts.driver ?? "asyncify";
+    if (this.driver === "jspi" && typeof (WebAssembly as any).Suspending !== "function") {
+      throw new TrapError("driver jspi: this runtime has no WebAssembly.Suspending / WebAssembly.promising");
+    }
     this.wasi = new Wasi({
       vfs: opts.vfs,
       args: opts.args ?? ["python"],
@@ -116,7 +126,8 @@ export class PythonInstance {
     const self = new PythonInstance(opts);
     const instance = await WebAssembly.instantiate(opts.module, self.imports(opts.module));
     const exp = instance.exports as Record<string, unknown>;
-    const missing = REQUIRED_EXPORTS.filter((n) => !(n in exp));
+    const required = self.driver === "asyncify" ? [...BASE_EXPORTS, ...ASYNCIFY_EXPORTS] : BASE_EXPORTS;
+    const missing = required.filter((n) => !(n in exp));
     if (missing.length) {
       throw new TrapError(
         `python.wasm lacks required exports: ${missing.join(", ")}` +
@@ -125,11 +136,15 @@ export class PythonInstance {
     }
     self.ex = exp as unknown as PyExports;
     self.wasi.setMemory(self.ex.memory);
+    if (self.driver === "jspi") {
+      const promising = (WebAssembly as any).promising;
+      self.promising = { pymode_init: promising(exp.pymode_init), pymode_handle: promising(exp.pymode_handle) };
+    }
     try {
-      self.asyncBuf = self.ex.pymode_alloc(self.asyncBufSize);
+      self.asyncBuf = self.driver === "asyncify" ? self.ex.pymode_alloc(self.asyncBufSize) : -1;
       if (!self.asyncBuf) throw new TrapError(`pymode_alloc(${self.asyncBufSize}) for the Asyncify buffer returned NULL`);
       if (opts.init !== false) {
-        const rc = await self.drive(() => self.ex.pymode_init());
+        const rc = await self.drive("pymode_init", []);
         if (rc !== 0) {
           self.broken = `pymode_init returned ${rc}`;
           throw new TrapError(`pymode_init failed with status ${rc} (the interpreter logged the cause)`);
@@ -217,17 +232,20 @@ export class PythonInstance {
 
   private pymodeImports(): Record<string, (...a: any[]) => number | void> {
     const imports: Record<string, (...a: any[]) => number | void> = {};
+    // Async imports: `start` runs synchronously up to its first await (copying arguments out of
+    // linear memory, which may move before the promise settles), then the stack is suspended.
+    const asyncImport = (start: (...a: number[]) => Promise<number>): any =>
+      this.driver === "jspi"
+        ? new (WebAssembly as any).Suspending(start)
+        : (...a: number[]) => this.suspend(() => start(...a));
     for (const kind of ASYNC_KINDS) {
-      imports[kind] = (bPtr: number, bLen: number, rPtr: number, rLen: number) =>
-        this.suspend(() => {
-          // Copy out now: linear memory may move (grow) before the promise settles.
-          const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
-          const req = this.mem().slice(rPtr, rPtr + rLen);
-          return this.runOp(kind, binding, req);
-        });
+      imports[kind] = asyncImport((bPtr: number, bLen: number, rPtr: number, rLen: number) => {
+        const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
+        const req = this.mem().slice(rPtr, rPtr + rLen);
+        return this.runOp(kind, binding, req);
+      });
     }
-    imports.dl_open = (pPtr: number, pLen: number) =>
-      this.suspend(async () => {
+    imports.dl_open = asyncImport(async (pPtr: number, pLen: number) => {
         const path = td.decode(this.mem().slice(pPtr, pPtr + pLen));
         if (!this.linker) {
           this.pendingResult = this.errorFrames(
@@ -242,7 +260,7 @@ export class PythonInstance {
           this.pendingResult = this.errorFrames(he);
           return he.status;
         }
-      });
+    });
     imports.dl_sym = (handle: number, nPtr: number, nLen: number) => {
       const name = td.decode(this.mem().slice(nPtr, nPtr + nLen));
       if (!this.linker) {
@@ -272,10 +290,13 @@ export class PythonInstance {
   }
 
   /** Call an export under the Asyncify driver: on unwind, await the pending host promise and rewind. */
-  private async drive(call: () => number): Promise<number> {
+  private async drive(name: "pymode_init" | "pymode_handle", args: number[]): Promise<number> {
     if (this.inCall) throw new TrapError("re-entrant call into the wasm instance");
     this.inCall = true;
+    const fn = this.ex[name] as (...a: number[]) => number;
+    const call = () => fn(...args);
     try {
+      if (this.promising) return await this.promising[name](...args);
       let r = call();
       while (this.ex.asyncify_get_state() === 1) {
         this.ex.asyncify_stop_unwind();
@@ -321,7 +342,7 @@ export class PythonInstance {
         reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
         if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
         this.mem().set(reqFrames, reqPtr);
-        const ptr = (await this.drive(() => this.ex.pymode_handle(reqPtr, reqFrames.byteLength))) >>> 0;
+        const ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
         if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
         const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
         const out = this.mem().slice(ptr + 4, ptr + 4 + len);
