@@ -246,20 +246,20 @@ export class PythonInstance {
       });
     }
     imports.dl_open = asyncImport(async (pPtr: number, pLen: number) => {
-        const path = td.decode(this.mem().slice(pPtr, pPtr + pLen));
-        if (!this.linker) {
-          this.pendingResult = this.errorFrames(
-            new HostError(STATUS.NOT_SUPPORTED, `dl_open(${path}): this host has no side-module loader (dynamic extensions are issue #7)`),
-          );
-          return STATUS.NOT_SUPPORTED;
-        }
-        try {
-          return await this.linker.open(path);
-        } catch (e) {
-          const he = describeError(e);
-          this.pendingResult = this.errorFrames(he);
-          return he.status;
-        }
+      const path = td.decode(this.mem().slice(pPtr, pPtr + pLen));
+      if (!this.linker) {
+        this.pendingResult = this.errorFrames(
+          new HostError(STATUS.NOT_SUPPORTED, `dl_open(${path}): this host has no side-module loader (dynamic extensions are issue #7)`),
+        );
+        return STATUS.NOT_SUPPORTED;
+      }
+      try {
+        return await this.linker.open(path);
+      } catch (e) {
+        const he = describeError(e);
+        this.pendingResult = this.errorFrames(he);
+        return he.status;
+      }
     });
     imports.dl_sym = (handle: number, nPtr: number, nLen: number) => {
       const name = td.decode(this.mem().slice(nPtr, nPtr + nLen));
