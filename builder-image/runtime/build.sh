@@ -53,8 +53,10 @@ WASM_OPT_NOASYNC=(--strip-dwarf -O2 --strip-debug)
 # ac_cv_header_pthread_h=no: zig's wasm32-wasi headers fall back to musl's full <pthread.h>,
 # whose declarations (e.g. `_Noreturn void pthread_exit`) conflict with CPython's own WASI
 # pthread stubs (Include/cpython/pthread_stubs.h). WASI preview1 has no threads, so CPython uses
-# its stubs anyway; hiding the header keeps the two from meeting.
-CROSS_CONFIGURE_ARGS=(--disable-test-modules ac_cv_header_pthread_h=no)
+# its stubs anyway; hiding the header keeps the two from meeting. Without the header configure
+# cannot measure pthread_t, so its size is given: 4, the `unsigned` of CPython's stub typedef
+# (the same value configure finds with the header).
+CROSS_CONFIGURE_ARGS=(--disable-test-modules ac_cv_header_pthread_h=no ac_cv_sizeof_pthread_t=4)
 
 log() { echo "[pymode-runtime] $*" >&2; }
 die() { echo "[pymode-runtime] ERROR: $*" >&2; exit 1; }
@@ -287,7 +289,11 @@ if [[ ! -f "$CROSS/.done" ]]; then
     export CONFIG_SITE="$SRC/Tools/wasm/config.site-wasm32-wasi"
     export HOSTRUNNER="node --no-warnings --stack-size=4000 $HERE/wasi-run.mjs --dir $SRC::/"
     # Paths inside the wasm (__FILE__) must not depend on where the cache is.
-    export CFLAGS="-ffile-prefix-map=$CACHE=/pymode-cache"
+    # -DSOCK_RAW=3: zig's wasi-libc has no getaddrinfo (no netdb.h for wasm32-wasi), so
+    # socketmodule.c compiles CPython's own fallback Modules/getaddrinfo.c (numeric addresses
+    # only; there is no DNS under WASI preview1 anyway). That file names SOCK_RAW, which
+    # wasi-libc's <sys/socket.h> hides; 3 is musl's (and Linux's) value. Nothing else uses it.
+    export CFLAGS="-ffile-prefix-map=$CACHE=/pymode-cache -DSOCK_RAW=3"
     "$SRC/configure" --host=wasm32-wasip1 --build="$build_triple" --with-build-python="$BUILD_PY" \
       "${CROSS_CONFIGURE_ARGS[@]}" \
       ZLIB_CFLAGS="-I$ZLIB/install/include" ZLIB_LIBS="-L$ZLIB/install/lib -lz" >configure.log 2>&1
@@ -387,10 +393,16 @@ with open(os.path.join(stage, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=2, sort_keys=True)
     f.write("\n")
 PY
-# Timings are not part of the reproducible outputs: kept beside them.
-printf '{"total_seconds": %d, "native_seconds": %s, "cross_seconds": %s, "wasm_opt_seconds": %d, "asyncify_seconds": %d}\n' \
-  "$T_TOTAL" "$(cat "$NATIVE/.seconds" 2>/dev/null || echo null)" "$(cat "$CROSS/.seconds" 2>/dev/null || echo null)" \
-  "$T_OPT" "$T_ASYNC" > "$OUT_ROOT/$OUT_KEY.timings.json"
+# Timings and build-machine paths are not part of the reproducible outputs: kept beside them
+# (the tests use the paths to repeat packaging steps and compare bytes).
+cat > "$OUT_ROOT/$OUT_KEY.build.json" <<JSON
+{"total_seconds": $T_TOTAL, "native_seconds": $(cat "$NATIVE/.seconds" 2>/dev/null || echo null),
+ "cross_seconds": $(cat "$CROSS/.seconds" 2>/dev/null || echo null), "wasm_opt_seconds": $T_OPT,
+ "asyncify_seconds": $T_ASYNC, "cross_dir": "$CROSS", "raw_wasm": "$CROSS/python.wasm",
+ "build_python": "$BUILD_PY", "lib_dir": "$SRC/Lib", "sysconfigdata": "$SYSCONFIGDATA",
+ "cache": "$CACHE", "source_date_epoch": $SOURCE_DATE_EPOCH,
+ "wasm_opt": "$BINARYEN_DIR/usr/bin/wasm-opt", "wasm_opt_libs": "$BINARYEN_DIR/usr/lib/x86_64-linux-gnu"}
+JSON
 
 rm -rf "$OUT"
 mv "$STAGE" "$OUT"

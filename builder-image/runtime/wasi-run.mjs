@@ -34,16 +34,24 @@ if (!file) {
 // argv[0] is a bare name (as wasmtime passes it), so CPython's getpath does not look for a file.
 const wasi = new WASI({ version: 'preview1', args: [argv0 ?? basename(file), ...argv], env, preopens, returnOnExit: true });
 const module = await WebAssembly.compile(await readFile(file));
-const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport, ...stubImports(module) });
+var instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport, ...stubImports(module) });
 process.exitCode = wasi.start(instance);
 
-// python.wasm also imports the `pymode` host functions (docs/abi.md); the CLI never calls them,
-// but instantiation needs something: each stub reports "not supported by this host" (-6).
+// python.wasm also imports the `pymode` host functions (docs/abi.md section 2). This CLI host has
+// no bindings: every call reports -6 ("not supported by this host") with nothing pending,
+// result_take finds nothing (-1), and log lines go to stderr.
 function stubImports(mod) {
   const out = {};
   for (const imp of WebAssembly.Module.imports(mod)) {
     if (imp.module === 'wasi_snapshot_preview1' || imp.kind !== 'function') continue;
     (out[imp.module] ??= {})[imp.name] = () => -6;
+  }
+  if (out.pymode) {
+    out.pymode.result_take = () => -1;
+    out.pymode.log = (level, ptr, len) => {
+      const bytes = new Uint8Array(instance.exports.memory.buffer, ptr, len);
+      process.stderr.write(`[pymode log ${level}] ${new TextDecoder().decode(bytes)}\n`);
+    };
   }
   return out;
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runtime tests (called by `make test`): builds or reuses the cached PyMode runtime
+# (builder-image/runtime/build.sh; a cold build takes ~15 min on 2 cores, a warm one seconds),
+# then runs the pytest suite in builder-image/tests against it under node:wasi.
+#   PYMODE_TEST_FULL=1  also repeat the Asyncify pass and compare bytes (minutes, ~3 GB RAM)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
+venv="$cache/venv-builder"
+pytest_version="8.3.4"
+
+command -v node >/dev/null || { echo "builder-image/test.sh: node is required" >&2; exit 1; }
+
+runtime="$("$here/runtime/build.sh")"
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+stamp="$venv/.pymode-stamp"
+if [ "$(cat "$stamp" 2>/dev/null)" != "pytest==$pytest_version" ]; then
+  "$venv/bin/python" -m pip install --quiet "pytest==$pytest_version"
+  echo "pytest==$pytest_version" > "$stamp"
+fi
+cd "$here"
+PYMODE_TEST_RUNTIME="$runtime" exec "$venv/bin/python" -m pytest -q tests "$@"
