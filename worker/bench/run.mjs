@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Miniflare } from "miniflare";
 import { bundle, defaultRuntimeDir } from "../scripts/bundle.mjs";
+import { importNodeHost } from "../scripts/serve-node.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -208,7 +209,7 @@ async function miniflareRun(v) {
 
 // ---------------------------------------------------------------- node host
 async function nodeHostRun(v) {
-  const { loadBundle, memoryEnv, NodeHost } = await import("./node-host.bundle.mjs");
+  const { loadBundle, memoryEnv, NodeHost } = await importNodeHost();
   const t0 = performance.now();
   const b = await loadBundle(v.dir);
   const tCompile = performance.now();
@@ -266,13 +267,6 @@ async def on_fetch_kv(request, env):
 }
 
 // ---------------------------------------------------------------- main
-// The node host is TypeScript: bundle it once for this process.
-const { build } = await import("esbuild");
-await build({
-  entryPoints: [join(workerDir, "src", "node", "host.ts")],
-  bundle: true, platform: "node", format: "esm", target: "node20",
-  outfile: join(here, "node-host.bundle.mjs"), external: ["sql.js"], logLevel: "silent",
-});
 
 const rt = existsSync(join(runtimeDir, "manifest.json")) ? JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8")) : {};
 console.log(`# PyMode worker benchmark — ${new Date().toISOString()}`);
@@ -322,4 +316,3 @@ for (const r of rows) {
 }
 if (pyo.hello) console.log(`\nPyodide ${require("pyodide/package.json").version}: pyodide.asm.wasm ${(pyo.hello.wasmBytes / 1e6).toFixed(2)} MB; cannot run in workerd from npm (Workers cannot compile wasm from bytes at run time), so it is measured in node.`);
 rmSync(tmp, { recursive: true, force: true });
-rmSync(join(here, "node-host.bundle.mjs"), { force: true });
