@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // PyMode worker benchmark (a program that prints figures; not a test).
 //
-//   node bench/run.mjs [--quick] [--no-pyodide] [--no-snapshot] [--runtime DIR]
+//   node bench/run.mjs [--quick] [--no-pyodide] [--no-snapshot] [--no-jspi] [--runtime DIR]
 //
 // For a trivial handler (hello) and a KV handler (kv), with and without a Wizer snapshot
 // (builder-image/runtime/snapshot.sh):
@@ -90,6 +90,12 @@ for (const app of Object.keys(APPS)) {
   const out = join(tmp, `bundle-${app}`);
   await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out });
   variants.push({ app, snap: false, dir: out });
+  // JSPI investigation: the non-asyncified build with WebAssembly.Suspending (workerd only).
+  if (!args.includes("--no-jspi") && existsSync(join(runtimeDir, "python-noasync.wasm"))) {
+    const jout = join(tmp, `bundle-${app}-jspi`);
+    await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: jout, wasm: join(runtimeDir, "python-noasync.wasm"), driver: "jspi" });
+    variants.push({ app, snap: false, jspi: true, dir: jout });
+  }
   if (!args.includes("--no-snapshot")) {
     try {
       const s = snapshot(app);
@@ -274,13 +280,13 @@ console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${p
 for (const v of variants) {
   const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
   const w = m.modules.find((x) => x.name === "python.wasm");
-  console.log(`bundle ${v.app}${v.snap ? " +wizer" : ""}: python.wasm ${(w.size / 1e6).toFixed(2)} MB (gzip ${(w.gzip_size / 1e6).toFixed(2)} MB), total gzip ${(m.total_gzip_size / 1e6).toFixed(2)} MB${v.snapSeconds ? `, snapshot took ${v.snapSeconds.toFixed(1)} s` : ""}`);
+  console.log(`bundle ${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi(noasync)" : ""}: python.wasm ${(w.size / 1e6).toFixed(2)} MB (gzip ${(w.gzip_size / 1e6).toFixed(2)} MB), total gzip ${(m.total_gzip_size / 1e6).toFixed(2)} MB${v.snapSeconds ? `, snapshot took ${v.snapSeconds.toFixed(1)} s` : ""}`);
 }
 console.log("");
 
 const rows = [];
 for (const v of variants) {
-  const name = `${v.app}${v.snap ? " +wizer" : ""}`;
+  const name = `${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi(noasync)" : ""}`;
   let raw;
   if (v.app === "hello") {
     const rs = [];
@@ -288,7 +294,7 @@ for (const v of variants) {
     raw = { total: median(rs.map((r) => r.total)), rss: median(rs.map((r) => r.rss)) };
   }
   const mf = await miniflareRun(v);
-  const nh = await nodeHostRun(v);
+  const nh = v.jspi ? undefined : await nodeHostRun(v); // node 20 has no JSPI
   rows.push({ name, raw, mf, nh });
   console.error(`[bench] ${name} done`);
 }
@@ -302,8 +308,8 @@ console.log("| variant | workerd spawn → first response | Miniflare ready | + 
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];
-  const p = pyo[app] && !r.name.includes("wizer") ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
-  console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)} | ${p} |`);
+  const p = pyo[app] && r.name === app ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
+  console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${r.nh ? `${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)}` : "-"} | ${p} |`);
 }
 console.log("");
 console.log("## Warm (latency ms p50 / p99; throughput req/s at concurrency 8)");
@@ -311,8 +317,8 @@ console.log("| variant | workerd HTTP (Worker→DO→wasm) | workerd req/s | nod
 console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];
-  const p = pyo[app] && !r.name.includes("wizer") ? pyo[app] : undefined;
-  console.log(`| ${r.name} | ${f1(r.mf.p50)} / ${f1(r.mf.p99)} | ${r.mf.rps.toFixed(0)} | ${r.nh.p50.toFixed(3)} / ${r.nh.p99.toFixed(3)} | ${r.nh.rps.toFixed(0)} | ${p ? `${p.p50.toFixed(3)} / ${p.p99.toFixed(3)}` : ""} | ${p ? p.rps.toFixed(0) : ""} |`);
+  const p = pyo[app] && r.name === app ? pyo[app] : undefined;
+  console.log(`| ${r.name} | ${f1(r.mf.p50)} / ${f1(r.mf.p99)} | ${r.mf.rps.toFixed(0)} | ${r.nh ? `${r.nh.p50.toFixed(3)} / ${r.nh.p99.toFixed(3)}` : "-"} | ${r.nh ? r.nh.rps.toFixed(0) : "-"} | ${p ? `${p.p50.toFixed(3)} / ${p.p99.toFixed(3)}` : ""} | ${p ? p.rps.toFixed(0) : ""} |`);
 }
 if (pyo.hello) console.log(`\nPyodide ${require("pyodide/package.json").version}: pyodide.asm.wasm ${(pyo.hello.wasmBytes / 1e6).toFixed(2)} MB; cannot run in workerd from npm (Workers cannot compile wasm from bytes at run time), so it is measured in node.`);
 rmSync(tmp, { recursive: true, force: true });
