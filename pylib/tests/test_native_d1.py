@@ -70,6 +70,7 @@ def test_sql_errors_and_parameter_validation(db):
 
 
 def test_databases_are_separate_sqlite_files(tmp_path, monkeypatch):
+    import contextlib
     import sqlite3
 
     monkeypatch.setenv("PYMODE_BINDINGS", '{"A": {"type": "d1"}, "B": {"type": "d1"}}')
@@ -78,6 +79,7 @@ def test_databases_are_separate_sqlite_files(tmp_path, monkeypatch):
         _abi.call("d1", "A", "exec", {"sql": "CREATE TABLE t (x); INSERT INTO t VALUES (42)"})
         with pytest.raises(D1Error, match="no such table"):
             _abi.call("d1", "B", "query", {"sql": "SELECT * FROM t", "params": [], "mode": "all"})
-        assert sqlite3.connect(tmp_path / "d1" / "A.sqlite3").execute("SELECT x FROM t").fetchall() == [(42,)]
+        with contextlib.closing(sqlite3.connect(tmp_path / "d1" / "A.sqlite3")) as conn:
+            assert conn.execute("SELECT x FROM t").fetchall() == [(42,)]
     finally:
         _native.uninstall()
