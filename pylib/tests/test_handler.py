@@ -131,6 +131,33 @@ def test_async_handler_without_asyncio_run(project, monkeypatch):
     assert json.loads(body) == {"a": 42, "order": ["late", "early"], "task": 10, "timed": "in time", "kv": "yes"}
 
 
+def test_background_tasks_are_cancelled_when_the_handler_returns(project):
+    import time
+
+    project({"src/entry.py": """
+        import asyncio
+        STATE = {}
+
+        async def forever():
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                STATE["cancelled"] = True
+                raise
+
+        async def on_fetch(request, env):
+            if request.path == "/check":
+                return STATE
+            asyncio.create_task(forever())
+            await asyncio.sleep(0)
+            return "started"
+    """})
+    started = time.monotonic()
+    assert serve(url="http://h/start")[::2] == (200, b"started")
+    assert time.monotonic() - started < 5
+    assert serve(url="http://h/check")[::2] == (200, b'{"cancelled":true}')
+
+
 def test_async_handler_waiting_forever_fails_clearly(project, host):
     project({"src/entry.py": """
         import asyncio

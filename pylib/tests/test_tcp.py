@@ -103,3 +103,24 @@ def _recv_exactly(s, n):
         assert chunk, "connection closed early"
         data += chunk
     return data
+
+
+def test_install_without_a_socket_module_provides_a_stand_in(monkeypatch):
+    """python.wasm may be built without _socket: install() then supplies `socket`."""
+    import sys
+
+    monkeypatch.setattr(tcp, "_socket", None)
+    monkeypatch.delitem(sys.modules, "socket")
+    tcp.install()
+    try:
+        import socket as shim
+
+        assert shim is sys.modules["socket"] and shim.socket is PyModeSocket
+        assert shim.create_connection is tcp.create_connection
+        assert shim.getaddrinfo("db.internal", 5432) == [
+            (shim.AF_INET, shim.SOCK_STREAM, shim.IPPROTO_TCP, "", ("db.internal", 5432))
+        ]
+        assert issubclass(shim.gaierror, OSError) and shim.timeout is TimeoutError
+    finally:
+        tcp.uninstall()
+    assert tcp._originals == {}
