@@ -99,12 +99,10 @@ class MiniLoop(asyncio.AbstractEventLoop):
         self._running = True
         try:
             main = asyncio.ensure_future(awaitable, loop=self)
-            self._run_until(main.done)
-            leftovers = [t for t in asyncio.all_tasks(self) if not t.done()]
-            for task in leftovers:
-                task.cancel()
-            if leftovers:
-                self._run_until(lambda: all(t.done() for t in leftovers))
+            try:
+                self._run_until(main.done)
+            finally:  # also when stalled, so no task is left to die pending
+                self._cancel_leftovers()
             return main.result()
         finally:
             self._running = False
@@ -112,6 +110,15 @@ class MiniLoop(asyncio.AbstractEventLoop):
             self.close()
 
     run_until_complete = run
+
+    def _cancel_leftovers(self):
+        leftovers = [t for t in asyncio.all_tasks(self) if not t.done()]
+        for task in leftovers:
+            task.cancel()
+        try:
+            self._run_until(lambda: all(t.done() for t in leftovers))
+        except RuntimeError:
+            pass  # a task that swallows cancellation and waits forever: give up on it
 
     def _run_until(self, finished):
         while not finished():

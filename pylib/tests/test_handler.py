@@ -166,6 +166,10 @@ def test_async_handler_waiting_forever_fails_clearly(project, host):
     """})
     assert serve()[::2] == (500, b"Internal Server Error")
     assert "can never complete" in error_logs(host)
+    import gc
+
+    gc.collect()  # a stalled task must have been cancelled, not left to die pending
+    assert not [m for _, m in host.logs if "destroyed but it is pending" in m]
 
 
 def test_handler_exception_is_a_500_with_the_traceback_only_in_the_log(project, host):
