@@ -17,9 +17,18 @@ from .workers import Headers, decode_text, parse_json, to_body
 __all__ = ["fetch", "HttpResponse", "FetchError", "install", "uninstall"]
 
 
+class _Text(str):
+    """The decoded body: a str that may also be called, so both `r.text` and
+    `r.text()` (as on `Request`, `R2Object` and the JavaScript fetch API) work."""
+
+    def __call__(self):
+        return str(self)
+
+
 class HttpResponse:
     """The response to `fetch`: `status`, `status_text`, `headers` (`Headers`),
-    `body` (bytes), `url` (after redirects), `text` (decoded body), `json()`, `ok`."""
+    `body` (bytes), `url` (after redirects), `text` (decoded body; `text()` works
+    too), `json()`, `ok`."""
 
     def __init__(self, status, status_text, headers, body, url):
         self.status = status
@@ -34,7 +43,7 @@ class HttpResponse:
 
     @property
     def text(self):
-        return decode_text(self.body, self.headers.get("content-type"))
+        return _Text(decode_text(self.body, self.headers.get("content-type")))
 
     def json(self):
         return parse_json(self.body, f"the response body of {self.url}")

@@ -24,6 +24,7 @@ def test_get_returns_status_headers_and_body(server):
     data = r.json()
     assert data["method"] == "GET" and data["path"] == "/echo?x=1" and data["headers"]["x-trace"] == "abc"
     assert json.loads(r.text) == data and r.body == r.text.encode()
+    assert r.text() == r.text and type(r.text()) is str
     assert r.url == server.url + "/echo?x=1"
 
 
