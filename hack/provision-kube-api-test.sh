@@ -15,6 +15,8 @@ export KUBE_API_TEST_DIR="${KUBE_API_TEST_DIR:-$CACHE/kubeapitest}"
 TARGET="$KUBE_API_TEST_DIR/k8s/${K8S_VERSION}-linux-amd64"
 
 log() { echo "[provision-kube-api-test] $*" >&2; }
+# shellcheck source=lib/debian.sh
+source "$(dirname "$0")/lib/debian.sh"
 
 if [[ -x "$TARGET/etcd" && -x "$TARGET/kube-apiserver" && -x "$TARGET/kubectl" ]]; then
   log "cached: $TARGET"
@@ -24,23 +26,11 @@ fi
 mkdir -p "$TARGET"
 start=$(date +%s)
 
-# --- etcd + kubectl from Debian trixie (private apt state; nothing installed system-wide) ---
+# --- etcd + kubectl from Debian trixie ---
 fetch_debian_binaries() {
-  local apt_root="$CACHE/apt-trixie"
-  mkdir -p "$apt_root/lists/partial" "$apt_root/archives/partial" "$apt_root/debs"
-  : > "$apt_root/empty-status"  # no installed packages, so the trixie candidate is chosen
-  cat > "$apt_root/sources.list" <<SRC
-deb http://deb.debian.org/debian trixie main
-SRC
-  local opts=(-o "Dir::Etc::SourceList=$apt_root/sources.list" -o "Dir::Etc::SourceParts=-"
-              -o "Dir::State::Lists=$apt_root/lists" -o "Dir::Cache::Archives=$apt_root/archives"
-              -o "Dir::State::Status=$apt_root/empty-status" -o "APT::Get::List-Cleanup=0"
-              -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
-  apt-get "${opts[@]}" -qq update
-  (cd "$apt_root/debs" && apt-get "${opts[@]}" -qq download etcd-server kubectl)
-  local extract="$apt_root/extract"
-  rm -rf "$extract" && mkdir -p "$extract"
-  for deb in "$apt_root"/debs/{etcd-server,kubectl}_*.deb; do dpkg-deb -x "$deb" "$extract"; done
+  local extract="$CACHE/debian-extract/kube"
+  rm -rf "$extract"
+  debian_extract "$extract" etcd-server kubectl
   install -m 0755 "$extract/usr/bin/etcd" "$TARGET/etcd"
   install -m 0755 "$extract/usr/bin/kubectl" "$TARGET/kubectl"
   log "etcd: $("$TARGET/etcd" --version | head -1); kubectl: $("$TARGET/kubectl" version --client 2>/dev/null | head -1)"

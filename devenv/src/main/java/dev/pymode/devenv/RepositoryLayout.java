@@ -36,7 +36,17 @@ public final class RepositoryLayout {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return Path.of(fromEnv);
         }
-        Path script = root().resolve("hack/provision-kube-api-test.sh");
+        return runProvisioning("hack/provision-kube-api-test.sh");
+    }
+
+    /** Directory holding the {@code registry} and {@code oras} binaries (hack/provision-oci-tools.sh). */
+    public static Path ociToolsBin() {
+        return runProvisioning("hack/provision-oci-tools.sh");
+    }
+
+    /** Runs a provisioning script (a fast no-op once cached) and returns the path it prints last. */
+    private static Path runProvisioning(String relativeScript) {
+        Path script = root().resolve(relativeScript);
         try {
             Process process = new ProcessBuilder(List.of("bash", script.toString()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -52,7 +62,7 @@ public final class RepositoryLayout {
             throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while provisioning kube-api-test binaries", e);
+            throw new IllegalStateException("interrupted while running " + script + "", e);
         }
     }
 }

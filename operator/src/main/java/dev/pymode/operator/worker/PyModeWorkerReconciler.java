@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.ErrorStatus;
@@ -33,8 +34,9 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
     private final WorkerPipeline pipeline;
     private final StatusAggregator aggregator;
 
-    public PyModeWorkerReconciler(SourceResolver sourceResolver, StatusAggregator aggregator) {
-        this.pipeline = new WorkerPipeline(sourceResolver);
+    public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
+                                  StatusAggregator aggregator) {
+        this.pipeline = new WorkerPipeline(sourceResolver, buildStage);
         this.aggregator = aggregator;
     }
 
@@ -44,10 +46,9 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
             LOG.debugf("%s/%s is suspended", worker.getMetadata().getNamespace(), worker.getMetadata().getName());
             return UpdateControl.noUpdate();
         }
-        WorkerPipeline.Outcome outcome = pipeline.run(worker);
         PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
-        status.setSourceDigest(outcome.sourceDigest());
-        var retry = aggregator.apply(status, worker.getMetadata().getGeneration(), outcome.stages());
+        var stages = pipeline.run(worker, status);
+        var retry = aggregator.apply(status, worker.getMetadata().getGeneration(), stages);
         worker.setStatus(status);
         UpdateControl<PyModeWorker> control = UpdateControl.patchStatus(worker);
         retry.ifPresent(control::rescheduleAfter);

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
@@ -11,38 +13,44 @@ import dev.pymode.operator.status.StageResult;
 
 /**
  * The explicit, ordered stages that take a worker from spec to a live deployment. Each stage runs only when
- * the ones before it succeeded; its result becomes its condition.
+ * the ones before it succeeded; its result becomes its condition. Stages record what they produce (source
+ * digest, artifact, build progress) on the status they are given.
  */
 public class WorkerPipeline {
 
     private final SourceResolver sourceResolver;
+    private final WorkerBuildStage buildStage;
 
-    public WorkerPipeline(SourceResolver sourceResolver) {
+    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage) {
         this.sourceResolver = sourceResolver;
+        this.buildStage = buildStage;
     }
 
-    /** What a run of the pipeline found out. */
-    public record Outcome(List<StageResult> stages, String sourceDigest) {
-    }
-
-    public Outcome run(PyModeWorker worker) {
+    public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status) {
         List<StageResult> stages = new ArrayList<>();
         SourceResolver.Resolution resolution = sourceResolver.resolve(worker);
         if (resolution.source() == null) {
             stages.add(resolution.stage());
-            return new Outcome(stages, null);
+            return stages;
         }
+        status.setSourceDigest(resolution.source().digest());
         EntryLocator.Located entry = EntryLocator.locate(worker.getSpec().getEntry(), resolution.source());
         if (entry.entry() == null) {
             stages.add(entry.stage());
-            return new Outcome(stages, resolution.source().digest());
+            return stages;
         }
         stages.add(StageResult.succeeded(ConditionTypes.SOURCE_READY, resolution.stage().reason(),
                 resolution.stage().message() + "; entry " + entry.entry()));
-        // Building (builder Jobs, OCI artifacts) is the next stage; until it exists the worker cannot progress,
-        // and the status says so instead of pretending.
-        stages.add(StageResult.terminalFailure(ConditionTypes.BUILT, "BuilderUnavailable",
-                "this operator version has no build stage, so the worker cannot be built or deployed"));
-        return new Outcome(stages, resolution.source().digest());
+
+        StageResult built = buildStage.run(worker, resolution.source(), entry.entry(), status);
+        stages.add(built);
+        if (!built.succeeded()) {
+            return stages;
+        }
+        // Deploying to Cloudflare is the next stage; until it exists the worker cannot become Ready, and the
+        // status says so instead of pretending.
+        stages.add(StageResult.terminalFailure(ConditionTypes.DEPLOYED, "DeployerUnavailable",
+                "the bundle is built; this operator version cannot deploy it to Cloudflare yet"));
+        return stages;
     }
 }

@@ -83,13 +83,13 @@ class OperatorReconcileTest {
     }
 
     @Test
-    void inlineWorkerResolvesItsSourceAndReportsTheMissingBuildStage() {
+    void inlineWorkerResolvesItsSourceAndStallsWithoutARegistry() {
         client.resource(worker("inline-hello", inline("src/entry.py", "def on_fetch(r, e): pass"))).create();
 
         Condition source = awaitCondition(PyModeWorker.class, "inline-hello", "SourceReady", "Resolved");
         assertThat(source.getStatus()).isEqualTo("True");
         assertThat(source.getMessage()).contains("1 files").contains("entry src/entry.py");
-        Condition stalled = awaitCondition(PyModeWorker.class, "inline-hello", "Stalled", "BuilderUnavailable");
+        Condition stalled = awaitCondition(PyModeWorker.class, "inline-hello", "Stalled", "RegistryNotConfigured");
         assertThat(stalled.getStatus()).isEqualTo("True");
 
         PyModeWorker stored = client.resources(PyModeWorker.class).inNamespace(NS).withName("inline-hello").get();

@@ -17,6 +17,16 @@ public class ArtifactReference {
     @JsonPropertyDescription("Total size of the artifact's layers in bytes.")
     private Long sizeBytes;
 
+    @JsonPropertyDescription("True when an artifact with the same build key already existed, so nothing was built.")
+    private Boolean cacheHit;
+
+    @JsonPropertyDescription("How long the build took, in seconds (absent for a cache hit).")
+    private Long buildSeconds;
+
+    public Boolean getCacheHit() { return cacheHit; }
+    public void setCacheHit(Boolean cacheHit) { this.cacheHit = cacheHit; }
+    public Long getBuildSeconds() { return buildSeconds; }
+    public void setBuildSeconds(Long buildSeconds) { this.buildSeconds = buildSeconds; }
     public String getRef() { return ref; }
     public void setRef(String ref) { this.ref = ref; }
     public String getDigest() { return digest; }

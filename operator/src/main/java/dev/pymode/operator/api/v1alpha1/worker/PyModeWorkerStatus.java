@@ -13,6 +13,9 @@ public class PyModeWorkerStatus extends PyModeStatus {
     @JsonPropertyDescription("The built worker bundle.")
     private ArtifactReference artifact;
 
+    @JsonPropertyDescription("The build in progress, or the last failed one, for the current inputs.")
+    private WorkerBuildStatus build;
+
     @JsonPropertyDescription("The live deployment on Cloudflare.")
     private WorkerDeployment deployment;
 
@@ -20,6 +23,8 @@ public class PyModeWorkerStatus extends PyModeStatus {
     public void setSourceDigest(String sourceDigest) { this.sourceDigest = sourceDigest; }
     public ArtifactReference getArtifact() { return artifact; }
     public void setArtifact(ArtifactReference artifact) { this.artifact = artifact; }
+    public WorkerBuildStatus getBuild() { return build; }
+    public void setBuild(WorkerBuildStatus build) { this.build = build; }
     public WorkerDeployment getDeployment() { return deployment; }
     public void setDeployment(WorkerDeployment deployment) { this.deployment = deployment; }
 }

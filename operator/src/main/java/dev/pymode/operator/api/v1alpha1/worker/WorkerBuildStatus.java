@@ -1,0 +1,33 @@
+package dev.pymode.operator.api.v1alpha1.worker;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The build in progress (or last failed) for the current build key. */
+public class WorkerBuildStatus {
+
+    @JsonPropertyDescription("Build key the build is for.")
+    private String key;
+
+    @JsonPropertyDescription("Name of the build (the Job's name in a cluster).")
+    private String name;
+
+    @JsonPropertyDescription("Failed attempts so far for this key; retries back off exponentially.")
+    private Integer failedAttempts = 0;
+
+    @JsonPropertyDescription("When the current attempt started (RFC 3339).")
+    private String startedAt;
+
+    @JsonPropertyDescription("When the last attempt failed (RFC 3339).")
+    private String lastFailureTime;
+
+    public String getKey() { return key; }
+    public void setKey(String key) { this.key = key; }
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public Integer getFailedAttempts() { return failedAttempts; }
+    public void setFailedAttempts(Integer failedAttempts) { this.failedAttempts = failedAttempts; }
+    public String getStartedAt() { return startedAt; }
+    public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
+    public String getLastFailureTime() { return lastFailureTime; }
+    public void setLastFailureTime(String lastFailureTime) { this.lastFailureTime = lastFailureTime; }
+}

@@ -1,0 +1,61 @@
+package dev.pymode.operator.build;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * A stable hash of everything that determines a worker bundle. Equal inputs give an equal key, which is the
+ * artifact's tag in the registry, so a second worker with the same inputs (or the same worker after a
+ * restart) finds the bundle instead of building it again.
+ *
+ * @param sourceDigest      digest of the project files
+ * @param entry             entry module path
+ * @param packages          requirement strings, in the order given (pip resolves them in that order)
+ * @param extensionDigests  side-module artifact digests by extension name
+ * @param runtimeRef        the runtime artifact, by digest
+ * @param wizer             whether the bundle carries a Wizer snapshot
+ * @param compatibilityDate Workers compatibility date compiled into the bundle
+ * @param toolchain         identity of the builder (image digest, or the local tools' digest)
+ */
+public record BuildKey(String sourceDigest, String entry, List<String> packages, Map<String, String> extensionDigests,
+                       String runtimeRef, boolean wizer, String compatibilityDate, String toolchain) {
+
+    /** Bumped when the meaning of the inputs changes, so old artifacts are not mistaken for new ones. */
+    static final int SCHEME = 1;
+
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /** The key as 64 hex characters. */
+    public String hash() {
+        Map<String, Object> canonical = new TreeMap<>();
+        canonical.put("scheme", SCHEME);
+        canonical.put("source", sourceDigest);
+        canonical.put("entry", entry);
+        canonical.put("packages", packages);
+        canonical.put("extensions", new TreeMap<>(extensionDigests));
+        canonical.put("runtime", runtimeRef);
+        canonical.put("wizer", wizer);
+        canonical.put("compatibilityDate", compatibilityDate == null ? "" : compatibilityDate);
+        canonical.put("toolchain", toolchain);
+        try {
+            byte[] json = CANONICAL.writeValueAsBytes(canonical);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash build inputs", e);
+        }
+    }
+
+    /** The registry tag (tags allow at most 128 of [A-Za-z0-9_.-]). */
+    public String tag() {
+        return "bk-" + hash();
+    }
+}

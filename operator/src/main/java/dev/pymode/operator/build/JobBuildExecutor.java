@@ -1,0 +1,216 @@
+package dev.pymode.operator.build;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import dev.pymode.operator.config.PyModeConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Runs each build as a Kubernetes Job: non-root, read-only root filesystem, emptyDir workspace, no
+ * service-account token, requests/limits, deadline, TTL. The project arrives as a ConfigMap mounted with
+ * one item per file (so nested paths need no encoding); registry credentials as a docker config Secret.
+ */
+public class JobBuildExecutor implements BuildExecutor {
+
+    static final String SOURCE_DIR = "/workspace/source";
+    static final String PROGRAM = "/opt/pymode/builder-image/bundler/pymode_build.py";
+    private static final long BUILDER_UID = 65532;
+    private static final int LOG_TAIL_LINES = 40;
+
+    private final KubernetesClient client;
+    private final PyModeConfig.Builder settings;
+    private final PyModeConfig.Registry registry;
+
+    public JobBuildExecutor(KubernetesClient client, PyModeConfig config) {
+        this.client = client;
+        this.settings = config.builder();
+        this.registry = config.registry();
+    }
+
+    @Override
+    public BuildObservation observe(BuildRequest request) {
+        Job job = client.batch().v1().jobs().inNamespace(request.namespace()).withName(request.name()).get();
+        if (job == null) {
+            return BuildObservation.absent();
+        }
+        if (hasCondition(job, "Complete")) {
+            return BuildObservation.succeeded();
+        }
+        if (hasCondition(job, "Failed")) {
+            return BuildObservation.failed(failureDetail(job));
+        }
+        return BuildObservation.running("Job " + request.name());
+    }
+
+    @Override
+    public void start(BuildRequest request) {
+        if (client.batch().v1().jobs().inNamespace(request.namespace()).withName(request.name()).get() != null) {
+            return;
+        }
+        try {
+            client.resource(sourceConfigMap(request)).createOr(existing -> existing.update());
+            client.resource(job(request)).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) { // another reconcile created it first: that build is ours too
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void delete(String namespace, String buildName) {
+        client.batch().v1().jobs().inNamespace(namespace).withName(buildName).withPropagationPolicy(
+                io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+        client.configMaps().inNamespace(namespace).withName(sourceConfigMapName(buildName)).delete();
+    }
+
+    @Override
+    public List<String> buildsOf(String namespace, String ownerKind, String ownerName) {
+        return client.batch().v1().jobs().inNamespace(namespace)
+                .withLabel(BuildLabels.MANAGED_BY, BuildLabels.OPERATOR)
+                .withLabel(BuildLabels.OWNER_KIND, ownerKind.toLowerCase())
+                .withLabel(BuildLabels.OWNER_NAME, ownerName)
+                .list().getItems().stream().map(j -> j.getMetadata().getName()).toList();
+    }
+
+    static String sourceConfigMapName(String buildName) {
+        return buildName + "-source";
+    }
+
+    ConfigMap sourceConfigMap(BuildRequest request) {
+        Map<String, String> binary = new java.util.TreeMap<>();
+        int i = 0;
+        for (var file : request.sourceFiles().entrySet()) {
+            binary.put("f" + (i++), Base64.getEncoder().encodeToString(file.getValue()));
+        }
+        return new ConfigMapBuilder()
+                .withNewMetadata().withName(sourceConfigMapName(request.name())).withNamespace(request.namespace())
+                .withLabels(request.labels()).withOwnerReferences(request.owner()).endMetadata()
+                .withBinaryData(binary)
+                .build();
+    }
+
+    /** The Job; package-visible so tests can assert every security and resource setting. */
+    Job job(BuildRequest request) {
+        List<KeyToPath> items = new ArrayList<>();
+        int i = 0;
+        for (String path : request.sourceFiles().keySet()) {
+            items.add(new KeyToPath("f" + (i++), null, path));
+        }
+        List<Volume> volumes = new ArrayList<>(List.of(
+                new VolumeBuilder().withName("workspace").withNewEmptyDir()
+                        .withSizeLimit(new Quantity(settings.workspaceSize())).endEmptyDir().build(),
+                new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build(),
+                new VolumeBuilder().withName("source").withNewConfigMap()
+                        .withName(sourceConfigMapName(request.name())).withItems(items).endConfigMap().build()));
+        List<VolumeMount> mounts = new ArrayList<>(List.of(
+                new VolumeMountBuilder().withName("workspace").withMountPath("/workspace").build(),
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build(),
+                new VolumeMountBuilder().withName("source").withMountPath(SOURCE_DIR).withReadOnly(true).build()));
+        List<EnvVar> env = new ArrayList<>(List.of(
+                new EnvVar("HOME", "/workspace/home", null),
+                new EnvVar("XDG_CACHE_HOME", "/workspace/cache", null),
+                new EnvVar("PIP_CACHE_DIR", "/workspace/cache/pip", null),
+                new EnvVar("PYMODE_REGISTRY_PLAIN_HTTP", registry.plainHttp() ? "1" : "0", null)));
+        registry.pushSecret().ifPresent(secret -> {
+            volumes.add(new VolumeBuilder().withName("registry-auth").withNewSecret().withSecretName(secret)
+                    .withItems(new KeyToPath(".dockerconfigjson", null, "config.json")).endSecret().build());
+            mounts.add(new VolumeMountBuilder().withName("registry-auth").withMountPath("/registry-auth")
+                    .withReadOnly(true).build());
+            env.add(new EnvVar("DOCKER_CONFIG", "/registry-auth", null));
+        });
+        return new JobBuilder()
+                .withNewMetadata().withName(request.name()).withNamespace(request.namespace())
+                .withLabels(request.labels()).withOwnerReferences(request.owner()).endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(settings.backoffLimit())
+                .withActiveDeadlineSeconds(settings.activeDeadline().toSeconds())
+                .withTtlSecondsAfterFinished((int) settings.ttlAfterFinished().toSeconds())
+                .withNewTemplate()
+                .withNewMetadata().withLabels(request.labels()).endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(BUILDER_UID).withRunAsGroup(BUILDER_UID).withFsGroup(BUILDER_UID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .addNewContainer()
+                .withName("builder")
+                .withImage(settings.image())
+                .withCommand(BuilderCommand.argv("python3", PROGRAM, SOURCE_DIR, request.arguments()))
+                .withWorkingDir("/workspace")
+                .withEnv(env)
+                .withVolumeMounts(mounts)
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withNewSecurityContext()
+                .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false).withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .withNewResources()
+                .addToRequests("cpu", new Quantity(settings.cpuRequest()))
+                .addToRequests("memory", new Quantity(settings.memoryRequest()))
+                .addToLimits("cpu", new Quantity(settings.cpuLimit()))
+                .addToLimits("memory", new Quantity(settings.memoryLimit()))
+                .addToLimits("ephemeral-storage", new Quantity(settings.workspaceSize()))
+                .endResources()
+                .endContainer()
+                .withVolumes(volumes)
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static boolean hasCondition(Job job, String type) {
+        return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
+                .stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** The termination message (the builder writes its error there), else the log tail, else the Job's reason. */
+    private String failureDetail(Job job) {
+        List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel("job-name", job.getMetadata().getName()).list().getItems();
+        for (Pod pod : pods) {
+            if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+                continue;
+            }
+            for (var status : pod.getStatus().getContainerStatuses()) {
+                ContainerStateTerminated terminated = status.getState() == null ? null : status.getState().getTerminated();
+                if (terminated != null && terminated.getMessage() != null && !terminated.getMessage().isBlank()) {
+                    return terminated.getMessage().strip();
+                }
+            }
+            try {
+                String log = client.pods().inNamespace(pod.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).tailingLines(LOG_TAIL_LINES).getLog();
+                if (log != null && !log.isBlank()) {
+                    return log.strip();
+                }
+            } catch (KubernetesClientException e) {
+                // the pod's log may already be gone; fall back to the Job's own reason below
+            }
+        }
+        return job.getStatus().getConditions().stream().filter(c -> "Failed".equals(c.getType()))
+                .map(JobCondition::getMessage).filter(m -> m != null).findFirst().orElse("the build Job failed");
+    }
+}

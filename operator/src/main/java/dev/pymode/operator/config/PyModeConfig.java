@@ -1,0 +1,106 @@
+package dev.pymode.operator.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Operator settings (application.properties, or PYMODE_* environment variables). */
+@ConfigMapping(prefix = "pymode")
+public interface PyModeConfig {
+
+    Registry registry();
+
+    Runtime runtime();
+
+    Builder builder();
+
+    /** Where artifacts are stored. */
+    interface Registry {
+        /** host[:port] of the OCI registry; builds cannot run without one. */
+        Optional<String> host();
+
+        /** Repository for worker bundles (one repository, tagged by build key, so equal inputs share a bundle). */
+        @WithDefault("pymode/bundles")
+        String bundleRepository();
+
+        /** Use http:// (registries on loopback). */
+        @WithDefault("false")
+        boolean plainHttp();
+
+        /** Basic-auth user for lookups (the builder reads the same Secret as a docker config). */
+        Optional<String> username();
+
+        Optional<String> password();
+
+        /** Secret (type kubernetes.io/dockerconfigjson) mounted into builder Jobs for pushing. */
+        Optional<String> pushSecret();
+    }
+
+    /** The python.wasm runtime every bundle is built on. */
+    interface Runtime {
+        /** repo@sha256:... of the runtime artifact (builder-image/bundler/pymode_build.py runtime). */
+        Optional<String> ref();
+    }
+
+    /** How builds run. */
+    interface Builder {
+        /** job: a Kubernetes Job per build; local: the same command as a process of the operator. */
+        @WithDefault("job")
+        Mode mode();
+
+        /** Builder image for Jobs (pin by digest). */
+        @WithDefault("ghcr.io/pymode/builder:0.1.0")
+        String image();
+
+        /** Identity of the toolchain that goes into the build key; defaults to the image (job) or the repo's tools (local). */
+        Optional<String> toolchain();
+
+        /** Local mode: the builder program. */
+        @WithDefault("builder-image/bundler/pymode_build.py")
+        String localProgram();
+
+        /** Local mode: the oras CLI the builder pushes with (default: oras on PATH). */
+        Optional<String> oras();
+
+        /** Local mode: where builds keep their source, logs and exit codes (survives operator restarts). */
+        @WithDefault("${java.io.tmpdir}/pymode-builds")
+        String localWorkDir();
+
+        @WithDefault("PT30M")
+        Duration activeDeadline();
+
+        @WithDefault("PT1H")
+        Duration ttlAfterFinished();
+
+        /** Pod retries inside one Job (node failures); build failures are retried by the operator with backoff. */
+        @WithDefault("0")
+        int backoffLimit();
+
+        /** Operator-level attempts per build key before the worker stalls. */
+        @WithDefault("4")
+        int maxAttempts();
+
+        /** First retry delay; doubles per failed attempt. */
+        @WithDefault("PT30S")
+        Duration retryBaseDelay();
+
+        @WithDefault("500m")
+        String cpuRequest();
+
+        @WithDefault("2")
+        String cpuLimit();
+
+        @WithDefault("1Gi")
+        String memoryRequest();
+
+        @WithDefault("4Gi")
+        String memoryLimit();
+
+        @WithDefault("4Gi")
+        String workspaceSize();
+    }
+
+    enum Mode { job, local }
+}

@@ -1,0 +1,243 @@
+package dev.pymode.operator.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.devenv.LocalApiServer;
+import dev.pymode.devenv.LocalRegistry;
+import dev.pymode.devenv.RepositoryLayout;
+import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
+import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.build.JobBuildExecutor;
+import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.config.PyModeConfig;
+import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.oci.OciRegistry;
+import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.support.TestPaths;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Builds as Kubernetes Jobs on a real API server (no kubelet: the test plays the Job controller by writing
+ * Job status) and a real registry: the Job spec, adoption after an operator restart, success and failure.
+ */
+@Tag("apiserver")
+class JobBuildExecutorTest {
+
+    private static final String NS = "job-builds";
+    private static LocalApiServer server;
+    private static KubernetesClient client;
+    private static LocalRegistry registry;
+    private static PyModeConfig config;
+
+    @BeforeAll
+    static void start(@TempDir Path tmp) throws Exception {
+        server = new LocalApiServer().start();
+        client = server.newClient();
+        LocalApiServer.applyCrds(client, TestPaths.generatedCrds());
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                .create();
+        registry = new LocalRegistry(tmp.resolve("registry")).start();
+        config = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
+                "pymode.registry.host", registry.host(),
+                "pymode.registry.plain-http", "true",
+                "pymode.registry.push-secret", "registry-push",
+                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
+                "pymode.builder.max-attempts", "3"))
+                .build().getConfigMapping(PyModeConfig.class);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** A fresh stage, as a (re)started operator builds it. */
+    private static WorkerBuildStage newOperator() {
+        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
+                config.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+    }
+
+    private static PyModeWorker createWorker(String name, String content) {
+        var inline = new InlineSource();
+        inline.getFiles().add(new InlineFile("src/entry.py", content));
+        inline.getFiles().add(new InlineFile("src/lib/helpers.py", "X = 1\n"));
+        var source = new WorkerSource();
+        source.setInline(inline);
+        var spec = new PyModeWorkerSpec();
+        spec.setSource(source);
+        spec.setPackages(List.of("attrs==24.2.0"));
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        worker.setSpec(spec);
+        return client.resource(worker).create();
+    }
+
+    private static StageResult reconcile(WorkerBuildStage stage, PyModeWorker worker, PyModeWorkerStatus status) {
+        var source = new SourceResolver(client).resolve(worker).source();
+        return stage.run(worker, source, "src/entry.py", status);
+    }
+
+    private static List<Job> jobs() {
+        return client.batch().v1().jobs().inNamespace(NS).list().getItems();
+    }
+
+    /** Writes what the Job controller would: the interim condition, then the final one, with times. */
+    private static void finishJob(String name, boolean succeeded, String message) {
+        Job job = client.batch().v1().jobs().inNamespace(NS).withName(name).get();
+        String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        var status = new JobStatusBuilder().withStartTime(now)
+                .addToConditions(new JobConditionBuilder().withType(succeeded ? "SuccessCriteriaMet" : "FailureTarget")
+                        .withStatus("True").withMessage(message).build())
+                .addToConditions(new JobConditionBuilder().withType(succeeded ? "Complete" : "Failed")
+                        .withStatus("True").withMessage(message).build());
+        if (succeeded) {
+            status.withCompletionTime(now).withSucceeded(1);
+        } else {
+            status.withFailed(1);
+        }
+        job.setStatus(status.build());
+        client.resource(job).updateStatus();
+    }
+
+    @Test
+    void aBuildIsAJobThatARestartedOperatorAdoptsAndFinishes() throws Exception {
+        PyModeWorker worker = createWorker("adopt", "def on_fetch(r, e): pass\n");
+        var status = new PyModeWorkerStatus();
+
+        StageResult first = reconcile(newOperator(), worker, status);
+        assertThat(first.reason()).isEqualTo("Building");
+        assertThat(jobs()).hasSize(1);
+        Job job = jobs().get(0);
+        assertThat(job.getMetadata().getName()).isEqualTo(status.getBuild().getName()).startsWith("adopt-build-");
+
+        // the operator restarts: a new stage and executor, the status it had persisted
+        StageResult afterRestart = reconcile(newOperator(), worker, status);
+        assertThat(afterRestart.reason()).isEqualTo("Building");
+        assertThat(jobs()).as("adopted, not duplicated").hasSize(1);
+        assertThat(jobs().get(0).getMetadata().getUid()).isEqualTo(job.getMetadata().getUid());
+
+        // the Job completes, having pushed the bundle under the build key's tag
+        Path bundle = Files.createTempDirectory("bundle");
+        Files.writeString(bundle.resolve("bundle.json"), "{\"format\":\"pymode-bundle/1\"}");
+        String tag = "bk-" + status.getBuild().getKey();
+        Process push = new ProcessBuilder(RepositoryLayout.ociToolsBin().resolve("oras").toString(), "push",
+                "--plain-http", registry.host() + "/pymode/bundles:" + tag, "bundle.json:application/json")
+                .directory(bundle.toFile()).inheritIO().start();
+        assertThat(push.waitFor()).isZero();
+        finishJob(job.getMetadata().getName(), true, null);
+
+        StageResult done = reconcile(newOperator(), worker, status);
+        assertThat(done.reason()).isEqualTo("Built");
+        assertThat(status.getArtifact().getRef()).startsWith(registry.host() + "/pymode/bundles@sha256:");
+        assertThat(status.getArtifact().getCacheHit()).isFalse();
+        assertThat(status.getBuild()).isNull();
+        List<String> reasons = client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "adopt".equals(e.getInvolvedObject().getName())).map(e -> e.getReason()).toList();
+        assertThat(reasons).containsOnlyOnce("BuildStarted").contains("BuildSucceeded");
+    }
+
+    @Test
+    void theJobIsLockedDown() {
+        PyModeWorker worker = createWorker("spec", "def on_fetch(r, e): return None\n");
+        StageResult started = reconcile(newOperator(), worker, new PyModeWorkerStatus());
+        assertThat(started.reason()).as(started.message()).isEqualTo("Building");
+        Job job = client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
+                .filter(j -> j.getMetadata().getName().startsWith("spec-build-")).findFirst().orElseThrow();
+
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("PyModeWorker");
+            assertThat(o.getUid()).isEqualTo(worker.getMetadata().getUid());
+            assertThat(o.getController()).isTrue();
+        });
+        assertThat(job.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "pymode-operator")
+                .containsEntry("pymode.dev/owner-name", "spec");
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(1800L);
+        assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(3600);
+
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        var container = pod.getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo(config.builder().image());
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
+        assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(container.getCommand()).containsSequence("worker", "--source", "/workspace/source")
+                .containsSequence("--package", "attrs==24.2.0")
+                .containsSequence("--runtime-ref", config.runtime().ref().orElseThrow());
+        assertThat(container.getCommand().stream().filter(a -> a.startsWith(registry.host() + "/pymode/bundles:bk-")))
+                .hasSize(1);
+        assertThat(container.getVolumeMounts()).extracting(m -> m.getMountPath())
+                .contains("/workspace", "/tmp", "/workspace/source", "/registry-auth");
+        var sourceVolume = pod.getVolumes().stream().filter(v -> "source".equals(v.getName())).findFirst().orElseThrow();
+        assertThat(sourceVolume.getConfigMap().getItems()).extracting(i -> i.getPath())
+                .containsExactly("src/entry.py", "src/lib/helpers.py");
+        var authVolume = pod.getVolumes().stream().filter(v -> "registry-auth".equals(v.getName())).findFirst()
+                .orElseThrow();
+        assertThat(authVolume.getSecret().getSecretName()).isEqualTo("registry-push");
+        assertThat(client.configMaps().inNamespace(NS).withName(job.getMetadata().getName() + "-source").get()
+                .getBinaryData()).hasSize(2);
+    }
+
+    @Test
+    void aFailedJobIsReportedRemovedAndRetriedAfterBackoff() {
+        PyModeWorker worker = createWorker("fails", "def on_fetch(r, e): pass  # fails\n");
+        var status = new PyModeWorkerStatus();
+        WorkerBuildStage operator = newOperator();
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        finishJob(jobName, false, "BackoffLimitExceeded: Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.reason()).isEqualTo("BuildFailed");
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
+        assertThat(failed.message()).contains("attempt 1 of 3 failed").contains("BackoffLimitExceeded");
+        assertThat(failed.retryAfter()).contains(java.time.Duration.ofSeconds(30));
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+
+        StageResult waiting = reconcile(operator, worker, status);
+        assertThat(waiting.reason()).as("no new Job before the backoff has passed").isEqualTo("BuildFailed");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+    }
+}

@@ -1,0 +1,160 @@
+package dev.pymode.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
+import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
+import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.BuildEnvironmentResource;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Builds on real parts: the operator (local build executor), the real builder program, a real OCI registry
+ * and a real API server.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = BuildEnvironmentResource.class, restrictToAnnotatedClass = true)
+@Tag("apiserver")
+class BuildPipelineTest {
+
+    private static final String NS = "builds";
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(3);
+    private static final String HELLO = "from pymode.workers import Response\n\n"
+            + "def on_fetch(request, env):\n    return Response('Hello from PyMode!')\n";
+
+    @Inject
+    KubernetesClient client;
+
+    @BeforeEach
+    void namespace() {
+        if (client.namespaces().withName(NS).get() == null) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                    .create();
+        }
+    }
+
+    private PyModeWorker apply(String name, String entryContent, List<String> packages) {
+        var inline = new InlineSource();
+        inline.getFiles().add(new InlineFile("src/entry.py", entryContent));
+        var source = new WorkerSource();
+        source.setInline(inline);
+        var spec = new PyModeWorkerSpec();
+        spec.setSource(source);
+        spec.setPackages(packages);
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        worker.setSpec(spec);
+        return client.resource(worker).serverSideApply();
+    }
+
+    private PyModeWorker get(String name) {
+        return client.resources(PyModeWorker.class).inNamespace(NS).withName(name).get();
+    }
+
+    private Condition awaitBuilt(String name, String reason, Duration timeout) {
+        return await().atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> {
+            PyModeWorker worker = get(name);
+            return worker == null || worker.getStatus() == null ? null : Conditions
+                    .find(worker.getStatus().getConditions(), "Built").filter(c -> reason.equals(c.getReason()))
+                    .orElse(null);
+        }, c -> c != null);
+    }
+
+    private static List<String> builds() throws Exception {
+        Path dir = BuildEnvironmentResource.buildDir.resolve(NS);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private List<Event> events(String name, String reason) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    @Test
+    void buildsOnceThenReusesTheArtifactForEqualInputs() throws Exception {
+        apply("first", HELLO, List.of());
+        Condition built = awaitBuilt("first", "Built", BUILD_TIMEOUT);
+        ArtifactReference artifact = get("first").getStatus().getArtifact();
+        assertThat(artifact.getRef()).startsWith(BuildEnvironmentResource.registry.host() + "/pymode/bundles@sha256:");
+        assertThat(artifact.getCacheHit()).isFalse();
+        assertThat(artifact.getBuildSeconds()).isNotNull();
+        assertThat(artifact.getSizeBytes()).isGreaterThan(1_000_000L); // python.wasm is in it
+        assertThat(built.getMessage()).contains(artifact.getDigest());
+        assertThat(events("first", "BuildStarted")).hasSize(1);
+        assertThat(events("first", "BuildSucceeded")).hasSize(1);
+        List<String> buildsAfterFirst = builds();
+        assertThat(buildsAfterFirst).hasSize(1);
+
+        apply("second", HELLO, List.of());
+        awaitBuilt("second", "CacheHit", Duration.ofSeconds(30));
+        ArtifactReference reused = get("second").getStatus().getArtifact();
+        assertThat(reused.getDigest()).isEqualTo(artifact.getDigest());
+        assertThat(reused.getCacheHit()).isTrue();
+        assertThat(builds()).as("no build for equal inputs").isEqualTo(buildsAfterFirst);
+        assertThat(events("second", "BuildStarted")).isEmpty();
+
+        // a changed source is a new key, hence a new build and a new artifact
+        apply("second", HELLO.replace("Hello", "Howdy"), List.of());
+        awaitBuilt("second", "Built", BUILD_TIMEOUT);
+        ArtifactReference rebuilt = get("second").getStatus().getArtifact();
+        assertThat(rebuilt.getDigest()).isNotEqualTo(artifact.getDigest());
+        assertThat(rebuilt.getBuildKey()).isNotEqualTo(artifact.getBuildKey());
+        assertThat(builds()).hasSize(2);
+    }
+
+    @Test
+    void aFailedBuildShowsThePipErrorRetriesWithBackoffThenStalls() {
+        apply("broken", HELLO, List.of("pymode-no-such-package-x7==0.0.1"));
+        Condition failed = awaitBuilt("broken", "BuildFailed", BUILD_TIMEOUT);
+        assertThat(failed.getMessage()).contains("attempt 1 of 2 failed")
+                .contains("No matching distribution found for pymode-no-such-package-x7==0.0.1");
+        assertThat(events("broken", "BuildFailed")).isNotEmpty();
+
+        Condition stalled = await().atMost(BUILD_TIMEOUT).until(() -> Conditions.find(
+                get("broken").getStatus().getConditions(), "Stalled").orElse(null), c -> c != null);
+        assertThat(stalled.getReason()).isEqualTo("BuildFailed");
+        assertThat(stalled.getMessage()).contains("attempt 2 of 2 failed").contains("no more retries");
+        assertThat(get("broken").getStatus().getBuild().getFailedAttempts()).isEqualTo(2);
+    }
+
+    @Test
+    void registryOutageIsReportedAndRecoveredFrom() throws Exception {
+        BuildEnvironmentResource.registry.stop();
+        try {
+            apply("during-outage", HELLO.replace("Hello", "Hi"), List.of());
+            Condition unavailable = awaitBuilt("during-outage", "RegistryUnavailable", Duration.ofSeconds(30));
+            assertThat(unavailable.getMessage()).contains(BuildEnvironmentResource.registry.host()).contains("unreachable");
+            assertThat(Conditions.find(get("during-outage").getStatus().getConditions(), "Reconciling"))
+                    .get().extracting(Condition::getStatus).isEqualTo("True");
+        } finally {
+            BuildEnvironmentResource.registry.start();
+        }
+        awaitBuilt("during-outage", "Built", BUILD_TIMEOUT);
+    }
+}
