@@ -9,7 +9,7 @@ SHELL := /bin/bash
 demo:
 	hack/demo.sh
 
-test: test-java test-python test-runtime test-worker
+test: test-python test-runtime test-worker test-java
 
 test-java:
 	hack/test-java.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The embedded default: no cluster and no Cloudflare account needed.
-# Builds the operator, starts a real kube-apiserver + etcd on loopback, installs the CRDs, applies examples/,
-# runs the operator against it and shows the resources' status.  KEEP_RUNNING=1 leaves everything up.
+# Builds python.wasm and the operator, starts a real kube-apiserver + etcd and an OCI registry on loopback,
+# installs the CRDs, publishes the runtime, applies examples/, runs the operator (builds as local processes)
+# and shows the resources' status.  KEEP_RUNNING=1 leaves everything up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -9,10 +10,18 @@ STATE="$ROOT/.demo"
 mkdir -p "$STATE"
 say() { printf '\n== %s\n' "$*"; }
 
-say "Provisioning etcd, kube-apiserver and kubectl (cached after the first run)"
+say "Provisioning etcd, kube-apiserver, kubectl, the OCI registry and oras (cached after the first run)"
 KUBE_API_TEST_DIR="$(hack/provision-kube-api-test.sh | tail -n 1)"
 export KUBE_API_TEST_DIR
 KUBECTL="$KUBE_API_TEST_DIR/k8s/1.34.2-linux-amd64/kubectl"
+OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
+
+say "Building the python.wasm runtime (cached: a no-op when its inputs are unchanged)"
+builder-image/runtime/build.sh
+RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
+
+say "Installing the worker bundler's dependencies"
+[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
 
 say "Building the operator"
 mvn -B -q install -DskipTests
@@ -26,26 +35,36 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "Starting the local API server"
-rm -f "$STATE/kubeconfig"
+say "Starting the local API server and OCI registry"
+rm -rf "$STATE/kubeconfig" "$STATE/builds"
 java -cp "devenv/target/pymode-devenv-0.1.0-SNAPSHOT.jar:devenv/target/lib/*" dev.pymode.devenv.Main \
-  "$STATE/kubeconfig" crds > "$STATE/apiserver.log" 2>&1 &
+  "$STATE" crds > "$STATE/environment.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
-  grep -q '^READY ' "$STATE/apiserver.log" 2>/dev/null && break
-  kill -0 "${pids[0]}" 2>/dev/null || { cat "$STATE/apiserver.log"; echo "API server failed to start" >&2; exit 1; }
+  grep -q '^READY ' "$STATE/environment.log" 2>/dev/null && break
+  kill -0 "${pids[0]}" 2>/dev/null || { cat "$STATE/environment.log"; echo "local environment failed to start" >&2; exit 1; }
   sleep 0.5
 done
-grep -q '^READY ' "$STATE/apiserver.log" || { echo "API server not ready after 60 s" >&2; exit 1; }
+ready_line=$(grep '^READY ' "$STATE/environment.log") || { echo "local environment not ready after 60 s" >&2; exit 1; }
+REGISTRY="${ready_line##*registry=}"
 export KUBECONFIG="$STATE/kubeconfig"
-"$KUBECTL" get crds -o name
+echo "API server: $(grep -m1 server: "$KUBECONFIG" | awk '{print $2}'), registry: $REGISTRY"
+
+say "Publishing the runtime artifact"
+export PYMODE_ORAS="$OCI_BIN/oras" PYMODE_REGISTRY_PLAIN_HTTP=1
+RUNTIME_REF=$(python3 builder-image/bundler/pymode_build.py runtime --runtime-dir "$RUNTIME_DIR" \
+  --push "$REGISTRY/pymode/runtime:current" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ref"])')
+echo "runtime: $RUNTIME_REF"
 
 say "Applying examples/"
 "$KUBECTL" apply -k examples/
 
 say "Starting the operator (log: .demo/operator.log)"
-PYMODE_HTTP_PORT="${PYMODE_HTTP_PORT:-8080}" java -jar operator/target/quarkus-app/quarkus-run.jar \
-  > "$STATE/operator.log" 2>&1 &
+PYMODE_HTTP_PORT="${PYMODE_HTTP_PORT:-8080}" \
+PYMODE_REGISTRY_HOST="$REGISTRY" PYMODE_REGISTRY_PLAIN_HTTP=true PYMODE_RUNTIME_REF="$RUNTIME_REF" \
+PYMODE_BUILDER_MODE=local PYMODE_BUILDER_LOCAL_WORK_DIR="$STATE/builds" PYMODE_BUILDER_ORAS="$PYMODE_ORAS" \
+PYMODE_REPO_ROOT="$ROOT" \
+  java -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready" >/dev/null 2>&1 && break
@@ -54,8 +73,8 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready"; echo
 
-say "Waiting for the workers to be reconciled"
-"$KUBECTL" wait pymodeworkers --all --for=jsonpath='{.status.observedGeneration}'=1 --timeout=60s
+say "Waiting for the workers to be built (builder log: .demo/builds/default/*/log)"
+"$KUBECTL" wait pymodeworkers --all --for=condition=Built --timeout=600s
 
 say "Status"
 "$KUBECTL" get pymodeworkers,pymodeextensions,pymodeworkflows -o wide
