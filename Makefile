@@ -27,3 +27,8 @@ test-worker:
 crds:
 	mvn -B -q -pl operator process-classes
 	cp operator/target/crds/*.yml crds/
+
+# Benchmarks (print figures side by side; not part of `make test`).
+bench-builds:
+	KUBE_API_TEST_DIR="$$(hack/provision-kube-api-test.sh | tail -n 1)" \
+	  mvn -B -pl operator test -Dgroups=benchmark -Dpymode.excluded.groups= -Dtest=BuildBenchmark -Dsurefire.failIfNoSpecifiedTests=false

@@ -7,7 +7,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,9 +53,13 @@ public class OciRegistry {
         return host;
     }
 
+    /** A layer of an artifact: one file. */
+    public record Layer(String title, String mediaType, String digest, long size) {
+    }
+
     /** A pushed artifact as the registry describes it. */
     public record Artifact(String repository, String digest, String artifactType, long totalBytes,
-                           Map<String, String> annotations) {
+                           Map<String, String> annotations, List<Layer> layers) {
         public String reference(String host) {
             return host + "/" + repository + "@" + digest;
         }
@@ -92,16 +98,69 @@ public class OciRegistry {
         return Optional.of(parse(repository, digest, response.body()));
     }
 
+    /** Looks up an artifact by digest ({@code repo@sha256:...} references). */
+    public Optional<Artifact> findByDigest(String repository, String digest) {
+        return find(repository, digest);
+    }
+
+    /**
+     * Downloads every layer of an artifact as a file named by its title annotation, checking each digest.
+     *
+     * @throws RegistryUnavailableException when a blob cannot be fetched or does not match its digest
+     */
+    public Map<String, byte[]> fetchFiles(Artifact artifact) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (Layer layer : artifact.layers()) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(
+                    URI.create(baseUrl + artifact.repository() + "/blobs/" + layer.digest()))
+                    .timeout(Duration.ofMinutes(2)).GET();
+            basicAuth.ifPresent(auth -> request.header("Authorization", auth));
+            byte[] body;
+            try {
+                HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() != 200) {
+                    throw new RegistryUnavailableException("registry " + host + " answered HTTP "
+                            + response.statusCode() + " for blob " + layer.digest(), null);
+                }
+                body = response.body();
+            } catch (IOException e) {
+                throw new RegistryUnavailableException("registry " + host + " unreachable: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryUnavailableException("interrupted while fetching from " + host, e);
+            }
+            String actual = "sha256:" + sha256(body);
+            if (!actual.equals(layer.digest())) {
+                throw new RegistryUnavailableException("blob " + layer.digest() + " from " + host + " has digest "
+                        + actual, null);
+            }
+            files.put(layer.title(), body);
+        }
+        return files;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Artifact parse(String repository, String digest, byte[] body) {
         try {
             JsonNode manifest = mapper.readTree(body);
             long total = 0;
+            List<Layer> layers = new ArrayList<>();
             for (JsonNode layer : manifest.path("layers")) {
                 total += layer.path("size").asLong();
+                layers.add(new Layer(layer.path("annotations").path("org.opencontainers.image.title").asText(""),
+                        layer.path("mediaType").asText(), layer.path("digest").asText(), layer.path("size").asLong()));
             }
             Map<String, String> annotations = new LinkedHashMap<>();
             manifest.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
-            return new Artifact(repository, digest, manifest.path("artifactType").asText(""), total, annotations);
+            return new Artifact(repository, digest, manifest.path("artifactType").asText(""), total, annotations,
+                    List.copyOf(layers));
         } catch (IOException e) {
             throw new RegistryUnavailableException("registry " + host + " sent an unreadable manifest for "
                     + repository + "@" + digest, e);
