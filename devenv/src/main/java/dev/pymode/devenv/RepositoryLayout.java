@@ -12,9 +12,9 @@ public final class RepositoryLayout {
     private RepositoryLayout() {
     }
 
-    /** The repository root: {@code pymode.repo.root}, else the nearest parent holding hack/provision-kube-api-test.sh. */
+    /** The repository root: {@code pymode.repo-root}, else the nearest parent holding hack/provision-kube-api-test.sh. */
     public static Path root() {
-        String configured = System.getProperty("pymode.repo.root");
+        String configured = System.getProperty("pymode.repo-root");
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured).toAbsolutePath();
         }
@@ -24,7 +24,7 @@ public final class RepositoryLayout {
             }
         }
         throw new IllegalStateException("cannot find the repository root (hack/provision-kube-api-test.sh); "
-                + "set -Dpymode.repo.root");
+                + "set -Dpymode.repo-root");
     }
 
     /**

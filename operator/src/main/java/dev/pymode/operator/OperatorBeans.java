@@ -21,7 +21,6 @@ import dev.pymode.operator.status.StatusAggregator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wiring of the plain classes the reconcilers share; they stay free of CDI so tests build them directly. */
 @ApplicationScoped
@@ -60,12 +59,11 @@ public class OperatorBeans {
     @Produces
     @ApplicationScoped
     WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, ObjectMapper mapper,
-                                      EventRecorder events, Clock clock,
-                                      @ConfigProperty(name = "pymode.repo-root", defaultValue = ".") String repoRoot) {
+                                      EventRecorder events, Clock clock) {
         Optional<OciRegistry> registry = config.registry().host().map(host -> new OciRegistry(host,
                 config.registry().plainHttp(), config.registry().username().orElse(null),
                 config.registry().password().orElse(null), mapper));
-        Path root = Path.of(repoRoot).toAbsolutePath().normalize();
+        Path root = Path.of(config.repoRoot()).toAbsolutePath().normalize();
         BuildExecutor executor;
         String toolchain;
         if (config.builder().mode() == PyModeConfig.Mode.local) {

@@ -10,11 +10,29 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "pymode")
 public interface PyModeConfig {
 
+    /** Repository checkout the local builder runs from (local build mode and the embedded default). */
+    @WithDefault(".")
+    String repoRoot();
+
+    LeaderElection leaderElection();
+
     Registry registry();
 
     Runtime runtime();
 
     Builder builder();
+
+    /** Leader election, for more than one replica: only the Lease holder reconciles. */
+    interface LeaderElection {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("pymode-operator")
+        String leaseName();
+
+        /** Lease namespace; detected in a pod, required outside a cluster. */
+        Optional<String> namespace();
+    }
 
     /** Where artifacts are stored. */
     interface Registry {

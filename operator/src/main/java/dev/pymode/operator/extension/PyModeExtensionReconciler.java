@@ -1,7 +1,6 @@
 package dev.pymode.operator.extension;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +8,7 @@ import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionStatus;
 import dev.pymode.operator.api.v1alpha1.extension.Recipe;
 import dev.pymode.operator.status.ConditionTypes;
-import dev.pymode.operator.status.ErrorStatus;
+import dev.pymode.operator.status.StatusUpdates;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -44,11 +43,7 @@ public class PyModeExtensionReconciler implements Reconciler<PyModeExtension> {
         }
         PyModeExtensionStatus status = extension.getStatus() != null ? extension.getStatus()
                 : new PyModeExtensionStatus();
-        var retry = aggregator.apply(status, extension.getMetadata().getGeneration(), stages);
-        extension.setStatus(status);
-        UpdateControl<PyModeExtension> control = UpdateControl.patchStatus(extension);
-        retry.ifPresent(control::rescheduleAfter);
-        return control;
+        return StatusUpdates.patch(aggregator, extension, status, stages);
     }
 
     private StageResult resolveRecipe(PyModeExtension extension) throws IOException {
@@ -68,10 +63,7 @@ public class PyModeExtensionReconciler implements Reconciler<PyModeExtension> {
     @Override
     public ErrorStatusUpdateControl<PyModeExtension> updateErrorStatus(PyModeExtension extension,
                                                                        Context<PyModeExtension> context, Exception e) {
-        PyModeExtensionStatus status = extension.getStatus() != null ? extension.getStatus()
-                : new PyModeExtensionStatus();
-        extension.setStatus(status);
-        ErrorStatus.record(aggregator, status, extension.getMetadata().getGeneration(), e, Duration.ofSeconds(10));
-        return ErrorStatusUpdateControl.patchStatus(extension);
+        return StatusUpdates.error(aggregator, extension,
+                extension.getStatus() != null ? extension.getStatus() : new PyModeExtensionStatus(), e);
     }
 }

@@ -1,6 +1,5 @@
 package dev.pymode.operator.worker;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -9,7 +8,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
-import dev.pymode.operator.status.ErrorStatus;
+import dev.pymode.operator.status.StatusUpdates;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -47,12 +46,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
             return UpdateControl.noUpdate();
         }
         PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
-        var stages = pipeline.run(worker, status);
-        var retry = aggregator.apply(status, worker.getMetadata().getGeneration(), stages);
-        worker.setStatus(status);
-        UpdateControl<PyModeWorker> control = UpdateControl.patchStatus(worker);
-        retry.ifPresent(control::rescheduleAfter);
-        return control;
+        return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status));
     }
 
     /** A change to a ConfigMap that workers build from re-reconciles exactly those workers. */
@@ -80,11 +74,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
     @Override
     public ErrorStatusUpdateControl<PyModeWorker> updateErrorStatus(PyModeWorker worker, Context<PyModeWorker> context,
                                                                     Exception e) {
-        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
-        worker.setStatus(status);
-        ErrorStatus.record(aggregator, status, worker.getMetadata().getGeneration(), e, RETRY_HINT);
-        return ErrorStatusUpdateControl.patchStatus(worker);
+        return StatusUpdates.error(aggregator, worker,
+                worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus(), e);
     }
-
-    private static final Duration RETRY_HINT = Duration.ofSeconds(10);
 }

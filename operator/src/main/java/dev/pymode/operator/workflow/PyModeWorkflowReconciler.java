@@ -8,7 +8,7 @@ import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowStatus;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.Conditions;
-import dev.pymode.operator.status.ErrorStatus;
+import dev.pymode.operator.status.StatusUpdates;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -39,11 +39,7 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         StageResult workerStage = workerStage(namespace, workerName, worker);
 
         PyModeWorkflowStatus status = workflow.getStatus() != null ? workflow.getStatus() : new PyModeWorkflowStatus();
-        var retry = aggregator.apply(status, workflow.getMetadata().getGeneration(), List.of(workerStage));
-        workflow.setStatus(status);
-        UpdateControl<PyModeWorkflow> control = UpdateControl.patchStatus(workflow);
-        retry.ifPresent(control::rescheduleAfter);
-        return control;
+        return StatusUpdates.patch(aggregator, workflow, status, List.of(workerStage));
     }
 
     static StageResult workerStage(String namespace, String name, PyModeWorker worker) {
@@ -62,9 +58,7 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
     @Override
     public ErrorStatusUpdateControl<PyModeWorkflow> updateErrorStatus(PyModeWorkflow workflow,
                                                                       Context<PyModeWorkflow> context, Exception e) {
-        PyModeWorkflowStatus status = workflow.getStatus() != null ? workflow.getStatus() : new PyModeWorkflowStatus();
-        workflow.setStatus(status);
-        ErrorStatus.record(aggregator, status, workflow.getMetadata().getGeneration(), e, Duration.ofSeconds(10));
-        return ErrorStatusUpdateControl.patchStatus(workflow);
+        return StatusUpdates.error(aggregator, workflow,
+                workflow.getStatus() != null ? workflow.getStatus() : new PyModeWorkflowStatus(), e);
     }
 }

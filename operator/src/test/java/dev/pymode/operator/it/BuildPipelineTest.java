@@ -16,10 +16,10 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.BuildEnvironmentResource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -48,10 +48,7 @@ class BuildPipelineTest {
 
     @BeforeEach
     void namespace() {
-        if (client.namespaces().withName(NS).get() == null) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                    .create();
-        }
+        Namespaces.ensure(client, NS);
     }
 
     private PyModeWorker apply(String name, String entryContent, List<String> packages) {

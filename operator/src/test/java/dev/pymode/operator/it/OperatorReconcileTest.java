@@ -19,10 +19,10 @@ import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.RealApiServerResource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -47,10 +47,7 @@ class OperatorReconcileTest {
 
     @BeforeEach
     void namespace() {
-        if (client.namespaces().withName(NS).get() == null) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                    .create();
-        }
+        Namespaces.ensure(client, NS);
     }
 
     private static PyModeWorker worker(String name, WorkerSource source) {

@@ -25,7 +25,7 @@ public class RealApiServerResource implements QuarkusTestResourceLifecycleManage
             Path kubeconfig = server.writeKubeConfig(Files.createTempDirectory("pymode-it").resolve("kubeconfig"));
             // Fabric8 reads the kubeconfig location from this system property when Quarkus builds its client.
             System.setProperty("kubeconfig", kubeconfig.toString());
-            return Map.of("pymode.test.kubeconfig", kubeconfig.toString());
+            return Map.of();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the local API server: " + e.getMessage(), e);
         }

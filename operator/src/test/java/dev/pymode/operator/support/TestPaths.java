@@ -19,7 +19,7 @@ public final class TestPaths {
     }
 
     public static Path generatedCrds() {
-        String dir = System.getProperty("pymode.generated.crds");
+        String dir = System.getProperty("pymodetest.generated-crds");
         return dir != null ? Path.of(dir) : repoRoot().resolve("operator/target/crds");
     }
 
