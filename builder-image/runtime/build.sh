@@ -46,17 +46,18 @@ BINARYEN_SHA256=3e78e82c38b9faa7e5645f19ab3d386f8da7c71f8dc19edfaa0ff1b080bd81a8
 
 # Asyncify: the async host imports of docs/abi.md section 2.
 ASYNC_IMPORTS="pymode.kv,pymode.r2,pymode.d1,pymode.http,pymode.tcp,pymode.dl_open"
-WASM_OPT_ASYNC=(--strip-dwarf --asyncify "--pass-arg=asyncify-imports@$ASYNC_IMPORTS" -O2 --strip-debug)
-WASM_OPT_NOASYNC=(--strip-dwarf -O2 --strip-debug)
+# The features of LLVM 20's wasm32 "generic" CPU (what zig cc targets), as binaryen 108 names
+# them. zig's target_features section says `bulk-memory-opt` (memory.copy/fill), a name newer
+# than binaryen 108, which then validates with bulk memory off and fails; so they are explicit.
+# (`call-indirect-overlong` is only an encoding detail; reference types are not used.)
+WASM_FEATURES=(--enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int
+               --enable-sign-ext --enable-multivalue --enable-extended-const)
+WASM_OPT_ASYNC=("${WASM_FEATURES[@]}" --strip-dwarf --asyncify "--pass-arg=asyncify-imports@$ASYNC_IMPORTS" -O2 --strip-debug)
+WASM_OPT_NOASYNC=("${WASM_FEATURES[@]}" --strip-dwarf -O2 --strip-debug)
 
-# Cross configure arguments (besides --host/--build/--with-build-python and zlib's flags).
-# ac_cv_header_pthread_h=no: zig's wasm32-wasi headers fall back to musl's full <pthread.h>,
-# whose declarations (e.g. `_Noreturn void pthread_exit`) conflict with CPython's own WASI
-# pthread stubs (Include/cpython/pthread_stubs.h). WASI preview1 has no threads, so CPython uses
-# its stubs anyway; hiding the header keeps the two from meeting. Without the header configure
-# cannot measure pthread_t, so its size is given: 4, the `unsigned` of CPython's stub typedef
-# (the same value configure finds with the header).
-CROSS_CONFIGURE_ARGS=(--disable-test-modules ac_cv_header_pthread_h=no ac_cv_sizeof_pthread_t=4)
+# Cross configure arguments (besides --host/--build/--with-build-python and zlib's flags). The
+# zig-specific configure answers are in pymode/config.site-wasm32-wasi-zig (explained there).
+CROSS_CONFIGURE_ARGS=(--disable-test-modules)
 
 log() { echo "[pymode-runtime] $*" >&2; }
 die() { echo "[pymode-runtime] ERROR: $*" >&2; exit 1; }
@@ -73,7 +74,8 @@ PY_KEY="${PY_VERSION}-${PY_SHA256:0:12}"
 # Everything that determines the cross build.
 CROSS_KEY=$( { printf '%s\n' "$PY_SHA256" "$ZLIB_SHA256" "$ZIG_SHA256" "${CROSS_CONFIGURE_ARGS[@]}";
                sed -n '/^# >>> cross-build/,/^# <<< cross-build/p' "$HERE/build.sh";
-               cat "$HERE/pymode/_pymode.c" "$HERE/pymode/Setup.local.in"; } | sha256sum | cut -c1-16)
+               cat "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/Setup.local.in" \
+                   "$HERE/pymode/config.site-wasm32-wasi-zig"; } | sha256sum | cut -c1-16)
 # Everything that determines the outputs.
 OUT_KEY=$( { printf '%s\n' "$CROSS_KEY" "$BINARYEN_SHA256" "${WASM_OPT_ASYNC[@]}" "${WASM_OPT_NOASYNC[@]}";
              cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py"; } | sha256sum | cut -c1-16)
@@ -195,10 +197,14 @@ if [[ ! -x "$ZIG_DIR/zig" || ! -f "$ZIG_DIR/.sha256" || "$(cat "$ZIG_DIR/.sha256
   echo "$ZIG_SHA256" > "$ZIG_DIR/.sha256"
 fi
 ZIG_CACHE="$CACHE/zig-cache"
+# >>> cross-build (the wrappers below are part of the cross build key too)
 # Small wrappers so autoconf/make see ordinary CC/CPP/AR/RANLIB commands.
 #   -fno-sanitize=undefined: zig cc turns UBSan on for unoptimised compiles (configure probes).
 #   --stack-first is dropped: zig's wasm linker does not accept it, and it already places the
 #   stack first (the __stack_pointer starts at the stack size; checked by the tests).
+#   -Wno-error=date-time: zig makes __DATE__/__TIME__ an error; CPython's getbuildinfo.c uses
+#   them for sys.version. clang takes their value from SOURCE_DATE_EPOCH (exported below), so
+#   they are reproducible.
 ZBIN="$ZIG_DIR/wasi-bin"
 mkdir -p "$ZBIN"
 write_wrapper() { # name body
@@ -213,12 +219,13 @@ EOF
 }
 FILTER='for a in "$@"; do shift; [ "$a" = "-Wl,--stack-first" ] || set -- "$@" "$a"; done'
 write_wrapper cc "$FILTER
-exec \"\$ZIG\" cc -target wasm32-wasi -fno-sanitize=undefined \"\$@\""
+exec \"\$ZIG\" cc -target wasm32-wasi -fno-sanitize=undefined -Wno-error=date-time \"\$@\""
 write_wrapper c++ "$FILTER
-exec \"\$ZIG\" c++ -target wasm32-wasi -fno-sanitize=undefined \"\$@\""
+exec \"\$ZIG\" c++ -target wasm32-wasi -fno-sanitize=undefined -Wno-error=date-time \"\$@\""
 write_wrapper cpp "exec \"\$ZIG\" cc -target wasm32-wasi -E \"\$@\""
 write_wrapper ar "exec \"\$ZIG\" ar \"\$@\""
 write_wrapper ranlib "exec \"\$ZIG\" ranlib \"\$@\""
+# <<< cross-build
 
 BINARYEN_DIR="$TOOLS/binaryen-$BINARYEN_VERSION"
 if [[ ! -f "$BINARYEN_DIR/.sha256" || "$(cat "$BINARYEN_DIR/.sha256")" != "$BINARYEN_SHA256" ]]; then
@@ -276,7 +283,7 @@ if [[ ! -f "$CROSS/.done" ]]; then
   log "cross build of CPython $PY_VERSION with zig $ZIG_VERSION (logs: $CROSS/{configure,make}.log)"
   t=$(now)
   rm -rf "$CROSS" && mkdir -p "$CROSS/pymode" "$CROSS/Modules/pymode" "$CROSS/pkgconfig-empty"
-  cp "$HERE/pymode/_pymode.c" "$CROSS/pymode/_pymode.c"
+  cp "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$CROSS/pymode/"
   # Modules/Setup.local lives in the build directory; configure keeps an existing one.
   cp "$HERE/pymode/Setup.local.in" "$CROSS/Modules/Setup.local"
   # config.guess must see the host compiler, not the zig wrapper (it would answer ...-gnux32).
@@ -286,15 +293,17 @@ if [[ ! -f "$CROSS/.done" ]]; then
     # The environment shape of Tools/wasm/wasi.py (wasi_sdk_env + configure_wasi_python).
     export CC="$ZBIN/cc" CPP="$ZBIN/cpp" CXX="$ZBIN/c++" AR="$ZBIN/ar" RANLIB="$ZBIN/ranlib"
     export PKG_CONFIG_PATH="" PKG_CONFIG_LIBDIR="$CROSS/pkgconfig-empty" PKG_CONFIG_SYSROOT_DIR="$CROSS/pkgconfig-empty"
-    export CONFIG_SITE="$SRC/Tools/wasm/config.site-wasm32-wasi"
+    export CONFIG_SITE="$HERE/pymode/config.site-wasm32-wasi-zig"
+    export PYMODE_CPYTHON_CONFIG_SITE="$SRC/Tools/wasm/config.site-wasm32-wasi"
     export HOSTRUNNER="node --no-warnings --stack-size=4000 $HERE/wasi-run.mjs --dir $SRC::/"
     # Paths inside the wasm (__FILE__) must not depend on where the cache is.
-    # -DSOCK_RAW=3: zig's wasi-libc has no getaddrinfo (no netdb.h for wasm32-wasi), so
-    # socketmodule.c compiles CPython's own fallback Modules/getaddrinfo.c (numeric addresses
-    # only; there is no DNS under WASI preview1 anyway). That file names SOCK_RAW, which
-    # wasi-libc's <sys/socket.h> hides; 3 is musl's (and Linux's) value. Nothing else uses it.
+    # -DSOCK_RAW=3: zig's wasi-libc has no getaddrinfo, so socketmodule.c compiles CPython's own
+    # fallback Modules/getaddrinfo.c (numeric addresses; see pymode/wasi_netdb.c). That file
+    # names SOCK_RAW, which wasi-libc's <sys/socket.h> hides; 3 is musl's (and Linux's) value.
     export CFLAGS="-ffile-prefix-map=$CACHE=/pymode-cache -DSOCK_RAW=3"
-    "$SRC/configure" --host=wasm32-wasip1 --build="$build_triple" --with-build-python="$BUILD_PY" \
+    # A relative configure path, as in wasi.py: VPATH (compiled into getpath.c) stays relative,
+    # so no build-machine path ends up in python.wasm.
+    "../src-$PY_KEY/Python-$PY_VERSION/configure" --host=wasm32-wasip1 --build="$build_triple" --with-build-python="$BUILD_PY" \
       "${CROSS_CONFIGURE_ARGS[@]}" \
       ZLIB_CFLAGS="-I$ZLIB/install/include" ZLIB_LIBS="-L$ZLIB/install/lib -lz" >configure.log 2>&1
   ) || die "cross configure failed, see $CROSS/configure.log and $CROSS/config.log"

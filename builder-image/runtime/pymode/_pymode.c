@@ -347,7 +347,9 @@ PyInit__pymode(void)
 
 extern void __wasm_call_ctors(void);
 
-static int ctors_done;        /* set by our constructor, i.e. whenever the ctors have run */
+/* Set by our constructor, i.e. whenever the ctors have run. volatile: otherwise LLVM's GlobalOpt
+ * evaluates the constructor at compile time and bakes ctors_done = 1 into the data segment. */
+static volatile int ctors_done;
 static int init_state;        /* 0 = not tried, 1 = ok, negative = failed (value returned again) */
 static PyObject *handle_func; /* pymode._handler.handle */
 static int from_snapshot;     /* set by wizer.initialize, so it is 1 in every snapshot instance */
