@@ -2,6 +2,7 @@ package dev.pymode.delivery.support;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,12 @@ public final class Manifests {
         TemplateCommand command = new Helm(Repo.chart()).template().withName(RELEASE).withNamespace(NAMESPACE);
         values.forEach(command::set);
         return parse(command.call());
+    }
+
+    /** helm template with a values file. */
+    public static Manifests render(Path valuesFile) {
+        return parse(new Helm(Repo.chart()).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withValuesFile(valuesFile).call());
     }
 
     public static Manifests parse(String yaml) {
