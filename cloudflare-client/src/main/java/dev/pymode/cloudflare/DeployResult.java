@@ -1,0 +1,14 @@
+package dev.pymode.cloudflare;
+
+/**
+ * What {@link CloudflareClient#deploy} did.
+ *
+ * @param path       {@link Path#SCRIPT_PUT} (first deploy, or migrations pending) or {@link Path#VERSIONS}
+ * @param script     the upload result for the PUT path, else null
+ * @param version    the uploaded version for the versions path, else null
+ * @param deployment the deployment created on the versions path, else null
+ */
+public record DeployResult(Path path, WorkerScript script, WorkerVersion version, Deployment deployment) {
+
+    public enum Path { SCRIPT_PUT, VERSIONS }
+}

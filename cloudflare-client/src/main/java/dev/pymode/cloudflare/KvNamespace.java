@@ -1,0 +1,4 @@
+package dev.pymode.cloudflare;
+
+public record KvNamespace(String id, String title) {
+}

@@ -1,0 +1,120 @@
+package dev.pymode.cloudflare;
+
+import static dev.pymode.cloudflare.Envelopes.failure;
+import static dev.pymode.cloudflare.Envelopes.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import mockwebserver3.MockResponse;
+
+import org.junit.jupiter.api.Test;
+
+class RateLimitTest extends ClientFixture {
+
+    static final String OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
+
+    @Test
+    void a429BlocksTheAccountUntilRetryAfterThenCallsGoThroughAgain() throws Exception {
+        server.enqueue(new MockResponse.Builder(failure(429, 971, "Please wait and consider throttling your request speed"))
+                .addHeader("Retry-After", "300").build());
+        server.enqueue(ok("[]"));
+        server.enqueue(ok("[]"));
+        Instant start = clock.instant();
+
+        RateLimitedException first = catchThrowableOfType(RateLimitedException.class,
+                () -> client.listScripts(ACCOUNT));
+        assertThat(first.retryAt()).isEqualTo(start.plusSeconds(300));
+        assertThat(first.account()).isEqualTo(ACCOUNT);
+        assertThat(first.call()).isEqualTo("GET workers/scripts");
+
+        // blocked: fails fast, nothing is sent, nothing sleeps
+        clock.advance(Duration.ofSeconds(299));
+        RateLimitedException blocked = catchThrowableOfType(RateLimitedException.class,
+                () -> client.getSettings(ACCOUNT, "w"));
+        assertThat(blocked.retryAt()).isEqualTo(start.plusSeconds(300));
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(clock.sleeps).isEmpty();
+        assertThat(client.rateLimiter().blockedUntil(ACCOUNT)).contains(start.plusSeconds(300));
+
+        // other accounts are not blocked
+        assertThat(client.listScripts(OTHER_ACCOUNT)).isEmpty();
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(client.listScripts(ACCOUNT)).isEmpty();
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(client.rateLimiter().blockedUntil(ACCOUNT)).isEmpty();
+    }
+
+    @Test
+    void a429WithoutRetryAfterBlocksForCloudflaresFiveMinutes() {
+        server.enqueue(failure(429, 971, "throttled"));
+        RateLimitedException e = catchThrowableOfType(RateLimitedException.class, () -> client.listScripts(ACCOUNT));
+        assertThat(e.retryAt()).isEqualTo(clock.instant().plus(RateLimiter.DEFAULT_BLOCK));
+    }
+
+    @Test
+    void theBlockIsSharedByEveryClientOfTheSameLimiter() {
+        server.enqueue(new MockResponse.Builder(failure(429, 971, "throttled")).addHeader("Retry-After", "60").build());
+        catchThrowableOfType(RateLimitedException.class, () -> client.listScripts(ACCOUNT));
+
+        try (CloudflareClient second = clientBuilder().rateLimiter(client.rateLimiter()).build()) {
+            catchThrowableOfType(RateLimitedException.class, () -> second.listScripts(ACCOUNT));
+        }
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void retryAfterAlsoAcceptsAnHttpDate() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(ApiTransport.retryAfter("Thu, 01 Jan 2026 00:02:00 GMT", now)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(ApiTransport.retryAfter("soon", now)).isEqualTo(RateLimiter.DEFAULT_BLOCK);
+        assertThat(ApiTransport.retryAfter("-5", now)).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void theTokenBucketSmoothsBurstsAndFailsFastWhenTheWaitWouldBeLong() {
+        RateLimiter limiter = new RateLimiter(clock, 2, 1.0);
+        client.close();
+        client = clientBuilder().rateLimiter(limiter).maxPermitWait(Duration.ofSeconds(2)).build();
+        for (int i = 0; i < 4; i++) {
+            server.enqueue(ok("[]"));
+        }
+
+        client.listScripts(ACCOUNT);
+        client.listScripts(ACCOUNT);
+        assertThat(clock.sleeps).isEmpty();
+        client.listScripts(ACCOUNT); // bucket empty: waits one second for a permit
+        assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(1));
+
+        // a limiter that refills once a minute would park the caller: it gets the instant instead
+        RateLimiter slow = new RateLimiter(clock, 1, 1.0 / 60);
+        try (CloudflareClient starved = clientBuilder().rateLimiter(slow).maxPermitWait(Duration.ofSeconds(2)).build()) {
+            starved.listScripts(ACCOUNT);
+            Instant before = clock.instant();
+            RateLimitedException e = catchThrowableOfType(RateLimitedException.class,
+                    () -> starved.listScripts(ACCOUNT));
+            assertThat(e).hasMessageContaining("client-side request budget spent");
+            assertThat(e.retryAt()).isEqualTo(before.plusSeconds(60));
+        }
+        assertThat(server.getRequestCount()).isEqualTo(4);
+    }
+
+    @Test
+    void cloudflareDefaultsNeverExceed1200RequestsInFiveMinutes() {
+        RateLimiter limiter = RateLimiter.cloudflareDefaults(clock);
+        int granted = 0;
+        Instant end = clock.instant().plus(Duration.ofMinutes(5));
+        while (clock.instant().isBefore(end)) {
+            Duration wait = limiter.tryAcquire("test", ACCOUNT);
+            if (wait.isZero()) {
+                granted++;
+            } else {
+                clock.advance(wait);
+            }
+        }
+        assertThat(granted).isBetween(1190, 1200);
+    }
+}
