@@ -63,6 +63,20 @@ public final class StatusAggregator {
         return stage.retryAfter();
     }
 
+    /**
+     * Records that the resource is suspended: the generation is observed (so GitOps tools do not wait on it
+     * forever), Ready says why nothing happens, and no work is reported as in progress or stuck.
+     */
+    public void suspended(PyModeStatus status, long generation) {
+        var list = status.getConditions();
+        conditions.set(list, ConditionTypes.READY, false, "Suspended",
+                "reconciliation is suspended (spec.suspend); what is deployed keeps running", generation);
+        Conditions.remove(list, ConditionTypes.RECONCILING);
+        Conditions.remove(list, ConditionTypes.STALLED);
+        list.sort(BY_TYPE);
+        status.setObservedGeneration(generation);
+    }
+
     private static String summary(List<StageResult> results) {
         return results.isEmpty() ? "nothing to do" : results.get(results.size() - 1).message();
     }

@@ -41,11 +41,13 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
 
     @Override
     public UpdateControl<PyModeWorker> reconcile(PyModeWorker worker, Context<PyModeWorker> context) {
+        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
         if (Boolean.TRUE.equals(worker.getSpec().getSuspend())) {
             LOG.debugf("%s/%s is suspended", worker.getMetadata().getNamespace(), worker.getMetadata().getName());
-            return UpdateControl.noUpdate();
+            aggregator.suspended(status, worker.getMetadata().getGeneration());
+            worker.setStatus(status);
+            return UpdateControl.patchStatus(worker);
         }
-        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
         return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status));
     }
 

@@ -80,4 +80,16 @@ class StatusAggregatorTest {
         assertThat(condition(status, "Ready").getObservedGeneration()).isEqualTo(2);
         assertThat(Conditions.find(status.getConditions(), "Stalled")).isEmpty();
     }
+
+    @Test
+    void suspendedObservesTheGenerationAndClearsProgressConditions() {
+        var status = new PyModeWorkerStatus();
+        at(T0).apply(status, 1, List.of(StageResult.progressing("Built", "Building", "b", Duration.ofSeconds(5))));
+        at(T0).suspended(status, 2);
+
+        assertThat(status.getObservedGeneration()).isEqualTo(2);
+        assertThat(condition(status, "Ready").getReason()).isEqualTo("Suspended");
+        assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
+        assertThat(Conditions.find(status.getConditions(), "Reconciling")).isEmpty();
+    }
 }
