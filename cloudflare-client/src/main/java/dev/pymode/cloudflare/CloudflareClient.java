@@ -86,7 +86,7 @@ public final class CloudflareClient implements AutoCloseable {
     public List<KvNamespace> listKvNamespaces(String account) {
         ApiCall list = ApiCall.get("/accounts/{account}/storage/kv/namespaces", account)
                 .query("order", "title").query("direction", "asc");
-        return Pagination.collect(transport, list, 100, ApiResponse::result).stream()
+        return Pagination.collect(transport, list, Pagination.Style.PAGES, 100, ApiResponse::result).stream()
                 .map(CloudflareClient::kvNamespace).toList();
     }
 
@@ -120,7 +120,7 @@ public final class CloudflareClient implements AutoCloseable {
     public Optional<R2Bucket> findR2Bucket(String account, String name) {
         ApiCall list = ApiCall.get("/accounts/{account}/r2/buckets", account).query("name_contains", name);
         // The 2024 schema says `result` is the array; the live API (and wrangler) nest it as result.buckets.
-        return Pagination.collect(transport, list, 100, r -> r.result().has("buckets")
+        return Pagination.collect(transport, list, Pagination.Style.CURSOR, 100, r -> r.result().has("buckets")
                         ? r.result().get("buckets") : r.result()).stream()
                 .map(b -> new R2Bucket(text(b, "name"), text(b, "location"), text(b, "creation_date")))
                 .filter(b -> name.equals(b.name()))
@@ -151,7 +151,7 @@ public final class CloudflareClient implements AutoCloseable {
     /** @param name filter sent to the API (which may match more loosely); null lists every database */
     public List<D1Database> listD1Databases(String account, String name) {
         ApiCall list = ApiCall.get("/accounts/{account}/d1/database", account).query("name", name);
-        return Pagination.collect(transport, list, 100, ApiResponse::result).stream()
+        return Pagination.collect(transport, list, Pagination.Style.PAGES, 100, ApiResponse::result).stream()
                 .map(CloudflareClient::d1Database).toList();
     }
 
@@ -324,7 +324,7 @@ public final class CloudflareClient implements AutoCloseable {
     /** Newest first. */
     public List<WorkerVersion> listVersions(String account, String script) {
         ApiCall list = ApiCall.get("/accounts/{account}/workers/scripts/{script}/versions", account, script);
-        return Pagination.collect(transport, list, 100, r -> r.result().path("items")).stream()
+        return Pagination.collect(transport, list, Pagination.Style.PAGES, 100, r -> r.result().path("items")).stream()
                 .map(CloudflareClient::workerVersion).toList();
     }
 
@@ -411,7 +411,7 @@ public final class CloudflareClient implements AutoCloseable {
     /** {@code GET /zones?name=…&account.id=…}: the zone's id, if the account has that zone. */
     public Optional<String> findZoneId(String account, String zoneName) {
         ApiCall list = ApiCall.get("/zones").forAccount(account).query("name", zoneName).query("account.id", account);
-        return Pagination.collect(transport, list, 50, ApiResponse::result).stream()
+        return Pagination.collect(transport, list, Pagination.Style.PAGES, 50, ApiResponse::result).stream()
                 .filter(z -> zoneName.equals(text(z, "name")))
                 .map(z -> text(z, "id"))
                 .findFirst();

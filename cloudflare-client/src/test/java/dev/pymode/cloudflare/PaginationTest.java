@@ -51,7 +51,7 @@ class PaginationTest extends ClientFixture {
         server.enqueue(ok("{\"buckets\":[{\"name\":\"a\"}]}", "{\"per_page\":100}"));
 
         assertThat(client.findR2Bucket(ACCOUNT, "a")).isPresent();
-        assertThat(take().getUrl().queryParameter("page")).isEqualTo("1");
+        assertThat(target(take())).isEqualTo("/accounts/" + ACCOUNT + "/r2/buckets?name_contains=a&per_page=100");
         assertThat(take().getUrl().queryParameter("cursor")).isEqualTo("c1");
         assertThat(take().getUrl().queryParameter("cursor")).isEqualTo("c2");
     }
@@ -71,9 +71,15 @@ class PaginationTest extends ClientFixture {
                 return ok("[{\"id\":\"x\",\"title\":\"x\"}]", "{\"total_pages\":100000}");
             }
         });
-        assertThatThrownBy(() -> client.listKvNamespaces(ACCOUNT))
+        ApiTransport transport = new ApiTransport(new okhttp3.OkHttpClient(), server.url("/client/v4"), TOKEN,
+                new com.fasterxml.jackson.databind.ObjectMapper(), RateLimiter.cloudflareDefaults(clock),
+                RetryPolicy.DEFAULT, clock.sleeper(), () -> 0.0, java.time.Duration.ZERO);
+        ApiCall list = ApiCall.get("/accounts/{account}/storage/kv/namespaces", ACCOUNT);
+        assertThatThrownBy(() -> Pagination.collect(transport, list, Pagination.Style.PAGES, 100,
+                ApiResponse::result, 5))
                 .isInstanceOf(CloudflareException.class)
-                .hasMessageContaining("more than " + Pagination.MAX_PAGES + " pages");
+                .hasMessage("GET storage/kv/namespaces: more than 5 pages; refusing to go on");
+        assertThat(server.getRequestCount()).isEqualTo(5);
     }
 
     private static String databases(int from, int count) {
