@@ -109,11 +109,16 @@ final class ApiTransport {
                 ioFailure = e;
                 retryReason = e.getClass().getSimpleName();
             }
-            Duration delay = retryPolicy.delayAfter(attempt, jitter.getAsDouble());
-            LOG.log(Level.INFO, "{0}: {1} on attempt {2}/{3}, retrying in {4} ms", call.name(), retryReason, attempt,
-                    retryPolicy.maxAttempts(), delay.toMillis());
-            pause(call, delay, ioFailure);
+            backoff(call.name(), attempt, retryReason, ioFailure);
         }
+    }
+
+    /** Waits the policy's delay after a failed attempt; also used by callers that retry on their own. */
+    void backoff(String callName, int failedAttempt, String reason, Exception cause) {
+        Duration delay = retryPolicy.delayAfter(failedAttempt, jitter.getAsDouble());
+        LOG.log(Level.INFO, "{0}: {1} on attempt {2}/{3}, retrying in {4} ms", callName, reason, failedAttempt,
+                retryPolicy.maxAttempts(), delay.toMillis());
+        pause(callName, delay, cause);
     }
 
     private void acquirePermit(ApiCall call) {
@@ -126,16 +131,16 @@ final class ApiTransport {
                 throw new RateLimitedException(call.name(), call.rateLimitKey,
                         rateLimiter.clock().instant().plus(wait), "client-side request budget spent");
             }
-            pause(call, wait, null);
+            pause(call.name(), wait, null);
         }
     }
 
-    private void pause(ApiCall call, Duration delay, Exception cause) {
+    private void pause(String callName, Duration delay, Exception cause) {
         try {
             sleeper.sleep(delay);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            CloudflareException interrupted = new CloudflareException(call.name(), "interrupted while waiting", e);
+            CloudflareException interrupted = new CloudflareException(callName, "interrupted while waiting", e);
             if (cause != null) {
                 interrupted.addSuppressed(cause);
             }

@@ -102,7 +102,7 @@ public final class CloudflareClient implements AutoCloseable {
     }
 
     public KvNamespace findOrCreateKvNamespace(String account, String title) {
-        return findOrCreate(
+        return findOrCreate("KV namespace " + title,
                 () -> listKvNamespaces(account).stream().filter(ns -> ns.title().equals(title)).findFirst(),
                 () -> createKvNamespace(account, title));
     }
@@ -143,7 +143,8 @@ public final class CloudflareClient implements AutoCloseable {
     }
 
     public R2Bucket findOrCreateR2Bucket(String account, String name) {
-        return findOrCreate(() -> findR2Bucket(account, name), () -> createR2Bucket(account, name, null));
+        return findOrCreate("R2 bucket " + name, () -> findR2Bucket(account, name),
+                () -> createR2Bucket(account, name, null));
     }
 
     // ---------------------------------------------------------------- D1
@@ -166,7 +167,7 @@ public final class CloudflareClient implements AutoCloseable {
     }
 
     public D1Database findOrCreateD1Database(String account, String name) {
-        return findOrCreate(
+        return findOrCreate("D1 database " + name,
                 () -> listD1Databases(account, name).stream().filter(db -> db.name().equals(name)).findFirst(),
                 () -> createD1Database(account, name));
     }
@@ -177,9 +178,11 @@ public final class CloudflareClient implements AutoCloseable {
 
     /**
      * Creates are never re-sent blindly: a create whose answer was lost (I/O error, 5xx) or that lost a race
-     * (conflict) may have happened, so look again first, and only create again when it is still absent.
+     * (conflict) may have happened, so look again first, and create again only when it is still absent.
+     * KV titles, R2 bucket names and D1 names are unique per account, so even a create that landed unseen
+     * cannot yield a duplicate: its repeat fails with a conflict, and the next look finds it.
      */
-    private <T> T findOrCreate(Supplier<Optional<T>> find, Supplier<T> create) {
+    private <T> T findOrCreate(String what, Supplier<Optional<T>> find, Supplier<T> create) {
         Optional<T> found = find.get();
         if (found.isPresent()) {
             return found.get();
@@ -198,6 +201,7 @@ public final class CloudflareClient implements AutoCloseable {
                 if (!transientFailure || attempt >= transport.retryPolicy().maxAttempts()) {
                     throw e;
                 }
+                transport.backoff(e.call(), attempt, "create of " + what + " failed and it is absent", e);
             }
         }
     }

@@ -76,6 +76,30 @@ class RetryTest extends ClientFixture {
     }
 
     @Test
+    void findOrCreateCreatesAgainOnlyAfterSeeingTheFirstCreateDidNotLand() {
+        server.enqueue(ok("[]", "{\"per_page\":100}"));
+        server.enqueue(failure(503, 10013, "unavailable"));
+        server.enqueue(ok("[]", "{\"per_page\":100}"));
+        server.enqueue(ok("{\"name\":\"w-assets\"}"));
+
+        assertThat(client.findOrCreateR2Bucket(ACCOUNT, "w-assets").name()).isEqualTo("w-assets");
+        assertThat(server.getRequestCount()).isEqualTo(4);
+        assertThat(clock.sleeps).containsExactly(Duration.ofMillis(125));
+    }
+
+    @Test
+    void findOrCreateGivesUpOnARejectedCreate() {
+        server.enqueue(ok("[]", "{\"total_pages\":1}"));
+        server.enqueue(failure(400, 7400, "The database name is invalid"));
+        server.enqueue(ok("[]", "{\"total_pages\":1}"));
+
+        CloudflareApiException e = catchThrowableOfType(CloudflareApiException.class,
+                () -> client.findOrCreateD1Database(ACCOUNT, "Bad Name"));
+        assertThat(e.hasErrorCode(7400)).isTrue();
+        assertThat(server.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
     void postsThatAreSafeToRepeatAreRetried() {
         server.enqueue(failure(503, 10013, "unavailable"));
         server.enqueue(ok("{\"enabled\":true,\"previews_enabled\":false}"));
