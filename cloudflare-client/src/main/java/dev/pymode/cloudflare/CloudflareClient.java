@@ -3,6 +3,7 @@ package dev.pymode.cloudflare;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -285,7 +286,7 @@ public final class CloudflareClient implements AutoCloseable {
             listDeployments(account, script).stream().findFirst()
                     .flatMap(current -> current.versions().stream()
                             .filter(s -> !s.versionId().equals(newVersionId))
-                            .max(java.util.Comparator.comparingDouble(Deployment.Share::percentage)))
+                            .max(Comparator.comparingDouble(Deployment.Share::percentage)))
                     .ifPresentOrElse(previous -> shares.add(new Deployment.Share(previous.versionId(),
                                     100 - percentage)),
                             () -> shares.set(0, new Deployment.Share(newVersionId, 100)));

@@ -1,5 +1,6 @@
 package dev.pymode.cloudflare;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -25,11 +26,11 @@ public record WorkerModule(String name, ModuleType type, byte[] content) {
     @Override
     public boolean equals(Object o) {
         return o instanceof WorkerModule m && m.name.equals(name) && m.type == type
-                && java.util.Arrays.equals(m.content, content);
+                && Arrays.equals(m.content, content);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, type, java.util.Arrays.hashCode(content));
+        return Objects.hash(name, type, Arrays.hashCode(content));
     }
 }

@@ -6,11 +6,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -130,7 +132,7 @@ public final class WorkerUpload {
         metadata.set("metadata", metadata(Optional.empty()));
         ArrayNode history = metadata.putArray("migration_history");
         migrations.forEach(step -> history.add(step.toJson().put("tag", step.tag())));
-        for (var binding : metadata.get("metadata").get("bindings")) {
+        for (JsonNode binding : metadata.get("metadata").get("bindings")) {
             if (binding.path("type").asText().equals("secret_text")) {
                 ((ObjectNode) binding).remove("text");
             }
@@ -142,7 +144,7 @@ public final class WorkerUpload {
             frame(sha256, module.type().mimeType().getBytes(StandardCharsets.UTF_8));
             frame(sha256, module.content());
         }
-        return "sha256:" + java.util.HexFormat.of().formatHex(sha256.digest());
+        return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     }
 
     /** Length-prefixed, so moving bytes from one field to the next changes the digest. */
