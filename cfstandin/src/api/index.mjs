@@ -1,0 +1,11 @@
+// operationId → handler. A handler gets the request context and returns {result, resultInfo}
+// (sent in the envelope) or {raw: {status, headers, body}} (KV values, script downloads).
+import { d1 } from "./d1.mjs";
+import { kv } from "./kv.mjs";
+import { r2 } from "./r2.mjs";
+import { scripts } from "./scripts.mjs";
+import { tokens } from "./tokens.mjs";
+import { versions } from "./versions.mjs";
+import { zones } from "./zones.mjs";
+
+export const handlers = { ...tokens, ...kv, ...r2, ...d1, ...zones, ...scripts, ...versions };

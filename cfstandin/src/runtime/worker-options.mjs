@@ -1,0 +1,114 @@
+// Translate a stored script version (upload metadata + modules) into Miniflare worker options.
+import { scriptInvalid } from "../envelope.mjs";
+
+// Upload part Content-Type → Miniflare module type (wrangler's mapping, npm-workerd.md §6b).
+const MODULE_TYPES = {
+  "application/javascript+module": "ESModule",
+  "text/javascript+module": "ESModule",
+  "application/javascript": "CommonJS",
+  "text/javascript": "CommonJS",
+  "application/wasm": "CompiledWasm",
+  "text/plain": "Text",
+  "application/octet-stream": "Data",
+  "text/x-python": "PythonModule",
+  "text/x-python-requirement": "PythonRequirement",
+};
+const NOT_MODULES = new Set(["application/source-map"]);
+
+/** Binding kinds the stand-in can run; the rest are refused at upload (README "Limits"). */
+export const RUNNABLE_BINDINGS = new Set(["plain_text", "secret_text", "json", "kv_namespace", "r2_bucket", "d1", "durable_object_namespace"]);
+
+export function moduleType(contentType) {
+  const base = String(contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (NOT_MODULES.has(base)) return null;
+  return MODULE_TYPES[base];
+}
+
+/**
+ * Check that a version can run: supported bindings, DO classes declared by a migration of this
+ * script, a main module among the parts. Throws a 10021 CfError otherwise.
+ */
+export function checkRunnable(metadata, modules, doClasses) {
+  const main = metadata.main_module ?? metadata.body_part;
+  if (!main) throw scriptInvalid("metadata must name main_module (module syntax) or body_part (service-worker syntax)");
+  if (!modules.some((m) => m.name === main)) throw scriptInvalid(`main module '${main}' is not among the uploaded parts`);
+  for (const b of metadata.bindings ?? []) {
+    if (!RUNNABLE_BINDINGS.has(b.type)) throw scriptInvalid(`binding '${b.name}' of type '${b.type}' is not supported by cfstandin`);
+    if (b.type === "durable_object_namespace") {
+      if (b.script_name) throw scriptInvalid(`binding '${b.name}': Durable Objects of another script (script_name) are not supported by cfstandin`);
+      if (!doClasses[b.class_name]) throw scriptInvalid(`binding '${b.name}' refers to class '${b.class_name}', which no migration of this script created`);
+    }
+  }
+}
+
+export function doUniqueKey(accountId, script, className) {
+  return `${accountId}-${script}-${className}`;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.name Miniflare worker name
+ * @param {object} o.version stored version document
+ * @param {(mod: object) => Buffer} o.contents reads a module's bytes
+ * @param {import("./hub.mjs").StorageHub} o.hub
+ * @param {Record<string, {sqlite: boolean}>} o.doClasses the script's Durable Object classes
+ * @param {string|null} o.doHostWorker worker hosting the DO classes, null if this one does
+ */
+export function versionWorker({ name, version, contents, hub, doClasses, doHostWorker, accountId, script }) {
+  const md = version.metadata;
+  const opts = {
+    name,
+    compatibilityDate: md.compatibility_date ?? "2021-01-01",
+    compatibilityFlags: md.compatibility_flags ?? [],
+    bindings: {},
+    kvNamespaces: {},
+    r2Buckets: {},
+    d1Databases: {},
+    durableObjects: {},
+  };
+  if (md.main_module) {
+    // Module syntax: the main module goes first (Miniflare's entry); names are paths under a
+    // virtual root so "./x.wasm" imports resolve between parts as they do on Cloudflare.
+    const ordered = [...version.modules].sort((a, b) => (a.name === md.main_module ? -1 : b.name === md.main_module ? 1 : 0));
+    opts.modulesRoot = "/cfstandin";
+    opts.modules = ordered
+      .filter((m) => moduleType(m.content_type))
+      .map((m) => ({ type: moduleType(m.content_type), path: `/cfstandin/${m.name}`, contents: contents(m) }));
+  } else {
+    const main = version.modules.find((m) => m.name === md.body_part);
+    opts.script = contents(main).toString("utf8");
+    opts.modules = false;
+  }
+  for (const b of md.bindings ?? []) {
+    switch (b.type) {
+      case "plain_text":
+      case "secret_text":
+        opts.bindings[b.name] = b.text;
+        break;
+      case "json":
+        opts.bindings[b.name] = b.json;
+        break;
+      case "kv_namespace":
+        opts.kvNamespaces[b.name] = hub.binding("kv", b.namespace_id);
+        break;
+      case "r2_bucket":
+        opts.r2Buckets[b.name] = hub.binding("r2", b.bucket_name);
+        break;
+      case "d1":
+        opts.d1Databases[b.name] = hub.binding("d1", b.id);
+        break;
+      case "durable_object_namespace":
+        opts.durableObjects[b.name] = {
+          className: b.class_name,
+          useSQLite: doClasses[b.class_name].sqlite,
+          // A stable key keeps the objects' storage across versions and redeploys.
+          unsafeUniqueKey: doUniqueKey(accountId, script, b.class_name),
+          ...(doHostWorker ? { scriptName: doHostWorker } : {}),
+        };
+        break;
+      default:
+        throw scriptInvalid(`binding '${b.name}' of type '${b.type}' is not supported by cfstandin`);
+    }
+  }
+  return opts;
+}
