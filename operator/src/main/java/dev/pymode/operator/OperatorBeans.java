@@ -12,6 +12,13 @@ import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.LocalProcessBuildExecutor;
 import dev.pymode.operator.build.ToolchainIdentity;
 import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.cloudflare.BundleStore;
+import dev.pymode.operator.cloudflare.CloudflareClients;
+import dev.pymode.operator.cloudflare.CloudflareTargets;
+import dev.pymode.operator.cloudflare.SecretValues;
+import dev.pymode.operator.cloudflare.WorkerDeployStage;
+import dev.pymode.operator.cloudflare.WorkerTeardown;
+import dev.pymode.operator.cloudflare.WorkerUploadFactory;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.extension.RecipeCatalog;
@@ -21,6 +28,7 @@ import dev.pymode.operator.status.StatusAggregator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 /** Wiring of the plain classes the reconcilers share; they stay free of CDI so tests build them directly. */
 @ApplicationScoped
@@ -57,12 +65,45 @@ public class OperatorBeans {
     }
 
     @Produces
+    @Singleton // Optional is final: it cannot be wrapped in an application-scoped client proxy
+    Optional<OciRegistry> registry(PyModeConfig config, ObjectMapper mapper) {
+        return config.registry().host().map(host -> new OciRegistry(host, config.registry().plainHttp(),
+                config.registry().username().orElse(null), config.registry().password().orElse(null), mapper));
+    }
+
+    @Produces
+    @ApplicationScoped
+    CloudflareTargets cloudflareTargets(PyModeConfig config, KubernetesClient client) {
+        return new CloudflareTargets(config.cloudflare(), new SecretValues(client));
+    }
+
+    @Produces
+    @ApplicationScoped
+    CloudflareClients cloudflareClients(Clock clock) {
+        return new CloudflareClients(clock);
+    }
+
+    @Produces
+    @ApplicationScoped
+    WorkerDeployStage workerDeployStage(PyModeConfig config, KubernetesClient client, ObjectMapper mapper,
+                                        Optional<OciRegistry> registry, CloudflareTargets targets,
+                                        CloudflareClients clients, EventRecorder events, Clock clock) {
+        // Without a registry nothing gets built, so the deploy stage is never reached; the store needs one anyway.
+        BundleStore bundles = new BundleStore(registry.orElse(null), mapper, config.cloudflare().bundleCacheSize());
+        return new WorkerDeployStage(targets, clients, bundles, new WorkerUploadFactory(mapper),
+                new SecretValues(client), config.cloudflare(), events, clock);
+    }
+
+    @Produces
+    @ApplicationScoped
+    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client) {
+        return new WorkerTeardown(targets, clients, client);
+    }
+
+    @Produces
     @ApplicationScoped
     WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, ObjectMapper mapper,
-                                      EventRecorder events, Clock clock) {
-        Optional<OciRegistry> registry = config.registry().host().map(host -> new OciRegistry(host,
-                config.registry().plainHttp(), config.registry().username().orElse(null),
-                config.registry().password().orElse(null), mapper));
+                                      Optional<OciRegistry> registry, EventRecorder events, Clock clock) {
         Path root = Path.of(config.repoRoot()).toAbsolutePath().normalize();
         BuildExecutor executor;
         String toolchain;

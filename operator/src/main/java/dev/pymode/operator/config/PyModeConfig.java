@@ -22,6 +22,29 @@ public interface PyModeConfig {
 
     Builder builder();
 
+    Cloudflare cloudflare();
+
+    /** Defaults for the Cloudflare side, used where a worker's spec.cloudflare leaves them out. */
+    interface Cloudflare {
+        /** API base URL; the local stand-in (cfstandin/) for the embedded default and tests. */
+        @WithDefault("https://api.cloudflare.com/client/v4")
+        String apiUrl();
+
+        /** Default account ID. */
+        Optional<String> accountId();
+
+        /** Default API token (the Helm chart fills it from the credential Secret). */
+        Optional<String> apiToken();
+
+        /** URL a workers.dev deployment answers on; {script} and {subdomain} are filled in. */
+        @WithDefault("https://{script}.{subdomain}.workers.dev")
+        String workersDevUrl();
+
+        /** How many bundles (a few tens of MB each) to keep in memory between deploys. */
+        @WithDefault("4")
+        int bundleCacheSize();
+    }
+
     /** Leader election, for more than one replica: only the Lease holder reconciles. */
     interface LeaderElection {
         @WithDefault("false")

@@ -6,6 +6,14 @@ import java.util.stream.Collectors;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.cloudflare.CloudflareTargets;
+import dev.pymode.operator.cloudflare.SecretValues;
+import dev.pymode.operator.cloudflare.WorkerDeployStage;
+import dev.pymode.operator.cloudflare.WorkerTeardown;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import java.util.concurrent.TimeUnit;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
@@ -23,20 +31,38 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import org.jboss.logging.Logger;
 
 /** Reconciles PyModeWorker: observe the spec, run the pipeline, record one aggregated status. */
-@ControllerConfiguration(name = PyModeWorkerReconciler.NAME)
-public class PyModeWorkerReconciler implements Reconciler<PyModeWorker> {
+// The periodic pass finds drift made outside the operator (a binding removed by hand) even when nothing here changes.
+@ControllerConfiguration(name = PyModeWorkerReconciler.NAME,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner<PyModeWorker> {
 
     public static final String NAME = "pymodeworker";
     private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
     private final WorkerPipeline pipeline;
+    private final WorkerTeardown teardown;
     private final StatusAggregator aggregator;
 
     public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
+                                  WorkerDeployStage deployStage, WorkerTeardown teardown,
                                   StatusAggregator aggregator) {
-        this.pipeline = new WorkerPipeline(sourceResolver, buildStage);
+        this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage);
+        this.teardown = teardown;
         this.aggregator = aggregator;
+    }
+
+    /** Deleting the resource removes the script (and, by policy, its resources) before the finalizer goes. */
+    @Override
+    public DeleteControl cleanup(PyModeWorker worker, Context<PyModeWorker> context) {
+        try {
+            teardown.teardown(worker);
+        } catch (CloudflareTargets.NotConfiguredException | SecretValues.MissingSecretException e) {
+            // Without credentials nothing can be removed; keeping the finalizer would block deletion forever.
+            LOG.warnf("%s/%s deleted without removing its Cloudflare script: %s", worker.getMetadata().getNamespace(),
+                    worker.getMetadata().getName(), e.getMessage());
+        }
+        return DeleteControl.defaultDelete();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
@@ -20,10 +21,12 @@ public class WorkerPipeline {
 
     private final SourceResolver sourceResolver;
     private final WorkerBuildStage buildStage;
+    private final WorkerDeployStage deployStage;
 
-    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage) {
+    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage, WorkerDeployStage deployStage) {
         this.sourceResolver = sourceResolver;
         this.buildStage = buildStage;
+        this.deployStage = deployStage;
     }
 
     public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status) {
@@ -47,10 +50,7 @@ public class WorkerPipeline {
         if (!built.succeeded()) {
             return stages;
         }
-        // Deploying to Cloudflare is the next stage; until it exists the worker cannot become Ready, and the
-        // status says so instead of pretending.
-        stages.add(StageResult.terminalFailure(ConditionTypes.DEPLOYED, "DeployerUnavailable",
-                "the bundle is built; this operator version cannot deploy it to Cloudflare yet"));
+        stages.add(deployStage.run(worker, status));
         return stages;
     }
 }

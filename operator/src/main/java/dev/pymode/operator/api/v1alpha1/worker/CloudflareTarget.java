@@ -44,6 +44,12 @@ public class CloudflareTarget {
     @Size(max = 32)
     private List<String> compatibilityFlags = new ArrayList<>();
 
+    @JsonPropertyDescription("What happens to the KV namespaces, R2 buckets and D1 databases this worker created "
+            + "when the worker is deleted: Delete (unless another worker still binds them) or Retain. The script "
+            + "itself is always deleted.")
+    @Default("Delete")
+    private ResourcePolicy resourcePolicy = ResourcePolicy.Delete;
+
     @JsonPropertyDescription("Gradual rollout: the share of traffic the newest version gets.")
     private Rollout rollout;
 
@@ -61,6 +67,8 @@ public class CloudflareTarget {
     public void setCompatibilityDate(String compatibilityDate) { this.compatibilityDate = compatibilityDate; }
     public List<String> getCompatibilityFlags() { return compatibilityFlags; }
     public void setCompatibilityFlags(List<String> compatibilityFlags) { this.compatibilityFlags = compatibilityFlags; }
+    public ResourcePolicy getResourcePolicy() { return resourcePolicy; }
+    public void setResourcePolicy(ResourcePolicy resourcePolicy) { this.resourcePolicy = resourcePolicy; }
     public Rollout getRollout() { return rollout; }
     public void setRollout(Rollout rollout) { this.rollout = rollout; }
 }

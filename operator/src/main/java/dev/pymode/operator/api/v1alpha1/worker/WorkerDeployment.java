@@ -17,6 +17,21 @@ public class WorkerDeployment {
     @JsonPropertyDescription("When the current version was deployed (RFC 3339).")
     private String deployedAt;
 
+    @JsonPropertyDescription("Cloudflare account the script lives in.")
+    private String accountId;
+
+    @JsonPropertyDescription("Digest of the uploaded content and settings; an equal digest means nothing to upload.")
+    private String uploadDigest;
+
+    @JsonPropertyDescription("Share of traffic (percent) the deployed version receives.")
+    private Integer percentage;
+
+    public String getAccountId() { return accountId; }
+    public void setAccountId(String accountId) { this.accountId = accountId; }
+    public String getUploadDigest() { return uploadDigest; }
+    public void setUploadDigest(String uploadDigest) { this.uploadDigest = uploadDigest; }
+    public Integer getPercentage() { return percentage; }
+    public void setPercentage(Integer percentage) { this.percentage = percentage; }
     public String getScriptName() { return scriptName; }
     public void setScriptName(String scriptName) { this.scriptName = scriptName; }
     public String getVersionId() { return versionId; }

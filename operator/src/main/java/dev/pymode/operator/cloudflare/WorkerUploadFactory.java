@@ -1,0 +1,123 @@
+package dev.pymode.operator.cloudflare;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.cloudflare.Binding;
+import dev.pymode.cloudflare.MigrationStep;
+import dev.pymode.cloudflare.ModuleType;
+import dev.pymode.cloudflare.WorkerUpload;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+
+/**
+ * Turns a built bundle plus the worker's bindings into the upload Cloudflare receives: the bundle's modules,
+ * its Durable Object classes and migrations, KV/R2/D1 bindings by resolved id, vars, secrets, and the
+ * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind.
+ */
+public class WorkerUploadFactory {
+
+    static final String BINDINGS_DECL = "PYMODE_BINDINGS_DECL";
+
+    private final ObjectMapper mapper;
+
+    public WorkerUploadFactory(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Ids of the Cloudflare resources the bindings point at, by binding name. */
+    public record ResolvedResources(Map<String, String> kvNamespaceIds, Map<String, String> r2Buckets,
+                                    Map<String, String> d1DatabaseIds) {
+    }
+
+    public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, ResolvedResources resources,
+                              Map<String, String> secretValues, String message) {
+        JsonNode manifest = bundle.manifest();
+        WorkerUpload.Builder upload = WorkerUpload.builder(manifest.path("main_module").asText());
+        for (JsonNode module : manifest.path("modules")) {
+            String name = module.path("name").asText();
+            byte[] content = bundle.files().get(name);
+            if (content == null) {
+                throw new IllegalStateException("bundle " + bundle.digest() + " lists module " + name + " but lacks it");
+            }
+            upload.module(name, moduleType(module.path("type").asText()), content);
+        }
+        for (JsonNode durableObject : manifest.path("durable_objects")) {
+            upload.binding(new Binding.DurableObjectNamespace(durableObject.path("binding").asText(),
+                    durableObject.path("class_name").asText(), null));
+        }
+        upload.migrations(migrations(manifest.path("migrations")));
+
+        Map<String, String> declaration = new TreeMap<>();
+        WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
+        bindings.getKv().forEach(b -> {
+            upload.binding(new Binding.KvNamespace(b.getName(), resources.kvNamespaceIds().get(b.getName())));
+            declaration.put(b.getName(), "kv");
+        });
+        bindings.getR2().forEach(b -> {
+            upload.binding(new Binding.R2Bucket(b.getName(), resources.r2Buckets().get(b.getName()), null));
+            declaration.put(b.getName(), "r2");
+        });
+        bindings.getD1().forEach(b -> {
+            upload.binding(new Binding.D1(b.getName(), resources.d1DatabaseIds().get(b.getName())));
+            declaration.put(b.getName(), "d1");
+        });
+        bindings.getVars().forEach((name, value) -> {
+            upload.binding(new Binding.PlainText(name, value));
+            declaration.put(name, "var");
+        });
+        bindings.getSecrets().forEach(b -> {
+            upload.binding(new Binding.SecretText(b.getName(), secretValues.get(b.getName())));
+            declaration.put(b.getName(), "secret");
+        });
+        upload.binding(new Binding.PlainText(BINDINGS_DECL, json(declaration)));
+
+        var cloudflare = spec.getCloudflare();
+        String date = cloudflare != null && cloudflare.getCompatibilityDate() != null ? cloudflare.getCompatibilityDate()
+                : manifest.path("compatibility_date").asText();
+        Set<String> flags = new LinkedHashSet<>();
+        manifest.path("compatibility_flags").forEach(f -> flags.add(f.asText()));
+        if (cloudflare != null) {
+            flags.addAll(cloudflare.getCompatibilityFlags());
+        }
+        return upload.compatibilityDate(date).compatibilityFlags(List.copyOf(flags))
+                .annotations(message, null).build();
+    }
+
+    private static ModuleType moduleType(String bundleType) {
+        return switch (bundleType) {
+            case "esm" -> ModuleType.ESM;
+            case "compiled-wasm" -> ModuleType.COMPILED_WASM;
+            case "data" -> ModuleType.DATA;
+            case "text" -> ModuleType.TEXT;
+            default -> throw new IllegalStateException("unknown module type in bundle.json: " + bundleType);
+        };
+    }
+
+    /** bundle.json carries one tag for its whole migration list (the runtime's two DO classes). */
+    private static List<MigrationStep> migrations(JsonNode migrations) {
+        List<MigrationStep> steps = new ArrayList<>();
+        String tag = migrations.path("new_tag").asText();
+        for (JsonNode step : migrations.path("steps")) {
+            List<String> classes = new ArrayList<>();
+            step.path("new_sqlite_classes").forEach(c -> classes.add(c.asText()));
+            steps.add(MigrationStep.newSqliteClasses(tag, classes.toArray(String[]::new)));
+        }
+        return steps;
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
