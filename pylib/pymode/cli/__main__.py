@@ -1,0 +1,5 @@
+"""`python -m pymode.cli ...` is the `pymode` command."""
+
+from .main import entry_point
+
+entry_point()
