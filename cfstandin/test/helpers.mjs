@@ -1,5 +1,6 @@
 // Test helpers: an in-process stand-in with a temporary state dir, an API client, fixtures.
 import { mkdtempSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStandin } from "../src/server.mjs";
@@ -61,4 +62,18 @@ export async function waitFor(fn, { timeout = 10000, interval = 100 } = {}) {
     if (Date.now() > end) throw new Error("waitFor timed out");
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/** GET through the stand-in's public port with a Host header (fetch cannot set Host). */
+export function getWithHost(baseUrl, host, path = "/") {
+  return new Promise((resolve, reject) => {
+    const u = new URL(baseUrl);
+    const req = http.request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

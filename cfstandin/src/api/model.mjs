@@ -201,7 +201,7 @@ export async function commit(ctx, name, doc, previous, check = () => null) {
 }
 
 /** The upload response (workers_script-response-upload). */
-export function scriptView(doc, { startupMs } = {}) {
+export function scriptView(doc, { startupMs, versionId } = {}) {
   const v = activeVersion(doc) ?? doc.versions[0];
   return {
     id: doc.id,
@@ -222,6 +222,8 @@ export function scriptView(doc, { startupMs } = {}) {
     last_deployed_from: doc.last_deployed_from,
     entry_point: v?.metadata.main_module ?? v?.metadata.body_part,
     ...(startupMs !== undefined ? { startup_time_ms: startupMs } : {}),
+    // The upload answer names the new version here (wrangler prints it as "Current Version ID").
+    ...(versionId ? { deployment_id: versionId } : {}),
   };
 }
 

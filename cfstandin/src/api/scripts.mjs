@@ -10,8 +10,8 @@ import { activeVersion, createVersion, getScript, modulesOf, publicBindings, res
 async function upload(ctx) {
   const { modules, bodyPart } = uploadModules(ctx.body);
   const metadata = ctx.body.multipart?.fields.metadata ?? { body_part: bodyPart };
-  const { doc, startupMs } = await createVersion(ctx, ctx.params.script_name, { metadata, modules, migrations: metadata.migrations, deploy: true, triggeredBy: "upload" });
-  return { result: scriptView(doc, { startupMs }) };
+  const { doc, version, startupMs } = await createVersion(ctx, ctx.params.script_name, { metadata, modules, migrations: metadata.migrations, deploy: true, triggeredBy: "upload" });
+  return { result: scriptView(doc, { startupMs, versionId: version.id }) };
 }
 
 function download({ account, params, standin }) {
