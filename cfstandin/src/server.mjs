@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
-import { handlers } from "./api/index.mjs";
+import { handlers, preprocessors } from "./api/index.mjs";
 import { CfError, CODES, failure, success } from "./envelope.mjs";
 import { Faults } from "./faults.mjs";
 import { parseMultipart } from "./multipart.mjs";
@@ -110,7 +110,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
   }
 
   /** Parse and validate the body per the operation's requestBody. */
-  function parseBody(op, req, raw) {
+  function parseBody(op, req, raw, auth, pathParams) {
     if (!op.body) return { summary: undefined };
     const ct = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     const types = api.contentTypes(op);
@@ -144,6 +144,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
         } else fields[p.name] = p.data.toString(resolved.format === "binary" ? "latin1" : "utf8");
         instance[p.name] = fields[p.name];
       }
+      preprocessors[op.operationId]?.(instance, { account: auth.account, params: pathParams });
       const err = api.checkBody(op, "multipart/form-data", instance);
       if (err) throw new CfError(400, op.operationId.startsWith("worker-") ? CODES.SCRIPT_INVALID : CODES.BAD_REQUEST, err);
       const summary = {
@@ -191,7 +192,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
       const auth = authorize(req, op, pathParams, url.searchParams);
       const paramErr = api.checkParams(op, pathParams, url.searchParams);
       if (paramErr) throw new CfError(400, CODES.BAD_REQUEST, paramErr);
-      const body = parseBody(op, req, raw);
+      const body = parseBody(op, req, raw, auth, pathParams);
       entry.body = body.summary;
       const handler = handlers[op.operationId];
       if (!handler) throw new CfError(501, CODES.NOT_IMPLEMENTED, `${op.operationId} is in the API but not implemented by cfstandin`);

@@ -72,9 +72,25 @@ const SCRIPT_LEVEL = ["logpush", "observability", "tags", "tail_consumers"];
 const VERSION_LEVEL = ["bindings", "compatibility_date", "compatibility_flags", "limits", "placement", "usage_model", "migrations"];
 
 /**
+ * Before schema validation of PATCH settings: bindings listed without their value (type+name, as
+ * `wrangler secret bulk` sends the existing ones, npm-workerd.md §6c) mean "keep this binding";
+ * they are replaced by the stored binding so the result is checked like any binding list.
+ */
+function fillBindingReferences(instance, { account, params }) {
+  const doc = account.scripts[params.script_name];
+  const current = (doc && (activeVersion(doc) ?? doc.versions[0])?.metadata.bindings) ?? [];
+  if (!Array.isArray(instance.settings?.bindings)) return;
+  instance.settings.bindings = instance.settings.bindings.map((b) => {
+    if (Object.keys(b).some((k) => k !== "name" && k !== "type")) return b;
+    const old = current.find((o) => o.name === b.name && o.type === b.type);
+    if (!old) throw badRequest(`binding '${b.name}' (${b.type}) has no value and the Worker has no such binding to keep`);
+    return old;
+  });
+}
+
+/**
  * PATCH settings: script-level fields change in place; binding, compatibility or migration changes
- * make a new version from the active one and deploy it (as the real API does). Bindings listed
- * without their value (type+name, as `wrangler secret bulk` sends them) keep their current value.
+ * make a new version from the active one and deploy it (as the real API does).
  */
 async function patchSettings(ctx) {
   const { account, params } = ctx;
@@ -84,20 +100,16 @@ async function patchSettings(ctx) {
   if (VERSION_LEVEL.some((k) => k in settings)) {
     const base = activeVersion(doc) ?? doc.versions[0];
     if (!base) throw badRequest("the Worker has no version to change");
-    const { bindings: _b, migrations, ...fields } = settings;
-    const metadata = { ...base.metadata, ...Object.fromEntries(Object.entries(fields).filter(([k]) => VERSION_LEVEL.includes(k))) };
-    let bindings = base.metadata.bindings;
-    if (settings.bindings) {
-      bindings = settings.bindings.map((b) => {
-        const hasValue = Object.keys(b).some((k) => k !== "name" && k !== "type");
-        if (hasValue) return b;
-        const old = base.metadata.bindings.find((o) => o.name === b.name && o.type === b.type);
-        if (!old) throw badRequest(`binding '${b.name}' has no value and no previous value to keep`);
-        return old;
-      });
-      bindings = resolveBindings(doc, { bindings });
-    }
-    await createVersion(ctx, doc.id, { metadata: { ...metadata, annotations: {} }, modules: modulesOf(ctx, doc.id, base), migrations, bindings, deploy: true, triggeredBy: "settings" });
+    const { bindings, migrations, ...fields } = settings;
+    const metadata = { ...base.metadata, ...Object.fromEntries(Object.entries(fields).filter(([k]) => VERSION_LEVEL.includes(k))), annotations: {} };
+    await createVersion(ctx, doc.id, {
+      metadata,
+      modules: modulesOf(ctx, doc.id, base),
+      migrations,
+      bindings: bindings ? resolveBindings(doc, { bindings }) : base.metadata.bindings,
+      deploy: true,
+      triggeredBy: "settings",
+    });
   } else ctx.standin.store.save(account.id);
   return { result: settingsView(account.scripts[doc.id]) };
 }
@@ -197,6 +209,11 @@ function getService({ account, params }) {
     },
   };
 }
+
+/** Body fix-ups that run before schema validation, by operationId. */
+export const preprocessors = {
+  "worker-script-patch-settings": fillBindingReferences,
+};
 
 export const scripts = {
   "worker-script-upload-worker-module": upload,
