@@ -46,8 +46,12 @@ const standin = await startStandin({
 });
 console.log(`READY ${standin.apiBase} (admin ${standin.url}/__standin, started in ${standin.startupMs} ms)`);
 
+// Miniflare installs SIGTERM/SIGINT handlers that kill workerd and exit(143) at once; replace them
+// with an orderly shutdown (listeners closed, runtimes disposed, exit 0). Its "exit" hook stays as
+// a backstop, and it does not re-install the signal handlers while the storage hub's Miniflare lives.
 let stopping = false;
 for (const sig of ["SIGTERM", "SIGINT"]) {
+  process.removeAllListeners(sig);
   process.on(sig, async () => {
     if (stopping) return;
     stopping = true;
