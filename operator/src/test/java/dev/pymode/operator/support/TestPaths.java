@@ -23,6 +23,12 @@ public final class TestPaths {
         return dir != null ? Path.of(dir) : repoRoot().resolve("operator/target/crds");
     }
 
+    /** The provisioned kubectl (kustomize for the examples). */
+    public static Path kubectl() {
+        return dev.pymode.devenv.RepositoryLayout.kubeApiTestDir().resolve("k8s")
+                .resolve(dev.pymode.devenv.LocalApiServer.KUBERNETES_VERSION + "-linux-amd64").resolve("kubectl");
+    }
+
     public static Path examples() {
         return repoRoot().resolve("examples");
     }

@@ -1,0 +1,257 @@
+package dev.pymode.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.devenv.LocalApiServer;
+import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
+import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
+import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.SecretBinding;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.Edge;
+import dev.pymode.operator.support.EndToEndResource;
+import dev.pymode.operator.support.Kubectl;
+import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.TestPaths;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kubectl apply → built → pushed → deployed → HTTP, on real parts: kube-apiserver, OCI registry, the real
+ * builder, python.wasm, and the Cloudflare stand-in running the uploaded worker in workerd.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = EndToEndResource.class, restrictToAnnotatedClass = true)
+@Tag("e2e")
+class EndToEndTest {
+
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    KubernetesClient client;
+
+    private PyModeWorker get(String ns, String name) {
+        return client.resources(PyModeWorker.class).inNamespace(ns).withName(name).get();
+    }
+
+    private PyModeWorker awaitReady(String ns, String name) {
+        return await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> get(ns, name), w -> {
+            if (w == null || w.getStatus() == null) {
+                return false;
+            }
+            var stalled = Conditions.find(w.getStatus().getConditions(), "Stalled");
+            if (stalled.isPresent()) {
+                throw new AssertionError(name + " stalled: " + stalled.get().getMessage());
+            }
+            return Conditions.isTrue(w.getStatus().getConditions(), "Ready")
+                    && w.getMetadata().getGeneration().equals(w.getStatus().getObservedGeneration());
+        });
+    }
+
+    private static HttpResponse<String> request(PyModeWorker worker, String method, String pathAndQuery, String body)
+            throws Exception {
+        String url = worker.getStatus().getDeployment().getUrl().replaceAll("/$", "") + pathAndQuery;
+        return Edge.send(EndToEndResource.cloudflare.baseUrl(), url, method, body);
+    }
+
+    /** Applies an example the way a user does: `kubectl apply -k examples/<name>`. */
+    private void applyExample(String example, String ns) throws Exception {
+        Namespaces.ensure(client, ns);
+        String rendered = new Kubectl(TestPaths.kubectl(), null).run("kustomize",
+                TestPaths.examples().resolve(example).toString());
+        for (HasMetadata item : client.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)))
+                .items()) {
+            client.resource(item).inNamespace(ns).serverSideApply();
+        }
+    }
+
+    @Test
+    void helloWorkerAnswersAndFollowsSourceUpdates() throws Exception {
+        applyExample("hello-worker", "e2e-hello");
+        PyModeWorker worker = awaitReady("e2e-hello", "hello-worker");
+        assertThat(worker.getStatus().getDeployment().getUrl()).startsWith("http://hello-worker.pymode-local.workers.dev:");
+        assertThat(worker.getStatus().getDeployment().getVersionId()).isNotBlank();
+        HttpResponse<String> response = request(worker, "GET", "/", null);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("Hello from PyMode!");
+        String firstVersion = worker.getStatus().getDeployment().getVersionId();
+
+        // update the source: a new bundle, a new version, the new text served
+        client.configMaps().inNamespace("e2e-hello").withName("hello-worker-source").edit(cm -> {
+            cm.getData().put("src--entry.py", cm.getData().get("src--entry.py").replace("Hello from PyMode!", "Hello again!"));
+            return cm;
+        });
+        PyModeWorker updated = await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1))
+                .until(() -> get("e2e-hello", "hello-worker"), w -> w.getStatus().getDeployment() != null
+                        && !firstVersion.equals(w.getStatus().getDeployment().getVersionId())
+                        && Conditions.isTrue(w.getStatus().getConditions(), "Ready"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(request(updated, "GET", "/", null).body()).isEqualTo("Hello again!"));
+    }
+
+    @Test
+    void apiWorkerUsesKvAndItsProjectImports() throws Exception {
+        applyExample("api-worker", "e2e-api");
+        PyModeWorker worker = awaitReady("e2e-api", "api-worker");
+
+        assertThat(request(worker, "PUT", "/api/data", "{\"answer\": 42}").statusCode()).isEqualTo(201);
+        HttpResponse<String> data = request(worker, "GET", "/api/data", null);
+        assertThat(data.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(data.body()).path("answer").asInt()).isEqualTo(42);
+        assertThat(request(worker, "GET", "/greet?name=Ada%3Cscript%3E", null).body()).isEqualTo("Hello, Adascript!");
+        assertThat(request(worker, "GET", "/nope", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void secretsReachEnvAndAppearNowhereElse() throws Exception {
+        String ns = "e2e-secret";
+        String secretValue = "s3cr3t-" + Long.toHexString(System.nanoTime());
+        Namespaces.ensure(client, ns);
+        client.resource(new SecretBuilder().withNewMetadata().withName("api-creds").withNamespace(ns).endMetadata()
+                .addToData("token", Base64.getEncoder().encodeToString(secretValue.getBytes(StandardCharsets.UTF_8)))
+                .build()).create();
+        var secret = new SecretBinding();
+        secret.setName("API_KEY");
+        secret.setSecretKeyRef(new SecretKeyReference("api-creds", "token"));
+        var bindings = new WorkerBindings();
+        bindings.getSecrets().add(secret);
+        PyModeWorker worker = inlineWorker(ns, "secret-worker", """
+                import hashlib
+                from pymode.workers import Response
+
+                def on_fetch(request, env):
+                    return Response(hashlib.sha256(env.API_KEY.encode()).hexdigest())
+                """, bindings);
+        client.resource(worker).create();
+        PyModeWorker ready = awaitReady(ns, "secret-worker");
+
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(secretValue.getBytes(StandardCharsets.UTF_8)));
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo(expected);
+
+        String status = Serialization.asYaml(get(ns, "secret-worker"));
+        String events = Serialization.asYaml(client.v1().events().inNamespace(ns).list());
+        String operatorLog = Files.readString(EndToEndResource.operatorLog);
+        String standinLog = EndToEndResource.cloudflare.log();
+        for (var place : Map.of("status", status, "events", events, "operator log", operatorLog,
+                "stand-in log", standinLog).entrySet()) {
+            assertThat(place.getValue()).as(place.getKey()).doesNotContain(secretValue);
+        }
+        assertThat(operatorLog).as("the operator log is really being written").contains("pymodeworker");
+    }
+
+    @Test
+    void deletingTheWorkerRemovesTheScriptAndItsResources() throws Exception {
+        String ns = "e2e-delete";
+        Namespaces.ensure(client, ns);
+        var bindings = new WorkerBindings();
+        var kv = new dev.pymode.operator.api.v1alpha1.worker.KvBinding();
+        kv.setName("CACHE");
+        kv.setNamespace("e2e-delete-cache");
+        bindings.getKv().add(kv);
+        client.resource(inlineWorker(ns, "short-lived", """
+                from pymode.workers import Response
+
+                def on_fetch(request, env):
+                    env.CACHE.put("k", "v")
+                    return Response(env.CACHE.get("k"))
+                """, bindings)).create();
+        PyModeWorker ready = awaitReady(ns, "short-lived");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("v");
+        assertThat(standin("/accounts/" + EndToEndResource.ACCOUNT + "/storage/kv/namespaces")).contains("e2e-delete-cache");
+
+        client.resources(PyModeWorker.class).inNamespace(ns).withName("short-lived").delete();
+        await().atMost(Duration.ofSeconds(60)).until(() -> get(ns, "short-lived") == null);
+        assertThat(standinStatus("/accounts/" + EndToEndResource.ACCOUNT + "/workers/scripts/short-lived")).isEqualTo(404);
+        assertThat(standin("/accounts/" + EndToEndResource.ACCOUNT + "/storage/kv/namespaces"))
+                .doesNotContain("e2e-delete-cache");
+    }
+
+    @Test
+    void rateLimitsAndServerErrorsAreRiddenOut() throws Exception {
+        String ns = "e2e-faults";
+        Namespaces.ensure(client, ns);
+        fault(Map.of("method", "PUT", "path", "/accounts/*/workers/scripts/flaky", "status", 429, "retry_after", 2));
+        fault(Map.of("method", "GET", "path", "/accounts/*/workers/scripts", "status", 503, "count", 2));
+        client.resource(inlineWorker(ns, "flaky", """
+                from pymode.workers import Response
+
+                def on_fetch(request, env):
+                    return Response("made it")
+                """, null)).create();
+        PyModeWorker ready = awaitReady(ns, "flaky");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("made it");
+        List<String> reasons = client.v1().events().inNamespace(ns).list().getItems().stream()
+                .map(e -> e.getReason()).toList();
+        assertThat(reasons).contains("Deployed");
+        String requests = standinAdmin("/__standin/requests");
+        assertThat(requests).contains("\"status\":429");
+    }
+
+    private static PyModeWorker inlineWorker(String ns, String name, String entry, WorkerBindings bindings) {
+        var inline = new InlineSource();
+        inline.getFiles().add(new InlineFile("src/entry.py", entry));
+        var source = new WorkerSource();
+        source.setInline(inline);
+        var spec = new PyModeWorkerSpec();
+        spec.setSource(source);
+        spec.setBindings(bindings);
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        worker.setSpec(spec);
+        return worker;
+    }
+
+    private static String standin(String apiPath) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
+                .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int standinStatus(String apiPath) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
+                .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String standinAdmin(String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(EndToEndResource.cloudflare.baseUrl() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void fault(Map<String, Object> spec) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(EndToEndResource.cloudflare.baseUrl() + "/__standin/faults"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+}

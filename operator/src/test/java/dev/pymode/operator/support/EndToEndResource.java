@@ -1,0 +1,52 @@
+package dev.pymode.operator.support;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.pymode.devenv.LocalCloudflare;
+
+/**
+ * The whole path on real parts: API server, registry, local builds and the Cloudflare stand-in running
+ * deployed scripts in workerd. The operator's log goes to a file so tests can scan it for secrets.
+ */
+public class EndToEndResource extends BuildEnvironmentResource {
+
+    public static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    public static LocalCloudflare cloudflare;
+    public static Path operatorLog;
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>(super.start());
+        try {
+            Path dir = Files.createTempDirectory("pymode-e2e");
+            cloudflare = new LocalCloudflare(dir.resolve("cloudflare"), ACCOUNT, "e2e-token-" + System.nanoTime())
+                    .start();
+            operatorLog = dir.resolve("operator.log");
+            config.put("pymode.cloudflare.api-url", cloudflare.apiUrl());
+            config.put("pymode.cloudflare.account-id", ACCOUNT);
+            config.put("pymode.cloudflare.api-token", cloudflare.token());
+            config.put("pymode.cloudflare.workers-dev-url",
+                    "http://{script}.{subdomain}.workers.dev:" + cloudflare.baseUrl().replaceAll(".*:", "") + "/");
+            config.put("quarkus.log.file.enabled", "true");
+            config.put("quarkus.log.file.path", operatorLog.toString());
+            return config;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the Cloudflare stand-in: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        try {
+            if (cloudflare != null) {
+                cloudflare.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        super.stop();
+    }
+}
