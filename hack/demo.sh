@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The embedded default: no cluster and no Cloudflare account needed.
-# Builds python.wasm and the operator, starts a real kube-apiserver + etcd and an OCI registry on loopback,
-# installs the CRDs, publishes the runtime, applies examples/, runs the operator (builds as local processes)
-# and shows the resources' status.  KEEP_RUNNING=1 leaves everything up.
+# Builds python.wasm and the operator, starts a real kube-apiserver + etcd, an OCI registry and the local
+# Cloudflare API stand-in on loopback, installs the CRDs, publishes the runtime, applies examples/, runs the
+# operator (builds as local processes), waits for Ready and calls the deployed workers.
+# KEEP_RUNNING=1 leaves everything up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,8 +21,9 @@ say "Building the python.wasm runtime (cached: a no-op when its inputs are uncha
 builder-image/runtime/build.sh
 RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
 
-say "Installing the worker bundler's dependencies"
+say "Installing the worker bundler's and the Cloudflare stand-in's dependencies"
 [[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
+[[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
 
 say "Building the operator"
 mvn -B -q install -DskipTests
@@ -50,6 +52,20 @@ REGISTRY="${ready_line##*registry=}"
 export KUBECONFIG="$STATE/kubeconfig"
 echo "API server: $(grep -m1 server: "$KUBECONFIG" | awk '{print $2}'), registry: $REGISTRY"
 
+say "Starting the local Cloudflare API stand-in (runs deployed workers in workerd)"
+CF_ACCOUNT=0123456789abcdef0123456789abcdef
+CF_TOKEN="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+CF_PORT="${PYMODE_CF_PORT:-8799}"
+node cfstandin/bin/cfstandin.mjs --port "$CF_PORT" --state-dir "$STATE/cloudflare" --account "$CF_ACCOUNT" \
+  --token "$CF_TOKEN" --subdomain pymode-local > "$STATE/cfstandin.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  grep -q '^READY ' "$STATE/cfstandin.log" 2>/dev/null && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$STATE/cfstandin.log"; echo "stand-in failed to start" >&2; exit 1; }
+  sleep 0.5
+done
+grep '^READY ' "$STATE/cfstandin.log" || { echo "stand-in not ready after 30 s" >&2; exit 1; }
+
 say "Publishing the runtime artifact"
 export PYMODE_ORAS="$OCI_BIN/oras" PYMODE_REGISTRY_PLAIN_HTTP=1
 RUNTIME_REF=$(python3 builder-image/bundler/pymode_build.py runtime --runtime-dir "$RUNTIME_DIR" \
@@ -64,17 +80,20 @@ PYMODE_HTTP_PORT="${PYMODE_HTTP_PORT:-8080}" \
 PYMODE_REGISTRY_HOST="$REGISTRY" PYMODE_REGISTRY_PLAIN_HTTP=true PYMODE_RUNTIME_REF="$RUNTIME_REF" \
 PYMODE_BUILDER_MODE=local PYMODE_BUILDER_LOCAL_WORK_DIR="$STATE/builds" PYMODE_BUILDER_ORAS="$PYMODE_ORAS" \
 PYMODE_REPO_ROOT="$ROOT" \
+PYMODE_CLOUDFLARE_API_URL="http://127.0.0.1:$CF_PORT/client/v4" PYMODE_CLOUDFLARE_ACCOUNT_ID="$CF_ACCOUNT" \
+PYMODE_CLOUDFLARE_API_TOKEN="$CF_TOKEN" \
+PYMODE_CLOUDFLARE_WORKERS_DEV_URL="http://{script}.{subdomain}.workers.dev:$CF_PORT/" \
   java -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "${pids[1]}" 2>/dev/null || { tail -50 "$STATE/operator.log"; echo "operator exited" >&2; exit 1; }
+  kill -0 "${pids[-1]}" 2>/dev/null || { tail -50 "$STATE/operator.log"; echo "operator exited" >&2; exit 1; }
   sleep 0.5
 done
 curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready"; echo
 
-say "Waiting for the workers to be built (builder log: .demo/builds/default/*/log)"
-"$KUBECTL" wait pymodeworkers --all --for=condition=Built --timeout=600s
+say "Waiting for the workers to be built and deployed (builder logs: .demo/builds/default/*/log)"
+"$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=600s
 
 say "Status"
 "$KUBECTL" get pymodeworkers,pymodeextensions,pymodeworkflows -o wide
@@ -82,6 +101,22 @@ for w in $("$KUBECTL" get pymodeworkers -o name); do
   echo "--- $w"
   "$KUBECTL" get "$w" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}'
 done
+
+say "Calling the deployed workers"
+# The URLs are workers.dev names the stand-in serves by Host header; --connect-to points them at it.
+for w in hello-worker api-worker; do
+  url=$("$KUBECTL" get pymodeworker "$w" -o jsonpath='{.status.deployment.url}')
+  echo "$w: $url"
+done
+hello_url=$("$KUBECTL" get pymodeworker hello-worker -o jsonpath='{.status.deployment.url}')
+api_url=$("$KUBECTL" get pymodeworker api-worker -o jsonpath='{.status.deployment.url}')
+CURL=(curl -fsS --connect-to "::127.0.0.1:$CF_PORT")
+echo "\$ curl $hello_url"
+"${CURL[@]}" "$hello_url"; echo
+echo "\$ curl -X PUT ${api_url}api/data -d '{\"answer\": 42}'; curl ${api_url}api/data; curl ${api_url}greet?name=Ada"
+"${CURL[@]}" -X PUT "${api_url}api/data" -d '{"answer": 42}'; echo
+"${CURL[@]}" "${api_url}api/data"; echo
+"${CURL[@]}" "${api_url}greet?name=Ada"; echo
 
 if [[ "${KEEP_RUNNING:-0}" == 1 ]]; then
   say "Left running: export KUBECONFIG=$STATE/kubeconfig; stop with: kill ${pids[*]}"
