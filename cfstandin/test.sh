@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 npm ci --no-audit --no-fund
-node --test --test-concurrency=1 --test-reporter=spec test/
+node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs
