@@ -1,15 +1,15 @@
 # The two commands a fresh machine needs (see README.md):
-#   make demo   - set up and run the embedded default (local API server, CRDs, examples, operator)
+#   make demo   - set up and run the embedded default (API server, registry, Cloudflare stand-in, operator, examples)
 #   make test   - run every test tier of every part
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo test test-java test-python test-runtime test-worker crds
+.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds
 
 demo:
 	hack/demo.sh
 
-test: test-python test-runtime test-worker test-java
+test: test-python test-runtime test-worker test-cfstandin test-java
 
 test-java:
 	hack/test-java.sh
@@ -22,6 +22,9 @@ test-runtime:
 
 test-worker:
 	worker/test.sh
+
+test-cfstandin:
+	cfstandin/test.sh
 
 # Refresh crds/ from the Java model (CrdDriftTest fails until the committed copy matches).
 crds:
