@@ -5,6 +5,12 @@ snapshot time); `handle(frames)` serves one request: frames -> `Request` ->
 `on_fetch(request, env)` -> `Response` -> frames. Handler failures never
 escape: they become a 500 whose body says only "Internal Server Error",
 with the traceback sent to the host log.
+
+Two routes are served before `on_fetch` (docs/abi.md §7): in a task's
+interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
+`pymode.parallel` task, and once the project defines a `pymode.workflows`
+workflow, `/workflow/run|status|resume` (and the host's alarm,
+`POST /__pymode/alarm`) go to the workflow engine.
 """
 
 import importlib
@@ -24,6 +30,9 @@ DEFAULT_ROOT = "/app"
 # is loaded and gets 204; the Worker must strip it from client requests.
 WARMUP_HEADER = "x-pymode-warmup"
 LOG_ERROR = 40
+ROLE_ENV = "PYMODE_ROLE"
+TASK_PATH = "/__pymode/thread"
+WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/__pymode/alarm")
 
 
 class LoadError(ImportError):
@@ -115,9 +124,21 @@ def _module_name(path, root):
     return os.path.splitext(os.path.basename(path))[0]
 
 
+def project():
+    """(entry, root) of the loaded project, or (None, None); task hosts start
+    their interpreters on the same project."""
+    if not _state.attempted or not _state.roots:
+        return None, None
+    return _state.entry, _state.roots[0]
+
+
 def _unload():
     """Forget the previous project: its sys.path entries and its modules
-    (but never installed packages, which may live inside a project's .venv)."""
+    (but never installed packages, which may live inside a project's .venv),
+    and the workflows it defined."""
+    workflows = sys.modules.get("pymode.workflows")
+    if workflows is not None:
+        workflows._clear_registry()
     for directory in _state.paths:
         while directory in sys.path:
             sys.path.remove(directory)
@@ -189,6 +210,18 @@ def _internal_error():
     return Response("Internal Server Error", status=500)
 
 
+def _workflow_route(request):
+    """The workflow engine's answer, or None when the project defines no workflow."""
+    workflows = sys.modules.get("pymode.workflows")
+    if workflows is None or not workflows.registered():
+        return Response(None, status=204) if request.path == "/__pymode/alarm" else None
+    try:
+        return workflows.handle_http(request, _env())
+    except Exception:
+        _abi.log(LOG_ERROR, f"pymode: workflow request {request.method} {request.url} failed\n{traceback.format_exc()}")
+        return Response.json({"error": "workflow engine failed; see the worker log"}, status=500)
+
+
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
     try:
@@ -196,11 +229,22 @@ def handle(request_frames):
     except Exception as exc:
         _abi.log(LOG_ERROR, f"pymode: malformed request frames: {type(exc).__name__}: {exc}")
         return encode_response(_internal_error())
-    if not warmup():
+    ready = warmup()
+    if request.path == TASK_PATH and os.environ.get(ROLE_ENV) == "thread":
+        # A task may use any importable function, so it runs even without an on_fetch.
+        from . import parallel
+
+        status, content_type, body = parallel.run_task(request.body)
+        return encode_response(Response(body, status=status, headers={"content-type": content_type}))
+    if not ready:
         _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: no handler: {_state.error}")
         return encode_response(_internal_error())
     if request.headers.get(WARMUP_HEADER) in ("1", "true"):
         return encode_response(Response(None, status=204))
+    if request.path in WORKFLOW_PATHS:
+        response = _workflow_route(request)
+        if response is not None:
+            return encode_response(response)
     try:
         result = _state.handler(request, _env())
         if inspect.isawaitable(result):

@@ -4,6 +4,9 @@ It implements every operation of docs/abi.md against local stores:
 KV and R2 in SQLite (`kv.sqlite3`, `r2.sqlite3`), each D1 binding as a real
 SQLite database (`d1/<NAME>.sqlite3`), HTTP through urllib and TCP through
 real sockets. With `state_dir=None` every store lives in memory (tests).
+The reserved KV binding `__pymode_do_storage__` is this process's Durable
+Object storage (`do_storage.sqlite3`) and the `http` op `tasks` runs
+`pymode.parallel` tasks in subprocesses (docs/abi.md §7).
 It is the reference for host semantics: the JavaScript hosts must answer the
 same requests with the same results and statuses.
 
@@ -21,9 +24,11 @@ from .. import _abi
 from ..env import BINDINGS_ENV, binding_type, parse_bindings
 from ._common import Fail, open_sqlite
 from .d1 import D1Store
+from .durable import DO_STORAGE_BINDING, DurableStore
 from .kv import KVStore
 from .net import Sockets, fetch
 from .r2 import R2Store
+from .tasks import run_tasks
 
 ABI_VERSION = _abi.ABI_VERSION
 
@@ -46,19 +51,22 @@ class NativeHost:
     """
 
     def __init__(self, state_dir=None, bindings=None, log_stream=sys.stderr, clock=time.time,
-                 http_timeout=60.0, connect_timeout=30.0):
+                 http_timeout=60.0, connect_timeout=30.0, task_timeout=None):
         self.state_dir = state_dir
         self._bindings = None if bindings is None else parse_bindings(bindings)
         self.log_stream = log_stream
         self.logs = collections.deque(maxlen=1000)  # recent (level, message) pairs
         self.http_timeout = http_timeout
+        self.task_timeout = task_timeout
         # One lock serialises the SQLite stores; network calls run unlocked.
         self._lock = threading.RLock()
         if state_dir is not None:
             os.makedirs(state_dir, exist_ok=True)
-        self._conns = [open_sqlite(self._path("kv.sqlite3")), open_sqlite(self._path("r2.sqlite3"))]
+        self._conns = [open_sqlite(self._path("kv.sqlite3")), open_sqlite(self._path("r2.sqlite3")),
+                       open_sqlite(self._path("do_storage.sqlite3"))]
         self.kv = KVStore(self._conns[0], clock)
         self.r2 = R2Store(self._conns[1], clock)
+        self.storage = DurableStore(self._conns[2], clock)
         self.d1 = D1Store(None if state_dir is None else os.path.join(state_dir, "d1"))
         self.sockets = Sockets(connect_timeout)
 
@@ -74,13 +82,26 @@ class NativeHost:
             raise Fail(_abi.STATUS_UNKNOWN_BINDING, "UNKNOWN_BINDING",
                        f"no {kind} binding named {binding!r} (declared {kind} bindings: {declared})")
 
+    def _task_config(self):
+        handler = sys.modules.get("pymode._handler")
+        entry, root = handler.project() if handler is not None else (None, None)
+        return {
+            "state_dir": None if self.state_dir is None else os.path.abspath(self.state_dir),
+            "bindings": self._bindings, "entry": entry, "root": root,
+        }
+
     def _dispatch(self, kind, binding, op, args, blobs):
+        if kind == "kv" and binding == DO_STORAGE_BINDING:
+            with self._lock:
+                return self.storage.op(op, args, blobs)
         if kind in ("kv", "r2", "d1"):
             self._check_binding(kind, binding)
             store = {"kv": self.kv, "r2": self.r2, "d1": self.d1}[kind]
             with self._lock:
                 return store.op(binding, op, args, blobs)
         if kind == "http":
+            if op == "tasks":
+                return run_tasks(args, blobs, self._task_config(), self.task_timeout)
             if op != "fetch":
                 raise Fail(_abi.STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", f"unknown HTTP operation {op!r}")
             return fetch(args, blobs, self.http_timeout)

@@ -1,0 +1,489 @@
+"""`pymode.workflows`: durable multi-step workflows.
+
+    from pymode.workflows import Workflow
+
+    orders = Workflow("process-order")
+
+    @orders.step
+    def validate(ctx):
+        return {"total": sum(i["price"] for i in ctx.input["items"])}
+
+    @orders.step(retries=3, backoff=2.0)
+    def charge(ctx):
+        return payments.charge(ctx.input["card"], ctx.results["validate"]["total"])
+
+Steps run in definition order. Before a step starts, and again as soon as it
+returns, the run's record is written to Durable Object storage (the reserved
+KV binding `__pymode_do_storage__`, docs/abi.md §7), so the result of every
+finished step is stored before the next step begins. A run that stops
+(eviction, crash, deploy) resumes at the step that was running; finished steps
+never run again, their results come from storage.
+
+Retries: a step that raises is retried up to `retries` times; the k-th retry
+waits `backoff * 2**(k-1)` seconds. The wait is persisted as `not_before` on
+the run. Where the host can wake the worker (a Durable Object alarm; the node
+host's timer) the request returns with state "waiting" and the host resumes
+the run later; where it cannot (native Python) the caller sleeps.
+
+The worker exposes, once the entry defines a workflow (routed by
+`pymode._handler` before `on_fetch`):
+  POST /workflow/run      {"workflow", "input", "id"?}  -> {"id", "state"}
+  GET  /workflow/status?id=ID  -> {"id", "workflow", "state", "steps": [...], "error"?}
+  POST /workflow/resume   {"id"}  (or no body: every run that is due)
+
+Guarantees (see pylib/README.md): at-least-once execution of each step,
+exactly-once recording of its result, steps in order, one executor per run.
+Inputs and step results must be JSON-serialisable; a run's record (input,
+results, errors) must fit in 128 KiB.
+"""
+
+import inspect
+import json
+import re
+import time
+import traceback
+import uuid
+
+from . import _abi
+
+__all__ = ["Workflow", "Context", "WorkflowError", "STORAGE_BINDING", "registered", "get"]
+
+STORAGE_BINDING = "__pymode_do_storage__"
+RUN_PREFIX = "wf:run:"
+# Index of runs that are not finished: key -> {"at": epoch seconds when to look at it again}.
+WAKE_PREFIX = "wf:wake:"
+# How long a run may hold a step before an alarm checks that its executor is still alive.
+DEFAULT_LEASE = 60.0
+MAX_RETRIES = 100
+PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/__pymode/alarm")
+LOG_ERROR, LOG_INFO = 40, 20
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_registry = {}
+# Runs being executed by this interpreter right now (an executor that is alive).
+_active = set()
+
+
+class WorkflowError(Exception):
+    """A workflow request cannot be served (unknown workflow, conflicting id, ...)."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def registered():
+    """The workflows defined so far, by name."""
+    return dict(_registry)
+
+
+def get(name):
+    try:
+        return _registry[name]
+    except KeyError:
+        known = ", ".join(sorted(_registry)) or "none"
+        raise WorkflowError(f"no workflow named {name!r} (defined: {known})", 404) from None
+
+
+def _clear_registry():
+    """Forget every workflow (the handler does this when it unloads a project)."""
+    _registry.clear()
+
+
+class _Step:
+    def __init__(self, fn, name, retries, backoff):
+        self.fn = fn
+        self.name = name
+        self.retries = retries
+        self.backoff = backoff
+
+
+class Context:
+    """What a step receives: `input`, `results` (finished steps by name), `id`,
+    `workflow`, `step`, `attempt` (1 for the first try) and `env`."""
+
+    def __init__(self, workflow, run_id, input, results, step, attempt, env):
+        self.workflow = workflow
+        self.id = run_id
+        self.input = input
+        self.results = results
+        self.step = step
+        self.attempt = attempt
+        self.env = env
+
+    def __repr__(self):
+        return f"<workflow {self.workflow} run {self.id} step {self.step} attempt {self.attempt}>"
+
+
+def _check_retry_policy(retries, backoff):
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+        raise ValueError(f"retries must be an int between 0 and {MAX_RETRIES}, got {retries!r}")
+    if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or backoff < 0:
+        raise ValueError(f"backoff must be a number of seconds >= 0, got {backoff!r}")
+
+
+class Workflow:
+    """A named sequence of steps. `retries`/`backoff` are the defaults for steps
+    that do not set their own; `lease` is how long a step may run before an
+    alarm checks whether its executor died (Durable Object hosts)."""
+
+    def __init__(self, name, *, retries=0, backoff=1.0, lease=DEFAULT_LEASE):
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"workflow name must match {_NAME.pattern}, got {name!r}")
+        _check_retry_policy(retries, backoff)
+        if name in _registry:
+            raise ValueError(f"a workflow named {name!r} is already defined")
+        self.name = name
+        self.retries = retries
+        self.backoff = float(backoff)
+        self.lease = float(lease)
+        self.steps = []
+        _registry[name] = self
+
+    def __repr__(self):
+        return f"<Workflow {self.name}: {' -> '.join(s.name for s in self.steps)}>"
+
+    def step(self, fn=None, *, retries=None, backoff=None, name=None):
+        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, name=...)`."""
+
+        def register(func):
+            step_name = name or func.__name__
+            if any(s.name == step_name for s in self.steps):
+                raise ValueError(f"workflow {self.name!r} already has a step named {step_name!r}")
+            r = self.retries if retries is None else retries
+            b = self.backoff if backoff is None else backoff
+            _check_retry_policy(r, b)
+            self.steps.append(_Step(func, step_name, r, float(b)))
+            return func
+
+        if fn is not None:
+            if not callable(fn):
+                raise TypeError("@workflow.step takes a function; use @workflow.step(retries=..., backoff=...) for options")
+            return register(fn)
+        return register
+
+    # --- the public API ------------------------------------------------------------
+
+    def run(self, input=None, id=None, env=None):
+        """Start a run (or return the existing run with this id) and drive it as
+        far as it can go now -> its status document."""
+        return _status(self._start(input, id, env))
+
+    def status(self, run_id):
+        record = _Store().get(RUN_PREFIX + run_id)
+        if record is None or record.get("workflow") != self.name:
+            raise WorkflowError(f"no run {run_id!r} of workflow {self.name!r}", 404)
+        return _status(record)
+
+    def resume(self, run_id, env=None):
+        record = _Store().get(RUN_PREFIX + run_id)
+        if record is None or record.get("workflow") != self.name:
+            raise WorkflowError(f"no run {run_id!r} of workflow {self.name!r}", 404)
+        return _status(self._drive(record, env))
+
+    # --- the engine -----------------------------------------------------------------
+
+    def _start(self, input, run_id, env):
+        try:
+            json.dumps(input)
+        except (TypeError, ValueError) as exc:
+            raise WorkflowError(f"workflow input must be JSON-serialisable: {exc}") from None
+        if run_id is None:
+            run_id = uuid.uuid4().hex
+        if not isinstance(run_id, str) or not _NAME.match(run_id):
+            raise WorkflowError(f"run id must match {_NAME.pattern}, got {run_id!r}")
+        store = _Store()
+        record = store.get(RUN_PREFIX + run_id)
+        if record is not None:
+            if record.get("workflow") != self.name:
+                raise WorkflowError(f"run id {run_id!r} belongs to workflow {record.get('workflow')!r}", 409)
+            if record.get("input") != input:
+                raise WorkflowError(f"run {run_id!r} already exists with a different input", 409)
+            return self._drive(record, env)  # idempotent: continue it if it is not finished
+        now = time.time()
+        record = {
+            "id": run_id, "workflow": self.name, "state": "pending", "input": input,
+            "created": now, "updated": now,
+            "steps": [{"name": s.name, "state": "pending", "attempts": 0} for s in self.steps],
+        }
+        store.put(WAKE_PREFIX + run_id, {"at": now + self.lease})
+        store.put(RUN_PREFIX + run_id, record)
+        return self._drive(record, env)
+
+    def _drive(self, record, env):
+        """Advance the run until it finishes or has to wait; wait in-process when
+        the host cannot wake us up. Returns the record."""
+        run_id = record["id"]
+        if run_id in _active or record["state"] in ("completed", "failed"):
+            return record
+        _active.add(run_id)
+        store = _Store()
+        try:
+            while True:
+                record = self._advance(store, record, env)
+                if record["state"] != "waiting":
+                    return record
+                if store.alarm(record["not_before"]):
+                    return record  # the host resumes the run at not_before
+                time.sleep(max(0.0, record["not_before"] - time.time()))
+        finally:
+            _active.discard(run_id)
+
+    def _entries(self, record):
+        """The record's step entries in code order (steps added since the run began are appended)."""
+        by_name = {s["name"]: s for s in record["steps"]}
+        entries = []
+        for step in self.steps:
+            entry = by_name.get(step.name) or {"name": step.name, "state": "pending", "attempts": 0}
+            entries.append(entry)
+        record["steps"] = entries
+        return entries
+
+    def _advance(self, store, record, env):
+        run_id = record["id"]
+        entries = self._entries(record)
+        results = {}
+        leased = False
+        for step, entry in zip(self.steps, entries):
+            if entry["state"] == "completed":
+                results[step.name] = entry.get("result")
+                continue
+            if entry["state"] == "failed":
+                return self._finish(store, record, "failed")
+            if entry["state"] == "running":
+                # Persisted as running, yet nobody in this interpreter runs it: the attempt
+                # was cut off (eviction, crash, trap, deploy). It counts as a failed attempt.
+                outcome = self._failed_attempt(store, record, step, entry,
+                                               "attempt interrupted: the worker stopped while the step was running")
+                if outcome is not None:
+                    return outcome
+            while True:
+                now = time.time()
+                if entry["state"] == "waiting" and now < entry.get("not_before", 0):
+                    return self._wait(store, record, entry["not_before"])
+                if not leased:
+                    # Let the host look at this run again if this executor dies.
+                    store.put(WAKE_PREFIX + run_id, {"at": now + self.lease})
+                    store.alarm(now + self.lease)
+                    leased = True
+                ok, value = self._attempt(store, record, step, entry, results, env)
+                if ok:
+                    break
+                outcome = self._failed_attempt(store, record, step, entry, value)
+                if outcome is not None:
+                    return outcome
+            entry.update(state="completed", result=value, finished=time.time())
+            entry.pop("error", None)
+            try:
+                self._save(store, record)  # the result is durable before the next step starts
+            except _abi.HostError as exc:
+                if exc.status != _abi.STATUS_LIMIT:
+                    raise
+                entry.update(state="failed", error=f"the step's result cannot be stored: {exc.detail}")
+                entry.pop("result", None)
+                return self._finish(store, record, "failed")
+            results[step.name] = value
+        return self._finish(store, record, "completed")
+
+    def _attempt(self, store, record, step, entry, results, env):
+        """Run one attempt of `step` -> (True, result) or (False, error text). The
+        attempt is persisted as running before the step's code starts."""
+        now = time.time()
+        entry.update(state="running", attempts=entry.get("attempts", 0) + 1, started=now)
+        entry.pop("not_before", None)
+        record.pop("not_before", None)
+        record["state"] = "running"
+        self._save(store, record)
+        ctx = Context(self.name, record["id"], record["input"], dict(results), step.name, entry["attempts"], env)
+        try:
+            value = step.fn(ctx)
+            if inspect.isawaitable(value):
+                from . import _aio
+
+                value = _aio.run(value)
+            json.dumps(value)
+        except Exception as exc:
+            _abi.log(LOG_ERROR, f"pymode.workflows: {self.name} run {record['id']} step {step.name} attempt "
+                                f"{entry['attempts']} failed\n{traceback.format_exc()}")
+            return False, f"{type(exc).__name__}: {exc}"
+        return True, value
+
+    def _failed_attempt(self, store, record, step, entry, detail):
+        """Record a failed attempt: schedule a retry (returns None) or fail the run."""
+        entry["error"] = detail
+        if entry["attempts"] <= step.retries:
+            delay = step.backoff * (2 ** (entry["attempts"] - 1))
+            entry.update(state="waiting", not_before=time.time() + delay)
+            return None
+        entry["state"] = "failed"
+        return self._finish(store, record, "failed")
+
+    def _wait(self, store, record, not_before):
+        record.update(state="waiting", not_before=not_before)
+        store.put(WAKE_PREFIX + record["id"], {"at": not_before})  # the index first: it may over-, never under-report
+        self._save(store, record)
+        return record
+
+    def _finish(self, store, record, state):
+        record["state"] = state
+        record.pop("not_before", None)
+        if state == "failed":
+            failed = next((e for e in record["steps"] if e["state"] == "failed"), None)
+            if failed is not None:
+                record["error"] = f"step {failed['name']} failed after {failed['attempts']} attempt(s): {failed.get('error')}"
+        self._save(store, record)
+        store.delete(WAKE_PREFIX + record["id"])
+        return record
+
+    def _save(self, store, record):
+        record["updated"] = time.time()
+        store.put(RUN_PREFIX + record["id"], record)
+
+
+# --- storage ---------------------------------------------------------------------------
+
+
+class _Store:
+    """JSON values in the Durable Object storage of this worker (host KV binding)."""
+
+    def get(self, key):
+        meta, blobs = _abi.call("kv", STORAGE_BINDING, "get", {"key": key})
+        if not meta.get("found"):
+            return None
+        return json.loads(blobs[0].decode("utf-8"))
+
+    def put(self, key, value):
+        _abi.call("kv", STORAGE_BINDING, "put", {"key": key}, _abi.dump_json(value))
+
+    def delete(self, key):
+        _abi.call("kv", STORAGE_BINDING, "delete", {"key": key})
+
+    def keys(self, prefix):
+        cursor = None
+        while True:
+            args = {"prefix": prefix}
+            if cursor:
+                args["cursor"] = cursor
+            meta, _ = _abi.call("kv", STORAGE_BINDING, "list", args)
+            for key in meta["keys"]:
+                yield key["name"]
+            if meta.get("list_complete", True):
+                return
+            cursor = meta.get("cursor")
+
+    def alarm(self, at):
+        """Ask the host to wake this worker at `at`; True when it will."""
+        meta, _ = _abi.call("kv", STORAGE_BINDING, "alarm", {"at": at})
+        return bool((meta or {}).get("alarm"))
+
+
+def _status(record):
+    out = {"id": record["id"], "workflow": record["workflow"], "state": record["state"], "steps": []}
+    for entry in record["steps"]:
+        step = {"name": entry["name"], "state": entry["state"], "attempts": entry.get("attempts", 0)}
+        if entry["state"] == "completed":
+            step["result"] = entry.get("result")
+        elif entry.get("error"):
+            step["error"] = entry["error"]
+        if entry.get("not_before") is not None:
+            step["not_before"] = entry["not_before"]
+        out["steps"].append(step)
+    if record.get("error"):
+        out["error"] = record["error"]
+    if record.get("not_before") is not None:
+        out["not_before"] = record["not_before"]
+    out["created"], out["updated"] = record.get("created"), record.get("updated")
+    return out
+
+
+def resume_due(env=None, now=None):
+    """Drive every unfinished run whose wake-up time has come, then ask the host to
+    wake us for the next one -> the ids that were driven."""
+    store = _Store()
+    now = time.time() if now is None else now
+    driven, next_at = [], None
+    for key in list(store.keys(WAKE_PREFIX)):
+        run_id = key[len(WAKE_PREFIX):]
+        wake = store.get(key)
+        record = store.get(RUN_PREFIX + run_id)
+        if record is None or record.get("state") in ("completed", "failed"):
+            store.delete(key)
+            continue
+        at = (wake or {}).get("at", 0)
+        if at > now:
+            next_at = at if next_at is None else min(next_at, at)
+            continue
+        workflow = _registry.get(record.get("workflow"))
+        if workflow is None:
+            _abi.log(LOG_ERROR, f"pymode.workflows: run {run_id} belongs to workflow {record.get('workflow')!r}, "
+                                "which this worker no longer defines; leaving it")
+            continue
+        try:
+            record = workflow._drive(record, env)
+        except Exception:
+            _abi.log(LOG_ERROR, f"pymode.workflows: resuming run {run_id} failed\n{traceback.format_exc()}")
+            continue
+        driven.append(run_id)
+        if record["state"] == "waiting":
+            next_at = record["not_before"] if next_at is None else min(next_at, record["not_before"])
+    if next_at is not None:
+        store.alarm(next_at)
+    return driven
+
+
+# --- HTTP --------------------------------------------------------------------------------
+
+
+def handle_http(request, env):
+    """Serve /workflow/run, /workflow/status, /workflow/resume and the host's alarm
+    (`POST /__pymode/alarm`) -> a `Response`."""
+    from .workers import Response
+
+    try:
+        if request.path == "/workflow/status":
+            _method(request, "GET")
+            run_id = (request.query.get("id") or [""])[0]
+            if not run_id:
+                raise WorkflowError("status needs ?id=<run id>")
+            record = _Store().get(RUN_PREFIX + run_id)
+            if record is None:
+                raise WorkflowError(f"no workflow run {run_id!r}", 404)
+            return Response.json(_status(record))
+        _method(request, "POST")
+        if request.path == "/__pymode/alarm":
+            return Response.json({"resumed": resume_due(env)})
+        body = _json_body(request)
+        if request.path == "/workflow/run":
+            name = body.get("workflow")
+            if not isinstance(name, str):
+                raise WorkflowError('run needs {"workflow": name, "input": ..., "id"?: ...}')
+            status = _status(get(name)._start(body.get("input"), body.get("id"), env))
+            return Response.json({"id": status["id"], "state": status["state"]})
+        # /workflow/resume
+        run_id = body.get("id")
+        if run_id is None:
+            return Response.json({"resumed": resume_due(env)})
+        record = _Store().get(RUN_PREFIX + str(run_id))
+        if record is None:
+            raise WorkflowError(f"no workflow run {run_id!r}", 404)
+        status = _status(get(record["workflow"])._drive(record, env))
+        return Response.json({"id": status["id"], "state": status["state"]})
+    except WorkflowError as exc:
+        return Response.json({"error": str(exc)}, status=exc.status)
+
+
+def _method(request, method):
+    if request.method != method:
+        raise WorkflowError(f"{request.path} takes {method}, not {request.method}", 405)
+
+
+def _json_body(request):
+    if not request.body:
+        return {}
+    try:
+        body = request.json()
+    except ValueError as exc:
+        raise WorkflowError(f"request body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise WorkflowError("request body must be a JSON object")
+    return body
