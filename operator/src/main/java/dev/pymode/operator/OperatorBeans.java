@@ -25,6 +25,7 @@ import dev.pymode.operator.extension.RecipeCatalog;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
+import dev.pymode.operator.workflow.WorkflowEndpoint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -92,6 +93,12 @@ public class OperatorBeans {
         BundleStore bundles = new BundleStore(registry.orElse(null), mapper, config.cloudflare().bundleCacheSize());
         return new WorkerDeployStage(targets, clients, bundles, new WorkerUploadFactory(mapper),
                 new SecretValues(client), config.cloudflare(), events, clock);
+    }
+
+    @Produces
+    @ApplicationScoped
+    WorkflowEndpoint workflowEndpoint(PyModeConfig config, ObjectMapper mapper) {
+        return new WorkflowEndpoint(mapper, config.cloudflare().edgeAddress());
     }
 
     @Produces

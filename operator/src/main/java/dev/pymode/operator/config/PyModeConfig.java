@@ -40,6 +40,12 @@ public interface PyModeConfig {
         @WithDefault("https://{script}.{subdomain}.workers.dev")
         String workersDevUrl();
 
+        /**
+         * host:port to connect to for workers.dev URLs instead of resolving them (the local stand-in serves
+         * them by Host header); unset in a real deployment.
+         */
+        Optional<String> edgeAddress();
+
         /** How many bundles (a few tens of MB each) to keep in memory between deploys. */
         @WithDefault("4")
         int bundleCacheSize();

@@ -14,6 +14,7 @@ public final class ConditionTypes {
     public static final String BUILT = "Built";
     public static final String DEPLOYED = "Deployed";
     public static final String WORKER_READY = "WorkerReady";
+    public static final String SCHEDULED = "Scheduled";
 
     private ConditionTypes() {
     }

@@ -47,7 +47,8 @@ public final class StatusAggregator {
             Conditions.remove(list, ConditionTypes.RECONCILING);
             Conditions.remove(list, ConditionTypes.STALLED);
             list.sort(BY_TYPE);
-            return Optional.empty();
+            // a succeeded stage may still want a later look (the next cron firing, a run to follow)
+            return results.stream().flatMap(r -> r.retryAfter().stream()).min(Duration::compareTo);
         }
         StageResult stage = blocking.get();
         String message = stage.conditionType() + ": " + stage.message();
