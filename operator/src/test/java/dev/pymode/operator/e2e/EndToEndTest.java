@@ -227,18 +227,20 @@ class EndToEndTest {
         return worker;
     }
 
-    private static String standin(String apiPath) throws Exception {
+    /** A GET on the stand-in's Cloudflare API, as the account's token holder. */
+    private static HttpResponse<String> standinGet(String apiPath) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
                 .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token()).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String standin(String apiPath) throws Exception {
+        return standinGet(apiPath).body();
     }
 
     private static int standinStatus(String apiPath) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
-                .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token()).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+        return standinGet(apiPath).statusCode();
     }
 
     private static String standinAdmin(String path) throws Exception {

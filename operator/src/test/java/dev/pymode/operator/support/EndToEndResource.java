@@ -30,6 +30,7 @@ public class EndToEndResource extends BuildEnvironmentResource {
             config.put("pymode.cloudflare.api-token", cloudflare.token());
             config.put("pymode.cloudflare.workers-dev-url",
                     "http://{script}.{subdomain}.workers.dev:" + cloudflare.baseUrl().replaceAll(".*:", "") + "/");
+            config.put("pymode.cloudflare.edge-address", cloudflare.baseUrl().replace("http://", ""));
             config.put("quarkus.log.file.enabled", "true");
             config.put("quarkus.log.file.path", operatorLog.toString());
             return config;

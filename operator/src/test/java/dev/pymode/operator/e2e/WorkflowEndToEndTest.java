@@ -1,0 +1,112 @@
+package dev.pymode.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
+import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
+import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
+import dev.pymode.operator.support.EndToEndResource;
+import dev.pymode.operator.support.Namespaces;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** PyModeWorkflow on the deployed worker: a manual run by annotation and a scheduled run, reported in status. */
+@QuarkusTest
+@QuarkusTestResource(value = EndToEndResource.class, restrictToAnnotatedClass = true)
+@Tag("e2e")
+class WorkflowEndToEndTest {
+
+    private static final String NS = "e2e-workflow";
+    private static final String CODE = """
+            from pymode.workers import Response
+            from pymode.workflows import Workflow
+
+            orders = Workflow("process-order")
+
+            @orders.step
+            def validate(ctx):
+                return {"order": ctx.input["order"], "valid": True}
+
+            @orders.step
+            def total(ctx):
+                return ctx.results["validate"]["order"] * 2
+
+            def on_fetch(request, env):
+                return Response("orders")
+            """;
+
+    @Inject
+    KubernetesClient client;
+
+    private PyModeWorkflow workflow(String name) {
+        return client.resources(PyModeWorkflow.class).inNamespace(NS).withName(name).get();
+    }
+
+    @Test
+    void manualAndScheduledRunsAreReported() throws Exception {
+        Namespaces.ensure(client, NS);
+        var inline = new InlineSource();
+        inline.getFiles().add(new InlineFile("src/entry.py", CODE));
+        var source = new WorkerSource();
+        source.setInline(inline);
+        var workerSpec = new PyModeWorkerSpec();
+        workerSpec.setSource(source);
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName("orders").withNamespace(NS).build());
+        worker.setSpec(workerSpec);
+        client.resource(worker).create();
+
+        var spec = new PyModeWorkflowSpec();
+        spec.setWorkerRef(new LocalObjectReference("orders"));
+        spec.setWorkflow("process-order");
+        spec.setInput(new ObjectMapper().readTree("{\"order\": 21}"));
+        var manual = new PyModeWorkflow();
+        manual.setMetadata(new ObjectMetaBuilder().withName("on-demand").withNamespace(NS)
+                .withAnnotations(Map.of(PyModeWorkflow.RUN_REQUESTED_AT, Instant.now().toString())).build());
+        manual.setSpec(spec);
+        client.resource(manual).create();
+
+        WorkflowRun run = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            PyModeWorkflow current = workflow("on-demand");
+            return current == null || current.getStatus() == null || current.getStatus().getRuns().isEmpty() ? null
+                    : current.getStatus().getRuns().get(0);
+        }, r -> r != null && ("Succeeded".equals(r.getState()) || "Failed".equals(r.getState())));
+        assertThat(run.getState()).as("run error: %s", run.getError()).isEqualTo("Succeeded");
+        assertThat(run.getTrigger()).isEqualTo("Manual");
+        assertThat(run.getSteps()).extracting(s -> s.getName()).containsExactly("validate", "total");
+        assertThat(run.getSteps().get(1).getResult().asInt()).isEqualTo(42);
+
+        var scheduledSpec = new PyModeWorkflowSpec();
+        scheduledSpec.setWorkerRef(new LocalObjectReference("orders"));
+        scheduledSpec.setWorkflow("process-order");
+        scheduledSpec.setInput(new ObjectMapper().readTree("{\"order\": 5}"));
+        scheduledSpec.setSchedule("* * * * *");
+        var scheduled = new PyModeWorkflow();
+        scheduled.setMetadata(new ObjectMetaBuilder().withName("every-minute").withNamespace(NS).build());
+        scheduled.setSpec(scheduledSpec);
+        client.resource(scheduled).create();
+
+        PyModeWorkflow withRun = await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> workflow("every-minute"), w -> w.getStatus() != null && w.getStatus().getRuns().stream()
+                        .anyMatch(r -> "Schedule".equals(r.getTrigger()) && "Succeeded".equals(r.getState())));
+        assertThat(withRun.getStatus().getNextScheduleTime()).isNotNull();
+        assertThat(withRun.getStatus().getLastScheduleTime()).isNotNull();
+    }
+}
