@@ -13,8 +13,11 @@ import stdlibZip from "./python313.zip";
 import appImage from "./app.pvfs";
 
 import { CloudflareBindings } from "./bindings/cloudflare";
+import { ExtendedBindings } from "./runtime/hostext";
+import { threadDoRunner } from "./runtime/tasks";
 import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
+import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import {
   BodyTooLarge,
   FRAMES_CONTENT_TYPE,
@@ -46,13 +49,17 @@ export interface Env {
 const stdlibBytes = new Uint8Array(stdlibZip as ArrayBuffer);
 const appBytes = new Uint8Array(appImage as ArrayBuffer);
 
-function newInstance(env: Env, role: "main" | "thread"): Promise<PythonInstance> {
+function newInstance(env: Env, role: "main" | "thread", storage: DurableObjectStorage): Promise<PythonInstance> {
   const desc = bindingsDescription(env);
   const maxHttp = env.PYMODE_MAX_HTTP_RESPONSE_BYTES ? Number(env.PYMODE_MAX_HTTP_RESPONSE_BYTES) : undefined;
+  // docs/abi.md §7: __pymode_do_storage__ is this object's storage; the http op "tasks" fans out
+  // to ThreadDOs (only from PythonDO: tasks do not spawn tasks).
+  const tasks = role === "main" && env.THREAD_DO ? threadDoRunner(env.THREAD_DO) : undefined;
+  const noTasksReason = role === "thread" ? "a task cannot spawn tasks (no nested fan-out)" : "the worker has no THREAD_DO binding";
   return PythonInstance.create({
     module: pythonWasm as WebAssembly.Module,
     vfs: buildVfs(stdlibBytes, appBytes),
-    bindings: new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp }),
+    bindings: new ExtendedBindings(new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp }), { storage, tasks, noTasksReason }),
     env: pythonEnviron(APP, desc, role),
     preopens: APP.preopens,
     asyncifyStackSize: APP.asyncifyStackSize,
@@ -72,7 +79,15 @@ abstract class PythonHostDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env, role: "main" | "thread") {
     super(ctx, env);
     const limits = limitsFromEnv(env);
-    this.service = new PythonService({ factory: () => newInstance(env, role), limits, name: role === "main" ? "PythonDO" : "ThreadDO" });
+    this.service = new PythonService({ factory: () => newInstance(env, role, ctx.storage), limits, name: role === "main" ? "PythonDO" : "ThreadDO" });
+  }
+
+  /** A Durable Object alarm (set by pymode.workflows through the storage binding's `alarm` op). */
+  async alarm(): Promise<void> {
+    const frames = encodeHttpRequest({ method: "POST", url: ALARM_URL, headers: [] }, new Uint8Array(0));
+    const { head, body } = decodeHttpResponse(await this.service.handleFrames(frames));
+    // Throwing makes Cloudflare retry the alarm (exponential backoff, up to 6 times).
+    if (head.status >= 500) throw new Error(`alarm: python answered ${head.status}: ${new TextDecoder().decode(body).slice(0, 500)}`);
   }
 
   /** RPC: request frames in, response frames out (never throws for Python or trap errors). */
@@ -121,6 +136,14 @@ export class ThreadDO extends PythonHostDO {
   }
 }
 
+/**
+ * The request the host sends Python when a Durable Object alarm fires (docs/abi.md §7).
+ * Not exported: workerd takes every export of the main module for an entrypoint and refuses to start.
+ */
+const ALARM_URL = "https://pymode.internal/__pymode/alarm";
+/** Paths served by pymode.workflows; always routed to the "main" PythonDO, where run records live. */
+const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume"]);
+
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -134,6 +157,7 @@ function fnv1a(s: string): number {
 export function routeId(env: Env, request: Request): DurableObjectId {
   const mode = env.PYMODE_ROUTING ?? "single";
   const ns = env.PYTHON_DO;
+  if (WORKFLOW_PATHS.has(new URL(request.url).pathname)) return ns.idFromName("main");
   if (mode === "single") return ns.idFromName("main");
   if (mode === "per-request") return ns.newUniqueId();
   if (mode === "sharded") {
@@ -149,6 +173,8 @@ export function routeId(env: Env, request: Request): DurableObjectId {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
+    // /__pymode/* is the host's own channel to Python (tasks, alarms); clients cannot reach it.
+    if (new URL(request.url).pathname.startsWith("/__pymode/")) return new Response("Not Found", { status: 404 });
     let frames: Uint8Array;
     try {
       frames = await requestToFrames(request, limitsFromEnv(env));

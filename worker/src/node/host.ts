@@ -7,6 +7,10 @@ import { CloudflareBindings, ConnectFn } from "../bindings/cloudflare";
 import { AppConfig, bindingsDescription, buildVfs, pythonEnviron } from "../runtime/config";
 import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
 import { Limits, PythonService, limitsFromEnv } from "../runtime/service";
+import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
+import { ExtendedBindings } from "../runtime/hostext";
+import { MemoryDurableStorage } from "../runtime/storage";
+import { TaskRunner } from "../runtime/tasks";
 import { MemoryD1, MemoryKV, MemoryR2, nodeConnect } from "./fakes";
 
 export interface LoadedBundle {
@@ -38,32 +42,68 @@ export interface NodeHostOptions {
   connect?: ConnectFn;
   fetch?: typeof fetch;
   role?: "main" | "thread";
+  /** This host's Durable Object storage (default: in memory, alarms delivered by a timer). */
+  storage?: MemoryDurableStorage;
 }
+
+/** The request the host sends Python when an alarm fires (docs/abi.md §7). */
+export const ALARM_URL = "https://pymode.internal/__pymode/alarm";
 
 export class NodeHost {
   readonly service: PythonService;
+  /** Like a PythonDO's ctx.storage: the reserved binding __pymode_do_storage__ and its alarm. */
+  readonly storage: MemoryDurableStorage;
+  /** Tasks run so far (pymode.parallel), each in a fresh instance. */
+  tasksRun = 0;
   constructor(readonly opts: NodeHostOptions) {
     const { bundle, env } = opts;
     const logger = opts.logger ?? consoleLogger;
+    const role = opts.role ?? "main";
+    this.storage = opts.storage ?? new MemoryDurableStorage();
+    this.storage.onAlarm = () => this.alarm();
+    const create = (r: "main" | "thread", storage: MemoryDurableStorage, tasks: TaskRunner | undefined) =>
+      PythonInstance.create({
+        module: bundle.module,
+        vfs: buildVfs(bundle.stdlibZip, bundle.appImage),
+        bindings: new ExtendedBindings(new CloudflareBindings({ env, connect: opts.connect ?? nodeConnect, fetch: opts.fetch }), {
+          storage,
+          tasks,
+          noTasksReason: "a task cannot spawn tasks (no nested fan-out)",
+        }),
+        env: pythonEnviron(bundle.app, bindingsDescription(env), r),
+        preopens: bundle.app.preopens,
+        asyncifyStackSize: bundle.app.asyncifyStackSize,
+        driver: bundle.app.driver,
+        logger,
+      });
+    // pymode.parallel on the node host: every task in a fresh instance (role thread, own storage).
+    const runner: TaskRunner = async (frames) => {
+      this.tasksRun++;
+      const inst = await create("thread", new MemoryDurableStorage(), undefined);
+      try {
+        return await inst.handle(frames);
+      } finally {
+        await inst.dispose();
+      }
+    };
     this.service = new PythonService({
       name: "node-host",
       logger,
       limits: opts.limits ?? limitsFromEnv(env),
-      factory: () =>
-        PythonInstance.create({
-          module: bundle.module,
-          vfs: buildVfs(bundle.stdlibZip, bundle.appImage),
-          bindings: new CloudflareBindings({ env, connect: opts.connect ?? nodeConnect, fetch: opts.fetch }),
-          env: pythonEnviron(bundle.app, bindingsDescription(env), opts.role ?? "main"),
-          preopens: bundle.app.preopens,
-          asyncifyStackSize: bundle.app.asyncifyStackSize,
-          driver: bundle.app.driver,
-          logger,
-        }),
+      factory: () => create(role, this.storage, role === "main" ? runner : undefined),
     });
   }
   fetch(request: Request): Promise<Response> {
     return this.service.fetch(request);
+  }
+  /** Deliver an alarm to Python, as PythonDO.alarm() does; throws (→ retry) on a 5xx. */
+  async alarm(): Promise<void> {
+    const frames = encodeHttpRequest({ method: "POST", url: ALARM_URL, headers: [] }, new Uint8Array(0));
+    const { head } = decodeHttpResponse(await this.service.handleFrames(frames));
+    if (head.status >= 500) throw new Error(`alarm: python answered ${head.status}`);
+  }
+  dispose(): void {
+    this.storage.dispose();
   }
 }
 
