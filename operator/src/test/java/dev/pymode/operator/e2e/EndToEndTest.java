@@ -213,6 +213,34 @@ class EndToEndTest {
         assertThat(requests).contains("\"status\":429");
     }
 
+    /** The Python user's path: `pymode init`, then `pymode deploy` (printed here, applied like kubectl apply). */
+    @Test
+    void aProjectFromTheCliIsDeployedAndAnswers() throws Exception {
+        String ns = "e2e-cli";
+        Namespaces.ensure(client, ns);
+        java.nio.file.Path dir = Files.createTempDirectory("pymode-cli");
+        cli(dir, "init", "my-app");
+        String yaml = cli(dir, "deploy", "my-app", "--print", "--namespace", ns);
+        for (HasMetadata item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+            client.resource(item).inNamespace(ns).serverSideApply();
+        }
+        PyModeWorker worker = awaitReady(ns, "my-app");
+        assertThat(request(worker, "GET", "/", null).body()).isEqualTo("Hello from PyMode!");
+        assertThat(request(worker, "GET", "/greet?name=CLI", null).body()).isEqualTo("Hello, CLI!");
+    }
+
+    private static String cli(java.nio.file.Path cwd, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("python3", "-m", "pymode.cli"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("PYTHONPATH", TestPaths.repoRoot().resolve("pylib").toString());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("pymode " + String.join(" ", args)).isZero();
+        return out;
+    }
+
     private static PyModeWorker inlineWorker(String ns, String name, String entry, WorkerBindings bindings) {
         var inline = new InlineSource();
         inline.getFiles().add(new InlineFile("src/entry.py", entry));
