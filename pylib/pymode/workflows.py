@@ -20,7 +20,7 @@ finished step is stored before the next step begins. A run that stops
 never run again, their results come from storage.
 
 Retries: a step that raises is retried up to `retries` times; the k-th retry
-waits `backoff * 2**(k-1)` seconds. The wait is persisted as `not_before` on
+waits `backoff * factor**(k-1)` seconds (`factor` defaults to 2). The wait is persisted as `not_before` on
 the run. Where the host can wake the worker (a Durable Object alarm; the node
 host's timer) the request returns with state "waiting" and the host resumes
 the run later; where it cannot (native Python) the caller sleeps.
@@ -58,6 +58,8 @@ MAX_RETRIES = 100
 PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/__pymode/alarm")
 LOG_ERROR, LOG_INFO = 40, 20
 
+# Workflow names as the PyModeWorkflow CRD accepts them; run ids may also contain ':'.
+_WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 _registry = {}
 # Runs being executed by this interpreter right now (an executor that is alive).
@@ -91,11 +93,16 @@ def _clear_registry():
 
 
 class _Step:
-    def __init__(self, fn, name, retries, backoff):
+    def __init__(self, fn, name, retries, backoff, factor):
         self.fn = fn
         self.name = name
         self.retries = retries
         self.backoff = backoff
+        self.factor = factor
+
+    def delay(self, attempts):
+        """Seconds to wait after failed attempt number `attempts` (1-based)."""
+        return self.backoff * (self.factor ** (attempts - 1))
 
 
 class Context:
@@ -115,27 +122,30 @@ class Context:
         return f"<workflow {self.workflow} run {self.id} step {self.step} attempt {self.attempt}>"
 
 
-def _check_retry_policy(retries, backoff):
+def _check_retry_policy(retries, backoff, factor):
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
         raise ValueError(f"retries must be an int between 0 and {MAX_RETRIES}, got {retries!r}")
     if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or backoff < 0:
         raise ValueError(f"backoff must be a number of seconds >= 0, got {backoff!r}")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 10:
+        raise ValueError(f"factor must be a number between 1 and 10, got {factor!r}")
 
 
 class Workflow:
-    """A named sequence of steps. `retries`/`backoff` are the defaults for steps
-    that do not set their own; `lease` is how long a step may run before an
+    """A named sequence of steps. `retries`/`backoff`/`factor` are the defaults for
+    steps that do not set their own; `lease` is how long a step may run before an
     alarm checks whether its executor died (Durable Object hosts)."""
 
-    def __init__(self, name, *, retries=0, backoff=1.0, lease=DEFAULT_LEASE):
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"workflow name must match {_NAME.pattern}, got {name!r}")
-        _check_retry_policy(retries, backoff)
+    def __init__(self, name, *, retries=0, backoff=1.0, factor=2.0, lease=DEFAULT_LEASE):
+        if not isinstance(name, str) or not _WORKFLOW_NAME.match(name):
+            raise ValueError(f"workflow name must match {_WORKFLOW_NAME.pattern}, got {name!r}")
+        _check_retry_policy(retries, backoff, factor)
         if name in _registry:
             raise ValueError(f"a workflow named {name!r} is already defined")
         self.name = name
         self.retries = retries
         self.backoff = float(backoff)
+        self.factor = float(factor)
         self.lease = float(lease)
         self.steps = []
         _registry[name] = self
@@ -143,8 +153,8 @@ class Workflow:
     def __repr__(self):
         return f"<Workflow {self.name}: {' -> '.join(s.name for s in self.steps)}>"
 
-    def step(self, fn=None, *, retries=None, backoff=None, name=None):
-        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, name=...)`."""
+    def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None):
+        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`."""
 
         def register(func):
             step_name = name or func.__name__
@@ -152,8 +162,9 @@ class Workflow:
                 raise ValueError(f"workflow {self.name!r} already has a step named {step_name!r}")
             r = self.retries if retries is None else retries
             b = self.backoff if backoff is None else backoff
-            _check_retry_policy(r, b)
-            self.steps.append(_Step(func, step_name, r, float(b)))
+            f = self.factor if factor is None else factor
+            _check_retry_policy(r, b, f)
+            self.steps.append(_Step(func, step_name, r, float(b), float(f)))
             return func
 
         if fn is not None:
@@ -312,8 +323,7 @@ class Workflow:
         """Record a failed attempt: schedule a retry (returns None) or fail the run."""
         entry["error"] = detail
         if entry["attempts"] <= step.retries:
-            delay = step.backoff * (2 ** (entry["attempts"] - 1))
-            entry.update(state="waiting", not_before=time.time() + delay)
+            entry.update(state="waiting", not_before=time.time() + step.delay(entry["attempts"]))
             return None
         entry["state"] = "failed"
         return self._finish(store, record, "failed")

@@ -273,6 +273,15 @@ def test_definition_errors():
             wf.step(one)
         with pytest.raises(ValueError, match="workflow name"):
             workflows.Workflow("bad name")
+        with pytest.raises(ValueError, match="factor must be"):
+            wf.step(factor=0.5)(lambda ctx: None)
+        fast = workflows.Workflow("defs-factor", backoff=0.5, factor=3)
+
+        @fast.step(retries=3)
+        def three(ctx):
+            return 3
+
+        assert [fast.steps[0].delay(k) for k in (1, 2, 3)] == [0.5, 1.5, 4.5]
     finally:
         workflows._clear_registry()
 
