@@ -9,7 +9,7 @@ with the traceback sent to the host log.
 Two routes are served before `on_fetch` (docs/abi.md §7): in a task's
 interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
 `pymode.parallel` task, and once the project defines a `pymode.workflows`
-workflow, `/workflow/run|status|resume` (and the host's alarm,
+workflow, `/workflow/run|status|resume|runs` (and the host's alarm,
 `POST /__pymode/alarm`) go to the workflow engine.
 """
 
@@ -32,7 +32,7 @@ WARMUP_HEADER = "x-pymode-warmup"
 LOG_ERROR = 40
 ROLE_ENV = "PYMODE_ROLE"
 TASK_PATH = "/__pymode/thread"
-WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/__pymode/alarm")
+WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
 
 
 class LoadError(ImportError):

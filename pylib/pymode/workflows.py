@@ -30,6 +30,8 @@ The worker exposes, once the entry defines a workflow (routed by
   POST /workflow/run      {"workflow", "input", "id"?}  -> {"id", "state"}
   GET  /workflow/status?id=ID  -> {"id", "workflow", "state", "steps": [...], "error"?}
   POST /workflow/resume   {"id"}  (or no body: every run that is due)
+  GET  /workflow/runs?workflow=NAME&limit=N  -> {"runs": [status, ...]} (newest first)
+With a PYMODE_WORKFLOW_TOKEN var or secret they require `Authorization: Bearer <token>`.
 
 Guarantees (see pylib/README.md): at-least-once execution of each step,
 exactly-once recording of its result, steps in order, one executor per run.
@@ -37,6 +39,7 @@ Inputs and step results must be JSON-serialisable; a run's record (input,
 results, errors) must fit in 128 KiB.
 """
 
+import hmac
 import inspect
 import json
 import re
@@ -55,8 +58,11 @@ WAKE_PREFIX = "wf:wake:"
 # How long a run may hold a step before an alarm checks that its executor is still alive.
 DEFAULT_LEASE = 60.0
 MAX_RETRIES = 100
-PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/__pymode/alarm")
+PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
 LOG_ERROR, LOG_INFO = 40, 20
+# When the worker has this var or secret, the /workflow/* endpoints need `Authorization: Bearer <it>`.
+TOKEN_BINDING = "PYMODE_WORKFLOW_TOKEN"
+MAX_LISTED_RUNS = 100
 
 # Workflow names as the PyModeWorkflow CRD accepts them; run ids may also contain ':'.
 _WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -444,12 +450,42 @@ def resume_due(env=None, now=None):
 # --- HTTP --------------------------------------------------------------------------------
 
 
+def list_runs(workflow=None, limit=20):
+    """Status documents of stored runs (of `workflow`, if given), newest first."""
+    store = _Store()
+    records = []
+    for key in store.keys(RUN_PREFIX):
+        record = store.get(key)
+        if record is not None and (workflow is None or record.get("workflow") == workflow):
+            records.append(record)
+    records.sort(key=lambda r: (r.get("created") or 0, r["id"]), reverse=True)
+    return [_status(r) for r in records[:limit]]
+
+
+def _authorised(request, env):
+    token = env.get(TOKEN_BINDING) if env is not None and hasattr(env, "get") else None
+    if not token:
+        return True
+    sent = request.headers.get("authorization") or ""
+    return sent.startswith("Bearer ") and hmac.compare_digest(sent[len("Bearer "):].encode(), token.encode())
+
+
 def handle_http(request, env):
-    """Serve /workflow/run, /workflow/status, /workflow/resume and the host's alarm
-    (`POST /__pymode/alarm`) -> a `Response`."""
+    """Serve /workflow/run, /workflow/status, /workflow/resume, /workflow/runs and the
+    host's alarm (`POST /__pymode/alarm`) -> a `Response`."""
     from .workers import Response
 
     try:
+        if request.path != "/__pymode/alarm" and not _authorised(request, env):
+            return Response.json({"error": "missing or wrong bearer token (PYMODE_WORKFLOW_TOKEN)"}, status=401,
+                                 headers={"www-authenticate": "Bearer"})
+        if request.path == "/workflow/runs":
+            _method(request, "GET")
+            name = (request.query.get("workflow") or [None])[0]
+            raw_limit = (request.query.get("limit") or ["20"])[0]
+            if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LISTED_RUNS:
+                raise WorkflowError(f"limit must be an integer between 1 and {MAX_LISTED_RUNS}")
+            return Response.json({"runs": list_runs(name, int(raw_limit))})
         if request.path == "/workflow/status":
             _method(request, "GET")
             run_id = (request.query.get("id") or [""])[0]

@@ -301,3 +301,38 @@ def test_storage_binding_semantics(app):
     assert info.value.status == _abi.STATUS_LIMIT
     assert _abi.call("kv", b, "alarm", {"at": time.time() + 5}) == ({"alarm": False}, [])
     assert app.host.storage.alarm_at is not None
+
+
+def test_runs_listing_newest_first(app):
+    for i in range(3):
+        call("POST", "/workflow/run", {"workflow": "orders", "id": f"list-{i}", "input": {"dir": str(app.logs), "prices": [i]}})
+        time.sleep(0.01)
+    call("POST", "/workflow/run", {"workflow": "doomed", "id": "list-d", "input": None})
+    status, out = call("GET", "/workflow/runs?workflow=orders&limit=2")
+    assert status == 200
+    assert [(r["id"], r["state"]) for r in out["runs"]] == [("list-2", "completed"), ("list-1", "completed")]
+    assert out["runs"][0]["steps"][2]["result"] == {"tracking": "T-2"}
+    assert [r["id"] for r in call("GET", "/workflow/runs")[1]["runs"]] == ["list-d", "list-2", "list-1", "list-0"]
+    assert call("GET", "/workflow/runs?limit=0")[0] == 400
+    assert call("POST", "/workflow/runs")[0] == 405
+
+
+def test_bearer_token_when_configured(app, monkeypatch):
+    monkeypatch.setenv("PYMODE_BINDINGS", json.dumps({"PYMODE_WORKFLOW_TOKEN": {"type": "secret", "value": "s3cret"}}))
+
+    def with_auth(method, path, body=None, auth=None):
+        meta = {"method": method, "url": "https://w.example" + path,
+                "headers": [["authorization", auth]] if auth else []}
+        raw = b"" if body is None else json.dumps(body).encode()
+        fields = _abi.decode_frames(_handler.handle(_abi.encode_frames(b"request", _abi.dump_json(meta), raw)))
+        return json.loads(fields[0])["status"], json.loads(fields[1])
+
+    body = {"workflow": "doomed", "id": "auth-1"}
+    status, out = with_auth("POST", "/workflow/run", body)
+    assert status == 401 and "bearer token" in out["error"]
+    assert with_auth("POST", "/workflow/run", body, "Bearer wrong")[0] == 401
+    assert with_auth("GET", "/workflow/runs", auth="Basic czNjcmV0")[0] == 401
+    assert with_auth("POST", "/workflow/run", body, "Bearer s3cret") == (200, {"id": "auth-1", "state": "failed"})
+    assert with_auth("GET", "/workflow/status?id=auth-1", auth="Bearer s3cret")[0] == 200
+    # the host's alarm route needs no token (clients cannot reach /__pymode/* on the edge)
+    assert with_auth("POST", "/__pymode/alarm")[0] == 200

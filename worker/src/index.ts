@@ -142,7 +142,7 @@ export class ThreadDO extends PythonHostDO {
  */
 const ALARM_URL = "https://pymode.internal/__pymode/alarm";
 /** Paths served by pymode.workflows; always routed to the "main" PythonDO, where run records live. */
-const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume"]);
+const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs"]);
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;

@@ -115,6 +115,14 @@ export function defineWorkflowScenarios(host: () => WfHost) {
     expect(await kv(host(), `count:${id}:ship`)).toBe("1");
   });
 
+  it("workflow: /workflow/runs lists the runs, newest first", async () => {
+    const r = await host().fetch("/workflow/runs?workflow=orders");
+    expect(r.status).toBe(200);
+    const runs = (await r.json()).runs;
+    expect(runs.map((x: any) => x.id.split("-")[0])).toEqual(["evict", "retry"]);
+    expect(runs.every((x: any) => x.state === "completed" && x.workflow === "orders")).toBe(true);
+  });
+
   it("workflow: status of an unknown run is 404; bad requests are 4xx", async () => {
     expect((await host().fetch("/workflow/status?id=nope")).status).toBe(404);
     expect((await host().fetch("/workflow/run", post({ workflow: "missing" }))).status).toBe(404);
