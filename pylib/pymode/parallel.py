@@ -216,11 +216,15 @@ def _run(tasks, limit):
         raise FanOutLimitError(f"pymode.parallel: {len(tasks)} tasks in one gather; at most {MAX_TASKS} are allowed")
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_CONCURRENCY:
         raise FanOutLimitError(f"pymode.parallel: limit must be an int between 1 and {MAX_CONCURRENCY}, got {limit!r}")
-    meta, blobs = _abi.call(
-        "http", "", "tasks",
-        {"tasks": [{"name": _describe(t.fn)} for t in tasks], "limit": limit},
-        *[t.payload for t in tasks],
-    )
+    try:
+        meta, blobs = _abi.call(
+            "http", "", "tasks",
+            {"tasks": [{"name": _describe(t.fn)} for t in tasks], "limit": limit},
+            *[t.payload for t in tasks],
+        )
+    except _abi.HostError as exc:
+        cls = FanOutLimitError if exc.status == _abi.STATUS_LIMIT else TaskError
+        raise cls(f"pymode.parallel: the host did not run the tasks: {exc.detail} ({exc.code})") from exc
     results = (meta or {}).get("results")
     if not isinstance(results, list) or len(results) != len(tasks) or len(blobs) != len(tasks):
         raise TaskError(f"pymode.parallel: the host answered {len(blobs)} results for {len(tasks)} tasks")

@@ -205,3 +205,14 @@ def test_task_path_is_only_served_in_thread_role(app):
 
     assert json.loads(fields[0])["headers"] == [["content-type", parallel.RESULT_CONTENT_TYPE]]
     assert pickle.loads(fields[1]) == {"ok": True, "value": 25}
+
+
+def test_host_refusal_becomes_task_error(app, monkeypatch):
+    m, host = app
+
+    def refuse(kind, binding, request):
+        raise _native.HostError(_abi.STATUS_NOT_SUPPORTED, _abi.encode_error("NOT_SUPPORTED", "the worker has no THREAD_DO binding"))
+
+    monkeypatch.setattr(_native, "call", refuse)
+    with pytest.raises(parallel.TaskError, match="no THREAD_DO binding"):
+        parallel.spawn(m.square, 2).result()
