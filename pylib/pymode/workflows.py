@@ -64,9 +64,10 @@ LOG_ERROR, LOG_INFO = 40, 20
 TOKEN_BINDING = "PYMODE_WORKFLOW_TOKEN"
 MAX_LISTED_RUNS = 100
 
-# Workflow names as the PyModeWorkflow CRD accepts them; run ids may also contain ':'.
+# Workflow names as the PyModeWorkflow CRD accepts them. Run ids may also contain ':' and be
+# longer (the operator uses "<resource name (up to 253)>-<epoch seconds>").
 _WORKFLOW_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,299}$")
 _registry = {}
 # Runs being executed by this interpreter right now (an executor that is alive).
 _active = set()

@@ -213,6 +213,8 @@ def test_generated_ids_and_request_errors(app):
     assert call("GET", "/workflow/run")[0] == 405
     assert call("POST", "/workflow/resume", {"id": "missing"})[0] == 404
     assert call("POST", "/workflow/run", {"workflow": "orders", "id": "bad id!"})[0] == 400
+    long_id = "a" * 253 + "-1795600000"  # the operator's ids: <resource name>-<epoch seconds>
+    assert call("POST", "/workflow/run", {"workflow": "doomed", "id": long_id})[1] == {"id": long_id, "state": "failed"}
     # other paths still reach on_fetch
     assert call("GET", "/workflow/other") == (200, "on_fetch:/workflow/other")
 
