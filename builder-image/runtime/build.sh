@@ -74,11 +74,12 @@ PY_KEY="${PY_VERSION}-${PY_SHA256:0:12}"
 # Everything that determines the cross build.
 CROSS_KEY=$( { printf '%s\n' "$PY_SHA256" "$ZLIB_SHA256" "$ZIG_SHA256" "${CROSS_CONFIGURE_ARGS[@]}";
                sed -n '/^# >>> cross-build/,/^# <<< cross-build/p' "$HERE/build.sh";
-               cat "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/Setup.local.in" \
-                   "$HERE/pymode/config.site-wasm32-wasi-zig"; } | sha256sum | cut -c1-16)
+               cat "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" \
+                   "$HERE/pymode/Setup.local.in" "$HERE/pymode/config.site-wasm32-wasi-zig" \
+                   "$HERE/pymode/side-module-exports.txt"; } | sha256sum | cut -c1-16)
 # Everything that determines the outputs.
 OUT_KEY=$( { printf '%s\n' "$CROSS_KEY" "$BINARYEN_SHA256" "${WASM_OPT_ASYNC[@]}" "${WASM_OPT_NOASYNC[@]}";
-             cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py"; } | sha256sum | cut -c1-16)
+             cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py" "$HERE/growable_table.py"; } | sha256sum | cut -c1-16)
 
 OUT_ROOT="$CACHE/runtime"
 OUT="$OUT_ROOT/$OUT_KEY"
@@ -294,7 +295,7 @@ if [[ ! -f "$CROSS/.done" ]]; then
   log "cross build of CPython $PY_VERSION with zig $ZIG_VERSION (logs: $CROSS/{configure,make}.log)"
   t=$(now)
   rm -rf "$CROSS" && mkdir -p "$CROSS/pymode" "$CROSS/Modules/pymode" "$CROSS/pkgconfig-empty"
-  cp "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$CROSS/pymode/"
+  cp "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" "$CROSS/pymode/"
   # Modules/Setup.local lives in the build directory; configure keeps an existing one.
   cp "$HERE/pymode/Setup.local.in" "$CROSS/Modules/Setup.local"
   # config.guess must see the host compiler, not the zig wrapper (it would answer ...-gnux32).
@@ -318,7 +319,13 @@ if [[ ! -f "$CROSS/.done" ]]; then
       "${CROSS_CONFIGURE_ARGS[@]}" \
       ZLIB_CFLAGS="-I$ZLIB/install/include" ZLIB_LIBS="-L$ZLIB/install/lib -lz" >configure.log 2>&1
   ) || die "cross configure failed, see $CROSS/configure.log and $CROSS/config.log"
-  (cd "$CROSS" && make -j"$JOBS" all >make.log 2>&1) || die "cross make failed, see $CROSS/make.log"
+  # Exports for C-extension side modules (issue #7, docs/extensions.md): the Python C API
+  # (--export-dynamic: PyAPI_* symbols have default visibility), the indirect function table and
+  # the stack pointer the side modules share, and the libc/libm/compiler-rt symbols listed in
+  # pymode/side-module-exports.txt. LINKFORSHARED only reaches the python.wasm link.
+  side_exports="-Wl,--export-dynamic -Wl,--export-table -Wl,--export=__stack_pointer"
+  for sym in $(sed 's/#.*//' "$HERE/pymode/side-module-exports.txt"); do side_exports+=" -Wl,--export=$sym"; done
+  (cd "$CROSS" && make -j"$JOBS" LINKFORSHARED="$side_exports" all >make.log 2>&1) || die "cross make failed, see $CROSS/make.log"
   [[ -f "$CROSS/python.wasm" ]] || die "cross build produced no python.wasm"
   grep -q 'PyInit__pymode' "$CROSS/Modules/config.c" \
     || die "_pymode is not registered in Modules/config.c (Setup.local not applied)"
@@ -342,6 +349,9 @@ t=$(now)
 wasm_opt "$CROSS/python.wasm" "${WASM_OPT_ASYNC[@]}" -o "$STAGE/python.wasm" >>"$STAGE/wasm-opt.log" 2>&1 \
   || die "wasm-opt --asyncify failed: $(tail -5 "$STAGE/wasm-opt.log")"
 T_ASYNC=$(( $(now) - t ))
+# Side modules grow the shared function table (issue #7); zig cc refuses --growable-table.
+"$BUILD_PY" -I "$HERE/growable_table.py" "$STAGE/python.wasm" "$STAGE/python-noasync.wasm" 2>>"$STAGE/wasm-opt.log" \
+  || die "growable_table.py failed"
 
 log "stdlib zip"
 SYSCONFIGDATA=$(ls "$CROSS"/build/lib.wasi-wasm32-*/_sysconfigdata_*.py 2>/dev/null | head -1)
@@ -360,6 +370,9 @@ find "$STAGE/include" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 rm -f "$STAGE/wasm-opt.log"
 
 log "manifest.json"
+EXT_SUFFIX=$(sed -n 's/^EXT_SUFFIX=[[:space:]]*//p' "$CROSS/Makefile")
+SOABI=$(sed -n 's/^SOABI=[[:space:]]*//p' "$CROSS/Makefile")
+[[ -n "$EXT_SUFFIX" && -n "$SOABI" ]] || die "no EXT_SUFFIX/SOABI in $CROSS/Makefile"
 T_TOTAL=$(( $(now) - T_START ))
 "$BUILD_PY" -I - "$STAGE" <<PY || die "writing manifest.json failed"
 import hashlib, json, os, sys
@@ -406,6 +419,8 @@ manifest = {
         "wasm_opt_noasync": "${WASM_OPT_NOASYNC[*]}".split(),
     },
     "exports": sorted(e["name"] for e in mod.exports),
+    # C extensions (issue #7): the file suffix CPython looks for, and the tag side modules carry.
+    "extensions": {"ext_suffix": "$EXT_SUFFIX", "soabi": "$SOABI", "abi_version": 1},
     "imports": sorted(f"{i['module']}.{i['name']}" for i in mod.imports),
     "outputs": outputs,
 }
