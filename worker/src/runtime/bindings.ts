@@ -53,8 +53,13 @@ export interface Bindings {
 
 /** A side-module loader (docs/abi.md dl_open/dl_sym; issue #7). Hosts without one answer NOT_SUPPORTED. */
 export interface DynamicLinker {
-  open(path: string): Promise<number>;
+  /** A handle > 0; a number (not a promise) means the module was linked without suspending. */
+  open(path: string): number | Promise<number>;
   sym(handle: number, name: string): number;
+  /** Called once python.wasm is instantiated, with its exports (issue #7: dynlink.ts). */
+  attach?(exports: Record<string, unknown>): void;
+  /** Why an async import must not suspend now (a side-module frame is on the stack), or undefined. */
+  suspendBlocker?(): string | undefined;
 }
 
 export function describeError(e: unknown): HostError {

@@ -136,6 +136,7 @@ export class PythonInstance {
     }
     self.ex = exp as unknown as PyExports;
     self.wasi.setMemory(self.ex.memory);
+    self.linker?.attach?.(exp);
     if (self.driver === "jspi") {
       const promising = (WebAssembly as any).promising;
       self.promising = { pymode_init: promising(exp.pymode_init), pymode_handle: promising(exp.pymode_handle) };
@@ -195,6 +196,12 @@ export class PythonInstance {
     }
     if (state !== 0) throw new TrapError(`async import called in Asyncify state ${state}`);
     if (!this.inCall) throw new TrapError("async host import called outside a driven export");
+    const blocked = this.linker?.suspendBlocker?.();
+    if (blocked) {
+      // Unwinding through a side module (not asyncified) would corrupt it: refuse with a clear error.
+      this.pendingResult = this.errorFrames(new HostError(STATUS.NOT_SUPPORTED, blocked));
+      return STATUS.NOT_SUPPORTED;
+    }
     this.pendingPromise = start();
     const v = new DataView(this.ex.memory.buffer);
     v.setUint32(this.asyncBuf, this.asyncBuf + 8, true);
@@ -245,22 +252,33 @@ export class PythonInstance {
         return this.runOp(kind, binding, req);
       });
     }
-    imports.dl_open = asyncImport(async (pPtr: number, pLen: number) => {
-      const path = td.decode(this.mem().slice(pPtr, pPtr + pLen));
-      if (!this.linker) {
-        this.pendingResult = this.errorFrames(
-          new HostError(STATUS.NOT_SUPPORTED, `dl_open(${path}): this host has no side-module loader (dynamic extensions are issue #7)`),
-        );
-        return STATUS.NOT_SUPPORTED;
-      }
-      try {
-        return await this.linker.open(path);
-      } catch (e) {
+    const dlOpen = (path: string): number | Promise<number> => {
+      const failed = (e: unknown) => {
         const he = describeError(e);
         this.pendingResult = this.errorFrames(he);
         return he.status;
+      };
+      if (!this.linker) {
+        return failed(new HostError(STATUS.NOT_SUPPORTED, `dl_open(${path}): this host has no side-module loader`));
       }
-    });
+      try {
+        const r = this.linker.open(path);
+        return typeof r === "number" ? r : r.catch(failed);
+      } catch (e) {
+        return failed(e);
+      }
+    };
+    const dlOpenAsync = asyncImport(async (pPtr: number, pLen: number) => dlOpen(td.decode(this.mem().slice(pPtr, pPtr + pLen))));
+    // Under Asyncify dl_open suspends only when the linker must wait (a module fetched lazily); a
+    // pre-compiled module is linked synchronously, so no side-module frame can be unwound by it.
+    imports.dl_open =
+      this.driver === "jspi"
+        ? dlOpenAsync
+        : (pPtr: number, pLen: number) => {
+            if (this.ex.asyncify_get_state() === 2) return this.suspend(() => Promise.resolve(0));
+            const r = dlOpen(td.decode(this.mem().slice(pPtr, pPtr + pLen)));
+            return typeof r === "number" ? r : this.suspend(() => r);
+          };
     imports.dl_sym = (handle: number, nPtr: number, nLen: number) => {
       const name = td.decode(this.mem().slice(nPtr, nPtr + nLen));
       if (!this.linker) {
