@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Build a PyMode C-extension recipe (recipes/<name>.json) into wasm side modules.
+
+    build_extension.py RECIPE.json --runtime-dir DIR --out DIR [--zig ZIG] [--soabi TAG]
+
+Steps (issue #7, docs/extensions.md):
+  1. validate the recipe against recipes/schema.json; a bad recipe is refused naming the field;
+  2. fetch the source archive (PyPI sdist by file name from the project's simple index, or a URL),
+     verify its sha256, unpack it (a `path` source is used in place);
+  3. compile every module with `zig cc -target wasm32-wasi -fPIC` against the runtime's
+     include/python3.13 (the headers and pyconfig.h python.wasm was built with), and link it with
+     `zig wasm-ld --experimental-pic -shared` into a side module whose undefined symbols are
+     imports resolved at load time against python.wasm's exports;
+  4. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version"})
+     that the side-module linker checks before linking (ABI mismatch -> ImportError);
+  5. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
+     FileFinder looks for it), and OUT/manifest.json (modules, init symbols, sha256s, sizes).
+
+Exit status 2 for a refused recipe, 1 for a failed build; the message says which.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SCHEMA = REPO / "recipes" / "schema.json"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pymode"
+ZIG_VERSION = "0.15.2"
+# LLVM 20's generic wasm CPU enables extended-const, which PIC data-segment offsets then use;
+# node 20's V8 cannot decode it (workerd's can). Side modules leave it out.
+TARGET_FLAGS = ["-target", "wasm32-wasi", "-fPIC", "-mno-extended-const", "-fvisibility=hidden"]
+PYMODE_ABI_SECTION = "pymode.abi"
+PY_SUFFIXES = (".py", ".pyi", ".typed")
+
+
+class RecipeError(Exception):
+    """The recipe is invalid: the message names the field."""
+
+
+class BuildError(Exception):
+    pass
+
+
+# ---- validation: the subset of JSON Schema that recipes/schema.json uses ------------------------
+
+def _type_ok(value, t: str) -> bool:
+    return {
+        "object": isinstance(value, dict),
+        "array": isinstance(value, list),
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+    }[t]
+
+
+def validate(value, schema: dict, where: str) -> None:
+    """Raise RecipeError naming the first field that does not satisfy `schema`."""
+    name = where or "(recipe)"
+    if "type" in schema and not _type_ok(value, schema["type"]):
+        raise RecipeError(f"{name}: expected {schema['type']}, got {type(value).__name__} {value!r}")
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            raise RecipeError(f"{name}: must not be empty")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise RecipeError(f"{name}: {value!r} does not match {schema['pattern']}")
+    if isinstance(value, int) and "minimum" in schema and value < schema["minimum"]:
+        raise RecipeError(f"{name}: {value} is below {schema['minimum']}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            raise RecipeError(f"{name}: needs at least {schema['minItems']} item(s)")
+        for i, item in enumerate(value):
+            validate(item, schema.get("items", {}), f"{where}[{i}]")
+    if isinstance(value, dict):
+        for req in schema.get("required", []):
+            if req not in value:
+                raise RecipeError(f"{where + '.' if where else ''}{req}: required field missing")
+        if len(value) < schema.get("minProperties", 0):
+            raise RecipeError(f"{name}: needs at least {schema['minProperties']} entr(y/ies)")
+        props = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
+        for k, v in value.items():
+            sub = f"{where}.{k}" if where else k
+            if k in props:
+                validate(v, props[k], sub)
+                continue
+            matched = [s for p, s in patterns.items() if re.search(p, k)]
+            if matched:
+                for s in matched:
+                    validate(v, s, sub)
+            elif schema.get("additionalProperties", True) is False:
+                raise RecipeError(f"{sub}: unknown field" + (f" (key must match {', '.join(patterns)})" if patterns else ""))
+        if "oneOf" in schema:
+            ok = [alt for alt in schema["oneOf"] if all(r in value for r in alt.get("required", []))]
+            if len(ok) != 1:
+                opts = " | ".join("+".join(alt["required"]) for alt in schema["oneOf"])
+                raise RecipeError(f"{name}: give exactly one of: {opts}")
+
+
+def load_recipe(path: Path) -> dict:
+    try:
+        recipe = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise RecipeError(f"{path}: not readable JSON: {e}") from e
+    validate(recipe, json.loads(SCHEMA.read_text()), "")
+    # Checks JSON Schema cannot express.
+    if path.stem != recipe["name"] and path.parent.resolve() == (REPO / "recipes").resolve():
+        raise RecipeError(f"name: {recipe['name']!r} does not match the file name {path.name}")
+    for mod, spec in recipe["modules"].items():
+        want = "PyInit_" + mod.rsplit(".", 1)[-1]
+        if spec["init"] != want:
+            raise RecipeError(f"modules.{mod}.init: CPython looks for {want}, not {spec['init']}")
+    return recipe
+
+
+# ---- sources ------------------------------------------------------------------------------------
+
+def sha256_file(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def pypi_url(project: str, filename: str) -> str:
+    req = urllib.request.Request(f"https://pypi.org/simple/{project}/",
+                                 headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        index = json.load(r)
+    for f in index.get("files", []):
+        if f["filename"] == filename:
+            return f["url"]
+    raise BuildError(f"source.filename: {filename} is not in PyPI's index of {project}")
+
+
+def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str | None]:
+    src = recipe["source"]
+    if "path" in src:
+        d = (recipe_path.parent / src["path"]).resolve()
+        if not d.is_dir():
+            raise BuildError(f"source.path: {d} is not a directory")
+        return d, None
+    dl = CACHE / "downloads"
+    dl.mkdir(parents=True, exist_ok=True)
+    archive = dl / src["filename"]
+    if not archive.is_file() or sha256_file(archive) != src["sha256"]:
+        url = src.get("url") or pypi_url(src["pypi"], src["filename"])
+        tmp = archive.with_suffix(archive.suffix + ".part")
+        with urllib.request.urlopen(url, timeout=120) as r, open(tmp, "wb") as f:
+            shutil.copyfileobj(r, f)
+        got = sha256_file(tmp)
+        if got != src["sha256"]:
+            tmp.unlink()
+            raise BuildError(f"source.sha256: {src['filename']} from {url} has sha256 {got}, the recipe pins {src['sha256']}")
+        tmp.replace(archive)
+    strip = src.get("strip", 1)
+    out = work / "src"
+    out.mkdir()
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as z:
+            members = [(m, m.filename) for m in z.infolist()]
+            for m, name in members:
+                parts = Path(name).parts[strip:]
+                if not parts or m.is_dir():
+                    continue
+                target = out.joinpath(*parts)
+                if ".." in parts:
+                    raise BuildError(f"unsafe path {name} in {archive.name}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(z.read(m))
+    else:
+        with tarfile.open(archive) as t:
+            for m in t.getmembers():
+                parts = Path(m.name).parts[strip:]
+                if not parts or not m.isfile():
+                    continue
+                if ".." in parts or Path(m.name).is_absolute():
+                    raise BuildError(f"unsafe path {m.name} in {archive.name}")
+                target = out.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with t.extractfile(m) as f:
+                    target.write_bytes(f.read())
+    return out, src["sha256"]
+
+
+# ---- compile and link ---------------------------------------------------------------------------
+
+def wasm_custom_section(name: str, payload: bytes) -> bytes:
+    def uleb(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+    body = uleb(len(name.encode())) + name.encode() + payload
+    return b"\x00" + uleb(len(body)) + body
+
+
+def wasm_exports(data: bytes) -> set[str]:
+    sys.path.insert(0, str(HERE.parent / "runtime"))
+    import wasminfo  # noqa: E402
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
+        f.write(data)
+        f.flush()
+        return {e["name"] for e in wasminfo.load(f.name).exports}
+
+
+def run(cmd: list[str], log: list[str]) -> None:
+    log.append(" ".join(cmd))
+    env = {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(CACHE / "zig-cache"), "ZIG_LOCAL_CACHE_DIR": str(CACHE / "zig-cache")}
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.stdout.strip() or p.stderr.strip():
+        log.append((p.stdout + p.stderr).rstrip())
+    if p.returncode != 0:
+        raise BuildError(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-4000:]}")
+
+
+def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None) -> dict:
+    t0 = time.monotonic()
+    recipe = load_recipe(recipe_path)
+    rt_manifest_path = runtime_dir / "manifest.json"
+    if not rt_manifest_path.is_file():
+        raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
+    rt = json.loads(rt_manifest_path.read_text())
+    ext = rt.get("extensions")
+    if not ext:
+        raise BuildError(f"--runtime-dir: runtime {rt.get('key')} was built without side-module support (no `extensions` in its manifest)")
+    include = runtime_dir / "include" / "python3.13"
+    if not (include / "Python.h").is_file():
+        raise BuildError(f"--runtime-dir: {include}/Python.h missing")
+    if not zig.is_file():
+        raise BuildError(f"--zig: {zig} not found (builder-image/runtime/build.sh unpacks zig {ZIG_VERSION} there)")
+
+    if out.exists():
+        shutil.rmtree(out)
+    site = out / "site"
+    site.mkdir(parents=True)
+    log: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-") as tmp:
+        work = Path(tmp)
+        src, src_sha = fetch_source(recipe, recipe_path, work)
+        includes = [f"-I{include}"] + [f"-I{src / i}" for i in recipe.get("includes", [])]
+        cflags = recipe.get("cflags", [])
+        objs_common: list[Path] = []
+        objdir = work / "obj"
+        objdir.mkdir()
+
+        def compile_c(rel: str, extra: list[str]) -> Path:
+            c = src / rel
+            if not c.is_file():
+                raise BuildError(f"{rel}: no such source file in {recipe['name']} {recipe['version']}")
+            o = objdir / (re.sub(r"[^A-Za-z0-9_.]", "_", rel) + ".o")
+            run([str(zig), "cc", *TARGET_FLAGS, *includes, *cflags, *extra,
+                 f"-ffile-prefix-map={src}=/{recipe['name']}-{recipe['version']}", "-c", str(c), "-o", str(o)], log)
+            return o
+
+        for rel in recipe.get("sources", []):
+            objs_common.append(compile_c(rel, []))
+        modules = {}
+        for mod, spec in recipe["modules"].items():
+            objs = [compile_c(rel, spec.get("cflags", [])) for rel in spec["sources"]]
+            parts = mod.split(".")
+            rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
+            wasm = work / (mod + ".wasm")
+            run([str(zig), "wasm-ld", "--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic",
+                 "--strip-all", *map(str, objs + objs_common), "-o", str(wasm)], log)
+            data = wasm.read_bytes()
+            if spec["init"] not in wasm_exports(data):
+                raise BuildError(f"modules.{mod}: the linked side module does not export {spec['init']}")
+            abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
+                   "name": recipe["name"], "version": recipe["version"], "module": mod}
+            data += wasm_custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
+            target = site / rel_out
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            modules[mod] = {"init": spec["init"], "file": rel_out.as_posix(), "sha256": hashlib.sha256(data).hexdigest(),
+                            "size": len(data)}
+
+        for pkg, rel in recipe.get("packages", {}).items():
+            d = src / rel
+            if not d.is_dir():
+                raise BuildError(f"packages.{pkg}: {rel} is not a directory in the source")
+            for f in sorted(d.rglob("*")):
+                if f.is_file() and f.name.endswith(PY_SUFFIXES) and "__pycache__" not in f.parts:
+                    target = site / pkg / f.relative_to(d)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(f, target)
+
+    files = {p.relative_to(site).as_posix(): {"sha256": sha256_file(p), "size": p.stat().st_size}
+             for p in sorted(site.rglob("*")) if p.is_file()}
+    manifest = {
+        "kind": "pymode-extension",
+        "name": recipe["name"],
+        "version": recipe["version"],
+        "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
+        "source_sha256": src_sha,
+        "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
+        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS},
+        "modules": modules,
+        "depends": recipe.get("depends", []),
+        "files": files,
+        "test": recipe.get("test"),
+        "build_seconds": round(time.monotonic() - t0, 2),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (out / "build.log").write_text("\n".join(log) + "\n")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("recipe", type=Path)
+    ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--zig", type=Path, default=CACHE / "tools" / f"zig-{ZIG_VERSION}" / "zig")
+    ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
+    a = ap.parse_args(argv)
+    try:
+        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi)
+    except RecipeError as e:
+        print(f"build_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
+        return 2
+    except BuildError as e:
+        print(f"build_extension: {a.recipe}: {e}", file=sys.stderr)
+        return 1
+    for mod, spec in m["modules"].items():
+        print(f"{mod}: {spec['file']} ({spec['size']} bytes, {spec['init']})", file=sys.stderr)
+    print(a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

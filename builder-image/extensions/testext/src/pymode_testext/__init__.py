@@ -1,0 +1,1 @@
+"""Test extension for the side-module linker (builder-image/tests/test_extensions.py)."""

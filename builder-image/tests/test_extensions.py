@@ -1,0 +1,197 @@
+"""C extensions as wasm side modules (issue #7): the recipe builder, and imports through CPython's
+dlopen -> pymode.dl_open -> the side-module linker (worker/src/runtime/dynlink.ts) in python.wasm
+under the node host (worker/test/extension-run.mjs)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import wasminfo
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+BUILDER = REPO / "builder-image" / "extensions" / "build_extension.py"
+TESTEXT = REPO / "builder-image" / "extensions" / "testext" / "testext.json"
+RUN = REPO / "worker" / "test" / "extension-run.mjs"
+
+
+def build(recipe: Path, out: Path, runtime: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BUILDER), str(recipe), "--runtime-dir", str(runtime), "--out", str(out), *extra],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def node_host_ready():
+    if not (REPO / "worker" / "node_modules" / "esbuild").is_dir():
+        pytest.fail("worker/node_modules is missing: run `npm ci` in worker/ (worker/test.sh does)")
+
+
+@pytest.fixture(scope="session")
+def markupsafe_out(runtime, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ext") / "markupsafe"
+    p = build(REPO / "recipes" / "markupsafe.json", out, runtime)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def testext_out(runtime, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ext") / "testext"
+    p = build(TESTEXT, out, runtime)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+def run_python(sites: list[Path], codes: list[str], runtime: Path) -> dict:
+    cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime)]
+    for s in sites:
+        cmd += ["--site", str(s / "site")]
+    p = subprocess.run(cmd, input=json.dumps(codes), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-4000:]
+    return json.loads(p.stdout)
+
+
+# ---- the runtime side -----------------------------------------------------------------------------
+
+def test_runtime_exports_what_side_modules_need(runtime, manifest):
+    assert manifest["extensions"] == {"ext_suffix": ".cpython-313-wasm32-wasi.so", "soabi": "cpython-313-wasm32-wasi",
+                                      "abi_version": 1}
+    mod = wasminfo.load(str(runtime / "python.wasm"))
+    exports = {e["name"] for e in mod.exports}
+    assert {"__indirect_function_table", "__stack_pointer", "aligned_alloc", "PyModule_Create2", "PyUnicode_New"} <= exports
+
+
+def test_table_is_growable(runtime):
+    # The linker grows the shared function table; wasm-ld's maximum is dropped by growable_table.py.
+    sys.path.insert(0, str(REPO / "builder-image" / "runtime"))
+    import growable_table
+    for name in ("python.wasm", "python-noasync.wasm"):
+        data = (runtime / name).read_bytes()
+        assert growable_table.make_growable(data) == (data, 0), f"{name} still has a table maximum"
+
+
+# ---- the builder ------------------------------------------------------------------------------------
+
+def test_markupsafe_builds_into_a_side_module(markupsafe_out):
+    m = json.loads((markupsafe_out / "manifest.json").read_text())
+    spec = m["modules"]["markupsafe._speedups"]
+    assert spec["init"] == "PyInit__speedups"
+    assert spec["file"] == "markupsafe/_speedups.cpython-313-wasm32-wasi.so"
+    so = markupsafe_out / "site" / spec["file"]
+    mod = wasminfo.load(str(so))
+    assert "dylink.0" in mod.custom and "pymode.abi" in mod.custom
+    assert "PyInit__speedups" in {e["name"] for e in mod.exports}
+    imports = {(i["module"], i["name"]) for i in mod.imports}
+    assert {("env", "memory"), ("env", "__indirect_function_table"), ("env", "__memory_base")} <= imports
+    assert (markupsafe_out / "site" / "markupsafe" / "__init__.py").is_file()
+    assert m["source_sha256"] == json.loads((REPO / "recipes" / "markupsafe.json").read_text())["source"]["sha256"]
+
+
+@pytest.mark.parametrize("patch,field", [
+    ({"source": {"pypi": "markupsafe", "filename": "markupsafe-3.0.2.tar.gz", "sha256": "abc"}}, "source.sha256"),
+    ({"modules": {"markupsafe._speedups": {"init": "PyInit_speedups", "sources": ["src/markupsafe/_speedups.c"]}}},
+     "modules.markupsafe._speedups.init"),
+    ({"modules": {}}, "modules"),
+    ({"versoin": "1"}, "versoin"),
+    ({"cflags": ["O2"]}, "cflags[0]"),
+    ({"source": {"pypi": "markupsafe", "url": "https://x/y.tar.gz", "filename": "y.tar.gz", "sha256": "0" * 64}}, "source"),
+])
+def test_bad_recipe_is_refused_naming_the_field(runtime, tmp_path, patch, field):
+    recipe = json.loads((REPO / "recipes" / "markupsafe.json").read_text())
+    recipe.update(patch)
+    path = tmp_path / "markupsafe.json"
+    path.write_text(json.dumps(recipe))
+    p = build(path, tmp_path / "out", runtime)
+    assert p.returncode == 2, p.stderr
+    assert f"refused recipe {path}: {field}" in p.stderr
+
+
+def test_missing_required_field_is_named(runtime, tmp_path):
+    recipe = json.loads((REPO / "recipes" / "markupsafe.json").read_text())
+    del recipe["version"]
+    path = tmp_path / "markupsafe.json"
+    path.write_text(json.dumps(recipe))
+    p = build(path, tmp_path / "out", runtime)
+    assert p.returncode == 2 and "version: required field missing" in p.stderr
+
+
+def test_every_recipe_is_valid():
+    sys.path.insert(0, str(BUILDER.parent))
+    import build_extension
+    for path in sorted((REPO / "recipes").glob("*.json")):
+        if path.name == "schema.json":
+            continue
+        build_extension.load_recipe(path)
+
+
+# ---- loading in python.wasm -----------------------------------------------------------------------------
+
+def test_markupsafe_speedups_are_used(node_host_ready, runtime, markupsafe_out):
+    r = run_python([markupsafe_out], [
+        "import markupsafe, markupsafe._speedups as s, importlib.machinery as m\n"
+        "result = [str(markupsafe.escape('<b>')), s.__file__, type(s.__loader__).__name__,\n"
+        "          markupsafe._escape_inner is s._escape_inner, type(s._escape_inner).__name__,\n"
+        "          str(markupsafe.Markup('<em>%s</em>') % '<x>')]",
+    ], runtime)
+    res = r["results"][0]
+    assert res["ok"], res
+    escaped, file, loader, same, kind, markup = res["result"]
+    assert escaped == "&lt;b&gt;"
+    assert file == "/lib/site/markupsafe/_speedups.cpython-313-wasm32-wasi.so"
+    assert loader == "ExtensionFileLoader"
+    assert same is True and kind == "builtin_function_or_method"  # C code, not markupsafe._native
+    assert markup == "<em>&lt;x&gt;</em>"
+    assert [l["path"] for l in r["linked"]] == [file]
+
+
+def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
+    r = run_python([testext_out], [
+        # data relocations, own function pointers, libc (snprintf, qsort with a side-module callback)
+        "import pymode_testext._cb as cb\nresult = [cb.info(), cb.sort([5, 3, 9, 1]), cb.call(lambda: 6 * 7), cb.info()[3]]",
+        # a Python callback from C that needs the host: refused with a clear error, instance still fine
+        "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
+        "try:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\n"
+        "except Exception as e:\n    result = [type(e).__name__, str(e)]",
+        "result = env.MY_KV.get('k')",
+        # a symbol python.wasm does not export
+        "import pymode_testext._missing",
+    ], runtime)
+    info, blocked, after, missing = r["results"]
+    assert info["ok"], info
+    assert info["result"] == [["side module linked", 21, 49, 0], [1, 3, 5, 9], 42, 1]
+    assert blocked["ok"] and "C extension (wasm side module) is on the stack" in blocked["result"][1]
+    assert after["ok"] and after["result"] == "v"
+    assert not missing["ok"] and missing["type"] == "ImportError"
+    assert "undefined symbol PyMode_NoSuchSymbol" in missing["error"]
+    assert "_missing.cpython-313-wasm32-wasi.so" in missing["error"]
+
+
+def test_abi_mismatch_is_a_clear_import_error(node_host_ready, runtime, tmp_path):
+    out = tmp_path / "ms312"
+    p = build(REPO / "recipes" / "markupsafe.json", out, runtime, "--soabi", "cpython-312-wasm32-wasi")
+    assert p.returncode == 0, p.stderr
+    r = run_python([out], ["import markupsafe._speedups",
+                           "import markupsafe\nresult = markupsafe._escape_inner.__module__"], runtime)
+    err, fallback = r["results"]
+    assert not err["ok"] and err["type"] == "ImportError"
+    assert ("ABI mismatch: built for cpython-312-wasm32-wasi (pymode ABI 1), this runtime is "
+            "cpython-313-wasm32-wasi") in err["error"]
+    # markupsafe's own fallback still works: pure Python
+    assert fallback["result"] == "markupsafe._native"
+
+
+def test_import_timings(node_host_ready, runtime, markupsafe_out, capsys):
+    code = ("import sys, time\nt0 = time.perf_counter()\nimport markupsafe\nt1 = time.perf_counter()\n"
+            "import markupsafe._speedups\nt2 = time.perf_counter()\n"
+            "result = {'cold_ms': (t1 - t0) * 1000, 'warm_ms': (t2 - t1) * 1000}")
+    r = run_python([markupsafe_out], [code], runtime)
+    res = r["results"][0]
+    assert res["ok"], res
+    with capsys.disabled():
+        print(f"\n[extensions] markupsafe: first import {res['result']['cold_ms']:.1f} ms (package + link "
+              f"{list(r['linkMs'].values())[0]} ms), again {res['result']['warm_ms']:.3f} ms")
