@@ -2,9 +2,9 @@
 // (extensions.test.ts here, builder-image/tests/test_extensions.py through extension-run.mjs).
 // The app (extension-app/src/entry.py) runs the posted Python code and answers JSON.
 
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 // @ts-ignore -- plain ESM build script
 import { bundle } from "../scripts/bundle.mjs";
@@ -12,7 +12,7 @@ import { CloudflareBindings } from "../src/bindings/cloudflare";
 import { bindingsDescription, buildVfs, pythonEnviron } from "../src/runtime/config";
 import { FileNode } from "../src/runtime/vfs";
 import { LogRecord, PythonInstance } from "../src/runtime/instance";
-import { SideModuleLinker, compilingSource } from "../src/runtime/dynlink";
+import { SideModuleLinker, compilingSource, modulesSource } from "../src/runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "../src/runtime/frames";
 import { MemoryKV, nodeConnect } from "../src/node/fakes";
 
@@ -35,7 +35,10 @@ export function runtimeDir(): string {
 }
 
 /** Bundle the test app with `sites` (extension builder outputs' site/ dirs) and start an instance. */
-export async function startExtensionApp(sites: string[], opts: { runtime?: string } = {}): Promise<ExtensionApp> {
+export async function startExtensionApp(
+  sites: string[],
+  opts: { runtime?: string; precompiled?: boolean } = {},
+): Promise<ExtensionApp> {
   const runtime = opts.runtime ?? runtimeDir();
   const out = mkdtempSync(join(tmpdir(), "pymode-ext-bundle-"));
   await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, site: sites });
@@ -45,15 +48,25 @@ export async function startExtensionApp(sites: string[], opts: { runtime?: strin
   const module = await WebAssembly.compile(readFileSync(join(out, "python.wasm")));
   const compileMs = Date.now() - t;
   const vfs = buildVfs(new Uint8Array(readFileSync(join(out, "python313.zip"))), new Uint8Array(readFileSync(join(out, "app.pvfs"))));
-  // node: compile the side module from the file CPython found (workerd gets them pre-compiled,
-  // see docs/extensions.md and modulesSource()).
-  const linker = new SideModuleLinker({
-    soabi: rtManifest.extensions?.soabi,
-    source: compilingSource((path) => {
+  // precompiled: every side module compiled up front and looked up by guest path, the way
+  // PythonDO gets them (CompiledWasm module imports, docs/extensions.md). Otherwise node compiles
+  // the file CPython found on first dlopen.
+  let source;
+  if (opts.precompiled) {
+    const modules = new Map<string, WebAssembly.Module>();
+    for (const site of sites) {
+      for (const rel of readdirSync(site, { recursive: true }) as string[]) {
+        if (rel.endsWith(".so")) modules.set(`/lib/site/${rel.split(sep).join("/")}`, await WebAssembly.compile(readFileSync(join(site, rel))));
+      }
+    }
+    source = modulesSource(modules);
+  } else {
+    source = compilingSource((path) => {
       const n = vfs.lookup(path);
       return n instanceof FileNode ? n.data.subarray(0, n.size || n.data.byteLength) : undefined;
-    }),
-  });
+    });
+  }
+  const linker = new SideModuleLinker({ soabi: rtManifest.extensions?.soabi, source });
   const kv = new MemoryKV();
   const env: Record<string, unknown> = { MY_KV: kv, PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }) };
   const logs: LogRecord[] = [];
