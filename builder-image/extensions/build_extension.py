@@ -197,6 +197,40 @@ def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str
     return out, src["sha256"]
 
 
+# ---- function-pointer casts that trap in wasm ---------------------------------------------------------
+
+# How many parameters CPython passes through each kind of cast callback.
+_CAST_ARITY = [
+    (re.compile(r"\(PyCFunction\)\s*\(?\s*(\w+)\s*\)?\s*,\s*METH_NOARGS\b"), "METH_NOARGS method", 2),
+    (re.compile(r"\(PyCFunction\)\s*\(?\s*(\w+)\s*\)?\s*,\s*METH_O\b"), "METH_O method", 2),
+    (re.compile(r"\(getter\)\s*\(?\s*(\w+)\b"), "getter", 2),
+    (re.compile(r"\(setter\)\s*\(?\s*(\w+)\b"), "setter", 3),
+]
+
+
+def cast_signature_warnings(src: Path, sources: list[str] | None = None) -> list[str]:
+    """C callbacks defined with fewer parameters than CPython calls them with through a cast.
+
+    Native ABIs tolerate calling `f(self)` through a `(self, arg)` pointer; wasm's call_indirect checks
+    the signature and traps. This is a textual check of the unpacked (patched) sources: it finds the
+    common idioms, not every cast.
+    """
+    files = [p for p in sorted(src.rglob("*")) if p.is_file() and (p.suffix == ".h" or
+             (p.suffix == ".c" and (sources is None or p.relative_to(src).as_posix() in sources)))]
+    text = "\n".join(p.read_text(errors="replace") for p in files)
+    out = []
+    for pattern, kind, arity in _CAST_ARITY:
+        for name in sorted(set(pattern.findall(text))):
+            m = re.search(r"\b" + re.escape(name) + r"\s*\(([^()]*)\)\s*\{", text)
+            if not m:
+                continue
+            params = [x for x in m.group(1).split(",") if x.strip() and x.strip() != "void"]
+            if len(params) < arity:
+                out.append(f"{kind} {name}({m.group(1).strip()}) takes {len(params)} parameter(s), CPython passes {arity}: "
+                           "calling it traps in wasm (fix with a recipe patch)")
+    return out
+
+
 # ---- compile and link ---------------------------------------------------------------------------
 
 def wasm_custom_section(name: str, payload: bytes) -> bytes:
@@ -255,6 +289,23 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     with tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-") as tmp:
         work = Path(tmp)
         src, src_sha = fetch_source(recipe, recipe_path, work)
+        patches = []
+        for i, rel in enumerate(recipe.get("patches", [])):
+            patch = (recipe_path.parent / rel).resolve()
+            if not patch.is_file():
+                raise BuildError(f"patches[{i}]: {patch} not found")
+            if "path" in recipe["source"]:
+                raise BuildError(f"patches[{i}]: a local `path` source is used in place and is not patched")
+            p = subprocess.run(["patch", "-p1", "--forward", "--batch", "-d", str(src), "-i", str(patch)],
+                               capture_output=True, text=True)
+            log.append(f"patch -p1 < {rel}\n{p.stdout}{p.stderr}".rstrip())
+            if p.returncode != 0:
+                raise BuildError(f"patches[{i}]: {rel} does not apply:\n{p.stdout}{p.stderr}")
+            patches.append({"file": rel, "sha256": sha256_file(patch)})
+        compiled = [*recipe.get("sources", []), *(c for spec in recipe["modules"].values() for c in spec["sources"])]
+        warnings = cast_signature_warnings(src, compiled)
+        for w in warnings:
+            print(f"build_extension: warning: {recipe['name']}: {w}", file=sys.stderr)
         includes = [f"-I{include}"] + [f"-I{src / i}" for i in recipe.get("includes", [])]
         cflags = recipe.get("cflags", [])
         objs_common: list[Path] = []
@@ -310,6 +361,8 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         "version": recipe["version"],
         "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
         "source_sha256": src_sha,
+        "patches": patches,
+        "warnings": warnings,
         "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
         "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS},
         "modules": modules,

@@ -120,6 +120,38 @@ def test_missing_required_field_is_named(runtime, tmp_path):
     assert p.returncode == 2 and "version: required field missing" in p.stderr
 
 
+RECIPES = sorted(p.stem for p in (REPO / "recipes").glob("*.json") if p.name != "schema.json")
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_recipe_builds_and_its_test_passes_in_python_wasm(node_host_ready, runtime, tmp_path, name):
+    recipe = json.loads((REPO / "recipes" / f"{name}.json").read_text())
+    p = build(REPO / "recipes" / f"{name}.json", tmp_path / name, runtime)
+    assert p.returncode == 0, p.stderr
+    m = json.loads((tmp_path / name / "manifest.json").read_text())
+    assert m["warnings"] == [], m["warnings"]  # no callback that would trap through a cast
+    for mod, spec in m["modules"].items():
+        assert (tmp_path / name / "site" / spec["file"]).is_file(), mod
+    assert recipe.get("test"), f"recipes/{name}.json has no test"
+    r = run_python([tmp_path / name], [recipe["test"] + "\nresult = 'passed'"], runtime)
+    res = r["results"][0]
+    assert res.get("ok") and res["result"] == "passed", res
+    assert sorted(l["path"] for l in r["linked"]) == sorted(f"/lib/site/{s['file']}" for s in m["modules"].values())
+
+
+def test_cast_checker_finds_one_parameter_callbacks(tmp_path):
+    sys.path.insert(0, str(BUILDER.parent))
+    import build_extension
+    (tmp_path / "m.c").write_text(
+        "static PyObject *good(PyObject *self, PyObject *Py_UNUSED(x)) { return NULL; }\n"
+        "static PyObject *bad(PyObject *self) { return NULL; }\n"
+        "static PyObject *get_x(PyObject *self) { return NULL; }\n"
+        "static PyMethodDef m[] = {{\"good\", (PyCFunction)good, METH_NOARGS}, {\"bad\", (PyCFunction)bad, METH_NOARGS}};\n"
+        "static PyGetSetDef g[] = {{\"x\", (getter)get_x, NULL}};\n")
+    w = build_extension.cast_signature_warnings(tmp_path, ["m.c"])
+    assert len(w) == 2 and w[0].startswith("METH_NOARGS method bad(") and w[1].startswith("getter get_x(")
+
+
 def test_every_recipe_is_valid():
     sys.path.insert(0, str(BUILDER.parent))
     import build_extension
