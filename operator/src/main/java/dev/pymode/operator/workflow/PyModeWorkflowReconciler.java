@@ -150,6 +150,8 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         run.setTrigger(trigger);
         run.setStartedAt(timestamp(now));
         run.setState(WorkflowRuns.state(answer.path("state").asText("running")));
+        // short workflows finish within the run call: read their steps now, not on a later poll
+        WorkflowRuns.update(run, endpoint.status(url, run.getId()), timestamp(now));
         status.getRuns().add(0, run);
         events.normal(workflow, "RunStarted", trigger + " run " + run.getId() + " of workflow " + spec.getWorkflow());
     }
