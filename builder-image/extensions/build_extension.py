@@ -44,6 +44,10 @@ ZIG_VERSION = "0.15.2"
 # node 20's V8 cannot decode it (workerd's can). Side modules leave it out.
 TARGET_FLAGS = ["-target", "wasm32-wasi", "-fPIC", "-mno-extended-const", "-fvisibility=hidden"]
 PYMODE_ABI_SECTION = "pymode.abi"
+# Cython for `.pyx` module sources: the pure-Python wheel (runs on any builder Python), pinned.
+CYTHON_VERSION = "3.3.1"
+CYTHON_WHEEL = "cython-3.3.1-py3-none-any.whl"
+CYTHON_SHA256 = "61abc7feedd20dac6c4ff7ab3a30e17136a067b242ab9253e2b4a6d9a72c2b61"
 PY_SUFFIXES = (".py", ".pyi", ".typed")
 
 
@@ -119,6 +123,8 @@ def load_recipe(path: Path) -> dict:
     # Checks JSON Schema cannot express.
     if path.stem != recipe["name"] and path.parent.resolve() == (REPO / "recipes").resolve():
         raise RecipeError(f"name: {recipe['name']!r} does not match the file name {path.name}")
+    if not recipe["modules"] and not recipe.get("packages"):
+        raise RecipeError("modules: empty, and no packages either: the recipe would build nothing")
     for mod, spec in recipe["modules"].items():
         want = "PyInit_" + mod.rsplit(".", 1)[-1]
         if spec["init"] != want:
@@ -147,6 +153,40 @@ def pypi_url(project: str, filename: str) -> str:
     raise BuildError(f"source.filename: {filename} is not in PyPI's index of {project}")
 
 
+def download(project: str, filename: str, sha256: str, url: str | None = None, field: str = "source") -> Path:
+    dl = CACHE / "downloads"
+    dl.mkdir(parents=True, exist_ok=True)
+    target = dl / filename
+    if target.is_file() and sha256_file(target) == sha256:
+        return target
+    url = url or pypi_url(project, filename)
+    tmp = target.with_suffix(target.suffix + ".part")
+    with urllib.request.urlopen(url, timeout=120) as r, open(tmp, "wb") as f:
+        shutil.copyfileobj(r, f)
+    got = sha256_file(tmp)
+    if got != sha256:
+        tmp.unlink()
+        raise BuildError(f"{field}.sha256: {filename} from {url} has sha256 {got}, pinned {sha256}")
+    tmp.replace(target)
+    return target
+
+
+def cython_dir() -> Path:
+    """The pinned Cython, unpacked once into the cache (no pip, no venv)."""
+    d = CACHE / "tools" / f"cython-{CYTHON_VERSION}"
+    if (d / ".sha256").is_file() and (d / ".sha256").read_text().strip() == CYTHON_SHA256:
+        return d
+    wheel = download("cython", CYTHON_WHEEL, CYTHON_SHA256, field="cython")
+    tmp = d.with_name(d.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp)
+    (tmp / ".sha256").write_text(CYTHON_SHA256 + "\n")
+    shutil.rmtree(d, ignore_errors=True)
+    tmp.rename(d)
+    return d
+
+
 def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str | None]:
     src = recipe["source"]
     if "path" in src:
@@ -154,22 +194,17 @@ def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str
         if not d.is_dir():
             raise BuildError(f"source.path: {d} is not a directory")
         return d, None
-    dl = CACHE / "downloads"
-    dl.mkdir(parents=True, exist_ok=True)
-    archive = dl / src["filename"]
-    if not archive.is_file() or sha256_file(archive) != src["sha256"]:
-        url = src.get("url") or pypi_url(src["pypi"], src["filename"])
-        tmp = archive.with_suffix(archive.suffix + ".part")
-        with urllib.request.urlopen(url, timeout=120) as r, open(tmp, "wb") as f:
-            shutil.copyfileobj(r, f)
-        got = sha256_file(tmp)
-        if got != src["sha256"]:
-            tmp.unlink()
-            raise BuildError(f"source.sha256: {src['filename']} from {url} has sha256 {got}, the recipe pins {src['sha256']}")
-        tmp.replace(archive)
-    strip = src.get("strip", 1)
+    archive = download(src.get("pypi", ""), src["filename"], src["sha256"], src.get("url"))
     out = work / "src"
-    out.mkdir()
+    unpack(archive, out, src.get("strip", 1))
+    for i, extra in enumerate(recipe.get("extra_sources", [])):
+        a = download("", extra["filename"], extra["sha256"], extra["url"], field=f"extra_sources[{i}]")
+        unpack(a, out / extra["dest"], extra.get("strip", 1))
+    return out, src["sha256"]
+
+
+def unpack(archive: Path, out: Path, strip: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     if archive.name.endswith(".zip"):
         with zipfile.ZipFile(archive) as z:
             members = [(m, m.filename) for m in z.infolist()]
@@ -194,7 +229,6 @@ def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with t.extractfile(m) as f:
                     target.write_bytes(f.read())
-    return out, src["sha256"]
 
 
 # ---- function-pointer casts that trap in wasm ---------------------------------------------------------
@@ -312,12 +346,33 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         objdir = work / "obj"
         objdir.mkdir()
 
-        def compile_c(rel: str, extra: list[str]) -> Path:
+        def cythonize(rel: str, module: str) -> Path:
+            pyx = src / rel
+            # `# distutils: language = c++` in the first lines selects C++ (Cython --cplus).
+            cplus = bool(re.search(r"^#\s*distutils:\s*language\s*=\s*c\+\+", "\n".join(pyx.read_text().splitlines()[:20]), re.M))
+            c = pyx.with_suffix(".cpp" if cplus else ".c")
+            env = {**os.environ, "PYTHONPATH": str(cython_dir())}
+            cmd = [sys.executable, "-m", "cython", "-3", *(["--cplus"] if cplus else []), "--module-name", module,
+                   "-I", str(src), "-o", str(c), str(pyx)]
+            log.append(" ".join(cmd))
+            p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=src)
+            if p.returncode != 0:
+                raise BuildError(f"cython {rel} failed:\n{p.stdout}{p.stderr[-4000:]}")
+            return c
+
+        def compile_c(rel: str, extra: list[str], module: str | None = None) -> Path:
             c = src / rel
             if not c.is_file():
                 raise BuildError(f"{rel}: no such source file in {recipe['name']} {recipe['version']}")
+            if c.suffix == ".pyx":
+                if module is None:
+                    raise BuildError(f"sources: {rel}: .pyx files belong to a module's sources")
+                c = cythonize(rel, module)
             o = objdir / (re.sub(r"[^A-Za-z0-9_.]", "_", rel) + ".o")
-            run([str(zig), "cc", *TARGET_FLAGS, *includes, *cflags, *extra,
+            # C++ (Cython --cplus): no exceptions or RTTI, so nothing needs libc++abi at run time.
+            # -Drestrict=__restrict: CPython's WASI pthread_stubs.h uses the C99 keyword.
+            driver = ["c++", "-fno-exceptions", "-fno-rtti", "-Drestrict=__restrict"] if c.suffix in (".cpp", ".cc", ".cxx") else ["cc"]
+            run([str(zig), *driver, *TARGET_FLAGS, *includes, *cflags, *extra,
                  f"-ffile-prefix-map={src}=/{recipe['name']}-{recipe['version']}", "-c", str(c), "-o", str(o)], log)
             return o
 
@@ -325,7 +380,7 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
             objs_common.append(compile_c(rel, []))
         modules = {}
         for mod, spec in recipe["modules"].items():
-            objs = [compile_c(rel, spec.get("cflags", [])) for rel in spec["sources"]]
+            objs = [compile_c(rel, spec.get("cflags", []), mod) for rel in spec["sources"]]
             parts = mod.split(".")
             rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
             wasm = work / (mod + ".wasm")
@@ -364,7 +419,8 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         "patches": patches,
         "warnings": warnings,
         "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
-        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS},
+        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS,
+                      "cython": CYTHON_VERSION if any(c.endswith(".pyx") for c in compiled) else None},
         "modules": modules,
         "depends": recipe.get("depends", []),
         "files": files,
