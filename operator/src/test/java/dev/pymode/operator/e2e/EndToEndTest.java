@@ -213,18 +213,17 @@ class EndToEndTest {
         assertThat(requests).contains("\"status\":429");
     }
 
-    /** The Python user's path: `pymode init`, then `pymode deploy` (printed here, applied like kubectl apply). */
+    /** The Python user's path: `pymode init`, then `pymode deploy` with kubectl against the cluster until Ready. */
     @Test
     void aProjectFromTheCliIsDeployedAndAnswers() throws Exception {
         String ns = "e2e-cli";
         Namespaces.ensure(client, ns);
         java.nio.file.Path dir = Files.createTempDirectory("pymode-cli");
         cli(dir, "init", "my-app");
-        String yaml = cli(dir, "deploy", "my-app", "--print", "--namespace", ns);
-        for (HasMetadata item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
-            client.resource(item).inNamespace(ns).serverSideApply();
-        }
+        String deployed = cli(dir, "deploy", "my-app", "--namespace", ns, "--kubeconfig",
+                System.getProperty("kubeconfig"), "--timeout", "240");
         PyModeWorker worker = awaitReady(ns, "my-app");
+        assertThat(deployed).contains(worker.getStatus().getDeployment().getUrl());
         assertThat(request(worker, "GET", "/", null).body()).isEqualTo("Hello from PyMode!");
         assertThat(request(worker, "GET", "/greet?name=CLI", null).body()).isEqualTo("Hello, CLI!");
     }
@@ -235,6 +234,7 @@ class EndToEndTest {
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().put("PYTHONPATH", TestPaths.repoRoot().resolve("pylib").toString());
+        builder.environment().put("PATH", TestPaths.kubectl().getParent() + ":" + System.getenv("PATH"));
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor()).as("pymode " + String.join(" ", args)).isZero();
