@@ -234,9 +234,13 @@ def unpack(archive: Path, out: Path, strip: int) -> None:
 # ---- function-pointer casts that trap in wasm ---------------------------------------------------------
 
 # How many parameters CPython passes through each kind of cast callback.
+_METH = r"\(PyCFunction\)\s*(?:\(\s*void\s*\(\s*\*\s*\)\s*\(\s*void\s*\)\s*\))?\s*\(?\s*(\w+)\s*\)?\s*,\s*"
 _CAST_ARITY = [
-    (re.compile(r"\(PyCFunction\)\s*\(?\s*(\w+)\s*\)?\s*,\s*METH_NOARGS\b"), "METH_NOARGS method", 2),
-    (re.compile(r"\(PyCFunction\)\s*\(?\s*(\w+)\s*\)?\s*,\s*METH_O\b"), "METH_O method", 2),
+    (re.compile(_METH + r"METH_NOARGS\b"), "METH_NOARGS method", 2),
+    (re.compile(_METH + r"METH_O\b"), "METH_O method", 2),
+    (re.compile(_METH + r"METH_VARARGS\s*\|\s*METH_KEYWORDS\b"), "METH_VARARGS|METH_KEYWORDS method", 3),
+    (re.compile(_METH + r"METH_KEYWORDS\s*\|\s*METH_VARARGS\b"), "METH_VARARGS|METH_KEYWORDS method", 3),
+    (re.compile(_METH + r"METH_VARARGS\b(?!\s*\|\s*METH_KEYWORDS)"), "METH_VARARGS method", 2),
     (re.compile(r"\(getter\)\s*\(?\s*(\w+)\b"), "getter", 2),
     (re.compile(r"\(setter\)\s*\(?\s*(\w+)\b"), "setter", 3),
 ]
@@ -251,6 +255,16 @@ def cast_signature_warnings(src: Path, sources: list[str] | None = None) -> list
     """
     files = [p for p in sorted(src.rglob("*")) if p.is_file() and (p.suffix == ".h" or
              (p.suffix == ".c" and (sources is None or p.relative_to(src).as_posix() in sources)))]
+    # .c files the compiled sources #include (e.g. python-zstandard's backend_c.c includes them all)
+    todo = [p for p in files if p.suffix == ".c"]
+    while todo:
+        c = todo.pop()
+        for inc in re.findall(r'^\s*#\s*include\s*["<]([^">]+\.c)[">]', c.read_text(errors="replace"), re.M):
+            for cand in [c.parent / inc, *(d / inc for d in {p.parent for p in files})]:
+                if cand.is_file() and cand not in files:
+                    files.append(cand)
+                    todo.append(cand)
+                    break
     text = "\n".join(p.read_text(errors="replace") for p in files)
     out = []
     for pattern, kind, arity in _CAST_ARITY:

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Benchmark of C extensions as side modules: import time cold/warm and bundle size with/without.
+
+    builder-image/extensions/bench.py [--runs N] [--runtime-dir DIR] [RECIPE ...]
+
+For each recipe (default: all in recipes/), built with build_extension.py (and its depends), N fresh
+node processes (worker/test/extension-run.mjs) each run, in one new python.wasm instance:
+  C load   = loading the recipe's extension module(s) directly (ExtensionFileLoader -> dlopen: the side
+             module is compiled in node, then linked: dylink, memory, table, GOT, relocations, ctors; PyInit)
+  link     = the linker's own share of that (dynlink.ts timings)
+  pkg cold = then the first `import <package>` (its .py sources; no .pyc is shipped)
+  warm     = the same import again in that instance (sys.modules)
+Sizes: side modules raw and gzip -9, and all shipped files (side modules + Python files) gzip -9 per
+file, against the bundle's fixed part (python.wasm + python313.zip, gzip -9).
+Prints a table; medians over the runs.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CACHE = Path.home() / ".cache" / "pymode"
+
+
+def build_all(names: list[str], runtime: Path, root: Path) -> dict[str, Path]:
+    done: dict[str, Path] = {}
+
+    def get(name: str) -> None:
+        if name in done:
+            return
+        recipe = json.loads((REPO / "recipes" / f"{name}.json").read_text())
+        for dep in recipe.get("depends", []):
+            get(dep)
+        out = root / name
+        p = subprocess.run([sys.executable, str(HERE / "build_extension.py"), str(REPO / "recipes" / f"{name}.json"),
+                            "--runtime-dir", str(runtime), "--out", str(out)], capture_output=True, text=True)
+        if p.returncode:
+            raise SystemExit(f"building {name} failed:\n{p.stderr}")
+        done[name] = out
+    for n in names:
+        get(n)
+    return done
+
+
+def closure(name: str) -> list[str]:
+    recipe = json.loads((REPO / "recipes" / f"{name}.json").read_text())
+    out = [name]
+    for d in recipe.get("depends", []):
+        out += [x for x in closure(d) if x not in out]
+    return out
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, 9, mtime=0))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("recipes", nargs="*")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
+    a = ap.parse_args()
+    names = a.recipes or sorted(p.stem for p in (REPO / "recipes").glob("*.json") if p.stem not in ("schema", "idna"))
+    runtime = a.runtime_dir.resolve()
+    base = {f: (runtime / f).read_bytes() for f in ("python.wasm", "python313.zip")}
+    base_gz = sum(gz(b) for b in base.values())
+    print(f"runtime {json.loads((runtime / 'manifest.json').read_text())['key']}: python.wasm + python313.zip "
+          f"{sum(map(len, base.values())):,} B raw, {base_gz:,} B gzip -9 (the bundle without extensions)")
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = build_all(names, runtime, Path(tmp))
+        print(f"{'recipe':<12} {'side modules raw':>17} {'gz':>9} {'+bundle gz':>11} {'C load ms':>9} {'link ms':>8} {'pkg cold ms':>11} {'warm ms':>8}")
+        for name in names:
+            deps = closure(name)
+            m = json.loads((outs[name] / "manifest.json").read_text())
+            pkg = next(iter(json.loads((REPO / "recipes" / f"{name}.json").read_text())["packages"]))
+            so = [outs[name] / "site" / s["file"] for s in m["modules"].values()]
+            raw = sum(p.stat().st_size for p in so)
+            sgz = sum(gz(p.read_bytes()) for p in so)
+            shipped = sum(gz(p.read_bytes()) for d in deps for p in (outs[d] / "site").rglob("*") if p.is_file())
+            mods = {mod: f"/lib/site/{s['file']}" for mod, s in m["modules"].items()}
+            # C part alone first (dlopen: compile in node + link + PyInit), then the package as users import it.
+            code = ("import sys, time, importlib.util as u, importlib.machinery as mach\n"
+                    f"t0 = time.perf_counter()\nfor mod, path in {mods!r}.items():\n"
+                    "    loader = mach.ExtensionFileLoader(mod, path)\n"
+                    "    mm = u.module_from_spec(u.spec_from_file_location(mod, path, loader=loader))\n"
+                    "    loader.exec_module(mm)\n"
+                    f"t1 = time.perf_counter()\nimport {pkg}\nt2 = time.perf_counter()\nimport {pkg}\n"
+                    "t3 = time.perf_counter()\nresult = [(t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000]")
+            cext, cold, warm, link = [], [], [], []
+            for _ in range(a.runs):
+                cmd = ["node", "--no-warnings", str(REPO / "worker/test/extension-run.mjs"), "--runtime", str(runtime)]
+                for d in deps:
+                    cmd += ["--site", str(outs[d] / "site")]
+                p = subprocess.run(cmd, input=json.dumps([code]), capture_output=True, text=True)
+                if p.returncode:
+                    raise SystemExit(p.stderr[-2000:])
+                r = json.loads(p.stdout)
+                res = r["results"][0]
+                if not res.get("ok"):
+                    raise SystemExit(f"{name}: {res}")
+                cext.append(res["result"][0])
+                cold.append(res["result"][1])
+                warm.append(res["result"][2])
+                link.append(sum(r["linkMs"].values()))
+            print(f"{name:<12} {raw:>17,} {sgz:>9,} {shipped:>11,} {statistics.median(cext):>9.1f} {statistics.median(link):>8.0f} "
+                  f"{statistics.median(cold):>11.1f} {statistics.median(warm):>8.3f}")
+    print("C load = loading the recipe's extension module(s) in a fresh instance (dlopen: side-module compile in node, link,"
+          " PyInit, exec); link = the linker's share of it; pkg cold = then `import <package>` (its .py sources, compiled"
+          " on import: no .pyc shipped); warm = the import again; +bundle gz = every shipped file of the recipe and its"
+          " depends, gzip -9 each")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
