@@ -16,28 +16,11 @@ if works 2>/dev/null; then
   exit 0
 fi
 
-apt_root="$CACHE/apt-bookworm"
-mkdir -p "$apt_root/lists/partial" "$apt_root/archives/partial" "$apt_root/debs"
-: > "$apt_root/empty-status"
-echo "deb http://deb.debian.org/debian bookworm main" > "$apt_root/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt_root/sources.list" -o "Dir::Etc::SourceParts=-"
-      -o "Dir::State::Lists=$apt_root/lists" -o "Dir::Cache::Archives=$apt_root/archives"
-      -o "Dir::State::Status=$apt_root/empty-status" -o "APT::Get::List-Cleanup=0"
-      -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
-if [[ -z "$(ls -A "$apt_root/lists" 2>/dev/null | grep -v partial)" ]]; then
-  apt-get "${opts[@]}" -qq update
-fi
+# shellcheck source=../lib/debian.sh
+source "$(dirname "$0")/../lib/debian.sh"
 rm -rf "$ROOT"
 mkdir -p "$BIN" "$ROOT/root"
-for pkg in lua5.1 liblua5.1-0 lua5.4 liblua5.4-0; do
-  deb=$(ls "$apt_root/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
-  if [[ -z "$deb" ]]; then
-    (cd "$apt_root/debs" && apt-get "${opts[@]}" -qq download "$pkg") || {
-      apt-get "${opts[@]}" -qq update && (cd "$apt_root/debs" && apt-get "${opts[@]}" -qq download "$pkg"); }
-    deb=$(ls "$apt_root/debs/${pkg}_"*.deb | head -n 1)
-  fi
-  dpkg-deb -x "$deb" "$ROOT/root"
-done
+DEBIAN_SUITE=bookworm debian_extract "$ROOT/root" lua5.1 liblua5.1-0 lua5.4 liblua5.4-0
 libdirs="$(find "$ROOT/root" -name 'liblua5.*.so.*' -printf '%h\n' | sort -u | paste -sd: -)"
 for v in 5.1 5.4; do
   cat > "$BIN/lua$v" <<WRAP

@@ -1,15 +1,18 @@
-# Fetches binaries from Debian trixie packages without installing anything system-wide: a private apt
-# state (its own sources list, lists, archives and an empty dpkg status, so the trixie candidate is chosen
+# Fetches binaries from Debian packages without installing anything system-wide: a private apt state per
+# suite (its own sources list, lists, archives and an empty dpkg status, so that suite's candidate is chosen
 # even where the machine has another version installed), then `dpkg-deb -x` into a cache directory.
-# Usage: source hack/lib/debian.sh; debian_extract <dest-root> <package>...
+# Usage: source hack/lib/debian.sh; [DEBIAN_SUITE=bookworm] debian_extract <dest-root> <package>...
+# The suite defaults to trixie (static Go binaries such as etcd and oras run anywhere); take bookworm for
+# binaries that link against this machine's glibc.
 # Result: <dest-root>/usr/bin/... of each package.
 
 debian_extract() {
   local dest="$1"; shift
-  local apt_root="${XDG_CACHE_HOME:-$HOME/.cache}/pymode/apt-trixie"
+  local suite="${DEBIAN_SUITE:-trixie}"
+  local apt_root="${XDG_CACHE_HOME:-$HOME/.cache}/pymode/apt-$suite"
   mkdir -p "$apt_root/lists/partial" "$apt_root/archives/partial" "$apt_root/debs" "$dest"
   : > "$apt_root/empty-status"
-  echo "deb http://deb.debian.org/debian trixie main" > "$apt_root/sources.list"
+  echo "deb http://deb.debian.org/debian $suite main" > "$apt_root/sources.list"
   local opts=(-o "Dir::Etc::SourceList=$apt_root/sources.list" -o "Dir::Etc::SourceParts=-"
               -o "Dir::State::Lists=$apt_root/lists" -o "Dir::Cache::Archives=$apt_root/archives"
               -o "Dir::State::Status=$apt_root/empty-status" -o "APT::Get::List-Cleanup=0"
