@@ -26,6 +26,7 @@ export const DO_CLASSES = [
 ];
 export const MIGRATION = { new_tag: "pymode-v1", steps: [{ new_sqlite_classes: ["PythonDO", "ThreadDO"] }] };
 
+const PYLIB_NATIVE_ONLY = ["cli", "dev"];
 const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
 
 export function defaultRuntimeDir() {
@@ -73,7 +74,12 @@ export function buildAppImage({ pylibDir, projectDir, siteDirs = [] }) {
   if (pylibDir) {
     const pkg = join(pylibDir, "pymode");
     if (!existsSync(join(pkg, "__init__.py")) && !existsSync(pkg)) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
-    for (const f of walk(pkg, { skipTests: true })) add("/lib/site/pymode/" + relative(pkg, f).split(sep).join("/"), f);
+    for (const f of walk(pkg, { skipTests: true })) {
+      const rel = relative(pkg, f).split(sep).join("/");
+      // the CLI and the native dev server never run at the edge: keep them out of every bundle
+      if (PYLIB_NATIVE_ONLY.some((dir) => rel.startsWith(dir + "/"))) continue;
+      add("/lib/site/pymode/" + rel, f);
+    }
   }
   for (const s of siteDirs) for (const f of walk(s)) add("/lib/site/" + relative(s, f).split(sep).join("/"), f);
   for (const f of walk(projectDir)) add("/app/" + relative(projectDir, f).split(sep).join("/"), f);
