@@ -17,7 +17,9 @@ test-java:
 test-python:
 	pylib/test.sh
 
+# The runtime's extension tests link side modules with the worker's node host, so its packages come first.
 test-runtime:
+	[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
 	builder-image/test.sh
 
 test-worker:

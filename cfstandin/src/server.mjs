@@ -21,7 +21,7 @@ import { StateStore } from "./state.mjs";
 const API_PREFIX = "/client/v4";
 const MAX_BODY = 256 * 1024 * 1024;
 export const DEFAULT_SPEC = {
-  official: process.env.CFSTANDIN_OPENAPI ?? fileURLToPath(new URL("../../../shared/reference/cloudflare-workers-openapi.json", import.meta.url)),
+  official: process.env.CFSTANDIN_OPENAPI ?? fileURLToPath(new URL("../spec/cloudflare-workers-openapi.json", import.meta.url)),
   extensions: fileURLToPath(new URL("../spec/standin-extensions.json", import.meta.url)),
 };
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every request the client makes, checked against the trimmed official OpenAPI file
- * ({@code src/test/resources/cloudflare-workers-openapi.json}, a copy of shared/reference's).
+ * ({@code cfstandin/spec/cloudflare-workers-openapi.json}, shared with the stand-in).
  */
 class OpenApiConformanceTest extends ClientFixture {
 
