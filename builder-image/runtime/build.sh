@@ -79,7 +79,8 @@ CROSS_KEY=$( { printf '%s\n' "$PY_SHA256" "$ZLIB_SHA256" "$ZIG_SHA256" "${CROSS_
                    "$HERE/pymode/side-module-exports.txt"; } | sha256sum | cut -c1-16)
 # Everything that determines the outputs.
 OUT_KEY=$( { printf '%s\n' "$CROSS_KEY" "$BINARYEN_SHA256" "${WASM_OPT_ASYNC[@]}" "${WASM_OPT_NOASYNC[@]}";
-             cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py" "$HERE/growable_table.py"; } | sha256sum | cut -c1-16)
+             cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py" "$HERE/growable_table.py" \
+                 "$HERE/asyncify_exports.py"; } | sha256sum | cut -c1-16)
 
 OUT_ROOT="$CACHE/runtime"
 OUT="$OUT_ROOT/$OUT_KEY"
@@ -352,6 +353,9 @@ T_ASYNC=$(( $(now) - t ))
 # Side modules grow the shared function table (issue #7); zig cc refuses --growable-table.
 "$BUILD_PY" -I "$HERE/growable_table.py" "$STAGE/python.wasm" "$STAGE/python-noasync.wasm" 2>>"$STAGE/wasm-opt.log" \
   || die "growable_table.py failed"
+# Side modules are asyncified with asyncify-relocatable and share python.wasm's Asyncify state.
+"$BUILD_PY" -I "$HERE/asyncify_exports.py" "$STAGE/python.wasm" 2>>"$STAGE/wasm-opt.log" \
+  || die "asyncify_exports.py failed"
 
 log "stdlib zip"
 SYSCONFIGDATA=$(ls "$CROSS"/build/lib.wasi-wasm32-*/_sysconfigdata_*.py 2>/dev/null | head -1)

@@ -317,6 +317,9 @@ def _wasm_opt(build_info, *args):
     # build.sh then drops the function table's maximum (side modules grow it, issue #7)
     subprocess.run([build_info["build_python"], "-I", str(RUNTIME_SRC / "growable_table.py"), args[args.index("-o") + 1]],
                    check=True, capture_output=True)
+    if "--asyncify" in args:  # and exports Asyncify's globals for asyncified side modules
+        subprocess.run([build_info["build_python"], "-I", str(RUNTIME_SRC / "asyncify_exports.py"), args[args.index("-o") + 1]],
+                       check=True, capture_output=True)
 
 
 def test_wasm_opt_is_reproducible(runtime, manifest, build_info, tmp_path):
