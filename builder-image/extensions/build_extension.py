@@ -11,9 +11,11 @@ Steps (issue #7, docs/extensions.md):
      include/python3.13 (the headers and pyconfig.h python.wasm was built with), and link it with
      `zig wasm-ld --experimental-pic -shared` into a side module whose undefined symbols are
      imports resolved at load time against python.wasm's exports;
-  4. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version"})
+  4. asyncify it (`wasm-opt --asyncify --pass-arg=asyncify-relocatable`, binaryen 108 as for python.wasm):
+     it then shares python.wasm's Asyncify state, so host calls may suspend with its frames on the stack;
+  5. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version"})
      that the side-module linker checks before linking (ABI mismatch -> ImportError);
-  5. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
+  6. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
      FileFinder looks for it), and OUT/manifest.json (modules, init symbols, sha256s, sizes).
 
 Exit status 2 for a refused recipe, 1 for a failed build; the message says which.
@@ -49,6 +51,13 @@ CYTHON_VERSION = "3.3.1"
 CYTHON_WHEEL = "cython-3.3.1-py3-none-any.whl"
 CYTHON_SHA256 = "61abc7feedd20dac6c4ff7ab3a30e17136a067b242ab9253e2b4a6d9a72c2b61"
 PY_SUFFIXES = (".py", ".pyi", ".typed")
+BINARYEN_DIR = CACHE / "tools" / "binaryen-108-1"  # unpacked by builder-image/runtime/build.sh
+# Side modules are asyncified like python.wasm, in relocatable mode: they import python.wasm's Asyncify
+# state (env.__asyncify_state/__asyncify_data), so a host call may suspend with their frames on the
+# stack. Every import and indirect call may unwind (the binaryen default).
+WASM_OPT_ARGS = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-nontrapping-float-to-int",
+                 "--enable-sign-ext", "--enable-multivalue", "--asyncify", "--pass-arg=asyncify-relocatable",
+                 "-O2", "--strip-debug"]
 
 
 class RecipeError(Exception):
@@ -303,9 +312,10 @@ def wasm_exports(data: bytes) -> set[str]:
         return {e["name"] for e in wasminfo.load(f.name).exports}
 
 
-def run(cmd: list[str], log: list[str]) -> None:
+def run(cmd: list[str], log: list[str], extra_env: dict | None = None) -> None:
     log.append(" ".join(cmd))
-    env = {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(CACHE / "zig-cache"), "ZIG_LOCAL_CACHE_DIR": str(CACHE / "zig-cache")}
+    env = {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(CACHE / "zig-cache"), "ZIG_LOCAL_CACHE_DIR": str(CACHE / "zig-cache"),
+           **(extra_env or {})}
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.stdout.strip() or p.stderr.strip():
         log.append((p.stdout + p.stderr).rstrip())
@@ -313,7 +323,7 @@ def run(cmd: list[str], log: list[str]) -> None:
         raise BuildError(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-4000:]}")
 
 
-def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None) -> dict:
+def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool = True) -> dict:
     t0 = time.monotonic()
     recipe = load_recipe(recipe_path)
     rt_manifest_path = runtime_dir / "manifest.json"
@@ -400,11 +410,20 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
             wasm = work / (mod + ".wasm")
             run([str(zig), "wasm-ld", "--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic",
                  "--strip-all", *map(str, objs + objs_common), "-o", str(wasm)], log)
-            data = wasm.read_bytes()
+            wasm_opt = BINARYEN_DIR / "usr" / "bin" / "wasm-opt"
+            if asyncify and not wasm_opt.is_file():
+                raise BuildError(f"{wasm_opt} not found (builder-image/runtime/build.sh unpacks binaryen 108 there)")
+            if asyncify:
+                asyncified = work / (mod + ".async.wasm")
+                run_env = {"LD_LIBRARY_PATH": str(BINARYEN_DIR / "usr" / "lib" / "x86_64-linux-gnu")}
+                run([str(wasm_opt), str(wasm), *WASM_OPT_ARGS, "-o", str(asyncified)], log, run_env)
+                data = asyncified.read_bytes()
+            else:
+                data = wasm.read_bytes()
             if spec["init"] not in wasm_exports(data):
                 raise BuildError(f"modules.{mod}: the linked side module does not export {spec['init']}")
             abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
-                   "name": recipe["name"], "version": recipe["version"], "module": mod}
+                   "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": "relocatable" if asyncify else None}
             data += wasm_custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
             target = site / rel_out
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -433,7 +452,7 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         "patches": patches,
         "warnings": warnings,
         "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
-        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS,
+        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS, "wasm_opt": ["binaryen 108", *WASM_OPT_ARGS] if asyncify else None,
                       "cython": CYTHON_VERSION if any(c.endswith(".pyx") for c in compiled) else None},
         "modules": modules,
         "depends": recipe.get("depends", []),
@@ -453,9 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--zig", type=Path, default=CACHE / "tools" / f"zig-{ZIG_VERSION}" / "zig")
     ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
+    ap.add_argument("--no-asyncify", action="store_true",
+                    help="leave the side modules un-asyncified (tests: host calls from their callbacks are then refused)")
     a = ap.parse_args(argv)
     try:
-        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi)
+        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify)
     except RecipeError as e:
         print(f"build_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
         return 2

@@ -63,7 +63,8 @@ def test_runtime_exports_what_side_modules_need(runtime, manifest):
                                       "abi_version": 1}
     mod = wasminfo.load(str(runtime / "python.wasm"))
     exports = {e["name"] for e in mod.exports}
-    assert {"__indirect_function_table", "__stack_pointer", "aligned_alloc", "PyModule_Create2", "PyUnicode_New"} <= exports
+    assert {"__indirect_function_table", "__stack_pointer", "aligned_alloc", "PyModule_Create2", "PyUnicode_New",
+            "__asyncify_state", "__asyncify_data"} <= exports
 
 
 def test_table_is_growable(runtime):
@@ -218,10 +219,10 @@ def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
     r = run_python([testext_out], [
         # data relocations, own function pointers, libc (snprintf, qsort with a side-module callback)
         "import pymode_testext._cb as cb\nresult = [cb.info(), cb.sort([5, 3, 9, 1]), cb.call(lambda: 6 * 7), cb.info()[3]]",
-        # a Python callback from C that needs the host: refused with a clear error, instance still fine
+        # a Python callback from C that waits for the host: Asyncify unwinds and rewinds through the
+        # (asyncified) side-module frame, three times in one C call
         "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
-        "try:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\n"
-        "except Exception as e:\n    result = [type(e).__name__, str(e)]",
+        "result = [cb.call(lambda: env.MY_KV.get('k')), cb.call(lambda: [env.MY_KV.get('k') for _ in range(3)]), cb.info()[3]]",
         "result = env.MY_KV.get('k')",
         # a symbol python.wasm does not export
         "import pymode_testext._missing",
@@ -229,11 +230,40 @@ def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
     info, blocked, after, missing = r["results"]
     assert info["ok"], info
     assert info["result"] == [["side module linked", 21, 49, 0], [1, 3, 5, 9], 42, 1]
-    assert blocked["ok"] and "C extension (wasm side module) is on the stack" in blocked["result"][1]
+    assert blocked["ok"] and blocked["result"] == ["v", ["v", "v", "v"], 3], blocked
     assert after["ok"] and after["result"] == "v"
+    assert all(l["asyncified"] for l in r["linked"])
     assert not missing["ok"] and missing["type"] == "ImportError"
     assert "undefined symbol PyMode_NoSuchSymbol" in missing["error"]
     assert "_missing.cpython-313-wasm32-wasi.so" in missing["error"]
+
+
+def test_unasyncified_side_module_refuses_to_suspend(node_host_ready, runtime, tmp_path):
+    # A side module built without Asyncify: a host call from its callback would corrupt it if the
+    # stack were unwound through it, so the host refuses the call with a clear error instead.
+    out = tmp_path / "testext-noasync"
+    p = build(TESTEXT, out, runtime, "--no-asyncify")
+    assert p.returncode == 0, p.stderr
+    r = run_python([out], [
+        "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
+        "try:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\n"
+        "except Exception as e:\n    result = [type(e).__name__, str(e)]",
+        "import pymode_testext._cb as cb\nresult = [env.MY_KV.get('k'), cb.call(lambda: 7)]",
+    ], runtime)
+    blocked, after = r["results"]
+    assert blocked["ok"] and blocked["result"][0] == "KVError", blocked
+    assert "C extension (wasm side module) is on the stack" in blocked["result"][1]
+    assert after["ok"] and after["result"] == ["v", 7]
+    assert [l["asyncified"] for l in r["linked"]] == [False]
+
+
+def test_cython_callback_may_wait_for_the_host(node_host_ready, runtime, recipe_builds):
+    # propcache's C cached_property calls the Python getter, which reads KV (suspends) under it.
+    r = run_python(recipe_builds("propcache"), [
+        "from propcache.api import cached_property\nenv.MY_KV.put('k', 'v1')\n"
+        "class A:\n    @cached_property\n    def x(self):\n        return env.MY_KV.get('k') + '!'\n"
+        "a = A()\nresult = [a.x, a.x, type(A.__dict__['x']).__module__]"], runtime)
+    assert r["results"][0]["result"] == ["v1!", "v1!", "propcache._helpers_c"], r["results"][0]
 
 
 def test_abi_mismatch_is_a_clear_import_error(node_host_ready, runtime, tmp_path):

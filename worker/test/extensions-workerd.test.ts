@@ -25,6 +25,15 @@ async function setup() {
   const work = mkdtempSync(join(tmpdir(), "pymode-ext-workerd-"));
   // Every recipe (depends included), all in one worker.
   const sites: string[] = [];
+  it("a KV read under a C extension frame (propcache's C cached_property) suspends and resumes", async () => {
+    const { body } = await run(
+      "from propcache.api import cached_property\nenv.MY_KV.put('k', 'from kv')\n" +
+        "class A:\n    @cached_property\n    def x(self):\n        return env.MY_KV.get('k')\n" +
+        "a = A()\nresult = [a.x, a.x, type(A.__dict__['x']).__module__]",
+    );
+    expect(body).toMatchObject({ ok: true, result: ["from kv", "from kv", "propcache._helpers_c"] });
+  }, 120_000);
+
   for (const name of RECIPES) {
     const out = join(work, name);
     execFileSync("python3", [join(REPO, "builder-image/extensions/build_extension.py"), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
@@ -113,6 +122,15 @@ describe("C extensions in workerd (pre-compiled side modules, all recipes in one
     );
     expect(body).toMatchObject({ ok: true, result: ["&lt;b&gt;", true] });
     expect(linked).toContain("/lib/site/markupsafe/_speedups.cpython-313-wasm32-wasi.so");
+  }, 120_000);
+
+  it("a KV read under a C extension frame (propcache's C cached_property) suspends and resumes", async () => {
+    const { body } = await run(
+      "from propcache.api import cached_property\nenv.MY_KV.put('k', 'from kv')\n" +
+        "class A:\n    @cached_property\n    def x(self):\n        return env.MY_KV.get('k')\n" +
+        "a = A()\nresult = [a.x, a.x, type(A.__dict__['x']).__module__]",
+    );
+    expect(body).toMatchObject({ ok: true, result: ["from kv", "from kv", "propcache._helpers_c"] });
   }, 120_000);
 
   for (const name of RECIPES) {

@@ -63,21 +63,34 @@ describe("python.wasm imports C extensions through dlopen", () => {
     await app.instance.dispose();
   }, 120_000);
 
-  it("links data relocations, function pointers and libc, and refuses to suspend inside a C callback", async () => {
+  it("links data relocations, function pointers and libc; a C callback may wait for the host", async () => {
     need();
     const app = await startExtensionApp([join(built.testext!, "site")]);
     const info = await app.run("import pymode_testext._cb as cb\nresult = [cb.info(), cb.sort([3, 1, 2]), cb.call(lambda: 'py')]");
     expect(info).toMatchObject({ ok: true, result: [["side module linked", 21, 49, 0], [1, 2, 3], "py"] });
     await app.kv.put("k", "v");
-    const blocked = await app.run(
-      "import pymode_testext._cb as cb\ntry:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\nexcept Exception as e:\n    result = str(e)",
-    );
-    expect(blocked.result).toMatch(/C extension \(wasm side module\) is on the stack/);
+    // Asyncify unwinds through the asyncified side-module frame and rewinds it
+    const waited = await app.run("import pymode_testext._cb as cb\nresult = cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)])");
+    expect(waited).toMatchObject({ ok: true, result: ["v", "v"] });
+    expect(app.linker.list().every((l) => l.asyncified)).toBe(true);
     // the same KV read outside the callback suspends and resumes as usual
     expect(await app.run("result = env.MY_KV.get('k')")).toMatchObject({ ok: true, result: "v" });
     const missing = await app.run("import pymode_testext._missing");
     expect(missing).toMatchObject({ ok: false, type: "ImportError" });
     expect(missing.error).toMatch(/undefined symbol PyMode_NoSuchSymbol/);
+    await app.instance.dispose();
+  }, 120_000);
+
+  it("refuses host calls from callbacks of a side module that is not asyncified", async () => {
+    need();
+    const out = buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
+    const app = await startExtensionApp([join(out, "site")]);
+    await app.kv.put("k", "v");
+    const blocked = await app.run(
+      "import pymode_testext._cb as cb\ntry:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\nexcept Exception as e:\n    result = str(e)",
+    );
+    expect(blocked.result).toMatch(/C extension \(wasm side module\) is on the stack/);
+    expect(await app.run("result = env.MY_KV.get('k')")).toMatchObject({ ok: true, result: "v" });
     await app.instance.dispose();
   }, 120_000);
 

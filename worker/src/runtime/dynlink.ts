@@ -55,6 +55,8 @@ interface Loaded {
   tableBase: number;
   /** export name -> table index, filled by dl_sym */
   slots: Map<string, number>;
+  /** built with asyncify-relocatable: host calls may suspend through its frames */
+  asyncified: boolean;
 }
 
 /** Parse the `dylink.0` custom section of a compiled side module. */
@@ -141,10 +143,11 @@ export class SideModuleLinker {
   private attachError = "the linker is not attached to a python.wasm instance";
 
   /**
-   * Why an async host import must not suspend now, or undefined. Side modules are not asyncified:
-   * unwinding through one of their frames would resume it from its start. While a side-module
-   * function has called into python.wasm (e.g. a C extension calling back into Python code that
-   * does a KV read), suspension is refused with this message instead.
+   * Why an async host import must not suspend now, or undefined. Side modules built by the PyMode
+   * builder are asyncified (relocatable) and never block. A side module that is not asyncified
+   * would be resumed from its start if Asyncify unwound through it; while one of those has called
+   * into python.wasm (e.g. a C extension calling back into Python code that does a KV read),
+   * suspension is refused with this message instead.
    */
   suspendBlocker(): string | undefined {
     return this.depth > 0
@@ -215,13 +218,25 @@ export class SideModuleLinker {
       __table_base: new WebAssembly.Global({ value: "i32", mutable: false }, tableBase),
       __stack_pointer: main.__stack_pointer,
     };
+    // Asyncified side modules (asyncify-relocatable) share python.wasm's Asyncify state: a host call
+    // may then suspend with their frames on the stack, and they need no guard.
+    const moduleImports = WebAssembly.Module.imports(module);
+    const asyncified = moduleImports.some((i) => i.module === "env" && i.name === "__asyncify_state");
+    if (asyncified) {
+      for (const g of ["__asyncify_state", "__asyncify_data"]) {
+        if (!(main[g] instanceof WebAssembly.Global)) {
+          this.fail(path, `it is asyncified, but python.wasm does not export ${g} (a runtime built before asyncified side modules)`);
+        }
+        env[g] = main[g];
+      }
+    }
     const gotMem: Record<string, WebAssembly.Global> = {};
     const gotFunc: Record<string, WebAssembly.Global> = {};
     const selfMem: [string, WebAssembly.Global][] = [];
     const selfFunc: [string, WebAssembly.Global][] = [];
     const missing: string[] = [];
     const exportNames = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-    for (const imp of WebAssembly.Module.imports(module)) {
+    for (const imp of moduleImports) {
       if (imp.module === "env") {
         if (imp.name in env) continue;
         const v = this.globalSyms.get(imp.name) ?? main[imp.name];
@@ -230,7 +245,7 @@ export class SideModuleLinker {
             missing.push(imp.name);
             continue;
           }
-          env[imp.name] = this.guard(v as (...a: unknown[]) => unknown);
+          env[imp.name] = asyncified ? (v as Function) : this.guard(v as (...a: unknown[]) => unknown);
         } else if (imp.kind === "global") {
           if (!(v instanceof WebAssembly.Global)) {
             missing.push(imp.name);
@@ -271,14 +286,15 @@ export class SideModuleLinker {
       const f = ex[name];
       if (typeof f === "function") this.runSide(f as () => void);
     };
+    // (relocations and constructors run from inside the dl_open import: they must not suspend either way)
     call("__wasm_apply_data_relocs");
     call("__wasm_call_ctors");
 
     const handle = this.loaded.length + 1;
-    this.loaded.push({ path, instance, memoryBase, tableBase, slots: new Map() });
+    this.loaded.push({ path, instance, memoryBase, tableBase, slots: new Map(), asyncified });
     this.byPath.set(path, handle);
     for (const [name, v] of Object.entries(ex)) {
-      if (name.startsWith("__") || this.globalSyms.has(name)) continue;
+      if (name.startsWith("__") || name.startsWith("asyncify_") || this.globalSyms.has(name)) continue;
       // Exported data symbols are offsets from __memory_base; keep absolute addresses for other modules.
       this.globalSyms.set(name, v instanceof WebAssembly.Global ? new WebAssembly.Global({ value: "i32", mutable: false }, memoryBase + v.value) : v);
     }
@@ -325,8 +341,8 @@ export class SideModuleLinker {
   }
 
   /** Loaded side modules (diagnostics). */
-  list(): { path: string; memoryBase: number; tableBase: number }[] {
-    return this.loaded.map(({ path, memoryBase, tableBase }) => ({ path, memoryBase, tableBase }));
+  list(): { path: string; memoryBase: number; tableBase: number; asyncified: boolean }[] {
+    return this.loaded.map(({ path, memoryBase, tableBase, asyncified }) => ({ path, memoryBase, tableBase, asyncified }));
   }
 }
 
