@@ -11,4 +11,4 @@ hack/provision-oci-tools.sh >/dev/null
 builder-image/runtime/build.sh
 [[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
 [[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
-exec mvn -B verify
+exec mvn -B --fail-at-end verify
