@@ -15,6 +15,7 @@ import { redact, RequestLog } from "./requestlog.mjs";
 import { StorageHub } from "./runtime/hub.mjs";
 import { proxyRequest } from "./runtime/proxy.mjs";
 import { ScriptRuntimes } from "./runtime/scripts.mjs";
+import { CronScheduler } from "./runtime/scheduler.mjs";
 import { routeMatches } from "./api/zones.mjs";
 import { StateStore } from "./state.mjs";
 
@@ -74,6 +75,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
   const faults = new Faults();
   const requests = new RequestLog();
   const standin = { store, hub, runtimes, log, tokens };
+  const cron = new CronScheduler({ store, runtimes, log });
 
   // Re-run every script that had an active deployment before the restart.
   for (const [accountId, doc] of store.accounts) {
@@ -86,6 +88,8 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
       }
     }
   }
+
+  cron.start();
 
   /** Account and token checks. Returns the account document the call may touch (or null). */
   function authorize(req, op, pathParams, query) {
@@ -231,6 +235,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
             url: runtimes.url(accountId, name),
             workers_dev: s.subdomain.enabled ? `${name}.${doc.subdomain}.workers.dev` : null,
             deployment: s.deployments[0] ?? null,
+            schedules: s.schedules ?? [],
           });
         }
       }
@@ -239,6 +244,24 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
     if (path === "/requests") {
       if (req.method === "DELETE") return sendJson(res, 200, { cleared: true }, requests.clear());
       return sendJson(res, 200, { requests: requests.since(Number(url.searchParams.get("since") ?? 0)) });
+    }
+    if (path === "/scheduled") {
+      if (req.method === "GET") return sendJson(res, 200, { events: cron.events });
+      if (req.method === "POST") {
+        // Fire a script's cron trigger now (what `wrangler dev --test-scheduled` offers locally).
+        let body;
+        try {
+          body = JSON.parse((await readBody(req)).toString("utf8") || "{}");
+        } catch (e) {
+          return sendJson(res, 400, { error: `body is not JSON: ${e.message}` });
+        }
+        const accountId = body.account ?? (store.accounts.size === 1 ? [...store.accounts.keys()][0] : null);
+        const doc = accountId ? store.accounts.get(accountId)?.scripts[body.script] : null;
+        if (!doc) return sendJson(res, 404, { error: `no script ${JSON.stringify(body.script)} in account ${JSON.stringify(accountId)}` });
+        const cronText = body.cron ?? doc.schedules?.[0]?.cron;
+        if (!cronText) return sendJson(res, 400, { error: "the script has no cron triggers; pass {cron}" });
+        return sendJson(res, 200, await cron.fire(accountId, body.script, cronText, body.scheduled_time ? Date.parse(body.scheduled_time) : Date.now()));
+      }
     }
     if (path === "/faults") {
       if (req.method === "GET") return sendJson(res, 200, { faults: faults.list() });
@@ -295,12 +318,14 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
     startupMs,
     store,
     runtimes,
+    scheduler: cron,
     close() {
       closing ??= (async () => {
         await new Promise((r) => {
           server.close(r);
           server.closeAllConnections();
         });
+        cron.stop();
         await runtimes.closeAll();
         await hub.dispose();
       })();

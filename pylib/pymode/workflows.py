@@ -27,7 +27,7 @@ the run later; where it cannot (native Python) the caller sleeps.
 
 The worker exposes, once the entry defines a workflow (routed by
 `pymode._handler` before `on_fetch`):
-  POST /workflow/run      {"workflow", "input", "id"?}  -> {"id", "state"}
+  POST /workflow/run      {"workflow", "input", "id"?, "concurrency"?, "retry"?, "trigger"?}  -> {"id", "state"}
   GET  /workflow/status?id=ID  -> {"id", "workflow", "state", "steps": [...], "error"?}
   POST /workflow/resume   {"id"}  (or no body: every run that is due)
   GET  /workflow/runs?workflow=NAME&limit=N  -> {"runs": [status, ...]} (newest first)
@@ -63,6 +63,9 @@ LOG_ERROR, LOG_INFO = 40, 20
 # When the worker has this var or secret, the /workflow/* endpoints need `Authorization: Bearer <it>`.
 TOKEN_BINDING = "PYMODE_WORKFLOW_TOKEN"
 MAX_LISTED_RUNS = 100
+FINISHED = ("completed", "failed", "cancelled")
+# What /workflow/run does when another run of the same workflow has not finished.
+CONCURRENCY_POLICIES = ("Allow", "Forbid", "Replace")
 
 # Workflow names as the PyModeWorkflow CRD accepts them. Run ids may also contain ':' and be
 # longer (the operator uses "<resource name (up to 253)>-<epoch seconds>").
@@ -100,16 +103,24 @@ def _clear_registry():
 
 
 class _Step:
-    def __init__(self, fn, name, retries, backoff, factor):
+    """A step and its retry policy. `own` holds the options the step set itself; the
+    others come from the run's defaults (a PyModeWorkflow's `retry`) or the Workflow's."""
+
+    def __init__(self, fn, name, own):
         self.fn = fn
         self.name = name
-        self.retries = retries
-        self.backoff = backoff
-        self.factor = factor
+        self.own = own
 
-    def delay(self, attempts):
+    def policy(self, defaults):
+        """(retries, backoff, factor): the step's own options over `defaults`."""
+        merged = {**defaults, **self.own}
+        return merged["retries"], float(merged["backoff"]), float(merged["factor"])
+
+    @staticmethod
+    def delay(attempts, policy):
         """Seconds to wait after failed attempt number `attempts` (1-based)."""
-        return self.backoff * (self.factor ** (attempts - 1))
+        _, backoff, factor = policy
+        return backoff * (factor ** (attempts - 1))
 
 
 class Context:
@@ -160,6 +171,13 @@ class Workflow:
     def __repr__(self):
         return f"<Workflow {self.name}: {' -> '.join(s.name for s in self.steps)}>"
 
+    def _defaults(self, record=None):
+        """Retry defaults for steps without their own: the run's (from the caller), else the Workflow's."""
+        defaults = {"retries": self.retries, "backoff": self.backoff, "factor": self.factor}
+        if record is not None and record.get("retry"):
+            defaults.update(record["retry"])
+        return defaults
+
     def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None):
         """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`."""
 
@@ -167,11 +185,10 @@ class Workflow:
             step_name = name or func.__name__
             if any(s.name == step_name for s in self.steps):
                 raise ValueError(f"workflow {self.name!r} already has a step named {step_name!r}")
-            r = self.retries if retries is None else retries
-            b = self.backoff if backoff is None else backoff
-            f = self.factor if factor is None else factor
-            _check_retry_policy(r, b, f)
-            self.steps.append(_Step(func, step_name, r, float(b), float(f)))
+            own = {k: v for k, v in (("retries", retries), ("backoff", backoff), ("factor", factor)) if v is not None}
+            merged = {**self._defaults(), **own}
+            _check_retry_policy(merged["retries"], merged["backoff"], merged["factor"])
+            self.steps.append(_Step(func, step_name, own))
             return func
 
         if fn is not None:
@@ -182,10 +199,14 @@ class Workflow:
 
     # --- the public API ------------------------------------------------------------
 
-    def run(self, input=None, id=None, env=None):
+    def run(self, input=None, id=None, env=None, *, concurrency="Allow", retry=None, trigger=None):
         """Start a run (or return the existing run with this id) and drive it as
-        far as it can go now -> its status document."""
-        return _status(self._start(input, id, env))
+        far as it can go now -> its status document. `concurrency` decides what
+        happens when another run of this workflow is unfinished: Allow, Forbid
+        (nothing starts; state "skipped") or Replace (those runs are cancelled).
+        `retry` ({"retries", "backoff", "factor"}) overrides the Workflow's defaults
+        for steps that set none of their own."""
+        return _status(self._start(input, id, env, concurrency=concurrency, retry=retry, trigger=trigger))
 
     def status(self, run_id):
         record = _Store().get(RUN_PREFIX + run_id)
@@ -201,7 +222,7 @@ class Workflow:
 
     # --- the engine -----------------------------------------------------------------
 
-    def _start(self, input, run_id, env):
+    def _start(self, input, run_id, env, *, concurrency="Allow", retry=None, trigger=None):
         try:
             json.dumps(input)
         except (TypeError, ValueError) as exc:
@@ -210,6 +231,11 @@ class Workflow:
             run_id = uuid.uuid4().hex
         if not isinstance(run_id, str) or not _NAME.match(run_id):
             raise WorkflowError(f"run id must match {_NAME.pattern}, got {run_id!r}")
+        if concurrency not in CONCURRENCY_POLICIES:
+            raise WorkflowError(f"concurrency must be one of {', '.join(CONCURRENCY_POLICIES)}, got {concurrency!r}")
+        retry = _run_retry(retry)
+        if trigger is not None and (not isinstance(trigger, str) or len(trigger) > 64):
+            raise WorkflowError(f"trigger must be a short string, got {trigger!r}")
         store = _Store()
         record = store.get(RUN_PREFIX + run_id)
         if record is not None:
@@ -218,12 +244,24 @@ class Workflow:
             if record.get("input") != input:
                 raise WorkflowError(f"run {run_id!r} already exists with a different input", 409)
             return self._drive(record, env)  # idempotent: continue it if it is not finished
+        others = [r for r in _unfinished(store) if r["workflow"] == self.name]
+        if others and concurrency == "Forbid":
+            # Nothing is stored: a skipped firing leaves no run behind.
+            return {"id": run_id, "workflow": self.name, "state": "skipped", "steps": [],
+                    "error": "skipped: run " + ", ".join(r["id"] for r in others) + " has not finished (Forbid)"}
+        if concurrency == "Replace":
+            for other in others:
+                self._cancel(store, other, f"replaced by run {run_id}")
         now = time.time()
         record = {
             "id": run_id, "workflow": self.name, "state": "pending", "input": input,
             "created": now, "updated": now,
             "steps": [{"name": s.name, "state": "pending", "attempts": 0} for s in self.steps],
         }
+        if retry:
+            record["retry"] = retry
+        if trigger:
+            record["trigger"] = trigger
         store.put(WAKE_PREFIX + run_id, {"at": now + self.lease})
         store.put(RUN_PREFIX + run_id, record)
         return self._drive(record, env)
@@ -232,7 +270,7 @@ class Workflow:
         """Advance the run until it finishes or has to wait; wait in-process when
         the host cannot wake us up. Returns the record."""
         run_id = record["id"]
-        if run_id in _active or record["state"] in ("completed", "failed"):
+        if run_id in _active or record["state"] in FINISHED:
             return record
         _active.add(run_id)
         store = _Store()
@@ -329,8 +367,9 @@ class Workflow:
     def _failed_attempt(self, store, record, step, entry, detail):
         """Record a failed attempt: schedule a retry (returns None) or fail the run."""
         entry["error"] = detail
-        if entry["attempts"] <= step.retries:
-            entry.update(state="waiting", not_before=time.time() + step.delay(entry["attempts"]))
+        policy = step.policy(self._defaults(record))
+        if entry["attempts"] <= policy[0]:
+            entry.update(state="waiting", not_before=time.time() + step.delay(entry["attempts"], policy))
             return None
         entry["state"] = "failed"
         return self._finish(store, record, "failed")
@@ -352,9 +391,41 @@ class Workflow:
         store.delete(WAKE_PREFIX + record["id"])
         return record
 
+    def _cancel(self, store, record, why):
+        record["state"] = "cancelled"
+        record["error"] = why
+        record.pop("not_before", None)
+        for entry in record["steps"]:
+            if entry["state"] in ("running", "waiting"):
+                entry["state"] = "cancelled"
+                entry.pop("not_before", None)
+        self._save(store, record)
+        store.delete(WAKE_PREFIX + record["id"])
+
     def _save(self, store, record):
         record["updated"] = time.time()
         store.put(RUN_PREFIX + record["id"], record)
+
+
+def _run_retry(retry):
+    """Validates a run's retry defaults ({"retries", "backoff", "factor"}, each optional)."""
+    if retry is None:
+        return None
+    if not isinstance(retry, dict) or set(retry) - {"retries", "backoff", "factor"}:
+        raise WorkflowError('retry must be an object with "retries", "backoff" and/or "factor"')
+    try:
+        _check_retry_policy(retry.get("retries", 0), retry.get("backoff", 0), retry.get("factor", 1))
+    except ValueError as exc:
+        raise WorkflowError(f"retry: {exc}") from None
+    return dict(retry)
+
+
+def _unfinished(store):
+    """Records of runs that have not finished (from the wake index, which lists every one)."""
+    for key in list(store.keys(WAKE_PREFIX)):
+        record = store.get(RUN_PREFIX + key[len(WAKE_PREFIX):])
+        if record is not None and record.get("state") not in FINISHED:
+            yield record
 
 
 # --- storage ---------------------------------------------------------------------------
@@ -407,6 +478,8 @@ def _status(record):
         out["steps"].append(step)
     if record.get("error"):
         out["error"] = record["error"]
+    if record.get("trigger"):
+        out["trigger"] = record["trigger"]
     if record.get("not_before") is not None:
         out["not_before"] = record["not_before"]
     out["created"], out["updated"] = record.get("created"), record.get("updated")
@@ -423,7 +496,7 @@ def resume_due(env=None, now=None):
         run_id = key[len(WAKE_PREFIX):]
         wake = store.get(key)
         record = store.get(RUN_PREFIX + run_id)
-        if record is None or record.get("state") in ("completed", "failed"):
+        if record is None or record.get("state") in FINISHED:
             store.delete(key)
             continue
         at = (wake or {}).get("at", 0)
@@ -504,8 +577,13 @@ def handle_http(request, env):
             name = body.get("workflow")
             if not isinstance(name, str):
                 raise WorkflowError('run needs {"workflow": name, "input": ..., "id"?: ...}')
-            status = _status(get(name)._start(body.get("input"), body.get("id"), env))
-            return Response.json({"id": status["id"], "state": status["state"]})
+            record = get(name)._start(body.get("input"), body.get("id"), env,
+                                      concurrency=body.get("concurrency", "Allow"), retry=body.get("retry"),
+                                      trigger=body.get("trigger"))
+            answer = {"id": record["id"], "state": record["state"]}
+            if record["state"] == "skipped":
+                answer["reason"] = record["error"]
+            return Response.json(answer)
         # /workflow/resume
         run_id = body.get("id")
         if run_id is None:

@@ -283,7 +283,9 @@ def test_definition_errors():
         def three(ctx):
             return 3
 
-        assert [fast.steps[0].delay(k) for k in (1, 2, 3)] == [0.5, 1.5, 4.5]
+        policy = fast.steps[0].policy(fast._defaults())
+        assert policy == (3, 0.5, 3.0)
+        assert [fast.steps[0].delay(k, policy) for k in (1, 2, 3)] == [0.5, 1.5, 4.5]
     finally:
         workflows._clear_registry()
 
@@ -338,3 +340,64 @@ def test_bearer_token_when_configured(app, monkeypatch):
     assert with_auth("GET", "/workflow/status?id=auth-1", auth="Bearer s3cret")[0] == 200
     # the host's alarm route needs no token (clients cannot reach /__pymode/* on the edge)
     assert with_auth("POST", "/__pymode/alarm")[0] == 200
+
+
+def _waiting_alarms(monkeypatch):
+    """Durable Object mode: a failed attempt leaves the run waiting for an alarm."""
+    monkeypatch.setattr(workflows._Store, "alarm", lambda self, at: True)
+
+
+def test_concurrency_forbid_skips_while_a_run_is_unfinished(app, monkeypatch):
+    _waiting_alarms(monkeypatch)
+    first = {"workflow": "orders", "id": "c-1", "input": {"dir": str(app.logs), "prices": [1], "charge_failures": 1}}
+    assert call("POST", "/workflow/run", first)[1]["state"] == "waiting"
+    second = {"workflow": "orders", "id": "c-2", "concurrency": "Forbid", "input": {"dir": str(app.logs), "prices": [2]}}
+    status, out = call("POST", "/workflow/run", second)
+    assert (status, out["id"], out["state"]) == (200, "c-2", "skipped")
+    assert "c-1 has not finished" in out["reason"]
+    assert call("GET", "/workflow/status?id=c-2")[0] == 404  # a skipped firing leaves no run
+    # another workflow's runs do not count, and Allow starts alongside
+    assert call("POST", "/workflow/run", {"workflow": "doomed", "id": "c-3", "concurrency": "Forbid"})[1]["state"] == "waiting"
+    allowed = dict(second, id="c-4", concurrency="Allow")
+    assert call("POST", "/workflow/run", allowed)[1]["state"] == "completed"
+    assert call("GET", "/workflow/status?id=c-1")[1]["state"] == "waiting"
+
+
+def test_concurrency_replace_cancels_the_unfinished_run(app, monkeypatch):
+    _waiting_alarms(monkeypatch)
+    first = {"workflow": "orders", "id": "r-1", "input": {"dir": str(app.logs), "prices": [1], "charge_failures": 1}}
+    assert call("POST", "/workflow/run", first)[1]["state"] == "waiting"
+    second = {"workflow": "orders", "id": "r-2", "concurrency": "Replace", "input": {"dir": str(app.logs), "prices": [2]}}
+    assert call("POST", "/workflow/run", second)[1] == {"id": "r-2", "state": "completed"}
+    doc = call("GET", "/workflow/status?id=r-1")[1]
+    assert doc["state"] == "cancelled" and doc["error"] == "replaced by run r-2"
+    assert [s["state"] for s in doc["steps"]] == ["completed", "cancelled", "pending"]
+    # a cancelled run is finished: alarms and re-runs of its id do nothing
+    time.sleep(0.25)
+    assert call("POST", "/__pymode/alarm") == (200, {"resumed": []})
+    assert call("POST", "/workflow/run", first)[1]["state"] == "cancelled"
+    assert len(executions(app, "charge")) == 2  # r-1's first attempt and r-2's
+
+
+def test_run_retry_defaults_apply_to_steps_without_their_own(app):
+    # doomed's step sets no retries (Workflow default 1): the run's default of 3 applies
+    status, out = call("POST", "/workflow/run", {"workflow": "doomed", "id": "rd-1",
+                                                  "retry": {"retries": 3, "backoff": 0.01, "factor": 1}})
+    assert (status, out["state"]) == (200, "failed")
+    assert call("GET", "/workflow/status?id=rd-1")[1]["steps"][0]["attempts"] == 4
+    # charge sets its own retries=2: a run default of 0 does not take them away
+    body = {"workflow": "orders", "id": "rd-2", "retry": {"retries": 0},
+            "input": {"dir": str(app.logs), "prices": [1], "charge_failures": 2}}
+    assert call("POST", "/workflow/run", body)[1]["state"] == "completed"
+    assert call("GET", "/workflow/status?id=rd-2")[1]["steps"][1]["attempts"] == 3
+
+
+def test_run_options_are_validated_and_the_trigger_is_reported(app):
+    status, out = call("POST", "/workflow/run", {"workflow": "doomed", "concurrency": "Sometimes"})
+    assert status == 400 and "concurrency must be one of Allow, Forbid, Replace" in out["error"]
+    status, out = call("POST", "/workflow/run", {"workflow": "doomed", "retry": {"retries": -1}})
+    assert status == 400 and out["error"].startswith("retry: retries must be")
+    status, out = call("POST", "/workflow/run", {"workflow": "doomed", "retry": {"tries": 1}})
+    assert status == 400 and "retry must be an object" in out["error"]
+    call("POST", "/workflow/run", {"workflow": "doomed", "id": "t-1", "trigger": "Schedule"})
+    assert call("GET", "/workflow/status?id=t-1")[1]["trigger"] == "Schedule"

@@ -16,6 +16,7 @@ import { CloudflareBindings } from "./bindings/cloudflare";
 import { ExtendedBindings } from "./runtime/hostext";
 import { threadDoRunner } from "./runtime/tasks";
 import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
+import { SCHEDULES_VAR, parseSchedules, runsForFiring } from "./runtime/schedules";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import {
@@ -43,6 +44,9 @@ export interface Env {
   PYMODE_MAX_REQUEST_BYTES?: string;
   PYMODE_MAX_RESPONSE_BYTES?: string;
   PYMODE_MAX_HTTP_RESPONSE_BYTES?: string;
+  /** What each cron trigger starts (src/runtime/schedules.ts), set by the operator. */
+  PYMODE_SCHEDULES?: string;
+  PYMODE_WORKFLOW_TOKEN?: string;
   [name: string]: unknown;
 }
 
@@ -141,6 +145,7 @@ export class ThreadDO extends PythonHostDO {
  * Not exported: workerd takes every export of the main module for an entrypoint and refuses to start.
  */
 const ALARM_URL = "https://pymode.internal/__pymode/alarm";
+const WORKFLOW_RUN_URL = "https://pymode.internal/workflow/run";
 /** Paths served by pymode.workflows; always routed to the "main" PythonDO, where run records live. */
 const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs"]);
 
@@ -192,5 +197,32 @@ export default {
       return framesToResponse(errorResponseFrames(503, "python runtime unavailable", msg));
     }
     return framesToResponse(out);
+  },
+
+  /**
+   * A Cloudflare cron trigger: start the workflow runs PYMODE_SCHEDULES lists for this cron, in the
+   * "main" PythonDO where run records live. Throwing marks the invocation failed in Cloudflare's
+   * cron history; a run that Forbid skipped is a success.
+   */
+  async scheduled(controller: ScheduledController, env: Env): Promise<void> {
+    const runs = runsForFiring(parseSchedules(env[SCHEDULES_VAR]), controller.cron, controller.scheduledTime);
+    if (runs.length === 0) {
+      console.warn(`[pymode host] cron ${JSON.stringify(controller.cron)} fired but ${SCHEDULES_VAR} starts nothing for it`);
+      return;
+    }
+    const headers: [string, string][] = [["content-type", "application/json"]];
+    if (typeof env.PYMODE_WORKFLOW_TOKEN === "string" && env.PYMODE_WORKFLOW_TOKEN) {
+      headers.push(["authorization", `Bearer ${env.PYMODE_WORKFLOW_TOKEN}`]);
+    }
+    const stub = env.PYTHON_DO.get(env.PYTHON_DO.idFromName("main"));
+    const failures: string[] = [];
+    for (const run of runs) {
+      const frames = encodeHttpRequest({ method: "POST", url: WORKFLOW_RUN_URL, headers }, new TextEncoder().encode(JSON.stringify(run)));
+      const { head, body } = decodeHttpResponse(await stub.handleFrames(frames));
+      const answer = new TextDecoder().decode(body).slice(0, 500);
+      if (head.status >= 400) failures.push(`${run.workflow} ${run.id}: HTTP ${head.status} ${answer}`);
+      else console.log(`[pymode host] cron ${controller.cron}: workflow ${run.workflow} run ${run.id}: ${answer}`);
+    }
+    if (failures.length) throw new Error(`cron ${controller.cron}: ${failures.join("; ")}`);
   },
 } satisfies ExportedHandler<Env>;

@@ -3,11 +3,12 @@
 import { d1 } from "./d1.mjs";
 import { kv } from "./kv.mjs";
 import { r2 } from "./r2.mjs";
+import { schedules } from "./schedules.mjs";
 import { preprocessors, scripts } from "./scripts.mjs";
 import { tokens } from "./tokens.mjs";
 import { versions } from "./versions.mjs";
 import { zones } from "./zones.mjs";
 
-export const handlers = { ...tokens, ...kv, ...r2, ...d1, ...zones, ...scripts, ...versions };
+export const handlers = { ...tokens, ...kv, ...r2, ...d1, ...zones, ...scripts, ...schedules, ...versions };
 
 export { preprocessors };

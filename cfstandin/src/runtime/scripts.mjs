@@ -149,6 +149,19 @@ export class ScriptRuntimes {
     return null;
   }
 
+  /**
+   * Deliver a cron trigger's `scheduled` event to the running script: to one version of its
+   * deployment, picked by the percentages like a request. Resolves to workerd's {outcome, noRetry}.
+   */
+  scheduled(accountId, script, cron, scheduledTime) {
+    const entry = this.running.get(this.#key(accountId, script));
+    if (!entry) return Promise.reject(new Error("the script has no running deployment"));
+    const split = this.store.accounts.get(accountId).scripts[script].deployments[0].versions;
+    let r = Math.random() * 100;
+    const pick = split.find((s) => (r -= s.percentage) < 0) ?? split[split.length - 1];
+    return entry.mf.getWorker(versionWorkerName(pick.version_id)).then((w) => w.scheduled({ cron, scheduledTime: new Date(scheduledTime) }));
+  }
+
   upstream(accountId, script) {
     return this.running.get(this.#key(accountId, script))?.upstream ?? null;
   }

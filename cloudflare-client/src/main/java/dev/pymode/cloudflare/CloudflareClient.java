@@ -411,6 +411,30 @@ public final class CloudflareClient implements AutoCloseable {
         return new ScriptSubdomain(r.path("enabled").asBoolean(false), r.path("previews_enabled").asBoolean(false));
     }
 
+    // ---------------------------------------------------------------- cron triggers
+
+    /** {@code GET …/scripts/S/schedules}: the script's cron triggers. */
+    public List<CronTrigger> schedules(String account, String script) {
+        return cronTriggers(transport.execute(
+                ApiCall.get("/accounts/{account}/workers/scripts/{script}/schedules", account, script)).result());
+    }
+
+    /** {@code PUT …/scripts/S/schedules}: replaces the whole set (an empty list removes every trigger). */
+    public List<CronTrigger> putSchedules(String account, String script, List<String> crons) {
+        var body = JSON.arrayNode();
+        crons.forEach(cron -> body.addObject().put("cron", cron));
+        return cronTriggers(transport.execute(
+                ApiCall.put("/accounts/{account}/workers/scripts/{script}/schedules", account, script)
+                        .body(transport.json(body))).result());
+    }
+
+    private static List<CronTrigger> cronTriggers(JsonNode r) {
+        List<CronTrigger> triggers = new ArrayList<>();
+        r.path("schedules").forEach(s -> triggers.add(
+                new CronTrigger(text(s, "cron"), text(s, "created_on"), text(s, "modified_on"))));
+        return triggers;
+    }
+
     // ---------------------------------------------------------------- zones and routes
 
     /** {@code GET /zones?name=…&account.id=…}: the zone's id, if the account has that zone. */

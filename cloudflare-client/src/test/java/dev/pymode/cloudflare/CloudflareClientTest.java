@@ -260,6 +260,25 @@ class CloudflareClientTest extends ClientFixture {
     }
 
     @Test
+    void readsAndReplacesCronTriggers() throws Exception {
+        server.enqueue(ok("{\"schedules\":[{\"cron\":\"*/5 * * * *\",\"created_on\":\"2026-12-01T00:00:00Z\","
+                + "\"modified_on\":\"2026-12-01T00:00:00Z\"}]}"));
+        server.enqueue(ok("{\"schedules\":[{\"cron\":\"0 3 * * *\"},{\"cron\":\"*/5 * * * *\"}]}"));
+        server.enqueue(ok("{\"schedules\":[]}"));
+
+        assertThat(client.schedules(ACCOUNT, "w")).containsExactly(
+                new CronTrigger("*/5 * * * *", "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"));
+        assertThat(client.putSchedules(ACCOUNT, "w", List.of("0 3 * * *", "*/5 * * * *")))
+                .extracting(CronTrigger::cron).containsExactly("0 3 * * *", "*/5 * * * *");
+        assertThat(client.putSchedules(ACCOUNT, "w", List.of())).isEmpty();
+
+        expect("GET", A + "/workers/scripts/w/schedules");
+        assertThat(body(expect("PUT", A + "/workers/scripts/w/schedules")))
+                .isEqualTo("[{\"cron\":\"0 3 * * *\"},{\"cron\":\"*/5 * * * *\"}]");
+        assertThat(body(expect("PUT", A + "/workers/scripts/w/schedules"))).isEqualTo("[]");
+    }
+
+    @Test
     void findsZonesAndManagesRoutes() throws Exception {
         server.enqueue(ok("[{\"id\":\"z1\",\"name\":\"example.com\"}]",
                 "{\"page\":1,\"per_page\":50,\"count\":1,\"total_count\":1,\"total_pages\":1}"));

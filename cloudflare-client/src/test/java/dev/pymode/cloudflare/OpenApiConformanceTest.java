@@ -33,7 +33,11 @@ class OpenApiConformanceTest extends ClientFixture {
             "GET /accounts/{account_id}/tokens/verify",
             "account-owned token verify (Cloudflare's API tokens docs); the file has only /user/tokens/verify",
             "GET /zones",
-            "zone lookup by name, as wrangler's route fallback does; the file has no zone endpoints");
+            "zone lookup by name, as wrangler's route fallback does; the file has no zone endpoints",
+            "GET /accounts/{account_id}/workers/scripts/w/schedules",
+            "Get Cron Triggers (Cloudflare's Worker Cron Trigger API); validated by the stand-in's spec extension",
+            "PUT /accounts/{account_id}/workers/scripts/w/schedules",
+            "Update Cron Triggers; validated by the stand-in's spec extension");
 
     static JsonNode spec;
     static OpenApiRequestValidator validator;
@@ -108,6 +112,9 @@ class OpenApiConformanceTest extends ClientFixture {
         if (path.endsWith("/subdomain")) {
             return Envelopes.ok("{\"enabled\":true,\"previews_enabled\":false}");
         }
+        if (path.endsWith("/schedules")) {
+            return Envelopes.ok("{\"schedules\":[{\"cron\":\"*/5 * * * *\"}]}");
+        }
         if (path.endsWith("/zones")) {
             return Envelopes.ok("[{\"id\":\"z1\",\"name\":\"example.com\"}]", info);
         }
@@ -150,6 +157,8 @@ class OpenApiConformanceTest extends ClientFixture {
         client.accountSubdomain(ACCOUNT);
         client.scriptSubdomain(ACCOUNT, "w");
         client.setScriptSubdomain(ACCOUNT, "w", true);
+        client.schedules(ACCOUNT, "w");
+        client.putSchedules(ACCOUNT, "w", List.of("*/5 * * * *"));
         String zone = client.findZoneId(ACCOUNT, "example.com").orElseThrow();
         client.listRoutes(ACCOUNT, zone);
         client.createRoute(ACCOUNT, zone, "example.com/*", "w");
@@ -209,6 +218,8 @@ class OpenApiConformanceTest extends ClientFixture {
                 "GET /accounts/{account_id}/workers/scripts/{script_name}/subdomain",
                 "POST /accounts/{account_id}/workers/scripts/{script_name}/subdomain",
                 "GET /zones (outside the file)",
+                "GET /accounts/{account_id}/workers/scripts/w/schedules (outside the file)",
+                "PUT /accounts/{account_id}/workers/scripts/w/schedules (outside the file)",
                 "GET /zones/{zone_id}/workers/routes",
                 "POST /zones/{zone_id}/workers/routes",
                 "DELETE /zones/{zone_id}/workers/routes/{route_id}");
