@@ -4,11 +4,17 @@
     pymode_build.py worker  --source DIR --entry PATH [--package REQ]... --runtime-ref REF | --runtime-dir DIR
                             [--wizer] [--compat-date D] --push REPO:TAG [--annotation K=V]... [--work DIR]
     pymode_build.py runtime --runtime-dir DIR --push REPO:TAG [--annotation K=V]...
+    pymode_build.py extension --source DIR --recipe NAME --runtime-ref REF | --runtime-dir DIR
+                            --push REPO:TAG [--annotation K=V]... [--work DIR]
 
 `worker` turns a project into a worker bundle (worker/README.md "Bundle format"): resolves pure-Python
 packages for the wasm target (wheels only, hashes recorded in pymode.lock), bundles project + pylib +
-packages + runtime with worker/scripts/bundle.mjs, optionally pre-initialises with Wizer, and pushes the
-bundle as an OCI 1.1 artifact (one layer per file). `runtime` publishes a built runtime directory.
+packages + extensions + runtime with worker/scripts/bundle.mjs, optionally pre-initialises with Wizer, and
+pushes the bundle as an OCI 1.1 artifact (one layer per file). `runtime` publishes a built runtime directory.
+`extension` builds a C-extension recipe and the recipes it depends on (DIR holds `<name>.json` for each and
+their `patches/`) into wasm side modules with builder-image/extensions/build_extension.py, and pushes the
+merged site tree (side modules + pure-Python files) plus `extension.json` as an extension artifact; a worker
+build takes it with `--extension REF`.
 
 The result goes to stdout as the last line, JSON: {"ref": "repo@sha256:...", "digest": ..., "files": {...}};
 in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output.
@@ -31,8 +37,14 @@ TERMINATION_LOG = Path("/dev/termination-log")
 
 BUNDLE_ARTIFACT_TYPE = "application/vnd.pymode.worker.bundle.v1"
 RUNTIME_ARTIFACT_TYPE = "application/vnd.pymode.runtime.v1"
+EXTENSION_ARTIFACT_TYPE = "application/vnd.pymode.extension.v1"
+EXTENSION_MANIFEST = "extension.json"
+# The runtime's C headers travel as one directory layer (oras packs it, pull unpacks it): extension builds need them.
+RUNTIME_INCLUDE_DIR = "include"
 MEDIA_TYPES = {
     ".wasm": "application/wasm",
+    ".so": "application/wasm",  # side modules: wasm under the file name CPython's FileFinder looks for
+    ".py": "text/x-python",
     ".js": "application/javascript+module",
     ".json": "application/json",
     ".zip": "application/zip",
@@ -85,15 +97,24 @@ def push(directory: Path, files: list[str], ref: str, artifact_type: str, annota
     for key, value in sorted(annotations.items()):
         argv += ["--annotation", f"{key}={value}"]
     for name in files:
-        argv.append(f"{name}:{MEDIA_TYPES.get(Path(name).suffix, 'application/octet-stream')}")
+        if (directory / name).is_dir():
+            argv.append(name)  # oras packs a directory into one tar+gzip layer and unpacks it on pull
+        else:
+            argv.append(f"{name}:{MEDIA_TYPES.get(Path(name).suffix, 'application/octet-stream')}")
     out = run(argv, cwd=directory, what="oras push")
     match = re.search(r"Digest:\s*(sha256:[0-9a-f]{64})", out)
     if not match:
         raise BuildError(f"oras push printed no digest:\n{out}")
     repo = ref.rsplit(":", 1)[0] if "@" not in ref else ref.split("@")[0]
-    sizes = {name: (directory / name).stat().st_size for name in files}
+    sizes = {name: tree_size(directory / name) for name in files}
     return {"ref": f"{repo}@{match.group(1)}", "digest": match.group(1), "files": sizes,
             "totalBytes": sum(sizes.values())}
+
+
+def tree_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
 
 
 def pull(ref: str, dest: Path) -> None:
@@ -142,6 +163,7 @@ def build_worker(args: argparse.Namespace) -> dict:
         if not (runtime / needed).is_file():
             raise BuildError(f"runtime has no {needed} ({runtime})")
     site = resolve_packages(args.package, work)
+    extension_sites = pull_extensions(args.extension, work)
 
     out = work / "bundle"
     shutil.rmtree(out, ignore_errors=True)
@@ -150,6 +172,8 @@ def build_worker(args: argparse.Namespace) -> dict:
         raise BuildError(f"{REPO / 'worker'} has no node_modules: run `npm ci` there (the builder image has it)")
     argv = ["node", str(bundler), "--project", str(source), "--runtime", str(runtime), "--pylib",
             str(REPO / "pylib"), "--site", str(site), "--entry", args.entry, "--out", str(out)]
+    for extension_site in extension_sites:
+        argv += ["--site", str(extension_site)]
     if args.compat_date:
         argv += ["--compat-date", args.compat_date]
     if args.wizer:
@@ -171,9 +195,106 @@ def build_worker(args: argparse.Namespace) -> dict:
     return push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
 
 
+def pull_extensions(refs: list[str], work: Path) -> list[Path]:
+    """Pulls extension artifacts; returns their site trees. Two extensions may ship the same file only
+    byte-identical (a shared dependency such as multidict under yarl and aiohttp)."""
+    sites, owners = [], {}
+    for i, ref in enumerate(refs):
+        dest = work / "extensions" / str(i)
+        shutil.rmtree(dest, ignore_errors=True)
+        pull(ref, dest)
+        if not (dest / EXTENSION_MANIFEST).is_file():
+            raise BuildError(f"{ref} is not a PyMode extension artifact (no {EXTENSION_MANIFEST})")
+        site = dest / "site"
+        for f in sorted(site.rglob("*")):
+            if not f.is_file():
+                continue
+            rel = f.relative_to(site).as_posix()
+            digest = sha256_file(f)
+            if rel in owners and owners[rel][1] != digest:
+                raise BuildError(f"extensions {owners[rel][0]} and {ref} both ship {rel} with different contents")
+            owners[rel] = (ref, digest)
+        sites.append(site)
+    if refs:
+        log(f"pulled {len(refs)} extension(s), {len(owners)} files")
+    return sites
+
+
+def recipe_closure(catalogue: Path, name: str) -> list[dict]:
+    """The recipe and everything it depends on, dependencies first; a cycle or a missing recipe is an error."""
+    order, state = [], {}
+
+    def visit(n: str, chain: tuple[str, ...]) -> None:
+        if state.get(n) == "done":
+            return
+        if state.get(n) == "visiting":
+            raise BuildError(f"recipe dependency cycle: {' -> '.join(chain + (n,))}")
+        path = catalogue / f"{n}.json"
+        if not path.is_file():
+            where = f" (needed by {chain[-1]})" if chain else ""
+            raise BuildError(f"recipe {n} not found{where}")
+        try:
+            recipe = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise BuildError(f"recipe {n}: not valid JSON: {e}") from None
+        state[n] = "visiting"
+        for dep in recipe.get("depends", []):
+            visit(dep, chain + (n,))
+        state[n] = "done"
+        order.append({"name": n, "path": path, "recipe": recipe})
+
+    visit(name, ())
+    return order
+
+
+def build_extension(args: argparse.Namespace) -> dict:
+    work = Path(args.work or tempfile.mkdtemp(prefix="pymode-ext-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.runtime_ref:
+        runtime = work / "runtime"
+        pull(args.runtime_ref, runtime)
+    else:
+        runtime = Path(args.runtime_dir)
+    closure = recipe_closure(Path(args.source), args.recipe)
+    out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    site = out / "site"
+    site.mkdir(parents=True)
+    builder = REPO / "builder-image" / "extensions" / "build_extension.py"
+    modules, recipes, owners = {}, [], {}
+    for entry in closure:
+        built = work / "built" / entry["name"]
+        run([sys.executable, str(builder), str(entry["path"]), "--runtime-dir", str(runtime), "--out", str(built)],
+            what=f"build of recipe {entry['name']} {entry['recipe'].get('version', '')}".rstrip())
+        manifest = json.loads((built / "manifest.json").read_text())
+        for f in sorted((built / "site").rglob("*")):
+            if not f.is_file():
+                continue
+            rel = f.relative_to(built / "site").as_posix()
+            if rel in owners:
+                raise BuildError(f"recipes {owners[rel]} and {entry['name']} both ship {rel}")
+            owners[rel] = entry["name"]
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, site / rel)
+        for mod, spec in manifest["modules"].items():
+            modules[mod] = {**spec, "recipe": entry["name"]}
+        recipes.append({k: manifest.get(k) for k in ("name", "version", "recipe_sha256", "source_sha256", "patches",
+                                                      "warnings", "toolchain", "depends")})
+    top = closure[-1]["recipe"]
+    extension = {"kind": "pymode-extension", "name": top["name"], "version": top.get("version"),
+                 "runtime": manifest["runtime"], "modules": modules, "recipes": recipes,
+                 "files": {rel: tree_size(site / rel) for rel in sorted(owners)}}
+    (out / EXTENSION_MANIFEST).write_text(json.dumps(extension, indent=2, sort_keys=True) + "\n")
+    files = [EXTENSION_MANIFEST] + [f"site/{rel}" for rel in sorted(owners)]
+    result = push(out, files, args.push, EXTENSION_ARTIFACT_TYPE, parse_annotations(args.annotation))
+    result["modules"] = {mod: spec["init"] for mod, spec in sorted(modules.items())}
+    return result
+
+
 def publish_runtime(args: argparse.Namespace) -> dict:
     runtime = Path(args.runtime_dir).resolve()
-    files = [name for name in ("python.wasm", "python313.zip", "manifest.json") if (runtime / name).is_file()]
+    files = [name for name in ("python.wasm", "python313.zip", "manifest.json", RUNTIME_INCLUDE_DIR)
+             if (runtime / name).exists()]
     if "python.wasm" not in files or "python313.zip" not in files:
         raise BuildError(f"{runtime} is not a built runtime (needs python.wasm and python313.zip)")
     return push(runtime, files, args.push, RUNTIME_ARTIFACT_TYPE, parse_annotations(args.annotation))
@@ -203,14 +324,26 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--compat-date")
     worker.add_argument("--push", required=True)
     worker.add_argument("--annotation", action="append", default=[])
+    worker.add_argument("--extension", action="append", default=[],
+                        help="an extension artifact (repeatable) whose side modules and files the bundle carries")
     worker.add_argument("--work")
+    extension = sub.add_parser("extension", help="build and push a C-extension side-module artifact")
+    extension.add_argument("--source", required=True, help="directory with <name>.json per recipe and their patches")
+    extension.add_argument("--recipe", required=True, help="name of the recipe to build (with its depends)")
+    extension_runtime = extension.add_mutually_exclusive_group(required=True)
+    extension_runtime.add_argument("--runtime-ref")
+    extension_runtime.add_argument("--runtime-dir")
+    extension.add_argument("--push", required=True)
+    extension.add_argument("--annotation", action="append", default=[])
+    extension.add_argument("--work")
     runtime = sub.add_parser("runtime", help="publish a built runtime directory")
     runtime.add_argument("--runtime-dir", required=True)
     runtime.add_argument("--push", required=True)
     runtime.add_argument("--annotation", action="append", default=[])
     args = parser.parse_args(argv)
     try:
-        result = build_worker(args) if args.command == "worker" else publish_runtime(args)
+        commands = {"worker": build_worker, "extension": build_extension, "runtime": publish_runtime}
+        result = commands[args.command](args)
     except BuildError as e:
         message = f"build failed: {e}"
         print(message, file=sys.stderr, flush=True)

@@ -5,7 +5,8 @@
 //                           [--compat-date YYYY-MM-DD] [--compat-flag F]... --out DIR
 //
 // Output: worker.js (ESM main module), python.wasm (CompiledWasm), python313.zip (Data),
-// app.pvfs (Data: VFS image of /lib/site and /app), bundle.json (manifest).
+// app.pvfs (Data: VFS image of /lib/site and /app), ext/*.wasm (CompiledWasm: the C-extension side
+// modules found in the --site dirs), bundle.json (manifest).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
@@ -25,6 +26,9 @@ export const DO_CLASSES = [
   { binding: "THREAD_DO", class_name: "ThreadDO" },
 ];
 export const MIGRATION = { new_tag: "pymode-v1", steps: [{ new_sqlite_classes: ["PythonDO", "ThreadDO"] }] };
+/** The module src/index.ts imports the side-module map from (generated per bundle). */
+const SIDE_MODULES_IMPORT = "pymode:side-modules";
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 const PYLIB_NATIVE_ONLY = ["cli", "dev"];
 const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
@@ -67,10 +71,13 @@ function encodeFrames(fields) {
   return out;
 }
 
-/** The pvfs image: frames of alternating absolute path and content, sorted by path (deterministic). */
-export function buildAppImage({ pylibDir, projectDir, siteDirs = [] }) {
+/**
+ * The pvfs image: frames of alternating absolute path and content, sorted by path (deterministic).
+ * `replace(vpath, bytes)` may substitute a file's content (side modules become stubs).
+ */
+export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (_vpath, bytes) => bytes }) {
   const files = new Map();
-  const add = (vpath, host) => files.set(vpath, readFileSync(host));
+  const add = (vpath, host) => files.set(vpath, replace(vpath, readFileSync(host)));
   if (pylibDir) {
     const pkg = join(pylibDir, "pymode");
     if (!existsSync(join(pkg, "__init__.py")) && !existsSync(pkg)) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
@@ -106,6 +113,45 @@ function sha256(buf) {
   return createHash("sha256").update(buf).digest("hex");
 }
 
+/**
+ * C-extension side modules in the site dirs (wasm files named `*.so`, where CPython's FileFinder looks).
+ * Workers cannot compile wasm at run time, so each becomes a CompiledWasm module of the upload
+ * (`ext/<module>-<sha256 prefix>.wasm`) and the VFS keeps only a stub at the `.so` path, which
+ * FileFinder needs to see; dlopen() of that path links the pre-compiled module (src/runtime/dynlink.ts).
+ */
+export function findSideModules(siteDirs) {
+  const found = new Map(); // guest path -> {path, module, host, sha256, size}
+  for (const dir of siteDirs) {
+    for (const host of walk(dir)) {
+      if (!host.endsWith(".so")) continue;
+      const bytes = readFileSync(host);
+      if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) throw new Error(`bundle: ${host} is a .so but not a wasm side module`);
+      const rel = relative(dir, host).split(sep).join("/");
+      const digest = sha256(bytes);
+      const stem = rel.replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
+      found.set("/lib/site/" + rel, { path: "/lib/site/" + rel, module: `ext/${stem}-${digest.slice(0, 12)}.wasm`, host, sha256: digest, size: bytes.byteLength });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function sideModuleStub(m) {
+  return Buffer.from(`pymode side module: linked from the CompiledWasm module ${m.module} (sha256 ${m.sha256})\n`);
+}
+
+/** esbuild plugin: `import sideModules from "pymode:side-modules"` -> {guest path: CompiledWasm module}. */
+function sideModulesPlugin(sideModules) {
+  const code = sideModules.map((m, i) => `import m${i} from ${JSON.stringify("./" + m.module)};`).join("\n") +
+    `\nexport default {${sideModules.map((m, i) => `${JSON.stringify(m.path)}: m${i}`).join(", ")}};\n`;
+  return {
+    name: "pymode-side-modules",
+    setup(b) {
+      b.onResolve({ filter: /^pymode:side-modules$/ }, () => ({ path: SIDE_MODULES_IMPORT, namespace: "pymode" }));
+      b.onLoad({ filter: /.*/, namespace: "pymode" }, () => ({ contents: code, loader: "js" }));
+    },
+  };
+}
+
 export async function bundle(opts) {
   const runtimeDir = resolve(opts.runtime ?? defaultRuntimeDir());
   const projectDir = resolve(opts.project);
@@ -126,10 +172,12 @@ export async function bundle(opts) {
     asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
     pythonEnv: opts.pythonEnv ?? {},
     driver: opts.driver ?? "asyncify",
+    ...(runtimeManifest.extensions?.soabi ? { soabi: runtimeManifest.extensions.soabi } : {}),
   };
   if (app.driver !== "asyncify" && app.driver !== "jspi") throw new Error(`--driver must be asyncify or jspi, got ${app.driver}`);
 
   mkdirSync(outDir, { recursive: true });
+  const sideModules = findSideModules(opts.site ?? []);
   const res = await build({
     entryPoints: [join(workerDir, "src", "index.ts")],
     bundle: true,
@@ -137,7 +185,8 @@ export async function bundle(opts) {
     platform: "neutral",
     target: "es2022",
     outfile: join(outDir, "worker.js"),
-    external: ["cloudflare:*", "./python.wasm", "./python313.zip", "./app.pvfs"],
+    external: ["cloudflare:*", "./python.wasm", "./python313.zip", "./app.pvfs", "./ext/*"],
+    plugins: [sideModulesPlugin(sideModules)],
     define: { __PYMODE_APP_CONFIG__: JSON.stringify(app) },
     minify: opts.minify ?? false,
     legalComments: "none",
@@ -148,8 +197,16 @@ export async function bundle(opts) {
 
   copyFileSync(wasmPath, join(outDir, "python.wasm"));
   copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
-  const { image, files } = buildAppImage({ pylibDir, projectDir, siteDirs: opts.site ?? [] });
+  const byPath = new Map(sideModules.map((m) => [m.path, m]));
+  const { image, files } = buildAppImage({
+    pylibDir,
+    projectDir,
+    siteDirs: opts.site ?? [],
+    replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : bytes),
+  });
   writeFileSync(join(outDir, "app.pvfs"), image);
+  if (sideModules.length) mkdirSync(join(outDir, "ext"), { recursive: true });
+  for (const m of sideModules) copyFileSync(m.host, join(outDir, m.module));
 
   const kinds = {
     "worker.js": ["esm", "application/javascript+module"],
@@ -157,6 +214,7 @@ export async function bundle(opts) {
     "python313.zip": ["data", "application/octet-stream"],
     "app.pvfs": ["data", "application/octet-stream"],
   };
+  for (const m of sideModules) kinds[m.module] = ["compiled-wasm", "application/wasm"];
   const modules = [];
   let gzTotal = 0;
   for (const [name, [type, contentType]] of Object.entries(kinds)) {
@@ -176,6 +234,10 @@ export async function bundle(opts) {
     durable_objects: DO_CLASSES,
     migrations: MIGRATION,
     app,
+    extensions: sideModules.map((m) => {
+      const mod = modules.find((x) => x.name === m.module);
+      return { path: m.path, module: m.module, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
+    }),
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
     runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(readFileSync(wasmPath)), snapshot: Boolean(opts.wasm), manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {

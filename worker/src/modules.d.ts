@@ -11,3 +11,7 @@ declare module "*.pvfs" {
   export default d;
 }
 declare module "sql.js";
+declare module "pymode:side-modules" {
+  const modules: Record<string, WebAssembly.Module>;
+  export default modules;
+}

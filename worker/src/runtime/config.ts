@@ -21,6 +21,8 @@ export interface AppConfig {
   pythonEnv: Record<string, string>;
   /** Stack-switching driver: "asyncify" (the ABI, default) or "jspi" (experimental; bench/ only). */
   driver?: "asyncify" | "jspi";
+  /** The runtime's SOABI, checked against each side module's `pymode.abi` section. */
+  soabi?: string;
 }
 
 export const DEFAULT_APP_CONFIG: AppConfig = {
