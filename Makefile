@@ -28,10 +28,11 @@ test-worker:
 test-cfstandin:
 	cfstandin/test.sh
 
-# Refresh crds/ from the Java model (CrdDriftTest fails until the committed copy matches).
+# Refresh crds/ from the Java model and the chart's copy of it (CrdDriftTest and ChartCrdsDriftTest fail until both match).
 crds:
-	mvn -B -q -pl operator process-classes
+	mvn -B -q -pl operator -am process-classes
 	cp operator/target/crds/*.yml crds/
+	charts/sync-crds.sh
 
 # Benchmarks (print figures side by side; not part of `make test`).
 bench-builds:

@@ -191,7 +191,8 @@ def build_worker(args: argparse.Namespace) -> dict:
     lock = work / "pymode.lock"
     if lock.exists():
         shutil.copy(lock, out / "pymode.lock")
-    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    # One layer per file, titled by its path in the bundle (side modules are ext/<name>.wasm).
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     return push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
 
 

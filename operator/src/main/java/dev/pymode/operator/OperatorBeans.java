@@ -21,11 +21,14 @@ import dev.pymode.operator.cloudflare.WorkerTeardown;
 import dev.pymode.operator.cloudflare.WorkerUploadFactory;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.extension.ExtensionBuildStage;
 import dev.pymode.operator.extension.RecipeCatalog;
+import dev.pymode.operator.extension.RecipeClosure;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.workflow.WorkflowEndpoint;
+import dev.pymode.operator.workflow.WorkflowTokens;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -49,8 +52,8 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    RecipeCatalog recipeCatalog(ObjectMapper mapper) {
-        return new RecipeCatalog(mapper, OperatorBeans.class.getClassLoader());
+    RecipeCatalog recipeCatalog() {
+        return new RecipeCatalog(OperatorBeans.class.getClassLoader());
     }
 
     @Produces
@@ -103,30 +106,55 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client) {
-        return new WorkerTeardown(targets, clients, client);
+    WorkflowTokens workflowTokens(KubernetesClient client) {
+        return new WorkflowTokens(new SecretValues(client));
     }
 
     @Produces
     @ApplicationScoped
-    WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, ObjectMapper mapper,
-                                      Optional<OciRegistry> registry, EventRecorder events, Clock clock) {
+    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client) {
+        return new WorkerTeardown(targets, clients, client);
+    }
+
+    /** How builds run here (Jobs, or local processes) and the toolchain identity that goes into build keys. */
+    record Builders(BuildExecutor executor, String toolchain) {
+    }
+
+    @Produces
+    @Singleton // a record cannot be proxied, so not @ApplicationScoped
+    Builders builders(PyModeConfig config, KubernetesClient client, ObjectMapper mapper, Clock clock) {
         Path root = Path.of(config.repoRoot()).toAbsolutePath().normalize();
-        BuildExecutor executor;
-        String toolchain;
         if (config.builder().mode() == PyModeConfig.Mode.local) {
             Map<String, String> env = new HashMap<>();
             env.put("PYMODE_REGISTRY_PLAIN_HTTP", config.registry().plainHttp() ? "1" : "0");
             env.put("PYMODE_REPO", root.toString());
             config.builder().oras().ifPresent(oras -> env.put("PYMODE_ORAS", oras));
-            executor = new LocalProcessBuildExecutor(Path.of(config.builder().localWorkDir()), "python3",
+            var executor = new LocalProcessBuildExecutor(Path.of(config.builder().localWorkDir()), "python3",
                     root.resolve(config.builder().localProgram()).toString(), env, config.builder().activeDeadline(),
                     clock, mapper);
-            toolchain = config.builder().toolchain().orElseGet(() -> ToolchainIdentity.ofLocalTools(root));
-        } else {
-            executor = new JobBuildExecutor(client, config);
-            toolchain = config.builder().toolchain().orElse(config.builder().image());
+            return new Builders(executor, config.builder().toolchain().orElseGet(() -> ToolchainIdentity.ofLocalTools(root)));
         }
-        return new WorkerBuildStage(registry, executor, client, config, toolchain, events, clock);
+        return new Builders(new JobBuildExecutor(client, config),
+                config.builder().toolchain().orElse(config.builder().image()));
+    }
+
+    @Produces
+    @ApplicationScoped
+    WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, Builders builders,
+                                      Optional<OciRegistry> registry, EventRecorder events, Clock clock) {
+        return new WorkerBuildStage(registry, builders.executor(), client, config, builders.toolchain(), events, clock);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ExtensionBuildStage extensionBuildStage(PyModeConfig config, Builders builders, Optional<OciRegistry> registry,
+                                            EventRecorder events, Clock clock) {
+        return new ExtensionBuildStage(registry, builders.executor(), config, builders.toolchain(), events, clock);
+    }
+
+    @Produces
+    @ApplicationScoped
+    RecipeClosure recipeClosure(RecipeCatalog catalog, ObjectMapper mapper) {
+        return new RecipeClosure(catalog, mapper);
     }
 }

@@ -1,15 +1,8 @@
 package dev.pymode.operator.build;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * A stable hash of everything that determines a worker bundle. Equal inputs give an equal key, which is the
@@ -31,9 +24,6 @@ public record BuildKey(String sourceDigest, String entry, List<String> packages,
     /** Bumped when the meaning of the inputs changes, so old artifacts are not mistaken for new ones. */
     static final int SCHEME = 1;
 
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-
     /** The key as 64 hex characters. */
     public String hash() {
         Map<String, Object> canonical = new TreeMap<>();
@@ -46,12 +36,7 @@ public record BuildKey(String sourceDigest, String entry, List<String> packages,
         canonical.put("wizer", wizer);
         canonical.put("compatibilityDate", compatibilityDate == null ? "" : compatibilityDate);
         canonical.put("toolchain", toolchain);
-        try {
-            byte[] json = CANONICAL.writeValueAsBytes(canonical);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot hash build inputs", e);
-        }
+        return CanonicalHash.of(canonical);
     }
 
     /** The registry tag (tags allow at most 128 of [A-Za-z0-9_.-]). */

@@ -14,9 +14,10 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
  *                    restarted operator adopts a running build instead of starting a second one
  * @param owner       owner reference to the resource (garbage-collects the Job with it)
  * @param labels      labels for the Job and its pods (owner, build key)
- * @param sourceFiles project files by relative path, delivered to the builder as a directory
+ * @param subcommand  the builder's subcommand ({@code worker}, {@code extension})
+ * @param sourceFiles files by relative path, delivered to the builder as its source directory
  * @param arguments   builder arguments after the source directory option (see {@link BuilderCommand})
  */
 public record BuildRequest(String namespace, String name, OwnerReference owner, Map<String, String> labels,
-                           SortedMap<String, byte[]> sourceFiles, List<String> arguments) {
+                           String subcommand, SortedMap<String, byte[]> sourceFiles, List<String> arguments) {
 }

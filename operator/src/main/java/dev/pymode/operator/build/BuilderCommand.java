@@ -12,9 +12,14 @@ public final class BuilderCommand {
     private BuilderCommand() {
     }
 
-    /** Arguments after {@code worker --source <dir>}. */
-    public static List<String> workerArguments(BuildKey key, String bundleReference, String sourceRevision) {
+    /** Arguments after {@code worker --source <dir>}; extensions by artifact reference, in name order. */
+    public static List<String> workerArguments(BuildKey key, List<String> extensionReferences, String bundleReference,
+                                               String sourceRevision) {
         List<String> args = new ArrayList<>(List.of("--entry", key.entry(), "--runtime-ref", key.runtimeRef()));
+        for (String extension : extensionReferences) {
+            args.add("--extension");
+            args.add(extension);
+        }
         for (String requirement : key.packages()) {
             args.add("--package");
             args.add(requirement);
@@ -35,9 +40,20 @@ public final class BuilderCommand {
         return args;
     }
 
-    /** The full argv for a given interpreter, program and source directory. */
-    public static List<String> argv(String python, String program, String sourceDir, List<String> arguments) {
-        List<String> argv = new ArrayList<>(List.of(python, program, "worker", "--source", sourceDir));
+    /** Arguments after {@code extension --source <dir>}: the recipe (with its depends in the directory). */
+    public static List<String> extensionArguments(ExtensionBuildKey key, String extensionReference) {
+        return List.of("--recipe", key.recipe(), "--runtime-ref", key.runtimeRef(),
+                "--push", extensionReference,
+                "--annotation", "dev.pymode.build-key=" + key.hash(),
+                "--annotation", "dev.pymode.recipes-digest=" + key.recipesDigest(),
+                "--annotation", "dev.pymode.runtime=" + key.runtimeRef(),
+                "--annotation", "dev.pymode.toolchain=" + key.toolchain());
+    }
+
+    /** The full argv for a given interpreter, program, subcommand and source directory. */
+    public static List<String> argv(String python, String program, String subcommand, String sourceDir,
+                                    List<String> arguments) {
+        List<String> argv = new ArrayList<>(List.of(python, program, subcommand, "--source", sourceDir));
         argv.addAll(arguments);
         return argv;
     }

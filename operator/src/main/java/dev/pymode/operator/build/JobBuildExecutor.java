@@ -157,7 +157,7 @@ public class JobBuildExecutor implements BuildExecutor {
                 .addNewContainer()
                 .withName("builder")
                 .withImage(settings.image())
-                .withCommand(BuilderCommand.argv("python3", PROGRAM, SOURCE_DIR, request.arguments()))
+                .withCommand(BuilderCommand.argv("python3", PROGRAM, request.subcommand(), SOURCE_DIR, request.arguments()))
                 .withWorkingDir("/workspace")
                 .withEnv(env)
                 .withVolumeMounts(mounts)

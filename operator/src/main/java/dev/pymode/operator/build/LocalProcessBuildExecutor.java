@@ -120,7 +120,7 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
             Files.createDirectories(source);
             mapper.writeValue(dir.resolve("build.json").toFile(), Map.of("labels", request.labels(),
                     "startedAt", clock.instant().toString()));
-            List<String> argv = BuilderCommand.argv(python, program, source.toString(), request.arguments());
+            List<String> argv = BuilderCommand.argv(python, program, request.subcommand(), source.toString(), request.arguments());
             // setsid: the build outlives an operator restart; the shell records the exit code for observe().
             List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c",
                     "\"$@\" > log 2>&1; echo $? > exit.tmp && mv exit.tmp exit", "pymode-build"));

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 public final class ToolchainIdentity {
 
     /** Directories (relative to the repository root) whose content makes up a local build's toolchain. */
-    static final List<String> LOCAL_TOOL_DIRS = List.of("builder-image/bundler", "worker/src", "worker/scripts",
-            "pylib/pymode");
+    static final List<String> LOCAL_TOOL_DIRS = List.of("builder-image/bundler", "builder-image/extensions",
+            "worker/src", "worker/scripts", "pylib/pymode");
 
     private ToolchainIdentity() {
     }

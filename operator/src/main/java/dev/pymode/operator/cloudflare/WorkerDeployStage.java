@@ -26,6 +26,9 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerDeployment;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerSchedule;
+import dev.pymode.operator.workflow.ScheduleEntry;
+import dev.pymode.operator.workflow.WorkerSchedules;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.oci.RegistryUnavailableException;
@@ -36,7 +39,8 @@ import dev.pymode.operator.status.StageResult;
  * The {@code Deployed} stage: make the account hold what the worker asks for. Resources are found or created,
  * the bundle is uploaded only when its digest (content, bindings, settings, secret revisions, traffic share)
  * differs from what was deployed, bindings changed outside the operator are put back (with an event), and
- * workers.dev and routes follow the spec. Cloudflare errors name the call and the API's error codes.
+ * workers.dev, routes and the cron triggers of the worker's scheduled PyModeWorkflows follow the spec.
+ * Cloudflare errors name the call and the API's error codes.
  */
 public class WorkerDeployStage {
 
@@ -47,6 +51,7 @@ public class WorkerDeployStage {
     private final CloudflareClients clients;
     private final BundleStore bundles;
     private final WorkerUploadFactory uploads;
+    private final CronTriggerSync cronTriggers;
     private final SecretValues secrets;
     private final PyModeConfig.Cloudflare settings;
     private final EventRecorder events;
@@ -55,6 +60,7 @@ public class WorkerDeployStage {
     public WorkerDeployStage(CloudflareTargets targets, CloudflareClients clients, BundleStore bundles,
                              WorkerUploadFactory uploads, SecretValues secrets, PyModeConfig.Cloudflare settings,
                              EventRecorder events, Clock clock) {
+        this.cronTriggers = new CronTriggerSync(events);
         this.targets = targets;
         this.clients = clients;
         this.bundles = bundles;
@@ -65,9 +71,10 @@ public class WorkerDeployStage {
         this.clock = clock;
     }
 
-    public StageResult run(PyModeWorker worker, PyModeWorkerStatus status) {
+    /** @param schedules what the script's cron triggers start (from the worker's PyModeWorkflows) */
+    public StageResult run(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         try {
-            return deploy(worker, status);
+            return deploy(worker, status, schedules);
         } catch (CloudflareTargets.NotConfiguredException e) {
             return StageResult.terminalFailure(ConditionTypes.DEPLOYED, "CloudflareNotConfigured", e.getMessage());
         } catch (SecretValues.MissingSecretException e) {
@@ -90,7 +97,7 @@ public class WorkerDeployStage {
         }
     }
 
-    private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status) {
+    private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         CloudflareTarget target = targets.resolve(worker);
         CloudflareClient client = clients.forTarget(target);
         String account = target.accountId();
@@ -114,7 +121,7 @@ public class WorkerDeployStage {
         int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
                 ? spec.getCloudflare().getRollout().getPercentage() : 100;
         String message = "pymode " + status.getArtifact().getDigest().substring(0, 19);
-        WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, message);
+        WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, schedules, message);
         String digest = uploadDigest(upload, secretRevisions, percentage);
 
         WorkerDeployment current = status.getDeployment();
@@ -125,6 +132,7 @@ public class WorkerDeployStage {
             if (drift.none()) {
                 String url = publish(client, account, script, worker);
                 current.setUrl(url);
+                syncCronTriggers(client, account, script, schedules, current, worker);
                 return StageResult.succeeded(ConditionTypes.DEPLOYED, "UpToDate", "version " + current.getVersionId()
                         + " serves " + current.getPercentage() + "% at " + (url == null ? "its routes" : url));
             }
@@ -140,6 +148,9 @@ public class WorkerDeployStage {
         String url = publish(client, account, script, worker);
 
         WorkerDeployment deployment = new WorkerDeployment();
+        deployment.setSchedules(current == null || !script.equals(current.getScriptName()) ? List.of()
+                : current.getSchedules());
+        syncCronTriggers(client, account, script, schedules, deployment, worker);
         deployment.setAccountId(account);
         deployment.setScriptName(script);
         deployment.setVersionId(versionId);
@@ -152,6 +163,14 @@ public class WorkerDeployStage {
                 + (url == null ? "" : " at " + url);
         events.normal(worker, "Deployed", summary);
         return StageResult.succeeded(ConditionTypes.DEPLOYED, "Deployed", summary);
+    }
+
+    /** Makes the script's cron triggers match the schedules and records them on the deployment. */
+    private void syncCronTriggers(CloudflareClient client, String account, String script,
+                                  List<ScheduleEntry> schedules, WorkerDeployment deployment, PyModeWorker worker) {
+        cronTriggers.sync(client, account, script, WorkerSchedules.crons(schedules),
+                !deployment.getSchedules().isEmpty(), worker);
+        deployment.setSchedules(schedules.stream().map(s -> new WorkerSchedule(s.resource(), s.cron())).toList());
     }
 
     private WorkerUploadFactory.ResolvedResources ensureResources(CloudflareClient client, String account,

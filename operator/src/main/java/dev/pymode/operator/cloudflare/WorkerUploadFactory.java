@@ -16,15 +16,19 @@ import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.workflow.ScheduleEntry;
 
 /**
  * Turns a built bundle plus the worker's bindings into the upload Cloudflare receives: the bundle's modules,
  * its Durable Object classes and migrations, KV/R2/D1 bindings by resolved id, vars, secrets, and the
- * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind.
+ * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind, and the
+ * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start.
  */
 public class WorkerUploadFactory {
 
     static final String BINDINGS_DECL = "PYMODE_BINDINGS_DECL";
+    /** What each cron trigger starts (worker/src/runtime/schedules.ts); a host var, not shown to Python. */
+    static final String SCHEDULES = "PYMODE_SCHEDULES";
 
     private final ObjectMapper mapper;
 
@@ -38,7 +42,7 @@ public class WorkerUploadFactory {
     }
 
     public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, ResolvedResources resources,
-                              Map<String, String> secretValues, String message) {
+                              Map<String, String> secretValues, List<ScheduleEntry> schedules, String message) {
         JsonNode manifest = bundle.manifest();
         WorkerUpload.Builder upload = WorkerUpload.builder(manifest.path("main_module").asText());
         for (JsonNode module : manifest.path("modules")) {
@@ -78,6 +82,9 @@ public class WorkerUploadFactory {
             declaration.put(b.getName(), "secret");
         });
         upload.binding(new Binding.PlainText(BINDINGS_DECL, json(declaration)));
+        if (!schedules.isEmpty()) {
+            upload.binding(new Binding.PlainText(SCHEDULES, json(schedules)));
+        }
 
         var cloudflare = spec.getCloudflare();
         String date = cloudflare != null && cloudflare.getCompatibilityDate() != null ? cloudflare.getCompatibilityDate()

@@ -72,6 +72,10 @@ public interface PyModeConfig {
         @WithDefault("pymode/bundles")
         String bundleRepository();
 
+        /** Repository for C-extension side-module artifacts (tagged by build key, shared by every worker). */
+        @WithDefault("pymode/extensions")
+        String extensionRepository();
+
         /** Use http:// (registries on loopback). */
         @WithDefault("false")
         boolean plainHttp();

@@ -1,33 +1,38 @@
 package dev.pymode.operator.worker;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.cloudflare.WorkerTeardown;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
-import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
-import java.util.concurrent.TimeUnit;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
+import dev.pymode.operator.workflow.ScheduleEntry;
+import dev.pymode.operator.workflow.WorkerSchedules;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import org.jboss.logging.Logger;
 
 /** Reconciles PyModeWorker: observe the spec, run the pipeline, record one aggregated status. */
@@ -38,6 +43,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
 
     public static final String NAME = "pymodeworker";
     private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
+    private static final String EXTENSION_INDEX = "extensions";
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
     private final WorkerPipeline pipeline;
@@ -74,10 +80,15 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
             worker.setStatus(status);
             return UpdateControl.patchStatus(worker);
         }
-        return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status));
+        List<ScheduleEntry> schedules = WorkerSchedules.of(context.getSecondaryResources(PyModeWorkflow.class));
+        return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status, schedules));
     }
 
-    /** A change to a ConfigMap that workers build from re-reconciles exactly those workers. */
+    /**
+     * A change to a ConfigMap that workers build from re-reconciles exactly those workers; so does a change to a
+     * PyModeExtension they list (it was built: their bundles can be built now). A change to a PyModeWorkflow
+     * re-reconciles the worker it points at (its schedule is one of the worker's cron triggers).
+     */
     @Override
     public List<EventSource<?, PyModeWorker>> prepareEventSources(EventSourceContext<PyModeWorker> context) {
         context.getPrimaryCache().addIndexer(CONFIGMAP_SOURCE_INDEX, worker -> {
@@ -92,7 +103,25 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
                                 configMap.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
-        return List.of(new InformerEventSource<>(configuration, context));
+        context.getPrimaryCache().addIndexer(EXTENSION_INDEX, worker -> worker.getSpec() == null ? List.of()
+                : worker.getSpec().getExtensions().stream()
+                .map(ref -> indexKey(worker.getMetadata().getNamespace(), ref.getName())).toList());
+        var extensions = InformerEventSourceConfiguration.from(PyModeExtension.class, PyModeWorker.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper((PyModeExtension extension) -> context.getPrimaryCache()
+                        .byIndex(EXTENSION_INDEX, indexKey(extension.getMetadata().getNamespace(),
+                                extension.getMetadata().getName()))
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build();
+        var workflows = InformerEventSourceConfiguration.from(PyModeWorkflow.class, PyModeWorker.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper((PyModeWorkflow workflow) -> workflow.getSpec() == null
+                        || workflow.getSpec().getWorkerRef() == null ? Set.of()
+                        : Set.of(new ResourceID(workflow.getSpec().getWorkerRef().getName(),
+                        workflow.getMetadata().getNamespace())))
+                .build();
+        return List.of(new InformerEventSource<>(configuration, context), new InformerEventSource<>(extensions, context),
+                new InformerEventSource<>(workflows, context));
     }
 
     private static String indexKey(String namespace, String name) {

@@ -11,6 +11,7 @@ import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.workflow.ScheduleEntry;
 
 /**
  * The explicit, ordered stages that take a worker from spec to a live deployment. Each stage runs only when
@@ -29,7 +30,8 @@ public class WorkerPipeline {
         this.deployStage = deployStage;
     }
 
-    public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status) {
+    /** @param schedules what the worker's cron triggers start (its scheduled PyModeWorkflows) */
+    public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         List<StageResult> stages = new ArrayList<>();
         SourceResolver.Resolution resolution = sourceResolver.resolve(worker);
         if (resolution.source() == null) {
@@ -50,7 +52,7 @@ public class WorkerPipeline {
         if (!built.succeeded()) {
             return stages;
         }
-        stages.add(deployStage.run(worker, status));
+        stages.add(deployStage.run(worker, status, schedules));
         return stages;
     }
 }

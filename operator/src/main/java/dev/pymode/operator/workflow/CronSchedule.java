@@ -26,8 +26,16 @@ public final class CronSchedule {
 
     /** @throws IllegalArgumentException with the parser's explanation for an invalid expression */
     public static CronSchedule parse(String expression) {
-        String cron = MACROS.getOrDefault(expression.trim(), expression.trim());
-        return new CronSchedule(ExecutionTime.forCron(PARSER.parse(cron)));
+        return new CronSchedule(ExecutionTime.forCron(PARSER.parse(cloudflareExpression(expression))));
+    }
+
+    /**
+     * The expression as a Cloudflare cron trigger takes it: macros spelled out as 5 fields, single spaces.
+     * The Worker matches a firing to its workflows by this exact string.
+     */
+    public static String cloudflareExpression(String expression) {
+        String trimmed = expression.trim();
+        return MACROS.getOrDefault(trimmed, String.join(" ", trimmed.split("\\s+")));
     }
 
     /** The first firing strictly after {@code after}. */

@@ -6,14 +6,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Comparator;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.workflow.ConcurrencyPolicy;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowStatus;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
+import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.Conditions;
@@ -27,12 +30,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 
 /**
- * Reconciles PyModeWorkflow: once the worker that defines it is Ready, starts runs when the cron schedule is
- * due or the run-requested-at annotation changes, follows unfinished runs through the worker's
- * {@code /workflow/status}, and keeps recent runs in status.
- *
- * <p>Schedules are kept by the operator (the next firing is a requeue), not deployed as Cloudflare cron
- * triggers: neither the client nor the local stand-in supports the schedules API yet.
+ * Reconciles PyModeWorkflow: once the worker that defines it is Ready, checks that its schedule is deployed as
+ * a Cloudflare cron trigger of the worker's script (the PyModeWorker reconciler deploys it; Cloudflare fires
+ * it and the Worker starts the run), starts manual runs when the run-requested-at annotation changes, picks up
+ * the runs the cron started, follows unfinished runs through the worker's {@code /workflow/status}, and keeps
+ * recent runs in status.
  */
 @ControllerConfiguration(name = PyModeWorkflowReconciler.NAME)
 public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
@@ -41,16 +43,22 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
     private static final Duration WORKER_RECHECK = Duration.ofSeconds(30);
     private static final Duration RUN_POLL = Duration.ofSeconds(3);
     private static final Duration WORKER_RETRY = Duration.ofSeconds(15);
+    /** How long after a firing to look for the run it started (the cron, the Worker and the run take a moment). */
+    private static final Duration AFTER_FIRING = Duration.ofSeconds(10);
+    private static final Duration TRIGGER_RECHECK = Duration.ofSeconds(10);
+    private static final int LISTED_RUNS = 20;
 
     private final StatusAggregator aggregator;
     private final WorkflowEndpoint endpoint;
+    private final WorkflowTokens tokens;
     private final EventRecorder events;
     private final Clock clock;
 
-    public PyModeWorkflowReconciler(StatusAggregator aggregator, WorkflowEndpoint endpoint, EventRecorder events,
-                                    Clock clock) {
+    public PyModeWorkflowReconciler(StatusAggregator aggregator, WorkflowEndpoint endpoint, WorkflowTokens tokens,
+                                    EventRecorder events, Clock clock) {
         this.aggregator = aggregator;
         this.endpoint = endpoint;
+        this.tokens = tokens;
         this.events = events;
         this.clock = clock;
     }
@@ -65,7 +73,7 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         StageResult workerStage = workerStage(namespace, workerName, worker);
         List<StageResult> stages = new ArrayList<>(List.of(workerStage));
         if (workerStage.succeeded()) {
-            stages.add(runStage(workflow, status, worker.getStatus().getDeployment().getUrl()));
+            stages.add(runStage(workflow, status, worker));
         }
         return StatusUpdates.patch(aggregator, workflow, status, stages);
     }
@@ -84,38 +92,44 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
                 "PyModeWorker " + namespace + "/" + name + " is Ready");
     }
 
-    /** The {@code Scheduled} stage: trigger due runs, follow unfinished ones, say when to look again. */
-    private StageResult runStage(PyModeWorkflow workflow, PyModeWorkflowStatus status, String url) {
+    /** The {@code Scheduled} stage: follow runs, start a requested one, check the cron trigger, say when to look again. */
+    private StageResult runStage(PyModeWorkflow workflow, PyModeWorkflowStatus status, PyModeWorker worker) {
         var spec = workflow.getSpec();
         Instant now = clock.instant();
         try {
+            WorkflowEndpoint.Target target = new WorkflowEndpoint.Target(worker.getStatus().getDeployment().getUrl(),
+                    tokens.of(worker));
             for (WorkflowRun run : status.getRuns()) {
                 if (!WorkflowRuns.finished(run)) {
                     WorkflowRun before = copyState(run);
-                    WorkflowRuns.update(run, endpoint.status(url, run.getId()), timestamp(now));
+                    WorkflowRuns.update(run, endpoint.status(target, run.getId()), timestamp(now));
                     announce(workflow, before, run);
                 }
             }
             String requested = workflow.getMetadata().getAnnotations() == null ? null
                     : workflow.getMetadata().getAnnotations().get(PyModeWorkflow.RUN_REQUESTED_AT);
             if (requested != null && !requested.equals(status.getLastHandledRunRequest())) {
-                start(workflow, status, url, "Manual", now);
+                startManualRun(workflow, status, target, now);
                 status.setLastHandledRunRequest(requested);
             }
+
             Optional<Instant> next = Optional.empty();
+            String trigger = null;
             if (spec.getSchedule() != null && !Boolean.TRUE.equals(spec.getSuspend())) {
-                CronSchedule cron = CronSchedule.parse(spec.getSchedule());
-                Instant since = status.getLastScheduleTime() != null ? Instant.parse(status.getLastScheduleTime())
-                        : workflow.getMetadata().getCreationTimestamp() != null
-                        ? Instant.parse(workflow.getMetadata().getCreationTimestamp()) : now;
-                Optional<Instant> due = cron.nextAfter(since);
-                if (due.isPresent() && !due.get().isAfter(now)) {
-                    // One run for the latest missed firing, not one per firing missed while the worker was down.
-                    start(workflow, status, url, "Schedule", now);
-                    status.setLastScheduleTime(timestamp(due.get()));
+                String cron = CronSchedule.cloudflareExpression(spec.getSchedule());
+                String script = worker.getStatus().getDeployment().getScriptName();
+                boolean deployed = worker.getStatus().getDeployment().getSchedules().stream()
+                        .anyMatch(s -> workflow.getMetadata().getName().equals(s.getWorkflow()) && cron.equals(s.getCron()));
+                if (!deployed) {
+                    status.setNextScheduleTime(null);
+                    return StageResult.progressing(ConditionTypes.SCHEDULED, "CronTriggerPending", "waiting for "
+                            + "PyModeWorker " + worker.getMetadata().getName() + " to deploy the cron trigger '" + cron
+                            + "' on script " + script, TRIGGER_RECHECK);
                 }
-                next = cron.nextAfter(now);
+                collectScheduledRuns(workflow, status, target, now);
+                next = CronSchedule.parse(spec.getSchedule()).nextAfter(now);
                 status.setNextScheduleTime(next.map(WorkflowRunsTime::format).orElse(null));
+                trigger = "cron trigger '" + cron + "' on script " + script;
             } else {
                 status.setNextScheduleTime(null);
             }
@@ -123,47 +137,96 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
 
             boolean active = status.getRuns().stream().anyMatch(r -> !WorkflowRuns.finished(r));
             Duration recheck = active ? RUN_POLL
-                    : next.map(n -> Duration.between(now, n)).orElse(Duration.ofMinutes(10));
+                    : next.map(n -> Duration.between(now, n).plus(AFTER_FIRING)).orElse(Duration.ofMinutes(10));
             String summary = active ? "run " + status.getRuns().get(0).getId() + " in progress"
                     : next.map(n -> "next run at " + WorkflowRunsTime.format(n)).orElse("runs on request");
-            // Succeeded with a requeue: Ready stays true between firings, the requeue keeps the schedule.
+            if (trigger != null) {
+                summary = summary + " (" + trigger + ")";
+            }
+            // Succeeded with a requeue: Ready stays true between firings, the requeue picks up the cron's runs.
             return new StageResult(ConditionTypes.SCHEDULED, StageResult.Outcome.SUCCEEDED, "Scheduled", summary,
                     Optional.of(recheck.isNegative() ? Duration.ofSeconds(1) : recheck));
         } catch (WorkflowEndpoint.WorkflowCallException e) {
             return StageResult.transientFailure(ConditionTypes.SCHEDULED, "WorkerUnreachable", e.getMessage(),
                     WORKER_RETRY);
+        } catch (SecretValues.MissingSecretException e) {
+            return StageResult.progressing(ConditionTypes.SCHEDULED, "SecretNotFound",
+                    "the worker's " + WorkflowTokens.TOKEN_BINDING + ": " + e.getMessage(), WORKER_RECHECK);
         }
     }
 
-    private void start(PyModeWorkflow workflow, PyModeWorkflowStatus status, String url, String trigger, Instant now) {
+    private void startManualRun(PyModeWorkflow workflow, PyModeWorkflowStatus status, WorkflowEndpoint.Target target,
+                                Instant now) {
         var spec = workflow.getSpec();
-        boolean running = status.getRuns().stream().anyMatch(r -> !WorkflowRuns.finished(r));
-        if (running && spec.getConcurrencyPolicy() == ConcurrencyPolicy.Forbid) {
-            events.normal(workflow, "RunSkipped", trigger + " run skipped: a run is still in progress (Forbid)");
-            return;
-        }
         // A deterministic id makes a retried trigger (after a failed status patch) idempotent on the worker.
         String id = workflow.getMetadata().getName() + "-" + now.truncatedTo(ChronoUnit.SECONDS).getEpochSecond();
-        JsonNode answer = endpoint.run(url, spec.getWorkflow(), spec.getInput(), id);
+        JsonNode answer = endpoint.run(target, new WorkflowEndpoint.RunRequest(spec.getWorkflow(), id, spec.getInput(),
+                spec.getConcurrencyPolicy().name(), WorkerSchedules.retry(spec.getRetry()), "Manual"));
+        if ("skipped".equals(answer.path("state").asText())) {
+            events.normal(workflow, "RunSkipped", "Manual run skipped: " + answer.path("reason").asText(
+                    "another run has not finished") + " (concurrencyPolicy " + spec.getConcurrencyPolicy() + ")");
+            return;
+        }
         WorkflowRun run = new WorkflowRun();
         run.setId(answer.path("id").asText(id));
-        run.setTrigger(trigger);
+        run.setTrigger("Manual");
         run.setStartedAt(timestamp(now));
-        run.setState(WorkflowRuns.state(answer.path("state").asText("running")));
         // short workflows finish within the run call: read their steps now, not on a later poll
-        WorkflowRuns.update(run, endpoint.status(url, run.getId()), timestamp(now));
+        WorkflowRuns.update(run, endpoint.status(target, run.getId()), timestamp(now));
         status.getRuns().add(0, run);
-        events.normal(workflow, "RunStarted", trigger + " run " + run.getId() + " of workflow " + spec.getWorkflow());
+        events.normal(workflow, "RunStarted", "Manual run " + run.getId() + " of workflow " + spec.getWorkflow());
+        announce(workflow, new WorkflowRun(), run);
+    }
+
+    /** Records the runs the cron trigger started on the worker (ids {@code <resource>-<epoch seconds>}). */
+    private void collectScheduledRuns(PyModeWorkflow workflow, PyModeWorkflowStatus status,
+                                      WorkflowEndpoint.Target target, Instant now) {
+        String prefix = workflow.getMetadata().getName() + "-";
+        Set<String> known = status.getRuns().stream().map(WorkflowRun::getId).collect(Collectors.toSet());
+        List<WorkflowRun> found = new ArrayList<>();
+        for (JsonNode report : endpoint.runs(target, workflow.getSpec().getWorkflow(), LISTED_RUNS)) {
+            String id = report.path("id").asText();
+            Optional<Instant> firedAt = WorkflowRuns.scheduledAt(id, prefix);
+            if (!"Schedule".equals(report.path("trigger").asText()) || firedAt.isEmpty() || known.contains(id)) {
+                continue;
+            }
+            String last = status.getLastScheduleTime();
+            if (last != null && !firedAt.get().isAfter(Instant.parse(last))) {
+                continue; // an old run that the history limit dropped from status
+            }
+            WorkflowRun run = new WorkflowRun();
+            run.setId(id);
+            run.setTrigger("Schedule");
+            run.setStartedAt(timestamp(firedAt.get()));
+            WorkflowRuns.update(run, report, timestamp(now));
+            found.add(run);
+        }
+        found.sort(Comparator.comparing(WorkflowRun::getStartedAt).reversed());
+        for (WorkflowRun run : found) {
+            events.normal(workflow, "RunStarted", "Schedule run " + run.getId() + " of workflow "
+                    + workflow.getSpec().getWorkflow() + " (started by the cron trigger)");
+            announce(workflow, new WorkflowRun(), run);
+        }
+        if (!found.isEmpty()) {
+            status.setLastScheduleTime(found.get(0).getStartedAt());
+            List<WorkflowRun> runs = new ArrayList<>(found);
+            runs.addAll(status.getRuns());
+            runs.sort(Comparator.comparing(WorkflowRun::getStartedAt, Comparator.nullsLast(Comparator.naturalOrder()))
+                    .reversed());
+            status.setRuns(runs);
+        }
     }
 
     private void announce(PyModeWorkflow workflow, WorkflowRun before, WorkflowRun after) {
-        if (before.getState().equals(after.getState())) {
+        if (java.util.Objects.equals(before.getState(), after.getState())) {
             return;
         }
         if (WorkflowRuns.SUCCEEDED.equals(after.getState())) {
             events.normal(workflow, "RunSucceeded", "run " + after.getId() + " succeeded");
         } else if (WorkflowRuns.FAILED.equals(after.getState())) {
             events.warning(workflow, "RunFailed", "run " + after.getId() + " failed: " + after.getError());
+        } else if (WorkflowRuns.CANCELLED.equals(after.getState())) {
+            events.normal(workflow, "RunCancelled", "run " + after.getId() + " cancelled: " + after.getError());
         }
     }
 

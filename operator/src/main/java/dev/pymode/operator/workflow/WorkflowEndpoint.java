@@ -16,7 +16,8 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Talks to a deployed worker's workflow routes ({@code POST /workflow/run}, {@code GET /workflow/status}).
+ * Talks to a deployed worker's workflow routes ({@code POST /workflow/run}, {@code GET /workflow/status},
+ * {@code GET /workflow/runs}), with the worker's bearer token when it has one ({@code PYMODE_WORKFLOW_TOKEN}).
  * With an edge address (the local stand-in) the worker's workers.dev name goes in the Host header and the
  * connection goes to that address, as {@code curl --connect-to} does.
  */
@@ -40,19 +41,44 @@ public class WorkflowEndpoint {
         }
     }
 
-    /** Starts (or, for a known id, returns) a run. */
-    public JsonNode run(String workerUrl, String workflow, JsonNode input, String runId) {
-        ObjectNode body = mapper.createObjectNode().put("workflow", workflow).put("id", runId);
-        body.set("input", input == null ? mapper.nullNode() : input);
-        return call(workerUrl, "/workflow/run", RequestBody.create(body.toString(), JSON_TYPE));
+    /** A worker's address and, when it has one, its workflow token. */
+    public record Target(String url, Optional<String> token) {
+        @Override
+        public String toString() {
+            return "Target[" + url + (token.isPresent() ? ", <token>" : "") + "]";
+        }
     }
 
-    public JsonNode status(String workerUrl, String runId) {
-        return call(workerUrl, "/workflow/status?id=" + java.net.URLEncoder.encode(runId,
-                java.nio.charset.StandardCharsets.UTF_8), null);
+    /** What a run starts with (the body of {@code POST /workflow/run}). */
+    public record RunRequest(String workflow, String id, JsonNode input, String concurrency,
+                             ScheduleEntry.RunRetry retry, String trigger) {
     }
 
-    private JsonNode call(String workerUrl, String pathAndQuery, RequestBody body) {
+    /** Starts (or, for a known id, returns) a run: {@code {"id", "state"}}, state "skipped" when Forbid held it. */
+    public JsonNode run(Target target, RunRequest run) {
+        ObjectNode body = mapper.valueToTree(run);
+        body.set("input", run.input() == null ? mapper.nullNode() : run.input());
+        if (run.retry() == null) {
+            body.remove("retry");
+        }
+        return call(target, "/workflow/run", RequestBody.create(body.toString(), JSON_TYPE));
+    }
+
+    public JsonNode status(Target target, String runId) {
+        return call(target, "/workflow/status?id=" + encode(runId), null);
+    }
+
+    /** The newest runs of a workflow (status documents, newest first). */
+    public JsonNode runs(Target target, String workflow, int limit) {
+        return call(target, "/workflow/runs?workflow=" + encode(workflow) + "&limit=" + limit, null).path("runs");
+    }
+
+    private static String encode(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private JsonNode call(Target worker, String pathAndQuery, RequestBody body) {
+        String workerUrl = worker.url();
         URI target = URI.create(workerUrl.replaceAll("/$", "") + pathAndQuery);
         HttpUrl url = HttpUrl.get(target.toString());
         Request.Builder request = new Request.Builder();
@@ -61,6 +87,7 @@ public class WorkflowEndpoint {
             url = url.newBuilder().host(hostPort[0]).port(Integer.parseInt(hostPort[1])).build();
             request.header("Host", target.getHost() + (target.getPort() > 0 ? ":" + target.getPort() : ""));
         }
+        worker.token().ifPresent(token -> request.header("Authorization", "Bearer " + token));
         request.url(url).method(body == null ? "GET" : "POST", body);
         String call = (body == null ? "GET " : "POST ") + target.getPath();
         try (Response response = http.newCall(request.build()).execute()) {

@@ -1,7 +1,9 @@
 package dev.pymode.operator.workflow;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
@@ -14,19 +16,21 @@ final class WorkflowRuns {
     static final String RUNNING = "Running";
     static final String SUCCEEDED = "Succeeded";
     static final String FAILED = "Failed";
+    static final String CANCELLED = "Cancelled";
 
     private WorkflowRuns() {
     }
 
     static boolean finished(WorkflowRun run) {
-        return SUCCEEDED.equals(run.getState()) || FAILED.equals(run.getState());
+        return SUCCEEDED.equals(run.getState()) || FAILED.equals(run.getState()) || CANCELLED.equals(run.getState());
     }
 
-    /** The worker's states (running, waiting, completed, failed) as the resource's. */
+    /** The worker's states (pending, running, waiting, completed, failed, cancelled) as the resource's. */
     static String state(String workerState) {
         return switch (workerState) {
             case "completed", "succeeded" -> SUCCEEDED;
             case "failed" -> FAILED;
+            case "cancelled" -> CANCELLED;
             case "pending" -> PENDING;
             default -> RUNNING;
         };
@@ -50,6 +54,14 @@ final class WorkflowRuns {
         if (finished(run) && run.getFinishedAt() == null) {
             run.setFinishedAt(now);
         }
+    }
+
+    /** When a cron-started run fired, from its id {@code <prefix><epoch seconds>}; empty for other ids. */
+    static Optional<Instant> scheduledAt(String id, String prefix) {
+        if (!id.startsWith(prefix) || !id.substring(prefix.length()).matches("[0-9]{1,12}")) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochSecond(Long.parseLong(id.substring(prefix.length()))));
     }
 
     /** Newest first; keeps every unfinished run and the newest finished ones up to the limit. */

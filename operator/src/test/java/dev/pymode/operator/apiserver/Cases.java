@@ -137,15 +137,26 @@ final class Cases {
                         """), "oci ref must look like registry/repository:tag"),
                 refused("extension with recipe and inline", resource("PyModeExtension", "both", """
                         recipe: markupsafe
-                        inline: {name: m, version: "1", source: {pypi: m.tar.gz, sha256: %s},
-                                 sources: [m.c], modules: {m: PyInit_m}}
+                        inline: {name: m, version: "1", source: {pypi: m, filename: m-1.tar.gz, sha256: %s},
+                                 modules: {m: {init: PyInit_m, sources: [m.c]}}}
                         """.formatted("0".repeat(64))), "set exactly one of recipe"),
                 refused("extension with neither recipe nor inline", resource("PyModeExtension", "neither",
                         "pythonVersion: \"3.13\"\n"), "set exactly one of recipe"),
-                refused("extension module without PyInit symbol", resource("PyModeExtension", "bad-init", """
-                        inline: {name: m, version: "1", source: {pypi: m.tar.gz, sha256: %s},
-                                 sources: [m.c], modules: {m: init_m}}
-                        """.formatted("0".repeat(64))), "each module must map to its PyInit_<name> init symbol"),
+                refused("extension module with the wrong init symbol", resource("PyModeExtension", "bad-init", """
+                        inline: {name: m, version: "1", source: {pypi: m, filename: m-1.tar.gz, sha256: %s},
+                                 modules: {pkg.m: {init: PyInit_pkg, sources: [m.c]}}}
+                        """.formatted("0".repeat(64))), "each module's init must be PyInit_<last part of the module name>"),
+                refused("extension recipe with both pypi and url", resource("PyModeExtension", "two-sources", """
+                        inline: {name: m, version: "1", source: {pypi: m, url: "https://example.com/m-1.tar.gz",
+                                 filename: m-1.tar.gz, sha256: %s}, modules: {m: {init: PyInit_m, sources: [m.c]}}}
+                        """.formatted("0".repeat(64))), "recipe source needs exactly one of pypi or url"),
+                refused("extension recipe that builds nothing", resource("PyModeExtension", "empty", """
+                        inline: {name: m, version: "1", source: {pypi: m, filename: m-1.tar.gz, sha256: %s}}
+                        """.formatted("0".repeat(64))), "a recipe needs modules or packages"),
+                refused("extension recipe patch outside the catalogue", resource("PyModeExtension", "bad-patch", """
+                        inline: {name: m, version: "1", source: {pypi: m, filename: m-1.tar.gz, sha256: %s},
+                                 patches: [../etc/passwd], modules: {m: {init: PyInit_m, sources: [m.c]}}}
+                        """.formatted("0".repeat(64))), "patches must be catalogue paths under patches/"),
                 refused("extension for another Python", resource("PyModeExtension", "py312", """
                         recipe: markupsafe
                         pythonVersion: "3.12"

@@ -102,11 +102,18 @@ class CrdValidationTest {
         create(Cases.resource("PyModeExtension", "yaml-ext", """
                 inline:
                   name: pyyaml
-                  version: "6.0.2"
-                  source: {pypi: pyyaml-6.0.2.tar.gz, sha256: %s}
-                  sources: [yaml/_yaml.c]
-                  modules: {yaml._yaml: PyInit__yaml}
-                """.formatted("a".repeat(64))));
+                  version: "6.0.4"
+                  source: {pypi: pyyaml, filename: pyyaml-6.0.4.tar.gz, sha256: %s}
+                  extra_sources: [{url: "https://deb.debian.org/libyaml.tar.gz", filename: libyaml.tar.gz,
+                                   sha256: %s, dest: libyaml}]
+                  patches: [patches/pyyaml/fix.patch]
+                  includes: [libyaml/include]
+                  cflags: [-O2]
+                  modules: {yaml._yaml: {init: PyInit__yaml, sources: [yaml/_yaml.pyx], cflags: [-DYAML_DECLARE_STATIC]}}
+                  packages: {yaml: lib/yaml}
+                  depends: [idna]
+                  test: "import yaml"
+                """.formatted("a".repeat(64), "b".repeat(64))));
         create(Cases.resource("PyModeWorkflow", "orders", """
                 workerRef: {name: full-worker}
                 workflow: process-order

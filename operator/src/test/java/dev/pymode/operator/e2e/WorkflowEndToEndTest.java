@@ -3,10 +3,17 @@ package dev.pymode.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
@@ -27,7 +34,10 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** PyModeWorkflow on the deployed worker: a manual run by annotation and a scheduled run, reported in status. */
+/**
+ * PyModeWorkflow on the deployed worker: a manual run by annotation, and a schedule deployed as a cron trigger of
+ * the worker's script that the stand-in fires each minute in workerd; both runs reported in status.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = EndToEndResource.class, restrictToAnnotatedClass = true)
 @Tag("e2e")
@@ -57,6 +67,20 @@ class WorkflowEndToEndTest {
 
     private PyModeWorkflow workflow(String name) {
         return client.resources(PyModeWorkflow.class).inNamespace(NS).withName(name).get();
+    }
+
+    /** The cron triggers the stand-in holds for a script. */
+    private static List<String> standinCrons(String script) throws Exception {
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(EndToEndResource.cloudflare.baseUrl() + "/__standin/scripts")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        List<String> crons = new ArrayList<>();
+        for (JsonNode entry : new ObjectMapper().readTree(answer.body()).path("scripts")) {
+            if (script.equals(entry.path("script").asText())) {
+                entry.path("schedules").forEach(s -> crons.add(s.path("cron").asText()));
+            }
+        }
+        return crons;
     }
 
     @Test
@@ -103,10 +127,37 @@ class WorkflowEndToEndTest {
         scheduled.setSpec(scheduledSpec);
         client.resource(scheduled).create();
 
+        PyModeWorker deployed = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> client.resources(PyModeWorker.class).inNamespace(NS).withName("orders").get(),
+                        w -> w.getStatus() != null && w.getStatus().getDeployment() != null && w.getStatus()
+                                .getDeployment().getSchedules().stream().anyMatch(t -> "every-minute".equals(
+                                        t.getWorkflow()) && "* * * * *".equals(t.getCron())));
+        assertThat(standinCrons("orders")).containsExactly("* * * * *");
+        assertThat(deployed.getStatus().getDeployment().getSchedules()).hasSize(1);
+
+        // The stand-in fires the trigger at the next minute; the Worker starts the run, the operator reports it.
         PyModeWorkflow withRun = await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
                 .until(() -> workflow("every-minute"), w -> w.getStatus() != null && w.getStatus().getRuns().stream()
                         .anyMatch(r -> "Schedule".equals(r.getTrigger()) && "Succeeded".equals(r.getState())));
+        WorkflowRun fired = withRun.getStatus().getRuns().stream().filter(r -> "Schedule".equals(r.getTrigger()))
+                .findFirst().orElseThrow();
+        assertThat(fired.getId()).matches("every-minute-[0-9]+");
+        long firedAt = Long.parseLong(fired.getId().substring("every-minute-".length()));
+        assertThat(firedAt % 60).as("a cron firing is at a minute boundary").isZero();
+        assertThat(fired.getSteps().get(1).getResult().asInt()).isEqualTo(10);
         assertThat(withRun.getStatus().getNextScheduleTime()).isNotNull();
-        assertThat(withRun.getStatus().getLastScheduleTime()).isNotNull();
+        assertThat(withRun.getStatus().getLastScheduleTime()).isEqualTo(Instant.ofEpochSecond(firedAt).toString());
+        assertThat(withRun.getStatus().getConditions()).anySatisfy(c -> {
+            assertThat(c.getType()).isEqualTo("Scheduled");
+            assertThat(c.getMessage()).contains("cron trigger '* * * * *' on script orders");
+        });
+
+        // Suspending the workflow takes its trigger off the script.
+        client.resources(PyModeWorkflow.class).inNamespace(NS).withName("every-minute")
+                .edit(w -> { w.getSpec().setSuspend(true); return w; });
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> standinCrons("orders").isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(PyModeWorker.class).inNamespace(NS)
+                .withName("orders").get().getStatus().getDeployment().getSchedules().isEmpty());
     }
 }

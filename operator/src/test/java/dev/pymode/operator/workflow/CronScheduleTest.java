@@ -28,6 +28,13 @@ class CronScheduleTest {
     }
 
     @Test
+    void cloudflareExpressionsSpellMacrosOutAndNormaliseSpaces() {
+        assertThat(CronSchedule.cloudflareExpression("@hourly")).isEqualTo("0 * * * *");
+        assertThat(CronSchedule.cloudflareExpression("@weekly")).isEqualTo("0 0 * * 0");
+        assertThat(CronSchedule.cloudflareExpression(" */5  *\t* * MON-FRI ")).isEqualTo("*/5 * * * MON-FRI");
+    }
+
+    @Test
     void invalidExpressionsAreRefused() {
         assertThatThrownBy(() -> CronSchedule.parse("61 * * * *")).isInstanceOf(IllegalArgumentException.class);
     }

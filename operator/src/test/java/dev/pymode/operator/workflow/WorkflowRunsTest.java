@@ -2,6 +2,7 @@ package dev.pymode.operator.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,6 +44,26 @@ class WorkflowRunsTest {
         assertThat(run.getState()).isEqualTo("Failed");
         assertThat(run.getError()).isEqualTo("ship: carrier down");
         assertThat(run.getSteps().get(0).getError()).isEqualTo("carrier down");
+    }
+
+    @Test
+    void cancelledRunsAreFinished() throws Exception {
+        WorkflowRun run = run("r3", "Running");
+        WorkflowRuns.update(run, new ObjectMapper().readTree("""
+                {"state": "cancelled", "error": "replaced by run r4", "steps": [
+                  {"name": "charge", "state": "cancelled", "attempts": 1, "error": "gateway timeout"}]}
+                """), "t");
+        assertThat(run.getState()).isEqualTo("Cancelled");
+        assertThat(WorkflowRuns.finished(run)).isTrue();
+        assertThat(run.getFinishedAt()).isEqualTo("t");
+    }
+
+    @Test
+    void scheduledRunIdsCarryTheirFiringTime() {
+        assertThat(WorkflowRuns.scheduledAt("nightly-1764644400", "nightly-")).contains(Instant.ofEpochSecond(1764644400L));
+        assertThat(WorkflowRuns.scheduledAt("nightly-orders-1764644400", "nightly-")).isEmpty();
+        assertThat(WorkflowRuns.scheduledAt("other-1764644400", "nightly-")).isEmpty();
+        assertThat(WorkflowRuns.scheduledAt("nightly-", "nightly-")).isEmpty();
     }
 
     @Test

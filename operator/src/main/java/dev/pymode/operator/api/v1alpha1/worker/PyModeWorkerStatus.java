@@ -2,6 +2,7 @@ package dev.pymode.operator.api.v1alpha1.worker;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
+import dev.pymode.operator.api.v1alpha1.common.BuildProgress;
 import dev.pymode.operator.api.v1alpha1.common.PyModeStatus;
 
 /** Observed state of a PyModeWorker. */
@@ -14,7 +15,7 @@ public class PyModeWorkerStatus extends PyModeStatus {
     private ArtifactReference artifact;
 
     @JsonPropertyDescription("The build in progress, or the last failed one, for the current inputs.")
-    private WorkerBuildStatus build;
+    private BuildProgress build;
 
     @JsonPropertyDescription("The live deployment on Cloudflare.")
     private WorkerDeployment deployment;
@@ -23,8 +24,8 @@ public class PyModeWorkerStatus extends PyModeStatus {
     public void setSourceDigest(String sourceDigest) { this.sourceDigest = sourceDigest; }
     public ArtifactReference getArtifact() { return artifact; }
     public void setArtifact(ArtifactReference artifact) { this.artifact = artifact; }
-    public WorkerBuildStatus getBuild() { return build; }
-    public void setBuild(WorkerBuildStatus build) { this.build = build; }
+    public BuildProgress getBuild() { return build; }
+    public void setBuild(BuildProgress build) { this.build = build; }
     public WorkerDeployment getDeployment() { return deployment; }
     public void setDeployment(WorkerDeployment deployment) { this.deployment = deployment; }
 }

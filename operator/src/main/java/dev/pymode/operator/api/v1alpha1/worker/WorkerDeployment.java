@@ -1,5 +1,8 @@
 package dev.pymode.operator.api.v1alpha1.worker;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** What is deployed on Cloudflare. */
@@ -26,6 +29,11 @@ public class WorkerDeployment {
     @JsonPropertyDescription("Share of traffic (percent) the deployed version receives.")
     private Integer percentage;
 
+    @JsonPropertyDescription("PyModeWorkflow schedules deployed as cron triggers of the script.")
+    private List<WorkerSchedule> schedules = new ArrayList<>();
+
+    public List<WorkerSchedule> getSchedules() { return schedules; }
+    public void setSchedules(List<WorkerSchedule> schedules) { this.schedules = schedules; }
     public String getAccountId() { return accountId; }
     public void setAccountId(String accountId) { this.accountId = accountId; }
     public String getUploadDigest() { return uploadDigest; }

@@ -14,7 +14,7 @@ public class WorkflowRun {
     @JsonPropertyDescription("What started the run: Schedule or Manual.")
     private String trigger;
 
-    @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+    @JsonPropertyDescription("Pending, Running, Succeeded, Failed or Cancelled (replaced by a newer run).")
     private String state;
 
     @JsonPropertyDescription("When the run started (RFC 3339).")

@@ -10,7 +10,7 @@ public class WorkflowStepResult {
     @JsonPropertyDescription("Step name (the decorated function's name).")
     private String name;
 
-    @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
+    @JsonPropertyDescription("Pending, Running, Succeeded, Failed or Cancelled (replaced by a newer run).")
     private String state;
 
     @JsonPropertyDescription("Attempts made, retries included.")

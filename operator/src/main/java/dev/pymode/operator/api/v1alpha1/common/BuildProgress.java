@@ -1,9 +1,9 @@
-package dev.pymode.operator.api.v1alpha1.worker;
+package dev.pymode.operator.api.v1alpha1.common;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** The build in progress (or last failed) for the current build key. */
-public class WorkerBuildStatus {
+public class BuildProgress {
 
     @JsonPropertyDescription("Build key the build is for.")
     private String key;

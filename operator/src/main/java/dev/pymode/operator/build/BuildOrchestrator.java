@@ -1,0 +1,206 @@
+package dev.pymode.operator.build;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
+import dev.pymode.operator.api.v1alpha1.common.BuildProgress;
+import dev.pymode.operator.config.PyModeConfig;
+import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.oci.OciRegistry;
+import dev.pymode.operator.oci.RegistryUnavailableException;
+import dev.pymode.operator.status.ConditionTypes;
+import dev.pymode.operator.status.StageResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+
+/**
+ * The {@code Built} stage for any kind of artifact: if the registry has the artifact for the subject's key, use it
+ * (cache hit); otherwise make sure exactly one build for that key runs, retry failures with exponential backoff,
+ * and cancel builds for keys the resource no longer asks for.
+ */
+public class BuildOrchestrator {
+
+    static final Duration POLL = Duration.ofSeconds(5);
+    static final Duration REGISTRY_RETRY = Duration.ofSeconds(15);
+    private static final int MAX_MESSAGE = 2000;
+
+    private final Optional<OciRegistry> registry;
+    private final BuildExecutor executor;
+    private final PyModeConfig config;
+    private final EventRecorder events;
+    private final Clock clock;
+
+    public BuildOrchestrator(Optional<OciRegistry> registry, BuildExecutor executor, PyModeConfig config,
+                             EventRecorder events, Clock clock) {
+        this.registry = registry;
+        this.executor = executor;
+        this.config = config;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** Why no build can run at all (no registry, no runtime), or empty when builds can run. */
+    public Optional<StageResult> unavailable() {
+        if (registry.isEmpty()) {
+            return Optional.of(StageResult.terminalFailure(ConditionTypes.BUILT, "RegistryNotConfigured",
+                    "no OCI registry is configured (pymode.registry.host); artifacts cannot be stored"));
+        }
+        if (config.runtime().ref().isEmpty()) {
+            return Optional.of(StageResult.terminalFailure(ConditionTypes.BUILT, "RuntimeNotConfigured",
+                    "no runtime artifact is configured (pymode.runtime.ref)"));
+        }
+        return Optional.empty();
+    }
+
+    /** The runtime artifact every build is made against (check {@link #unavailable()} first). */
+    public String runtimeRef() {
+        return config.runtime().ref().orElseThrow();
+    }
+
+    /** The registry the artifacts live in (check {@link #unavailable()} first). */
+    public OciRegistry registry() {
+        return registry.orElseThrow();
+    }
+
+    public StageResult run(BuildSubject subject) {
+        HasMetadata resource = subject.resource();
+        String buildName = buildName(resource, subject);
+        cancelStaleBuilds(resource, buildName);
+
+        OciRegistry oci = registry.orElseThrow();
+        Optional<OciRegistry.Artifact> artifact;
+        try {
+            artifact = oci.find(subject.repository(), subject.tag());
+        } catch (RegistryUnavailableException e) {
+            return StageResult.transientFailure(ConditionTypes.BUILT, "RegistryUnavailable", e.getMessage(),
+                    REGISTRY_RETRY);
+        }
+        BuildProgress build = subject.progress() != null && subject.keyHash().equals(subject.progress().getKey())
+                ? subject.progress() : null;
+        if (artifact.isPresent()) {
+            return useArtifact(subject, build, artifact.get(), oci.host());
+        }
+
+        BuildRequest request = new BuildRequest(resource.getMetadata().getNamespace(), buildName, owner(resource),
+                BuildLabels.of(resource.getKind(), resource.getMetadata().getName(), subject.keyHash()),
+                subject.subcommand(), subject.sourceFiles(),
+                subject.arguments(oci.host() + "/" + subject.repository() + ":" + subject.tag()));
+        BuildObservation observation = executor.observe(request);
+        return switch (observation.phase()) {
+            case RUNNING -> StageResult.progressing(ConditionTypes.BUILT, "Building",
+                    "building " + subject.tag() + " (" + observation.detail() + ")", POLL);
+            case SUCCEEDED -> failed(subject, build, request,
+                    "the build finished but the registry has no " + subject.repository() + ":" + subject.tag());
+            case FAILED -> failed(subject, build, request, observation.detail());
+            case ABSENT -> startOrWait(subject, build, request);
+        };
+    }
+
+    private StageResult useArtifact(BuildSubject subject, BuildProgress build, OciRegistry.Artifact artifact,
+                                    String host) {
+        boolean built = build != null && build.getStartedAt() != null;
+        ArtifactReference reference = new ArtifactReference();
+        reference.setRef(artifact.reference(host));
+        reference.setDigest(artifact.digest());
+        reference.setBuildKey(subject.keyHash());
+        reference.setSizeBytes(artifact.totalBytes());
+        reference.setCacheHit(!built);
+        if (built) {
+            reference.setBuildSeconds(Duration.between(Instant.parse(build.getStartedAt()), clock.instant()).toSeconds());
+        }
+        ArtifactReference previous = subject.artifact();
+        boolean changed = previous == null || !artifact.digest().equals(previous.getDigest());
+        if (!changed && previous.getBuildSeconds() != null && !built) {
+            // the same artifact seen again: keep how it was first obtained
+            reference.setCacheHit(previous.getCacheHit());
+            reference.setBuildSeconds(previous.getBuildSeconds());
+        }
+        subject.artifact(reference);
+        subject.progress(null);
+        String message = reference.getRef() + " (" + artifact.totalBytes() + " bytes)";
+        if (changed) {
+            events.normal(subject.resource(), built ? "BuildSucceeded" : "CacheHit", message);
+        }
+        return StageResult.succeeded(ConditionTypes.BUILT, Boolean.TRUE.equals(reference.getCacheHit())
+                ? "CacheHit" : "Built", message);
+    }
+
+    private StageResult startOrWait(BuildSubject subject, BuildProgress build, BuildRequest request) {
+        int failures = build == null ? 0 : build.getFailedAttempts();
+        if (failures > 0 && build.getLastFailureTime() != null) {
+            Instant retryAt = Instant.parse(build.getLastFailureTime()).plus(backoff(failures));
+            if (clock.instant().isBefore(retryAt)) {
+                return StageResult.transientFailure(ConditionTypes.BUILT, "BuildFailed", "attempt " + failures + " of "
+                        + config.builder().maxAttempts() + " failed; retrying at " + retryAt,
+                        Duration.between(clock.instant(), retryAt));
+            }
+        }
+        executor.start(request);
+        BuildProgress started = new BuildProgress();
+        started.setKey(subject.keyHash());
+        started.setName(request.name());
+        started.setFailedAttempts(failures);
+        started.setStartedAt(now());
+        started.setLastFailureTime(build == null ? null : build.getLastFailureTime());
+        subject.progress(started);
+        events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
+                + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
+        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(), POLL);
+    }
+
+    private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request, String detail) {
+        int failures = (build == null ? 0 : build.getFailedAttempts()) + 1;
+        BuildProgress failed = new BuildProgress();
+        failed.setKey(subject.keyHash());
+        failed.setName(request.name());
+        failed.setFailedAttempts(failures);
+        failed.setLastFailureTime(now());
+        subject.progress(failed);
+        // Remove the finished build so the next attempt can start under the same deterministic name.
+        executor.delete(request.namespace(), request.name());
+        String tail = detail.length() > MAX_MESSAGE ? "…" + detail.substring(detail.length() - MAX_MESSAGE) : detail;
+        String message = "attempt " + failures + " of " + config.builder().maxAttempts() + " failed:\n" + tail;
+        events.warning(subject.resource(), "BuildFailed", message);
+        if (failures >= config.builder().maxAttempts()) {
+            return StageResult.terminalFailure(ConditionTypes.BUILT, "BuildFailed", message
+                    + "\n(no more retries for these inputs: change the spec or source to try again)");
+        }
+        return StageResult.transientFailure(ConditionTypes.BUILT, "BuildFailed", message, backoff(failures));
+    }
+
+    Duration backoff(int failures) {
+        return config.builder().retryBaseDelay().multipliedBy(1L << Math.min(failures - 1, 10));
+    }
+
+    private void cancelStaleBuilds(HasMetadata resource, String currentBuild) {
+        String namespace = resource.getMetadata().getNamespace();
+        for (String name : executor.buildsOf(namespace, resource.getKind(), resource.getMetadata().getName())) {
+            if (!name.equals(currentBuild)) {
+                executor.delete(namespace, name);
+                events.normal(resource, "BuildCancelled", "build " + name + " is for inputs the spec no longer has");
+            }
+        }
+    }
+
+    /** Deterministic and unique per resource kind, name and key, within the 63 characters of a Job name. */
+    static String buildName(HasMetadata resource, BuildSubject subject) {
+        String name = resource.getMetadata().getName();
+        String prefix = name.length() > 40 ? name.substring(0, 40) : name;
+        return (prefix + "-" + subject.buildNameMarker() + "-" + subject.keyHash().substring(0, 12)).replace('.', '-');
+    }
+
+    private static OwnerReference owner(HasMetadata resource) {
+        return new OwnerReferenceBuilder().withApiVersion(resource.getApiVersion()).withKind(resource.getKind())
+                .withName(resource.getMetadata().getName()).withUid(resource.getMetadata().getUid())
+                .withController(true).withBlockOwnerDeletion(true).build();
+    }
+
+    private String now() {
+        return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

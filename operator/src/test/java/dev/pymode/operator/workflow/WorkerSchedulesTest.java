@@ -1,0 +1,61 @@
+package dev.pymode.operator.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.workflow.ConcurrencyPolicy;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
+import dev.pymode.operator.api.v1alpha1.workflow.RetryPolicy;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import org.junit.jupiter.api.Test;
+
+class WorkerSchedulesTest {
+
+    private static PyModeWorkflow workflow(String name, String schedule, boolean suspend) {
+        var spec = new PyModeWorkflowSpec();
+        spec.setWorkerRef(new LocalObjectReference("orders"));
+        spec.setWorkflow("process-order");
+        spec.setSchedule(schedule);
+        spec.setSuspend(suspend);
+        var workflow = new PyModeWorkflow();
+        workflow.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").build());
+        workflow.setSpec(spec);
+        return workflow;
+    }
+
+    @Test
+    void scheduledUnsuspendedWorkflowsBecomeEntriesSortedByName() throws Exception {
+        PyModeWorkflow nightly = workflow("nightly", "@daily", false);
+        nightly.getSpec().setInput(new ObjectMapper().readTree("{\"batch\": 7}"));
+        nightly.getSpec().setConcurrencyPolicy(ConcurrencyPolicy.Replace);
+        RetryPolicy retry = new RetryPolicy();
+        retry.setRetries(5);
+        nightly.getSpec().setRetry(retry);
+        List<ScheduleEntry> entries = WorkerSchedules.of(List.of(
+                nightly, workflow("adhoc", null, false), workflow("paused", "* * * * *", true),
+                workflow("every-5m", "*/5  * * * *", false), workflow("also-daily", "0 0 * * *", false)));
+
+        assertThat(entries).extracting(ScheduleEntry::resource).containsExactly("also-daily", "every-5m", "nightly");
+        ScheduleEntry entry = entries.get(2);
+        assertThat(entry.cron()).isEqualTo("0 0 * * *");
+        assertThat(entry.workflow()).isEqualTo("process-order");
+        assertThat(entry.input().path("batch").asInt()).isEqualTo(7);
+        assertThat(entry.concurrency()).isEqualTo("Replace");
+        assertThat(entry.retry()).isEqualTo(new ScheduleEntry.RunRetry(5, 1.0, 2.0));
+        assertThat(entries.get(1).retry()).isNull();
+        assertThat(entries.get(1).concurrency()).isEqualTo("Forbid");
+        // two workflows on one cron share one trigger
+        assertThat(WorkerSchedules.crons(entries)).containsExactly("0 0 * * *", "*/5 * * * *");
+    }
+
+    @Test
+    void theVarIsWhatTheWorkerParses() throws Exception {
+        String json = new ObjectMapper().writeValueAsString(WorkerSchedules.of(List.of(workflow("w", "@hourly", false))));
+        assertThat(json).isEqualTo("[{\"cron\":\"0 * * * *\",\"workflow\":\"process-order\",\"resource\":\"w\","
+                + "\"concurrency\":\"Forbid\"}]");
+    }
+}
