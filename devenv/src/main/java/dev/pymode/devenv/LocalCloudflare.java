@@ -23,6 +23,7 @@ public final class LocalCloudflare implements AutoCloseable {
     private final String accountId;
     private final String token;
     private final int port;
+    private final List<String> zones = new java.util.ArrayList<>();
     private Process process;
 
     public LocalCloudflare(Path stateDir, String accountId, String token) throws IOException {
@@ -54,15 +55,23 @@ public final class LocalCloudflare implements AutoCloseable {
         return stateDir;
     }
 
+    /** A zone the account owns (for route tests); call before {@link #start()}. */
+    public LocalCloudflare withZone(String zone) {
+        zones.add(zone);
+        return this;
+    }
+
     /** Starts node cfstandin/bin/cfstandin.mjs and waits for its READY line. */
     public LocalCloudflare start() throws IOException, InterruptedException {
         Files.createDirectories(stateDir);
         Path root = RepositoryLayout.root();
         Path log = stateDir.resolve("cfstandin.log");
-        process = new ProcessBuilder(List.of("node", root.resolve("cfstandin/bin/cfstandin.mjs").toString(),
-                "--port", Integer.toString(port), "--state-dir", stateDir.resolve("state").toString(),
-                "--account", accountId, "--token", token, "--subdomain", SUBDOMAIN))
-                .redirectErrorStream(true).start();
+        List<String> command = new java.util.ArrayList<>(List.of("node",
+                root.resolve("cfstandin/bin/cfstandin.mjs").toString(), "--port", Integer.toString(port),
+                "--state-dir", stateDir.resolve("state").toString(), "--account", accountId, "--token", token,
+                "--subdomain", SUBDOMAIN));
+        zones.forEach(zone -> command.addAll(List.of("--zone", zone)));
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),

@@ -18,6 +18,7 @@ import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.cloudflare.WorkerTeardown;
+import dev.pymode.operator.cloudflare.RouteSync;
 import dev.pymode.operator.cloudflare.WorkerUploadFactory;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
@@ -112,8 +113,9 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client) {
-        return new WorkerTeardown(targets, clients, client);
+    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client,
+                                  EventRecorder events) {
+        return new WorkerTeardown(targets, clients, client, new RouteSync(events));
     }
 
     /** How builds run here (Jobs, or local processes) and the toolchain identity that goes into build keys. */

@@ -20,7 +20,6 @@ import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.CloudflareException;
 import dev.pymode.cloudflare.DeployResult;
 import dev.pymode.cloudflare.RateLimitedException;
-import dev.pymode.cloudflare.WorkerRoute;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
@@ -52,6 +51,7 @@ public class WorkerDeployStage {
     private final BundleStore bundles;
     private final WorkerUploadFactory uploads;
     private final CronTriggerSync cronTriggers;
+    private final RouteSync routes;
     private final SecretValues secrets;
     private final PyModeConfig.Cloudflare settings;
     private final EventRecorder events;
@@ -61,6 +61,7 @@ public class WorkerDeployStage {
                              WorkerUploadFactory uploads, SecretValues secrets, PyModeConfig.Cloudflare settings,
                              EventRecorder events, Clock clock) {
         this.cronTriggers = new CronTriggerSync(events);
+        this.routes = new RouteSync(events);
         this.targets = targets;
         this.clients = clients;
         this.bundles = bundles;
@@ -130,7 +131,7 @@ public class WorkerDeployStage {
         if (sameUpload && client.findScript(account, script).isPresent()) {
             BindingDrift drift = BindingDrift.between(upload.bindings(), client.getSettings(account, script).bindings());
             if (drift.none()) {
-                String url = publish(client, account, script, worker);
+                String url = publish(client, account, script, worker, current);
                 current.setUrl(url);
                 syncCronTriggers(client, account, script, schedules, current, worker);
                 return StageResult.succeeded(ConditionTypes.DEPLOYED, "UpToDate", "version " + current.getVersionId()
@@ -145,11 +146,12 @@ public class WorkerDeployStage {
         String versionId = result.version() != null ? result.version().id()
                 : client.listDeployments(account, script).stream().findFirst()
                 .flatMap(d -> d.versions().stream().findFirst()).map(s -> s.versionId()).orElse(null);
-        String url = publish(client, account, script, worker);
-
         WorkerDeployment deployment = new WorkerDeployment();
-        deployment.setSchedules(current == null || !script.equals(current.getScriptName()) ? List.of()
-                : current.getSchedules());
+        boolean sameScript = current != null && script.equals(current.getScriptName())
+                && account.equals(current.getAccountId());
+        deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
+        deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
+        String url = publish(client, account, script, worker, deployment);
         syncCronTriggers(client, account, script, schedules, deployment, worker);
         deployment.setAccountId(account);
         deployment.setScriptName(script);
@@ -189,35 +191,24 @@ public class WorkerDeployStage {
         return new WorkerUploadFactory.ResolvedResources(kv, r2, d1);
     }
 
-    /** Enables or disables workers.dev and makes the routes match; returns the URL the worker answers on. */
-    private String publish(CloudflareClient client, String account, String script, PyModeWorker worker) {
+    /**
+     * Enables or disables workers.dev and makes the routes match (recording them on the deployment); returns the
+     * URL the worker answers on: workers.dev, else its first route.
+     */
+    private String publish(CloudflareClient client, String account, String script, PyModeWorker worker,
+                           WorkerDeployment deployment) {
         var cloudflare = worker.getSpec().getCloudflare();
         boolean workersDev = cloudflare == null || !Boolean.FALSE.equals(cloudflare.getWorkersDev());
         if (client.scriptSubdomain(account, script).enabled() != workersDev) {
             client.setScriptSubdomain(account, script, workersDev);
         }
-        String url = null;
+        deployment.setRoutes(routes.sync(client, account, script, worker, deployment.getRoutes()));
         if (workersDev) {
-            url = settings.workersDevUrl().replace("{script}", script)
+            return settings.workersDevUrl().replace("{script}", script)
                     .replace("{subdomain}", client.accountSubdomain(account));
         }
-        if (cloudflare != null) {
-            for (var route : cloudflare.getRoutes()) {
-                String zoneName = route.getZoneName() != null ? route.getZoneName()
-                        : route.getPattern().split("/", 2)[0].replaceFirst("^\\*\\.", "");
-                String zoneId = client.findZoneId(account, zoneName).orElseThrow(() -> new CloudflareException(
-                        "GET zones", "zone " + zoneName + " for route " + route.getPattern()
-                        + " is not in the account", null));
-                List<WorkerRoute> existing = client.listRoutes(account, zoneId);
-                if (existing.stream().noneMatch(r -> r.pattern().equals(route.getPattern()) && script.equals(r.script()))) {
-                    client.createRoute(account, zoneId, route.getPattern(), script);
-                }
-                if (url == null) {
-                    url = "https://" + route.getPattern().replace("*", "");
-                }
-            }
-        }
-        return url;
+        return deployment.getRoutes().isEmpty() ? null
+                : "https://" + deployment.getRoutes().get(0).getPattern().replace("*", "");
     }
 
     static String uploadDigest(WorkerUpload upload, Map<String, String> secretRevisions, int percentage) {

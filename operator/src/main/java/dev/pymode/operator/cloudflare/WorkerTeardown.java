@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import org.jboss.logging.Logger;
 
 /**
- * Removes what a deleted worker put on Cloudflare: its script always; its KV namespaces, R2 buckets and D1
+ * Removes what a deleted worker put on Cloudflare: its script and routes always; its KV namespaces, R2 buckets and D1
  * databases when the resource policy is Delete and no other worker of the same account still binds them.
  */
 public class WorkerTeardown {
@@ -23,8 +23,11 @@ public class WorkerTeardown {
     private final CloudflareTargets targets;
     private final CloudflareClients clients;
     private final KubernetesClient kubernetes;
+    private final RouteSync routes;
 
-    public WorkerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient kubernetes) {
+    public WorkerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient kubernetes,
+                          RouteSync routes) {
+        this.routes = routes;
         this.targets = targets;
         this.clients = clients;
         this.kubernetes = kubernetes;
@@ -39,6 +42,8 @@ public class WorkerTeardown {
         CloudflareClient client = clients.forTarget(target);
         String account = deployment.getAccountId();
         ignoreNotFound(() -> client.deleteScript(account, deployment.getScriptName()));
+        // The routes would outlive the script and keep matching requests; cron triggers go with the script.
+        deployment.getRoutes().forEach(route -> routes.remove(client, account, route));
         var cloudflare = worker.getSpec().getCloudflare();
         if (cloudflare != null && cloudflare.getResourcePolicy() == ResourcePolicy.Retain) {
             return;

@@ -193,6 +193,58 @@ class EndToEndTest {
     }
 
     @Test
+    void routesFollowTheSpecAndGoWithTheWorker() throws Exception {
+        String ns = "e2e-routes";
+        Namespaces.ensure(client, ns);
+        PyModeWorker worker = inlineWorker(ns, "routed", """
+                from pymode.workers import Response
+
+                def on_fetch(request, env):
+                    return Response("routed " + request.path)
+                """, null);
+        var cloudflare = new dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget();
+        cloudflare.setWorkersDev(false);
+        var route = new dev.pymode.operator.api.v1alpha1.worker.WorkerRoute();
+        route.setPattern(EndToEndResource.ZONE + "/api/*");
+        cloudflare.getRoutes().add(route);
+        worker.getSpec().setCloudflare(cloudflare);
+        client.resource(worker).create();
+        PyModeWorker ready = awaitReady(ns, "routed");
+        assertThat(ready.getStatus().getDeployment().getUrl()).isEqualTo("https://" + EndToEndResource.ZONE + "/api/");
+        assertThat(ready.getStatus().getDeployment().getRoutes()).singleElement()
+                .satisfies(r -> assertThat(r.getPattern()).isEqualTo(EndToEndResource.ZONE + "/api/*"));
+        assertThat(request(ready, "GET", "/users", null).body()).isEqualTo("routed /api/users");
+        String zoneId = ready.getStatus().getDeployment().getRoutes().get(0).getZoneId();
+        assertThat(zoneRoutes(zoneId)).containsExactly(EndToEndResource.ZONE + "/api/* -> routed");
+
+        client.resources(PyModeWorker.class).inNamespace(ns).withName("routed").edit(w -> {
+            w.getSpec().getCloudflare().getRoutes().get(0).setPattern(EndToEndResource.ZONE + "/v2/*");
+            return w;
+        });
+        PyModeWorker moved = awaitReady(ns, "routed");
+        await().atMost(Duration.ofSeconds(60)).until(() -> zoneRoutes(zoneId),
+                routes -> routes.equals(List.of(EndToEndResource.ZONE + "/v2/* -> routed")));
+        assertThat(moved.getStatus().getDeployment().getRoutes()).extracting(r -> r.getPattern())
+                .containsExactly(EndToEndResource.ZONE + "/v2/*");
+        assertThat(client.v1().events().inNamespace(ns).list().getItems()).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("RouteRemoved");
+            assertThat(e.getMessage()).contains(EndToEndResource.ZONE + "/api/*");
+        });
+
+        client.resources(PyModeWorker.class).inNamespace(ns).withName("routed").delete();
+        await().atMost(Duration.ofSeconds(60)).until(() -> get(ns, "routed") == null);
+        assertThat(zoneRoutes(zoneId)).isEmpty();
+    }
+
+    /** The zone's routes on the stand-in, as "pattern -> script". */
+    private static List<String> zoneRoutes(String zoneId) throws Exception {
+        List<String> routes = new java.util.ArrayList<>();
+        JSON.readTree(standin("/zones/" + zoneId + "/workers/routes")).path("result")
+                .forEach(r -> routes.add(r.path("pattern").asText() + " -> " + r.path("script").asText()));
+        return routes;
+    }
+
+    @Test
     void rateLimitsAndServerErrorsAreRiddenOut() throws Exception {
         String ns = "e2e-faults";
         Namespaces.ensure(client, ns);

@@ -14,6 +14,8 @@ import dev.pymode.devenv.LocalCloudflare;
 public class EndToEndResource extends BuildEnvironmentResource {
 
     public static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    /** A zone of the account, for route tests. */
+    public static final String ZONE = "e2e.example";
     public static LocalCloudflare cloudflare;
     public static Path operatorLog;
 
@@ -23,7 +25,7 @@ public class EndToEndResource extends BuildEnvironmentResource {
         try {
             Path dir = Files.createTempDirectory("pymode-e2e");
             cloudflare = new LocalCloudflare(dir.resolve("cloudflare"), ACCOUNT, "e2e-token-" + System.nanoTime())
-                    .start();
+                    .withZone(ZONE).start();
             operatorLog = dir.resolve("operator.log");
             config.put("pymode.cloudflare.api-url", cloudflare.apiUrl());
             config.put("pymode.cloudflare.account-id", ACCOUNT);

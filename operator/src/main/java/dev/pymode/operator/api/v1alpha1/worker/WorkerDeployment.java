@@ -32,6 +32,11 @@ public class WorkerDeployment {
     @JsonPropertyDescription("PyModeWorkflow schedules deployed as cron triggers of the script.")
     private List<WorkerSchedule> schedules = new ArrayList<>();
 
+    @JsonPropertyDescription("Zone routes of the script, as created on Cloudflare.")
+    private List<DeployedRoute> routes = new ArrayList<>();
+
+    public List<DeployedRoute> getRoutes() { return routes; }
+    public void setRoutes(List<DeployedRoute> routes) { this.routes = routes; }
     public List<WorkerSchedule> getSchedules() { return schedules; }
     public void setSchedules(List<WorkerSchedule> schedules) { this.schedules = schedules; }
     public String getAccountId() { return accountId; }
