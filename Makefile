@@ -4,7 +4,7 @@
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds
+.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy
 
 demo:
 	hack/demo.sh
@@ -36,5 +36,10 @@ crds:
 
 # Benchmarks (print figures side by side; not part of `make test`).
 bench-builds:
-	KUBE_API_TEST_DIR="$$(hack/provision-kube-api-test.sh | tail -n 1)" \
-	  mvn -B -pl operator test -Dgroups=benchmark -Dpymode.excluded.groups= -Dtest=BuildBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+	KUBE_API_TEST_DIR="$$(hack/prepare-java.sh | tail -n 1)" \
+	  mvn -B -pl operator -am test -Dgroups=benchmark -Dsurefire.excluded.groups= -Dtest=BuildBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+
+# apply -> Ready on the stand-in (fresh build, cache hit, update, no-op) and the Cloudflare calls of each.
+bench-deploy:
+	KUBE_API_TEST_DIR="$$(hack/prepare-java.sh | tail -n 1)" \
+	  mvn -B -pl operator -am verify -Dgroups=benchmark -Dsurefire.excluded.groups= -Dtest=DeployBenchmark -Dsurefire.failIfNoSpecifiedTests=false

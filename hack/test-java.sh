@@ -4,11 +4,6 @@
 # end-to-end tier (the Cloudflare stand-in running deployed workers); the Helm chart; the CRD drift checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KUBE_API_TEST_DIR="$(hack/provision-kube-api-test.sh | tail -n 1)"
+KUBE_API_TEST_DIR="$(hack/prepare-java.sh | tail -n 1)"
 export KUBE_API_TEST_DIR
-hack/provision-oci-tools.sh >/dev/null
-# What the builds and the stand-in run on: python.wasm (a cached no-op when built) and the node packages.
-builder-image/runtime/build.sh
-[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
-[[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
-exec mvn -B --fail-at-end verify
+exec mvn -B --fail-at-end verify "$@"
