@@ -30,7 +30,7 @@ test-cfstandin:
 
 # Refresh crds/ from the Java model (CrdDriftTest fails until the committed copy matches).
 crds:
-	mvn -B -q -pl operator process-classes
+	mvn -B -q -pl operator -am process-classes
 	cp operator/target/crds/*.yml crds/
 
 # Benchmarks (print figures side by side; not part of `make test`).
