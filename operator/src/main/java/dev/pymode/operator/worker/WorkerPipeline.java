@@ -37,13 +37,18 @@ public class WorkerPipeline {
             return stages;
         }
         status.setSourceDigest(resolution.source().digest());
+        status.setSourceRevision(resolution.source().revision());
+        // A source that is re-checked (git, OCI) asks for it even when a later stage stops the pipeline.
+        var recheck = resolution.stage().retryAfter();
         EntryLocator.Located entry = EntryLocator.locate(worker.getSpec().getEntry(), resolution.source());
         if (entry.entry() == null) {
-            stages.add(entry.stage());
+            StageResult missing = entry.stage();
+            stages.add(new StageResult(missing.conditionType(), missing.outcome(), missing.reason(), missing.message(),
+                    recheck));
             return stages;
         }
-        stages.add(StageResult.succeeded(ConditionTypes.SOURCE_READY, resolution.stage().reason(),
-                resolution.stage().message() + "; entry " + entry.entry()));
+        stages.add(new StageResult(ConditionTypes.SOURCE_READY, StageResult.Outcome.SUCCEEDED,
+                resolution.stage().reason(), resolution.stage().message() + "; entry " + entry.entry(), recheck));
 
         StageResult built = buildStage.run(worker, resolution.source(), entry.entry(), status);
         stages.add(built);
