@@ -71,6 +71,16 @@ class CrdValidationTest {
     }
 
     @Test
+    void sourceExamplesAreAccepted() throws Exception {
+        for (String example : List.of("git-worker.yaml", "git-ssh-worker.yaml", "oci-worker.yaml")) {
+            create(readExample("sources/" + example));
+        }
+        assertThat(client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(NS).list()
+                .getItems()).extracting(r -> r.getMetadata().getName())
+                .contains("hello-from-git", "hello-from-git-ssh", "hello-from-oci");
+    }
+
+    @Test
     void fullyFeaturedResourcesAreAccepted() {
         create(Cases.worker("full-worker", """
                 source:
