@@ -65,7 +65,7 @@ public class GitSourceFetcher {
         this.remoteCacheTtl = remoteCacheTtl;
         this.timeoutSeconds = (int) Math.max(1, timeout.toSeconds());
         this.advertisements = new RecentAnswers<>(clock, 512);
-        this.trees = new ResolvedTrees(64, 64L * SourceLimits.MAX_BYTES);
+        this.trees = new ResolvedTrees(64, 16L * SourceLimits.MAX_BYTES);
     }
 
     public ProjectSource fetch(Request request) throws SourceFailure {

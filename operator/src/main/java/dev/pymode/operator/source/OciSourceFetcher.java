@@ -53,7 +53,7 @@ public class OciSourceFetcher {
         this.remoteCacheTtl = remoteCacheTtl;
         this.plainHttpHosts = plainHttpHosts;
         this.manifests = new RecentAnswers<>(clock, 512);
-        this.trees = new ResolvedTrees(64, 64L * SourceLimits.MAX_BYTES);
+        this.trees = new ResolvedTrees(64, 16L * SourceLimits.MAX_BYTES);
     }
 
     public ProjectSource fetch(Request request) throws SourceFailure {
