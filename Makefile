@@ -4,7 +4,7 @@
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds
+.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-sources
 
 demo:
 	hack/demo.sh
@@ -37,3 +37,7 @@ crds:
 bench-builds:
 	KUBE_API_TEST_DIR="$$(hack/provision-kube-api-test.sh | tail -n 1)" \
 	  mvn -B -pl operator test -Dgroups=benchmark -Dpymode.excluded.groups= -Dtest=BuildBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+
+# git sources on a loopback git server: CLI clone vs first resolve vs cached re-checks vs 100 workers.
+bench-sources:
+	mvn -B -pl operator -am test -Dgroups=benchmark -Dpymode.excluded.groups= -Dtest=SourceBenchmark -Dsurefire.failIfNoSpecifiedTests=false
