@@ -11,8 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Answers of remote servers (a git server's refs, a registry's digest for a tag), reused for a short while and
  * asked for once when many workers want the same answer at the same time: 100 workers on one branch make one
- * ls-remote per TTL, not 100. Keys include a fingerprint of the credentials used, so one worker's access never
- * answers for another's. Bounded: the least recently used keys are dropped.
+ * ls-remote per TTL, not 100. Failures are remembered for as long as answers, so 100 workers on an unreachable
+ * server do not queue up behind one another's timeouts. Keys include a fingerprint of the credentials used, so one
+ * worker's access never answers for another's. Bounded: the least recently used keys are dropped.
  */
 public final class RecentAnswers<V> {
 
@@ -22,7 +23,7 @@ public final class RecentAnswers<V> {
         V call() throws SourceFailure;
     }
 
-    private record Entry<V>(V value, Instant at) {
+    private record Entry<V>(V value, SourceFailure failure, Instant at) {
     }
 
     private final Clock clock;
@@ -43,22 +44,27 @@ public final class RecentAnswers<V> {
 
     /** The answer for {@code key} if one younger than {@code maxAge} is known, else the call's (remembered). */
     public V get(String key, Duration maxAge, Call<V> call) throws SourceFailure {
-        V fresh = fresh(key, maxAge);
+        Entry<V> fresh = fresh(key, maxAge);
         if (fresh != null) {
-            return fresh;
+            return answer(fresh);
         }
         ReentrantLock lock = inFlight.computeIfAbsent(key, k -> new ReentrantLock());
         lock.lock();
         try {
             fresh = fresh(key, maxAge); // another reconcile may have asked while this one waited
             if (fresh != null) {
-                return fresh;
+                return answer(fresh);
             }
-            V value = call.call();
+            Entry<V> entry;
+            try {
+                entry = new Entry<>(call.call(), null, clock.instant());
+            } catch (SourceFailure failure) {
+                entry = new Entry<>(null, failure, clock.instant());
+            }
             synchronized (entries) {
-                entries.put(key, new Entry<>(value, clock.instant()));
+                entries.put(key, entry);
             }
-            return value;
+            return answer(entry);
         } finally {
             lock.unlock();
             if (!lock.hasQueuedThreads()) {
@@ -67,10 +73,17 @@ public final class RecentAnswers<V> {
         }
     }
 
-    private V fresh(String key, Duration maxAge) {
+    private Entry<V> fresh(String key, Duration maxAge) {
         synchronized (entries) {
             Entry<V> entry = entries.get(key);
-            return entry != null && entry.at().plus(maxAge).isAfter(clock.instant()) ? entry.value() : null;
+            return entry != null && entry.at().plus(maxAge).isAfter(clock.instant()) ? entry : null;
         }
+    }
+
+    private static <V> V answer(Entry<V> entry) throws SourceFailure {
+        if (entry.failure() != null) {
+            throw entry.failure();
+        }
+        return entry.value();
     }
 }
