@@ -10,6 +10,7 @@ import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.cloudflare.WorkerTeardown;
+import dev.pymode.operator.events.EventRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
@@ -46,8 +47,8 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
 
     public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
                                   WorkerDeployStage deployStage, WorkerTeardown teardown,
-                                  StatusAggregator aggregator) {
-        this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage);
+                                  StatusAggregator aggregator, EventRecorder events) {
+        this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage, events);
         this.teardown = teardown;
         this.aggregator = aggregator;
     }

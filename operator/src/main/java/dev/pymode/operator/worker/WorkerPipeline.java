@@ -7,6 +7,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
+import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
@@ -22,11 +23,14 @@ public class WorkerPipeline {
     private final SourceResolver sourceResolver;
     private final WorkerBuildStage buildStage;
     private final WorkerDeployStage deployStage;
+    private final EventRecorder events;
 
-    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage, WorkerDeployStage deployStage) {
+    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage, WorkerDeployStage deployStage,
+                          EventRecorder events) {
         this.sourceResolver = sourceResolver;
         this.buildStage = buildStage;
         this.deployStage = deployStage;
+        this.events = events;
     }
 
     public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status) {
@@ -36,8 +40,14 @@ public class WorkerPipeline {
             stages.add(resolution.stage());
             return stages;
         }
+        String previous = status.getSourceRevision();
+        String revision = resolution.source().revision();
+        if (previous != null && !previous.equals(revision) && !revision.startsWith("inline@")) {
+            // a pushed commit or moved tag shows up in kubectl describe, not only as a new build
+            events.normal(worker, "SourceUpdated", previous + " -> " + revision);
+        }
         status.setSourceDigest(resolution.source().digest());
-        status.setSourceRevision(resolution.source().revision());
+        status.setSourceRevision(revision);
         // A source that is re-checked (git, OCI) asks for it even when a later stage stops the pipeline.
         var recheck = resolution.stage().retryAfter();
         EntryLocator.Located entry = EntryLocator.locate(worker.getSpec().getEntry(), resolution.source());

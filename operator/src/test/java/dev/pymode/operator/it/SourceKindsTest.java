@@ -137,6 +137,12 @@ class SourceKindsTest {
         assertThat(updated.getStatus().getSourceDigest()).isNotEqualTo(firstDigest);
         assertThat(Conditions.find(updated.getStatus().getConditions(), "SourceReady").orElseThrow().getMessage())
                 .contains(second);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.v1().events().inNamespace(NS).list().getItems())
+                .anySatisfy(e -> {
+                    assertThat(e.getInvolvedObject().getName()).isEqualTo("from-git");
+                    assertThat(e.getReason()).isEqualTo("SourceUpdated");
+                    assertThat(e.getMessage()).contains(first + " -> git:").endsWith(second);
+                }));
     }
 
     @Test
