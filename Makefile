@@ -4,7 +4,7 @@
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy
+.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources
 
 demo:
 	hack/demo.sh
@@ -43,3 +43,7 @@ bench-builds:
 bench-deploy:
 	KUBE_API_TEST_DIR="$$(hack/prepare-java.sh | tail -n 1)" \
 	  mvn -B -pl operator -am verify -Dgroups=benchmark -Dsurefire.excluded.groups= -Dtest=DeployBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+
+# git sources on a loopback git server: CLI clone vs first resolve vs cached re-checks vs 100 workers.
+bench-sources:
+	mvn -B -pl operator -am test -Dgroups=benchmark -Dsurefire.excluded.groups= -Dtest=SourceBenchmark -Dsurefire.failIfNoSpecifiedTests=false

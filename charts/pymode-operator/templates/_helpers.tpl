@@ -69,7 +69,8 @@ The operator's permissions on watched namespaces, derived from its Kubernetes ca
   an owner reference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement checks it).
 - configmaps: the source informer and lookups (get/list/watch); per-build source ConfigMaps (create, update on a
   conflicting create, delete with the build).
-- secrets: get only - the Deployed stage reads worker secret bindings and per-worker API tokens by name.
+- secrets: get only - by name: the Deployed stage's secret bindings and per-worker API tokens, the SourceReady
+  stage's git credentials (credentialsSecretRef) and OCI pull Secrets (pullSecretRef).
 - batch/jobs: builder Jobs (create, get, list by owner labels, watch, delete when the inputs change).
 - pods get/list and pods/log get: the failed build's termination message or log tail.
 - events create/patch: stage transitions on the resources (kubectl describe).

@@ -101,6 +101,14 @@ class ChartTemplateTest {
                 assertThat(vol.getEmptyDir()).isNotNull();
             });
         });
+        // git sources are cached on their own emptyDir, where PYMODE_SOURCE_WORK_DIR points
+        assertThat(operator.getVolumeMounts()).anySatisfy(v -> {
+            assertThat(v.getMountPath()).isEqualTo(env(operator, "PYMODE_SOURCE_WORK_DIR"));
+            assertThat(pod.getVolumes()).anySatisfy(vol -> {
+                assertThat(vol.getName()).isEqualTo(v.getName());
+                assertThat(vol.getEmptyDir()).isNotNull();
+            });
+        });
         assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
         assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
         assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
@@ -202,6 +210,8 @@ class ChartTemplateTest {
                 Map.entry("cloudflare.accountId", "0123456789abcdef0123456789abcdef"),
                 Map.entry("cloudflare.credentialsSecret.name", "cloudflare"),
                 Map.entry("logLevel", "DEBUG"),
+                Map.entry("sources.cacheSize", "2Gi"),
+                Map.entry("sources.volumeSizeLimit", "3Gi"),
                 Map.entry("nodeSelector.pool", "operators"),
                 Map.entry("tolerations[0].key", "dedicated"),
                 Map.entry("tolerations[0].operator", "Exists"),
@@ -218,6 +228,11 @@ class ChartTemplateTest {
         assertThat(env(operator, "PYMODE_BUILDER_ACTIVE_DEADLINE")).isEqualTo("PT10M");
         assertThat(env(operator, "PYMODE_BUILDER_MEMORY_LIMIT")).isEqualTo("8Gi");
         assertThat(env(operator, "PYMODE_LOG_LEVEL")).isEqualTo("DEBUG");
+        assertThat(env(operator, "PYMODE_SOURCE_CACHE_SIZE")).isEqualTo("2Gi");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> {
+            assertThat(v.getName()).isEqualTo("source-cache");
+            assertThat(v.getEmptyDir().getSizeLimit().toString()).isEqualTo("3Gi");
+        });
         assertThat(env(operator, "PYMODE_CLOUDFLARE_ACCOUNT_ID")).isEqualTo("0123456789abcdef0123456789abcdef");
         assertThat(secretRef(operator, "PYMODE_CLOUDFLARE_API_TOKEN")).isEqualTo("cloudflare/apiToken");
         assertThat(secretRef(operator, "PYMODE_REGISTRY_USERNAME")).isEqualTo("registry-lookup/username");
@@ -252,6 +267,7 @@ class ChartTemplateTest {
                 Arguments.of("watchNamespaces[0]", "Team_A"),
                 Arguments.of("logLevel", "verbose"),
                 Arguments.of("image.digest", "latest"),
+                Arguments.of("sources.cacheSize", "lots"),
                 Arguments.of("unknownSetting", true));
     }
 

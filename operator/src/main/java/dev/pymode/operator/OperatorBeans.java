@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.build.BuildExecutor;
@@ -26,10 +27,13 @@ import dev.pymode.operator.extension.ExtensionBuildStage;
 import dev.pymode.operator.extension.RecipeCatalog;
 import dev.pymode.operator.extension.RecipeClosure;
 import dev.pymode.operator.oci.OciRegistry;
+import dev.pymode.operator.source.GitSourceFetcher;
+import dev.pymode.operator.source.OciSourceFetcher;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.workflow.WorkflowEndpoint;
 import dev.pymode.operator.workflow.WorkflowTokens;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -59,8 +63,16 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    SourceResolver sourceResolver(KubernetesClient client) {
-        return new SourceResolver(client);
+    SourceResolver sourceResolver(KubernetesClient client, PyModeConfig config, ObjectMapper mapper, Clock clock) {
+        PyModeConfig.Source source = config.source();
+        long cacheBytes = Quantity.getAmountInBytes(new Quantity(source.cacheSize())).longValue();
+        GitSourceFetcher git = new GitSourceFetcher(Path.of(source.workDir()), cacheBytes, source.remoteCacheTtl(),
+                source.timeout(), clock);
+        // The operator's own registry may be plain http (pymode.registry.plain-http); loopback ones always are.
+        Set<String> plainHttp = config.registry().plainHttp() ? config.registry().host().map(Set::of).orElse(Set.of())
+                : Set.of();
+        OciSourceFetcher oci = new OciSourceFetcher(mapper, source.remoteCacheTtl(), plainHttp, clock);
+        return new SourceResolver(client, git, oci, mapper, clock);
     }
 
     @Produces

@@ -24,6 +24,33 @@ public interface PyModeConfig {
 
     Cloudflare cloudflare();
 
+    Source source();
+
+    /** How git and OCI sources are fetched and cached. */
+    interface Source {
+        /**
+         * Where fetched git repositories are kept (one bare, shallow repository per URL), so workers sharing a
+         * repository share one fetch and a reconcile of an unchanged commit fetches nothing.
+         */
+        @WithDefault("${java.io.tmpdir}/pymode-sources")
+        String workDir();
+
+        /** Bound of the on-disk git cache (a Kubernetes quantity); least recently used repositories go first. */
+        @WithDefault("1Gi")
+        String cacheSize();
+
+        /**
+         * How long a remote's answer (a git ref's commit, an OCI tag's digest) is reused between reconciles of
+         * workers using it; never longer than a worker's own interval.
+         */
+        @WithDefault("PT15S")
+        Duration remoteCacheTtl();
+
+        /** Timeout of one network operation against a git server or registry. */
+        @WithDefault("PT60S")
+        Duration timeout();
+    }
+
     /** Defaults for the Cloudflare side, used where a worker's spec.cloudflare leaves them out. */
     interface Cloudflare {
         /** API base URL; the local stand-in (cfstandin/) for the embedded default and tests. */

@@ -61,7 +61,8 @@ public final class StatusAggregator {
             Conditions.remove(list, ConditionTypes.STALLED);
         }
         list.sort(BY_TYPE);
-        return stage.retryAfter();
+        // the blocking stage's retry, unless an earlier stage wants a look sooner (a git source's next check)
+        return results.stream().flatMap(r -> r.retryAfter().stream()).min(Duration::compareTo);
     }
 
     /**

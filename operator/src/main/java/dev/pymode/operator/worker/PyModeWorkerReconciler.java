@@ -14,6 +14,7 @@ import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.cloudflare.WorkerTeardown;
+import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
@@ -52,8 +53,8 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
 
     public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
                                   WorkerDeployStage deployStage, WorkerTeardown teardown,
-                                  StatusAggregator aggregator) {
-        this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage);
+                                  StatusAggregator aggregator, EventRecorder events) {
+        this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage, events);
         this.teardown = teardown;
         this.aggregator = aggregator;
     }

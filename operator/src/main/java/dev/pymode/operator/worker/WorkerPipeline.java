@@ -7,6 +7,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
+import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
@@ -23,11 +24,14 @@ public class WorkerPipeline {
     private final SourceResolver sourceResolver;
     private final WorkerBuildStage buildStage;
     private final WorkerDeployStage deployStage;
+    private final EventRecorder events;
 
-    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage, WorkerDeployStage deployStage) {
+    public WorkerPipeline(SourceResolver sourceResolver, WorkerBuildStage buildStage, WorkerDeployStage deployStage,
+                          EventRecorder events) {
         this.sourceResolver = sourceResolver;
         this.buildStage = buildStage;
         this.deployStage = deployStage;
+        this.events = events;
     }
 
     /** @param schedules what the worker's cron triggers start (its scheduled PyModeWorkflows) */
@@ -38,14 +42,25 @@ public class WorkerPipeline {
             stages.add(resolution.stage());
             return stages;
         }
+        String previous = status.getSourceRevision();
+        String revision = resolution.source().revision();
+        if (previous != null && !previous.equals(revision) && !revision.startsWith("inline@")) {
+            // a pushed commit or moved tag shows up in kubectl describe, not only as a new build
+            events.normal(worker, "SourceUpdated", previous + " -> " + revision);
+        }
         status.setSourceDigest(resolution.source().digest());
+        status.setSourceRevision(revision);
+        // A source that is re-checked (git, OCI) asks for it even when a later stage stops the pipeline.
+        var recheck = resolution.stage().retryAfter();
         EntryLocator.Located entry = EntryLocator.locate(worker.getSpec().getEntry(), resolution.source());
         if (entry.entry() == null) {
-            stages.add(entry.stage());
+            StageResult missing = entry.stage();
+            stages.add(new StageResult(missing.conditionType(), missing.outcome(), missing.reason(), missing.message(),
+                    recheck));
             return stages;
         }
-        stages.add(StageResult.succeeded(ConditionTypes.SOURCE_READY, resolution.stage().reason(),
-                resolution.stage().message() + "; entry " + entry.entry()));
+        stages.add(new StageResult(ConditionTypes.SOURCE_READY, StageResult.Outcome.SUCCEEDED,
+                resolution.stage().reason(), resolution.stage().message() + "; entry " + entry.entry(), recheck));
 
         StageResult built = buildStage.run(worker, resolution.source(), entry.entry(), status);
         stages.add(built);

@@ -131,6 +131,30 @@ final class Cases {
                         source:
                           git: {url: "ftp://example.com/repo.git"}
                         """), "git url must start with https://, http:// or ssh://"),
+                refused("git url with a password", worker("git-password", """
+                        source:
+                          git: {url: "https://ada:ghp_secret@github.com/org/repo.git"}
+                        """), "git url must not contain a password: put credentials in credentialsSecretRef"),
+                refused("git ref with a space", worker("git-ref-space", """
+                        source:
+                          git: {url: "https://github.com/org/repo.git", ref: "my branch"}
+                        """), "git ref must be a branch, tag, refs/... name or commit SHA"),
+                refused("git ref with ..", worker("git-ref-dots", """
+                        source:
+                          git: {url: "https://github.com/org/repo.git", ref: "main..dev"}
+                        """), "git ref must be a branch, tag, refs/... name or commit SHA"),
+                refused("git interval not a duration", worker("git-interval", """
+                        source:
+                          git: {url: "https://github.com/org/repo.git", interval: "5 minutes"}
+                        """), "spec.source.git.interval: Invalid value"),
+                refused("oci interval in ISO-8601", worker("oci-interval", """
+                        source:
+                          oci: {ref: "ghcr.io/org/app:v1", interval: PT5M}
+                        """), "spec.source.oci.interval: Invalid value"),
+                refused("oci pull secret without name", worker("oci-pull", """
+                        source:
+                          oci: {ref: "ghcr.io/org/app:v1", pullSecretRef: {}}
+                        """), "spec.source.oci.pullSecretRef.name: Required value"),
                 refused("oci ref without tag or digest", worker("bad-oci", """
                         source:
                           oci: {ref: "registry.example.com/project"}

@@ -71,6 +71,16 @@ class CrdValidationTest {
     }
 
     @Test
+    void sourceExamplesAreAccepted() throws Exception {
+        for (String example : List.of("git-worker.yaml", "git-ssh-worker.yaml", "oci-worker.yaml")) {
+            create(readExample("sources/" + example));
+        }
+        assertThat(client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(NS).list()
+                .getItems()).extracting(r -> r.getMetadata().getName())
+                .contains("hello-from-git", "hello-from-git-ssh", "hello-from-oci");
+    }
+
+    @Test
     void fullyFeaturedResourcesAreAccepted() {
         create(Cases.worker("full-worker", """
                 source:
@@ -99,6 +109,26 @@ class CrdValidationTest {
                   compatibilityFlags: [nodejs_compat]
                   rollout: {percentage: 25}
                 """));
+        create(Cases.worker("git-worker", """
+                source:
+                  git:
+                    url: ssh://git@github.com:22/org/app.git
+                    ref: feature/new-ui
+                    path: services/api
+                    interval: 1h30m
+                    credentialsSecretRef: {name: deploy-key, key: identity}
+                """));
+        create(Cases.worker("git-sha-worker", """
+                source:
+                  git: {url: "https://x-access-token@github.com/org/app.git", ref: %s}
+                """.formatted("0123456789abcdef".repeat(2) + "01234567")));
+        create(Cases.worker("oci-worker", """
+                source:
+                  oci:
+                    ref: ghcr.io/org/app@sha256:%s
+                    pullSecretRef: {name: ghcr-pull}
+                    interval: 30s
+                """.formatted("a".repeat(64))));
         create(Cases.resource("PyModeExtension", "yaml-ext", """
                 inline:
                   name: pyyaml
@@ -146,6 +176,10 @@ class CrdValidationTest {
         assertThat(spec).contains("bindings").contains("cloudflare").contains("wizer");
         String name = kubectl.run("explain", "pymodeworker.spec.bindings.kv.name").replaceAll("\\s+", " ");
         assertThat(name).contains("the attribute on `env`");
+        String git = kubectl.run("explain", "pymodeworker.spec.source.git.credentialsSecretRef").replaceAll("\\s+", " ");
+        assertThat(git).contains("`username:password`").contains("`known_hosts`");
+        String revision = kubectl.run("explain", "pymodeworker.status.sourceRevision").replaceAll("\\s+", " ");
+        assertThat(revision).contains("git:<url>@<ref>:<commit sha>");
         String runs = kubectl.run("explain", "pymodeworkflow.status.runs").replaceAll("\\s+", " ");
         assertThat(runs).contains("Recent runs, newest first.");
     }

@@ -108,7 +108,7 @@ class JobBuildExecutorTest {
     }
 
     private static StageResult reconcile(WorkerBuildStage stage, PyModeWorker worker, PyModeWorkerStatus status) {
-        var source = new SourceResolver(client).resolve(worker).source();
+        var source = dev.pymode.operator.support.TestSources.resolver(client).resolve(worker).source();
         return stage.run(worker, source, "src/entry.py", status);
     }
 

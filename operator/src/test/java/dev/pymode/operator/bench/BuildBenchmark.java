@@ -90,7 +90,7 @@ class BuildBenchmark {
             var stage = new WorkerBuildStage(Optional.of(oci), executor, client, config,
                     ToolchainIdentity.ofLocalTools(TestPaths.repoRoot()), new EventRecorder(client, Clock.systemUTC()),
                     Clock.systemUTC());
-            var resolver = new SourceResolver(client);
+            var resolver = dev.pymode.operator.support.TestSources.resolver(client);
 
             System.out.println("\n== apply -> Built (warm runtime cache; each row is one worker)");
             System.out.printf("%-34s %10s%n", "case", "seconds");

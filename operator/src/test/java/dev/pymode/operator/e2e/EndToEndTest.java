@@ -25,6 +25,8 @@ import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
+import dev.pymode.operator.support.GitRepo;
+import dev.pymode.operator.support.GitServer;
 import dev.pymode.operator.support.Kubectl;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.TestPaths;
@@ -112,6 +114,43 @@ class EndToEndTest {
                         && Conditions.isTrue(w.getStatus().getConditions(), "Ready"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(request(updated, "GET", "/", null).body()).isEqualTo("Hello again!"));
+    }
+
+    /** examples/sources/git-worker.yaml against a real git server holding this repository's examples/hello-worker. */
+    @Test
+    void aGitSourcedWorkerIsBuiltDeployedAndFollowsPushes() throws Exception {
+        String ns = "e2e-git";
+        Namespaces.ensure(client, ns);
+        try (GitServer server = new GitServer(Files.createTempDirectory("pymode-e2e-git"))) {
+            GitRepo repo = GitRepo.create(server.root(), "pymode.git");
+            java.nio.file.Path hello = TestPaths.examples().resolve("hello-worker");
+            String entry = Files.readString(hello.resolve("src/entry.py"));
+            String first = repo.commit("main", "hello-worker", Map.of(
+                    "examples/hello-worker/pyproject.toml", Files.readString(hello.resolve("pyproject.toml")),
+                    "examples/hello-worker/src/entry.py", entry,
+                    "README.md", "the rest of the repository"));
+            PyModeWorker worker = client.getKubernetesSerialization().unmarshal(
+                    Files.readString(TestPaths.examples().resolve("sources/git-worker.yaml")), PyModeWorker.class);
+            worker.getMetadata().setNamespace(ns);
+            worker.getSpec().getSource().getGit().setUrl(server.url("pymode.git"));
+            worker.getSpec().getSource().getGit().setInterval("2s");
+            client.resource(worker).create();
+
+            PyModeWorker ready = awaitReady(ns, "hello-from-git");
+            assertThat(ready.getStatus().getSourceRevision()).isEqualTo("git:" + server.url("pymode.git") + "@main:" + first);
+            assertThat(request(ready, "GET", "/", null).body()).isEqualTo("Hello from PyMode!");
+            String firstVersion = ready.getStatus().getDeployment().getVersionId();
+
+            String second = repo.commit("main", "greet differently", Map.of("examples/hello-worker/src/entry.py",
+                    entry.replace("Hello from PyMode!", "Hello from a push!")));
+            PyModeWorker updated = await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> get(ns, "hello-from-git"), w -> w.getStatus().getDeployment() != null
+                            && !firstVersion.equals(w.getStatus().getDeployment().getVersionId())
+                            && Conditions.isTrue(w.getStatus().getConditions(), "Ready"));
+            assertThat(updated.getStatus().getSourceRevision()).endsWith(":" + second);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(request(updated, "GET", "/", null).body()).isEqualTo("Hello from a push!"));
+        }
     }
 
     @Test

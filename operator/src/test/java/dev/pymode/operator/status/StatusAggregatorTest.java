@@ -66,6 +66,18 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aStalledLaterStageStillHonoursAnEarlierStagesRecheck() {
+        var status = new PyModeWorkerStatus();
+        var retry = at(T0).apply(status, 1, List.of(
+                new StageResult("SourceReady", StageResult.Outcome.SUCCEEDED, "Resolved", "git:r@main:abc",
+                        java.util.Optional.of(Duration.ofMinutes(5))),
+                StageResult.terminalFailure("Built", "BuildFailed", "no more retries")));
+
+        assertThat(condition(status, "Stalled").getReason()).isEqualTo("BuildFailed");
+        assertThat(retry).as("a new commit may fix the build").contains(Duration.ofMinutes(5));
+    }
+
+    @Test
     void recoveringClearsStalledAndKeepsTransitionTimesOfUnchangedConditions() {
         var status = new PyModeWorkerStatus();
         at(T0).apply(status, 1, List.of(StageResult.succeeded("SourceReady", "Resolved", "ok"),

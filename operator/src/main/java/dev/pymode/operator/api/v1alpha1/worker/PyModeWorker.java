@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
+@AdditionalPrinterColumn(name = "Revision", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.sourceRevision", priority = 1)
 @AdditionalPrinterColumn(name = "Artifact", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.artifact.digest", priority = 1)
 @AdditionalPrinterColumn(name = "URL", type = AdditionalPrinterColumn.Type.STRING,

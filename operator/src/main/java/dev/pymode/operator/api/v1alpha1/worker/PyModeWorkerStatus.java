@@ -11,6 +11,11 @@ public class PyModeWorkerStatus extends PyModeStatus {
     @JsonPropertyDescription("Digest of the resolved project source (sha256 over paths and contents).")
     private String sourceDigest;
 
+    @JsonPropertyDescription("Where the resolved source came from: `git:<url>@<ref>:<commit sha>`, "
+            + "`oci:<registry>/<repository>[:<tag>]@sha256:<manifest digest>`, `configmap/<name>@<resourceVersion>` "
+            + "or `inline@generation-<n>`.")
+    private String sourceRevision;
+
     @JsonPropertyDescription("The built worker bundle.")
     private ArtifactReference artifact;
 
@@ -22,6 +27,8 @@ public class PyModeWorkerStatus extends PyModeStatus {
 
     public String getSourceDigest() { return sourceDigest; }
     public void setSourceDigest(String sourceDigest) { this.sourceDigest = sourceDigest; }
+    public String getSourceRevision() { return sourceRevision; }
+    public void setSourceRevision(String sourceRevision) { this.sourceRevision = sourceRevision; }
     public ArtifactReference getArtifact() { return artifact; }
     public void setArtifact(ArtifactReference artifact) { this.artifact = artifact; }
     public BuildProgress getBuild() { return build; }

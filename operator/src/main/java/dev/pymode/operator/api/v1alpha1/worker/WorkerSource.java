@@ -15,10 +15,12 @@ public class WorkerSource {
             + "in keys, since keys cannot contain slashes; `__` would clash with `__init__.py`) and whose values are file contents.")
     private ConfigMapSource configMapRef;
 
-    @JsonPropertyDescription("A git repository: url, ref and the project's path inside it.")
+    @JsonPropertyDescription("A git repository: url, ref (branch, tag or commit) and the project's path inside it, "
+            + "re-checked every interval.")
     private GitSource git;
 
-    @JsonPropertyDescription("An OCI artifact holding the project as a tar layer.")
+    @JsonPropertyDescription("An OCI artifact holding the project (one layer per file, or a tar+gzip layer), "
+            + "re-checked every interval.")
     private OciSource oci;
 
     public InlineSource getInline() { return inline; }
