@@ -83,6 +83,7 @@ PYMODE_REPO_ROOT="$ROOT" \
 PYMODE_CLOUDFLARE_API_URL="http://127.0.0.1:$CF_PORT/client/v4" PYMODE_CLOUDFLARE_ACCOUNT_ID="$CF_ACCOUNT" \
 PYMODE_CLOUDFLARE_API_TOKEN="$CF_TOKEN" \
 PYMODE_CLOUDFLARE_WORKERS_DEV_URL="http://{script}.{subdomain}.workers.dev:$CF_PORT/" \
+PYMODE_CLOUDFLARE_EDGE_ADDRESS="127.0.0.1:$CF_PORT" \
   java -jar operator/target/quarkus-app/quarkus-run.jar > "$STATE/operator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
@@ -94,6 +95,8 @@ curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready"; echo
 
 say "Waiting for the workers to be built and deployed (builder logs: .demo/builds/default/*/log)"
 "$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=600s
+# Workflows are Ready once their worker is and their schedule is deployed as its cron trigger.
+"$KUBECTL" wait pymodeworkflows --all --for=condition=Ready --timeout=120s
 
 say "Status"
 "$KUBECTL" get pymodeworkers,pymodeextensions,pymodeworkflows -o wide

@@ -23,11 +23,16 @@ import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
  * Reconciles PyModeWorkflow: once the worker that defines it is Ready, checks that its schedule is deployed as
@@ -47,6 +52,7 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
     private static final Duration AFTER_FIRING = Duration.ofSeconds(10);
     private static final Duration TRIGGER_RECHECK = Duration.ofSeconds(10);
     private static final int LISTED_RUNS = 20;
+    private static final String WORKER_INDEX = "workerRef";
 
     private final StatusAggregator aggregator;
     private final WorkflowEndpoint endpoint;
@@ -238,6 +244,21 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
 
     private static String timestamp(Instant instant) {
         return WorkflowRunsTime.format(instant);
+    }
+
+    /** A change to a worker (Ready, a deployed cron trigger) re-reconciles the workflows that point at it. */
+    @Override
+    public List<EventSource<?, PyModeWorkflow>> prepareEventSources(EventSourceContext<PyModeWorkflow> context) {
+        context.getPrimaryCache().addIndexer(WORKER_INDEX, workflow -> workflow.getSpec() == null
+                || workflow.getSpec().getWorkerRef() == null ? List.of()
+                : List.of(workflow.getMetadata().getNamespace() + "/" + workflow.getSpec().getWorkerRef().getName()));
+        var workers = InformerEventSourceConfiguration.from(PyModeWorker.class, PyModeWorkflow.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper((PyModeWorker worker) -> context.getPrimaryCache()
+                        .byIndex(WORKER_INDEX, worker.getMetadata().getNamespace() + "/" + worker.getMetadata().getName())
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build();
+        return List.of(new InformerEventSource<>(workers, context));
     }
 
     @Override
