@@ -22,6 +22,9 @@ Steps (issue #7, docs/extensions.md):
      that the side-module linker checks before linking (ABI mismatch -> ImportError);
   6. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
      FileFinder looks for it), and OUT/manifest.json (modules, init symbols, sha256s, sizes).
+The result is kept in ~/.cache/pymode/extensions/<name>-<version>-<build key>; the key hashes the recipe,
+its patches (and a local source tree), the runtime's manifest, the builder's files and the switches,
+so an unchanged build is a copy (--no-cache builds anyway).
 
 Exit status 2 for a refused recipe, 1 for a failed build; the message says which.
 """
@@ -373,7 +376,8 @@ def cast_signature_warnings(src: Path, sources: list[str] | None = None) -> list
     out = []
     for pattern, kind, arity in _CAST_ARITY:
         for name in sorted(set(pattern.findall(text))):
-            m = re.search(r"\b" + re.escape(name) + r"\s*\(([^()]*)\)\s*\{", text)
+            # parameters may hold one level of parentheses: NPY_UNUSED(x), Py_UNUSED(x)
+            m = re.search(r"\b" + re.escape(name) + r"\s*\(((?:[^()]|\([^()]*\))*)\)\s*\{", text)
             if not m:
                 continue
             params = [x for x in m.group(1).split(",") if x.strip() and x.strip() != "void"]
@@ -492,10 +496,56 @@ def meson_build(recipe: dict, src: Path, work: Path, include: Path, zig: Path, r
     return {m: built[m] for m in recipe["modules"]}, site, facts
 
 
+def build_key(recipe_path: Path, recipe: dict, runtime_dir: Path, soabi: str | None, asyncify: bool) -> str:
+    """Everything a build's output depends on: the recipe, its patches, a local source tree, the runtime
+    (its manifest names every output file's sha256), the builder's own files and the soabi/asyncify switches."""
+    h = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        h.update(f"{label}\0{len(data)}\0".encode() + data)
+
+    add("recipe", recipe_path.read_bytes())
+    for rel in recipe.get("patches", []):
+        p = (recipe_path.parent / rel).resolve()
+        add("patch " + rel, p.read_bytes() if p.is_file() else b"")
+    if "path" in recipe["source"]:
+        d = (recipe_path.parent / recipe["source"]["path"]).resolve()
+        for f in sorted(d.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                add("src " + f.relative_to(d).as_posix(), f.read_bytes())
+    add("runtime", (runtime_dir / "manifest.json").read_bytes())
+    for f in [Path(__file__).resolve(), TOOLCHAIN, HERE / "cxx" / "pymode_cxa.cpp", HERE.parent / "runtime" / "wasminfo.py"]:
+        add("builder " + f.name, f.read_bytes())
+    add("switches", json.dumps([soabi, asyncify]).encode())
+    return h.hexdigest()[:16]
+
+
 def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool = True,
-          work_dir: Path | None = None) -> dict:
-    t0 = time.monotonic()
+          work_dir: Path | None = None, use_cache: bool = True) -> dict:
+    """Build the recipe into `out`; a build with the same key is copied from ~/.cache/pymode/extensions."""
     recipe = load_recipe(recipe_path)
+    if not (runtime_dir / "manifest.json").is_file():
+        raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
+    key = build_key(recipe_path, recipe, runtime_dir, soabi, asyncify)
+    cached = CACHE / "extensions" / f"{recipe['name']}-{recipe['version']}-{key}"
+    if use_cache and work_dir is None and (cached / "manifest.json").is_file():
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(cached, out)
+        print(f"build_extension: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
+        return json.loads((out / "manifest.json").read_text())
+    manifest = _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key)
+    tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(out, tmp)
+    shutil.rmtree(cached, ignore_errors=True)
+    tmp.rename(cached)
+    return manifest
+
+
+def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool,
+           work_dir: Path | None, key: str) -> dict:
+    t0 = time.monotonic()
     rt_manifest_path = runtime_dir / "manifest.json"
     if not rt_manifest_path.is_file():
         raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
@@ -635,6 +685,7 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         "name": recipe["name"],
         "version": recipe["version"],
         "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
+        "build_key": key,
         "source_sha256": src_sha,
         "patches": patches,
         "warnings": warnings,
@@ -662,10 +713,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
     ap.add_argument("--no-asyncify", action="store_true",
                     help="leave the side modules un-asyncified (tests: host calls from their callbacks are then refused)")
-    ap.add_argument("--work-dir", type=Path, help="build in DIR and keep it (sources, objects, meson build tree) for debugging")
+    ap.add_argument("--work-dir", type=Path, help="build in DIR and keep it (sources, objects, meson build tree) for debugging; "
+                    "always builds")
+    ap.add_argument("--no-cache", action="store_true", help="build even if ~/.cache/pymode/extensions has this build")
     a = ap.parse_args(argv)
     try:
-        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify, work_dir=a.work_dir)
+        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify, work_dir=a.work_dir,
+                  use_cache=not a.no_cache)
     except RecipeError as e:
         print(f"build_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
         return 2

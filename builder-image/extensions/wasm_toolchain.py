@@ -29,10 +29,9 @@ import sys
 TARGET_FLAGS = ["-target", "wasm32-wasi", "-fPIC", "-mno-extended-const", "-fvisibility=hidden",
                 # zig turns UBSan on for unoptimised compiles (meson's probes); its runtime is not in python.wasm
                 "-fno-sanitize=undefined"]
-# How every side module is linked (build_extension.py imports this too). -Bsymbolic: a module's own
-# definitions bind locally; without it a default-visibility weak definition (libc++'s operator new)
-# is also imported, and the host's linker resolves imports from python.wasm and earlier modules only.
-SIDE_MODULE_LINK_FLAGS = ["--experimental-pic", "-shared", "-Bsymbolic", "--unresolved-symbols=import-dynamic", "--strip-all"]
+# How every side module is linked (build_extension.py imports this too): undefined symbols become
+# imports the host's linker resolves against python.wasm's exports (and earlier modules).
+SIDE_MODULE_LINK_FLAGS = ["--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic", "--strip-all"]
 # C++: CPython's WASI pthread_stubs.h uses the C99 `restrict` keyword.
 CXX_FLAGS = ["-Drestrict=__restrict"]
 
