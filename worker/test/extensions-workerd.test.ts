@@ -102,7 +102,9 @@ beforeAll(async () => {
   } catch (e) {
     setupError = e;
   }
-}, 300_000);
+  // Every recipe is built (or copied from the builder's cache, ~/.cache/pymode/extensions); numpy from
+  // cold takes 15-25 minutes on 2 shared cores.
+}, 3_600_000);
 afterAll(async () => {
   await mf?.dispose();
 });
