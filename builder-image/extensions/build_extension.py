@@ -491,6 +491,20 @@ def meson_build(recipe: dict, src: Path, work: Path, include: Path, zig: Path, r
     missing = sorted(set(recipe["modules"]) - set(built))
     if missing:
         raise BuildError(f"modules: meson built no {', '.join(missing)} (it built: {', '.join(sorted(built)) or 'nothing'})")
+    # Installed text files may record the build (numpy's __config__.py holds the compiler command lines):
+    # the build machine's paths become the same placeholders the compile's -ffile-prefix-map uses.
+    paths = {str(src): tag, str(work): "/build",
+             str(include): "/pymode-runtime/include/python3.13", str(CACHE / "tools"): "/pymode-tools",
+             str(TOOLCHAIN): "/pymode/wasm_toolchain.py", sys.executable: "python3"}
+    for f in sorted(site.rglob("*")) if site.is_dir() else []:
+        if f.is_file() and f.name.endswith(PY_SUFFIXES):
+            text = f.read_text(errors="surrogateescape")
+            new = text
+            for old_path in sorted(paths, key=len, reverse=True):
+                new = new.replace(old_path, paths[old_path])
+            if new != text:
+                f.write_text(new, errors="surrogateescape")
+                log.append(f"build paths replaced in {f.relative_to(site)}")
     facts = {"meson": meson_desc, "ninja": NINJA_VERSION, "options": spec.get("options", []),
              "not_shipped": sorted(set(built) - set(recipe["modules"]))}
     return {m: built[m] for m in recipe["modules"]}, site, facts
@@ -539,7 +553,10 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(out, tmp)
     shutil.rmtree(cached, ignore_errors=True)
-    tmp.rename(cached)
+    try:
+        tmp.rename(cached)
+    except OSError:  # a concurrent build of the same key got there first: same bytes
+        shutil.rmtree(tmp, ignore_errors=True)
     return manifest
 
 

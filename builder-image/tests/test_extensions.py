@@ -173,6 +173,10 @@ def test_recipe_builds_and_its_test_passes_in_python_wasm(node_host_ready, runti
     assert m["warnings"] == [], m["warnings"]  # no callback that would trap through a cast
     for mod, spec in m["modules"].items():
         assert (outs[0] / "site" / spec["file"]).is_file(), mod
+    for f in (outs[0] / "site").rglob("*"):  # no build-machine path (temporary build dir, cache) in what ships
+        if f.is_file():
+            data = f.read_bytes()
+            assert b"pymode-ext-" not in data and b"/.cache/pymode" not in data, f
     assert recipe.get("test"), f"recipes/{name}.json has no test"
     r = run_python(outs, [recipe["test"] + "\nresult = 'passed'"], runtime)
     res = r["results"][0]
