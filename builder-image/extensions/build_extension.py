@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build a PyMode C-extension recipe (recipes/<name>.json) into wasm side modules.
 
-    build_extension.py RECIPE.json --runtime-dir DIR --out DIR [--zig ZIG] [--soabi TAG]
+    build_extension.py RECIPE.json --runtime-dir DIR --out DIR [--zig ZIG] [--soabi TAG] [--work-dir DIR]
 
 Steps (issue #7, docs/extensions.md):
   1. validate the recipe against recipes/schema.json; a bad recipe is refused naming the field;
@@ -11,18 +11,27 @@ Steps (issue #7, docs/extensions.md):
      include/python3.13 (the headers and pyconfig.h python.wasm was built with), and link it with
      `zig wasm-ld --experimental-pic -shared` into a side module whose undefined symbols are
      imports resolved at load time against python.wasm's exports;
+     A recipe with a `meson` section is built by its own meson.build instead: a cross build for
+     wasm32-wasi (cross file: wasm_toolchain.py as compilers/archiver/pkg-config, the runtime as the
+     target Python through a PEP 739 build-details.json, pinned Cython, ninja and meson), in which every
+     py.extension_module() is linked as such a side module; `meson install` gives the package files.
+     C++ modules get libc++/libc++abi pieces linked in statically (python.wasm has no libc++);
   4. asyncify it (`wasm-opt --asyncify --pass-arg=asyncify-relocatable`, binaryen 108 as for python.wasm):
      it then shares python.wasm's Asyncify state, so host calls may suspend with its frames on the stack;
   5. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version"})
      that the side-module linker checks before linking (ABI mismatch -> ImportError);
   6. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
      FileFinder looks for it), and OUT/manifest.json (modules, init symbols, sha256s, sizes).
+The result is kept in ~/.cache/pymode/extensions/<name>-<version>-<build key>; the key hashes the recipe,
+its patches (and a local source tree), the runtime's manifest, the builder's files and the switches,
+so an unchanged build is a copy (--no-cache builds anyway).
 
 Exit status 2 for a refused recipe, 1 for a failed build; the message says which.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -41,6 +50,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SCHEMA = REPO / "recipes" / "schema.json"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pymode"
+# zig and binaryen as builder-image/runtime/build.sh unpacks them; the builder image has them baked in
+# read-only (PYMODE_TOOLS_DIR), while tools derived at build time stay under the writable cache.
+PREBUILT_TOOLS = Path(os.environ.get("PYMODE_TOOLS_DIR") or CACHE / "tools")
 ZIG_VERSION = "0.15.2"
 # LLVM 20's generic wasm CPU enables extended-const, which PIC data-segment offsets then use;
 # node 20's V8 cannot decode it (workerd's can). Side modules leave it out.
@@ -51,7 +63,31 @@ CYTHON_VERSION = "3.3.1"
 CYTHON_WHEEL = "cython-3.3.1-py3-none-any.whl"
 CYTHON_SHA256 = "61abc7feedd20dac6c4ff7ab3a30e17136a067b242ab9253e2b4a6d9a72c2b61"
 PY_SUFFIXES = (".py", ".pyi", ".typed")
-BINARYEN_DIR = CACHE / "tools" / "binaryen-108-1"  # unpacked by builder-image/runtime/build.sh
+# meson recipes (`"meson": {...}`): ninja and meson from PyPI, pinned like Cython. A recipe may name a
+# meson.py inside its source instead (numpy's vendored meson has the `features` module numpy needs).
+NINJA_VERSION = "1.13.0"
+NINJA_WHEEL = "ninja-1.13.0-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
+NINJA_SHA256 = "fb46acf6b93b8dd0322adc3a4945452a4e774b75b91293bafcc7b7f8e6517dfa"
+MESON_VERSION = "1.12.1"
+MESON_WHEEL = "meson-1.12.1-py3-none-any.whl"
+MESON_SHA256 = "930bc7542cbd9f57009e182fd014eba48cf1a0180a7b9006d2d32d8f168d8b02"
+MESON_INSTALL_TAGS = ["runtime", "python-runtime"]
+TOOLCHAIN = HERE / "wasm_toolchain.py"
+sys.path.insert(0, str(HERE))
+from wasm_toolchain import SIDE_MODULE_LINK_FLAGS  # noqa: E402  (the one link line for both build kinds)
+# C++ support linked into C++ side modules (python.wasm has no libc++): the libc++/libc++abi sources zig
+# ships, compiled -fPIC without exceptions, plus cxx/pymode_cxa.cpp (operator new/delete; a `throw` aborts
+# with a message).
+# Archive members are only pulled in for symbols a module leaves undefined.
+CXX_SUPPORT_SOURCES = [
+    "libcxx/src/hash.cpp", "libcxx/src/string.cpp", "libcxx/src/verbose_abort.cpp", "libcxx/src/memory.cpp",
+    "libcxx/src/functional.cpp", "libcxx/src/stdexcept.cpp", "libcxxabi/src/stdlib_exception.cpp",
+    "libcxxabi/src/stdlib_stdexcept.cpp", "libcxxabi/src/stdlib_typeinfo.cpp", "libcxxabi/src/private_typeinfo.cpp",
+    "libcxxabi/src/cxa_virtual.cpp", "libcxxabi/src/abort_message.cpp",
+]
+CXX_SUPPORT_FLAGS = ["-O2", "-fno-exceptions", "-std=c++23", "-D_LIBCPP_BUILDING_LIBRARY", "-DLIBCXX_BUILDING_LIBCXXABI",
+                     "-D_LIBCXXABI_BUILDING_LIBRARY"]
+BINARYEN_DIR = PREBUILT_TOOLS / "binaryen-108-1"  # unpacked by builder-image/runtime/build.sh
 # Side modules are asyncified like python.wasm, in relocatable mode: they import python.wasm's Asyncify
 # state (env.__asyncify_state/__asyncify_data), so a host call may suspend with their frames on the
 # stack. Every import and indirect call may unwind (the binaryen default).
@@ -138,6 +174,15 @@ def load_recipe(path: Path) -> dict:
         want = "PyInit_" + mod.rsplit(".", 1)[-1]
         if spec["init"] != want:
             raise RecipeError(f"modules.{mod}.init: CPython looks for {want}, not {spec['init']}")
+        if "meson" in recipe and ("sources" in spec or "cflags" in spec):
+            raise RecipeError(f"modules.{mod}.{'sources' if 'sources' in spec else 'cflags'}: meson builds this module "
+                              "(its meson.build names the sources); leave it out")
+        if "meson" not in recipe and "sources" not in spec:
+            raise RecipeError(f"modules.{mod}.sources: required field missing")
+    if "meson" in recipe:
+        for field in ("sources", "includes", "cflags"):
+            if field in recipe:
+                raise RecipeError(f"{field}: not used by a meson recipe (meson.options configures the build)")
     return recipe
 
 
@@ -180,20 +225,76 @@ def download(project: str, filename: str, sha256: str, url: str | None = None, f
     return target
 
 
-def cython_dir() -> Path:
-    """The pinned Cython, unpacked once into the cache (no pip, no venv)."""
-    d = CACHE / "tools" / f"cython-{CYTHON_VERSION}"
-    if (d / ".sha256").is_file() and (d / ".sha256").read_text().strip() == CYTHON_SHA256:
+def wheel_dir(project: str, version: str, wheel: str, sha256: str) -> Path:
+    """A pinned wheel from PyPI, unpacked once into the cache (no pip, no venv)."""
+    d = CACHE / "tools" / f"{project}-{version}"
+    if (d / ".sha256").is_file() and (d / ".sha256").read_text().strip() == sha256:
         return d
-    wheel = download("cython", CYTHON_WHEEL, CYTHON_SHA256, field="cython")
-    tmp = d.with_name(d.name + ".tmp")
+    whl = download(project, wheel, sha256, field=project)
+    tmp = d.with_name(d.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    with zipfile.ZipFile(wheel) as z:
+    with zipfile.ZipFile(whl) as z:
         z.extractall(tmp)
-    (tmp / ".sha256").write_text(CYTHON_SHA256 + "\n")
+    (tmp / ".sha256").write_text(sha256 + "\n")
     shutil.rmtree(d, ignore_errors=True)
     tmp.rename(d)
     return d
+
+
+def cython_dir() -> Path:
+    return wheel_dir("cython", CYTHON_VERSION, CYTHON_WHEEL, CYTHON_SHA256)
+
+
+def ninja_bin() -> Path:
+    d = wheel_dir("ninja", NINJA_VERSION, NINJA_WHEEL, NINJA_SHA256)
+    exe = d / f"ninja-{NINJA_VERSION}.data" / "scripts" / "ninja"
+    exe.chmod(0o755)
+    return exe
+
+
+def meson_cmd(recipe: dict, src: Path) -> tuple[list[str], str]:
+    """How to run meson: the recipe's own meson.py (in its source) or the pinned PyPI meson."""
+    own = recipe["meson"].get("meson")
+    if own:
+        script = src / own
+        if not script.is_file():
+            raise BuildError(f"meson.meson: {own} is not a file in the source")
+        return [sys.executable, str(script)], f"{own} (from the source)"
+    d = wheel_dir("meson", MESON_VERSION, MESON_WHEEL, MESON_SHA256)
+    launcher = d / "meson.py"
+    if not launcher.is_file():
+        launcher.write_text("import sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path(__file__).resolve().parent))\n"
+                            "from mesonbuild import mesonmain\nsys.exit(mesonmain.main())\n")
+    return [sys.executable, str(launcher)], f"meson {MESON_VERSION} (PyPI)"
+
+
+def cxx_support(zig: Path) -> Path:
+    """libpymode_cxx.a: the C++ runtime pieces C++ side modules may need, built once per zig and source set."""
+    zlib = zig.parent / "lib"
+    cxa = HERE / "cxx" / "pymode_cxa.cpp"
+    key = hashlib.sha256("\n".join([ZIG_VERSION, *CXX_SUPPORT_SOURCES, *CXX_SUPPORT_FLAGS, *TARGET_FLAGS,
+                                     cxa.read_text()]).encode()).hexdigest()[:16]
+    d = CACHE / "tools" / f"cxx-support-{key}"
+    lib = d / "libpymode_cxx.a"
+    if lib.is_file():
+        return lib
+    tmp = d.with_name(d.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    log: list[str] = []
+    objs = []
+    for rel in [*CXX_SUPPORT_SOURCES, str(cxa)]:
+        srcf = zlib / rel if not os.path.isabs(rel) else Path(rel)
+        o = tmp / (Path(rel).stem + ".o")
+        run([str(zig), "c++", *TARGET_FLAGS, *CXX_SUPPORT_FLAGS, f"-I{zlib}/libcxx/src", f"-I{zlib}/libcxxabi/include",
+             f"-I{zlib}/libcxxabi/src", f"-ffile-prefix-map={zlib}=/zig-{ZIG_VERSION}/lib", f"-ffile-prefix-map={HERE}=/pymode",
+             "-c", str(srcf), "-o", str(o)], log)
+        objs.append(str(o))
+    run([str(zig), "ar", "rcs", str(tmp / lib.name), *objs], log)
+    (tmp / "build.log").write_text("\n".join(log) + "\n")
+    shutil.rmtree(d, ignore_errors=True)
+    tmp.rename(d)
+    return lib
 
 
 def fetch_source(recipe: dict, recipe_path: Path, work: Path) -> tuple[Path, str | None]:
@@ -278,7 +379,8 @@ def cast_signature_warnings(src: Path, sources: list[str] | None = None) -> list
     out = []
     for pattern, kind, arity in _CAST_ARITY:
         for name in sorted(set(pattern.findall(text))):
-            m = re.search(r"\b" + re.escape(name) + r"\s*\(([^()]*)\)\s*\{", text)
+            # parameters may hold one level of parentheses: NPY_UNUSED(x), Py_UNUSED(x)
+            m = re.search(r"\b" + re.escape(name) + r"\s*\(((?:[^()]|\([^()]*\))*)\)\s*\{", text)
             if not m:
                 continue
             params = [x for x in m.group(1).split(",") if x.strip() and x.strip() != "void"]
@@ -323,9 +425,148 @@ def run(cmd: list[str], log: list[str], extra_env: dict | None = None) -> None:
         raise BuildError(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-4000:]}")
 
 
-def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool = True) -> dict:
-    t0 = time.monotonic()
+def _ini(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_ini(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def build_details(rt: dict, ext: dict, include: Path) -> dict:
+    """PEP 739 build-details.json of the runtime, for meson's python.build_config (the target's Python)."""
+    major, minor, micro = (int(x) for x in rt["python"].split(".")[:3])
+    vi = {"major": major, "minor": minor, "micro": micro, "releaselevel": "final", "serial": 0}
+    return {"schema_version": "1.0", "base_prefix": "/", "platform": "wasi-wasm32",
+            "language": {"version": f"{major}.{minor}", "version_info": vi},
+            "implementation": {"name": "cpython", "version": vi, "hexversion": (major << 24) | (minor << 16) | (micro << 8) | 0xF0,
+                               "cache_tag": f"cpython-{major}{minor}"},
+            "abi": {"flags": [], "extension_suffix": ext["ext_suffix"], "stable_abi_suffix": ".abi3.so"},
+            "suffixes": {"source": [".py"], "bytecode": [".pyc"], "extensions": [ext["ext_suffix"], ".abi3.so", ".so"]},
+            "libpython": {"link_extensions": False},
+            "c_api": {"headers": str(include)}}
+
+
+def meson_build(recipe: dict, src: Path, work: Path, include: Path, zig: Path, rt: dict, ext: dict,
+                log: list[str]) -> tuple[dict[str, Path], Path, dict]:
+    """Cross-build a meson project for wasm32-wasi: every py.extension_module becomes a side module.
+
+    meson sees wasm_toolchain.py as its C/C++ compiler, archiver and pkg-config (cross file), the pinned
+    Cython (native file) and the runtime as its target Python (PEP 739 build-details.json). Returns the
+    raw side module of every recipe module, the install tree's site directory and toolchain facts.
+    """
+    spec = recipe["meson"]
+    meson, meson_desc = meson_cmd(recipe, src)
+    ninja = ninja_bin()
+    build_dir, stage = work / "meson-build", work / "meson-stage"
+    tag = f"/{recipe['name']}-{recipe['version']}"
+    tc = [sys.executable, str(TOOLCHAIN), "--zig", str(zig), "--prefix-map", f"{src}={tag}",
+          "--prefix-map", f"{work}=/build", "--prefix-map", f"{include}=/pymode-runtime/include/python3.13"]
+    details = work / "build-details.json"
+    details.write_text(json.dumps(build_details(rt, ext, include), indent=1))
+    pyver = ".".join(rt["python"].split(".")[:2])
+    props = {"needs_exe_wrapper": True, **spec.get("properties", {})}
+    cross = ["[binaries]",
+             f"c = {_ini(tc + ['cc'])}",
+             f"cpp = {_ini(tc + ['c++'])}",
+             f"ar = {_ini(tc + ['ar'])}",
+             f"ranlib = {_ini(tc + ['ranlib'])}",
+             f"pkg-config = {_ini([sys.executable, str(TOOLCHAIN), '--python-include', str(include), '--python-version', pyver, 'pkg-config'])}",
+             "cmake = 'false'",
+             "", "[host_machine]", "system = 'wasi'", "cpu_family = 'wasm32'", "cpu = 'wasm32'", "endian = 'little'",
+             "", "[properties]", *(f"{k} = {_ini(v)}" for k, v in props.items()),
+             # link-only, so the compile commands do not depend on the archive's cache key
+             "", "[built-in options]", f"cpp_link_args = {_ini([str(cxx_support(zig))])}", ""]
+    (work / "cross.ini").write_text("\n".join(cross))
+    native = ["[binaries]", f"cython = {_ini([sys.executable, str(TOOLCHAIN), '--cython-dir', str(cython_dir()), 'cython'])}",
+              f"ninja = {_ini(str(ninja))}", ""]
+    (work / "native.ini").write_text("\n".join(native))
+    env = {"NINJA": str(ninja), "PATH": f"{ninja.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run([*meson, "setup", str(build_dir), str(src), "--cross-file", str(work / "cross.ini"), "--native-file", str(work / "native.ini"),
+         "--prefix=/", "--buildtype=release", f"-Dpython.build_config={details}", "-Dpython.purelibdir=site",
+         "-Dpython.platlibdir=site", *spec.get("options", [])], log, env)
+    run([str(ninja), "-C", str(build_dir), f"-j{os.cpu_count() or 2}"], log, env)
+    run([*meson, "install", "-C", str(build_dir), "--no-rebuild", "--destdir", str(stage),
+         "--tags", ",".join(spec.get("install_tags", MESON_INSTALL_TAGS))], log, env)
+    site = stage / "site"
+    built = {p.relative_to(site).as_posix()[: -len(ext["ext_suffix"])].replace("/", "."): p
+             for p in site.rglob("*" + ext["ext_suffix"])} if site.is_dir() else {}
+    missing = sorted(set(recipe["modules"]) - set(built))
+    if missing:
+        raise BuildError(f"modules: meson built no {', '.join(missing)} (it built: {', '.join(sorted(built)) or 'nothing'})")
+    # Installed text files may record the build (numpy's __config__.py holds the compiler command lines):
+    # the build machine's paths become the same placeholders the compile's -ffile-prefix-map uses.
+    paths = {str(src): tag, str(work): "/build",
+             str(include): "/pymode-runtime/include/python3.13", str(CACHE / "tools"): "/pymode-tools",
+             str(PREBUILT_TOOLS): "/pymode-tools",
+             str(TOOLCHAIN): "/pymode/wasm_toolchain.py", sys.executable: "python3"}
+    for f in sorted(site.rglob("*")) if site.is_dir() else []:
+        if f.is_file() and f.name.endswith(PY_SUFFIXES):
+            text = f.read_text(errors="surrogateescape")
+            new = text
+            for old_path in sorted(paths, key=len, reverse=True):
+                new = new.replace(old_path, paths[old_path])
+            if new != text:
+                f.write_text(new, errors="surrogateescape")
+                log.append(f"build paths replaced in {f.relative_to(site)}")
+    facts = {"meson": meson_desc, "ninja": NINJA_VERSION, "options": spec.get("options", []),
+             "not_shipped": sorted(set(built) - set(recipe["modules"]))}
+    return {m: built[m] for m in recipe["modules"]}, site, facts
+
+
+def build_key(recipe_path: Path, recipe: dict, runtime_dir: Path, soabi: str | None, asyncify: bool) -> str:
+    """Everything a build's output depends on: the recipe, its patches, a local source tree, the runtime
+    (its manifest names every output file's sha256), the builder's own files and the soabi/asyncify switches."""
+    h = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        h.update(f"{label}\0{len(data)}\0".encode() + data)
+
+    add("recipe", recipe_path.read_bytes())
+    for rel in recipe.get("patches", []):
+        p = (recipe_path.parent / rel).resolve()
+        add("patch " + rel, p.read_bytes() if p.is_file() else b"")
+    if "path" in recipe["source"]:
+        d = (recipe_path.parent / recipe["source"]["path"]).resolve()
+        for f in sorted(d.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                add("src " + f.relative_to(d).as_posix(), f.read_bytes())
+    add("runtime", (runtime_dir / "manifest.json").read_bytes())
+    for f in [Path(__file__).resolve(), TOOLCHAIN, HERE / "cxx" / "pymode_cxa.cpp", HERE.parent / "runtime" / "wasminfo.py"]:
+        add("builder " + f.name, f.read_bytes())
+    add("switches", json.dumps([soabi, asyncify]).encode())
+    return h.hexdigest()[:16]
+
+
+def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool = True,
+          work_dir: Path | None = None, use_cache: bool = True) -> dict:
+    """Build the recipe into `out`; a build with the same key is copied from ~/.cache/pymode/extensions."""
     recipe = load_recipe(recipe_path)
+    if not (runtime_dir / "manifest.json").is_file():
+        raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
+    key = build_key(recipe_path, recipe, runtime_dir, soabi, asyncify)
+    cached = CACHE / "extensions" / f"{recipe['name']}-{recipe['version']}-{key}"
+    if use_cache and work_dir is None and (cached / "manifest.json").is_file():
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(cached, out)
+        print(f"build_extension: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
+        return json.loads((out / "manifest.json").read_text())
+    manifest = _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key)
+    tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(out, tmp)
+    shutil.rmtree(cached, ignore_errors=True)
+    try:
+        tmp.rename(cached)
+    except OSError:  # a concurrent build of the same key got there first: same bytes
+        shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
+
+
+def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool,
+           work_dir: Path | None, key: str) -> dict:
+    t0 = time.monotonic()
     rt_manifest_path = runtime_dir / "manifest.json"
     if not rt_manifest_path.is_file():
         raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
@@ -344,7 +585,11 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     site = out / "site"
     site.mkdir(parents=True)
     log: list[str] = []
-    with tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-") as tmp:
+    if work_dir is not None:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        work_dir.mkdir(parents=True)
+    with (contextlib.nullcontext(str(work_dir.resolve())) if work_dir is not None
+          else tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-")) as tmp:
         work = Path(tmp)
         src, src_sha = fetch_source(recipe, recipe_path, work)
         patches = []
@@ -360,13 +605,20 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
             if p.returncode != 0:
                 raise BuildError(f"patches[{i}]: {rel} does not apply:\n{p.stdout}{p.stderr}")
             patches.append({"file": rel, "sha256": sha256_file(patch)})
-        compiled = [*recipe.get("sources", []), *(c for spec in recipe["modules"].values() for c in spec["sources"])]
-        warnings = cast_signature_warnings(src, compiled)
+        compiled = [*recipe.get("sources", []), *(c for spec in recipe["modules"].values() for c in spec.get("sources", []))]
+        meson_built, meson_site, meson_facts = {}, None, None
+        if "meson" in recipe:
+            meson_built, meson_site, meson_facts = meson_build(recipe, src, work, include, zig, rt, ext, log)
+            # every C file of the tree and the C meson generated (templates, code generators)
+            warnings = cast_signature_warnings(src) + cast_signature_warnings(work / "meson-build")
+        else:
+            warnings = cast_signature_warnings(src, compiled)
         for w in warnings:
             print(f"build_extension: warning: {recipe['name']}: {w}", file=sys.stderr)
         includes = [f"-I{include}"] + [f"-I{src / i}" for i in recipe.get("includes", [])]
         cflags = recipe.get("cflags", [])
         objs_common: list[Path] = []
+        cxx_objs: set[Path] = set()
         objdir = work / "obj"
         objdir.mkdir()
 
@@ -396,6 +648,8 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
             # C++ (Cython --cplus): no exceptions or RTTI, so nothing needs libc++abi at run time.
             # -Drestrict=__restrict: CPython's WASI pthread_stubs.h uses the C99 keyword.
             driver = ["c++", "-fno-exceptions", "-fno-rtti", "-Drestrict=__restrict"] if c.suffix in (".cpp", ".cc", ".cxx") else ["cc"]
+            if driver[0] == "c++":
+                cxx_objs.add(o)
             run([str(zig), *driver, *TARGET_FLAGS, *includes, *cflags, *extra,
                  f"-ffile-prefix-map={src}=/{recipe['name']}-{recipe['version']}", "-c", str(c), "-o", str(o)], log)
             return o
@@ -404,12 +658,16 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
             objs_common.append(compile_c(rel, []))
         modules = {}
         for mod, spec in recipe["modules"].items():
-            objs = [compile_c(rel, spec.get("cflags", []), mod) for rel in spec["sources"]]
             parts = mod.split(".")
             rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
-            wasm = work / (mod + ".wasm")
-            run([str(zig), "wasm-ld", "--experimental-pic", "-shared", "--unresolved-symbols=import-dynamic",
-                 "--strip-all", *map(str, objs + objs_common), "-o", str(wasm)], log)
+            if mod in meson_built:
+                wasm = meson_built[mod]
+            else:
+                objs = [compile_c(rel, spec.get("cflags", []), mod) for rel in spec["sources"]]
+                wasm = work / (mod + ".wasm")
+                # C++ objects: the C++ support archive resolves what they need of libc++/libc++abi
+                cxx = [str(cxx_support(zig))] if cxx_objs & {*objs, *objs_common} else []
+                run([str(zig), "wasm-ld", *SIDE_MODULE_LINK_FLAGS, *map(str, objs + objs_common), *cxx, "-o", str(wasm)], log)
             wasm_opt = BINARYEN_DIR / "usr" / "bin" / "wasm-opt"
             if asyncify and not wasm_opt.is_file():
                 raise BuildError(f"{wasm_opt} not found (builder-image/runtime/build.sh unpacks binaryen 108 there)")
@@ -432,9 +690,9 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
                             "size": len(data)}
 
         for pkg, rel in recipe.get("packages", {}).items():
-            d = src / rel
+            d = (meson_site or src) / rel
             if not d.is_dir():
-                raise BuildError(f"packages.{pkg}: {rel} is not a directory in the source")
+                raise BuildError(f"packages.{pkg}: {rel} is not a directory in the " + ("meson install tree" if meson_site else "source"))
             for f in sorted(d.rglob("*")):
                 if f.is_file() and f.name.endswith(PY_SUFFIXES) and "__pycache__" not in f.parts:
                     target = site / pkg / f.relative_to(d)
@@ -448,12 +706,14 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         "name": recipe["name"],
         "version": recipe["version"],
         "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
+        "build_key": key,
         "source_sha256": src_sha,
         "patches": patches,
         "warnings": warnings,
         "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
         "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS, "wasm_opt": ["binaryen 108", *WASM_OPT_ARGS] if asyncify else None,
-                      "cython": CYTHON_VERSION if any(c.endswith(".pyx") for c in compiled) else None},
+                      "cython": CYTHON_VERSION if meson_facts or any(c.endswith(".pyx") for c in compiled) else None,
+                      "meson": meson_facts},
         "modules": modules,
         "depends": recipe.get("depends", []),
         "files": files,
@@ -470,13 +730,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("recipe", type=Path)
     ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--zig", type=Path, default=CACHE / "tools" / f"zig-{ZIG_VERSION}" / "zig")
+    ap.add_argument("--zig", type=Path, default=PREBUILT_TOOLS / f"zig-{ZIG_VERSION}" / "zig")
     ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
     ap.add_argument("--no-asyncify", action="store_true",
                     help="leave the side modules un-asyncified (tests: host calls from their callbacks are then refused)")
+    ap.add_argument("--work-dir", type=Path, help="build in DIR and keep it (sources, objects, meson build tree) for debugging; "
+                    "always builds")
+    ap.add_argument("--no-cache", action="store_true", help="build even if ~/.cache/pymode/extensions has this build")
     a = ap.parse_args(argv)
     try:
-        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify)
+        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify, work_dir=a.work_dir,
+                  use_cache=not a.no_cache)
     except RecipeError as e:
         print(f"build_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
         return 2

@@ -22,10 +22,18 @@
 #   PYMODE_JOBS          make -j (default 2)
 #   PYMODE_DEBIAN_MIRROR Debian mirror URI (default: the first Debian URI of this machine's apt sources)
 # Prints the output directory on stdout; progress goes to stderr, build logs to files.
+# `build.sh --tools-only` fetches and unpacks zig and binaryen into $CACHE/tools and stops (the builder image
+# bakes them in for extension builds, builder-image/Dockerfile).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
+TOOLS_ONLY=false
+case "${1:-}" in
+  "") ;;
+  --tools-only) TOOLS_ONLY=true ;;
+  *) echo "usage: build.sh [--tools-only]" >&2; exit 2 ;;
+esac
 JOBS="${PYMODE_JOBS:-2}"
 
 # ---- pinned inputs -----------------------------------------------------------------------------
@@ -65,7 +73,9 @@ now() { date +%s; }
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 [[ "$(uname -m)" == x86_64 ]] || die "the pinned zig and binaryen inputs are x86_64 builds; this machine is $(uname -m)"
-for tool in python3 tar xz gcc make sha256sum apt-get dpkg-deb flock; do
+needed=(python3 sha256sum apt-get dpkg-deb)
+$TOOLS_ONLY || needed+=(tar xz gcc make flock)
+for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
 
@@ -99,7 +109,7 @@ publish() {
   echo "$LINK"
 }
 
-if [[ -f "$OUT/manifest.json" ]]; then
+if [[ -f "$OUT/manifest.json" ]] && ! $TOOLS_ONLY; then
   log "cached (inputs unchanged)"
   publish
   exit 0
@@ -110,7 +120,7 @@ fi
 mkdir -p "$OUT_ROOT"
 exec 9>"$OUT_ROOT/.build.lock"
 flock 9
-if [[ -f "$OUT/manifest.json" ]]; then
+if [[ -f "$OUT/manifest.json" ]] && ! $TOOLS_ONLY; then
   log "built by a concurrent run"
   publish
   exit 0
@@ -247,6 +257,11 @@ if [[ ! -f "$BINARYEN_DIR/.sha256" || "$(cat "$BINARYEN_DIR/.sha256")" != "$BINA
   echo "$BINARYEN_SHA256" > "$BINARYEN_DIR/.sha256"
 fi
 wasm_opt() { LD_LIBRARY_PATH="$BINARYEN_DIR/usr/lib/x86_64-linux-gnu" "$BINARYEN_DIR/usr/bin/wasm-opt" "$@"; }
+if $TOOLS_ONLY; then
+  log "tools ready: $ZIG_DIR, $BINARYEN_DIR"
+  echo "$TOOLS"
+  exit 0
+fi
 
 # ---- sources -----------------------------------------------------------------------------------
 SRC_ROOT="$BUILD_ROOT/src-$PY_KEY"

@@ -17,12 +17,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 BUILDER = REPO / "builder-image" / "extensions" / "build_extension.py"
 TESTEXT = REPO / "builder-image" / "extensions" / "testext" / "testext.json"
+TESTEXT_MESON = REPO / "builder-image" / "extensions" / "testext-meson" / "testext-meson.json"
 RUN = REPO / "worker" / "test" / "extension-run.mjs"
 
 
 def build(recipe: Path, out: Path, runtime: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(BUILDER), str(recipe), "--runtime-dir", str(runtime), "--out", str(out), *extra],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=3600)  # numpy, cold: ~15-25 min on 2 shared cores
 
 
 @pytest.fixture(scope="session")
@@ -100,16 +101,36 @@ def test_markupsafe_builds_into_a_side_module(markupsafe_out):
     ({"modules": {}, "packages": {}}, "modules: empty"),
     ({"versoin": "1"}, "versoin"),
     ({"cflags": ["O2"]}, "cflags[0]"),
+    ({"meson": {}}, "modules.markupsafe._speedups.sources: meson builds this module"),
+    ({"meson": {"options": ["--buildtype=debug"]}, "cflags": None}, "meson.options[0]"),
+    ({"meson": {"flags": []}}, "meson.flags: unknown field"),
     ({"source": {"pypi": "markupsafe", "url": "https://x/y.tar.gz", "filename": "y.tar.gz", "sha256": "0" * 64}}, "source"),
 ])
 def test_bad_recipe_is_refused_naming_the_field(runtime, tmp_path, patch, field):
     recipe = json.loads((REPO / "recipes" / "markupsafe.json").read_text())
     recipe.update(patch)
+    recipe = {k: v for k, v in recipe.items() if v is not None}
     path = tmp_path / "markupsafe.json"
     path.write_text(json.dumps(recipe))
     p = build(path, tmp_path / "out", runtime)
     assert p.returncode == 2, p.stderr
     assert f"refused recipe {path}: {field}" in p.stderr
+
+
+def test_meson_recipe_needs_no_module_sources(runtime, tmp_path):
+    recipe = json.loads(TESTEXT_MESON.read_text())
+    recipe["modules"]["pymode_mesontest._c"]["sources"] = ["src/_c.c"]
+    path = tmp_path / "testext-meson.json"
+    path.write_text(json.dumps({**recipe, "source": {"path": str(TESTEXT_MESON.parent)}}))
+    p = build(path, tmp_path / "out", runtime)
+    assert p.returncode == 2 and "modules.pymode_mesontest._c.sources: meson builds this module" in p.stderr, p.stderr
+    del recipe["modules"]["pymode_mesontest._c"]["sources"]
+    path.write_text(json.dumps({**recipe, "cflags": ["-O2"], "source": {"path": str(TESTEXT_MESON.parent)}}))
+    p = build(path, tmp_path / "out", runtime)
+    assert p.returncode == 2 and "cflags: not used by a meson recipe" in p.stderr, p.stderr
+    path.write_text(json.dumps({**recipe, "meson": None, "source": {"path": str(TESTEXT_MESON.parent)}}))
+    p = build(path, tmp_path / "out", runtime)
+    assert p.returncode == 2 and "meson: expected object" in p.stderr, p.stderr
 
 
 def test_missing_required_field_is_named(runtime, tmp_path):
@@ -152,6 +173,10 @@ def test_recipe_builds_and_its_test_passes_in_python_wasm(node_host_ready, runti
     assert m["warnings"] == [], m["warnings"]  # no callback that would trap through a cast
     for mod, spec in m["modules"].items():
         assert (outs[0] / "site" / spec["file"]).is_file(), mod
+    for f in (outs[0] / "site").rglob("*"):  # no build-machine path (temporary build dir, cache) in what ships
+        if f.is_file():
+            data = f.read_bytes()
+            assert b"pymode-ext-" not in data and b"/.cache/pymode" not in data, f
     assert recipe.get("test"), f"recipes/{name}.json has no test"
     r = run_python(outs, [recipe["test"] + "\nresult = 'passed'"], runtime)
     res = r["results"][0]
@@ -173,6 +198,36 @@ def test_several_extensions_in_one_instance(node_host_ready, runtime, recipe_bui
     assert len(r["linked"]) == sum(len(json.loads((REPO / "recipes" / f"{n}.json").read_text())["modules"]) for n in names)
 
 
+def test_meson_recipe_c_and_cxx_side_modules(node_host_ready, runtime, tmp_path):
+    # The general meson path with the pinned PyPI meson: a configure check (strtold_l in wasi-libc) in a
+    # generated header, a -D option, a C module and a C++ module that needs the C++ support archive.
+    out = tmp_path / "testext-meson"
+    p = build(TESTEXT_MESON, out, runtime, "--no-cache")
+    assert p.returncode == 0, p.stderr
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["toolchain"]["meson"]["meson"] == "meson 1.12.1 (PyPI)" and m["toolchain"]["meson"]["ninja"] == "1.13.0"
+    assert set(m["modules"]) == {"pymode_mesontest._c", "pymode_mesontest._cxx"} and m["warnings"] == []
+    cxx = wasminfo.load(str(out / "site" / m["modules"]["pymode_mesontest._cxx"]["file"]))
+    imports = {i["name"] for i in cxx.imports}
+    assert not {n for n in imports if n.startswith("_Z")}, imports  # libc++ comes statically, python.wasm has none
+    r = run_python([out], [json.loads(TESTEXT_MESON.read_text())["test"] + "\nresult = 'passed'"], runtime)
+    assert r["results"][0].get("result") == "passed", r["results"][0]
+    assert len(r["linked"]) == 2
+
+
+def test_builds_are_cached(runtime, tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    assert build(REPO / "recipes" / "markupsafe.json", a, runtime).returncode == 0
+    p = build(REPO / "recipes" / "markupsafe.json", b, runtime)
+    assert p.returncode == 0 and "cached build" in p.stderr
+    ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (a, b))
+    assert ma == mb and ma["build_key"]
+    p = build(REPO / "recipes" / "markupsafe.json", c, runtime, "--no-cache")
+    assert p.returncode == 0 and "cached build" not in p.stderr
+    mc = json.loads((c / "manifest.json").read_text())
+    assert mc["modules"] == ma["modules"]  # reproducible: the same side module bytes
+
+
 def test_cast_checker_finds_one_parameter_callbacks(tmp_path):
     sys.path.insert(0, str(BUILDER.parent))
     import build_extension
@@ -180,10 +235,14 @@ def test_cast_checker_finds_one_parameter_callbacks(tmp_path):
         "static PyObject *good(PyObject *self, PyObject *Py_UNUSED(x)) { return NULL; }\n"
         "static PyObject *bad(PyObject *self) { return NULL; }\n"
         "static PyObject *get_x(PyObject *self) { return NULL; }\n"
-        "static PyMethodDef m[] = {{\"good\", (PyCFunction)good, METH_NOARGS}, {\"bad\", (PyCFunction)bad, METH_NOARGS}};\n"
+        "static PyObject *kw(PyObject *NPY_UNUSED(self), PyObject *args) { return NULL; }\n"
+        "static PyMethodDef m[] = {{\"good\", (PyCFunction)good, METH_NOARGS}, {\"bad\", (PyCFunction)bad, METH_NOARGS},\n"
+        "    {\"kw\", (PyCFunction)kw,\n        METH_VARARGS | METH_KEYWORDS}};\n"
         "static PyGetSetDef g[] = {{\"x\", (getter)get_x, NULL}};\n")
     w = build_extension.cast_signature_warnings(tmp_path, ["m.c"])
-    assert len(w) == 2 and w[0].startswith("METH_NOARGS method bad(") and w[1].startswith("getter get_x(")
+    assert len(w) == 3, w
+    assert w[0].startswith("METH_NOARGS method bad(") and w[1].startswith("METH_VARARGS|METH_KEYWORDS method kw(")
+    assert w[2].startswith("getter get_x(")
 
 
 def test_every_recipe_is_valid():

@@ -41,7 +41,9 @@ beforeAll(async () => {
   } catch (e) {
     setupError = e; // every test then fails with this message (a missing runtime is not a skip)
   }
-}, 600_000);
+  // Every recipe is built (or copied from the builder's cache, ~/.cache/pymode/extensions); numpy from
+  // cold takes 15-25 minutes on 2 shared cores.
+}, 3_600_000);
 afterAll(async () => {
   await h?.dispose();
 });

@@ -144,6 +144,19 @@ class CrdValidationTest {
                   depends: [idna]
                   test: "import yaml"
                 """.formatted("a".repeat(64), "b".repeat(64))));
+        create(Cases.resource("PyModeExtension", "numpy-ext", """
+                inline:
+                  name: numpy
+                  version: "2.5.5"
+                  source: {pypi: numpy, filename: numpy-2.5.5.tar.gz, sha256: %s}
+                  patches: [patches/numpy/wasm-signatures.patch]
+                  meson:
+                    meson: vendored-meson/meson/meson.py
+                    options: [-Dblas=none, -Dcpu-dispatch=none]
+                    properties: {longdouble_format: IEEE_QUAD_LE}
+                    install_tags: [runtime, python-runtime]
+                  modules: {numpy._core._multiarray_umath: {init: PyInit__multiarray_umath}}
+                """.formatted("c".repeat(64))));
         create(Cases.resource("PyModeWorkflow", "orders", """
                 workerRef: {name: full-worker}
                 workflow: process-order

@@ -67,7 +67,10 @@ public class Recipe {
     @Size(max = 64)
     private List<String> cflags = new ArrayList<>();
 
-    @JsonPropertyDescription("Extension modules: dotted module name -> init symbol and sources.")
+    @JsonPropertyDescription("Build with the project's meson.build instead of sources/includes/cflags.")
+    private RecipeMeson meson;
+
+    @JsonPropertyDescription("Extension modules: dotted module name -> init symbol and sources (only init for meson).")
     @JsonInclude(JsonInclude.Include.ALWAYS) // required by recipes/schema.json, even when empty
     @Size(max = 64)
     @ValidationRule(value = "self.all(m, self[m].init == 'PyInit_' + m.split('.')[size(m.split('.')) - 1])",
@@ -104,6 +107,8 @@ public class Recipe {
     public void setIncludes(List<String> includes) { this.includes = includes; }
     public List<String> getCflags() { return cflags; }
     public void setCflags(List<String> cflags) { this.cflags = cflags; }
+    public RecipeMeson getMeson() { return meson; }
+    public void setMeson(RecipeMeson meson) { this.meson = meson; }
     public Map<String, RecipeModule> getModules() { return modules; }
     public void setModules(Map<String, RecipeModule> modules) { this.modules = modules; }
     public Map<String, String> getPackages() { return packages; }

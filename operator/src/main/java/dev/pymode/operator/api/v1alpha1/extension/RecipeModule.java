@@ -18,9 +18,8 @@ public class RecipeModule {
     private String init;
 
     @JsonPropertyDescription("Sources of this module (.c, .cpp, or .pyx compiled with the pinned Cython), relative to "
-            + "the unpacked source.")
-    @Required
-    @Size(min = 1, max = 512)
+            + "the unpacked source; left out in a meson recipe, whose meson.build names them.")
+    @Size(max = 512)
     private List<String> sources = new ArrayList<>();
 
     @JsonPropertyDescription("Extra compiler flags for this module.")
