@@ -2,19 +2,19 @@
 // (extensions.test.ts here, builder-image/tests/test_extensions.py through extension-run.mjs).
 // The app (extension-app/src/entry.py) runs the posted Python code and answers JSON.
 
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 // @ts-ignore -- plain ESM build script
 import { bundle } from "../scripts/bundle.mjs";
 import { CloudflareBindings } from "../src/bindings/cloudflare";
 import { bindingsDescription, buildVfs, pythonEnviron } from "../src/runtime/config";
-import { FileNode } from "../src/runtime/vfs";
 import { LogRecord, PythonInstance } from "../src/runtime/instance";
 import { SideModuleLinker, compilingSource, modulesSource } from "../src/runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "../src/runtime/frames";
 import { MemoryKV, nodeConnect } from "../src/node/fakes";
+import { loadBundle, sideModuleFile } from "../src/node/host";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const EXTENSION_APP = join(here, "extension-app");
@@ -48,24 +48,15 @@ export async function startExtensionApp(
   const module = await WebAssembly.compile(readFileSync(join(out, "python.wasm")));
   const compileMs = Date.now() - t;
   const vfs = buildVfs(new Uint8Array(readFileSync(join(out, "python313.zip"))), new Uint8Array(readFileSync(join(out, "app.pvfs"))));
-  // precompiled: every side module compiled up front and looked up by guest path, the way
-  // PythonDO gets them (CompiledWasm module imports, docs/extensions.md). Otherwise node compiles
-  // the file CPython found on first dlopen.
-  let source;
-  if (opts.precompiled) {
-    const modules = new Map<string, WebAssembly.Module>();
-    for (const site of sites) {
-      for (const rel of readdirSync(site, { recursive: true }) as string[]) {
-        if (rel.endsWith(".so")) modules.set(`/lib/site/${rel.split(sep).join("/")}`, await WebAssembly.compile(readFileSync(join(site, rel))));
-      }
-    }
-    source = modulesSource(modules);
-  } else {
-    source = compilingSource((path) => {
-      const n = vfs.lookup(path);
-      return n instanceof FileNode ? n.data.subarray(0, n.size || n.data.byteLength) : undefined;
-    });
-  }
+  // precompiled: every side module of the bundle compiled up front and looked up by guest path, the way
+  // PythonDO gets them (CompiledWasm modules, docs/extensions.md). Otherwise node compiles the bundle's
+  // module for the path on first dlopen (the VFS holds only a stub there).
+  const source = opts.precompiled
+    ? modulesSource((await loadBundle(out)).sideModules)
+    : compilingSource((path) => {
+        const file = sideModuleFile(out, manifest, path);
+        return file ? new Uint8Array(readFileSync(file)) : undefined;
+      });
   const linker = new SideModuleLinker({ soabi: rtManifest.extensions?.soabi, source });
   const kv = new MemoryKV();
   const env: Record<string, unknown> = { MY_KV: kv, PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }) };

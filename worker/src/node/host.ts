@@ -9,6 +9,7 @@ import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
 import { Limits, PythonService, limitsFromEnv } from "../runtime/service";
 import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
 import { ExtendedBindings } from "../runtime/hostext";
+import { SideModuleLinker, modulesSource } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
 import { TaskRunner } from "../runtime/tasks";
 import { MemoryD1, MemoryKV, MemoryR2, nodeConnect } from "./fakes";
@@ -19,17 +20,28 @@ export interface LoadedBundle {
   stdlibZip: Uint8Array;
   appImage: Uint8Array;
   app: AppConfig;
+  /** C-extension side modules by guest path, compiled up front as workerd gets them (bundle.json `extensions`). */
+  sideModules: Map<string, WebAssembly.Module>;
+}
+
+/** The file of the bundle that holds the side module CPython dlopen()s at `path` (the VFS has a stub there). */
+export function sideModuleFile(dir: string, manifest: any, path: string): string | undefined {
+  const ext = (manifest.extensions ?? []).find((e: any) => e.path === path);
+  return ext ? join(dir, ext.module) : undefined;
 }
 
 export async function loadBundle(dir: string): Promise<LoadedBundle> {
   const manifest = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
   const module = await (WebAssembly as any).compile(readFileSync(join(dir, "python.wasm")));
+  const sideModules = new Map<string, WebAssembly.Module>();
+  for (const ext of manifest.extensions ?? []) sideModules.set(ext.path, await (WebAssembly as any).compile(readFileSync(join(dir, ext.module))));
   return {
     manifest,
     module,
     stdlibZip: new Uint8Array(readFileSync(join(dir, "python313.zip"))),
     appImage: new Uint8Array(readFileSync(join(dir, "app.pvfs"))),
     app: manifest.app,
+    sideModules,
   };
 }
 
@@ -75,6 +87,7 @@ export class NodeHost {
         asyncifyStackSize: bundle.app.asyncifyStackSize,
         driver: bundle.app.driver,
         logger,
+        linker: bundle.sideModules.size ? new SideModuleLinker({ source: modulesSource(bundle.sideModules), soabi: bundle.app.soabi }) : undefined,
       });
     // pymode.parallel on the node host: every task in a fresh instance (role thread, own storage).
     const runner: TaskRunner = async (frames) => {
