@@ -12,11 +12,14 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
@@ -118,9 +121,15 @@ class DeployBenchmark {
         client.resource(worker("same-source", handler(unique))).create();
         report("second worker, same source (bundle cache hit)", untilReady("same-source", t0), callsAndClear());
 
-        // A no-op pass: the periodic resync does this; a label change triggers one without a new generation.
-        client.resources(PyModeWorker.class).inNamespace(NS).withName("fresh")
-                .edit(w -> { w.getMetadata().setLabels(Map.of("bench/poke", "1")); return w; });
+        // A no-op pass, as the periodic resync makes one: a PyModeWorkflow without a schedule pointing at the
+        // worker triggers a reconcile (the worker watches its workflows) that changes nothing.
+        var poke = new PyModeWorkflow();
+        poke.setMetadata(new ObjectMetaBuilder().withName("poke").withNamespace(NS).build());
+        var pokeSpec = new PyModeWorkflowSpec();
+        pokeSpec.setWorkerRef(new LocalObjectReference("fresh"));
+        pokeSpec.setWorkflow("none");
+        poke.setSpec(pokeSpec);
+        client.resource(poke).create();
         Thread.sleep(5000);
         report("no-op reconcile (nothing changed)", Double.NaN, callsAndClear());
 
