@@ -108,13 +108,9 @@ public class SourceResolver {
 
     private Resolution fromGit(PyModeWorker worker, GitSource spec) {
         String namespace = worker.getMetadata().getNamespace();
-        Duration interval;
+        Duration interval = Intervals.DEFAULT;
         try {
-            interval = Intervals.parse(spec.getInterval());
-        } catch (IllegalArgumentException e) {
-            return failed(worker, SourceFailure.terminal("InvalidInterval", e.getMessage()), Intervals.DEFAULT);
-        }
-        try {
+            interval = interval(spec.getInterval());
             GitCredentials credentials = new GitCredentials.None();
             SecretKeyReference ref = spec.getCredentialsSecretRef();
             String keyWhere = null;
@@ -147,13 +143,9 @@ public class SourceResolver {
 
     private Resolution fromOci(PyModeWorker worker, OciSource spec) {
         String namespace = worker.getMetadata().getNamespace();
-        Duration interval;
+        Duration interval = Intervals.DEFAULT;
         try {
-            interval = Intervals.parse(spec.getInterval());
-        } catch (IllegalArgumentException e) {
-            return failed(worker, SourceFailure.terminal("InvalidInterval", e.getMessage()), Intervals.DEFAULT);
-        }
-        try {
+            interval = interval(spec.getInterval());
             Optional<DockerConfig.Credentials> credentials = Optional.empty();
             if (spec.getPullSecretRef() != null && spec.getPullSecretRef().getName() != null) {
                 String name = spec.getPullSecretRef().getName();
@@ -196,6 +188,15 @@ public class SourceResolver {
      * Terminal failures are re-checked every interval anyway (the branch may be fixed by a push, the Secret by an
      * edit); transient ones back off from {@link #FIRST_RETRY}, doubling for as long as the failure has lasted.
      */
+    /** The re-check interval of a fetched source; a malformed one stalls the worker until the spec changes. */
+    private static Duration interval(String text) throws SourceFailure {
+        try {
+            return Intervals.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw SourceFailure.terminal("InvalidInterval", e.getMessage());
+        }
+    }
+
     private Resolution failed(PyModeWorker worker, SourceFailure failure, Duration interval) {
         String type = ConditionTypes.SOURCE_READY;
         StageResult stage = switch (failure.kind()) {
