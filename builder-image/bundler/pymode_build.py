@@ -196,6 +196,13 @@ def build_worker(args: argparse.Namespace) -> dict:
     return push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
 
 
+def site_files(site: Path):
+    """(relative posix path, file) of every file in a site tree, in path order."""
+    for f in sorted(site.rglob("*")):
+        if f.is_file():
+            yield f.relative_to(site).as_posix(), f
+
+
 def pull_extensions(refs: list[str], work: Path) -> list[Path]:
     """Pulls extension artifacts; returns their site trees. Two extensions may ship the same file only
     byte-identical (a shared dependency such as multidict under yarl and aiohttp)."""
@@ -207,10 +214,7 @@ def pull_extensions(refs: list[str], work: Path) -> list[Path]:
         if not (dest / EXTENSION_MANIFEST).is_file():
             raise BuildError(f"{ref} is not a PyMode extension artifact (no {EXTENSION_MANIFEST})")
         site = dest / "site"
-        for f in sorted(site.rglob("*")):
-            if not f.is_file():
-                continue
-            rel = f.relative_to(site).as_posix()
+        for rel, f in site_files(site):
             digest = sha256_file(f)
             if rel in owners and owners[rel][1] != digest:
                 raise BuildError(f"extensions {owners[rel][0]} and {ref} both ship {rel} with different contents")
@@ -268,10 +272,7 @@ def build_extension(args: argparse.Namespace) -> dict:
         run([sys.executable, str(builder), str(entry["path"]), "--runtime-dir", str(runtime), "--out", str(built)],
             what=f"build of recipe {entry['name']} {entry['recipe'].get('version', '')}".rstrip())
         manifest = json.loads((built / "manifest.json").read_text())
-        for f in sorted((built / "site").rglob("*")):
-            if not f.is_file():
-                continue
-            rel = f.relative_to(built / "site").as_posix()
+        for rel, f in site_files(built / "site"):
             if rel in owners:
                 raise BuildError(f"recipes {owners[rel]} and {entry['name']} both ship {rel}")
             owners[rel] = entry["name"]

@@ -21,7 +21,7 @@ import { threadDoRunner } from "./runtime/tasks";
 import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
 import { SCHEDULES_VAR, parseSchedules, runsForFiring } from "./runtime/schedules";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
-import { SideModuleLinker, modulesSource } from "./runtime/dynlink";
+import { bundleLinker } from "./runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import {
   BodyTooLarge,
@@ -55,7 +55,6 @@ export interface Env {
 }
 
 const stdlibBytes = new Uint8Array(stdlibZip as ArrayBuffer);
-const HAS_SIDE_MODULES = Object.keys(sideModules).length > 0;
 const appBytes = new Uint8Array(appImage as ArrayBuffer);
 
 function newInstance(env: Env, role: "main" | "thread", storage: DurableObjectStorage): Promise<PythonInstance> {
@@ -74,8 +73,7 @@ function newInstance(env: Env, role: "main" | "thread", storage: DurableObjectSt
     asyncifyStackSize: APP.asyncifyStackSize,
     driver: APP.driver,
     logger: consoleLogger,
-    // One linker per instance: it links side modules into that instance's memory and table.
-    linker: HAS_SIDE_MODULES ? new SideModuleLinker({ source: modulesSource(sideModules), soabi: APP.soabi }) : undefined,
+    linker: bundleLinker(sideModules, APP.soabi),
   });
 }
 

@@ -9,7 +9,7 @@ import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
 import { Limits, PythonService, limitsFromEnv } from "../runtime/service";
 import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
 import { ExtendedBindings } from "../runtime/hostext";
-import { SideModuleLinker, modulesSource } from "../runtime/dynlink";
+import { bundleLinker } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
 import { TaskRunner } from "../runtime/tasks";
 import { MemoryD1, MemoryKV, MemoryR2, nodeConnect } from "./fakes";
@@ -87,7 +87,7 @@ export class NodeHost {
         asyncifyStackSize: bundle.app.asyncifyStackSize,
         driver: bundle.app.driver,
         logger,
-        linker: bundle.sideModules.size ? new SideModuleLinker({ source: modulesSource(bundle.sideModules), soabi: bundle.app.soabi }) : undefined,
+        linker: bundleLinker(bundle.sideModules, bundle.app.soabi),
       });
     // pymode.parallel on the node host: every task in a fresh instance (role thread, own storage).
     const runner: TaskRunner = async (frames) => {

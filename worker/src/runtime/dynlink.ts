@@ -353,6 +353,15 @@ export function modulesSource(modules: Record<string, WebAssembly.Module> | Map<
 }
 
 /**
+ * The linker for one instance of a bundle with pre-compiled side modules, or undefined when it has none (no
+ * linker, no cost). One per instance: it links into that instance's memory and table.
+ */
+export function bundleLinker(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>, soabi?: string): SideModuleLinker | undefined {
+  const count = modules instanceof Map ? modules.size : Object.keys(modules).length;
+  return count ? new SideModuleLinker({ source: modulesSource(modules), soabi }) : undefined;
+}
+
+/**
  * A source that compiles the file's bytes (node and tests only: workerd forbids compiling wasm at
  * run time). `read` returns the bytes of a guest path, e.g. from the instance's Vfs.
  */

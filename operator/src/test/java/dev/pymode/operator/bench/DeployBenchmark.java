@@ -1,17 +1,10 @@
 package dev.pymode.operator.bench;
 
-import static org.awaitility.Awaitility.await;
-
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
@@ -20,9 +13,10 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
-import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Ready;
+import dev.pymode.operator.support.Standin;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -44,8 +38,6 @@ import org.junit.jupiter.api.Test;
 class DeployBenchmark {
 
     private static final String NS = "bench-deploy";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Inject
     KubernetesClient client;
@@ -74,28 +66,17 @@ class DeployBenchmark {
 
     /** Seconds until the worker is Ready for its current generation. */
     private double untilReady(String name, long startNanos) {
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            PyModeWorker w = client.resources(PyModeWorker.class).inNamespace(NS).withName(name).get();
-            return w != null && w.getStatus() != null && Conditions.isTrue(w.getStatus().getConditions(), "Ready")
-                    && w.getMetadata().getGeneration().equals(w.getStatus().getObservedGeneration());
-        });
+        Ready.await(client, PyModeWorker.class, NS, name, Duration.ofMinutes(10));
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    private static JsonNode admin(String method, String path) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                URI.create(EndToEndResource.cloudflare.baseUrl() + path)).method(method,
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(response.body());
     }
 
     /** The Cloudflare calls since the last clear, counted per operation. */
     private static Map<String, Integer> callsAndClear() throws Exception {
         Map<String, Integer> calls = new TreeMap<>();
-        for (JsonNode request : admin("GET", "/__standin/requests").path("requests")) {
+        for (JsonNode request : Standin.adminJson("/__standin/requests").path("requests")) {
             calls.merge(request.path("method").asText() + " " + request.path("operation").asText(), 1, Integer::sum);
         }
-        admin("DELETE", "/__standin/requests");
+        Standin.admin("DELETE", "/__standin/requests", null);
         return calls;
     }
 

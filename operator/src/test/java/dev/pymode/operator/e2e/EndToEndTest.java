@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.devenv.LocalApiServer;
 import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
@@ -29,8 +28,9 @@ import dev.pymode.operator.support.GitRepo;
 import dev.pymode.operator.support.GitServer;
 import dev.pymode.operator.support.Kubectl;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Ready;
+import dev.pymode.operator.support.Standin;
 import dev.pymode.operator.support.TestPaths;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -62,17 +62,7 @@ class EndToEndTest {
     }
 
     private PyModeWorker awaitReady(String ns, String name) {
-        return await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> get(ns, name), w -> {
-            if (w == null || w.getStatus() == null) {
-                return false;
-            }
-            var stalled = Conditions.find(w.getStatus().getConditions(), "Stalled");
-            if (stalled.isPresent()) {
-                throw new AssertionError(name + " stalled: " + stalled.get().getMessage());
-            }
-            return Conditions.isTrue(w.getStatus().getConditions(), "Ready")
-                    && w.getMetadata().getGeneration().equals(w.getStatus().getObservedGeneration());
-        });
+        return Ready.await(client, PyModeWorker.class, ns, name, READY_TIMEOUT);
     }
 
     private static HttpResponse<String> request(PyModeWorker worker, String method, String pathAndQuery, String body)
@@ -300,7 +290,7 @@ class EndToEndTest {
         List<String> reasons = client.v1().events().inNamespace(ns).list().getItems().stream()
                 .map(e -> e.getReason()).toList();
         assertThat(reasons).contains("Deployed");
-        String requests = standinAdmin("/__standin/requests");
+        String requests = Standin.admin("GET", "/__standin/requests", null).body();
         assertThat(requests).contains("\"status\":429");
     }
 
@@ -346,33 +336,16 @@ class EndToEndTest {
         return worker;
     }
 
-    /** A GET on the stand-in's Cloudflare API, as the account's token holder. */
-    private static HttpResponse<String> standinGet(String apiPath) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
-                .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token()).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     private static String standin(String apiPath) throws Exception {
-        return standinGet(apiPath).body();
+        return Standin.api(apiPath).body();
     }
 
     private static int standinStatus(String apiPath) throws Exception {
-        return standinGet(apiPath).statusCode();
-    }
-
-    private static String standinAdmin(String path) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(EndToEndResource.cloudflare.baseUrl() + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return Standin.api(apiPath).statusCode();
     }
 
     private static void fault(Map<String, Object> spec) throws Exception {
-        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(EndToEndResource.cloudflare.baseUrl() + "/__standin/faults"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(spec))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        var response = Standin.admin("POST", "/__standin/faults", spec);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 }

@@ -24,6 +24,7 @@ import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Ready;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,15 +83,7 @@ class ExtensionEndToEndTest {
     }
 
     private PyModeExtension awaitReady(String name) {
-        return await().atMost(BUILD_TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> extension(name), e -> {
-            if (e == null || e.getStatus() == null) {
-                return false;
-            }
-            Conditions.find(e.getStatus().getConditions(), "Stalled").ifPresent(c -> {
-                throw new AssertionError(name + " stalled: " + c.getMessage());
-            });
-            return Conditions.isTrue(e.getStatus().getConditions(), "Ready");
-        });
+        return Ready.await(client, PyModeExtension.class, NS, name, BUILD_TIMEOUT);
     }
 
     @Test
@@ -130,17 +123,7 @@ class ExtensionEndToEndTest {
         worker.setSpec(spec);
         client.resource(worker).create();
 
-        PyModeWorker ready = await().atMost(BUILD_TIMEOUT).pollInterval(Duration.ofSeconds(1))
-                .until(() -> client.resources(PyModeWorker.class).inNamespace(NS).withName("escaper").get(),
-                        w -> {
-                            if (w == null || w.getStatus() == null) {
-                                return false;
-                            }
-                            Conditions.find(w.getStatus().getConditions(), "Stalled").ifPresent(c -> {
-                                throw new AssertionError("escaper stalled: " + c.getMessage());
-                            });
-                            return Conditions.isTrue(w.getStatus().getConditions(), "Ready");
-                        });
+        PyModeWorker ready = Ready.await(client, PyModeWorker.class, NS, "escaper", BUILD_TIMEOUT);
         String url = ready.getStatus().getDeployment().getUrl().replaceAll("/$", "") + "/?name=%3Cscript%3E";
         HttpResponse<String> answer = Edge.send(EndToEndResource.cloudflare.baseUrl(), url, "GET", null);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);

@@ -3,10 +3,6 @@ package dev.pymode.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +22,7 @@ import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Standin;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -71,11 +68,8 @@ class WorkflowEndToEndTest {
 
     /** The cron triggers the stand-in holds for a script. */
     private static List<String> standinCrons(String script) throws Exception {
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(EndToEndResource.cloudflare.baseUrl() + "/__standin/scripts")).build(),
-                HttpResponse.BodyHandlers.ofString());
         List<String> crons = new ArrayList<>();
-        for (JsonNode entry : new ObjectMapper().readTree(answer.body()).path("scripts")) {
+        for (JsonNode entry : Standin.adminJson("/__standin/scripts").path("scripts")) {
             if (script.equals(entry.path("script").asText())) {
                 entry.path("schedules").forEach(s -> crons.add(s.path("cron").asText()));
             }
