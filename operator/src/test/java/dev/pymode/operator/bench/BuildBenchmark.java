@@ -13,12 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.devenv.LocalApiServer;
 import dev.pymode.devenv.LocalRegistry;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.build.LocalProcessBuildExecutor;
 import dev.pymode.operator.build.ToolchainIdentity;
 import dev.pymode.operator.build.WorkerBuildStage;
@@ -29,8 +25,8 @@ import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.Builder;
 import dev.pymode.operator.support.TestPaths;
+import dev.pymode.operator.support.Workers;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -133,17 +129,8 @@ class BuildBenchmark {
     }
 
     private static PyModeWorker create(KubernetesClient client, String name, String variant) {
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", "from pymode.workers import Response\n\n"
-                + "def on_fetch(request, env):\n    return Response('bench " + variant + "')\n"));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var spec = new PyModeWorkerSpec();
-        spec.setSource(source);
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        worker.setSpec(spec);
-        return client.resource(worker).create();
+        return client.resource(Workers.inline(NS, name, "from pymode.workers import Response\n\n"
+                + "def on_fetch(request, env):\n    return Response('bench " + variant + "')\n")).create();
     }
 
     private static StageResult reconcile(WorkerBuildStage stage, SourceResolver resolver, PyModeWorker worker,

@@ -6,15 +6,12 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Ready;
 import dev.pymode.operator.support.Standin;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -51,17 +48,8 @@ class DeployBenchmark {
                 """.formatted(greeting);
     }
 
-    private PyModeWorker worker(String name, String code) {
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", code));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var spec = new PyModeWorkerSpec();
-        spec.setSource(source);
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        worker.setSpec(spec);
-        return worker;
+    private static PyModeWorker worker(String name, String code) {
+        return Workers.inline(NS, name, code);
     }
 
     /** Seconds until the worker is Ready for its current generation. */

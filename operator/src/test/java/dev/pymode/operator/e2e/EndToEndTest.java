@@ -14,13 +14,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.SecretBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
@@ -28,11 +24,11 @@ import dev.pymode.operator.support.GitRepo;
 import dev.pymode.operator.support.GitServer;
 import dev.pymode.operator.support.Kubectl;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Ready;
 import dev.pymode.operator.support.Standin;
 import dev.pymode.operator.support.TestPaths;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -323,16 +319,8 @@ class EndToEndTest {
     }
 
     private static PyModeWorker inlineWorker(String ns, String name, String entry, WorkerBindings bindings) {
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", entry));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var spec = new PyModeWorkerSpec();
-        spec.setSource(source);
-        spec.setBindings(bindings);
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        worker.setSpec(spec);
+        PyModeWorker worker = Workers.inline(ns, name, entry);
+        worker.getSpec().setBindings(bindings);
         return worker;
     }
 

@@ -15,15 +15,12 @@ import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionSpec;
 import dev.pymode.operator.api.v1alpha1.extension.Recipe;
 import dev.pymode.operator.api.v1alpha1.extension.RecipeModule;
 import dev.pymode.operator.api.v1alpha1.extension.RecipeSource;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Ready;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -111,16 +108,8 @@ class ExtensionEndToEndTest {
         assertThat(again.getStatus().getArtifact().getDigest()).isEqualTo(artifact.getDigest());
         assertThat(again.getStatus().getArtifact().getCacheHit()).isTrue();
 
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", HANDLER));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var spec = new PyModeWorkerSpec();
-        spec.setSource(source);
-        spec.setExtensions(List.of(new LocalObjectReference("markupsafe")));
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName("escaper").withNamespace(NS).build());
-        worker.setSpec(spec);
+        PyModeWorker worker = Workers.inline(NS, "escaper", HANDLER);
+        worker.getSpec().setExtensions(List.of(new LocalObjectReference("markupsafe")));
         client.resource(worker).create();
 
         PyModeWorker ready = Ready.await(client, PyModeWorker.class, NS, "escaper", BUILD_TIMEOUT);

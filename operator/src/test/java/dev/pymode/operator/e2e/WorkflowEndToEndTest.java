@@ -12,16 +12,13 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Standin;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -80,16 +77,7 @@ class WorkflowEndToEndTest {
     @Test
     void manualAndScheduledRunsAreReported() throws Exception {
         Namespaces.ensure(client, NS);
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", CODE));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var workerSpec = new PyModeWorkerSpec();
-        workerSpec.setSource(source);
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName("orders").withNamespace(NS).build());
-        worker.setSpec(workerSpec);
-        client.resource(worker).create();
+        client.resource(Workers.inline(NS, "orders", CODE)).create();
 
         var spec = new PyModeWorkflowSpec();
         spec.setWorkerRef(new LocalObjectReference("orders"));
