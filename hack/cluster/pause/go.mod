@@ -1,0 +1,3 @@
+module pymode.dev/cluster/pause
+
+go 1.24
