@@ -1,15 +1,27 @@
 # The two commands a fresh machine needs (see README.md):
-#   make demo   - set up and run the embedded default (API server, registry, Cloudflare stand-in, operator, examples)
+#   make demo   - set up and run the embedded default (a real single-node cluster, images, helm install, examples
+#                 built in Jobs and deployed to the Cloudflare stand-in); falls back to demo-lite where no node can run
 #   make test   - run every test tier of every part
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo test test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources
+.PHONY: demo demo-lite cluster-up cluster-down test test-cluster test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources
 
 demo:
 	hack/demo.sh
 
-test: test-python test-runtime test-worker test-cfstandin test-java
+# The same on a bare API server with local builder processes, for machines where a node cannot run.
+demo-lite:
+	hack/demo-lite.sh
+
+# The single-node cluster alone (source .cluster/cluster.env to use it).
+cluster-up:
+	hack/cluster/up.sh
+
+cluster-down:
+	hack/cluster/down.sh
+
+test: test-python test-runtime test-worker test-cfstandin test-java test-cluster
 
 test-java:
 	hack/test-java.sh
@@ -27,6 +39,10 @@ test-worker:
 
 test-cfstandin:
 	cfstandin/test.sh
+
+# The cluster tier: helm install/upgrade/uninstall, builder Jobs as pods, leader failover, on the real node.
+test-cluster:
+	hack/test-cluster.sh
 
 # Refresh crds/ from the Java model and the chart's copy of it (CrdDriftTest and ChartCrdsDriftTest fail until both match).
 crds:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The embedded default: no cluster and no Cloudflare account needed.
-# Builds python.wasm and the operator, starts a real kube-apiserver + etcd, an OCI registry and the local
-# Cloudflare API stand-in on loopback, installs the CRDs, publishes the runtime, applies examples/, runs the
-# operator (builds as local processes), waits for Ready and calls the deployed workers.
+# The lightweight demo (`make demo-lite`), for machines where a node cannot run (no root, no network namespaces):
+# no cluster and no Cloudflare account needed. Builds python.wasm and the operator, starts a real kube-apiserver +
+# etcd, an OCI registry and the local Cloudflare API stand-in on loopback, installs the CRDs, publishes the runtime,
+# applies examples/, runs the operator as a local process (builds as local processes too), waits for Ready and
+# calls the deployed workers. `make demo` does the same on a real single-node cluster (hack/demo.sh).
 # KEEP_RUNNING=1 leaves everything up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ ROOT=$PWD
 STATE="$ROOT/.demo"
 mkdir -p "$STATE"
 say() { printf '\n== %s\n' "$*"; }
+source hack/lib/demo.sh
 
 say "Provisioning etcd, kube-apiserver, kubectl, the OCI registry and oras (cached after the first run)"
 KUBE_API_TEST_DIR="$(hack/provision-kube-api-test.sh | tail -n 1)"
@@ -53,23 +55,11 @@ export KUBECONFIG="$STATE/kubeconfig"
 echo "API server: $(grep -m1 server: "$KUBECONFIG" | awk '{print $2}'), registry: $REGISTRY"
 
 say "Starting the local Cloudflare API stand-in (runs deployed workers in workerd)"
-CF_ACCOUNT=0123456789abcdef0123456789abcdef
-CF_TOKEN="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-CF_PORT="${PYMODE_CF_PORT:-8799}"
-node cfstandin/bin/cfstandin.mjs --port "$CF_PORT" --state-dir "$STATE/cloudflare" --account "$CF_ACCOUNT" \
-  --token "$CF_TOKEN" --subdomain pymode-local > "$STATE/cfstandin.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 60); do
-  grep -q '^READY ' "$STATE/cfstandin.log" 2>/dev/null && break
-  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$STATE/cfstandin.log"; echo "stand-in failed to start" >&2; exit 1; }
-  sleep 0.5
-done
-grep '^READY ' "$STATE/cfstandin.log" || { echo "stand-in not ready after 30 s" >&2; exit 1; }
+start_standin "${PYMODE_CF_PORT:-8799}"
 
 say "Publishing the runtime artifact"
 export PYMODE_ORAS="$OCI_BIN/oras" PYMODE_REGISTRY_PLAIN_HTTP=1
-RUNTIME_REF=$(python3 builder-image/bundler/pymode_build.py runtime --runtime-dir "$RUNTIME_DIR" \
-  --push "$REGISTRY/pymode/runtime:current" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ref"])')
+RUNTIME_REF=$(publish_runtime "$REGISTRY" "$RUNTIME_DIR")
 echo "runtime: $RUNTIME_REF"
 
 say "Applying examples/"
@@ -98,28 +88,8 @@ say "Waiting for the workers to be built and deployed (builder logs: .demo/build
 # Workflows are Ready once their worker is and their schedule is deployed as its cron trigger.
 "$KUBECTL" wait pymodeworkflows --all --for=condition=Ready --timeout=120s
 
-say "Status"
-"$KUBECTL" get pymodeworkers,pymodeextensions,pymodeworkflows -o wide
-for w in $("$KUBECTL" get pymodeworkers -o name); do
-  echo "--- $w"
-  "$KUBECTL" get "$w" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}'
-done
-
-say "Calling the deployed workers"
-# The URLs are workers.dev names the stand-in serves by Host header; --connect-to points them at it.
-for w in hello-worker api-worker; do
-  url=$("$KUBECTL" get pymodeworker "$w" -o jsonpath='{.status.deployment.url}')
-  echo "$w: $url"
-done
-hello_url=$("$KUBECTL" get pymodeworker hello-worker -o jsonpath='{.status.deployment.url}')
-api_url=$("$KUBECTL" get pymodeworker api-worker -o jsonpath='{.status.deployment.url}')
-CURL=(curl -fsS --connect-to "::127.0.0.1:$CF_PORT")
-echo "\$ curl $hello_url"
-"${CURL[@]}" "$hello_url"; echo
-echo "\$ curl -X PUT ${api_url}api/data -d '{\"answer\": 42}'; curl ${api_url}api/data; curl ${api_url}greet?name=Ada"
-"${CURL[@]}" -X PUT "${api_url}api/data" -d '{"answer": 42}'; echo
-"${CURL[@]}" "${api_url}api/data"; echo
-"${CURL[@]}" "${api_url}greet?name=Ada"; echo
+show_status "$KUBECTL"
+call_workers "$KUBECTL"
 
 if [[ "${KEEP_RUNNING:-0}" == 1 ]]; then
   say "Left running: export KUBECONFIG=$STATE/kubeconfig; stop with: kill ${pids[*]}"

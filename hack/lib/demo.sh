@@ -1,0 +1,55 @@
+# Steps shared by the two demo modes (hack/demo.sh on the real cluster, hack/demo-lite.sh on an API server with
+# local builds). Sourced; expects ROOT and STATE set, and `say` defined.
+
+# start_standin PORT ADDRESS: the local Cloudflare API stand-in on 127.0.0.1:PORT (it runs deployed workers in
+# workerd). Sets CF_ACCOUNT, CF_TOKEN, CF_PORT; records its PID in `pids`.
+start_standin() {
+  CF_PORT="$1"
+  CF_ACCOUNT=0123456789abcdef0123456789abcdef
+  CF_TOKEN="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  node cfstandin/bin/cfstandin.mjs --port "$CF_PORT" --state-dir "$STATE/cloudflare" --account "$CF_ACCOUNT" \
+    --token "$CF_TOKEN" --subdomain pymode-local > "$STATE/cfstandin.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do
+    grep -q '^READY ' "$STATE/cfstandin.log" 2>/dev/null && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$STATE/cfstandin.log"; echo "stand-in failed to start" >&2; exit 1; }
+    sleep 0.5
+  done
+  grep '^READY ' "$STATE/cfstandin.log" || { echo "stand-in not ready after 30 s" >&2; exit 1; }
+}
+
+# publish_runtime REGISTRY RUNTIME_DIR: pushes the built python.wasm runtime; prints repo@sha256:... on stdout.
+publish_runtime() {
+  python3 builder-image/bundler/pymode_build.py runtime --runtime-dir "$2" --push "$1/pymode/runtime:current" \
+    | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ref"])'
+}
+
+# call_workers KUBECTL: what the README promises, answered by the deployed workers through the stand-in.
+call_workers() {
+  local kubectl="$1"
+  say "Calling the deployed workers"
+  # The URLs are workers.dev names the stand-in serves by Host header; --connect-to points them at it.
+  local hello_url api_url
+  hello_url=$("$kubectl" get pymodeworker hello-worker -o jsonpath='{.status.deployment.url}')
+  api_url=$("$kubectl" get pymodeworker api-worker -o jsonpath='{.status.deployment.url}')
+  echo "hello-worker: $hello_url"
+  echo "api-worker: $api_url"
+  local curl=(curl -fsS --connect-to "::127.0.0.1:$CF_PORT")
+  echo "\$ curl $hello_url"
+  "${curl[@]}" "$hello_url"; echo
+  echo "\$ curl -X PUT ${api_url}api/data -d '{\"answer\": 42}'; curl ${api_url}api/data; curl ${api_url}greet?name=Ada"
+  "${curl[@]}" -X PUT "${api_url}api/data" -d '{"answer": 42}'; echo
+  "${curl[@]}" "${api_url}api/data"; echo
+  "${curl[@]}" "${api_url}greet?name=Ada"; echo
+}
+
+# show_status KUBECTL: the resources and their conditions.
+show_status() {
+  local kubectl="$1"
+  say "Status"
+  "$kubectl" get pymodeworkers,pymodeextensions,pymodeworkflows -o wide
+  for w in $("$kubectl" get pymodeworkers -o name); do
+    echo "--- $w"
+    "$kubectl" get "$w" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}'
+  done
+}
