@@ -1,0 +1,442 @@
+package dev.pymode.delivery.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
+import dev.pymode.delivery.support.Repo;
+import dev.pymode.devenv.LocalCloudflare;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator where its users run it: a real single-node cluster (kubelet, containerd, runc, CNI, kube-proxy,
+ * CoreDNS; hack/cluster), the operator and builder images built here and pulled by digest, {@code helm install}
+ * with default values, builds as real builder pods, the Cloudflare stand-in outside the cluster. The tests run in
+ * order on one release: install, build and answer, the builder pod's security seen from inside, a Job deleted by
+ * hand, memory and deadline limits, leader failover with two replicas, uninstall.
+ */
+@Tag("cluster")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTierTest {
+
+    private static final String SYSTEM = "pymode-system";
+    private static final String APPS = "apps";
+    private static final String RELEASE = "pymode";
+    private static final String FULLNAME = "pymode-pymode-operator";
+    private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    private static final Duration BUILD_WAIT = Duration.ofMinutes(5);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ClusterEnvironment cluster;
+    private static KubernetesClient client;
+    private static LocalCloudflare cloudflare;
+
+    @BeforeAll
+    static void connect(@TempDir Path tmp) throws Exception {
+        cluster = ClusterEnvironment.fromEnvironment();
+        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
+                java.nio.file.Files.readString(cluster.kubeconfig()))).build();
+        cloudflare = new LocalCloudflare(tmp.resolve("cloudflare"), ACCOUNT, "cluster-" + System.nanoTime()).start();
+        for (String ns : List.of(SYSTEM, APPS)) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+                    .serverSideApply();
+        }
+        client.secrets().inNamespace(SYSTEM).resource(new SecretBuilder().withNewMetadata().withName("cloudflare-api")
+                .endMetadata().addToStringData("apiToken", cloudflare.token()).build()).serverSideApply();
+    }
+
+    @AfterAll
+    static void disconnect() throws Exception {
+        if (client != null) {
+            client.namespaces().withName(APPS).delete();
+            client.close();
+        }
+        if (cloudflare != null) {
+            cloudflare.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void helmInstallWithDefaultValuesRunsTheOperator() {
+        Release release = values(new Helm(Repo.chart()).install().withName(RELEASE).withNamespace(SYSTEM)
+                .withKubeConfig(cluster.kubeconfig()), Map.of()).waitReady().withTimeout(300).call();
+        assertThat(release.getStatus()).isEqualTo("deployed");
+
+        Deployment deployment = client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get();
+        assertThat(deployment.getStatus().getReadyReplicas()).isEqualTo(1);
+        Pod pod = operatorPods().get(0);
+        assertThat(pod.getSpec().getContainers().get(0).getImage()).isEqualTo(cluster.operatorImage());
+        assertThat(pod.getStatus().getContainerStatuses().get(0).getRestartCount())
+                .as("the operator must start on the first try with default values").isZero();
+        assertThat(client.pods().inNamespace(SYSTEM).withName(pod.getMetadata().getName()).getLog())
+                .doesNotContain("No permission").doesNotContain("Forbidden");
+    }
+
+    @Test
+    @Order(2)
+    void aWorkerIsBuiltByABuilderPodAndAnswersAtTheEdge() throws Exception {
+        Instant applied = Instant.now();
+        createWorker("hello-cluster", "return Response('Hello from the cluster!')");
+        GenericKubernetesResource worker = awaitCondition("hello-cluster", "Ready", "True", BUILD_WAIT);
+        Duration applyToReady = Duration.between(applied, Instant.now());
+        System.out.printf("[cluster] apply -> Ready for a fresh build in a builder Job: %.1f s%n",
+                applyToReady.toMillis() / 1000.0);
+
+        List<Job> jobs = buildJobs("hello-cluster");
+        assertThat(jobs).as("one builder Job for the worker's build key").hasSize(1);
+        Job job = jobs.get(0);
+        assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo(cluster.builderImage());
+        JsonNode status = JSON.valueToTree(worker.getAdditionalProperties().get("status"));
+        assertThat(status.at("/artifact/cacheHit").asBoolean()).isFalse();
+        assertThat(status.at("/artifact/ref").asText()).startsWith(cluster.registry() + "/");
+
+        assertThat(edge("hello-cluster", "/")).isEqualTo("Hello from the cluster!");
+    }
+
+    @Test
+    @Order(3)
+    void theBuilderPodIsHardenedSeenFromInside() throws Exception {
+        Job job = buildJobs("hello-cluster").get(0);
+        // The same pod spec the operator gave the build, with a probe instead of the build program.
+        var spec = job.getSpec().getTemplate().getSpec();
+        spec.getContainers().get(0).setCommand(List.of("python3", "-c", """
+                import json, os
+                def denied(fn):
+                    try:
+                        fn(); return False
+                    except OSError as e:
+                        return e.strerror
+                status = dict(l.split(':\\t', 1) for l in open('/proc/self/status').read().splitlines() if ':\\t' in l)
+                limit = open('/sys/fs/cgroup/memory/memory.limit_in_bytes').read().strip() \\
+                    if os.path.exists('/sys/fs/cgroup/memory/memory.limit_in_bytes') else \\
+                    open('/sys/fs/cgroup/memory.max').read().strip()
+                print(json.dumps({'uid': os.getuid(), 'gid': os.getgid(),
+                    'root_write': denied(lambda: open('/probe', 'w')),
+                    'opt_write': denied(lambda: open('/opt/pymode/probe', 'w')),
+                    'workspace_write': denied(lambda: open('/workspace/probe', 'w')),
+                    'token': os.path.exists('/var/run/secrets/kubernetes.io'),
+                    'cap_eff': status['CapEff'].strip(), 'no_new_privs': status['NoNewPrivs'].strip(),
+                    'memory_limit': int(limit)}))
+                """));
+        spec.getContainers().get(0).setArgs(null);
+        Pod probe = client.pods().inNamespace(APPS).resource(new PodBuilder().withNewMetadata()
+                .withName("builder-probe").withNamespace(APPS).endMetadata().withSpec(spec).build()).create();
+        Pod done = client.pods().inNamespace(APPS).withName(probe.getMetadata().getName()).waitUntilCondition(
+                p -> p != null && p.getStatus() != null && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()),
+                120, TimeUnit.SECONDS);
+        String log = client.pods().inNamespace(APPS).withName("builder-probe").getLog().strip();
+        assertThat(done.getStatus().getPhase()).as(log).isEqualTo("Succeeded");
+        JsonNode seen = JSON.readTree(log.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(seen.get("uid").asInt()).isEqualTo(65532);
+        assertThat(seen.get("gid").asInt()).isEqualTo(65532);
+        assertThat(seen.get("root_write").asText()).isEqualTo("Read-only file system");
+        assertThat(seen.get("opt_write").asText()).isEqualTo("Read-only file system");
+        assertThat(seen.get("workspace_write").asBoolean()).as("the emptyDir workspace is writable").isFalse();
+        assertThat(seen.get("token").asBoolean()).as("no service-account token is mounted").isFalse();
+        assertThat(seen.get("cap_eff").asText()).isEqualTo("0000000000000000");
+        assertThat(seen.get("no_new_privs").asText()).isEqualTo("1");
+        assertThat(seen.get("memory_limit").asLong()).isEqualTo(4L * 1024 * 1024 * 1024);
+        client.pods().inNamespace(APPS).withName("builder-probe").delete();
+    }
+
+    @Test
+    @Order(4)
+    void aJobDeletedByHandMidBuildIsRecreatedOnce() {
+        createWorker("deleted-job", "return Response('rebuilt')");
+        Job first = awaitJob("deleted-job", j -> true);
+        client.batch().v1().jobs().inNamespace(APPS).resource(first)
+                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+        awaitCondition("deleted-job", "Ready", "True", BUILD_WAIT);
+        Job second = buildJobs("deleted-job").get(0);
+        assertThat(second.getMetadata().getName()).isEqualTo(first.getMetadata().getName());
+        assertThat(second.getMetadata().getUid()).isNotEqualTo(first.getMetadata().getUid());
+        assertThat(events("deleted-job", "BuildStarted")).as("started, then started once more").hasSize(2);
+        assertThat(events("deleted-job", "BuildFailed")).as("a deleted Job is no failed attempt").isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void aBuildOverItsMemoryLimitStallsNamingTheLimit() {
+        upgrade(Map.of("builder.resources.requests.memory", "32Mi", "builder.resources.limits.memory", "32Mi"));
+        createWorker("out-of-memory", "return Response('never built')");
+        GenericKubernetesResource worker = awaitCondition("out-of-memory", "Stalled", "True", BUILD_WAIT);
+        Map<String, String> built = condition(worker, "Built").orElseThrow();
+        assertThat(built.get("reason")).isEqualTo("BuildOutOfMemory");
+        assertThat(built.get("message")).contains("32Mi").doesNotContain("BackoffLimitExceeded");
+        assertThat(events("out-of-memory", "BuildStarted")).as("not retried: the same inputs would fail again")
+                .hasSize(1);
+    }
+
+    @Test
+    @Order(6)
+    void aBuildPastItsDeadlineStallsNamingIt() {
+        upgrade(Map.of("builder.activeDeadline", "PT1S"));
+        createWorker("past-deadline", "return Response('never built')");
+        GenericKubernetesResource worker = awaitCondition("past-deadline", "Stalled", "True", BUILD_WAIT);
+        Map<String, String> built = condition(worker, "Built").orElseThrow();
+        assertThat(built.get("reason")).isEqualTo("BuildDeadlineExceeded");
+        assertThat(built.get("message")).contains("1s");
+    }
+
+    @Test
+    @Order(7)
+    void theOtherReplicaTakesOverMidBuildAndAdoptsTheRunningJob() throws Exception {
+        upgrade(Map.of("replicaCount", 2));
+        client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).waitUntilCondition(
+                d -> d.getStatus() != null && Integer.valueOf(2).equals(d.getStatus().getReadyReplicas())
+                        && Integer.valueOf(2).equals(d.getStatus().getUpdatedReplicas())
+                        && (d.getStatus().getReplicas() == null || d.getStatus().getReplicas() == 2), 300, TimeUnit.SECONDS);
+        String leader = awaitLeader(null);
+
+        createWorker("failover", "return Response('after failover')");
+        Job job = awaitJob("failover", j -> true);
+        Instant killed = Instant.now();
+        client.pods().inNamespace(SYSTEM).withName(leader).withGracePeriod(0).delete();
+        String next = awaitLeader(leader);
+        Duration failover = Duration.between(killed, Instant.now());
+        System.out.printf("[cluster] leader failover (leader pod killed -> Lease held by the other replica): %.1f s%n",
+                failover.toMillis() / 1000.0);
+        assertThat(next).isNotEqualTo(leader);
+
+        awaitCondition("failover", "Ready", "True", BUILD_WAIT);
+        List<Job> jobs = buildJobs("failover");
+        assertThat(jobs).hasSize(1);
+        assertThat(jobs.get(0).getMetadata().getUid()).as("the running Job was adopted, not recreated")
+                .isEqualTo(job.getMetadata().getUid());
+        assertThat(events("failover", "BuildStarted")).hasSize(1);
+        assertThat(uploads("failover")).as("one Cloudflare version for one build").isEqualTo(1);
+        assertThat(edge("failover", "/")).isEqualTo("after failover");
+    }
+
+    @Test
+    @Order(8)
+    void helmUninstallRemovesTheOperatorAndKeepsCrdsAndWorkers() {
+        String out = Helm.uninstall(RELEASE).withNamespace(SYSTEM).withKubeConfig(cluster.kubeconfig()).call();
+        assertThat(out).contains("uninstalled");
+        client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE)
+                .waitUntilCondition(p -> p == null, 120, TimeUnit.SECONDS);
+        assertThat(client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
+        assertThat(client.serviceAccounts().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
+        assertThat(client.rbac().clusterRoles().withName(FULLNAME).get()).isNull();
+        assertThat(client.apiextensions().v1().customResourceDefinitions().withName("pymodeworkers.pymode.dev").get())
+                .as("Helm leaves the CRDs of crds/ in place (docs/install.md)").isNotNull();
+        assertThat(workers().withName("hello-cluster").get()).isNotNull();
+    }
+
+    // --- helpers ---
+
+    /** The values a user gives: where the images, registry, runtime and Cloudflare API are; nothing else. */
+    private static <T> T values(T command, Map<String, Object> extra) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("image.repository", cluster.operatorRepository());
+        values.put("image.digest", cluster.operatorDigest());
+        values.put("registry.host", cluster.registry());
+        values.put("registry.plainHttp", true);
+        values.put("runtime.ref", cluster.runtimeRef());
+        values.put("builder.image", cluster.builderImage());
+        values.put("cloudflare.accountId", ACCOUNT);
+        values.put("cloudflare.credentialsSecret.name", "cloudflare-api");
+        String edge = cluster.hostAddress() + ":" + URI.create(cloudflare.baseUrl()).getPort();
+        values.put("extraEnv[0].name", "PYMODE_CLOUDFLARE_API_URL");
+        values.put("extraEnv[0].value", "http://" + edge + "/client/v4");
+        values.put("extraEnv[1].name", "PYMODE_CLOUDFLARE_EDGE_ADDRESS");
+        values.put("extraEnv[1].value", edge);
+        values.putAll(extra);
+        for (var entry : values.entrySet()) {
+            if (command instanceof com.marcnuri.helm.InstallCommand install) {
+                install.set(entry.getKey(), entry.getValue());
+            } else if (command instanceof com.marcnuri.helm.UpgradeCommand upgrade) {
+                upgrade.set(entry.getKey(), entry.getValue());
+            }
+        }
+        return command;
+    }
+
+    private static final Map<String, Object> upgrades = new LinkedHashMap<>();
+
+    /** helm upgrade with the base values plus every change so far and these. */
+    private static void upgrade(Map<String, Object> changes) {
+        upgrades.putAll(changes);
+        Release release = values(new Helm(Repo.chart()).upgrade().withName(RELEASE).withNamespace(SYSTEM)
+                .withKubeConfig(cluster.kubeconfig()), upgrades).waitReady().withTimeout(300).call();
+        assertThat(release.getStatus()).isEqualTo("deployed");
+    }
+
+    private static List<Pod> operatorPods() {
+        return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()
+                .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    private static void createWorker(String name, String body) {
+        GenericKubernetesResource worker = new GenericKubernetesResource();
+        worker.setApiVersion("pymode.dev/v1alpha1");
+        worker.setKind("PyModeWorker");
+        worker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(APPS)
+                .build());
+        String code = "from pymode.workers import Response\n\ndef on_fetch(request, env):\n    " + body + "\n";
+        worker.setAdditionalProperties(Map.of("spec", Map.of(
+                "source", Map.of("inline", Map.of("files", List.of(Map.of("path", "src/entry.py", "content", code)))),
+                "cloudflare", Map.of("workersDev", true))));
+        workers().resource(worker).create();
+    }
+
+    private static io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
+            io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
+            workers() {
+        return (io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
+                io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, Resource<GenericKubernetesResource>>)
+                client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<Map<String, String>> condition(GenericKubernetesResource worker, String type) {
+        Object status = worker.getAdditionalProperties().get("status");
+        if (!(status instanceof Map<?, ?> map) || !(map.get("conditions") instanceof List<?> conditions)) {
+            return Optional.empty();
+        }
+        return conditions.stream().map(c -> (Map<String, String>) c).filter(c -> type.equals(c.get("type")))
+                .findFirst();
+    }
+
+    /** Waits until the worker's condition has the status for its current generation. */
+    private static GenericKubernetesResource awaitCondition(String name, String type, String status, Duration wait) {
+        Instant deadline = Instant.now().plus(wait);
+        GenericKubernetesResource worker = null;
+        while (Instant.now().isBefore(deadline)) {
+            worker = workers().withName(name).get();
+            Object generation = worker.getMetadata().getGeneration();
+            Object observed = worker.getAdditionalProperties().get("status") instanceof Map<?, ?> s
+                    ? s.get("observedGeneration") : null;
+            if (observed != null && String.valueOf(observed).equals(String.valueOf(generation))
+                    && condition(worker, type).map(c -> status.equals(c.get("status"))).orElse(false)) {
+                return worker;
+            }
+            sleep(500);
+        }
+        throw new AssertionError(name + ": " + type + " is not " + status + " after " + wait.toSeconds() + " s; status: "
+                + (worker == null ? "none" : worker.getAdditionalProperties().get("status")) + "; events: "
+                + events(name, null));
+    }
+
+    private static List<Job> buildJobs(String owner) {
+        return client.batch().v1().jobs().inNamespace(APPS).withLabel("pymode.dev/owner-name", owner).list()
+                .getItems();
+    }
+
+    private static Job awaitJob(String owner, Predicate<Job> test) {
+        Instant deadline = Instant.now().plus(BUILD_WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            Optional<Job> job = buildJobs(owner).stream().filter(test).findFirst();
+            if (job.isPresent()) {
+                return job.get();
+            }
+            sleep(100);
+        }
+        throw new AssertionError("no builder Job for " + owner + "; events: " + events(owner, null));
+    }
+
+    /** Messages of the worker's events, optionally of one reason. */
+    private static List<String> events(String worker, String reason) {
+        List<String> out = new ArrayList<>();
+        for (var event : client.v1().events().inNamespace(APPS).list().getItems()) {
+            if (worker.equals(event.getInvolvedObject().getName())
+                    && "PyModeWorker".equals(event.getInvolvedObject().getKind())
+                    && (reason == null || reason.equals(event.getReason()))) {
+                int count = event.getCount() == null ? 1 : event.getCount();
+                for (int i = 0; i < count; i++) {
+                    out.add(event.getReason() + ": " + event.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The Lease holder, once it is not {@code previous}. */
+    private static String awaitLeader(String previous) {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        Set<String> pods = new TreeSet<>();
+        while (Instant.now().isBefore(deadline)) {
+            Lease lease = client.leases().inNamespace(SYSTEM).withName(FULLNAME).get();
+            operatorPods().forEach(p -> pods.add(p.getMetadata().getName()));
+            String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+            if (holder != null && !holder.isBlank() && !holder.equals(previous)
+                    && operatorPods().stream().anyMatch(p -> p.getMetadata().getName().equals(holder))) {
+                return holder;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("no new Lease holder among " + pods + " (previous " + previous + ")");
+    }
+
+    /** Script uploads (new versions) the stand-in received for a script. */
+    private static long uploads(String script) throws Exception {
+        JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl()
+                + "/__standin/requests")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        long n = 0;
+        for (JsonNode request : log.get("requests")) {
+            String path = request.path("path").asText();
+            if ("PUT".equals(request.path("method").asText()) && path.endsWith("/workers/scripts/" + script)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** GET through the stand-in's edge, addressed by the worker's workers.dev name. */
+    private static String edge(String script, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + path))
+                .header("Host", script + "." + LocalCloudflare.SUBDOMAIN + ".workers.dev").build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
