@@ -1,5 +1,6 @@
 package dev.pymode.operator.build;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import dev.pymode.operator.config.PyModeConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
@@ -55,7 +57,7 @@ public class JobBuildExecutor implements BuildExecutor {
             return BuildObservation.succeeded();
         }
         if (hasCondition(job, "Failed")) {
-            return BuildObservation.failed(failureDetail(job));
+            return failure(job);
         }
         return BuildObservation.running("Job " + request.name());
     }
@@ -186,10 +188,63 @@ public class JobBuildExecutor implements BuildExecutor {
                 .stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
+    /**
+     * What failed: an OOM-killed builder (the Job itself then says only BackoffLimitExceeded), the Job's deadline,
+     * else the builder's own error.
+     */
+    private BuildObservation failure(Job job) {
+        List<Pod> pods = podsOf(job);
+        String detail = failureDetail(job, pods);
+        if (pods.stream().anyMatch(JobBuildExecutor::outOfMemory)) {
+            return BuildObservation.outOfMemory(memoryLimit(job), detail);
+        }
+        if ("DeadlineExceeded".equals(failedReason(job))) {
+            Long seconds = job.getSpec().getActiveDeadlineSeconds();
+            return BuildObservation.deadlineExceeded(seconds == null ? "(none set)"
+                    : Duration.ofSeconds(seconds).toString(), detail);
+        }
+        return BuildObservation.failed(detail);
+    }
+
+    /** This Job's pods: by the Job controller's label, and owned by this Job (not an earlier one of the same name). */
+    private List<Pod> podsOf(Job job) {
+        String uid = job.getMetadata().getUid();
+        return client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel("job-name", job.getMetadata().getName()).list().getItems().stream()
+                .filter(p -> p.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())))
+                .toList();
+    }
+
+    private static boolean outOfMemory(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return false;
+        }
+        return pod.getStatus().getContainerStatuses().stream().anyMatch(status ->
+                oomKilled(status.getState()) || oomKilled(status.getLastState()));
+    }
+
+    private static boolean oomKilled(ContainerState state) {
+        return state != null && state.getTerminated() != null
+                && "OOMKilled".equals(state.getTerminated().getReason());
+    }
+
+    /** The builder container's memory limit as the Job was created with it. */
+    private static String memoryLimit(Job job) {
+        return job.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> "builder".equals(c.getName())).findFirst()
+                .map(c -> c.getResources() == null || c.getResources().getLimits() == null ? null
+                        : c.getResources().getLimits().get("memory"))
+                .map(Quantity::toString).orElse("(none set)");
+    }
+
+    private static String failedReason(Job job) {
+        return job.getStatus().getConditions().stream()
+                .filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()))
+                .map(JobCondition::getReason).filter(r -> r != null).findFirst().orElse("");
+    }
+
     /** The termination message (the builder writes its error there), else the log tail, else the Job's reason. */
-    private String failureDetail(Job job) {
-        List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace())
-                .withLabel("job-name", job.getMetadata().getName()).list().getItems();
+    private String failureDetail(Job job, List<Pod> pods) {
         for (Pod pod : pods) {
             if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
                 continue;

@@ -76,7 +76,7 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
                     p.destroyForcibly();
                 });
                 Files.writeString(dir.resolve("exit"), "124\n");
-                return BuildObservation.failed("deadline of " + deadline + " exceeded\n" + logTail(dir));
+                return BuildObservation.deadlineExceeded(deadline.toString(), logTail(dir));
             }
             if (pid.isEmpty()) {
                 return BuildObservation.running("starting");
