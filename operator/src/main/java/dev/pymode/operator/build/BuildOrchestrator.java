@@ -25,7 +25,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
  */
 public class BuildOrchestrator {
 
-    static final Duration POLL = Duration.ofSeconds(5);
     static final Duration REGISTRY_RETRY = Duration.ofSeconds(15);
     private static final int MAX_MESSAGE = 2000;
 
@@ -97,7 +96,7 @@ public class BuildOrchestrator {
         BuildObservation observation = executor.observe(request);
         return switch (observation.phase()) {
             case RUNNING -> StageResult.progressing(ConditionTypes.BUILT, "Building",
-                    "building " + subject.tag() + " (" + observation.detail() + ")", POLL);
+                    "building " + subject.tag() + " (" + observation.detail() + ")", executor.recheck());
             case SUCCEEDED -> failed(subject, build, request, BuildObservation.failed(
                     "the build finished but the registry has no " + subject.repository() + ":" + subject.tag()));
             case FAILED -> failed(subject, build, request, observation);
@@ -154,7 +153,8 @@ public class BuildOrchestrator {
         subject.progress(started);
         events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
                 + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
-        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(), POLL);
+        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(),
+                executor.recheck());
     }
 
     private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request,

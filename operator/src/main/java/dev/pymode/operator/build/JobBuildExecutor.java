@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.pymode.operator.config.PyModeConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -24,6 +26,11 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
  * Runs each build as a Kubernetes Job: non-root, read-only root filesystem, emptyDir workspace, no
@@ -36,6 +43,7 @@ public class JobBuildExecutor implements BuildExecutor {
     static final String PROGRAM = "/opt/pymode/builder-image/bundler/pymode_build.py";
     private static final long BUILDER_UID = 65532;
     private static final int LOG_TAIL_LINES = 40;
+    private static final Duration RECHECK = Duration.ofSeconds(60);
 
     private final KubernetesClient client;
     private final PyModeConfig.Builder settings;
@@ -63,17 +71,19 @@ public class JobBuildExecutor implements BuildExecutor {
     }
 
     @Override
-    public void start(BuildRequest request) {
+    public boolean start(BuildRequest request) {
         if (client.batch().v1().jobs().inNamespace(request.namespace()).withName(request.name()).get() != null) {
-            return;
+            return false;
         }
         try {
             client.resource(sourceConfigMap(request)).createOr(existing -> existing.update());
             client.resource(job(request)).create();
+            return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) { // another reconcile created it first: that build is ours too
                 throw e;
             }
+            return false;
         }
     }
 
@@ -91,6 +101,44 @@ public class JobBuildExecutor implements BuildExecutor {
                 .withLabel(BuildLabels.OWNER_KIND, ownerKind.toLowerCase())
                 .withLabel(BuildLabels.OWNER_NAME, ownerName)
                 .list().getItems().stream().map(j -> j.getMetadata().getName()).toList();
+    }
+
+    /**
+     * An informer on the owner kind's build Jobs (selected by the build labels, mapped back by the owner labels) that
+     * passes on only what changes a build's outcome: a Job turning Complete or Failed, and a Job deleted before it
+     * finished (deleted by hand: the owner starts it again). Finished Jobs the operator or their TTL removes, and
+     * every status update in between, are dropped.
+     */
+    @Override
+    public <P extends HasMetadata> EventSource<?, P> completions(Class<P> ownerType, EventSourceContext<P> context) {
+        String ownerKind = HasMetadata.getKind(ownerType).toLowerCase();
+        var configuration = InformerEventSourceConfiguration.from(Job.class, ownerType)
+                .withName("build-jobs")
+                .withNamespacesInheritedFromController()
+                .withLabelSelector(BuildLabels.MANAGED_BY + "=" + BuildLabels.OPERATOR + ","
+                        + BuildLabels.OWNER_KIND + "=" + ownerKind)
+                .withSecondaryToPrimaryMapper(JobBuildExecutor::owner)
+                .withOnAddFilter(JobBuildExecutor::finished)
+                .withOnUpdateFilter((updated, old) -> finished(updated) && !finished(old))
+                .withOnDeleteFilter((job, finalStateUnknown) -> !finished(job))
+                .build();
+        return new InformerEventSource<>(configuration, context);
+    }
+
+    /** Job status changes arrive through {@link #completions}; this is only the safety net. */
+    @Override
+    public Duration recheck() {
+        return RECHECK;
+    }
+
+    private static Set<ResourceID> owner(Job job) {
+        String name = job.getMetadata().getLabels() == null ? null
+                : job.getMetadata().getLabels().get(BuildLabels.OWNER_NAME);
+        return name == null ? Set.of() : Set.of(new ResourceID(name, job.getMetadata().getNamespace()));
+    }
+
+    private static boolean finished(Job job) {
+        return hasCondition(job, "Complete") || hasCondition(job, "Failed");
     }
 
     static String sourceConfigMapName(String buildName) {

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,22 +29,15 @@ import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.support.JobController;
 import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.TestPaths;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.AfterAll;
@@ -133,64 +125,16 @@ class JobBuildExecutorTest {
         return client.batch().v1().jobs().inNamespace(NS).list().getItems();
     }
 
-    /** Writes what the Job controller would: the interim condition, then the final one, with times. */
     private static void finishJob(String name, boolean succeeded, String message) {
-        finishJob(name, succeeded, null, message);
+        JobController.finish(client, NS, name, succeeded, null, message);
     }
 
     private static void finishJob(String name, boolean succeeded, String reason, String message) {
-        Job job = client.batch().v1().jobs().inNamespace(NS).withName(name).get();
-        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        var status = new JobStatusBuilder().withStartTime(now)
-                .addToConditions(new JobConditionBuilder().withType(succeeded ? "SuccessCriteriaMet" : "FailureTarget")
-                        .withStatus("True").withReason(reason).withMessage(message).build())
-                .addToConditions(new JobConditionBuilder().withType(succeeded ? "Complete" : "Failed")
-                        .withStatus("True").withReason(reason).withMessage(message).build());
-        if (succeeded) {
-            status.withCompletionTime(now).withSucceeded(1);
-        } else {
-            status.withFailed(1);
-        }
-        job.setStatus(status.build());
-        client.resource(job).updateStatus();
+        JobController.finish(client, NS, name, succeeded, reason, message);
     }
 
-    /**
-     * Plays the Job controller and the kubelet for one pod of the Job: the pod (labelled and owned as the Job
-     * controller makes it), then its status with the builder container terminated as given, through the status
-     * subresource; {@code asLastState} puts the termination into lastState, as after a container restart.
-     */
     private static void podTerminated(String jobName, ContainerStateTerminated terminated, boolean asLastState) {
-        Job job = client.batch().v1().jobs().inNamespace(NS).withName(jobName).get();
-        Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder()
-                .withNewMetadata().withName(jobName + "-x7k2p").withNamespace(NS)
-                .addToLabels("job-name", jobName)
-                .addToLabels("batch.kubernetes.io/job-name", jobName)
-                .addToLabels("batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
-                .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job").withName(jobName)
-                .withUid(job.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
-                .endOwnerReference()
-                .endMetadata()
-                .withSpec(job.getSpec().getTemplate().getSpec())
-                .build()).create();
-        var state = new ContainerStateBuilder().withTerminated(terminated).build();
-        var container = new ContainerStatusBuilder().withName("builder").withImage(config.builder().image())
-                .withImageID(config.builder().image()).withReady(false).withRestartCount(asLastState ? 1 : 0);
-        if (asLastState) {
-            container.withLastState(state).withNewState().withNewWaiting().withReason("CrashLoopBackOff")
-                    .endWaiting().endState();
-        } else {
-            container.withState(state);
-        }
-        pod.setStatus(new PodStatusBuilder().withPhase(asLastState ? "Running" : "Failed")
-                .withContainerStatuses(container.build()).build());
-        client.resource(pod).updateStatus();
-    }
-
-    private static ContainerStateTerminated terminated(int exitCode, String reason, String message) {
-        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        return new ContainerStateTerminatedBuilder().withExitCode(exitCode).withReason(reason).withMessage(message)
-                .withStartedAt(now).withFinishedAt(now).build();
+        JobController.podTerminated(client, NS, jobName, terminated, asLastState);
     }
 
     private static List<Event> events(String name, String reason) {
@@ -205,6 +149,8 @@ class JobBuildExecutorTest {
 
         StageResult first = reconcile(newOperator(), worker, status);
         assertThat(first.reason()).isEqualTo("Building");
+        assertThat(first.retryAfter()).as("the Job informer wakes the worker; this is only the safety net")
+                .contains(Duration.ofSeconds(60));
         assertThat(jobs()).hasSize(1);
         Job job = jobs().get(0);
         assertThat(job.getMetadata().getName()).isEqualTo(status.getBuild().getName()).startsWith("adopt-build-");
@@ -212,6 +158,7 @@ class JobBuildExecutorTest {
         // the operator restarts: a new stage and executor, the status it had persisted
         StageResult afterRestart = reconcile(newOperator(), worker, status);
         assertThat(afterRestart.reason()).isEqualTo("Building");
+        assertThat(afterRestart.retryAfter()).contains(Duration.ofSeconds(60));
         assertThat(jobs()).as("adopted, not duplicated").hasSize(1);
         assertThat(jobs().get(0).getMetadata().getUid()).isEqualTo(job.getMetadata().getUid());
 
@@ -313,7 +260,7 @@ class JobBuildExecutorTest {
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
-        podTerminated(jobName, terminated(137, "OOMKilled", "Collecting numpy\nBuilding wheel for numpy"), false);
+        podTerminated(jobName, JobController.terminated(137, "OOMKilled", "Collecting numpy\nBuilding wheel for numpy"), false);
         finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
 
         StageResult failed = reconcile(operator, worker, status);
@@ -343,7 +290,7 @@ class JobBuildExecutorTest {
         WorkerBuildStage operator = newOperator();
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
-        podTerminated(jobName, terminated(137, "OOMKilled", null), true);
+        podTerminated(jobName, JobController.terminated(137, "OOMKilled", null), true);
         finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
 
         StageResult failed = reconcile(operator, worker, status);
@@ -359,7 +306,7 @@ class JobBuildExecutorTest {
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
-        podTerminated(jobName, terminated(143, "Error", "Compiling numpy/core/src/multiarray.c"), false);
+        podTerminated(jobName, JobController.terminated(143, "Error", "Compiling numpy/core/src/multiarray.c"), false);
         finishJob(jobName, false, "DeadlineExceeded", "Job was active longer than specified deadline");
 
         StageResult failed = reconcile(operator, worker, status);
@@ -383,16 +330,16 @@ class JobBuildExecutorTest {
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
         for (int attempt = 1; attempt <= 3; attempt++) {
-            podTerminated(jobName, terminated(1, "Error",
+            podTerminated(jobName, JobController.terminated(1, "Error",
                     "ERROR: No matching distribution found for attrs==24.2.0"), false);
             finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
             StageResult failed = reconcile(operator, worker, status);
             assertThat(failed.reason()).isEqualTo("BuildFailed");
             assertThat(failed.message()).contains("attempt " + attempt + " of 3 failed")
                     .contains("No matching distribution found for attrs==24.2.0");
-            client.pods().inNamespace(NS).withName(jobName + "-x7k2p").withGracePeriod(0).delete();
+            client.pods().inNamespace(NS).withName(JobController.podName(jobName)).withGracePeriod(0).delete();
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> client.pods().inNamespace(NS).withName(jobName + "-x7k2p").get() == null);
+                    .until(() -> client.pods().inNamespace(NS).withName(JobController.podName(jobName)).get() == null);
             clock.advance(Duration.ofHours(1));
             if (attempt < 3) {
                 assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
