@@ -71,8 +71,10 @@ The operator's permissions on watched namespaces, derived from its Kubernetes ca
   conflicting create, delete with the build).
 - secrets: get only - by name: the Deployed stage's secret bindings and per-worker API tokens, the SourceReady
   stage's git credentials (credentialsSecretRef) and OCI pull Secrets (pullSecretRef).
-- batch/jobs: builder Jobs (create, get, list by owner labels, watch, delete when the inputs change).
-- pods get/list and pods/log get: the failed build's termination message or log tail.
+- batch/jobs: builder Jobs (create, get, list by owner labels, delete when the inputs change; list and watch for
+  the informer that reconciles a Job's owner as soon as the Job finishes or is deleted).
+- pods get/list and pods/log get: the failed build's termination message or log tail, and whether the builder was
+  OOMKilled (pods are read when a Job has failed, never watched).
 - events create/patch: stage transitions on the resources (kubectl describe).
 */}}
 {{- define "pymode-operator.rules" -}}

@@ -152,6 +152,13 @@ public class OperatorBeans {
                 config.builder().toolchain().orElse(config.builder().image()));
     }
 
+    /** The reconcilers of build owners register its {@link BuildExecutor#completions} event source. */
+    @Produces
+    @Singleton
+    BuildExecutor buildExecutor(Builders builders) {
+        return builders.executor();
+    }
+
     @Produces
     @ApplicationScoped
     WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, Builders builders,

@@ -1,6 +1,11 @@
 package dev.pymode.operator.build;
 
+import java.time.Duration;
 import java.util.List;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 
 /**
  * Runs builder commands. In a cluster each build is a Kubernetes Job; where no kubelet runs (tests, the
@@ -12,12 +17,26 @@ public interface BuildExecutor {
     /** What is known of the build named in the request (absent if it never started or was deleted). */
     BuildObservation observe(BuildRequest request);
 
-    /** Starts the build; does nothing if a build of that name already exists. */
-    void start(BuildRequest request);
+    /**
+     * Starts the build; does nothing if a build of that name already exists.
+     *
+     * @return whether this call started it (false: it existed, or a concurrent start won)
+     */
+    boolean start(BuildRequest request);
 
     /** Stops (if running) and removes a build. */
     void delete(String namespace, String buildName);
 
     /** Names of the builds that belong to the owner (matched by the owner label). */
     List<String> buildsOf(String namespace, String ownerKind, String ownerName);
+
+    /**
+     * An event source for the reconciler of {@code ownerType}: it reconciles an owner as soon as one of its builds
+     * finishes, or disappears before finishing, so the result is picked up at once instead of at the next
+     * {@link #recheck()}.
+     */
+    <P extends HasMetadata> EventSource<?, P> completions(Class<P> ownerType, EventSourceContext<P> context);
+
+    /** How long a running build is left before it is looked at again when nothing woke its owner sooner. */
+    Duration recheck();
 }

@@ -5,24 +5,61 @@ package dev.pymode.operator.build;
  *
  * @param phase   where the build stands
  * @param detail  for a failure, the tail of the builder's log (the pip or compiler error); else a short note
+ * @param failure for a failure, its kind and how the {@code Built} condition names it; else null
  */
-public record BuildObservation(Phase phase, String detail) {
+public record BuildObservation(Phase phase, String detail, Failure failure) {
 
     public enum Phase { ABSENT, RUNNING, SUCCEEDED, FAILED }
 
+    /** Why a build failed, which decides whether another attempt with the same inputs can help. */
+    public enum FailureKind {
+        /**
+         * The builder itself failed (pip, a compiler, the push): retried with backoff up to the attempt limit,
+         * since some causes pass (an index or registry outage).
+         */
+        BUILD_ERROR,
+        /**
+         * The build hit a limit the operator set on it (memory, deadline): the same inputs hit it again, so it is
+         * not retried; raising the limit or changing the inputs is what helps.
+         */
+        RESOURCE_LIMIT
+    }
+
+    /**
+     * @param kind    retried or not
+     * @param reason  the {@code Built} condition's reason
+     * @param summary one line for the condition, naming the limit and the chart value that sets it; empty for a
+     *                build error, whose detail (the builder's own message) is the condition's message
+     */
+    public record Failure(FailureKind kind, String reason, String summary) {
+    }
+
     public static BuildObservation absent() {
-        return new BuildObservation(Phase.ABSENT, "");
+        return new BuildObservation(Phase.ABSENT, "", null);
     }
 
     public static BuildObservation running(String detail) {
-        return new BuildObservation(Phase.RUNNING, detail);
+        return new BuildObservation(Phase.RUNNING, detail, null);
     }
 
     public static BuildObservation succeeded() {
-        return new BuildObservation(Phase.SUCCEEDED, "");
+        return new BuildObservation(Phase.SUCCEEDED, "", null);
     }
 
     public static BuildObservation failed(String logTail) {
-        return new BuildObservation(Phase.FAILED, logTail);
+        return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.BUILD_ERROR, "BuildFailed", ""));
+    }
+
+    /** The build ran out of memory: a limit of the builder's container. */
+    public static BuildObservation outOfMemory(String limit, String logTail) {
+        return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.RESOURCE_LIMIT, "BuildOutOfMemory",
+                "the builder ran out of memory: limit " + limit + " (chart value builder.resources.limits.memory)"));
+    }
+
+    /** The build ran past its deadline. */
+    public static BuildObservation deadlineExceeded(String deadline, String logTail) {
+        return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.RESOURCE_LIMIT,
+                "BuildDeadlineExceeded", "the build ran past its deadline of " + deadline
+                + " (chart value builder.activeDeadline)"));
     }
 }

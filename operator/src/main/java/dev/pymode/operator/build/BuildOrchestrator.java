@@ -25,7 +25,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
  */
 public class BuildOrchestrator {
 
-    static final Duration POLL = Duration.ofSeconds(5);
     static final Duration REGISTRY_RETRY = Duration.ofSeconds(15);
     private static final int MAX_MESSAGE = 2000;
 
@@ -85,6 +84,10 @@ public class BuildOrchestrator {
         if (artifact.isPresent()) {
             return useArtifact(subject, build, artifact.get(), oci.host());
         }
+        if (build != null && build.getStalledReason() != null) {
+            // no further attempt for these inputs: a new key (changed spec or source) starts over
+            return StageResult.terminalFailure(ConditionTypes.BUILT, build.getStalledReason(), build.getStalledMessage());
+        }
 
         BuildRequest request = new BuildRequest(resource.getMetadata().getNamespace(), buildName, owner(resource),
                 BuildLabels.of(resource.getKind(), resource.getMetadata().getName(), subject.keyHash()),
@@ -93,10 +96,10 @@ public class BuildOrchestrator {
         BuildObservation observation = executor.observe(request);
         return switch (observation.phase()) {
             case RUNNING -> StageResult.progressing(ConditionTypes.BUILT, "Building",
-                    "building " + subject.tag() + " (" + observation.detail() + ")", POLL);
-            case SUCCEEDED -> failed(subject, build, request,
-                    "the build finished but the registry has no " + subject.repository() + ":" + subject.tag());
-            case FAILED -> failed(subject, build, request, observation.detail());
+                    "building " + subject.tag() + " (" + observation.detail() + ")", executor.recheck());
+            case SUCCEEDED -> failed(subject, build, request, BuildObservation.failed(
+                    "the build finished but the registry has no " + subject.repository() + ":" + subject.tag()));
+            case FAILED -> failed(subject, build, request, observation);
             case ABSENT -> startOrWait(subject, build, request);
         };
     }
@@ -150,10 +153,12 @@ public class BuildOrchestrator {
         subject.progress(started);
         events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
                 + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
-        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(), POLL);
+        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(),
+                executor.recheck());
     }
 
-    private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request, String detail) {
+    private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request,
+                               BuildObservation observation) {
         int failures = (build == null ? 0 : build.getFailedAttempts()) + 1;
         BuildProgress failed = new BuildProgress();
         failed.setKey(subject.keyHash());
@@ -163,14 +168,30 @@ public class BuildOrchestrator {
         subject.progress(failed);
         // Remove the finished build so the next attempt can start under the same deterministic name.
         executor.delete(request.namespace(), request.name());
+        String detail = observation.detail();
         String tail = detail.length() > MAX_MESSAGE ? "…" + detail.substring(detail.length() - MAX_MESSAGE) : detail;
+        BuildObservation.Failure failure = observation.failure();
+        if (failure.kind() == BuildObservation.FailureKind.RESOURCE_LIMIT) {
+            // The same inputs would hit the same limit: stall at once. The condition gets the one line naming the
+            // limit; the builder's output (what it was doing when stopped) goes into the Event.
+            events.warning(subject.resource(), failure.reason(), failure.summary()
+                    + (tail.isBlank() ? "" : "\n" + tail));
+            return stall(failed, failure.reason(), failure.summary());
+        }
         String message = "attempt " + failures + " of " + config.builder().maxAttempts() + " failed:\n" + tail;
         events.warning(subject.resource(), "BuildFailed", message);
         if (failures >= config.builder().maxAttempts()) {
-            return StageResult.terminalFailure(ConditionTypes.BUILT, "BuildFailed", message
+            return stall(failed, "BuildFailed", message
                     + "\n(no more retries for these inputs: change the spec or source to try again)");
         }
         return StageResult.transientFailure(ConditionTypes.BUILT, "BuildFailed", message, backoff(failures));
+    }
+
+    /** Records that no further attempt is made for this key, so later reconciles report it without starting one. */
+    private static StageResult stall(BuildProgress failed, String reason, String message) {
+        failed.setStalledReason(reason);
+        failed.setStalledMessage(message);
+        return StageResult.terminalFailure(ConditionTypes.BUILT, reason, message);
     }
 
     Duration backoff(int failures) {

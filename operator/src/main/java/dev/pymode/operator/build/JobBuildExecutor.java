@@ -1,15 +1,19 @@
 package dev.pymode.operator.build;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.pymode.operator.config.PyModeConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -22,6 +26,11 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
  * Runs each build as a Kubernetes Job: non-root, read-only root filesystem, emptyDir workspace, no
@@ -34,6 +43,7 @@ public class JobBuildExecutor implements BuildExecutor {
     static final String PROGRAM = "/opt/pymode/builder-image/bundler/pymode_build.py";
     private static final long BUILDER_UID = 65532;
     private static final int LOG_TAIL_LINES = 40;
+    private static final Duration RECHECK = Duration.ofSeconds(60);
 
     private final KubernetesClient client;
     private final PyModeConfig.Builder settings;
@@ -55,23 +65,25 @@ public class JobBuildExecutor implements BuildExecutor {
             return BuildObservation.succeeded();
         }
         if (hasCondition(job, "Failed")) {
-            return BuildObservation.failed(failureDetail(job));
+            return failure(job);
         }
         return BuildObservation.running("Job " + request.name());
     }
 
     @Override
-    public void start(BuildRequest request) {
+    public boolean start(BuildRequest request) {
         if (client.batch().v1().jobs().inNamespace(request.namespace()).withName(request.name()).get() != null) {
-            return;
+            return false;
         }
         try {
             client.resource(sourceConfigMap(request)).createOr(existing -> existing.update());
             client.resource(job(request)).create();
+            return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) { // another reconcile created it first: that build is ours too
                 throw e;
             }
+            return false;
         }
     }
 
@@ -89,6 +101,44 @@ public class JobBuildExecutor implements BuildExecutor {
                 .withLabel(BuildLabels.OWNER_KIND, ownerKind.toLowerCase())
                 .withLabel(BuildLabels.OWNER_NAME, ownerName)
                 .list().getItems().stream().map(j -> j.getMetadata().getName()).toList();
+    }
+
+    /**
+     * An informer on the owner kind's build Jobs (selected by the build labels, mapped back by the owner labels) that
+     * passes on only what changes a build's outcome: a Job turning Complete or Failed, and a Job deleted before it
+     * finished (deleted by hand: the owner starts it again). Finished Jobs the operator or their TTL removes, and
+     * every status update in between, are dropped.
+     */
+    @Override
+    public <P extends HasMetadata> EventSource<?, P> completions(Class<P> ownerType, EventSourceContext<P> context) {
+        String ownerKind = HasMetadata.getKind(ownerType).toLowerCase();
+        var configuration = InformerEventSourceConfiguration.from(Job.class, ownerType)
+                .withName("build-jobs")
+                .withNamespacesInheritedFromController()
+                .withLabelSelector(BuildLabels.MANAGED_BY + "=" + BuildLabels.OPERATOR + ","
+                        + BuildLabels.OWNER_KIND + "=" + ownerKind)
+                .withSecondaryToPrimaryMapper(JobBuildExecutor::owner)
+                .withOnAddFilter(JobBuildExecutor::finished)
+                .withOnUpdateFilter((updated, old) -> finished(updated) && !finished(old))
+                .withOnDeleteFilter((job, finalStateUnknown) -> !finished(job))
+                .build();
+        return new InformerEventSource<>(configuration, context);
+    }
+
+    /** Job status changes arrive through {@link #completions}; this is only the safety net. */
+    @Override
+    public Duration recheck() {
+        return RECHECK;
+    }
+
+    private static Set<ResourceID> owner(Job job) {
+        String name = job.getMetadata().getLabels() == null ? null
+                : job.getMetadata().getLabels().get(BuildLabels.OWNER_NAME);
+        return name == null ? Set.of() : Set.of(new ResourceID(name, job.getMetadata().getNamespace()));
+    }
+
+    private static boolean finished(Job job) {
+        return hasCondition(job, "Complete") || hasCondition(job, "Failed");
     }
 
     static String sourceConfigMapName(String buildName) {
@@ -186,10 +236,63 @@ public class JobBuildExecutor implements BuildExecutor {
                 .stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
+    /**
+     * What failed: an OOM-killed builder (the Job itself then says only BackoffLimitExceeded), the Job's deadline,
+     * else the builder's own error.
+     */
+    private BuildObservation failure(Job job) {
+        List<Pod> pods = podsOf(job);
+        String detail = failureDetail(job, pods);
+        if (pods.stream().anyMatch(JobBuildExecutor::outOfMemory)) {
+            return BuildObservation.outOfMemory(memoryLimit(job), detail);
+        }
+        if ("DeadlineExceeded".equals(failedReason(job))) {
+            Long seconds = job.getSpec().getActiveDeadlineSeconds();
+            return BuildObservation.deadlineExceeded(seconds == null ? "(none set)"
+                    : Duration.ofSeconds(seconds).toString(), detail);
+        }
+        return BuildObservation.failed(detail);
+    }
+
+    /** This Job's pods: by the Job controller's label, and owned by this Job (not an earlier one of the same name). */
+    private List<Pod> podsOf(Job job) {
+        String uid = job.getMetadata().getUid();
+        return client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel("job-name", job.getMetadata().getName()).list().getItems().stream()
+                .filter(p -> p.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())))
+                .toList();
+    }
+
+    private static boolean outOfMemory(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return false;
+        }
+        return pod.getStatus().getContainerStatuses().stream().anyMatch(status ->
+                oomKilled(status.getState()) || oomKilled(status.getLastState()));
+    }
+
+    private static boolean oomKilled(ContainerState state) {
+        return state != null && state.getTerminated() != null
+                && "OOMKilled".equals(state.getTerminated().getReason());
+    }
+
+    /** The builder container's memory limit as the Job was created with it. */
+    private static String memoryLimit(Job job) {
+        return job.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> "builder".equals(c.getName())).findFirst()
+                .map(c -> c.getResources() == null || c.getResources().getLimits() == null ? null
+                        : c.getResources().getLimits().get("memory"))
+                .map(Quantity::toString).orElse("(none set)");
+    }
+
+    private static String failedReason(Job job) {
+        return job.getStatus().getConditions().stream()
+                .filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()))
+                .map(JobCondition::getReason).filter(r -> r != null).findFirst().orElse("");
+    }
+
     /** The termination message (the builder writes its error there), else the log tail, else the Job's reason. */
-    private String failureDetail(Job job) {
-        List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace())
-                .withLabel("job-name", job.getMetadata().getName()).list().getItems();
+    private String failureDetail(Job job, List<Pod> pods) {
         for (Pod pod : pods) {
             if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
                 continue;

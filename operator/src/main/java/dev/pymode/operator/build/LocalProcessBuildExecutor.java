@@ -1,6 +1,7 @@
 package dev.pymode.operator.build;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,9 +14,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 
 /**
  * Runs the builder command as a local process, for places without a kubelet (tests, the embedded default).
@@ -23,11 +31,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <p>Each build is a directory {@code <work>/<namespace>/<name>/} holding the source tree, {@code build.json}
  * (labels, start time), {@code pid}, {@code log} and, once finished, {@code exit}. The process is started
  * detached (setsid) and writes its exit code itself, so a restarted operator adopts a running build from
- * the directory exactly as it would adopt a Job.
+ * the directory exactly as it would adopt a Job. The owner is woken when the process ends: the operator waits
+ * on the processes it started, and on the ones it adopted from the moment it first observes them.
  */
 public class LocalProcessBuildExecutor implements BuildExecutor {
 
     private static final int LOG_TAIL_LINES = 40;
+    /** Process exits wake the owner; this is the safety net (and bounds how late the deadline is enforced). */
+    private static final Duration RECHECK = Duration.ofSeconds(60);
 
     private final Path workDir;
     private final String python;
@@ -36,6 +47,10 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
     private final Duration deadline;
     private final Clock clock;
     private final ObjectMapper mapper;
+    /** Per owner kind (as in the owner-kind label), the event source its reconciler registered. */
+    private final Map<String, SimpleInboundEventSource<?>> wakers = new ConcurrentHashMap<>();
+    /** Build directories whose process is being waited on. */
+    private final Set<Path> watched = ConcurrentHashMap.newKeySet();
 
     public LocalProcessBuildExecutor(Path workDir, String python, String program, Map<String, String> environment,
                                      Duration deadline, Clock clock, ObjectMapper mapper) {
@@ -76,7 +91,7 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
                     p.destroyForcibly();
                 });
                 Files.writeString(dir.resolve("exit"), "124\n");
-                return BuildObservation.failed("deadline of " + deadline + " exceeded\n" + logTail(dir));
+                return BuildObservation.deadlineExceeded(deadline.toString(), logTail(dir));
             }
             if (pid.isEmpty()) {
                 return BuildObservation.running("starting");
@@ -86,6 +101,7 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
                 return finished(dir).orElse(BuildObservation.failed("the builder process ended without recording an exit code\n"
                         + logTail(dir)));
             }
+            wakeOwnerOnExit(dir, process.get(), request.namespace(), request.labels());
             return BuildObservation.running("pid " + process.get().pid());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -102,10 +118,15 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
     }
 
     @Override
-    public void start(BuildRequest request) {
+    public boolean start(BuildRequest request) {
         Path dir = dir(request.namespace(), request.name());
-        if (Files.exists(dir)) {
-            return;
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            return false; // started before, or by a concurrent start: that build is ours too
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start local build " + request.name(), e);
         }
         try {
             Path source = dir.resolve("source");
@@ -130,6 +151,8 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
             builder.environment().putAll(environment);
             Process process = builder.start();
             Files.writeString(dir.resolve("pid"), Long.toString(process.pid()));
+            wakeOwnerOnExit(dir, process.toHandle(), request.namespace(), request.labels());
+            return true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start local build " + request.name(), e);
         }
@@ -152,6 +175,36 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove local build " + buildName, e);
         }
+    }
+
+    /** An inbound event source: {@link #wakeOwnerOnExit} feeds it when a build process of that owner kind ends. */
+    @Override
+    public <P extends HasMetadata> EventSource<?, P> completions(Class<P> ownerType, EventSourceContext<P> context) {
+        var source = new SimpleInboundEventSource<P>("build-processes");
+        wakers.put(HasMetadata.getKind(ownerType).toLowerCase(), source);
+        return source;
+    }
+
+    @Override
+    public Duration recheck() {
+        return RECHECK;
+    }
+
+    /**
+     * Once the process ends (the shell has then written {@code exit}), reconciles its owner. A process is waited on
+     * once; {@link ProcessHandle#onExit()} works for processes adopted after a restart too, which are not children.
+     */
+    private void wakeOwnerOnExit(Path dir, ProcessHandle process, String namespace, Map<String, String> labels) {
+        if (!watched.add(dir)) {
+            return;
+        }
+        process.onExit().thenRun(() -> {
+            watched.remove(dir);
+            SimpleInboundEventSource<?> waker = wakers.get(labels.get(BuildLabels.OWNER_KIND));
+            if (waker != null) {
+                waker.propagateEvent(new ResourceID(labels.get(BuildLabels.OWNER_NAME), namespace));
+            }
+        });
     }
 
     @Override

@@ -5,14 +5,17 @@ import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionStatus;
+import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 
 /** Reconciles PyModeExtension: resolve the recipe and what it depends on, then build the side-module artifact. */
 @ControllerConfiguration(name = PyModeExtensionReconciler.NAME)
@@ -23,12 +26,20 @@ public class PyModeExtensionReconciler implements Reconciler<PyModeExtension> {
     private final RecipeClosure recipes;
     private final ExtensionBuildStage buildStage;
     private final StatusAggregator aggregator;
+    private final BuildExecutor builds;
 
     public PyModeExtensionReconciler(RecipeClosure recipes, ExtensionBuildStage buildStage,
-                                     StatusAggregator aggregator) {
+                                     StatusAggregator aggregator, BuildExecutor builds) {
         this.recipes = recipes;
         this.buildStage = buildStage;
         this.aggregator = aggregator;
+        this.builds = builds;
+    }
+
+    /** A build of the extension that finishes (or vanishes before it does) re-reconciles it at once. */
+    @Override
+    public List<EventSource<?, PyModeExtension>> prepareEventSources(EventSourceContext<PyModeExtension> context) {
+        return List.of(builds.completions(PyModeExtension.class, context));
     }
 
     @Override

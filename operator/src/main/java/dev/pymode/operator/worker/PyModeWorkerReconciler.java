@@ -9,6 +9,7 @@ import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
@@ -50,13 +51,15 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     private final WorkerPipeline pipeline;
     private final WorkerTeardown teardown;
     private final StatusAggregator aggregator;
+    private final BuildExecutor builds;
 
     public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
                                   WorkerDeployStage deployStage, WorkerTeardown teardown,
-                                  StatusAggregator aggregator, EventRecorder events) {
+                                  StatusAggregator aggregator, EventRecorder events, BuildExecutor builds) {
         this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage, events);
         this.teardown = teardown;
         this.aggregator = aggregator;
+        this.builds = builds;
     }
 
     /** Deleting the resource removes the script (and, by policy, its resources) before the finalizer goes. */
@@ -88,7 +91,8 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     /**
      * A change to a ConfigMap that workers build from re-reconciles exactly those workers; so does a change to a
      * PyModeExtension they list (it was built: their bundles can be built now). A change to a PyModeWorkflow
-     * re-reconciles the worker it points at (its schedule is one of the worker's cron triggers).
+     * re-reconciles the worker it points at (its schedule is one of the worker's cron triggers). A build of the
+     * worker that finishes (or vanishes before it does) re-reconciles the worker at once.
      */
     @Override
     public List<EventSource<?, PyModeWorker>> prepareEventSources(EventSourceContext<PyModeWorker> context) {
@@ -122,7 +126,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
                         workflow.getMetadata().getNamespace())))
                 .build();
         return List.of(new InformerEventSource<>(configuration, context), new InformerEventSource<>(extensions, context),
-                new InformerEventSource<>(workflows, context));
+                new InformerEventSource<>(workflows, context), builds.completions(PyModeWorker.class, context));
     }
 
     private static String indexKey(String namespace, String name) {

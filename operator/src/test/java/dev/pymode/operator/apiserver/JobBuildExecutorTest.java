@@ -1,10 +1,13 @@
 package dev.pymode.operator.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,13 +29,15 @@ import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.support.JobController;
+import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.TestPaths;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.AfterAll;
@@ -87,9 +92,13 @@ class JobBuildExecutorTest {
 
     /** A fresh stage, as a (re)started operator builds it. */
     private static WorkerBuildStage newOperator() {
+        return newOperator(Clock.systemUTC());
+    }
+
+    private static WorkerBuildStage newOperator(Clock clock) {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
-                config.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+                config.builder().image(), new EventRecorder(client, clock), clock);
     }
 
     private static PyModeWorker createWorker(String name, String content) {
@@ -116,22 +125,21 @@ class JobBuildExecutorTest {
         return client.batch().v1().jobs().inNamespace(NS).list().getItems();
     }
 
-    /** Writes what the Job controller would: the interim condition, then the final one, with times. */
     private static void finishJob(String name, boolean succeeded, String message) {
-        Job job = client.batch().v1().jobs().inNamespace(NS).withName(name).get();
-        String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        var status = new JobStatusBuilder().withStartTime(now)
-                .addToConditions(new JobConditionBuilder().withType(succeeded ? "SuccessCriteriaMet" : "FailureTarget")
-                        .withStatus("True").withMessage(message).build())
-                .addToConditions(new JobConditionBuilder().withType(succeeded ? "Complete" : "Failed")
-                        .withStatus("True").withMessage(message).build());
-        if (succeeded) {
-            status.withCompletionTime(now).withSucceeded(1);
-        } else {
-            status.withFailed(1);
-        }
-        job.setStatus(status.build());
-        client.resource(job).updateStatus();
+        JobController.finish(client, NS, name, succeeded, null, message);
+    }
+
+    private static void finishJob(String name, boolean succeeded, String reason, String message) {
+        JobController.finish(client, NS, name, succeeded, reason, message);
+    }
+
+    private static void podTerminated(String jobName, ContainerStateTerminated terminated, boolean asLastState) {
+        JobController.podTerminated(client, NS, jobName, terminated, asLastState);
+    }
+
+    private static List<Event> events(String name, String reason) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
     }
 
     @Test
@@ -141,6 +149,8 @@ class JobBuildExecutorTest {
 
         StageResult first = reconcile(newOperator(), worker, status);
         assertThat(first.reason()).isEqualTo("Building");
+        assertThat(first.retryAfter()).as("the Job informer wakes the worker; this is only the safety net")
+                .contains(Duration.ofSeconds(60));
         assertThat(jobs()).hasSize(1);
         Job job = jobs().get(0);
         assertThat(job.getMetadata().getName()).isEqualTo(status.getBuild().getName()).startsWith("adopt-build-");
@@ -148,6 +158,7 @@ class JobBuildExecutorTest {
         // the operator restarts: a new stage and executor, the status it had persisted
         StageResult afterRestart = reconcile(newOperator(), worker, status);
         assertThat(afterRestart.reason()).isEqualTo("Building");
+        assertThat(afterRestart.retryAfter()).contains(Duration.ofSeconds(60));
         assertThat(jobs()).as("adopted, not duplicated").hasSize(1);
         assertThat(jobs().get(0).getMetadata().getUid()).isEqualTo(job.getMetadata().getUid());
 
@@ -233,11 +244,115 @@ class JobBuildExecutorTest {
         assertThat(failed.reason()).isEqualTo("BuildFailed");
         assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
         assertThat(failed.message()).contains("attempt 1 of 3 failed").contains("BackoffLimitExceeded");
-        assertThat(failed.retryAfter()).contains(java.time.Duration.ofSeconds(30));
+        assertThat(failed.retryAfter()).contains(Duration.ofSeconds(30));
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
 
         StageResult waiting = reconcile(operator, worker, status);
         assertThat(waiting.reason()).as("no new Job before the backoff has passed").isEqualTo("BuildFailed");
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+    }
+
+    @Test
+    void anOomKilledBuilderStallsAtOnceNamingTheMemoryLimitNotTheBackoffLimit() {
+        PyModeWorker worker = createWorker("oom", "def on_fetch(r, e): pass  # oom\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        podTerminated(jobName, JobController.terminated(137, "OOMKilled", "Collecting numpy\nBuilding wheel for numpy"), false);
+        finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(failed.reason()).isEqualTo("BuildOutOfMemory");
+        assertThat(failed.message()).isEqualTo(
+                "the builder ran out of memory: limit 4Gi (chart value builder.resources.limits.memory)");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+        assertThat(events("oom", "BuildOutOfMemory")).singleElement().satisfies(e -> assertThat(e.getMessage())
+                .startsWith(failed.message() + "\n").contains("Building wheel for numpy"));
+        assertThat(events("oom", "BuildFailed")).isEmpty();
+
+        // no retry for the same inputs, however long one waits (and whoever reconciles)
+        clock.advance(Duration.ofHours(6));
+        StageResult later = reconcile(newOperator(clock), worker, status);
+        assertThat(later.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(later.reason()).isEqualTo("BuildOutOfMemory");
+        assertThat(later.message()).isEqualTo(failed.message());
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+        assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void anOomKillSeenInTheContainersLastStateCountsToo() {
+        PyModeWorker worker = createWorker("oom-last", "def on_fetch(r, e): pass  # oom, last state\n");
+        var status = new PyModeWorkerStatus();
+        WorkerBuildStage operator = newOperator();
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        podTerminated(jobName, JobController.terminated(137, "OOMKilled", null), true);
+        finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.reason()).isEqualTo("BuildOutOfMemory");
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+    }
+
+    @Test
+    void aJobPastItsDeadlineStallsAtOnceNamingTheDeadline() {
+        PyModeWorker worker = createWorker("slow", "def on_fetch(r, e): pass  # slow\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        podTerminated(jobName, JobController.terminated(143, "Error", "Compiling numpy/core/src/multiarray.c"), false);
+        finishJob(jobName, false, "DeadlineExceeded", "Job was active longer than specified deadline");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(failed.reason()).isEqualTo("BuildDeadlineExceeded");
+        assertThat(failed.message()).isEqualTo("the build ran past its deadline of PT30M (chart value builder.activeDeadline)");
+        assertThat(events("slow", "BuildDeadlineExceeded")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("Compiling numpy/core/src/multiarray.c"));
+
+        clock.advance(Duration.ofHours(6));
+        assertThat(reconcile(operator, worker, status).reason()).isEqualTo("BuildDeadlineExceeded");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+    }
+
+    @Test
+    void theBuildersOwnErrorIsRetriedThenStaysStalledPastTheBackoff() {
+        PyModeWorker worker = createWorker("pip-error", "def on_fetch(r, e): pass  # pip error\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            podTerminated(jobName, JobController.terminated(1, "Error",
+                    "ERROR: No matching distribution found for attrs==24.2.0"), false);
+            finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+            StageResult failed = reconcile(operator, worker, status);
+            assertThat(failed.reason()).isEqualTo("BuildFailed");
+            assertThat(failed.message()).contains("attempt " + attempt + " of 3 failed")
+                    .contains("No matching distribution found for attrs==24.2.0");
+            client.pods().inNamespace(NS).withName(JobController.podName(jobName)).withGracePeriod(0).delete();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> client.pods().inNamespace(NS).withName(JobController.podName(jobName)).get() == null);
+            clock.advance(Duration.ofHours(1));
+            if (attempt < 3) {
+                assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
+                assertThat(reconcile(operator, worker, status).reason()).as("attempt %d starts", attempt + 1)
+                        .isEqualTo("Building");
+            } else {
+                assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+                assertThat(failed.message()).contains("no more retries");
+            }
+        }
+        StageResult later = reconcile(newOperator(clock), worker, status);
+        assertThat(later.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(later.message()).contains("attempt 3 of 3 failed").contains("No matching distribution found");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).as("no fourth attempt").isNull();
     }
 }

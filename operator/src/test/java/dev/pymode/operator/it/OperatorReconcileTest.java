@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -44,6 +45,9 @@ class OperatorReconcileTest {
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    Operator operator;
 
     @BeforeEach
     void namespace() {
@@ -157,5 +161,21 @@ class OperatorReconcileTest {
 
         Condition reconciling = awaitCondition(PyModeWorkflow.class, "orders", "Reconciling", "WorkerNotFound");
         assertThat(reconciling.getMessage()).contains("reconcile/absent-worker");
+    }
+
+    /**
+     * Leader election is off here (pymode.leader-election.enabled defaults to false, and this profile is one QOSDK
+     * activates leader election for): JOSDK gets no configuration, so it makes no Lease call, not even the
+     * permission check that crash-looped a single replica whose chart granted no Lease access.
+     */
+    @Test
+    void leaderElectionOffMeansNoLeaseCalls() {
+        assertThat(operator.getConfigurationService().getLeaderElectionConfiguration()).isEmpty();
+        // the operator has been running (it answered the other tests, or this worker): no Lease was taken
+        client.resource(worker("lease-check", inline("src/entry.py", "def on_fetch(r, e): pass\n"))).create();
+        awaitCondition(PyModeWorker.class, "lease-check", "SourceReady", "Resolved");
+        assertThat(client.leases().inAnyNamespace().list().getItems())
+                .as("Leases besides the API server's own identity Lease in kube-system")
+                .allSatisfy(l -> assertThat(l.getMetadata().getNamespace()).isEqualTo("kube-system"));
     }
 }

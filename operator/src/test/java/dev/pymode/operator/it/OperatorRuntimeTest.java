@@ -15,6 +15,7 @@ import dev.pymode.operator.support.RealApiServerResource;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -26,16 +27,20 @@ import org.junit.jupiter.api.Test;
 /** The running operator: leader election takes the Lease, health and Prometheus metrics answer. */
 @QuarkusTest
 @TestProfile(OperatorRuntimeTest.LeaderElectionEnabled.class)
-@QuarkusTestResource(value = RealApiServerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = RealApiServerResource.class, restrictToAnnotatedClass = true,
+        initArgs = @ResourceArg(name = RealApiServerResource.NAMESPACES, value = OperatorRuntimeTest.LEASE_NAMESPACE))
 @Tag("apiserver")
 class OperatorRuntimeTest {
+
+    /** Not the client's default namespace, so the Lease is where the configuration says, not where it falls back. */
+    static final String LEASE_NAMESPACE = "pymode-system";
 
     /** Runs the operator as a replica set would: only the Lease holder reconciles. */
     public static class LeaderElectionEnabled implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("pymode.leader-election.enabled", "true",
-                    "pymode.leader-election.namespace", "default");
+                    "pymode.leader-election.namespace", LEASE_NAMESPACE);
         }
     }
 
@@ -56,9 +61,12 @@ class OperatorRuntimeTest {
     @Test
     void leaderElectionTakesTheLease() {
         Lease lease = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.leases().inNamespace("default").withName("pymode-operator").get(),
+                () -> client.leases().inNamespace(LEASE_NAMESPACE).withName("pymode-operator").get(),
                 l -> l != null && l.getSpec().getHolderIdentity() != null);
         assertThat(lease.getSpec().getLeaseDurationSeconds()).isPositive();
+        assertThat(client.leases().inAnyNamespace().list().getItems()).as("Leases besides the API server's own")
+                .filteredOn(l -> !"kube-system".equals(l.getMetadata().getNamespace())).singleElement()
+                .satisfies(l -> assertThat(l.getMetadata().getNamespace()).isEqualTo(LEASE_NAMESPACE));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.pymode.operator.support;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import dev.pymode.devenv.LocalApiServer;
@@ -13,7 +14,17 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  */
 public class RealApiServerResource implements QuarkusTestResourceLifecycleManager {
 
+    /** Init argument: comma-separated namespaces that must exist before the operator starts (a Lease's). */
+    public static final String NAMESPACES = "namespaces";
+
     private LocalApiServer server;
+    private List<String> namespaces = List.of();
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        String list = initArgs.getOrDefault(NAMESPACES, "");
+        namespaces = list.isBlank() ? List.of() : List.of(list.split(","));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -21,6 +32,7 @@ public class RealApiServerResource implements QuarkusTestResourceLifecycleManage
             server = new LocalApiServer().start();
             try (var client = server.newClient()) {
                 LocalApiServer.applyCrds(client, TestPaths.generatedCrds());
+                namespaces.forEach(ns -> Namespaces.ensure(client, ns));
             }
             Path kubeconfig = server.writeKubeConfig(Files.createTempDirectory("pymode-it").resolve("kubeconfig"));
             // Fabric8 reads the kubeconfig location from this system property when Quarkus builds its client.

@@ -20,6 +20,14 @@ public class BuildProgress {
     @JsonPropertyDescription("When the last attempt failed (RFC 3339).")
     private String lastFailureTime;
 
+    @JsonPropertyDescription("Set once no further attempt is made for this key: the Built condition's reason (a "
+            + "resource limit such as BuildOutOfMemory or BuildDeadlineExceeded, or BuildFailed when every attempt "
+            + "failed). A change to the spec or source, hence a new key, starts over.")
+    private String stalledReason;
+
+    @JsonPropertyDescription("The Built condition's message while the build is stalled.")
+    private String stalledMessage;
+
     public String getKey() { return key; }
     public void setKey(String key) { this.key = key; }
     public String getName() { return name; }
@@ -30,4 +38,8 @@ public class BuildProgress {
     public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
     public String getLastFailureTime() { return lastFailureTime; }
     public void setLastFailureTime(String lastFailureTime) { this.lastFailureTime = lastFailureTime; }
+    public String getStalledReason() { return stalledReason; }
+    public void setStalledReason(String stalledReason) { this.stalledReason = stalledReason; }
+    public String getStalledMessage() { return stalledMessage; }
+    public void setStalledMessage(String stalledMessage) { this.stalledMessage = stalledMessage; }
 }
