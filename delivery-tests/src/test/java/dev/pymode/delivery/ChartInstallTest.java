@@ -186,6 +186,10 @@ class ChartInstallTest {
                 .isTrue();
         assertThat(allowedNamed(user, HA_NS, "update", "coordination.k8s.io", "leases", "pymode-ha-pymode-operator"))
                 .isTrue();
+        assertThat(allowedNamed(user, HA_NS, "patch", "coordination.k8s.io", "leases", "pymode-ha-pymode-operator"))
+                .as("fabric8's LeaderElector renews the Lease with PATCH").isTrue();
+        assertThat(allowedNamed(user, HA_NS, "patch", "coordination.k8s.io", "leases", "someone-elses-lease"))
+                .isFalse();
         assertThat(allowedNamed(user, HA_NS, "update", "coordination.k8s.io", "leases", "someone-elses-lease"))
                 .isFalse();
         assertThat(allowed(user, HA_NS, new String[] {"delete", "coordination.k8s.io", "leases", ""})).isFalse();
