@@ -143,7 +143,11 @@ public class BuildOrchestrator {
                         Duration.between(clock.instant(), retryAt));
             }
         }
-        executor.start(request);
+        // Recorded as started yet absent: the build was deleted before it finished (by hand, or an evicted Job).
+        // It starts again under the same name, with the same attempt count: nothing about the inputs failed.
+        boolean vanished = build != null && build.getStartedAt() != null;
+        // Whoever creates the build reports it; a concurrent reconcile that lost the race adopts it silently.
+        boolean created = executor.start(request);
         BuildProgress started = new BuildProgress();
         started.setKey(subject.keyHash());
         started.setName(request.name());
@@ -151,10 +155,15 @@ public class BuildOrchestrator {
         started.setStartedAt(now());
         started.setLastFailureTime(build == null ? null : build.getLastFailureTime());
         subject.progress(started);
-        events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
-                + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
-        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(),
-                executor.recheck());
+        if (created && vanished) {
+            events.warning(subject.resource(), "BuildRestarted", "build " + request.name()
+                    + " disappeared before it finished; started it again (not counted as a failed attempt)");
+        } else if (created) {
+            events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
+                    + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
+        }
+        return StageResult.progressing(ConditionTypes.BUILT, "Building", (vanished ? "restarted build " : "started build ")
+                + request.name(), executor.recheck());
     }
 
     private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request,
