@@ -20,8 +20,10 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 
 /**
  * The {@code Built} stage for any kind of artifact: if the registry has the artifact for the subject's key, use it
- * (cache hit); otherwise make sure exactly one build for that key runs, retry failures with exponential backoff,
- * and cancel builds for keys the resource no longer asks for.
+ * (cache hit); otherwise make sure exactly one build for that key runs, retry the builder's own failures with
+ * exponential backoff, stall at once on a resource limit (memory, deadline) that the same inputs would hit again,
+ * and cancel builds for keys the resource no longer asks for. A build's end wakes the owner through the
+ * executor's event source; the executor's recheck interval is only the safety net.
  */
 public class BuildOrchestrator {
 
