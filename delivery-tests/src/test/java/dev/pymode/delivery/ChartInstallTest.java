@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.pymode.delivery.support.Manifests;
+import dev.pymode.delivery.support.OperatorProcess;
 import dev.pymode.delivery.support.Repo;
 import dev.pymode.devenv.LocalApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -24,6 +25,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -50,9 +52,13 @@ class ChartInstallTest {
 
     private static final String DEFAULT_NS = "pymode-system";
     private static final String HA_NS = "pymode-ha";
+    /** A release with leader election turned off: one replica, no Lease. */
+    private static final String SINGLE_NS = "pymode-single";
     private static final String APPS_NS = "apps";
     private static final Map<String, Object> HA_VALUES = Map.of("replicaCount", 2,
             "watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b");
+    private static final Map<String, Object> SINGLE_VALUES = Map.of("leaderElection.enabled", false,
+            "watchNamespaces[0]", APPS_NS);
 
     private static LocalApiServer server;
     private static KubernetesClient client;
@@ -63,7 +69,7 @@ class ChartInstallTest {
         server = new LocalApiServer().start();
         client = server.newClient();
         kubeconfig = server.writeKubeConfig(tmp.resolve("kubeconfig"));
-        for (String ns : List.of(DEFAULT_NS, HA_NS, APPS_NS, "team-a", "team-b", "elsewhere")) {
+        for (String ns : List.of(DEFAULT_NS, HA_NS, SINGLE_NS, APPS_NS, "team-a", "team-b", "elsewhere")) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                     .create();
         }
@@ -91,7 +97,7 @@ class ChartInstallTest {
         assertThat(client.apiextensions().v1().customResourceDefinitions().withName("pymodeworkers.pymode.dev").get())
                 .as("dry-run must not persist anything").isNull();
 
-        for (Map<String, Object> values : List.of(Map.<String, Object>of(), HA_VALUES)) {
+        for (Map<String, Object> values : List.of(Map.<String, Object>of(), HA_VALUES, SINGLE_VALUES)) {
             Manifests manifests = Manifests.render(values);
             for (HasMetadata item : manifests.all()) {
                 HasMetadata accepted = client.resource(item).dryRun().serverSideApply();
@@ -111,6 +117,10 @@ class ChartInstallTest {
                 .withKubeConfig(kubeconfig).set("replicaCount", 2).set("watchNamespaces[0]", "team-a")
                 .set("watchNamespaces[1]", "team-b").call();
         assertThat(ha.getStatus()).isEqualTo("deployed");
+        Release single = new Helm(Repo.chart()).install().withName("pymode-single").withNamespace(SINGLE_NS)
+                .withKubeConfig(kubeconfig).set("leaderElection.enabled", false)
+                .set("watchNamespaces[0]", APPS_NS).call();
+        assertThat(single.getStatus()).isEqualTo("deployed");
 
         for (String name : List.of("pymodeworkers.pymode.dev", "pymodeextensions.pymode.dev",
                 "pymodeworkflows.pymode.dev")) {
@@ -132,6 +142,9 @@ class ChartInstallTest {
                 .isNotNull();
         assertThat(client.rbac().roles().inNamespace(HA_NS).withName("pymode-ha-pymode-operator-leader-election")
                 .get()).isNotNull();
+        assertThat(client.rbac().roles().inNamespace(DEFAULT_NS).withName("pymode-pymode-operator-leader-election")
+                .get()).as("leader election is on by default").isNotNull();
+        assertThat(client.rbac().roles().inNamespace(SINGLE_NS).list().getItems()).isEmpty();
     }
 
     @Test
@@ -164,12 +177,24 @@ class ChartInstallTest {
         for (String[] op : forbiddenOperations()) {
             assertThat(allowed(user, APPS_NS, op)).as("%s must not %s", user, String.join(" ", op)).isFalse();
         }
-        // no leader election with one replica: no Lease access at all
-        assertThat(allowed(user, DEFAULT_NS, new String[] {"create", "coordination.k8s.io", "leases", ""})).isFalse();
+        assertLeaseAccessIsExactly(user, DEFAULT_NS, "pymode-pymode-operator");
     }
 
     @Test
     @Order(5)
+    void withoutLeaderElectionTheServiceAccountHasNoLeaseAccess() {
+        String user = serviceAccountUser(SINGLE_NS, "pymode-single-pymode-operator");
+        for (String[] op : operatorOperations()) {
+            assertThat(allowed(user, APPS_NS, op)).as("%s may %s", user, String.join(" ", op)).isTrue();
+        }
+        for (String verb : List.of("create", "get", "update", "patch")) {
+            assertThat(allowedNamed(user, SINGLE_NS, verb, "coordination.k8s.io", "leases",
+                    "pymode-single-pymode-operator")).as("%s must not %s its Lease", user, verb).isFalse();
+        }
+    }
+
+    @Test
+    @Order(6)
     void namespacedServiceAccountIsLimitedToItsNamespacesAndItsLease() {
         String user = serviceAccountUser(HA_NS, "pymode-ha-pymode-operator");
         for (String ns : List.of("team-a", "team-b")) {
@@ -181,22 +206,31 @@ class ChartInstallTest {
             assertThat(allowed(user, "elsewhere", op)).as("%s must not %s in elsewhere", user, String.join(" ", op))
                     .isFalse();
         }
-        assertThat(allowed(user, HA_NS, new String[] {"create", "coordination.k8s.io", "leases", ""})).isTrue();
-        assertThat(allowedNamed(user, HA_NS, "get", "coordination.k8s.io", "leases", "pymode-ha-pymode-operator"))
-                .isTrue();
-        assertThat(allowedNamed(user, HA_NS, "update", "coordination.k8s.io", "leases", "pymode-ha-pymode-operator"))
-                .isTrue();
-        assertThat(allowedNamed(user, HA_NS, "patch", "coordination.k8s.io", "leases", "pymode-ha-pymode-operator"))
-                .as("fabric8's LeaderElector renews the Lease with PATCH").isTrue();
-        assertThat(allowedNamed(user, HA_NS, "patch", "coordination.k8s.io", "leases", "someone-elses-lease"))
-                .isFalse();
-        assertThat(allowedNamed(user, HA_NS, "update", "coordination.k8s.io", "leases", "someone-elses-lease"))
-                .isFalse();
-        assertThat(allowed(user, HA_NS, new String[] {"delete", "coordination.k8s.io", "leases", ""})).isFalse();
+        assertLeaseAccessIsExactly(user, HA_NS, "pymode-ha-pymode-operator");
+    }
+
+    /**
+     * What leader election does with the Lease, and nothing more: Java Operator SDK checks create, get and update
+     * before it starts; Fabric8's LeaderElector gets, creates, and takes and renews the Lease with merge patches.
+     */
+    private static void assertLeaseAccessIsExactly(String user, String namespace, String lease) {
+        assertThat(allowed(user, namespace, new String[] {"create", "coordination.k8s.io", "leases", ""})).isTrue();
+        for (String verb : List.of("get", "update", "patch")) {
+            assertThat(allowedNamed(user, namespace, verb, "coordination.k8s.io", "leases", lease))
+                    .as("%s may %s %s", user, verb, lease).isTrue();
+            assertThat(allowedNamed(user, namespace, verb, "coordination.k8s.io", "leases", "someone-elses-lease"))
+                    .as("%s must not %s another Lease", user, verb).isFalse();
+        }
+        for (String verb : List.of("delete", "list", "watch")) {
+            assertThat(allowedNamed(user, namespace, verb, "coordination.k8s.io", "leases", lease))
+                    .as("%s must not %s %s", user, verb, lease).isFalse();
+        }
+        assertThat(allowed(user, APPS_NS, new String[] {"create", "coordination.k8s.io", "leases", ""}))
+                .as("Leases only in the release namespace").isFalse();
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void impersonatedOperatorWritesStatusAndEventsButCannotListSecrets() {
         Config config = new ConfigBuilder(Config.fromKubeconfig(server.kubeConfigYaml()))
                 .withImpersonateUsername(serviceAccountUser(DEFAULT_NS, "pymode-pymode-operator"))
@@ -231,8 +265,54 @@ class ChartInstallTest {
         }
     }
 
+    /**
+     * The packaged operator with the chart's default values, as the chart's ServiceAccount with exactly the RBAC the
+     * chart installed: it passes the SDK's Lease permission check, takes the Lease, keeps renewing it, and its
+     * controllers run (the worker gets a status written under that identity).
+     */
     @Test
-    @Order(7)
+    @Order(8)
+    void theOperatorStartsWithDefaultValuesAsTheChartsServiceAccount(@TempDir Path work) throws Exception {
+        try (OperatorProcess operator = OperatorProcess.start(client, server.kubeConfigYaml(),
+                Manifests.render(Map.of(), "pymode", DEFAULT_NS), DEFAULT_NS, work).awaitReady()) {
+            Lease lease = client.leases().inNamespace(DEFAULT_NS).withName("pymode-pymode-operator").waitUntilCondition(
+                    l -> l != null && operator.podName().equals(l.getSpec().getHolderIdentity()), 60, TimeUnit.SECONDS);
+            var firstRenewal = lease.getSpec().getRenewTime();
+            client.leases().inNamespace(DEFAULT_NS).withName("pymode-pymode-operator").waitUntilCondition(
+                    l -> !firstRenewal.equals(l.getSpec().getRenewTime()), 30, TimeUnit.SECONDS);
+            awaitOperatorStatus("hello-worker");
+            assertThat(operator.isAlive()).as(operator.outputTail()).isTrue();
+            assertThat(operator.output()).doesNotContain("No permission to lease").doesNotContain("Forbidden");
+        }
+    }
+
+    /** The same with leader election off (one replica): no Lease permissions, and no Lease call at all. */
+    @Test
+    @Order(9)
+    void withoutLeaderElectionTheOperatorStartsAndTouchesNoLease(@TempDir Path work) throws Exception {
+        try (OperatorProcess operator = OperatorProcess.start(client, server.kubeConfigYaml(),
+                Manifests.render(SINGLE_VALUES, "pymode-single", SINGLE_NS), SINGLE_NS, work).awaitReady()) {
+            GenericKubernetesResource worker = load(Repo.examples().resolve("hello-worker/worker.yaml"));
+            worker.getMetadata().setName("hello-single");
+            client.resource(worker).inNamespace(APPS_NS).create();
+            awaitOperatorStatus("hello-single");
+            assertThat(client.leases().inAnyNamespace().list().getItems())
+                    .noneSatisfy(l -> assertThat(l.getMetadata().getName()).isEqualTo("pymode-single-pymode-operator"));
+            assertThat(client.leases().inNamespace(SINGLE_NS).list().getItems()).isEmpty();
+            assertThat(operator.isAlive()).as(operator.outputTail()).isTrue();
+            assertThat(operator.output()).doesNotContain("No permission to lease").doesNotContain("Forbidden");
+        }
+    }
+
+    /** Waits for the status the operator's worker controller writes (the example's ConfigMap is not there). */
+    private static void awaitOperatorStatus(String worker) {
+        client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS_NS).withName(worker)
+                .waitUntilCondition(w -> w != null && Serialization.asYaml(w.getAdditionalProperties().get("status"))
+                        .contains("ConfigMapNotFound"), 60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(10)
     void helmUninstallRemovesTheReleaseButKeepsCrdsAndWorkers() {
         new Helm(Repo.chart()); // the library is loaded already; uninstall is a static command
         String out = Helm.uninstall("pymode").withNamespace(DEFAULT_NS).withKubeConfig(kubeconfig).call();

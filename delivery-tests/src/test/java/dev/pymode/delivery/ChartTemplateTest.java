@@ -42,21 +42,22 @@ class ChartTemplateTest {
     }
 
     @Test
-    void defaultValuesRenderTheOperatorWithClusterWideRbac() {
+    void defaultValuesRenderTheOperatorWithClusterWideRbacAndLeaderElection() {
         Manifests m = Manifests.render(Map.of());
         assertThat(m.kinds()).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                "Service", "Deployment");
+                "Role", "RoleBinding", "Service", "Deployment");
         Deployment deployment = m.single(Deployment.class);
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        assertSurgesOnePodAtATime(deployment);
         Container operator = container(deployment);
         assertThat(operator.getImage()).isEqualTo("ghcr.io/pymode/pymode-operator:0.1.0");
         assertThat(env(operator, "PYMODE_WATCH_NAMESPACES")).isEqualTo("JOSDK_ALL_NAMESPACES");
-        assertThat(env(operator, "PYMODE_LEADER_ELECTION")).isEqualTo("false");
+        assertThat(env(operator, "PYMODE_LEADER_ELECTION")).isEqualTo("true");
+        assertThat(env(operator, "PYMODE_LEADER_ELECTION_LEASE_NAME")).isEqualTo(deployment.getMetadata().getName());
         assertThat(operator.getEnv()).extracting(EnvVar::getName)
-                .doesNotContain("PYMODE_LEADER_ELECTION_NAMESPACE", "PYMODE_REGISTRY_HOST", "PYMODE_RUNTIME_REF",
+                .doesNotContain("PYMODE_REGISTRY_HOST", "PYMODE_RUNTIME_REF",
                         "PYMODE_CLOUDFLARE_API_TOKEN", "PYMODE_REGISTRY_PASSWORD");
-        assertThat(m.ofType(Role.class)).isEmpty();
+        assertLeaderElectionRbac(m, deployment.getMetadata().getName());
 
         ClusterRoleBinding binding = m.single(ClusterRoleBinding.class);
         ServiceAccount account = m.single(ServiceAccount.class);
@@ -163,7 +164,7 @@ class ChartTemplateTest {
 
         Deployment deployment = m.single(Deployment.class);
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
-        assertThat(deployment.getSpec().getStrategy()).isNull();
+        assertSurgesOnePodAtATime(deployment);
         Container operator = container(deployment);
         assertThat(env(operator, "PYMODE_WATCH_NAMESPACES")).isEqualTo("team-a,team-b");
         assertThat(env(operator, "PYMODE_LEADER_ELECTION")).isEqualTo("true");
@@ -173,24 +174,63 @@ class ChartTemplateTest {
                 .filter(e -> e.getName().equals("PYMODE_LEADER_ELECTION_NAMESPACE")).findFirst().orElseThrow();
         assertThat(leaseNamespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
 
-        Role leaderElection = roles.stream().filter(r -> r.getMetadata().getNamespace().equals(Manifests.NAMESPACE))
-                .findFirst().orElseThrow();
-        assertThat(leaderElection.getRules()).allSatisfy(r -> {
-            assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
-            assertThat(r.getResources()).containsExactly("leases");
-        });
-        assertThat(leaderElection.getRules()).anySatisfy(r -> {
-            // fabric8's LeaderElector renews and takes over by PATCH; JOSDK checks get, update and create at start
-            assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
-            assertThat(r.getResourceNames()).containsExactly(lease);
-        });
+        assertLeaderElectionRbac(m, lease);
     }
 
     @Test
-    void leaderElectionCanBeForcedOnOneReplica() {
-        Container operator = container(Manifests.render(Map.of("leaderElection.enabled", true))
-                .single(Deployment.class));
-        assertThat(env(operator, "PYMODE_LEADER_ELECTION")).isEqualTo("true");
+    void leaderElectionCanBeTurnedOffForOneReplica() {
+        Manifests m = Manifests.render(Map.of("leaderElection.enabled", false));
+        Deployment deployment = m.single(Deployment.class);
+        Container operator = container(deployment);
+        assertThat(env(operator, "PYMODE_LEADER_ELECTION")).isEqualTo("false");
+        assertThat(operator.getEnv()).extracting(EnvVar::getName)
+                .doesNotContain("PYMODE_LEADER_ELECTION_LEASE_NAME", "PYMODE_LEADER_ELECTION_NAMESPACE");
+        assertThat(m.ofType(Role.class)).as("no Lease permissions").isEmpty();
+        assertThat(m.ofType(RoleBinding.class)).isEmpty();
+        // one replica and no Lease: the old pod goes before the new one starts
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    }
+
+    @Test
+    void leaderElectionStaysOnWithMoreThanOneReplica() {
+        Manifests m = Manifests.render(Map.of("leaderElection.enabled", false, "replicaCount", 2));
+        Deployment deployment = m.single(Deployment.class);
+        assertThat(env(container(deployment), "PYMODE_LEADER_ELECTION")).isEqualTo("true");
+        assertLeaderElectionRbac(m, deployment.getMetadata().getName());
+    }
+
+    /** A rolling update that starts the new pod first: with leader election only the Lease holder reconciles. */
+    private static void assertSurgesOnePodAtATime(Deployment deployment) {
+        var strategy = deployment.getSpec().getStrategy();
+        assertThat(strategy.getType()).isEqualTo("RollingUpdate");
+        assertThat(strategy.getRollingUpdate().getMaxSurge().getIntVal()).isEqualTo(1);
+        assertThat(strategy.getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+    }
+
+    /**
+     * Exactly the Lease verbs leader election uses, in the release namespace: create (which cannot be limited to a
+     * name), and get, update and patch on the chart's Lease only. Java Operator SDK checks for create, get and
+     * update before it starts; Fabric8's LeaderElector renews the Lease with merge patches.
+     */
+    private static void assertLeaderElectionRbac(Manifests m, String lease) {
+        Role role = m.ofType(Role.class).stream().filter(r -> r.getMetadata().getNamespace().equals(Manifests.NAMESPACE)
+                && r.getMetadata().getName().endsWith("-leader-election")).findFirst().orElseThrow();
+        assertThat(role.getRules()).allSatisfy(r -> {
+            assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+            assertThat(r.getResources()).containsExactly("leases");
+        });
+        assertThat(role.getRules()).hasSize(2).anySatisfy(r -> {
+            assertThat(r.getVerbs()).containsExactly("create");
+            assertThat(r.getResourceNames()).isNullOrEmpty();
+        }).anySatisfy(r -> {
+            assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+            assertThat(r.getResourceNames()).containsExactly(lease);
+        });
+        RoleBinding binding = m.ofType(RoleBinding.class).stream()
+                .filter(b -> b.getRoleRef().getName().equals(role.getMetadata().getName())).findFirst().orElseThrow();
+        assertThat(binding.getMetadata().getNamespace()).isEqualTo(Manifests.NAMESPACE);
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName())
+                .isEqualTo(m.single(ServiceAccount.class).getMetadata().getName()));
     }
 
     @Test
@@ -253,7 +293,8 @@ class ChartTemplateTest {
     }
 
     static Stream<Arguments> variants() {
-        return Stream.of(Arguments.of("defaults", Map.of()), Arguments.of("replicaCount=2 + watchNamespaces", HA));
+        return Stream.of(Arguments.of("defaults", Map.of()), Arguments.of("replicaCount=2 + watchNamespaces", HA),
+                Arguments.of("leaderElection.enabled=false", Map.of("leaderElection.enabled", false)));
     }
 
     static Stream<Arguments> invalidValues() {

@@ -35,6 +35,13 @@ public final class Manifests {
         return parse(command.call());
     }
 
+    /** helm template with the given --set values, for a release of that name installed in that namespace. */
+    public static Manifests render(Map<String, Object> values, String release, String namespace) {
+        TemplateCommand command = new Helm(Repo.chart()).template().withName(release).withNamespace(namespace);
+        values.forEach(command::set);
+        return parse(command.call());
+    }
+
     /** helm template with a values file. */
     public static Manifests render(Path valuesFile) {
         return parse(new Helm(Repo.chart()).template().withName(RELEASE).withNamespace(NAMESPACE)

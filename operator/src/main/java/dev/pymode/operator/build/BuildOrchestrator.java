@@ -20,8 +20,10 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 
 /**
  * The {@code Built} stage for any kind of artifact: if the registry has the artifact for the subject's key, use it
- * (cache hit); otherwise make sure exactly one build for that key runs, retry failures with exponential backoff,
- * and cancel builds for keys the resource no longer asks for.
+ * (cache hit); otherwise make sure exactly one build for that key runs, retry the builder's own failures with
+ * exponential backoff, stall at once on a resource limit (memory, deadline) that the same inputs would hit again,
+ * and cancel builds for keys the resource no longer asks for. A build's end wakes the owner through the
+ * executor's event source; the executor's recheck interval is only the safety net.
  */
 public class BuildOrchestrator {
 
@@ -143,7 +145,11 @@ public class BuildOrchestrator {
                         Duration.between(clock.instant(), retryAt));
             }
         }
-        executor.start(request);
+        // Recorded as started yet absent: the build was deleted before it finished (by hand, or an evicted Job).
+        // It starts again under the same name, with the same attempt count: nothing about the inputs failed.
+        boolean vanished = build != null && build.getStartedAt() != null;
+        // Whoever creates the build reports it; a concurrent reconcile that lost the race adopts it silently.
+        boolean created = executor.start(request);
         BuildProgress started = new BuildProgress();
         started.setKey(subject.keyHash());
         started.setName(request.name());
@@ -151,10 +157,15 @@ public class BuildOrchestrator {
         started.setStartedAt(now());
         started.setLastFailureTime(build == null ? null : build.getLastFailureTime());
         subject.progress(started);
-        events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
-                + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
-        return StageResult.progressing(ConditionTypes.BUILT, "Building", "started build " + request.name(),
-                executor.recheck());
+        if (created && vanished) {
+            events.warning(subject.resource(), "BuildRestarted", "build " + request.name()
+                    + " disappeared before it finished; started it again (not counted as a failed attempt)");
+        } else if (created) {
+            events.normal(subject.resource(), "BuildStarted", "build " + request.name() + " for " + subject.tag()
+                    + (failures > 0 ? " (attempt " + (failures + 1) + ")" : ""));
+        }
+        return StageResult.progressing(ConditionTypes.BUILT, "Building", (vanished ? "restarted build " : "started build ")
+                + request.name(), executor.recheck());
     }
 
     private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request,

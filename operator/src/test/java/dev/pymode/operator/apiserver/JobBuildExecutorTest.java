@@ -355,4 +355,55 @@ class JobBuildExecutorTest {
         assertThat(later.message()).contains("attempt 3 of 3 failed").contains("No matching distribution found");
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).as("no fourth attempt").isNull();
     }
+
+    @Test
+    void aJobDeletedMidBuildIsStartedAgainOnceEvenByConcurrentReconcilesAndCostsNoAttempt() throws Exception {
+        PyModeWorker worker = createWorker("deleted", "def on_fetch(r, e): pass  # deleted by hand\n");
+        var status = new PyModeWorkerStatus();
+        reconcile(newOperator(), worker, status);
+        String jobName = status.getBuild().getName();
+        String firstUid = client.batch().v1().jobs().inNamespace(NS).withName(jobName).get().getMetadata().getUid();
+
+        client.batch().v1().jobs().inNamespace(NS).withName(jobName).delete(); // kubectl delete job, mid-build
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(jobName).get() == null);
+
+        // two operators at once (a rollout's old and new pod), each with the status as it was persisted
+        ObjectMapper mapper = new ObjectMapper();
+        List<PyModeWorkerStatus> statuses = List.of(mapper.convertValue(status, PyModeWorkerStatus.class),
+                mapper.convertValue(status, PyModeWorkerStatus.class));
+        List<WorkerBuildStage> operators = List.of(newOperator(), newOperator());
+        var ready = new java.util.concurrent.CyclicBarrier(2);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<StageResult>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int n = i;
+                results.add(pool.submit(() -> {
+                    ready.await();
+                    return reconcile(operators.get(n), worker, statuses.get(n));
+                }));
+            }
+            for (var result : results) {
+                assertThat(result.get(30, java.util.concurrent.TimeUnit.SECONDS).reason()).isEqualTo("Building");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        List<Job> jobs = client.batch().v1().jobs().inNamespace(NS).withLabel("pymode.dev/owner-name", "deleted")
+                .list().getItems();
+        assertThat(jobs).as("started again exactly once").singleElement().satisfies(j -> {
+            assertThat(j.getMetadata().getName()).isEqualTo(jobName);
+            assertThat(j.getMetadata().getUid()).isNotEqualTo(firstUid);
+        });
+        assertThat(statuses).allSatisfy(s -> {
+            assertThat(s.getBuild().getName()).isEqualTo(jobName);
+            assertThat(s.getBuild().getFailedAttempts()).as("a deleted Job is no failed attempt").isZero();
+        });
+        assertThat(events("deleted", "BuildRestarted")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains(jobName).contains("not counted as a failed attempt"));
+        assertThat(events("deleted", "BuildStarted")).as("only the first start").hasSize(1);
+        assertThat(events("deleted", "BuildFailed")).isEmpty();
+    }
 }

@@ -100,4 +100,29 @@ class JobBuildsTest {
                 .isLessThan(AT_ONCE);
         assertThat(failed.getMessage()).contains("attempt 1 of 4 failed").contains("the registry has no");
     }
+
+    @Test
+    void aJobDeletedByHandIsStartedAgainAtOnceUnderTheSameName() throws Exception {
+        Job job = buildingJob("wake-deleted");
+        String name = job.getMetadata().getName();
+        long deleted = System.nanoTime();
+        client.batch().v1().jobs().inNamespace(NS).withName(name).delete();
+
+        Job again = await().atMost(Duration.ofSeconds(70)).pollInterval(Duration.ofMillis(100))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(name).get(),
+                        j -> j != null && !j.getMetadata().getUid().equals(job.getMetadata().getUid()));
+        assertThat(Duration.ofNanos(System.nanoTime() - deleted)).as("from the deletion to the new Job")
+                .isLessThan(AT_ONCE);
+        Condition building = awaitBuilt("wake-deleted", "Building", Duration.ofSeconds(10));
+        assertThat(building.getMessage()).contains("restarted build " + name);
+
+        Thread.sleep(1000); // whatever else reconciles the worker now finds the new Job
+        assertThat(jobsOf("wake-deleted")).singleElement()
+                .satisfies(j -> assertThat(j.getMetadata().getUid()).isEqualTo(again.getMetadata().getUid()));
+        PyModeWorker worker = client.resources(PyModeWorker.class).inNamespace(NS).withName("wake-deleted").get();
+        assertThat(worker.getStatus().getBuild().getFailedAttempts()).isZero();
+        assertThat(client.v1().events().inNamespace(NS).list().getItems()).filteredOn(
+                e -> "wake-deleted".equals(e.getInvolvedObject().getName())).extracting(e -> e.getReason())
+                .containsOnlyOnce("BuildStarted", "BuildRestarted").doesNotContain("BuildFailed");
+    }
 }
