@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,20 @@ CREATED = os.environ.get("PYMODE_ARTIFACT_CREATED", "1970-01-01T00:00:00Z")
 
 class BuildError(Exception):
     """A build step failed; the message is what the user sees in the worker's status."""
+
+
+class BuildStopped(Exception):
+    """The builder was told to stop (SIGTERM: the Job's deadline passed, or the build was cancelled)."""
+
+
+def stop_on_sigterm() -> None:
+    # In a pod the builder is PID 1, and PID 1 ignores SIGTERM unless it handles it: a Job past its deadline or
+    # a cancelled build would run on, and even push, until the kubelet's SIGKILL at the end of the grace period.
+    # Raising here unwinds the step in progress; subprocess.run kills the child it waits for.
+    def stop(signum, _frame):
+        raise BuildStopped(f"stopped by {signal.Signals(signum).name} (the build Job's deadline passed or the "
+                           "build was cancelled)")
+    signal.signal(signal.SIGTERM, stop)
 
 
 def log(message: str) -> None:
@@ -343,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     runtime.add_argument("--push", required=True)
     runtime.add_argument("--annotation", action="append", default=[])
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     try:
         commands = {"worker": build_worker, "extension": build_extension, "runtime": publish_runtime}
         result = commands[args.command](args)
@@ -351,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
         write_termination_message(message[-4000:])
         return 1
+    except BuildStopped as e:
+        print(f"build {e}", file=sys.stderr, flush=True)
+        write_termination_message(f"build {e}")
+        return 128 + signal.SIGTERM
     line = json.dumps(result, sort_keys=True)
     write_termination_message(line)
     print(line, flush=True)

@@ -203,6 +203,7 @@ class JobBuildExecutorTest {
 
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(5L);
         assertThat(pod.getRestartPolicy()).isEqualTo("Never");
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
