@@ -26,11 +26,11 @@ export KUBE_API_TEST_DIR
 RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
 mvn -B -q install -DskipTests
 
-started=0
-if [[ ! -f "${PYMODE_CLUSTER_DIR:-$ROOT/.cluster}/cluster.env" ]] || \
-   ! KUBECONFIG="${PYMODE_CLUSTER_DIR:-$ROOT/.cluster}/pki/admin.kubeconfig" \
-     "${PYMODE_CLUSTER_BIN:-/nonexistent}/kubectl" get --raw /readyz >/dev/null 2>&1; then
-  started=1
+# A cluster that is already running (make cluster-up, KEEP_RUNNING=1) is used and left running.
+started=1
+env_file="${PYMODE_CLUSTER_DIR:-$ROOT/.cluster}/cluster.env"
+if [[ -f "$env_file" ]] && (source "$env_file" && "$PYMODE_CLUSTER_BIN/kubectl" get --raw /readyz) >/dev/null 2>&1; then
+  started=0
 fi
 t0=$(date +%s)
 source "$(hack/cluster/up.sh | tail -n 1)"
