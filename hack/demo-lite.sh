@@ -8,48 +8,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-STATE="$ROOT/.demo"
-mkdir -p "$STATE"
-say() { printf '\n== %s\n' "$*"; }
 source hack/lib/demo.sh
 
-say "Provisioning etcd, kube-apiserver, kubectl, the OCI registry and oras (cached after the first run)"
+say "Provisioning etcd, kube-apiserver and kubectl (cached after the first run)"
 KUBE_API_TEST_DIR="$(hack/provision-kube-api-test.sh | tail -n 1)"
 export KUBE_API_TEST_DIR
 KUBECTL="$KUBE_API_TEST_DIR/k8s/1.34.2-linux-amd64/kubectl"
-OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
 
-say "Building the python.wasm runtime (cached: a no-op when its inputs are unchanged)"
-builder-image/runtime/build.sh
-RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
-
-say "Installing the worker bundler's and the Cloudflare stand-in's dependencies"
-[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
-[[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
-
-say "Building the operator"
-mvn -B -q install -DskipTests
-
-pids=()
-cleanup() {
-  if [[ "${KEEP_RUNNING:-0}" != 1 ]]; then
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
+prepare_builds
+trap stop_started EXIT
 
 say "Starting the local API server and OCI registry"
 rm -rf "$STATE/kubeconfig" "$STATE/builds"
 java -cp "devenv/target/pymode-devenv-0.1.0-SNAPSHOT.jar:devenv/target/lib/*" dev.pymode.devenv.Main \
   "$STATE" crds > "$STATE/environment.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 120); do
-  grep -q '^READY ' "$STATE/environment.log" 2>/dev/null && break
-  kill -0 "${pids[0]}" 2>/dev/null || { cat "$STATE/environment.log"; echo "local environment failed to start" >&2; exit 1; }
-  sleep 0.5
-done
-ready_line=$(grep '^READY ' "$STATE/environment.log") || { echo "local environment not ready after 60 s" >&2; exit 1; }
+ready_line=$(await_ready_line "$STATE/environment.log" "${pids[-1]}" "the local environment" 60)
 REGISTRY="${ready_line##*registry=}"
 export KUBECONFIG="$STATE/kubeconfig"
 echo "API server: $(grep -m1 server: "$KUBECONFIG" | awk '{print $2}'), registry: $REGISTRY"

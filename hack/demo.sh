@@ -9,9 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-STATE="$ROOT/.demo"
-mkdir -p "$STATE"
-say() { printf '\n== %s\n' "$*"; }
 source hack/lib/demo.sh
 
 why_no_node() {
@@ -28,24 +25,12 @@ if [[ -n "$reason" ]]; then
 fi
 say "Mode: a real single-node cluster (hack/cluster); \`make demo-lite\` runs without one"
 
-say "Provisioning the cluster's parts and building python.wasm (cached after the first run)"
+say "Provisioning the cluster's parts (cached after the first run)"
 hack/cluster/provision.sh >/dev/null
-builder-image/runtime/build.sh
-RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
-OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
-[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
-[[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
-
-say "Building the operator"
-mvn -B -q install -DskipTests
-
-pids=()
+prepare_builds
 cleanup() {
-  if [[ "${KEEP_RUNNING:-0}" != 1 ]]; then
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    hack/cluster/down.sh || true
-  fi
+  stop_started
+  [[ "${KEEP_RUNNING:-0}" == 1 ]] || hack/cluster/down.sh || true
 }
 trap cleanup EXIT
 

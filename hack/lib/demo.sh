@@ -1,5 +1,42 @@
 # Steps shared by the two demo modes (hack/demo.sh on the real cluster, hack/demo-lite.sh on an API server with
-# local builds). Sourced; expects ROOT and STATE set, and `say` defined.
+# local builds). Sourced from the repository root with ROOT set. Background processes go into `pids`.
+STATE="$ROOT/.demo"
+mkdir -p "$STATE"
+pids=()
+say() { printf '\n== %s\n' "$*"; }
+
+# prepare_builds: python.wasm (a no-op when cached), the node packages of the bundler and the stand-in, the
+# operator. Sets RUNTIME_DIR and OCI_BIN.
+prepare_builds() {
+  say "Building the python.wasm runtime (cached: a no-op when its inputs are unchanged)"
+  builder-image/runtime/build.sh
+  RUNTIME_DIR="${PYMODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pymode/runtime/current}"
+  OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
+  say "Installing the worker bundler's and the Cloudflare stand-in's dependencies"
+  [[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
+  [[ -d cfstandin/node_modules/miniflare ]] || (cd cfstandin && npm ci --no-audit --no-fund)
+  say "Building the operator"
+  mvn -B -q install -DskipTests
+}
+
+# stop_started: stops the background processes this demo started, unless KEEP_RUNNING=1.
+stop_started() {
+  [[ "${KEEP_RUNNING:-0}" == 1 ]] && return 0
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+
+# await_ready_line LOG PID WHAT SECONDS: waits for the process's "READY ..." line; prints it.
+await_ready_line() {
+  local log=$1 pid=$2 what=$3 seconds=$4
+  for _ in $(seq 1 $((seconds * 2))); do
+    grep -q '^READY ' "$log" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "$what failed to start" >&2; exit 1; }
+    sleep 0.5
+  done
+  grep '^READY ' "$log" || { echo "$what not ready after $seconds s" >&2; exit 1; }
+}
 
 # start_standin PORT ADDRESS: the local Cloudflare API stand-in on 127.0.0.1:PORT (it runs deployed workers in
 # workerd). Sets CF_ACCOUNT, CF_TOKEN, CF_PORT; records its PID in `pids`.
@@ -10,12 +47,7 @@ start_standin() {
   node cfstandin/bin/cfstandin.mjs --port "$CF_PORT" --state-dir "$STATE/cloudflare" --account "$CF_ACCOUNT" \
     --token "$CF_TOKEN" --subdomain pymode-local > "$STATE/cfstandin.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 60); do
-    grep -q '^READY ' "$STATE/cfstandin.log" 2>/dev/null && break
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$STATE/cfstandin.log"; echo "stand-in failed to start" >&2; exit 1; }
-    sleep 0.5
-  done
-  grep '^READY ' "$STATE/cfstandin.log" || { echo "stand-in not ready after 30 s" >&2; exit 1; }
+  await_ready_line "$STATE/cfstandin.log" "${pids[-1]}" "the Cloudflare stand-in" 30
 }
 
 # publish_runtime REGISTRY RUNTIME_DIR: pushes the built python.wasm runtime; prints repo@sha256:... on stdout.
