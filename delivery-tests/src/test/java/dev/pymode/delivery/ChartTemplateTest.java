@@ -34,6 +34,23 @@ class ChartTemplateTest {
             "watchNamespaces[1]", "team-b");
 
     @Test
+    void aBuilderCaBundleIsMountedIntoTheOperatorAndNamedForBuilds() {
+        Deployment deployment = Manifests.render(Map.of("builder.caBundle.configMap", "proxy-ca",
+                "builder.caBundle.key", "bundle.pem")).single(Deployment.class);
+        Container operator = container(deployment);
+        assertThat(env(operator, "PYMODE_BUILDER_CA_BUNDLE_FILE")).isEqualTo("/etc/pymode/builder-ca/bundle.pem");
+        assertThat(operator.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("builder-ca");
+            assertThat(m.getMountPath()).isEqualTo("/etc/pymode/builder-ca");
+        });
+        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).filteredOn(v -> v.getConfigMap() != null)
+                .extracting(v -> v.getConfigMap().getName()).containsExactly("proxy-ca");
+
+        Container plain = container(Manifests.render(Map.of()).single(Deployment.class));
+        assertThat(plain.getEnv()).noneSatisfy(e -> assertThat(e.getName()).isEqualTo("PYMODE_BUILDER_CA_BUNDLE_FILE"));
+    }
+
+    @Test
     void lintStrictIsClean() {
         LintResult result = new Helm(Repo.chart()).lint().strict().call();
         assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.pymode.delivery.support.Repo;
 import dev.pymode.devenv.LocalCloudflare;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -75,7 +77,7 @@ class ClusterTierTest {
     static void connect(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
-                java.nio.file.Files.readString(cluster.kubeconfig()))).build();
+                Files.readString(cluster.kubeconfig()))).build();
         cloudflare = new LocalCloudflare(tmp.resolve("cloudflare"), ACCOUNT, "cluster-" + System.nanoTime()).start();
         for (String ns : List.of(SYSTEM, APPS)) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -146,6 +148,20 @@ class ClusterTierTest {
 
     @Test
     @Order(3)
+    void aWorkerWithPackagesIsBuiltThroughTheEgressWithTheConfiguredCaBundle() throws Exception {
+        // This machine's egress passes a TLS-inspecting proxy: pip in the builder pod trusts it only through the
+        // bundle (the host's, which holds the proxy's CA) the chart hands to builds.
+        client.configMaps().inNamespace(SYSTEM).resource(new ConfigMapBuilder().withNewMetadata().withName("builder-ca")
+                .endMetadata().addToData("ca-bundle.crt", Files.readString(Path.of("/etc/ssl/certs/ca-certificates.crt")))
+                .build()).serverSideApply();
+        upgrade(Map.of("builder.caBundle.configMap", "builder-ca"));
+        createWorker("with-packages", "import six; return Response('six ' + six.__version__)", List.of("six==1.17.0"));
+        awaitCondition("with-packages", "Ready", "True", BUILD_WAIT);
+        assertThat(edge("with-packages", "/")).isEqualTo("six 1.17.0");
+    }
+
+    @Test
+    @Order(4)
     void theBuilderPodIsHardenedSeenFromInside() throws Exception {
         Job job = buildJobs("hello-cluster").get(0);
         // The same pod spec the operator gave the build, with a probe instead of the build program.
@@ -191,7 +207,7 @@ class ClusterTierTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aJobDeletedByHandMidBuildIsRecreatedOnce() {
         createWorker("deleted-job", "return Response('rebuilt')");
         Job first = awaitJob("deleted-job", j -> true);
@@ -207,7 +223,7 @@ class ClusterTierTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aBuildOverItsMemoryLimitStallsNamingTheLimit() {
         upgrade(Map.of("builder.resources.requests.memory", "32Mi", "builder.resources.limits.memory", "32Mi"));
         createWorker("out-of-memory", "return Response('never built')");
@@ -220,7 +236,7 @@ class ClusterTierTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aBuildPastItsDeadlineStallsNamingIt() {
         upgrade(Map.of("builder.activeDeadline", "PT1S"));
         createWorker("past-deadline", "return Response('never built')");
@@ -231,7 +247,7 @@ class ClusterTierTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theOtherReplicaTakesOverMidBuildAndAdoptsTheRunningJob() throws Exception {
         upgrade(Map.of("replicaCount", 2));
         client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).waitUntilCondition(
@@ -262,7 +278,7 @@ class ClusterTierTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void helmUninstallRemovesTheOperatorAndKeepsCrdsAndWorkers() {
         String out = Helm.uninstall(RELEASE).withNamespace(SYSTEM).withKubeConfig(cluster.kubeconfig()).call();
         assertThat(out).contains("uninstalled");
@@ -337,6 +353,10 @@ class ClusterTierTest {
     }
 
     private static void createWorker(String name, String body) {
+        createWorker(name, body, List.of());
+    }
+
+    private static void createWorker(String name, String body, List<String> packages) {
         GenericKubernetesResource worker = new GenericKubernetesResource();
         worker.setApiVersion("pymode.dev/v1alpha1");
         worker.setKind("PyModeWorker");
@@ -345,9 +365,13 @@ class ClusterTierTest {
         // The run's namespace in the source gives every run fresh build keys (no cache hit from a kept registry).
         String code = "# " + APPS + "\nfrom pymode.workers import Response\n\ndef on_fetch(request, env):\n    " + body
                 + "\n";
-        worker.setAdditionalProperties(Map.of("spec", Map.of(
+        Map<String, Object> spec = new LinkedHashMap<>(Map.of(
                 "source", Map.of("inline", Map.of("files", List.of(Map.of("path", "src/entry.py", "content", code)))),
-                "cloudflare", Map.of("workersDev", true))));
+                "cloudflare", Map.of("workersDev", true)));
+        if (!packages.isEmpty()) {
+            spec.put("packages", packages);
+        }
+        worker.setAdditionalProperties(Map.of("spec", spec));
         workers().resource(worker).create();
     }
 

@@ -1,10 +1,14 @@
 package dev.pymode.operator.build;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.pymode.operator.config.PyModeConfig;
@@ -43,6 +47,8 @@ public class JobBuildExecutor implements BuildExecutor {
     static final String PROGRAM = "/opt/pymode/builder-image/bundler/pymode_build.py";
     private static final long BUILDER_UID = 65532;
     static final long TERMINATION_GRACE_SECONDS = 5;
+    static final String CA_BUNDLE_DIR = "/etc/pymode/ca";
+    static final String CA_BUNDLE_KEY = "ca-bundle.crt";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration RECHECK = Duration.ofSeconds(60);
 
@@ -78,6 +84,7 @@ public class JobBuildExecutor implements BuildExecutor {
         }
         try {
             client.resource(sourceConfigMap(request)).createOr(existing -> existing.update());
+            caBundleConfigMap(request).ifPresent(ca -> client.resource(ca).createOr(existing -> existing.update()));
             client.resource(job(request)).create();
             return true;
         } catch (KubernetesClientException e) {
@@ -93,6 +100,9 @@ public class JobBuildExecutor implements BuildExecutor {
         client.batch().v1().jobs().inNamespace(namespace).withName(buildName).withPropagationPolicy(
                 io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
         client.configMaps().inNamespace(namespace).withName(sourceConfigMapName(buildName)).delete();
+        if (settings.caBundleFile().isPresent()) {
+            client.configMaps().inNamespace(namespace).withName(caBundleConfigMapName(buildName)).delete();
+        }
     }
 
     @Override
@@ -146,6 +156,28 @@ public class JobBuildExecutor implements BuildExecutor {
         return buildName + "-source";
     }
 
+    static String caBundleConfigMapName(String buildName) {
+        return buildName + "-ca";
+    }
+
+    /** The configured CA bundle as a ConfigMap beside the build's source (Jobs run in the worker's namespace). */
+    Optional<ConfigMap> caBundleConfigMap(BuildRequest request) {
+        return settings.caBundleFile().map(file -> {
+            String pem;
+            try {
+                pem = Files.readString(Path.of(file));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the builder CA bundle " + file + " (pymode.builder"
+                        + ".ca-bundle-file, chart value builder.caBundle): " + e.getMessage(), e);
+            }
+            return new ConfigMapBuilder()
+                    .withNewMetadata().withName(caBundleConfigMapName(request.name())).withNamespace(request.namespace())
+                    .withLabels(request.labels()).withOwnerReferences(request.owner()).endMetadata()
+                    .addToData(CA_BUNDLE_KEY, pem)
+                    .build();
+        });
+    }
+
     ConfigMap sourceConfigMap(BuildRequest request) {
         Map<String, String> binary = new java.util.TreeMap<>();
         int i = 0;
@@ -181,6 +213,17 @@ public class JobBuildExecutor implements BuildExecutor {
                 new EnvVar("XDG_CACHE_HOME", "/workspace/cache", null),
                 new EnvVar("PIP_CACHE_DIR", "/workspace/cache/pip", null),
                 new EnvVar("PYMODE_REGISTRY_PLAIN_HTTP", registry.plainHttp() ? "1" : "0", null)));
+        if (settings.caBundleFile().isPresent()) {
+            volumes.add(new VolumeBuilder().withName("ca-bundle").withNewConfigMap()
+                    .withName(caBundleConfigMapName(request.name())).endConfigMap().build());
+            mounts.add(new VolumeMountBuilder().withName("ca-bundle").withMountPath(CA_BUNDLE_DIR).withReadOnly(true)
+                    .build());
+            String bundle = CA_BUNDLE_DIR + "/" + CA_BUNDLE_KEY;
+            for (String variable : List.of("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+                    "CURL_CA_BUNDLE")) {
+                env.add(new EnvVar(variable, bundle, null));
+            }
+        }
         registry.pushSecret().ifPresent(secret -> {
             volumes.add(new VolumeBuilder().withName("registry-auth").withNewSecret().withSecretName(secret)
                     .withItems(new KeyToPath(".dockerconfigjson", null, "config.json")).endSecret().build());

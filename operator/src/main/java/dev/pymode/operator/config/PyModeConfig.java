@@ -178,6 +178,13 @@ public interface PyModeConfig {
 
         @WithDefault("4Gi")
         String workspaceSize();
+
+        /**
+         * A PEM bundle of the CAs builder pods trust for their downloads (pip, npm), for egress through a
+         * TLS-inspecting proxy: the operator hands it to every build (chart value builder.caBundle). It replaces the
+         * image's store for those tools, so it holds the public roots too.
+         */
+        Optional<String> caBundleFile();
     }
 
     enum Mode { job, local }

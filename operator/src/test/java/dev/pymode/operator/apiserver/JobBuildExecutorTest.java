@@ -233,6 +233,49 @@ class JobBuildExecutorTest {
     }
 
     @Test
+    void aConfiguredCaBundleReachesTheBuilderAsAConfigMapAndTheToolsCaVariables(@TempDir Path tmp) throws Exception {
+        Path bundle = tmp.resolve("ca.pem");
+        Files.writeString(bundle, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+        PyModeConfig withCa = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
+                "pymode.registry.host", registry.host(), "pymode.registry.plain-http", "true",
+                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
+                "pymode.builder.ca-bundle-file", bundle.toString()))
+                .build().getConfigMapping(PyModeConfig.class);
+        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withCa), client, withCa,
+                withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+        PyModeWorker worker = createWorker("with-ca", "def on_fetch(r, e): return None\n");
+        assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
+
+        Job job = jobs().stream().filter(j -> j.getMetadata().getName().startsWith("with-ca-build-")).findFirst()
+                .orElseThrow();
+        String name = job.getMetadata().getName();
+        var configMap = client.configMaps().inNamespace(NS).withName(name + "-ca").get();
+        assertThat(configMap.getData()).containsEntry("ca-bundle.crt", Files.readString(bundle));
+        assertThat(configMap.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(worker.getMetadata().getUid()));
+        var pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getConfigMap() != null)
+                .extracting(v -> v.getConfigMap().getName()).contains(name + "-ca");
+        var container = pod.getContainers().get(0);
+        assertThat(container.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/etc/pymode/ca");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+        for (String variable : List.of("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+                "CURL_CA_BUNDLE")) {
+            assertThat(container.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo(variable);
+                assertThat(e.getValue()).isEqualTo("/etc/pymode/ca/ca-bundle.crt");
+            });
+        }
+
+        new JobBuildExecutor(client, withCa).delete(NS, name);
+        assertThat(client.configMaps().inNamespace(NS).withName(name + "-ca").get()).isNull();
+    }
+
+    @Test
     void aFailedJobIsReportedRemovedAndRetriedAfterBackoff() {
         PyModeWorker worker = createWorker("fails", "def on_fetch(r, e): pass  # fails\n");
         var status = new PyModeWorkerStatus();
