@@ -63,7 +63,7 @@ say "helm install pymode-operator"
   --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 edge="$PYMODE_CLUSTER_HOST_ADDRESS:$CF_PORT"
 cat > "$STATE/values.yaml" <<EOF
-# What `make demo` gives the chart: where the images, the registry and the (stand-in) Cloudflare API are.
+# What make demo gives the chart: where the images, the registry and the (stand-in) Cloudflare API are.
 image:
   repository: ${PYMODE_OPERATOR_IMAGE%@*}
   digest: ${PYMODE_OPERATOR_IMAGE#*@}
