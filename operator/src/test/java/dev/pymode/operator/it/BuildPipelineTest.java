@@ -10,17 +10,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
-import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
-import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
-import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.BuildEnvironmentResource;
+import dev.pymode.operator.support.Workers;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,16 +48,8 @@ class BuildPipelineTest {
     }
 
     private PyModeWorker apply(String name, String entryContent, List<String> packages) {
-        var inline = new InlineSource();
-        inline.getFiles().add(new InlineFile("src/entry.py", entryContent));
-        var source = new WorkerSource();
-        source.setInline(inline);
-        var spec = new PyModeWorkerSpec();
-        spec.setSource(source);
-        spec.setPackages(packages);
-        var worker = new PyModeWorker();
-        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        worker.setSpec(spec);
+        PyModeWorker worker = Workers.inline(NS, name, entryContent);
+        worker.getSpec().setPackages(packages);
         return client.resource(worker).serverSideApply();
     }
 
