@@ -28,6 +28,7 @@ import dev.pymode.delivery.support.Repo;
 import dev.pymode.devenv.LocalCloudflare;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -38,6 +39,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,8 +111,10 @@ class ClusterTierTest {
     @Test
     @Order(1)
     void helmInstallWithDefaultValuesRunsTheOperator() {
-        Release release = values(new Helm(Repo.chart()).install().withName(RELEASE).withNamespace(SYSTEM)
-                .withKubeConfig(cluster.kubeconfig()), Map.of()).waitReady().withTimeout(300).call();
+        var install = new Helm(Repo.chart()).install().withName(RELEASE).withNamespace(SYSTEM)
+                .withKubeConfig(cluster.kubeconfig());
+        values(Map.of()).forEach(install::set);
+        Release release = install.waitReady().withTimeout(300).call();
         assertThat(release.getStatus()).isEqualTo("deployed");
 
         Deployment deployment = client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get();
@@ -295,7 +299,7 @@ class ClusterTierTest {
     // --- helpers ---
 
     /** The values a user gives: where the images, registry, runtime and Cloudflare API are; nothing else. */
-    private static <T> T values(T command, Map<String, Object> extra) {
+    private static Map<String, Object> values(Map<String, Object> extra) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("image.repository", cluster.operatorRepository());
         values.put("image.digest", cluster.operatorDigest());
@@ -311,24 +315,15 @@ class ClusterTierTest {
         values.put("extraEnv[1].name", "PYMODE_CLOUDFLARE_EDGE_ADDRESS");
         values.put("extraEnv[1].value", edge);
         values.putAll(extra);
-        for (var entry : values.entrySet()) {
-            if (command instanceof com.marcnuri.helm.InstallCommand install) {
-                install.set(entry.getKey(), entry.getValue());
-            } else if (command instanceof com.marcnuri.helm.UpgradeCommand upgrade) {
-                upgrade.set(entry.getKey(), entry.getValue());
-            }
-        }
-        return command;
+        return values;
     }
-
-    private static final Map<String, Object> upgrades = new LinkedHashMap<>();
 
     /** helm upgrade to the base values plus these (what an earlier test changed goes back to the defaults). */
     private static void upgrade(Map<String, Object> changes) {
-        upgrades.clear();
-        upgrades.putAll(changes);
-        Release release = values(new Helm(Repo.chart()).upgrade().withName(RELEASE).withNamespace(SYSTEM)
-                .withKubeConfig(cluster.kubeconfig()), upgrades).waitReady().withTimeout(300).call();
+        var upgrade = new Helm(Repo.chart()).upgrade().withName(RELEASE).withNamespace(SYSTEM)
+                .withKubeConfig(cluster.kubeconfig());
+        values(changes).forEach(upgrade::set);
+        Release release = upgrade.waitReady().withTimeout(300).call();
         assertThat(release.getStatus()).isEqualTo("deployed");
         // A rolling update: the old pod reconciles (with the old settings) until it is gone and a new one holds
         // the Lease.
@@ -375,12 +370,9 @@ class ClusterTierTest {
         workers().resource(worker).create();
     }
 
-    private static io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
-            io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
-            workers() {
-        return (io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
-                io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, Resource<GenericKubernetesResource>>)
-                client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS);
+    private static NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> workers() {
+        return client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS);
     }
 
     @SuppressWarnings("unchecked")
