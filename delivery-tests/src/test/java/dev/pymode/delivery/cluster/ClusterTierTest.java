@@ -25,14 +25,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.pymode.delivery.support.Repo;
-import dev.pymode.devenv.LocalCloudflare;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -66,27 +63,20 @@ class ClusterTierTest {
     private static final String APPS = "apps-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private static final String RELEASE = "pymode";
     private static final String FULLNAME = "pymode-pymode-operator";
-    private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
     private static final Duration BUILD_WAIT = Duration.ofMinutes(5);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static ClusterEnvironment cluster;
     private static KubernetesClient client;
-    private static LocalCloudflare cloudflare;
+    private static ClusterOperator operator;
 
     @BeforeAll
     static void connect(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
                 Files.readString(cluster.kubeconfig()))).build();
-        cloudflare = new LocalCloudflare(tmp.resolve("cloudflare"), ACCOUNT, "cluster-" + System.nanoTime()).start();
-        for (String ns : List.of(SYSTEM, APPS)) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                    .serverSideApply();
-        }
-        client.secrets().inNamespace(SYSTEM).resource(new SecretBuilder().withNewMetadata().withName("cloudflare-api")
-                .endMetadata().addToStringData("apiToken", cloudflare.token()).build()).serverSideApply();
+        operator = ClusterOperator.prepare(cluster, client, tmp.resolve("cloudflare"), SYSTEM, APPS);
     }
 
     @AfterAll
@@ -103,18 +93,15 @@ class ClusterTierTest {
             client.namespaces().withName(APPS).delete();
             client.close();
         }
-        if (cloudflare != null) {
-            cloudflare.close();
+        if (operator != null) {
+            operator.close();
         }
     }
 
     @Test
     @Order(1)
     void helmInstallWithDefaultValuesRunsTheOperator() {
-        var install = new Helm(Repo.chart()).install().withName(RELEASE).withNamespace(SYSTEM)
-                .withKubeConfig(cluster.kubeconfig());
-        values(Map.of()).forEach(install::set);
-        Release release = install.waitReady().withTimeout(300).call();
+        Release release = operator.install(RELEASE, SYSTEM, Map.of());
         assertThat(release.getStatus()).isEqualTo("deployed");
 
         Deployment deployment = client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get();
@@ -147,7 +134,7 @@ class ClusterTierTest {
         assertThat(status.at("/artifact/cacheHit").asBoolean()).isFalse();
         assertThat(status.at("/artifact/ref").asText()).startsWith(cluster.registry() + "/");
 
-        assertThat(edge("hello-cluster", "/")).isEqualTo("Hello from the cluster!");
+        assertThat(operator.edge("hello-cluster", "/")).isEqualTo("Hello from the cluster!");
     }
 
     @Test
@@ -161,7 +148,7 @@ class ClusterTierTest {
         upgrade(Map.of("builder.caBundle.configMap", "builder-ca"));
         createWorker("with-packages", "import six; return Response('six ' + six.__version__)", List.of("six==1.17.0"));
         awaitCondition("with-packages", "Ready", "True", BUILD_WAIT);
-        assertThat(edge("with-packages", "/")).isEqualTo("six 1.17.0");
+        assertThat(operator.edge("with-packages", "/")).isEqualTo("six 1.17.0");
     }
 
     @Test
@@ -278,16 +265,13 @@ class ClusterTierTest {
         // (the BuildStarted event itself may be lost: the leader is killed the moment its Job appears)
         assertThat(events("failover", "BuildRestarted")).as("no second start").isEmpty();
         assertThat(uploads("failover")).as("one Cloudflare version for one build").isEqualTo(1);
-        assertThat(edge("failover", "/")).isEqualTo("after failover");
+        assertThat(operator.edge("failover", "/")).isEqualTo("after failover");
     }
 
     @Test
     @Order(9)
     void helmUninstallRemovesTheOperatorAndKeepsCrdsAndWorkers() {
-        String out = Helm.uninstall(RELEASE).withNamespace(SYSTEM).withKubeConfig(cluster.kubeconfig()).call();
-        assertThat(out).contains("uninstalled");
-        client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE)
-                .waitUntilCondition(p -> p == null, 120, TimeUnit.SECONDS);
+        assertThat(operator.uninstall(RELEASE, SYSTEM)).contains("uninstalled");
         assertThat(client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
         assertThat(client.serviceAccounts().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
         assertThat(client.rbac().clusterRoles().withName(FULLNAME).get()).isNull();
@@ -298,31 +282,11 @@ class ClusterTierTest {
 
     // --- helpers ---
 
-    /** The values a user gives: where the images, registry, runtime and Cloudflare API are; nothing else. */
-    private static Map<String, Object> values(Map<String, Object> extra) {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("image.repository", cluster.operatorRepository());
-        values.put("image.digest", cluster.operatorDigest());
-        values.put("registry.host", cluster.registry());
-        values.put("registry.plainHttp", true);
-        values.put("runtime.ref", cluster.runtimeRef());
-        values.put("builder.image", cluster.builderImage());
-        values.put("cloudflare.accountId", ACCOUNT);
-        values.put("cloudflare.credentialsSecret.name", "cloudflare-api");
-        String edge = cluster.hostAddress() + ":" + URI.create(cloudflare.baseUrl()).getPort();
-        values.put("extraEnv[0].name", "PYMODE_CLOUDFLARE_API_URL");
-        values.put("extraEnv[0].value", "http://" + edge + "/client/v4");
-        values.put("extraEnv[1].name", "PYMODE_CLOUDFLARE_EDGE_ADDRESS");
-        values.put("extraEnv[1].value", edge);
-        values.putAll(extra);
-        return values;
-    }
-
     /** helm upgrade to the base values plus these (what an earlier test changed goes back to the defaults). */
     private static void upgrade(Map<String, Object> changes) {
         var upgrade = new Helm(Repo.chart()).upgrade().withName(RELEASE).withNamespace(SYSTEM)
                 .withKubeConfig(cluster.kubeconfig());
-        values(changes).forEach(upgrade::set);
+        operator.values(changes).forEach(upgrade::set);
         Release release = upgrade.waitReady().withTimeout(300).call();
         assertThat(release.getStatus()).isEqualTo("deployed");
         // A rolling update: the old pod reconciles (with the old settings) until it is gone and a new one holds
@@ -464,7 +428,7 @@ class ClusterTierTest {
 
     /** Script uploads (new versions) the stand-in received for a script. */
     private static long uploads(String script) throws Exception {
-        JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl()
+        JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(operator.cloudflare().baseUrl()
                 + "/__standin/requests")).build(), HttpResponse.BodyHandlers.ofString()).body());
         long n = 0;
         for (JsonNode request : log.get("requests")) {
@@ -474,13 +438,6 @@ class ClusterTierTest {
             }
         }
         return n;
-    }
-
-    /** GET through the stand-in's edge, addressed by the worker's workers.dev name. */
-    private static String edge(String script, String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + path))
-                .header("Host", script + "." + LocalCloudflare.SUBDOMAIN + ".workers.dev").build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static void sleep(long millis) {
