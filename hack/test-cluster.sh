@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster tier (`make test-cluster`): brings up the real single-node cluster (hack/cluster/up.sh) unless one is
 # running, builds and pushes the operator and builder images, publishes the runtime, runs the JUnit tests tagged
-# `cluster` (delivery-tests: helm install/upgrade/uninstall, builder Jobs as pods, leader failover), stops the
+# `cluster` (delivery-tests: helm install/upgrade/uninstall, builder Jobs as pods, leader failover, Flux syncing a
+# loopback git repository with Flux installed by hack/cluster/flux.sh), stops the
 # cluster it started, and checks that the host was left as it was (sysctls, forwarding, iptables, mounts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,9 @@ trap finish EXIT
 t0=$(date +%s)
 source "$(hack/cluster/images.sh | tail -n 1)"
 log "images built and pushed in $(( $(date +%s) - t0 ))s"
+t0=$(date +%s)
+hack/cluster/flux.sh >/dev/null
+log "Flux (source-controller, kustomize-controller) running in the cluster in $(( $(date +%s) - t0 ))s"
 
 OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
 host_ref=$(PYMODE_ORAS="$OCI_BIN/oras" PYMODE_REGISTRY_PLAIN_HTTP=1 python3 builder-image/bundler/pymode_build.py runtime \
