@@ -20,6 +20,10 @@ host_state() {
   fi
   echo "host interfaces: $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vE '^(veth|pymode0)' | sort | tr '\n' ' ')"
 }
+# Provisioning first: it may install Debian packages (iptables among them), and the snapshot must be taken with the
+# same tools as the one after the run (on a fresh machine iptables-save appeared only during the run, and an empty
+# ruleset then read as a change).
+hack/cluster/provision.sh >/dev/null
 before=$(host_state)
 
 KUBE_API_TEST_DIR="$(hack/prepare-java.sh | tail -n 1)"
