@@ -216,7 +216,7 @@ class JobBuildExecutorTest {
         assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(container.getCommand()).containsSequence("worker", "--source", "/workspace/source")
-                .containsSequence("--package", "attrs==24.2.0")
+                .contains("--package=attrs==24.2.0")
                 .containsSequence("--runtime-ref", config.runtime().ref().orElseThrow());
         assertThat(container.getCommand().stream().filter(a -> a.startsWith(registry.host() + "/pymode/bundles:bk-")))
                 .hasSize(1);
