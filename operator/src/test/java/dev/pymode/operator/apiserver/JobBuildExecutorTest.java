@@ -233,6 +233,39 @@ class JobBuildExecutorTest {
     }
 
     @Test
+    void theOperatorsPackageIndexReachesTheBuilderAsEnvironmentWithCredentialsByReference() {
+        PyModeConfig withIndex = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
+                "pymode.registry.host", registry.host(), "pymode.registry.plain-http", "true",
+                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
+                "pymode.builder.package-index-url", "https://pypi.example.com/simple/",
+                "pymode.builder.package-index-credentials-secret", "package-index"))
+                .build().getConfigMapping(PyModeConfig.class);
+        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
+                withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+        PyModeWorker worker = createWorker("with-index", "def on_fetch(r, e): return None\n");
+        assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
+
+        var container = jobs().stream().filter(j -> j.getMetadata().getName().startsWith("with-index-build-"))
+                .findFirst().orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("PYMODE_PACKAGE_INDEX_URL");
+            assertThat(e.getValue()).isEqualTo("https://pypi.example.com/simple/");
+        });
+        for (String key : List.of("username", "password")) {
+            assertThat(container.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("PYMODE_PACKAGE_INDEX_" + key.toUpperCase());
+                assertThat(e.getValue()).isNull();
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("package-index");
+                assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(key);
+            });
+        }
+        // the index is never an argument: not the operator's, and no spec value can be one
+        assertThat(container.getCommand()).noneMatch(a -> a.contains("index"));
+    }
+
+    @Test
     void aConfiguredCaBundleReachesTheBuilderAsAConfigMapAndTheToolsCaVariables(@TempDir Path tmp) throws Exception {
         Path bundle = tmp.resolve("ca.pem");
         Files.writeString(bundle, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
