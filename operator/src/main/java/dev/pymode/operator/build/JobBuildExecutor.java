@@ -315,7 +315,17 @@ public class JobBuildExecutor implements BuildExecutor {
             return BuildObservation.deadlineExceeded(seconds == null ? "(none set)"
                     : Duration.ofSeconds(seconds).toString(), detail);
         }
+        if (pods.stream().anyMatch(pod -> exitedWith(pod, BuilderCommand.EXIT_INVALID_INPUT))) {
+            return BuildObservation.invalidInput(detail);
+        }
         return BuildObservation.failed(detail);
+    }
+
+    private static boolean exitedWith(Pod pod, int code) {
+        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && pod.getStatus().getContainerStatuses().stream().anyMatch(status -> status.getState() != null
+                && status.getState().getTerminated() != null
+                && Integer.valueOf(code).equals(status.getState().getTerminated().getExitCode()));
     }
 
     /** This Job's pods: by the Job controller's label, and owned by this Job (not an earlier one of the same name). */

@@ -22,6 +22,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.build.BuilderCommand;
 import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
@@ -357,6 +358,32 @@ class JobBuildExecutorTest {
         assertThat(later.reason()).isEqualTo("BuildOutOfMemory");
         assertThat(later.message()).isEqualTo(failed.message());
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+        assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aSpecValueTheBuilderRefusesStallsAtOnceWithItsOneLine() {
+        PyModeWorker worker = createWorker("refused", "def on_fetch(r, e): pass  # refused\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        // what pymode_build.py writes to the termination log when it refuses a value, and its exit code
+        String refusal = "invalid input: package 'pkg~=1' is not a PEP 508 requirement: Expected semicolon (after "
+                + "name with no version specifier) or end";
+        podTerminated(jobName, JobController.terminated(BuilderCommand.EXIT_INVALID_INPUT, "Error", refusal), false);
+        finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(failed.reason()).isEqualTo("InvalidInput");
+        assertThat(failed.message()).isEqualTo(refusal);
+        assertThat(events("refused", "BuildFailed")).isEmpty();
+
+        clock.advance(Duration.ofHours(6));
+        StageResult later = reconcile(newOperator(clock), worker, status);
+        assertThat(later.reason()).as("not retried for the same inputs").isEqualTo("InvalidInput");
         assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
     }
 
