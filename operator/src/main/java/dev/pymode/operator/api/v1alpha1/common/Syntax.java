@@ -86,8 +86,10 @@ public final class Syntax {
 
     /**
      * CEL over a {@code YYYY-MM-DD} string {@code self}: a real calendar date (month 1-12, a day the month has,
-     * 29 February only in leap years). Plain arithmetic rather than {@code timestamp(self + 'T00:00:00Z')}: that
-     * raises an evaluation error for 2026-02-30, which the API server reports without the rule's message.
+     * 29 February only in leap years). Plain arithmetic, which every CEL of Kubernetes 1.30+ (docs/install.md)
+     * evaluates. Tried on the 1.34 API server: {@code timestamp(self + 'T00:00:00Z')} refuses 2026-02-30 with an
+     * evaluation error ("type conversion error from 'string' to 'google.protobuf.Timestamp' evaluating rule: ..."),
+     * not a clean refusal; {@code format.date()} refuses it cleanly but is a newer CEL library than 1.30.
      */
     public static final String CALENDAR_DATE = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')"
             + " && int(self.substring(5, 7)) >= 1 && int(self.substring(5, 7)) <= 12"
