@@ -54,21 +54,22 @@ public final class Syntax {
     private static final String DAY_ELEMENT = "(\\*|" + DAY + "(-" + DAY + ")?)(/([1-9]|[12][0-9]|3[01]))?";
     private static final String MONTH = "(0?[1-9]|1[0-2]|(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))";
     private static final String MONTH_ELEMENT = "(\\*|" + MONTH + "(-" + MONTH + ")?)(/([1-9]|1[0-2]))?";
-    // SUN stands alone or ends a range: cron-utils maps SUN to 7, so SUN-SAT would run backwards there.
-    private static final String WEEKDAY_FROM = "(0?[0-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
-    private static final String WEEKDAY = "(0?[0-7]|(?i:SUN|MON|TUE|WED|THU|FRI|SAT))";
-    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY_FROM + "(-" + WEEKDAY + ")?)(/[1-7])?";
+    // SUN stands alone, never in a range: cron-utils reads SUN as 7 (SUN-SAT runs backwards there), the Cloudflare
+    // stand-in as 0 (MON-SUN runs backwards there). Numbers say which end is meant.
+    private static final String WEEKDAY = "(0?[0-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
+    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY + "(-" + WEEKDAY + ")?)(/[1-7])?";
 
     /**
-     * Five fields, single spaces: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week
-     * 0-7 (0 and 7 are Sunday) or SUN-SAT; steps from 1 to the field's maximum. Quartz's L, W, # and ? are left
-     * out: Cloudflare takes them, but cron-utils' UNIX dialect (next-run times) and the Cloudflare stand-in do not.
+     * Five fields separated by spaces (CronSchedule deploys them joined by single spaces): minute 0-59, hour 0-23,
+     * day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 (0 and 7 are Sunday) or SUN-SAT; steps from 1 to
+     * the field's maximum. Quartz's L, W, # and ? are left out: Cloudflare takes them, but cron-utils' UNIX dialect
+     * (next-run times) and the Cloudflare stand-in do not. CronAdmissionConsistencyTest holds the corpus to it.
      */
     public static final String CRON = "^"
-            + MINUTE_ELEMENT + "(," + MINUTE_ELEMENT + ")* "
-            + HOUR_ELEMENT + "(," + HOUR_ELEMENT + ")* "
-            + DAY_ELEMENT + "(," + DAY_ELEMENT + ")* "
-            + MONTH_ELEMENT + "(," + MONTH_ELEMENT + ")* "
+            + MINUTE_ELEMENT + "(," + MINUTE_ELEMENT + ")* +"
+            + HOUR_ELEMENT + "(," + HOUR_ELEMENT + ")* +"
+            + DAY_ELEMENT + "(," + DAY_ELEMENT + ")* +"
+            + MONTH_ELEMENT + "(," + MONTH_ELEMENT + ")* +"
             + WEEKDAY_ELEMENT + "(," + WEEKDAY_ELEMENT + ")*$";
 
     /** The cron macros CronSchedule spells out as 5 fields. */

@@ -29,8 +29,8 @@ public class PyModeWorkflowSpec {
     @Size(max = 128)
     @ValidationRule(value = "self.matches(r'''" + Syntax.CRON_MACRO + "''') || self.matches(r'''" + Syntax.CRON
             + "''')",
-            message = "schedule must be 5 cron fields separated by single spaces (minute 0-59, hour 0-23, "
-                    + "day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT; each *, a value, a range "
+            message = "schedule must be 5 cron fields separated by spaces (minute 0-59, hour 0-23, "
+                    + "day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT, SUN not in a range; each *, a value, a range "
                     + "a-b, a list a,b or a step */n; no L, W, # or ?) such as '*/15 * * * *', or a macro such as @hourly")
     @ValidationRule(value = Syntax.CRON_RANGES_FORWARD,
             message = "schedule ranges must run forwards: a-b with a <= b")
