@@ -6,8 +6,8 @@ package dev.pymode.operator.api.v1alpha1.common;
  * one those would refuse too (or, for packages, one that could steer pip), so it fails in {@code kubectl apply}
  * with the field's name instead of minutes later in a status condition.
  *
- * <p>Use them in a raw triple-quoted CEL string, {@code self.matches(r'''...''')}, so quotes and backslashes in
- * the expression need no escaping.
+ * <p>The regular expressions go into a raw triple-quoted CEL string, {@code self.matches(r'''...''')}, so quotes
+ * and backslashes need no escaping; CRON_RANGES_FORWARD and CALENDAR_DATE are whole CEL rules over {@code self}.
  */
 public final class Syntax {
 
@@ -77,7 +77,7 @@ public final class Syntax {
 
     /**
      * CEL over a cron string {@code self}: every numeric range {@code a-b} runs forwards (a regex cannot compare
-     * numbers; cron-utils and Cloudflare refuse {@code 5-3}). findAll keeps the cost estimate within the budget,
+     * numbers; cron-utils and the Cloudflare stand-in refuse {@code 5-3}). findAll keeps the cost estimate within the budget,
      * where splitting into fields and elements does not.
      */
     public static final String CRON_RANGES_FORWARD = "self.findAll('[0-9]+-[0-9]+')"
@@ -112,7 +112,7 @@ public final class Syntax {
      * A Workers route pattern: an optional leading {@code *} or {@code *.} on the host, a DNS host name, and an
      * optional path whose only wildcard is a trailing {@code *}; no scheme, port, query or whitespace.
      */
-    public static final String ROUTE_PATTERN = "^[*]?([*][.])?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?[.])*"
+    public static final String ROUTE_PATTERN = "^([*]|[*][.])?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?[.])*"
             + "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9._~%!$&'()+,;=:@/-]*[*]?)?$";
 
     /** A DNS zone name. */
