@@ -183,6 +183,21 @@ def check_requirement(value: str) -> str:
     return value
 
 
+def check_entry(value: str) -> str:
+    """The entry module: a relative path to a .py file inside the project (admission's rule, checked again)."""
+    parts = value.split("/")
+    if not value.endswith(".py") or value.startswith("/") or "\\" in value or ".." in parts:
+        raise InvalidInput(f"entry {value!r} must be a relative path to a .py file without '..'")
+    return value
+
+
+def check_recipe_name(value: str) -> str:
+    """A catalogue recipe name, which names a file of the recipe directory (admission's rule, checked again)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", value):
+        raise InvalidInput(f"recipe {value!r} must be a catalogue name: lowercase letters, digits, '.', '_' or '-'")
+    return value
+
+
 def check_compat_date(value: str) -> str:
     import datetime
     try:
@@ -248,6 +263,7 @@ def resolve_packages(requirements: list[str], work: Path) -> Path:
 
 def build_worker(args: argparse.Namespace) -> dict:
     # The spec's values first: a value no build can take fails at once, before any download.
+    check_entry(args.entry)
     for requirement in args.package:
         check_requirement(requirement)
     if args.compat_date:
@@ -356,6 +372,7 @@ def recipe_closure(catalogue: Path, name: str) -> list[dict]:
 
 
 def build_extension(args: argparse.Namespace) -> dict:
+    check_recipe_name(args.recipe)
     work = Path(args.work or tempfile.mkdtemp(prefix="pymode-ext-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.runtime_ref:

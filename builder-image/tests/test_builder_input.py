@@ -91,6 +91,18 @@ def test_an_invalid_compatibility_date_exits_as_input_error(tmp_path):
     assert "compatibility date '2026-02-30' is not a calendar date YYYY-MM-DD" in proc.stderr
 
 
+@pytest.mark.parametrize("entry", ["/etc/passwd.py", "../outside.py", "src/../../x.py", "src/entry.txt", "a\\b.py"])
+def test_the_builder_refuses_an_entry_outside_the_project(entry):
+    with pytest.raises(b.InvalidInput, match="must be a relative path to a .py file without '..'"):
+        b.check_entry(entry)
+
+
+@pytest.mark.parametrize("recipe", ["../etc/passwd", "/abs", "Upper", "-rf", ""])
+def test_the_builder_refuses_a_recipe_that_is_not_a_catalogue_name(recipe):
+    with pytest.raises(b.InvalidInput, match="must be a catalogue name"):
+        b.check_recipe_name(recipe)
+
+
 def test_valid_input_goes_on_to_the_build(tmp_path):
     proc = _build(tmp_path, "--package=six", "--compat-date=2024-02-29")
     assert proc.returncode == 1, proc.stderr  # the next step fails: there is no runtime
