@@ -25,7 +25,9 @@ public class PyModeWorkflowSpec {
     private String workflow;
 
     @JsonPropertyDescription("Cron schedule (5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly), deployed as "
-            + "a Cloudflare cron trigger. Unset: runs only on request.")
+            + "a Cloudflare cron trigger. Fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, "
+            + "day-of-week 0-7 or SUN-SAT, each `*`, a value, a range, a list or a step (`*/15`); no L, W, # or ?. "
+            + "Unset: runs only on request.")
     @Size(max = 128)
     @ValidationRule(value = "self.matches(r'''" + Syntax.CRON_MACRO + "''') || self.matches(r'''" + Syntax.CRON
             + "''')",
