@@ -26,6 +26,7 @@ a value the builder refuses exits with EXIT_INVALID_INPUT and one line naming th
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -199,7 +200,7 @@ def check_recipe_name(value: str) -> str:
 
 
 def check_compat_date(value: str) -> str:
-    import datetime
+    """The Workers compatibility date: a real calendar date YYYY-MM-DD (admission's rule, checked again)."""
     try:
         datetime.date.fromisoformat(value)
     except ValueError:
