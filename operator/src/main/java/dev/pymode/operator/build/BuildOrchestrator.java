@@ -182,9 +182,9 @@ public class BuildOrchestrator {
         String detail = observation.detail();
         String tail = detail.length() > MAX_MESSAGE ? "…" + detail.substring(detail.length() - MAX_MESSAGE) : detail;
         BuildObservation.Failure failure = observation.failure();
-        if (failure.kind() == BuildObservation.FailureKind.RESOURCE_LIMIT) {
-            // The same inputs would hit the same limit: stall at once. The condition gets the one line naming the
-            // limit; the builder's output (what it was doing when stopped) goes into the Event.
+        if (failure.kind() != BuildObservation.FailureKind.BUILD_ERROR) {
+            // The same inputs would hit the same limit, or be refused again: stall at once. The condition gets the
+            // one line naming the limit or the input; the builder's output goes into the Event.
             events.warning(subject.resource(), failure.reason(), failure.summary()
                     + (tail.isBlank() ? "" : "\n" + tail));
             return stall(failed, failure.reason(), failure.summary());
