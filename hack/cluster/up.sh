@@ -8,7 +8,7 @@
 #   - the API server is forwarded to 127.0.0.1:$API_PORT on the host;
 #   - the kubelet is built never to write host sysctls (hack/lib/kubernetes.sh) and uses the cgroupfs driver.
 # Every PID is recorded in $STATE/pids; hack/cluster/down.sh stops exactly those and unmounts what the kubelet
-# mounted. Idempotent: a running cluster is left as it is.
+# mounted. Idempotent: a running cluster is left as it is, and a part that stopped is started again.
 # Writes $STATE/cluster.env (KUBECONFIG, registry addresses) and prints its path on the last line.
 #
 #   PYMODE_CLUSTER_DIR       state directory (default: <repo>/.cluster)
@@ -54,7 +54,14 @@ wait_for() { # description seconds command...
   log "timed out after ${seconds}s waiting for $what; logs in $LOGS"; exit 1
 }
 
-if running kubelet && KUBECONFIG=$PKI/admin.kubeconfig kubectl get --raw /readyz >/dev/null 2>&1; then
+# Every recorded process alive and the API server ready: nothing to do. Otherwise the steps below start what is not
+# running (bg skips what is) and re-apply what is idempotent, so a stopped part (the registry, the API server; the
+# cluster tier's fault tests stop them) comes back as it was.
+all_running() {
+  local c
+  for c in registry slirp etcd kube-apiserver kcm scheduler containerd kubelet kube-proxy; do running "$c" || return 1; done
+}
+if all_running && KUBECONFIG=$PKI/admin.kubeconfig kubectl get --raw /readyz >/dev/null 2>&1; then
   log "already running ($STATE)"
   echo "$STATE/cluster.env"
   exit 0

@@ -6,10 +6,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.pymode.delivery.support.Repo;
@@ -28,6 +32,7 @@ final class ClusterOperator implements AutoCloseable {
     static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
     private static final String CREDENTIALS_SECRET = "cloudflare-api";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterEnvironment cluster;
     private final KubernetesClient client;
@@ -91,6 +96,41 @@ final class ClusterOperator implements AutoCloseable {
         client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/instance", release)
                 .waitUntilCondition(p -> p == null, 120, TimeUnit.SECONDS);
         return out;
+    }
+
+    /** HTTP statuses of the script uploads (PUT .../workers/scripts/NAME, each a new version) the stand-in answered. */
+    List<Integer> scriptUploads(String script) throws Exception {
+        JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl()
+                + "/__standin/requests")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        List<Integer> statuses = new ArrayList<>();
+        for (JsonNode request : log.get("requests")) {
+            if ("PUT".equals(request.path("method").asText())
+                    && request.path("path").asText().endsWith("/workers/scripts/" + script)) {
+                statuses.add(request.path("status").asInt());
+            }
+        }
+        return statuses;
+    }
+
+    /** Makes the stand-in answer matching API calls with an error (method, path glob, status, retry_after, count). */
+    void fault(Map<String, Object> fault) throws Exception {
+        admin("POST", JSON.writeValueAsString(fault));
+    }
+
+    void clearFaults() throws Exception {
+        admin("DELETE", null);
+    }
+
+    private void admin(String method, String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/faults"))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("stand-in " + method + " /__standin/faults: " + response.statusCode() + " "
+                    + response.body());
+        }
     }
 
     /** GET through the stand-in's edge, addressed by the worker's workers.dev name. */
