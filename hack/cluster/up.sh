@@ -214,12 +214,18 @@ wait_for "the namespace's address" 10 bash -c "nsenter --net=$NETNS ip -4 addr s
 python3 - "$STATE/slirp.sock" "$API_PORT" "$NODE_IP" <<'PY'
 import json, socket, sys
 sock, host_port, guest = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.socket(socket.AF_UNIX); s.connect(sock)
-s.send(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
-    "host_port": host_port, "guest_addr": guest, "guest_port": 6443}}).encode())
-answer = json.loads(s.recv(4096))
-if "error" in answer and "already" not in json.dumps(answer):
-    sys.exit(f"slirp4netns add_hostfwd: {answer}")
+def call(request):  # slirp4netns answers one request per connection
+    s = socket.socket(socket.AF_UNIX); s.connect(sock)
+    s.send(json.dumps(request).encode())
+    return json.loads(s.recv(65536))
+# A second up.sh (restarting a stopped part) finds the forward in place: slirp4netns refuses to add it twice.
+listing = call({"execute": "list_hostfwd"})
+entries = listing.get("return", listing).get("entries", [])
+if not any(e.get("host_port") == host_port and e.get("guest_port") == 6443 for e in entries):
+    answer = call({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
+        "host_port": host_port, "guest_addr": guest, "guest_port": 6443}})
+    if "error" in answer:
+        sys.exit(f"slirp4netns add_hostfwd: {answer}")
 PY
 
 # --- control plane, inside the namespace ---
