@@ -1,10 +1,14 @@
 package dev.pymode.delivery.cluster;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import dev.pymode.delivery.support.Repo;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 /**
  * What hack/test-cluster.sh prepared for the cluster tier: the running single-node cluster (hack/cluster/up.sh),
@@ -30,6 +34,11 @@ record ClusterEnvironment(Path kubeconfig, Path bin, Path stateDir, String opera
         return operatorImage.substring(operatorImage.indexOf('@') + 1);
     }
 
+    /** A client of the cluster as its admin (the kubeconfig hack/cluster/up.sh wrote). */
+    KubernetesClient client() throws IOException {
+        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+    }
+
     Path kubectl() {
         return bin.resolve("kubectl");
     }
@@ -39,8 +48,15 @@ record ClusterEnvironment(Path kubeconfig, Path bin, Path stateDir, String opera
         long pid = Long.parseLong(Files.readString(stateDir.resolve("pids").resolve(name + ".pid")).strip());
         ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(name + " (" + pid
                 + ") is not running"));
+        // As hack/cluster/down.sh stops it: SIGTERM, SIGKILL if it is still there after a grace period (the API
+        // server's graceful shutdown can outlast it with watches open).
         process.destroy();
-        process.onExit().get(30, TimeUnit.SECONDS);
+        try {
+            process.onExit().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            process.destroyForcibly();
+            process.onExit().get(20, TimeUnit.SECONDS);
+        }
     }
 
     /** hack/cluster/up.sh: starts whatever of the cluster is not running, waits until it is all ready. */

@@ -29,9 +29,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import org.junit.jupiter.api.AfterAll;
@@ -70,8 +68,7 @@ class ClusterTierTest {
     @BeforeAll
     static void connect(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
-        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
-                Files.readString(cluster.kubeconfig()))).build();
+        client = cluster.client();
         operator = ClusterOperator.prepare(cluster, client, tmp.resolve("cloudflare"), SYSTEM, APPS);
         apps = new ClusterWorkers(client, APPS);
     }

@@ -2,7 +2,6 @@ package dev.pymode.delivery.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,9 +14,7 @@ import java.util.Set;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,8 +50,7 @@ class FaultToleranceTest {
     @BeforeAll
     static void install(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
-        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
-                Files.readString(cluster.kubeconfig()))).build();
+        client = cluster.client();
         operator = ClusterOperator.prepare(cluster, client, tmp.resolve("cloudflare"), SYSTEM, APPS);
         apps = new ClusterWorkers(client, APPS);
         assertThat(operator.install(RELEASE, SYSTEM, Map.of()).getStatus()).isEqualTo("deployed");
@@ -64,6 +60,9 @@ class FaultToleranceTest {
     static void uninstall() throws Exception {
         System.out.println("[faults] fault | recovery | outcome");
         TABLE.forEach(row -> System.out.println("[faults] " + row));
+        if (cluster != null) {
+            cluster.startStoppedProcesses();  // whatever a failed test left stopped
+        }
         if (client != null) {
             // Deleted while the operator runs, so their finalizers complete before it is uninstalled.
             apps.resources().delete();

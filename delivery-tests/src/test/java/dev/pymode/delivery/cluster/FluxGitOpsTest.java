@@ -20,9 +20,7 @@ import dev.pymode.delivery.support.Repo;
 import dev.pymode.devenv.GitRepo;
 import dev.pymode.devenv.GitServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
@@ -65,8 +63,7 @@ class FluxGitOpsTest {
     @BeforeAll
     static void setUp(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
-        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
-                Files.readString(cluster.kubeconfig()))).build();
+        client = cluster.client();
         assertThat(client.apps().deployments().inNamespace(FLUX).withName("kustomize-controller").get())
                 .as("Flux runs in the cluster (hack/cluster/flux.sh, called by hack/test-cluster.sh)").isNotNull();
         operator = ClusterOperator.prepare(cluster, client, tmp.resolve("cloudflare"), SYSTEM, APPS);
