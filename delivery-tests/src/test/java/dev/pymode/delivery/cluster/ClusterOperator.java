@@ -98,14 +98,19 @@ final class ClusterOperator implements AutoCloseable {
         return out;
     }
 
-    /** HTTP statuses of the script uploads (PUT .../workers/scripts/NAME, each a new version) the stand-in answered. */
+    /**
+     * HTTP statuses of the uploads of a script's code the stand-in answered, each a new version when it succeeds: the
+     * script itself (PUT .../workers/scripts/NAME) or a version of it (POST .../workers/scripts/NAME/versions).
+     */
     List<Integer> scriptUploads(String script) throws Exception {
         JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl()
                 + "/__standin/requests")).build(), HttpResponse.BodyHandlers.ofString()).body());
         List<Integer> statuses = new ArrayList<>();
         for (JsonNode request : log.get("requests")) {
-            if ("PUT".equals(request.path("method").asText())
-                    && request.path("path").asText().endsWith("/workers/scripts/" + script)) {
+            String method = request.path("method").asText();
+            String path = request.path("path").asText();
+            if ("PUT".equals(method) && path.endsWith("/workers/scripts/" + script)
+                    || "POST".equals(method) && path.endsWith("/workers/scripts/" + script + "/versions")) {
                 statuses.add(request.path("status").asInt());
             }
         }
