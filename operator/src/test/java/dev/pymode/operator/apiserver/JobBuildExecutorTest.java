@@ -288,7 +288,8 @@ class JobBuildExecutorTest {
         assertThat(failed.reason()).isEqualTo("BuildFailed");
         assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
         assertThat(failed.message()).contains("attempt 1 of 3 failed").contains("BackoffLimitExceeded");
-        assertThat(failed.retryAfter()).contains(Duration.ofSeconds(30));
+        assertThat(failed.retryAfter().orElseThrow()).as("30 s backoff plus up to a quarter of jitter")
+                .isBetween(Duration.ofSeconds(30), Duration.ofMillis(37_500));
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
 
         StageResult waiting = reconcile(operator, worker, status);
