@@ -33,9 +33,10 @@ import java.util.regex.Pattern;
  * they pass, with capped backoff. Resource limits (OOM, deadline) are known to the executors and stall without
  * coming here.
  *
- * <p>Cloudflare API answers ({@link #ofCloudflareStatus}): 429 transient (RateLimited, after Retry-After); 408,
- * 409 and 5xx transient (CloudflareUnavailable); any other 4xx terminal (CloudflareRejected: the request is
- * invalid and will be refused again until the spec changes).
+ * <p>Cloudflare API answers ({@link #ofCloudflareStatus}): 429 transient (RateLimited, after Retry-After); 408
+ * and 5xx transient (CloudflareUnavailable); any other 4xx terminal (CloudflareRejected: the request is invalid,
+ * or conflicts with what the account holds, e.g. 409 "a route with the same pattern already exists", and will be
+ * refused again until the spec changes).
  */
 public final class FailureClassifier {
 
@@ -130,7 +131,7 @@ public final class FailureClassifier {
         if (status == 429) {
             return new Failure(Kind.TRANSIENT, "RateLimited", line);
         }
-        if (status >= 400 && status < 500 && status != 408 && status != 409) {
+        if (status >= 400 && status < 500 && status != 408) {
             return new Failure(Kind.TERMINAL, "CloudflareRejected", line);
         }
         return new Failure(Kind.TRANSIENT, "CloudflareUnavailable", line);

@@ -218,7 +218,7 @@ class ContainmentEndToEndTest {
             client.resource(fromConfigMap).create();
         }
         client.resource(new ConfigMapBuilder().withNewMetadata().withName("from-unsafe-source").withNamespace(NS)
-                .endMetadata().withData(Map.of("..--..--etc--passwd", "x")).build()).create();
+                .endMetadata().withData(Map.of("src--..--..--etc--passwd", "x")).build()).create();
 
         Condition missing = awaitReason(PyModeWorker.class, "from-missing", "SourceReady", "ConfigMapNotFound");
         assertThat(missing.getMessage()).contains("ConfigMap " + NS + "/from-missing-source");

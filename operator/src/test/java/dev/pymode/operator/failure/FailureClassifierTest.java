@@ -133,7 +133,9 @@ class FailureClassifierTest {
                         "PUT …/schedules: HTTP 400: 10013 invalid cron trigger"));
         assertThat(FailureClassifier.ofCloudflareStatus(404, "x").kind()).isEqualTo(Kind.TERMINAL);
         assertThat(FailureClassifier.ofCloudflareStatus(429, "x").reason()).isEqualTo("RateLimited");
-        assertThat(FailureClassifier.ofCloudflareStatus(409, "x").kind()).isEqualTo(Kind.TRANSIENT);
+        assertThat(FailureClassifier.ofCloudflareStatus(409, "POST …/workers/routes: HTTP 409: 10020 A route with "
+                + "the same pattern already exists").kind()).isEqualTo(Kind.TERMINAL);
+        assertThat(FailureClassifier.ofCloudflareStatus(408, "x").kind()).isEqualTo(Kind.TRANSIENT);
         assertThat(FailureClassifier.ofCloudflareStatus(500, "x").reason()).isEqualTo("CloudflareUnavailable");
         assertThat(FailureClassifier.ofCloudflareStatus(503, "x").kind()).isEqualTo(Kind.TRANSIENT);
     }
