@@ -146,7 +146,8 @@ public class BuildOrchestrator {
         if (failures > 0 && build.getLastFailureTime() != null) {
             Instant retryAt = Instant.parse(build.getLastFailureTime()).plus(backoff(failures, request.name()));
             if (clock.instant().isBefore(retryAt)) {
-                String reason = build.getLastFailureReason() != null ? build.getLastFailureReason() : "BuildFailed";
+                String reason = build.getLastFailureReason() != null ? build.getLastFailureReason()
+                        : FailureClassifier.UNKNOWN_REASON;
                 return StageResult.transientFailure(ConditionTypes.BUILT, reason, attempt(failures, reason)
                         + " failed" + (build.getLastFailureMessage() == null ? "" : ": " + build.getLastFailureMessage())
                         + "; retrying at " + retryAt, Duration.between(clock.instant(), retryAt));
@@ -214,10 +215,10 @@ public class BuildOrchestrator {
                 backoff(failures, request.name()));
     }
 
-    /** "attempt 2 of 4" for failures retried a bounded number of times; transient ones retry until they pass. */
+    /** "attempt 2 of 4" for unrecognised failures, retried a bounded number of times; transient ones until they pass. */
     private String attempt(int failures, String reason) {
-        return "BuildFailed".equals(reason) ? "attempt " + failures + " of " + config.builder().maxAttempts()
-                : "attempt " + failures;
+        return FailureClassifier.UNKNOWN_REASON.equals(reason)
+                ? "attempt " + failures + " of " + config.builder().maxAttempts() : "attempt " + failures;
     }
 
     /** Records that no further attempt is made for this key, so later reconciles report it without starting one. */

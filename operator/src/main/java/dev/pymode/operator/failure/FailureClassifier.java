@@ -40,6 +40,9 @@ import java.util.regex.Pattern;
  */
 public final class FailureClassifier {
 
+    /** The reason of a failure no rule recognises (retried up to the attempt limit). */
+    public static final String UNKNOWN_REASON = "BuildFailed";
+
     /** Longest decisive line kept: a condition message is one line, not a log. */
     static final int MAX_LINE = 400;
 
@@ -100,6 +103,7 @@ public final class FailureClassifier {
             new Rule(Kind.TERMINAL, "InvalidBuildInput", "^pymode_build\\.py( \\w+)?: error: |^build failed: refused"),
             new Rule(Kind.TERMINAL, "PackageResolutionFailed", "^ERROR: (?!Could not install packages due to an OSError)"));
 
+    private static final Pattern BUILDER_PREFIX = Pattern.compile("^(build failed: )?(build_extension: \\S+\\.json: )?");
     private static final Pattern ANY_ERROR = Pattern.compile("(?i)\\berror\\b|^build failed: ");
 
     private FailureClassifier() {
@@ -122,7 +126,7 @@ public final class FailureClassifier {
         }
         String line = last(lines, ANY_ERROR).orElse(lines.isEmpty() ? "the build failed without output"
                 : lines.get(lines.size() - 1));
-        return new Failure(Kind.UNKNOWN, "BuildFailed", cap(line));
+        return new Failure(Kind.UNKNOWN, UNKNOWN_REASON, cap(line));
     }
 
     /** Classifies a Cloudflare API answer by its HTTP status; {@code message} names the call and error codes. */
@@ -148,8 +152,9 @@ public final class FailureClassifier {
     }
 
     static String cap(String text) {
-        // the builder's "build failed: " prefix says nothing the reason does not
-        String line = text.startsWith("build failed: ") ? text.substring("build failed: ".length()) : text;
+        // the builders' prefixes ("build failed: ", "build_extension: /tmp/…/recipe.json: ") say nothing the reason
+        // does not, and would push the cause itself past the cap
+        String line = BUILDER_PREFIX.matcher(text).replaceFirst("");
         return line.length() <= MAX_LINE ? line : line.substring(0, MAX_LINE - 1) + "…";
     }
 }

@@ -101,8 +101,9 @@ class FailureClassifierTest {
 
     @Test
     void recipeChecksumAndArgumentProblemsAreTerminal() {
-        assertThat(FailureClassifier.ofBuildLog("build_extension: x.json: source.sha256: a.tar.gz from https://h/a "
-                + "has sha256 ab12, pinned 0000").reason()).isEqualTo("SourceChecksumMismatch");
+        assertThat(FailureClassifier.ofBuildLog("build_extension: /tmp/b/source/x.json: source.sha256: a.tar.gz from "
+                + "https://h/a has sha256 ab12, pinned 0000")).isEqualTo(new Failure(Kind.TERMINAL,
+                "SourceChecksumMismatch", "source.sha256: a.tar.gz from https://h/a has sha256 ab12, pinned 0000"));
         assertThat(FailureClassifier.ofBuildLog("build_extension: refused recipe x.json: name: required field missing")
                 .reason()).isEqualTo("InvalidRecipe");
         assertThat(FailureClassifier.ofBuildLog("usage: pymode_build.py worker [-h] --source SOURCE\n"
