@@ -202,6 +202,7 @@ class ContainmentEndToEndTest {
         assertThat(client.getKubernetesSerialization().asJson(ready.getStatus())).doesNotContain(value);
         assertThat(client.v1().events().inNamespace(NS).list().getItems())
                 .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain(value));
+        assertThat(java.nio.file.Files.readString(EndToEndResource.operatorLog)).doesNotContain(value);
     }
 
     /** worker → ConfigMap: the source waits for its ConfigMap, and an unsafe one stalls only its worker. */
