@@ -8,6 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
 venv="$cache/venv-builder"
 pytest_version="8.3.4"
+pyyaml_version="6.0.2"  # the bad-input corpus (testdata/) is YAML
 
 command -v node >/dev/null || { echo "builder-image/test.sh: node is required" >&2; exit 1; }
 
@@ -17,9 +18,11 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 stamp="$venv/.pymode-stamp"
-if [ "$(cat "$stamp" 2>/dev/null)" != "pytest==$pytest_version" ]; then
-  "$venv/bin/python" -m pip install --quiet "pytest==$pytest_version"
-  echo "pytest==$pytest_version" > "$stamp"
+wanted="pytest==$pytest_version pyyaml==$pyyaml_version"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  # shellcheck disable=SC2086 # two requirements, split on purpose
+  "$venv/bin/python" -m pip install --quiet $wanted
+  echo "$wanted" > "$stamp"
 fi
 cd "$here"
 PYMODE_TEST_RUNTIME="$runtime" exec "$venv/bin/python" -m pytest -q tests "$@"

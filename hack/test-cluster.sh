@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster tier (`make test-cluster`): brings up the real single-node cluster (hack/cluster/up.sh) unless one is
 # running, builds and pushes the operator and builder images, publishes the runtime, runs the JUnit tests tagged
-# `cluster` (delivery-tests: helm install/upgrade/uninstall, builder Jobs as pods, leader failover), stops the
+# `cluster` (delivery-tests: helm install/upgrade/uninstall, builder Jobs as pods, leader failover, Flux syncing a
+# loopback git repository with Flux installed by hack/cluster/flux.sh), stops the
 # cluster it started, and checks that the host was left as it was (sysctls, forwarding, iptables, mounts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,10 @@ host_state() {
   fi
   echo "host interfaces: $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vE '^(veth|pymode0)' | sort | tr '\n' ' ')"
 }
+# Provisioning first: it may install Debian packages (iptables among them), and the snapshot must be taken with the
+# same tools as the one after the run (on a fresh machine iptables-save appeared only during the run, and an empty
+# ruleset then read as a change).
+hack/cluster/provision.sh >/dev/null
 before=$(host_state)
 
 KUBE_API_TEST_DIR="$(hack/prepare-java.sh | tail -n 1)"
@@ -53,6 +58,9 @@ trap finish EXIT
 t0=$(date +%s)
 source "$(hack/cluster/images.sh | tail -n 1)"
 log "images built and pushed in $(( $(date +%s) - t0 ))s"
+t0=$(date +%s)
+hack/cluster/flux.sh >/dev/null
+log "Flux (source-controller, kustomize-controller) running in the cluster in $(( $(date +%s) - t0 ))s"
 
 OCI_BIN="$(hack/provision-oci-tools.sh | tail -n 1)"
 host_ref=$(PYMODE_ORAS="$OCI_BIN/oras" PYMODE_REGISTRY_PLAIN_HTTP=1 python3 builder-image/bundler/pymode_build.py runtime \

@@ -16,12 +16,17 @@ their `patches/`) into wasm side modules with builder-image/extensions/build_ext
 merged site tree (side modules + pure-Python files) plus `extension.json` as an extension artifact; a worker
 build takes it with `--extension REF`.
 
+Values that come from a resource's spec arrive as one argv element each (`--package=REQ`), are checked again
+here (admission already refused them, see crds/) and reach pip only after `--`, so none can become an option.
+
 The result goes to stdout as the last line, JSON: {"ref": "repo@sha256:...", "digest": ..., "files": {...}};
-in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output.
+in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output;
+a value the builder refuses exits with EXIT_INVALID_INPUT and one line naming the value and the rule.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -31,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 REPO = Path(os.environ.get("PYMODE_REPO", Path(__file__).resolve().parents[2]))
@@ -56,8 +62,17 @@ MEDIA_TYPES = {
 CREATED = os.environ.get("PYMODE_ARTIFACT_CREATED", "1970-01-01T00:00:00Z")
 
 
+# Exit code of a build refused for its input (a spec value): the same input fails again, so the operator does
+# not retry it (BuilderCommand.EXIT_INVALID_INPUT on the Java side). argparse's own usage errors exit 2.
+EXIT_INVALID_INPUT = 3
+
+
 class BuildError(Exception):
     """A build step failed; the message is what the user sees in the worker's status."""
+
+
+class InvalidInput(BuildError):
+    """A value from the resource's spec that no build can take; the message is one line naming value and rule."""
 
 
 class BuildStopped(Exception):
@@ -78,9 +93,9 @@ def log(message: str) -> None:
     print(f"[pymode-build] {message}", file=sys.stderr, flush=True)
 
 
-def run(argv: list[str], *, cwd: Path | None = None, what: str) -> str:
+def run(argv: list[str], *, cwd: Path | None = None, what: str, env: dict[str, str] | None = None) -> str:
     log("$ " + " ".join(argv))
-    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     sys.stderr.write(proc.stdout)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
@@ -137,8 +152,87 @@ def pull(ref: str, dest: Path) -> None:
     run([oras(), "pull", *oras_flags(), ref, "-o", str(dest)], what=f"oras pull {ref}")
 
 
+def _packaging():
+    # `packaging` is what pip itself parses requirements with; pip vendors a copy, so the builder needs nothing
+    # beyond the pip it runs anyway when the standalone distribution is not installed.
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError:
+        from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+    return Requirement, InvalidRequirement
+
+
+def check_requirement(value: str) -> str:
+    """A PEP 508 requirement by name from the package index, or InvalidInput naming the value and the rule."""
+    Requirement, InvalidRequirement = _packaging()
+    if value.startswith("-"):
+        raise InvalidInput(f"package {value!r}: pip options are not allowed (the package index is an operator "
+                           "setting, chart value builder.packageIndex)")
+    if value != value.strip() or any(c.isspace() and c != " " for c in value):
+        raise InvalidInput(f"package {value!r}: leading or trailing spaces, tabs and newlines are not allowed")
+    try:
+        requirement = Requirement(value)
+    except InvalidRequirement as e:
+        first = str(e).splitlines()[0]
+        raise InvalidInput(f"package {value!r} is not a PEP 508 requirement: {first}") from None
+    if requirement.url:
+        raise InvalidInput(f"package {value!r}: direct references (name @ url) are not allowed, only names from "
+                           "the package index")
+    if "/" in value or "\\" in value:
+        # a '/' passes PEP 508 only inside a marker's literal, and pip never needs one there
+        raise InvalidInput(f"package {value!r}: '/' and '\\' are not allowed (no paths or URLs)")
+    return value
+
+
+def check_entry(value: str) -> str:
+    """The entry module: a relative path to a .py file inside the project (admission's rule, checked again)."""
+    parts = value.split("/")
+    if not value.endswith(".py") or value.startswith("/") or "\\" in value or ".." in parts:
+        raise InvalidInput(f"entry {value!r} must be a relative path to a .py file without '..'")
+    return value
+
+
+def check_recipe_name(value: str) -> str:
+    """A catalogue recipe name, which names a file of the recipe directory (admission's rule, checked again)."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", value):
+        raise InvalidInput(f"recipe {value!r} must be a catalogue name: lowercase letters, digits, '.', '_' or '-'")
+    return value
+
+
+def check_compat_date(value: str) -> str:
+    """The Workers compatibility date: a real calendar date YYYY-MM-DD (admission's rule, checked again)."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"compatibility date {value!r} is not a calendar date YYYY-MM-DD") from None
+    if len(value) != 10:
+        raise InvalidInput(f"compatibility date {value!r} is not a calendar date YYYY-MM-DD")
+    return value
+
+
+def pip_environment() -> dict[str, str]:
+    """The environment pip runs in: the operator's package index (chart value builder.packageIndex), if set.
+
+    The operator passes the index as PYMODE_PACKAGE_INDEX_URL and its credentials as PYMODE_PACKAGE_INDEX_USERNAME /
+    _PASSWORD (from a Secret). They reach pip as PIP_INDEX_URL in its environment, never in an argv that is logged;
+    pip masks the password in what it prints."""
+    env = dict(os.environ)
+    url = env.get("PYMODE_PACKAGE_INDEX_URL", "")
+    if url:
+        user = env.get("PYMODE_PACKAGE_INDEX_USERNAME", "")
+        password = env.get("PYMODE_PACKAGE_INDEX_PASSWORD", "")
+        if user or password:
+            parts = urllib.parse.urlsplit(url)
+            auth = urllib.parse.quote(user, safe="") + (":" + urllib.parse.quote(password, safe="") if password else "")
+            url = urllib.parse.urlunsplit(parts._replace(netloc=f"{auth}@{parts.netloc.rpartition('@')[2]}"))
+        env["PIP_INDEX_URL"] = url
+    return env
+
+
 def resolve_packages(requirements: list[str], work: Path) -> Path:
-    """Resolves pure-Python wheels for CPython 3.13 (any platform) into a site dir with a hash lock."""
+    """Resolves pure-Python wheels for CPython 3.13 (any platform) into a site dir with a hash lock.
+
+    The requirements have passed check_requirement (build_worker checks them before anything else)."""
     site = work / "site"
     site.mkdir(parents=True, exist_ok=True)
     if not requirements:
@@ -146,9 +240,14 @@ def resolve_packages(requirements: list[str], work: Path) -> Path:
     wheels = work / "wheels"
     target = ["--only-binary=:all:", "--platform", "any", "--python-version", "3.13",
               "--implementation", "py", "--abi", "none"]
+    # pip runs in an empty directory, so no requirement can name a file or directory that exists there; its index
+    # comes from the environment (PIP_INDEX_URL, set by the operator from builder.packageIndex), never from a spec.
+    empty = work / "pip-cwd"
+    empty.mkdir(exist_ok=True)
     try:
         run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-input",
-             "-d", str(wheels), *target, *requirements], what="pip download (pure-Python wheels for wasm32)")
+             "-d", str(wheels), *target, "--", *requirements], cwd=empty, env=pip_environment(),
+            what="pip download (pure-Python wheels for wasm32)")
     except BuildError as e:
         raise BuildError(f"{e}\nOnly pure-Python wheels can run in python.wasm; C extensions are built as "
                          f"PyModeExtension side modules.") from None
@@ -197,6 +296,12 @@ def check_python(source: Path, runtime: Path, work: Path) -> None:
 
 
 def build_worker(args: argparse.Namespace) -> dict:
+    # The spec's values first: a value no build can take fails at once, before any download.
+    check_entry(args.entry)
+    for requirement in args.package:
+        check_requirement(requirement)
+    if args.compat_date:
+        check_compat_date(args.compat_date)
     work = Path(args.work or tempfile.mkdtemp(prefix="pymode-build-"))
     work.mkdir(parents=True, exist_ok=True)
     source = Path(args.source)
@@ -302,6 +407,7 @@ def recipe_closure(catalogue: Path, name: str) -> list[dict]:
 
 
 def build_extension(args: argparse.Namespace) -> dict:
+    check_recipe_name(args.recipe)
     work = Path(args.work or tempfile.mkdtemp(prefix="pymode-ext-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.runtime_ref:
@@ -396,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"worker": build_worker, "extension": build_extension, "runtime": publish_runtime}
         result = commands[args.command](args)
+    except InvalidInput as e:
+        message = f"invalid input: {e}"
+        print(message, file=sys.stderr, flush=True)
+        write_termination_message(message[:4000])
+        return EXIT_INVALID_INPUT
     except BuildError as e:
         message = f"build failed: {e}"
         print(message, file=sys.stderr, flush=True)

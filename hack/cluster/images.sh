@@ -2,12 +2,13 @@
 # Builds the project's images without a Docker engine and pushes them by digest to the cluster's registry:
 #   - a Debian bookworm base (mmdebstrap, minbase; cached) standing in for debian:bookworm-slim;
 #   - the operator image (operator/src/main/docker/Dockerfile, on the Quarkus build in operator/target/quarkus-app);
-#   - the builder image (builder-image/Dockerfile).
+#   - the builder image (builder-image/Dockerfile);
+#   - on request, the Flux image (hack/cluster/flux/Dockerfile: source- and kustomize-controller, for the GitOps tier).
 # Both Dockerfiles are built with `buildah bud` (chroot isolation, the host's network); they build the same with
 # `docker build`. The egress proxy's CA reaches the steps that download as a build-time mount, never a layer.
 # Needs a running cluster (hack/cluster/up.sh) for the registry. Writes $PYMODE_CLUSTER_DIR/images.env
-# (PYMODE_OPERATOR_IMAGE, PYMODE_BUILDER_IMAGE: in-cluster references by digest) and prints its path.
-#   images.sh [operator|builder]...   (default: both)
+# (PYMODE_OPERATOR_IMAGE, PYMODE_BUILDER_IMAGE, PYMODE_FLUX_IMAGE: in-cluster references by digest) and prints its path.
+#   images.sh [operator|builder|flux]...   (default: operator and builder)
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
@@ -17,6 +18,8 @@ STATE="${PYMODE_CLUSTER_DIR:-$ROOT/.cluster}"
 [[ -f "$STATE/cluster.env" ]] || { log "no cluster at $STATE: run hack/cluster/up.sh first"; exit 1; }
 source "$STATE/cluster.env"
 source hack/cluster/lib/images.sh
+source hack/cluster/versions.sh
+source hack/lib/flux.sh
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pymode/cluster"
 BUILDAH=(buildah --root "$CACHE/buildah/storage" --runroot "$CACHE/buildah/run" --storage-driver overlay)
 targets=("$@"); (( ${#targets[@]} )) || targets=(operator builder)
@@ -45,12 +48,12 @@ if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
   ca_mount=(--volume /etc/ssl/certs/ca-certificates.crt:/run/build-ca.crt:ro --build-arg BUILD_CA_BUNDLE=/run/build-ca.crt)
 fi
 
-build() { # name dockerfile
-  local name=$1 dockerfile=$2 t0 ref
+build() { # name dockerfile [context]
+  local name=$1 dockerfile=$2 context=${3:-.} t0 ref
   t0=$(date +%s)
   log "building $name ($dockerfile)"
   "${BUILDAH[@]}" bud --quiet --layers --pull=never --isolation=chroot --network=host --timestamp 0 \
-    --build-arg "BASE=$BASE" "${ca_mount[@]}" -f "$dockerfile" -t "localhost/pymode/$name:dev" . >&2
+    --build-arg "BASE=$BASE" "${ca_mount[@]}" -f "$dockerfile" -t "localhost/pymode/$name:dev" "$context" >&2
   ref=$(push_image "containers-storage:[overlay@$CACHE/buildah/storage+$CACHE/buildah/run]localhost/pymode/$name:dev" \
     "$PYMODE_CLUSTER_REGISTRY_HOST/pymode/$name:dev")
   local size
@@ -74,7 +77,11 @@ for t in "${targets[@]}"; do
     builder)
       ref=$(build builder builder-image/Dockerfile)
       set_image PYMODE_BUILDER_IMAGE "$ref" ;;
-    *) log "unknown image $t (operator, builder)"; exit 2 ;;
+    flux)
+      # The context is the directory of the two binaries hack/cluster/provision.sh built.
+      ref=$(build flux hack/cluster/flux/Dockerfile "$(flux_dir)/bin")
+      set_image PYMODE_FLUX_IMAGE "$ref" ;;
+    *) log "unknown image $t (operator, builder, flux)"; exit 2 ;;
   esac
 done
 echo "$STATE/images.env"

@@ -8,7 +8,7 @@
 #   - the API server is forwarded to 127.0.0.1:$API_PORT on the host;
 #   - the kubelet is built never to write host sysctls (hack/lib/kubernetes.sh) and uses the cgroupfs driver.
 # Every PID is recorded in $STATE/pids; hack/cluster/down.sh stops exactly those and unmounts what the kubelet
-# mounted. Idempotent: a running cluster is left as it is.
+# mounted. Idempotent: a running cluster is left as it is, and a part that stopped is started again.
 # Writes $STATE/cluster.env (KUBECONFIG, registry addresses) and prints its path on the last line.
 #
 #   PYMODE_CLUSTER_DIR       state directory (default: <repo>/.cluster)
@@ -54,7 +54,14 @@ wait_for() { # description seconds command...
   log "timed out after ${seconds}s waiting for $what; logs in $LOGS"; exit 1
 }
 
-if running kubelet && KUBECONFIG=$PKI/admin.kubeconfig kubectl get --raw /readyz >/dev/null 2>&1; then
+# Every recorded process alive and the API server ready: nothing to do. Otherwise the steps below start what is not
+# running (bg skips what is) and re-apply what is idempotent, so a stopped part (the registry, the API server; the
+# cluster tier's fault tests stop them) comes back as it was.
+all_running() {
+  local c
+  for c in registry slirp etcd kube-apiserver kcm scheduler containerd kubelet kube-proxy; do running "$c" || return 1; done
+}
+if all_running && KUBECONFIG=$PKI/admin.kubeconfig kubectl get --raw /readyz >/dev/null 2>&1; then
   log "already running ($STATE)"
   echo "$STATE/cluster.env"
   exit 0
@@ -207,12 +214,18 @@ wait_for "the namespace's address" 10 bash -c "nsenter --net=$NETNS ip -4 addr s
 python3 - "$STATE/slirp.sock" "$API_PORT" "$NODE_IP" <<'PY'
 import json, socket, sys
 sock, host_port, guest = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.socket(socket.AF_UNIX); s.connect(sock)
-s.send(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
-    "host_port": host_port, "guest_addr": guest, "guest_port": 6443}}).encode())
-answer = json.loads(s.recv(4096))
-if "error" in answer and "already" not in json.dumps(answer):
-    sys.exit(f"slirp4netns add_hostfwd: {answer}")
+def call(request):  # slirp4netns answers one request per connection
+    s = socket.socket(socket.AF_UNIX); s.connect(sock)
+    s.send(json.dumps(request).encode())
+    return json.loads(s.recv(65536))
+# A second up.sh (restarting a stopped part) finds the forward in place: slirp4netns refuses to add it twice.
+listing = call({"execute": "list_hostfwd"})
+entries = listing.get("return", listing).get("entries", [])
+if not any(e.get("host_port") == host_port and e.get("guest_port") == 6443 for e in entries):
+    answer = call({"execute": "add_hostfwd", "arguments": {"proto": "tcp", "host_addr": "127.0.0.1",
+        "host_port": host_port, "guest_addr": guest, "guest_port": 6443}})
+    if "error" in answer:
+        sys.exit(f"slirp4netns add_hostfwd: {answer}")
 PY
 
 # --- control plane, inside the namespace ---

@@ -51,6 +51,18 @@ class ChartTemplateTest {
     }
 
     @Test
+    void thePackageIndexIsAnOperatorSettingNamedForBuilds() {
+        Container operator = container(Manifests.render(Map.of("builder.packageIndex.url",
+                "https://pypi.example.com/simple/", "builder.packageIndex.credentialsSecret", "package-index"))
+                .single(Deployment.class));
+        assertThat(env(operator, "PYMODE_BUILDER_PACKAGE_INDEX_URL")).isEqualTo("https://pypi.example.com/simple/");
+        assertThat(env(operator, "PYMODE_BUILDER_PACKAGE_INDEX_CREDENTIALS_SECRET")).isEqualTo("package-index");
+
+        Container plain = container(Manifests.render(Map.of()).single(Deployment.class));
+        assertThat(plain.getEnv()).noneSatisfy(e -> assertThat(e.getName()).startsWith("PYMODE_BUILDER_PACKAGE_INDEX"));
+    }
+
+    @Test
     void lintStrictIsClean() {
         LintResult result = new Helm(Repo.chart()).lint().strict().call();
         assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();

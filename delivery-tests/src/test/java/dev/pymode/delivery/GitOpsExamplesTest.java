@@ -76,6 +76,14 @@ class GitOpsExamplesTest {
         assertThat(kustomization.getApiVersion()).isEqualTo("kustomize.toolkit.fluxcd.io/v1");
         assertThat((String) kustomization.get("spec", "sourceRef", "name")).isEqualTo(source.getMetadata().getName());
         assertThat((Boolean) kustomization.get("spec", "wait")).isTrue();
+        // Plain kstatus counts a worker without status as Current: the example checks workers by their conditions.
+        List<Map<String, Object>> health = kustomization.get("spec", "healthCheckExprs");
+        assertThat(health).singleElement().satisfies(h -> {
+            assertThat(h).containsEntry("apiVersion", "pymode.dev/v1alpha1").containsEntry("kind", "PyModeWorker");
+            assertThat((String) h.get("current")).contains("'Ready'");
+            assertThat((String) h.get("failed")).contains("'Stalled'");
+            assertThat((String) h.get("inProgress")).contains("'Reconciling'");
+        });
         Path path = Repo.root().resolve(((String) kustomization.get("spec", "path")).replaceFirst("^\\./", ""));
         assertThat(kustomize(path)).contains("kind: PyModeWorker");
 

@@ -92,7 +92,9 @@ public final class LocalApiServer implements AutoCloseable {
         }
         for (CustomResourceDefinition crd : applied) {
             client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                    // right after the apply the status may exist without conditions yet
+                    .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                            && c.getStatus().getConditions().stream()
                             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
                             30, java.util.concurrent.TimeUnit.SECONDS);
         }

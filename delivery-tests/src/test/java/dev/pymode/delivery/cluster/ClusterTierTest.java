@@ -2,10 +2,6 @@ package dev.pymode.delivery.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,14 +21,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.pymode.delivery.support.Repo;
-import dev.pymode.devenv.LocalCloudflare;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -66,27 +59,21 @@ class ClusterTierTest {
     private static final String APPS = "apps-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
     private static final String RELEASE = "pymode";
     private static final String FULLNAME = "pymode-pymode-operator";
-    private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
-    private static final Duration BUILD_WAIT = Duration.ofMinutes(5);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration BUILD_WAIT = ClusterWorkers.BUILD_WAIT;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static ClusterEnvironment cluster;
     private static KubernetesClient client;
-    private static LocalCloudflare cloudflare;
+    private static ClusterOperator operator;
+    private static ClusterWorkers apps;
 
     @BeforeAll
     static void connect(@TempDir Path tmp) throws Exception {
         cluster = ClusterEnvironment.fromEnvironment();
         client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(
                 Files.readString(cluster.kubeconfig()))).build();
-        cloudflare = new LocalCloudflare(tmp.resolve("cloudflare"), ACCOUNT, "cluster-" + System.nanoTime()).start();
-        for (String ns : List.of(SYSTEM, APPS)) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                    .serverSideApply();
-        }
-        client.secrets().inNamespace(SYSTEM).resource(new SecretBuilder().withNewMetadata().withName("cloudflare-api")
-                .endMetadata().addToStringData("apiToken", cloudflare.token()).build()).serverSideApply();
+        operator = ClusterOperator.prepare(cluster, client, tmp.resolve("cloudflare"), SYSTEM, APPS);
+        apps = new ClusterWorkers(client, APPS);
     }
 
     @AfterAll
@@ -94,8 +81,8 @@ class ClusterTierTest {
         if (client != null) {
             // The operator is uninstalled by now: what it would have finalized is released by hand, as the
             // uninstall guide says, so the namespace can go.
-            for (GenericKubernetesResource worker : workers().list().getItems()) {
-                workers().withName(worker.getMetadata().getName()).edit(w -> {
+            for (GenericKubernetesResource worker : apps.resources().list().getItems()) {
+                apps.resources().withName(worker.getMetadata().getName()).edit(w -> {
                     w.getMetadata().setFinalizers(List.of());
                     return w;
                 });
@@ -103,18 +90,15 @@ class ClusterTierTest {
             client.namespaces().withName(APPS).delete();
             client.close();
         }
-        if (cloudflare != null) {
-            cloudflare.close();
+        if (operator != null) {
+            operator.close();
         }
     }
 
     @Test
     @Order(1)
     void helmInstallWithDefaultValuesRunsTheOperator() {
-        var install = new Helm(Repo.chart()).install().withName(RELEASE).withNamespace(SYSTEM)
-                .withKubeConfig(cluster.kubeconfig());
-        values(Map.of()).forEach(install::set);
-        Release release = install.waitReady().withTimeout(300).call();
+        Release release = operator.install(RELEASE, SYSTEM, Map.of());
         assertThat(release.getStatus()).isEqualTo("deployed");
 
         Deployment deployment = client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get();
@@ -131,13 +115,13 @@ class ClusterTierTest {
     @Order(2)
     void aWorkerIsBuiltByABuilderPodAndAnswersAtTheEdge() throws Exception {
         Instant applied = Instant.now();
-        createWorker("hello-cluster", "return Response('Hello from the cluster!')");
-        GenericKubernetesResource worker = awaitCondition("hello-cluster", "Ready", "True", BUILD_WAIT);
+        apps.create("hello-cluster", "return Response('Hello from the cluster!')");
+        GenericKubernetesResource worker = apps.awaitCondition("hello-cluster", "Ready", "True", BUILD_WAIT);
         Duration applyToReady = Duration.between(applied, Instant.now());
         System.out.printf("[cluster] apply -> Ready for a fresh build in a builder Job: %.1f s%n",
                 applyToReady.toMillis() / 1000.0);
 
-        List<Job> jobs = buildJobs("hello-cluster");
+        List<Job> jobs = apps.buildJobs("hello-cluster");
         assertThat(jobs).as("one builder Job for the worker's build key").hasSize(1);
         Job job = jobs.get(0);
         assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
@@ -147,7 +131,7 @@ class ClusterTierTest {
         assertThat(status.at("/artifact/cacheHit").asBoolean()).isFalse();
         assertThat(status.at("/artifact/ref").asText()).startsWith(cluster.registry() + "/");
 
-        assertThat(edge("hello-cluster", "/")).isEqualTo("Hello from the cluster!");
+        assertThat(operator.edge("hello-cluster", "/")).isEqualTo("Hello from the cluster!");
     }
 
     @Test
@@ -159,15 +143,15 @@ class ClusterTierTest {
                 .endMetadata().addToData("ca-bundle.crt", Files.readString(Path.of("/etc/ssl/certs/ca-certificates.crt")))
                 .build()).serverSideApply();
         upgrade(Map.of("builder.caBundle.configMap", "builder-ca"));
-        createWorker("with-packages", "import six; return Response('six ' + six.__version__)", List.of("six==1.17.0"));
-        awaitCondition("with-packages", "Ready", "True", BUILD_WAIT);
-        assertThat(edge("with-packages", "/")).isEqualTo("six 1.17.0");
+        apps.create("with-packages", "import six; return Response('six ' + six.__version__)", List.of("six==1.17.0"));
+        apps.awaitCondition("with-packages", "Ready", "True", BUILD_WAIT);
+        assertThat(operator.edge("with-packages", "/")).isEqualTo("six 1.17.0");
     }
 
     @Test
     @Order(4)
     void theBuilderPodIsHardenedSeenFromInside() throws Exception {
-        Job job = buildJobs("hello-cluster").get(0);
+        Job job = apps.buildJobs("hello-cluster").get(0);
         // The same pod spec the operator gave the build, with a probe instead of the build program.
         var spec = job.getSpec().getTemplate().getSpec();
         spec.getContainers().get(0).setCommand(List.of("python3", "-c", """
@@ -213,29 +197,29 @@ class ClusterTierTest {
     @Test
     @Order(5)
     void aJobDeletedByHandMidBuildIsRecreatedOnce() {
-        createWorker("deleted-job", "return Response('rebuilt')");
-        Job first = awaitJob("deleted-job", j -> true);
+        apps.create("deleted-job", "return Response('rebuilt')");
+        Job first = apps.awaitJob("deleted-job", j -> true);
         client.batch().v1().jobs().inNamespace(APPS).resource(first)
                 .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
-        awaitCondition("deleted-job", "Ready", "True", BUILD_WAIT);
-        Job second = buildJobs("deleted-job").get(0);
+        apps.awaitCondition("deleted-job", "Ready", "True", BUILD_WAIT);
+        Job second = apps.buildJobs("deleted-job").get(0);
         assertThat(second.getMetadata().getName()).isEqualTo(first.getMetadata().getName());
         assertThat(second.getMetadata().getUid()).isNotEqualTo(first.getMetadata().getUid());
-        assertThat(events("deleted-job", "BuildStarted")).hasSize(1);
-        assertThat(events("deleted-job", "BuildRestarted")).as("started once more").hasSize(1);
-        assertThat(events("deleted-job", "BuildFailed")).as("a deleted Job is no failed attempt").isEmpty();
+        assertThat(apps.events("deleted-job", "BuildStarted")).hasSize(1);
+        assertThat(apps.events("deleted-job", "BuildRestarted")).as("started once more").hasSize(1);
+        assertThat(apps.events("deleted-job", "BuildFailed")).as("a deleted Job is no failed attempt").isEmpty();
     }
 
     @Test
     @Order(6)
     void aBuildOverItsMemoryLimitStallsNamingTheLimit() {
         upgrade(Map.of("builder.resources.requests.memory", "32Mi", "builder.resources.limits.memory", "32Mi"));
-        createWorker("out-of-memory", "return Response('never built')");
-        GenericKubernetesResource worker = awaitCondition("out-of-memory", "Stalled", "True", BUILD_WAIT);
-        Map<String, String> built = condition(worker, "Built").orElseThrow();
+        apps.create("out-of-memory", "return Response('never built')");
+        GenericKubernetesResource worker = apps.awaitCondition("out-of-memory", "Stalled", "True", BUILD_WAIT);
+        Map<String, String> built = ClusterWorkers.condition(worker, "Built").orElseThrow();
         assertThat(built.get("reason")).isEqualTo("BuildOutOfMemory");
         assertThat(built.get("message")).contains("32Mi").doesNotContain("BackoffLimitExceeded");
-        assertThat(events("out-of-memory", "BuildStarted")).as("not retried: the same inputs would fail again")
+        assertThat(apps.events("out-of-memory", "BuildStarted")).as("not retried: the same inputs would fail again")
                 .hasSize(1);
     }
 
@@ -243,9 +227,9 @@ class ClusterTierTest {
     @Order(7)
     void aBuildPastItsDeadlineStallsNamingIt() {
         upgrade(Map.of("builder.activeDeadline", "PT1S"));
-        createWorker("past-deadline", "return Response('never built')");
-        GenericKubernetesResource worker = awaitCondition("past-deadline", "Stalled", "True", BUILD_WAIT);
-        Map<String, String> built = condition(worker, "Built").orElseThrow();
+        apps.create("past-deadline", "return Response('never built')");
+        GenericKubernetesResource worker = apps.awaitCondition("past-deadline", "Stalled", "True", BUILD_WAIT);
+        Map<String, String> built = ClusterWorkers.condition(worker, "Built").orElseThrow();
         assertThat(built.get("reason")).isEqualTo("BuildDeadlineExceeded");
         assertThat(built.get("message")).contains("PT1S").contains("builder.activeDeadline");
     }
@@ -260,8 +244,8 @@ class ClusterTierTest {
                         && (d.getStatus().getReplicas() == null || d.getStatus().getReplicas() == 2), 300, TimeUnit.SECONDS);
         String leader = awaitLeader(null);
 
-        createWorker("failover", "return Response('after failover')");
-        Job job = awaitJob("failover", j -> true);
+        apps.create("failover", "return Response('after failover')");
+        Job job = apps.awaitJob("failover", j -> true);
         Instant killed = Instant.now();
         client.pods().inNamespace(SYSTEM).withName(leader).withGracePeriod(0).delete();
         String next = awaitLeader(leader);
@@ -270,59 +254,36 @@ class ClusterTierTest {
                 failover.toMillis() / 1000.0);
         assertThat(next).isNotEqualTo(leader);
 
-        awaitCondition("failover", "Ready", "True", BUILD_WAIT);
-        List<Job> jobs = buildJobs("failover");
-        assertThat(jobs).as("the failover worker's Jobs; its events: %s", events("failover", null)).hasSize(1);
+        apps.awaitCondition("failover", "Ready", "True", BUILD_WAIT);
+        List<Job> jobs = apps.buildJobs("failover");
+        assertThat(jobs).as("the failover worker's Jobs; its events: %s", apps.events("failover", null)).hasSize(1);
         assertThat(jobs.get(0).getMetadata().getUid()).as("the running Job was adopted, not recreated")
                 .isEqualTo(job.getMetadata().getUid());
         // (the BuildStarted event itself may be lost: the leader is killed the moment its Job appears)
-        assertThat(events("failover", "BuildRestarted")).as("no second start").isEmpty();
-        assertThat(uploads("failover")).as("one Cloudflare version for one build").isEqualTo(1);
-        assertThat(edge("failover", "/")).isEqualTo("after failover");
+        assertThat(apps.events("failover", "BuildRestarted")).as("no second start").isEmpty();
+        assertThat(operator.scriptUploads("failover")).as("one Cloudflare version for one build").hasSize(1);
+        assertThat(operator.edge("failover", "/")).isEqualTo("after failover");
     }
 
     @Test
     @Order(9)
     void helmUninstallRemovesTheOperatorAndKeepsCrdsAndWorkers() {
-        String out = Helm.uninstall(RELEASE).withNamespace(SYSTEM).withKubeConfig(cluster.kubeconfig()).call();
-        assertThat(out).contains("uninstalled");
-        client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE)
-                .waitUntilCondition(p -> p == null, 120, TimeUnit.SECONDS);
+        assertThat(operator.uninstall(RELEASE, SYSTEM)).contains("uninstalled");
         assertThat(client.apps().deployments().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
         assertThat(client.serviceAccounts().inNamespace(SYSTEM).withName(FULLNAME).get()).isNull();
         assertThat(client.rbac().clusterRoles().withName(FULLNAME).get()).isNull();
         assertThat(client.apiextensions().v1().customResourceDefinitions().withName("pymodeworkers.pymode.dev").get())
                 .as("Helm leaves the CRDs of crds/ in place (docs/install.md)").isNotNull();
-        assertThat(workers().withName("hello-cluster").get()).isNotNull();
+        assertThat(apps.resources().withName("hello-cluster").get()).isNotNull();
     }
 
     // --- helpers ---
-
-    /** The values a user gives: where the images, registry, runtime and Cloudflare API are; nothing else. */
-    private static Map<String, Object> values(Map<String, Object> extra) {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("image.repository", cluster.operatorRepository());
-        values.put("image.digest", cluster.operatorDigest());
-        values.put("registry.host", cluster.registry());
-        values.put("registry.plainHttp", true);
-        values.put("runtime.ref", cluster.runtimeRef());
-        values.put("builder.image", cluster.builderImage());
-        values.put("cloudflare.accountId", ACCOUNT);
-        values.put("cloudflare.credentialsSecret.name", "cloudflare-api");
-        String edge = cluster.hostAddress() + ":" + URI.create(cloudflare.baseUrl()).getPort();
-        values.put("extraEnv[0].name", "PYMODE_CLOUDFLARE_API_URL");
-        values.put("extraEnv[0].value", "http://" + edge + "/client/v4");
-        values.put("extraEnv[1].name", "PYMODE_CLOUDFLARE_EDGE_ADDRESS");
-        values.put("extraEnv[1].value", edge);
-        values.putAll(extra);
-        return values;
-    }
 
     /** helm upgrade to the base values plus these (what an earlier test changed goes back to the defaults). */
     private static void upgrade(Map<String, Object> changes) {
         var upgrade = new Helm(Repo.chart()).upgrade().withName(RELEASE).withNamespace(SYSTEM)
                 .withKubeConfig(cluster.kubeconfig());
-        values(changes).forEach(upgrade::set);
+        operator.values(changes).forEach(upgrade::set);
         Release release = upgrade.waitReady().withTimeout(300).call();
         assertThat(release.getStatus()).isEqualTo("deployed");
         // A rolling update: the old pod reconciles (with the old settings) until it is gone and a new one holds
@@ -337,7 +298,7 @@ class ClusterTierTest {
         while (client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()
                 .stream().anyMatch(p -> p.getMetadata().getDeletionTimestamp() != null)) {
             assertThat(Instant.now()).as("old operator pods still terminating").isBefore(deadline);
-            sleep(200);
+            ClusterWorkers.sleep(200);
         }
         awaitLeader(null);
     }
@@ -345,97 +306,6 @@ class ClusterTierTest {
     private static List<Pod> operatorPods() {
         return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()
                 .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-    }
-
-    private static void createWorker(String name, String body) {
-        createWorker(name, body, List.of());
-    }
-
-    private static void createWorker(String name, String body, List<String> packages) {
-        GenericKubernetesResource worker = new GenericKubernetesResource();
-        worker.setApiVersion("pymode.dev/v1alpha1");
-        worker.setKind("PyModeWorker");
-        worker.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(APPS)
-                .build());
-        // The run's namespace in the source gives every run fresh build keys (no cache hit from a kept registry).
-        String code = "# " + APPS + "\nfrom pymode.workers import Response\n\ndef on_fetch(request, env):\n    " + body
-                + "\n";
-        Map<String, Object> spec = new LinkedHashMap<>(Map.of(
-                "source", Map.of("inline", Map.of("files", List.of(Map.of("path", "src/entry.py", "content", code)))),
-                "cloudflare", Map.of("workersDev", true)));
-        if (!packages.isEmpty()) {
-            spec.put("packages", packages);
-        }
-        worker.setAdditionalProperties(Map.of("spec", spec));
-        workers().resource(worker).create();
-    }
-
-    private static NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-            Resource<GenericKubernetesResource>> workers() {
-        return client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Optional<Map<String, String>> condition(GenericKubernetesResource worker, String type) {
-        Object status = worker.getAdditionalProperties().get("status");
-        if (!(status instanceof Map<?, ?> map) || !(map.get("conditions") instanceof List<?> conditions)) {
-            return Optional.empty();
-        }
-        return conditions.stream().map(c -> (Map<String, String>) c).filter(c -> type.equals(c.get("type")))
-                .findFirst();
-    }
-
-    /** Waits until the worker's condition has the status for its current generation. */
-    private static GenericKubernetesResource awaitCondition(String name, String type, String status, Duration wait) {
-        Instant deadline = Instant.now().plus(wait);
-        GenericKubernetesResource worker = null;
-        while (Instant.now().isBefore(deadline)) {
-            worker = workers().withName(name).get();
-            Object generation = worker.getMetadata().getGeneration();
-            Object observed = worker.getAdditionalProperties().get("status") instanceof Map<?, ?> s
-                    ? s.get("observedGeneration") : null;
-            if (observed != null && String.valueOf(observed).equals(String.valueOf(generation))
-                    && condition(worker, type).map(c -> status.equals(c.get("status"))).orElse(false)) {
-                return worker;
-            }
-            sleep(500);
-        }
-        throw new AssertionError(name + ": " + type + " is not " + status + " after " + wait.toSeconds() + " s; status: "
-                + (worker == null ? "none" : worker.getAdditionalProperties().get("status")) + "; events: "
-                + events(name, null));
-    }
-
-    private static List<Job> buildJobs(String owner) {
-        return client.batch().v1().jobs().inNamespace(APPS).withLabel("pymode.dev/owner-name", owner).list()
-                .getItems();
-    }
-
-    private static Job awaitJob(String owner, Predicate<Job> test) {
-        Instant deadline = Instant.now().plus(BUILD_WAIT);
-        while (Instant.now().isBefore(deadline)) {
-            Optional<Job> job = buildJobs(owner).stream().filter(test).findFirst();
-            if (job.isPresent()) {
-                return job.get();
-            }
-            sleep(100);
-        }
-        throw new AssertionError("no builder Job for " + owner + "; events: " + events(owner, null));
-    }
-
-    /** Messages of the worker's events, optionally of one reason. */
-    private static List<String> events(String worker, String reason) {
-        List<String> out = new ArrayList<>();
-        for (var event : client.v1().events().inNamespace(APPS).list().getItems()) {
-            if (worker.equals(event.getInvolvedObject().getName())
-                    && "PyModeWorker".equals(event.getInvolvedObject().getKind())
-                    && (reason == null || reason.equals(event.getReason()))) {
-                int count = event.getCount() == null ? 1 : event.getCount();
-                for (int i = 0; i < count; i++) {
-                    out.add(event.getReason() + ": " + event.getMessage());
-                }
-            }
-        }
-        return out;
     }
 
     /** The Lease holder, once it is not {@code previous}. */
@@ -450,7 +320,7 @@ class ClusterTierTest {
                     && operatorPods().stream().anyMatch(p -> p.getMetadata().getName().equals(holder))) {
                 return holder;
             }
-            sleep(100);
+            ClusterWorkers.sleep(100);
         }
         Lease lease = client.leases().inNamespace(SYSTEM).withName(FULLNAME).get();
         StringBuilder logs = new StringBuilder();
@@ -460,35 +330,5 @@ class ClusterTierTest {
         }
         throw new AssertionError("no new Lease holder among " + pods + " (previous " + previous + "); lease: "
                 + (lease == null ? "none" : lease.getSpec()) + logs);
-    }
-
-    /** Script uploads (new versions) the stand-in received for a script. */
-    private static long uploads(String script) throws Exception {
-        JsonNode log = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl()
-                + "/__standin/requests")).build(), HttpResponse.BodyHandlers.ofString()).body());
-        long n = 0;
-        for (JsonNode request : log.get("requests")) {
-            String path = request.path("path").asText();
-            if ("PUT".equals(request.path("method").asText()) && path.endsWith("/workers/scripts/" + script)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** GET through the stand-in's edge, addressed by the worker's workers.dev name. */
-    private static String edge(String script, String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + path))
-                .header("Host", script + "." + LocalCloudflare.SUBDOMAIN + ".workers.dev").build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -23,14 +23,19 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
          * The build hit a limit the operator set on it (memory, deadline): the same inputs hit it again, so it is
          * not retried; raising the limit or changing the inputs is what helps.
          */
-        RESOURCE_LIMIT
+        RESOURCE_LIMIT,
+        /**
+         * The builder refused a value of the spec (exit {@link BuilderCommand#EXIT_INVALID_INPUT}): the same input is
+         * refused again, so it is not retried; changing the spec is what helps.
+         */
+        INVALID_INPUT
     }
 
     /**
      * @param kind    retried or not
      * @param reason  the {@code Built} condition's reason
-     * @param summary one line for the condition, naming the limit and the chart value that sets it; empty for a
-     *                build error, whose decisive line the classifier finds in the detail
+     * @param summary one line for the condition, naming the limit and the chart value that sets it, or the input the
+     *                builder refused; empty for a build error, whose decisive line the classifier finds in the detail
      */
     public record Failure(FailureKind kind, String reason, String summary) {
     }
@@ -49,6 +54,13 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
 
     public static BuildObservation failed(String logTail) {
         return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.BUILD_ERROR, "BuildFailed", ""));
+    }
+
+    /** The builder refused a spec value; its last line names the value and the rule (pymode_build.py InvalidInput). */
+    public static BuildObservation invalidInput(String logTail) {
+        String[] lines = logTail.strip().split("\n");
+        return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.INVALID_INPUT, "InvalidInput",
+                lines[lines.length - 1]));
     }
 
     /** The build ran out of memory: a limit of the builder's container. */

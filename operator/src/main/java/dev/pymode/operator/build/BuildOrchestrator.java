@@ -189,12 +189,13 @@ public class BuildOrchestrator {
         // Remove the finished build so the next attempt can start under the same deterministic name.
         executor.delete(request.namespace(), request.name());
         String log = observation.detail();
-        BuildObservation.Failure limit = observation.failure();
-        if (limit.kind() == BuildObservation.FailureKind.RESOURCE_LIMIT) {
-            // The same inputs would hit the same limit: stall at once. The condition gets the one line naming the
-            // limit; the builder's output (what it was doing when stopped) goes into the Event.
-            events.warning(subject.resource(), limit.reason(), limit.summary() + (log.isBlank() ? "" : "\n" + log));
-            return stall(failed, limit.reason(), limit.summary());
+        BuildObservation.Failure known = observation.failure();
+        if (known.kind() != BuildObservation.FailureKind.BUILD_ERROR) {
+            // The executor knows the cause (a limit hit, a spec value the builder refused by its exit code): the same
+            // inputs fail the same way, so stall at once. The condition gets the one line naming the limit or the
+            // input; the builder's output goes into the Event.
+            events.warning(subject.resource(), known.reason(), known.summary() + (log.isBlank() ? "" : "\n" + log));
+            return stall(failed, known.reason(), known.summary());
         }
         // The condition carries one line naming the cause; the builder's log goes into the Event (first line kept,
         // then as much of the log's end as the Event takes).

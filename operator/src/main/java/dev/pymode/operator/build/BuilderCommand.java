@@ -6,8 +6,17 @@ import java.util.List;
 /**
  * The builder's command line (builder-image/bundler/pymode_build.py), the same for a Job and a local process;
  * only the interpreter path, the program path and the source directory differ between them.
+ *
+ * <p>Values from a resource's spec go in as {@code --option=VALUE}, one argv element each: the builder's parser
+ * then takes the whole element as the value, even one starting with '-', so no spec value becomes an option.
  */
 public final class BuilderCommand {
+
+    /**
+     * The builder's exit code when it refuses a spec value (pymode_build.py EXIT_INVALID_INPUT): the same input
+     * fails every time, so it is an input error rather than a build to retry.
+     */
+    public static final int EXIT_INVALID_INPUT = 3;
 
     private BuilderCommand() {
     }
@@ -15,21 +24,19 @@ public final class BuilderCommand {
     /** Arguments after {@code worker --source <dir>}; extensions by artifact reference, in name order. */
     public static List<String> workerArguments(BuildKey key, List<String> extensionReferences, String bundleReference,
                                                String sourceRevision) {
-        List<String> args = new ArrayList<>(List.of("--entry", key.entry(), "--runtime-ref", key.runtimeRef()));
+        List<String> args = new ArrayList<>(List.of("--entry=" + key.entry(), "--runtime-ref", key.runtimeRef()));
         for (String extension : extensionReferences) {
             args.add("--extension");
             args.add(extension);
         }
         for (String requirement : key.packages()) {
-            args.add("--package");
-            args.add(requirement);
+            args.add("--package=" + requirement);
         }
         if (key.wizer()) {
             args.add("--wizer");
         }
         if (key.compatibilityDate() != null && !key.compatibilityDate().isEmpty()) {
-            args.add("--compat-date");
-            args.add(key.compatibilityDate());
+            args.add("--compat-date=" + key.compatibilityDate());
         }
         args.addAll(List.of("--push", bundleReference,
                 "--annotation", "dev.pymode.build-key=" + key.hash(),
@@ -42,7 +49,7 @@ public final class BuilderCommand {
 
     /** Arguments after {@code extension --source <dir>}: the recipe (with its depends in the directory). */
     public static List<String> extensionArguments(ExtensionBuildKey key, String extensionReference) {
-        return List.of("--recipe", key.recipe(), "--runtime-ref", key.runtimeRef(),
+        return List.of("--recipe=" + key.recipe(), "--runtime-ref", key.runtimeRef(),
                 "--push", extensionReference,
                 "--annotation", "dev.pymode.build-key=" + key.hash(),
                 "--annotation", "dev.pymode.recipes-digest=" + key.recipesDigest(),

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -48,6 +49,8 @@ public class JobBuildExecutor implements BuildExecutor {
     private static final long BUILDER_UID = 65532;
     static final long TERMINATION_GRACE_SECONDS = 5;
     static final String CA_BUNDLE_DIR = "/etc/pymode/ca";
+    /** The builder's pip resolves spec.packages from this index (pymode_build.py pip_environment). */
+    public static final String PACKAGE_INDEX_URL = "PYMODE_PACKAGE_INDEX_URL";
     static final String CA_BUNDLE_KEY = "ca-bundle.crt";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration RECHECK = Duration.ofSeconds(60);
@@ -224,6 +227,7 @@ public class JobBuildExecutor implements BuildExecutor {
                 env.add(new EnvVar(variable, bundle, null));
             }
         }
+        packageIndexEnv(env);
         registry.pushSecret().ifPresent(secret -> {
             volumes.add(new VolumeBuilder().withName("registry-auth").withNewSecret().withSecretName(secret)
                     .withItems(new KeyToPath(".dockerconfigjson", null, "config.json")).endSecret().build());
@@ -277,6 +281,20 @@ public class JobBuildExecutor implements BuildExecutor {
                 .build();
     }
 
+    /**
+     * The operator's package index (chart value builder.packageIndex) for the builder's pip: the URL as a value,
+     * the credentials by reference to the Secret, so they appear in no Job spec, argv or log.
+     */
+    private void packageIndexEnv(List<EnvVar> env) {
+        settings.packageIndexUrl().ifPresent(url -> env.add(new EnvVar(PACKAGE_INDEX_URL, url, null)));
+        settings.packageIndexCredentialsSecret().ifPresent(secret -> {
+            env.add(new EnvVarBuilder().withName("PYMODE_PACKAGE_INDEX_USERNAME").withNewValueFrom()
+                    .withNewSecretKeyRef("username", secret, false).endValueFrom().build());
+            env.add(new EnvVarBuilder().withName("PYMODE_PACKAGE_INDEX_PASSWORD").withNewValueFrom()
+                    .withNewSecretKeyRef("password", secret, false).endValueFrom().build());
+        });
+    }
+
     private static boolean hasCondition(Job job, String type) {
         return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
                 .stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
@@ -297,7 +315,17 @@ public class JobBuildExecutor implements BuildExecutor {
             return BuildObservation.deadlineExceeded(seconds == null ? "(none set)"
                     : Duration.ofSeconds(seconds).toString(), detail);
         }
+        if (pods.stream().anyMatch(pod -> exitedWith(pod, BuilderCommand.EXIT_INVALID_INPUT))) {
+            return BuildObservation.invalidInput(detail);
+        }
         return BuildObservation.failed(detail);
+    }
+
+    private static boolean exitedWith(Pod pod, int code) {
+        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && pod.getStatus().getContainerStatuses().stream().anyMatch(status -> status.getState() != null
+                && status.getState().getTerminated() != null
+                && Integer.valueOf(code).equals(status.getState().getTerminated().getExitCode()));
     }
 
     /** This Job's pods: by the Job controller's label, and owned by this Job (not an earlier one of the same name). */

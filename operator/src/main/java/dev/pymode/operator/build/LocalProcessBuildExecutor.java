@@ -114,7 +114,11 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
             return Optional.empty();
         }
         int code = Integer.parseInt(Files.readString(exit).trim());
-        return Optional.of(code == 0 ? BuildObservation.succeeded() : BuildObservation.failed(logTail(dir)));
+        if (code == 0) {
+            return Optional.of(BuildObservation.succeeded());
+        }
+        return Optional.of(code == BuilderCommand.EXIT_INVALID_INPUT ? BuildObservation.invalidInput(logTail(dir))
+                : BuildObservation.failed(logTail(dir)));
     }
 
     @Override

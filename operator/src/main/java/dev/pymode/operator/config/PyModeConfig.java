@@ -185,6 +185,19 @@ public interface PyModeConfig {
          * image's store for those tools, so it holds the public roots too.
          */
         Optional<String> caBundleFile();
+
+        /**
+         * The package index (PEP 503 simple API) builds resolve spec.packages from (chart value
+         * builder.packageIndex.url); unset: pip's default. An operator setting: a worker's spec cannot name an index.
+         */
+        Optional<String> packageIndexUrl();
+
+        /**
+         * A Secret with keys {@code username} and {@code password} for that index, which builder Jobs read as
+         * environment variables. Jobs run in the worker's namespace, so it must exist in each namespace with
+         * workers (like registry.pushSecret); the operator never reads it.
+         */
+        Optional<String> packageIndexCredentialsSecret();
     }
 
     enum Mode { job, local }

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * | anything else                           |                                                         | unknown   | BuildFailed             |
  * </pre>
  * Unknown failures are retried a bounded number of times (pymode.builder.max-attempts); transient ones until
- * they pass, with capped backoff. Resource limits (OOM, deadline) are known to the executors and stall without
- * coming here.
+ * they pass, with capped backoff. Resource limits (OOM, deadline) and a spec value the builder refuses (its exit
+ * code 3, reason InvalidInput) are known to the executors and stall without coming here.
  *
  * <p>Cloudflare API answers ({@link #ofCloudflareStatus}): 429 transient (RateLimited, after Retry-After); 408
  * and 5xx transient (CloudflareUnavailable); any other 4xx terminal (CloudflareRejected: the request is invalid,

@@ -126,7 +126,7 @@ final class Cases {
                         """), "accountId must be 32 lowercase hex characters"),
                 refused("compatibility date not a date", workerWith("bad-date", """
                         cloudflare: {compatibilityDate: yesterday}
-                        """), "compatibilityDate must be a date in the form YYYY-MM-DD"),
+                        """), "compatibilityDate must be a real calendar date in the form YYYY-MM-DD"),
                 refused("git url with ftp scheme", worker("bad-git", """
                         source:
                           git: {url: "ftp://example.com/repo.git"}
@@ -189,7 +189,7 @@ final class Cases {
                         workerRef: {name: w}
                         workflow: orders
                         schedule: every day
-                        """), "schedule must be a 5-field cron expression"),
+                        """), "schedule must be 5 cron fields"),
                 refused("workflow without a worker", resource("PyModeWorkflow", "no-worker", """
                         workflow: orders
                         """), "spec.workerRef: Required value"));

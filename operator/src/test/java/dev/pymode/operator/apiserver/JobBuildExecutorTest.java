@@ -22,6 +22,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.build.BuilderCommand;
 import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
@@ -216,7 +217,7 @@ class JobBuildExecutorTest {
         assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory", "ephemeral-storage");
         assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(container.getCommand()).containsSequence("worker", "--source", "/workspace/source")
-                .containsSequence("--package", "attrs==24.2.0")
+                .contains("--package=attrs==24.2.0")
                 .containsSequence("--runtime-ref", config.runtime().ref().orElseThrow());
         assertThat(container.getCommand().stream().filter(a -> a.startsWith(registry.host() + "/pymode/bundles:bk-")))
                 .hasSize(1);
@@ -230,6 +231,39 @@ class JobBuildExecutorTest {
         assertThat(authVolume.getSecret().getSecretName()).isEqualTo("registry-push");
         assertThat(client.configMaps().inNamespace(NS).withName(job.getMetadata().getName() + "-source").get()
                 .getBinaryData()).hasSize(2);
+    }
+
+    @Test
+    void theOperatorsPackageIndexReachesTheBuilderAsEnvironmentWithCredentialsByReference() {
+        PyModeConfig withIndex = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
+                "pymode.registry.host", registry.host(), "pymode.registry.plain-http", "true",
+                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
+                "pymode.builder.package-index-url", "https://pypi.example.com/simple/",
+                "pymode.builder.package-index-credentials-secret", "package-index"))
+                .build().getConfigMapping(PyModeConfig.class);
+        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
+                withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+        PyModeWorker worker = createWorker("with-index", "def on_fetch(r, e): return None\n");
+        assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
+
+        var container = jobs().stream().filter(j -> j.getMetadata().getName().startsWith("with-index-build-"))
+                .findFirst().orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("PYMODE_PACKAGE_INDEX_URL");
+            assertThat(e.getValue()).isEqualTo("https://pypi.example.com/simple/");
+        });
+        for (String key : List.of("username", "password")) {
+            assertThat(container.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("PYMODE_PACKAGE_INDEX_" + key.toUpperCase());
+                assertThat(e.getValue()).isNull();
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("package-index");
+                assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(key);
+            });
+        }
+        // the index is never an argument: not the operator's, and no spec value can be one
+        assertThat(container.getCommand()).noneMatch(a -> a.contains("index"));
     }
 
     @Test
@@ -325,6 +359,32 @@ class JobBuildExecutorTest {
         assertThat(later.reason()).isEqualTo("BuildOutOfMemory");
         assertThat(later.message()).isEqualTo(failed.message());
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
+        assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aSpecValueTheBuilderRefusesStallsAtOnceWithItsOneLine() {
+        PyModeWorker worker = createWorker("refused", "def on_fetch(r, e): pass  # refused\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        // what pymode_build.py writes to the termination log when it refuses a value, and its exit code
+        String refusal = "invalid input: package 'pkg~=1' is not a PEP 508 requirement: Expected semicolon (after "
+                + "name with no version specifier) or end";
+        podTerminated(jobName, JobController.terminated(BuilderCommand.EXIT_INVALID_INPUT, "Error", refusal), false);
+        finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(failed.reason()).isEqualTo("InvalidInput");
+        assertThat(failed.message()).isEqualTo(refusal);
+        assertThat(events("refused", "BuildFailed")).isEmpty();
+
+        clock.advance(Duration.ofHours(6));
+        StageResult later = reconcile(newOperator(clock), worker, status);
+        assertThat(later.reason()).as("not retried for the same inputs").isEqualTo("InvalidInput");
         assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
     }
 

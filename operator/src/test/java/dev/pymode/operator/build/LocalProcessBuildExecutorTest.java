@@ -35,7 +35,7 @@ class LocalProcessBuildExecutorTest {
                 while not os.path.exists(go):
                     time.sleep(0.05)
                 print("ERROR: the stand-in builder failed")
-                sys.exit(3)
+                sys.exit(1)
                 """);
         return program;
     }
@@ -90,5 +90,26 @@ class LocalProcessBuildExecutorTest {
         Files.writeString(tmp.resolve("go"), "");
         assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(new ResourceID("hello", "apps"));
         assertThat(restarted.observe(request()).phase()).isEqualTo(BuildObservation.Phase.FAILED);
+    }
+
+    @Test
+    void aSpecValueTheRealBuilderRefusesIsAnInputErrorWithItsOneLine() throws Exception {
+        // the real builder, given a package that is a pip option the way BuilderCommand passes values
+        Path program = dev.pymode.operator.support.TestPaths.repoRoot().resolve("builder-image/bundler/pymode_build.py");
+        LocalProcessBuildExecutor executor = executor(program);
+        BuildRequest request = new BuildRequest("apps", "hello-build-0123456789ab", null,
+                BuildLabels.of("PyModeWorker", "hello", "f".repeat(64)), "worker", new TreeMap<>(),
+                List.of("--entry=src/entry.py", "--package=-r /etc/passwd", "--runtime-dir", tmp.toString(),
+                        "--push", "127.0.0.1:9/x:t"));
+        var events = listen(executor.completions(PyModeWorker.class, null));
+        assertThat(executor.start(request)).isTrue();
+        assertThat(events.poll(30, TimeUnit.SECONDS)).isEqualTo(new ResourceID("hello", "apps"));
+
+        BuildObservation refused = executor.observe(request);
+        assertThat(refused.phase()).isEqualTo(BuildObservation.Phase.FAILED);
+        assertThat(refused.failure().kind()).isEqualTo(BuildObservation.FailureKind.INVALID_INPUT);
+        assertThat(refused.failure().reason()).isEqualTo("InvalidInput");
+        assertThat(refused.failure().summary()).isEqualTo("invalid input: package '-r /etc/passwd': pip options are "
+                + "not allowed (the package index is an operator setting, chart value builder.packageIndex)");
     }
 }

@@ -18,7 +18,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
 import dev.pymode.operator.status.Conditions;
-import dev.pymode.operator.support.GitRepo;
+import dev.pymode.devenv.GitRepo;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.OciPush;
 import dev.pymode.operator.support.SourceServersResource;

@@ -15,8 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.pymode.operator.support.GitRepo;
-import dev.pymode.operator.support.GitServer;
+import dev.pymode.devenv.GitRepo;
+import dev.pymode.devenv.GitServer;
 import dev.pymode.operator.support.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -8,7 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
-import dev.pymode.operator.support.GitRepo;
+import dev.pymode.devenv.GitRepo;
 import dev.pymode.operator.support.GitSshServer;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;

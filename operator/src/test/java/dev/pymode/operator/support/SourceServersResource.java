@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.pymode.devenv.GitServer;
 import dev.pymode.devenv.LocalRegistry;
 
 /**

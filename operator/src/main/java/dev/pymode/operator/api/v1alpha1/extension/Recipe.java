@@ -83,7 +83,9 @@ public class Recipe {
 
     @JsonPropertyDescription("Catalogue recipes this one needs at run time; they are built into the same artifact.")
     @Size(max = 16)
-    private List<String> depends = new ArrayList<>();
+    @ValidationRule(value = "self.all(d, d.matches('^[a-z0-9][a-z0-9._-]*$'))",
+            message = "depends entries must be catalogue recipe names: lowercase letters, digits, '.', '_' or '-'")
+    private List<@Size(min = 1, max = 64) String> depends = new ArrayList<>();
 
     @JsonPropertyDescription("Python code that must run without error once the extension is installed.")
     @Size(max = 8192)

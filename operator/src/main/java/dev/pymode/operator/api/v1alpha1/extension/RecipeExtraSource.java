@@ -20,6 +20,9 @@ public class RecipeExtraSource {
     @JsonPropertyDescription("Archive file name.")
     @Required
     @Size(max = 256)
+    // the builder saves the download under this name: a '/' or '..' would put it outside its download directory
+    @ValidationRule(value = "self.matches('^[^/]+$') && self != '.' && self != '..'",
+            message = "extra source filename must be a file name without '/' (not . or ..)")
     private String filename;
 
     @JsonPropertyDescription("sha256 of the archive (64 lowercase hex characters).")

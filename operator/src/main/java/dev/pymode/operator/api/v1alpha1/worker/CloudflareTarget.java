@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.pymode.operator.api.v1alpha1.common.Syntax;
 import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Size;
@@ -36,13 +37,18 @@ public class CloudflareTarget {
 
     @JsonPropertyDescription("Workers compatibility date (YYYY-MM-DD).")
     @Size(max = 10)
-    @ValidationRule(value = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",
-            message = "compatibilityDate must be a date in the form YYYY-MM-DD")
+    @ValidationRule(value = Syntax.CALENDAR_DATE,
+            message = "compatibilityDate must be a real calendar date in the form YYYY-MM-DD (month 01-12, a day "
+                    + "the month has)")
     private String compatibilityDate;
 
     @JsonPropertyDescription("Workers compatibility flags, added to the ones the runtime needs.")
     @Size(max = 32)
-    private List<String> compatibilityFlags = new ArrayList<>();
+    @ValidationRule(value = "self.all(f, f.matches(r'''" + Syntax.COMPATIBILITY_FLAG + "'''))",
+            messageExpression = "'compatibility flag ' + " + Syntax.SHOW_BEGIN + "self.filter(f, !f.matches(r'''"
+                    + Syntax.COMPATIBILITY_FLAG + "'''))[0]" + Syntax.SHOW_END + " + ': compatibilityFlags entries must be Cloudflare flag names: lowercase letters, "
+                    + "digits and _ (e.g. nodejs_compat)'")
+    private List<@Size(min = 1, max = 128) String> compatibilityFlags = new ArrayList<>();
 
     @JsonPropertyDescription("What happens to the KV namespaces, R2 buckets and D1 databases this worker created "
             + "when the worker is deleted: Delete (unless another worker still binds them) or Retain. The script "

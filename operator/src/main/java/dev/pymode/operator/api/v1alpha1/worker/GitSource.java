@@ -19,6 +19,9 @@ public class GitSource {
             message = "git url must start with https://, http:// or ssh://")
     @ValidationRule(value = "!self.matches('^[a-z]+://[^/@]*:[^/@]*@')",
             message = "git url must not contain a password: put credentials in credentialsSecretRef")
+    // git and ssh command lines read a host starting with '-' as an option (CVE-2017-1000117); nothing needs one
+    @ValidationRule(value = "!self.matches('^[a-z]+://([^/@]*@)?-') && !self.matches('[ \\t\\r\\n]')",
+            message = "git url must not contain whitespace, and its host must not start with '-'")
     private String url;
 
     @JsonPropertyDescription("What to build: a branch (`main`), a tag (`v1.2.0`), a full ref (`refs/heads/main`) or a "
@@ -28,6 +31,7 @@ public class GitSource {
     @Size(min = 1, max = 256)
     @ValidationRule(value = "!self.matches('[\\\\s~^:?*\\\\[\\\\\\\\]|\\\\.\\\\.|@\\\\{')",
             message = "git ref must be a branch, tag, refs/... name or commit SHA (no spaces, '..', '@{' or any of ~^:?*[\\)")
+    @ValidationRule(value = "!self.startsWith('-')", message = "git ref must not start with '-' (git refuses such names)")
     private String ref = "main";
 
     @JsonPropertyDescription("Directory of the project inside the repository; only the files under it are built "

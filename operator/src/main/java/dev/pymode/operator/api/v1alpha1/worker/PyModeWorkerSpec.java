@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.common.Syntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -24,12 +25,28 @@ public class PyModeWorkerSpec {
             message = "entry must be a relative path to a .py file without '..'")
     private String entry;
 
-    @JsonPropertyDescription("Pure-Python requirements (PEP 508 strings, e.g. `jinja2==3.1.4`) installed for the "
-            + "wasm target and pinned with hashes in the build.")
+    @JsonPropertyDescription("Pure-Python requirements from the operator's package index (PEP 508 strings by name: "
+            + "`jinja2==3.1.4`, `httpx[http2]>=0.27,<1`, `attrs; python_version >= \"3.10\"`), installed for the "
+            + "wasm target and pinned with hashes in the build. No pip options, URLs or paths: the index is an "
+            + "operator setting (chart value builder.packageIndex).")
     @Size(max = 100)
-    @ValidationRule(value = "self.all(p, size(p) > 0 && size(p) <= 256)",
-            message = "each package must be a non-empty requirement string of at most 256 characters")
-    private List<String> packages = new ArrayList<>();
+    // Three rules, so the message says which one an entry breaks; each names the first entry that breaks it. The
+    // builder checks every entry again with `packaging` (builder-image/bundler/pymode_build.py).
+    @ValidationRule(value = "self.all(p, !p.startsWith('-'))",
+            messageExpression = "'package ' + " + Syntax.SHOW_BEGIN + "self.filter(p, p.startsWith('-'))[0]"
+                    + Syntax.SHOW_END + " + ': a package must not start with \\'-\\': pip options are not allowed "
+                    + "(the package index is an operator setting, chart value builder.packageIndex)'")
+    @ValidationRule(value = "self.all(p, !p.contains('/') && !p.contains('@') && !p.contains('\\\\'))",
+            messageExpression = "'package ' + " + Syntax.SHOW_BEGIN
+                    + "self.filter(p, p.contains('/') || p.contains('@') || p.contains('\\\\'))[0]" + Syntax.SHOW_END
+                    + " + ': a package must be a name from the package index: URLs, paths and direct references "
+                    + "(/, @, \\\\) are not allowed'")
+    @ValidationRule(value = "self.all(p, p.matches(r'''" + Syntax.REQUIREMENT + "'''))",
+            messageExpression = "'package ' + " + Syntax.SHOW_BEGIN + "self.filter(p, !p.matches(r'''"
+                    + Syntax.REQUIREMENT + "'''))[0]" + Syntax.SHOW_END + " + ': a package must be a PEP 508 "
+                    + "requirement: a name, optional [extras], optional version specifiers such as ==1.2 or >=1,<2 and "
+                    + "an optional ; marker (e.g. httpx[http2]>=0.27,<1)'")
+    private List<@Size(min = 1, max = 256) String> packages = new ArrayList<>();
 
     @JsonPropertyDescription("PyModeExtension resources (C extensions as wasm side modules) to include in the bundle.")
     @Size(max = 32)

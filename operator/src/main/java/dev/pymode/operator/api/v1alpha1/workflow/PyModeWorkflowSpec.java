@@ -3,6 +3,7 @@ package dev.pymode.operator.api.v1alpha1.workflow;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.common.Syntax;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
@@ -24,11 +25,17 @@ public class PyModeWorkflowSpec {
     private String workflow;
 
     @JsonPropertyDescription("Cron schedule (5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly), deployed as "
-            + "a Cloudflare cron trigger. Unset: runs only on request.")
+            + "a Cloudflare cron trigger. Fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, "
+            + "day-of-week 0-7 or SUN-SAT, each `*`, a value, a range, a list or a step (`*/15`); no L, W, # or ?. "
+            + "Unset: runs only on request.")
     @Size(max = 128)
-    @ValidationRule(value = "self.matches('^@(yearly|annually|monthly|weekly|daily|hourly)$')"
-            + " || self.matches('^[0-9*/,A-Za-z?LW#-]+( [0-9*/,A-Za-z?LW#-]+){4}$')",
-            message = "schedule must be a 5-field cron expression such as '*/15 * * * *' or a macro such as @hourly")
+    @ValidationRule(value = "self.matches(r'''" + Syntax.CRON_MACRO + "''') || self.matches(r'''" + Syntax.CRON
+            + "''')",
+            message = "schedule must be 5 cron fields separated by spaces (minute 0-59, hour 0-23, "
+                    + "day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT, SUN not in a range; each *, a value, a range "
+                    + "a-b, a list a,b or a step */n; no L, W, # or ?) such as '*/15 * * * *', or a macro such as @hourly")
+    @ValidationRule(value = Syntax.CRON_RANGES_FORWARD,
+            message = "schedule ranges must run forwards: a-b with a <= b")
     private String schedule;
 
     @JsonPropertyDescription("Input passed to every run as `ctx.input` (any JSON value).")

@@ -1,4 +1,4 @@
-package dev.pymode.operator.support;
+package dev.pymode.devenv;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

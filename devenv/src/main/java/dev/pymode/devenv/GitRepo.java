@@ -1,4 +1,4 @@
-package dev.pymode.operator.support;
+package dev.pymode.devenv;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,120 @@
+package dev.pymode.operator.api.v1alpha1.common;
+
+/**
+ * Grammars the CRDs enforce at admission (CEL {@code matches}, RE2 syntax), one constant per rule so each lives
+ * in one place. The values reach pip, Cloudflare and the operator's cron library later: a value refused here is
+ * one those would refuse too (or, for packages, one that could steer pip), so it fails in {@code kubectl apply}
+ * with the field's name instead of minutes later in a status condition.
+ *
+ * <p>The regular expressions go into a raw triple-quoted CEL string, {@code self.matches(r'''...''')}, so quotes
+ * and backslashes need no escaping; CRON_RANGES_FORWARD and CALENDAR_DATE are whole CEL rules over {@code self}.
+ */
+public final class Syntax {
+
+    private Syntax() {
+    }
+
+    /**
+     * For a messageExpression, around a CEL string expression: shows it quoted, line breaks and tabs as spaces (the
+     * API server drops a message with a line break and shows the bare rule instead). Constants, not a method, since
+     * annotation values must be constant expressions.
+     */
+    public static final String SHOW_BEGIN = "'\"' + (";
+    public static final String SHOW_END = ").replace('\\n', ' ').replace('\\r', ' ').replace('\\t', ' ') + '\"'";
+
+    // ---- PEP 508 requirement, as a package index name (no URL, path or pip option) ----
+
+    private static final String NAME = "[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?";
+    private static final String EXTRAS = "( *\\[ *(" + NAME + "( *, *" + NAME + ")*)? *\\])?";
+    private static final String SPECIFIER = "(===|~=|==|!=|<=|>=|<|>) *[A-Za-z0-9_.*+!-]+";
+    private static final String SPECIFIERS = SPECIFIER + "( *, *" + SPECIFIER + ")*";
+    private static final String VERSIONS = "( *(\\( *" + SPECIFIERS + " *\\)|" + SPECIFIERS + "))?";
+    // Marker operands: an environment marker name or a quoted literal without '/', ':' or '@', so no marker can
+    // smuggle a URL or path past the rules above. The builder parses markers fully with `packaging`.
+    private static final String MARKER_VALUE = "([a-z_]+([.][a-z_]+)?|\"[A-Za-z0-9_.*+!~ -]*\"|'[A-Za-z0-9_.*+!~ -]*')";
+    private static final String MARKER_TERM = "[( ]*" + MARKER_VALUE + " *(===|~=|==|!=|<=|>=|<|>|not in|in) *"
+            + MARKER_VALUE + "[) ]*";
+    private static final String MARKER = "( *; *" + MARKER_TERM + "( +(and|or) +" + MARKER_TERM + ")*)?";
+
+    /**
+     * A PEP 508 requirement by name: {@code name[extras] specifiers ; marker}, e.g. {@code httpx[http2]>=0.27,<1}
+     * or {@code attrs; python_version >= "3.10"}. Spaces only (no tabs or newlines); no direct references.
+     */
+    public static final String REQUIREMENT = "^" + NAME + EXTRAS + VERSIONS + MARKER + " *$";
+
+    // ---- cron, the dialect both the operator's cron library (cron-utils, CronType.UNIX) and Cloudflare take ----
+
+    // Each field: comma-separated elements, each `*`, a value or a range a-b, with an optional step /n.
+    // (Annotation values must be constant expressions, hence spelled out rather than built by a method.)
+    private static final String MINUTE = "([0-5]?[0-9])";
+    private static final String MINUTE_ELEMENT = "(\\*|" + MINUTE + "(-" + MINUTE + ")?)(/([1-9]|[1-5][0-9]))?";
+    private static final String HOUR = "([01]?[0-9]|2[0-3])";
+    private static final String HOUR_ELEMENT = "(\\*|" + HOUR + "(-" + HOUR + ")?)(/([1-9]|1[0-9]|2[0-3]))?";
+    private static final String DAY = "(0?[1-9]|[12][0-9]|3[01])";
+    private static final String DAY_ELEMENT = "(\\*|" + DAY + "(-" + DAY + ")?)(/([1-9]|[12][0-9]|3[01]))?";
+    private static final String MONTH = "(0?[1-9]|1[0-2]|(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))";
+    private static final String MONTH_ELEMENT = "(\\*|" + MONTH + "(-" + MONTH + ")?)(/([1-9]|1[0-2]))?";
+    // SUN stands alone, never in a range: cron-utils reads SUN as 7 (SUN-SAT runs backwards there), the Cloudflare
+    // stand-in as 0 (MON-SUN runs backwards there). Numbers say which end is meant.
+    private static final String WEEKDAY = "(0?[0-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
+    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY + "(-" + WEEKDAY + ")?)(/[1-7])?";
+
+    /**
+     * Five fields separated by spaces (CronSchedule deploys them joined by single spaces): minute 0-59, hour 0-23,
+     * day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 (0 and 7 are Sunday) or SUN-SAT; steps from 1 to
+     * the field's maximum. Quartz's L, W, # and ? are left out: Cloudflare takes them, but cron-utils' UNIX dialect
+     * (next-run times) and the Cloudflare stand-in do not. CronAdmissionConsistencyTest holds the corpus to it.
+     */
+    public static final String CRON = "^"
+            + MINUTE_ELEMENT + "(," + MINUTE_ELEMENT + ")* +"
+            + HOUR_ELEMENT + "(," + HOUR_ELEMENT + ")* +"
+            + DAY_ELEMENT + "(," + DAY_ELEMENT + ")* +"
+            + MONTH_ELEMENT + "(," + MONTH_ELEMENT + ")* +"
+            + WEEKDAY_ELEMENT + "(," + WEEKDAY_ELEMENT + ")*$";
+
+    /** The cron macros CronSchedule spells out as 5 fields. */
+    public static final String CRON_MACRO = "^@(yearly|annually|monthly|weekly|daily|hourly)$";
+
+    /**
+     * CEL over a cron string {@code self}: every numeric range {@code a-b} runs forwards (a regex cannot compare
+     * numbers; cron-utils and the Cloudflare stand-in refuse {@code 5-3}). findAll keeps the cost estimate within the budget,
+     * where splitting into fields and elements does not.
+     */
+    public static final String CRON_RANGES_FORWARD = "self.findAll('[0-9]+-[0-9]+')"
+            + ".all(r, int(r.split('-')[0]) <= int(r.split('-')[1]))";
+
+    // ---- calendar date ----
+
+    /**
+     * CEL over a {@code YYYY-MM-DD} string {@code self}: a real calendar date (month 1-12, a day the month has,
+     * 29 February only in leap years). Plain arithmetic, which every CEL of Kubernetes 1.30+ (docs/install.md)
+     * evaluates. Tried on the 1.34 API server: {@code timestamp(self + 'T00:00:00Z')} refuses 2026-02-30 with an
+     * evaluation error ("type conversion error from 'string' to 'google.protobuf.Timestamp' evaluating rule: ..."),
+     * not a clean refusal; {@code format.date()} refuses it cleanly but is a newer CEL library than 1.30.
+     */
+    public static final String CALENDAR_DATE = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')"
+            + " && int(self.substring(5, 7)) >= 1 && int(self.substring(5, 7)) <= 12"
+            + " && int(self.substring(8, 10)) >= 1"
+            + " && int(self.substring(8, 10)) <= (int(self.substring(5, 7)) == 2"
+            + " ? (int(self.substring(0, 4)) % 4 == 0 && (int(self.substring(0, 4)) % 100 != 0"
+            + " || int(self.substring(0, 4)) % 400 == 0) ? 29 : 28)"
+            + " : (int(self.substring(5, 7)) in [4, 6, 9, 11] ? 30 : 31))";
+
+    // ---- Cloudflare names ----
+
+    /** A Workers compatibility flag: lowercase letters, digits and '_' (nodejs_compat, no_global_navigator). */
+    public static final String COMPATIBILITY_FLAG = "^[a-z][a-z0-9_]*$";
+
+    /** A D1 database name, as the Cloudflare API's schema gives it. */
+    public static final String D1_DATABASE_NAME = "^[a-z0-9][a-z0-9_-]*$";
+
+    /**
+     * A Workers route pattern: an optional leading {@code *} or {@code *.} on the host, a DNS host name, and an
+     * optional path whose only wildcard is a trailing {@code *}; no scheme, port, query or whitespace.
+     */
+    public static final String ROUTE_PATTERN = "^([*]|[*][.])?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?[.])*"
+            + "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(/[A-Za-z0-9._~%!$&'()+,;=:@/-]*[*]?)?$";
+
+    /** A DNS zone name. */
+    public static final String ZONE_NAME = "^([a-z0-9]([a-z0-9-]*[a-z0-9])?[.])+[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+}

@@ -1,0 +1,70 @@
+package dev.pymode.operator.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.pymode.operator.api.v1alpha1.common.Syntax;
+import dev.pymode.operator.support.TestPaths;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Admission and the operator's cron library agree: every schedule of the valid corpus matches the CRD's cron
+ * expression and parses with {@link CronSchedule} (cron-utils), and every schedule of the bad corpus fails there
+ * too (but those marked {@code refusedBy: cfstandin}, which cron-utils takes and the Cloudflare stand-in reads
+ * otherwise), so no schedule admission lets through fails later in the operator.
+ * (The API server's RE2 and java.util.regex read this expression alike: classes, groups, (?i:...), no backrefs.)
+ */
+class CronAdmissionConsistencyTest {
+
+    private static final Pattern CRON = Pattern.compile(Syntax.CRON);
+    private static final Pattern MACRO = Pattern.compile(Syntax.CRON_MACRO);
+
+    @Test
+    void validSchedulesMatchAdmissionAndParseInTheOperator() throws IOException {
+        List<String> valid = schedules(TestPaths.repoRoot().resolve("testdata/valid-input/valid.yaml"));
+        assertThat(valid).hasSizeGreaterThanOrEqualTo(8);
+        for (String schedule : valid) {
+            assertThat(CRON.matcher(schedule).matches() || MACRO.matcher(schedule).matches()).as(schedule).isTrue();
+            assertThat(CronSchedule.parse(schedule).nextAfter(java.time.Instant.now())).as(schedule).isPresent();
+        }
+    }
+
+    @Test
+    void badSchedulesAreRefusedByTheOperatorsCronLibraryToo() throws IOException {
+        List<String> bad = schedules(TestPaths.repoRoot().resolve("testdata/bad-input/workflow-schedule.yaml"));
+        assertThat(bad).hasSizeGreaterThanOrEqualTo(20).contains("61 * * * *");
+        for (String schedule : bad) {
+            assertThatThrownBy(() -> CronSchedule.parse(schedule)).as(schedule)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> schedules(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        var mapper = new ObjectMapper(new YAMLFactory());
+        try (var docs = mapper.readerFor(Map.class).<Map<String, Object>>readValues(file.toFile())) {
+            while (docs.hasNext()) {
+                Map<String, Object> doc = docs.next();
+                Map<String, Object> resource = (Map<String, Object>) doc.get("resource");
+                if (resource != null && "PyModeWorkflow".equals(resource.get("kind"))
+                        && !"cfstandin".equals(doc.get("refusedBy"))) {
+                    Object schedule = ((Map<String, Object>) resource.get("spec")).get("schedule");
+                    if (schedule != null) {
+                        out.add((String) schedule);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
