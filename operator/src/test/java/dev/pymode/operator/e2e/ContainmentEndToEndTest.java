@@ -144,15 +144,19 @@ class ContainmentEndToEndTest {
         return workflow;
     }
 
-    /** workflow → worker: the schedule is one of the worker's cron triggers, set by one Cloudflare call. */
+    /**
+     * workflow → worker: the schedule is one of the worker's cron triggers, set by one Cloudflare call. The bad
+     * schedule is one admission lets through (its fields are in range) and Cloudflare refuses (a range that runs
+     * backwards): what slips past admission must still fail only its own workflow.
+     */
     @Test
     void anInvalidScheduleFailsItsWorkflowAndStaysOffTheWorkersCronTriggers() throws Exception {
         client.resource(Workers.inline(NS, "orders", ORDERS)).create();
         client.resource(scheduled("every-5m", "*/5 * * * *")).create();
-        client.resource(scheduled("bad-minute", "61 * * * *")).create();
+        client.resource(scheduled("bad-minute", "5-3 * * * *")).create();
 
         Condition invalid = awaitReason(PyModeWorkflow.class, "bad-minute", "Stalled", "InvalidSchedule");
-        assertThat(invalid.getMessage()).contains("'61 * * * *'").contains("minute 61 is outside 0-59")
+        assertThat(invalid.getMessage()).contains("'5-3 * * * *'").contains("minute range '5-3' runs backwards")
                 .contains("orders");
         PyModeWorker orders = Ready.await(client, PyModeWorker.class, NS, "orders", DEPLOY_TIMEOUT);
         await().atMost(Duration.ofMinutes(1)).until(() -> worker("orders").getStatus().getDeployment().getSchedules()
