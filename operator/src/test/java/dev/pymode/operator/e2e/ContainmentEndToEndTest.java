@@ -146,17 +146,18 @@ class ContainmentEndToEndTest {
 
     /**
      * workflow → worker: the schedule is one of the worker's cron triggers, set by one Cloudflare call. The bad
-     * schedule is one admission lets through (its fields are in range) and Cloudflare refuses (a range that runs
-     * backwards): what slips past admission must still fail only its own workflow.
+     * schedule is one admission lets through (its fields are in range; its CEL compares numeric ranges only) and
+     * Cloudflare refuses (a month range by name that runs backwards): what slips past admission must still fail
+     * only its own workflow.
      */
     @Test
     void anInvalidScheduleFailsItsWorkflowAndStaysOffTheWorkersCronTriggers() throws Exception {
         client.resource(Workers.inline(NS, "orders", ORDERS)).create();
         client.resource(scheduled("every-5m", "*/5 * * * *")).create();
-        client.resource(scheduled("bad-minute", "5-3 * * * *")).create();
+        client.resource(scheduled("bad-minute", "0 0 1 DEC-JAN *")).create();
 
         Condition invalid = awaitReason(PyModeWorkflow.class, "bad-minute", "Stalled", "InvalidSchedule");
-        assertThat(invalid.getMessage()).contains("'5-3 * * * *'").contains("minute range '5-3' runs backwards")
+        assertThat(invalid.getMessage()).contains("'0 0 1 DEC-JAN *'").contains("month range 'DEC-JAN' runs backwards")
                 .contains("orders");
         PyModeWorker orders = Ready.await(client, PyModeWorker.class, NS, "orders", DEPLOY_TIMEOUT);
         await().atMost(Duration.ofMinutes(1)).until(() -> worker("orders").getStatus().getDeployment().getSchedules()

@@ -50,8 +50,10 @@ class CronScheduleTest {
         assertThat(CronSchedule.problem("0 0 * * 8")).contains("day-of-week 8 is outside 0-7");
         assertThat(CronSchedule.problem("*/0 * * * *")).contains("minute step '0' must be a positive integer");
         assertThat(CronSchedule.problem("30-10 * * * *")).contains("minute range '30-10' runs backwards");
-        // admitted by the CRD (testdata/bad-input/workflow-schedule.yaml, refusedBy: cfstandin), caught here
         assertThat(CronSchedule.problem("5-3 * * * *")).contains("minute range '5-3' runs backwards");
+        // admitted by the CRD (its range rule compares numbers only), refused by Cloudflare: caught here
+        assertThat(CronSchedule.problem("0 0 1 DEC-JAN *")).contains("month range 'DEC-JAN' runs backwards");
+        assertThat(CronSchedule.problem("0 0 * * FRI-MON")).contains("day-of-week range 'FRI-MON' runs backwards");
         assertThat(CronSchedule.problem("0 0 L * *")).get().asString().contains("L, W, # and ? are not supported");
         assertThat(CronSchedule.problem("* * * *")).get().asString().contains("has 4");
         assertThat(CronSchedule.problem("@fortnightly")).isPresent();
