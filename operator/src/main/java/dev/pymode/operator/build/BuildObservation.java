@@ -14,8 +14,9 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
     /** Why a build failed, which decides whether another attempt with the same inputs can help. */
     public enum FailureKind {
         /**
-         * The builder itself failed (pip, a compiler, the push): retried with backoff up to the attempt limit,
-         * since some causes pass (an index or registry outage).
+         * The builder itself failed (pip, a compiler, the push): {@link dev.pymode.operator.failure.FailureClassifier}
+         * reads the log and decides whether the inputs are at fault (stall), the world is (retry), or neither is
+         * known (retry up to the attempt limit).
          */
         BUILD_ERROR,
         /**
@@ -34,8 +35,7 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
      * @param kind    retried or not
      * @param reason  the {@code Built} condition's reason
      * @param summary one line for the condition, naming the limit and the chart value that sets it, or the input the
-     *                builder refused; empty for a build error, whose detail (the builder's own message) is the
-     *                condition's message
+     *                builder refused; empty for a build error, whose decisive line the classifier finds in the detail
      */
     public record Failure(FailureKind kind, String reason, String summary) {
     }

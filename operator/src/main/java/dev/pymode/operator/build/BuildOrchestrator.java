@@ -10,6 +10,8 @@ import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
 import dev.pymode.operator.api.v1alpha1.common.BuildProgress;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.failure.Backoff;
+import dev.pymode.operator.failure.FailureClassifier;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.oci.RegistryUnavailableException;
 import dev.pymode.operator.status.ConditionTypes;
@@ -20,15 +22,16 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 
 /**
  * The {@code Built} stage for any kind of artifact: if the registry has the artifact for the subject's key, use it
- * (cache hit); otherwise make sure exactly one build for that key runs, retry the builder's own failures with
- * exponential backoff, stall at once on a resource limit (memory, deadline) that the same inputs would hit again,
- * and cancel builds for keys the resource no longer asks for. A build's end wakes the owner through the
+ * (cache hit); otherwise make sure exactly one build for that key runs, and on failure let
+ * {@link FailureClassifier} decide: stall at once when the inputs are at fault (or a resource limit such as
+ * memory or the deadline, which the same inputs hit again), retry transient causes with jittered backoff until
+ * they pass, and unknown ones up to the attempt limit. A spec change retries at once. Builds for keys the
+ * resource no longer asks for are cancelled. A build's end wakes the owner through the
  * executor's event source; the executor's recheck interval is only the safety net.
  */
 public class BuildOrchestrator {
 
     static final Duration REGISTRY_RETRY = Duration.ofSeconds(15);
-    private static final int MAX_MESSAGE = 2000;
 
     private final Optional<OciRegistry> registry;
     private final BuildExecutor executor;
@@ -86,7 +89,10 @@ public class BuildOrchestrator {
         if (artifact.isPresent()) {
             return useArtifact(subject, build, artifact.get(), oci.host());
         }
-        if (build != null && build.getStalledReason() != null) {
+        // A spec change (new generation) tries again at once: no backoff wait, no stall carried over.
+        boolean newSpec = build != null && build.getFailedGeneration() != null
+                && !build.getFailedGeneration().equals(resource.getMetadata().getGeneration());
+        if (build != null && build.getStalledReason() != null && !newSpec) {
             // no further attempt for these inputs: a new key (changed spec or source) starts over
             return StageResult.terminalFailure(ConditionTypes.BUILT, build.getStalledReason(), build.getStalledMessage());
         }
@@ -102,7 +108,7 @@ public class BuildOrchestrator {
             case SUCCEEDED -> failed(subject, build, request, BuildObservation.failed(
                     "the build finished but the registry has no " + subject.repository() + ":" + subject.tag()));
             case FAILED -> failed(subject, build, request, observation);
-            case ABSENT -> startOrWait(subject, build, request);
+            case ABSENT -> startOrWait(subject, newSpec ? null : build, request);
         };
     }
 
@@ -138,11 +144,13 @@ public class BuildOrchestrator {
     private StageResult startOrWait(BuildSubject subject, BuildProgress build, BuildRequest request) {
         int failures = build == null ? 0 : build.getFailedAttempts();
         if (failures > 0 && build.getLastFailureTime() != null) {
-            Instant retryAt = Instant.parse(build.getLastFailureTime()).plus(backoff(failures));
+            Instant retryAt = Instant.parse(build.getLastFailureTime()).plus(backoff(failures, request.name()));
             if (clock.instant().isBefore(retryAt)) {
-                return StageResult.transientFailure(ConditionTypes.BUILT, "BuildFailed", "attempt " + failures + " of "
-                        + config.builder().maxAttempts() + " failed; retrying at " + retryAt,
-                        Duration.between(clock.instant(), retryAt));
+                String reason = build.getLastFailureReason() != null ? build.getLastFailureReason()
+                        : FailureClassifier.UNKNOWN_REASON;
+                return StageResult.transientFailure(ConditionTypes.BUILT, reason, attempt(failures, reason)
+                        + " failed" + (build.getLastFailureMessage() == null ? "" : ": " + build.getLastFailureMessage())
+                        + "; retrying at " + retryAt, Duration.between(clock.instant(), retryAt));
             }
         }
         // Recorded as started yet absent: the build was deleted before it finished (by hand, or an evicted Job).
@@ -176,26 +184,42 @@ public class BuildOrchestrator {
         failed.setName(request.name());
         failed.setFailedAttempts(failures);
         failed.setLastFailureTime(now());
+        failed.setFailedGeneration(subject.resource().getMetadata().getGeneration());
         subject.progress(failed);
         // Remove the finished build so the next attempt can start under the same deterministic name.
         executor.delete(request.namespace(), request.name());
-        String detail = observation.detail();
-        String tail = detail.length() > MAX_MESSAGE ? "…" + detail.substring(detail.length() - MAX_MESSAGE) : detail;
-        BuildObservation.Failure failure = observation.failure();
-        if (failure.kind() != BuildObservation.FailureKind.BUILD_ERROR) {
-            // The same inputs would hit the same limit, or be refused again: stall at once. The condition gets the
-            // one line naming the limit or the input; the builder's output goes into the Event.
-            events.warning(subject.resource(), failure.reason(), failure.summary()
-                    + (tail.isBlank() ? "" : "\n" + tail));
-            return stall(failed, failure.reason(), failure.summary());
+        String log = observation.detail();
+        BuildObservation.Failure known = observation.failure();
+        if (known.kind() != BuildObservation.FailureKind.BUILD_ERROR) {
+            // The executor knows the cause (a limit hit, a spec value the builder refused by its exit code): the same
+            // inputs fail the same way, so stall at once. The condition gets the one line naming the limit or the
+            // input; the builder's output goes into the Event.
+            events.warning(subject.resource(), known.reason(), known.summary() + (log.isBlank() ? "" : "\n" + log));
+            return stall(failed, known.reason(), known.summary());
         }
-        String message = "attempt " + failures + " of " + config.builder().maxAttempts() + " failed:\n" + tail;
-        events.warning(subject.resource(), "BuildFailed", message);
-        if (failures >= config.builder().maxAttempts()) {
-            return stall(failed, "BuildFailed", message
-                    + "\n(no more retries for these inputs: change the spec or source to try again)");
+        // The condition carries one line naming the cause; the builder's log goes into the Event (first line kept,
+        // then as much of the log's end as the Event takes).
+        FailureClassifier.Failure failure = FailureClassifier.ofBuildLog(log);
+        failed.setLastFailureReason(failure.reason());
+        failed.setLastFailureMessage(failure.line());
+        events.warning(subject.resource(), failure.reason(), failure.line() + "\n" + log);
+        if (failure.terminal()) {
+            return stall(failed, failure.reason(), failure.line()
+                    + " (a deterministic failure: not retried; change the spec or source to build again)");
         }
-        return StageResult.transientFailure(ConditionTypes.BUILT, "BuildFailed", message, backoff(failures));
+        String message = attempt(failures, failure.reason()) + " failed: " + failure.line();
+        if (!failure.transientFailure() && failures >= config.builder().maxAttempts()) {
+            return stall(failed, failure.reason(), message
+                    + " (no more retries for these inputs: change the spec or source to try again)");
+        }
+        return StageResult.transientFailure(ConditionTypes.BUILT, failure.reason(), message,
+                backoff(failures, request.name()));
+    }
+
+    /** "attempt 2 of 4" for unrecognised failures, retried a bounded number of times; transient ones until they pass. */
+    private String attempt(int failures, String reason) {
+        return FailureClassifier.UNKNOWN_REASON.equals(reason)
+                ? "attempt " + failures + " of " + config.builder().maxAttempts() : "attempt " + failures;
     }
 
     /** Records that no further attempt is made for this key, so later reconciles report it without starting one. */
@@ -205,8 +229,8 @@ public class BuildOrchestrator {
         return StageResult.terminalFailure(ConditionTypes.BUILT, reason, message);
     }
 
-    Duration backoff(int failures) {
-        return config.builder().retryBaseDelay().multipliedBy(1L << Math.min(failures - 1, 10));
+    Duration backoff(int failures, String buildName) {
+        return Backoff.after(config.builder().retryBaseDelay(), failures, buildName);
     }
 
     private void cancelStaleBuilds(HasMetadata resource, String currentBuild) {

@@ -79,16 +79,33 @@ public class WorkerBuildStage {
                     && extension.getStatus().getObservedGeneration().equals(extension.getMetadata().getGeneration())
                     && Conditions.isTrue(extension.getStatus().getConditions(), ConditionTypes.READY);
             if (!current) {
-                String why = extension.getStatus() == null ? "" : Conditions.find(extension.getStatus().getConditions(),
-                        ConditionTypes.READY).map(c -> " (" + c.getReason() + ": " + c.getMessage() + ")").orElse("");
-                return Extensions.waiting(StageResult.progressing(ConditionTypes.BUILT, "ExtensionNotBuilt",
-                        "waiting for PyModeExtension " + namespace + "/" + ref.getName() + " to be built" + why,
-                        EXTENSION_RECHECK));
+                return Extensions.waiting(notBuilt(namespace, ref.getName(), extension));
             }
             digests.put(ref.getName(), artifact.getDigest());
             references.put(ref.getName(), artifact.getRef());
         }
         return new Extensions(digests, List.copyOf(references.values()), null);
+    }
+
+    /**
+     * Why the worker cannot use the extension yet. A Stalled extension (its recipe or build failed for its current
+     * spec) stalls the worker with a reason naming the dependency: nothing changes until the extension does, and
+     * the extension informer reconciles the worker again when it does. Otherwise the worker waits.
+     */
+    private static StageResult notBuilt(String namespace, String name, PyModeExtension extension) {
+        var conditions = extension.getStatus() == null ? List.<io.fabric8.kubernetes.api.model.Condition>of()
+                : extension.getStatus().getConditions();
+        var stalled = Conditions.find(conditions, ConditionTypes.STALLED)
+                .filter(c -> "True".equals(c.getStatus())
+                        && extension.getMetadata().getGeneration().equals(c.getObservedGeneration()));
+        if (stalled.isPresent()) {
+            return StageResult.terminalFailure(ConditionTypes.BUILT, "ExtensionFailed", "PyModeExtension " + namespace
+                    + "/" + name + " failed (" + stalled.get().getReason() + ": " + stalled.get().getMessage() + ")");
+        }
+        String why = Conditions.find(conditions, ConditionTypes.READY)
+                .map(c -> " (" + c.getReason() + ": " + c.getMessage() + ")").orElse("");
+        return StageResult.progressing(ConditionTypes.BUILT, "ExtensionNotBuilt",
+                "waiting for PyModeExtension " + namespace + "/" + name + " to be built" + why, EXTENSION_RECHECK);
     }
 
     private record Extensions(Map<String, String> digests, List<String> references, StageResult waiting) {

@@ -30,6 +30,9 @@ import dev.pymode.operator.workflow.ScheduleEntry;
 import dev.pymode.operator.workflow.WorkerSchedules;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.failure.Backoff;
+import dev.pymode.operator.failure.FailureClassifier;
+import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.oci.RegistryUnavailableException;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.StageResult;
@@ -43,7 +46,7 @@ import dev.pymode.operator.status.StageResult;
  */
 public class WorkerDeployStage {
 
-    private static final Duration RETRY = Duration.ofSeconds(30);
+    private static final Duration RETRY = Duration.ofSeconds(15);
     private static final Duration SECRET_RECHECK = Duration.ofSeconds(30);
 
     private final CloudflareTargets targets;
@@ -81,21 +84,36 @@ public class WorkerDeployStage {
         } catch (SecretValues.MissingSecretException e) {
             return StageResult.progressing(ConditionTypes.DEPLOYED, "SecretNotFound", e.getMessage(), SECRET_RECHECK);
         } catch (RateLimitedException e) {
+            // Retry-After decides; the jitter spreads the workers of one account over the moment it ends
             Duration wait = Duration.between(clock.instant(), e.retryAt());
             return StageResult.transientFailure(ConditionTypes.DEPLOYED, "RateLimited", e.getMessage(),
-                    wait.isNegative() ? Duration.ofSeconds(1) : wait);
+                    Backoff.whileFailingFor(Duration.ofSeconds(1), wait, worker.scriptName()));
         } catch (CloudflareApiException e) {
-            // 4xx other than 429 will fail the same way until the spec changes; 5xx and timeouts may pass
-            boolean clientError = e.status() >= 400 && e.status() < 500 && e.status() != 429;
-            String reason = "CloudflareAPIError";
-            events.warning(worker, reason, e.getMessage());
-            return clientError ? StageResult.terminalFailure(ConditionTypes.DEPLOYED, reason, e.getMessage())
-                    : StageResult.transientFailure(ConditionTypes.DEPLOYED, reason, e.getMessage(), RETRY);
+            FailureClassifier.Failure failure = FailureClassifier.ofCloudflareStatus(e.status(), e.getMessage());
+            events.warning(worker, failure.reason(), e.getMessage());
+            return failure.terminal()
+                    ? StageResult.terminalFailure(ConditionTypes.DEPLOYED, failure.reason(), failure.line())
+                    : StageResult.transientFailure(ConditionTypes.DEPLOYED, failure.reason(), failure.line(),
+                    retry(worker, status));
         } catch (CloudflareException e) {
-            return StageResult.transientFailure(ConditionTypes.DEPLOYED, "CloudflareUnavailable", e.getMessage(), RETRY);
+            return StageResult.transientFailure(ConditionTypes.DEPLOYED, "CloudflareUnavailable", e.getMessage(),
+                    retry(worker, status));
         } catch (RegistryUnavailableException e) {
-            return StageResult.transientFailure(ConditionTypes.DEPLOYED, "RegistryUnavailable", e.getMessage(), RETRY);
+            return StageResult.transientFailure(ConditionTypes.DEPLOYED, "RegistryUnavailable", e.getMessage(),
+                    retry(worker, status));
         }
+    }
+
+    /**
+     * The wait before the next deploy attempt after a transient failure: as long as Deployed has been failing
+     * (waits about double), jittered. The client has already retried within the call.
+     */
+    private Duration retry(PyModeWorker worker, PyModeWorkerStatus status) {
+        Duration failingFor = Conditions.find(status.getConditions(), ConditionTypes.DEPLOYED)
+                .filter(c -> "False".equals(c.getStatus()) && c.getLastTransitionTime() != null)
+                .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), clock.instant()))
+                .orElse(Duration.ZERO);
+        return Backoff.whileFailingFor(RETRY, failingFor, worker.scriptName());
     }
 
     private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {

@@ -41,9 +41,17 @@ public class WorkerTeardown {
         CloudflareTarget target = targets.resolve(worker);
         CloudflareClient client = clients.forTarget(target);
         String account = deployment.getAccountId();
-        ignoreNotFound(() -> client.deleteScript(account, deployment.getScriptName()));
-        // The routes would outlive the script and keep matching requests; cron triggers go with the script.
-        deployment.getRoutes().forEach(route -> routes.remove(client, account, route));
+        // Another worker that deploys the same script now (it took the name over) keeps it, with its routes.
+        boolean scriptTakenOver = kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems().stream()
+                .filter(w -> !w.getMetadata().getUid().equals(worker.getMetadata().getUid()))
+                .anyMatch(w -> w.getStatus() != null && w.getStatus().getDeployment() != null
+                        && account.equals(w.getStatus().getDeployment().getAccountId())
+                        && deployment.getScriptName().equals(w.getStatus().getDeployment().getScriptName()));
+        if (!scriptTakenOver) {
+            ignoreNotFound(() -> client.deleteScript(account, deployment.getScriptName()));
+            // The routes would outlive the script and keep matching requests; cron triggers go with the script.
+            deployment.getRoutes().forEach(route -> routes.remove(client, account, route));
+        }
         var cloudflare = worker.getSpec().getCloudflare();
         if (cloudflare != null && cloudflare.getResourcePolicy() == ResourcePolicy.Retain) {
             return;

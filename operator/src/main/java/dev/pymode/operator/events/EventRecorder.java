@@ -33,9 +33,23 @@ public class EventRecorder {
         emit(resource, "Warning", reason, message);
     }
 
+    /**
+     * A message within the Event size limit: the first line (the summary: what failed) and as much of the end as
+     * fits (a log's end holds the error).
+     */
+    static String fit(String message) {
+        if (message.length() <= MAX_MESSAGE) {
+            return message;
+        }
+        int newline = message.indexOf('\n');
+        String first = newline < 0 || newline > MAX_MESSAGE / 2 ? "" : message.substring(0, newline) + "\n";
+        int room = MAX_MESSAGE - first.length() - 1;
+        return first + "…" + message.substring(message.length() - room);
+    }
+
     private void emit(HasMetadata resource, String type, String reason, String message) {
         String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-        String text = message.length() > MAX_MESSAGE ? "…" + message.substring(message.length() - MAX_MESSAGE) : message;
+        String text = fit(message);
         try {
             client.v1().events().inNamespace(resource.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata()

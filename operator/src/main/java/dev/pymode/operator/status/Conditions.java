@@ -12,6 +12,12 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 /** Reads and writes conditions in a status' list, keeping lastTransitionTime stable when the status is unchanged. */
 public final class Conditions {
 
+    /**
+     * Longest condition message: a condition says what is wrong in a line or two; logs and tracebacks belong in
+     * Events (kubectl get -o wide, Argo CD and Flux show the message whole).
+     */
+    public static final int MAX_MESSAGE = 512;
+
     private final Clock clock;
 
     public Conditions(Clock clock) {
@@ -38,7 +44,8 @@ public final class Conditions {
                 .withType(type)
                 .withStatus(statusText)
                 .withReason(reason)
-                .withMessage(message)
+                .withMessage(message != null && message.length() > MAX_MESSAGE
+                        ? message.substring(0, MAX_MESSAGE - 1) + "…" : message)
                 .withObservedGeneration(generation)
                 .withLastTransitionTime(transition)
                 .build();

@@ -1,6 +1,8 @@
 package dev.pymode.operator.worker;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -17,6 +19,8 @@ import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.cloudflare.WorkerTeardown;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.status.ConditionTypes;
+import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
 import dev.pymode.operator.workflow.ScheduleEntry;
@@ -46,6 +50,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     public static final String NAME = "pymodeworker";
     private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
     private static final String EXTENSION_INDEX = "extensions";
+    private static final Duration CLAIM_RECHECK = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
     private final WorkerPipeline pipeline;
@@ -83,6 +88,15 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
             aggregator.suspended(status, worker.getMetadata().getGeneration());
             worker.setStatus(status);
             return UpdateControl.patchStatus(worker);
+        }
+        Optional<PyModeWorker> holder = ScriptClaims.heldBy(worker, context.getPrimaryCache().list().toList());
+        if (holder.isPresent()) {
+            // terminal for this spec, but looked at again: the holder may be deleted or renamed
+            return StatusUpdates.patch(aggregator, worker, status, List.of(new StageResult(ConditionTypes.DEPLOYED,
+                    StageResult.Outcome.FAILED_TERMINAL, "ScriptNameConflict", "Cloudflare script "
+                    + worker.scriptName() + " belongs to PyModeWorker " + holder.get().getMetadata().getNamespace()
+                    + "/" + holder.get().getMetadata().getName() + " (created earlier); set spec.cloudflare.scriptName "
+                    + "to a name of this worker's own", Optional.of(CLAIM_RECHECK))));
         }
         List<ScheduleEntry> schedules = WorkerSchedules.of(context.getSecondaryResources(PyModeWorkflow.class));
         return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status, schedules));

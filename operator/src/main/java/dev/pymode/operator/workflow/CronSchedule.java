@@ -3,6 +3,7 @@ package dev.pymode.operator.workflow;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -11,12 +12,31 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 
-/** A workflow's cron schedule (5-field UNIX syntax or a macro), evaluated in UTC like Cloudflare cron triggers. */
+/**
+ * A workflow's cron schedule (5-field UNIX syntax or a macro), evaluated in UTC like Cloudflare cron triggers.
+ *
+ * <p>{@link #validate} is the one rule for which schedules may become a cron trigger of a worker's script: the
+ * dialect Cloudflare's {@code PUT …/schedules} accepts (and the stand-in checks, cfstandin/src/runtime/cron.mjs),
+ * minus Cloudflare's {@code L}, {@code W} and {@code #} extensions, which nothing here can evaluate. A schedule
+ * that fails it is the workflow's failure alone: it never reaches the worker's trigger set, where Cloudflare
+ * would refuse the whole set and with it the worker's deploy.
+ */
 public final class CronSchedule {
 
     private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
     private static final Map<String, String> MACROS = Map.of("@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *",
             "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0", "@daily", "0 0 * * *", "@hourly", "0 * * * *");
+
+    private record Field(String name, int min, int max, List<String> names, int base) {
+    }
+
+    private static final List<Field> FIELDS = List.of(
+            new Field("minute", 0, 59, List.of(), 0),
+            new Field("hour", 0, 23, List.of(), 0),
+            new Field("day-of-month", 1, 31, List.of(), 0),
+            new Field("month", 1, 12, List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+                    "NOV", "DEC"), 1),
+            new Field("day-of-week", 0, 7, List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 0));
 
     private final ExecutionTime execution;
 
@@ -24,9 +44,80 @@ public final class CronSchedule {
         this.execution = execution;
     }
 
-    /** @throws IllegalArgumentException with the parser's explanation for an invalid expression */
+    /** @throws IllegalArgumentException naming the field at fault, for an expression Cloudflare would refuse */
     public static CronSchedule parse(String expression) {
+        validate(expression);
         return new CronSchedule(ExecutionTime.forCron(PARSER.parse(cloudflareExpression(expression))));
+    }
+
+    /**
+     * Why Cloudflare would refuse the expression as a cron trigger, or empty when it is valid.
+     */
+    public static Optional<String> problem(String expression) {
+        try {
+            validate(expression);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** @throws IllegalArgumentException with a message naming the field and its allowed range */
+    public static void validate(String expression) {
+        if (expression == null || expression.isBlank()) {
+            throw new IllegalArgumentException("the schedule is empty");
+        }
+        String[] parts = cloudflareExpression(expression).split(" ");
+        if (parts.length != FIELDS.size()) {
+            throw new IllegalArgumentException("a cron expression has 5 fields (minute hour day-of-month month "
+                    + "day-of-week), this one has " + parts.length);
+        }
+        for (int i = 0; i < parts.length; i++) {
+            validateField(parts[i], FIELDS.get(i));
+        }
+    }
+
+    private static void validateField(String text, Field field) {
+        for (String part : text.split(",", -1)) {
+            String[] stepped = part.split("/", -1);
+            if (stepped.length > 2 || stepped[0].isEmpty()) {
+                throw new IllegalArgumentException(field.name() + " '" + part + "' is malformed");
+            }
+            if (stepped.length == 2 && !(stepped[1].matches("[0-9]{1,4}") && Integer.parseInt(stepped[1]) >= 1)) {
+                throw new IllegalArgumentException(field.name() + " step '" + stepped[1]
+                        + "' must be a positive integer");
+            }
+            String range = stepped[0];
+            if (range.equals("*")) {
+                continue;
+            }
+            String[] bounds = range.split("-", -1);
+            if (bounds.length > 2) {
+                throw new IllegalArgumentException(field.name() + " '" + part + "' is malformed");
+            }
+            int low = value(bounds[0], field);
+            if (bounds.length == 2 && low > value(bounds[1], field)) {
+                throw new IllegalArgumentException(field.name() + " range '" + range + "' runs backwards");
+            }
+        }
+    }
+
+    private static int value(String text, Field field) {
+        int named = field.names().indexOf(text.toUpperCase());
+        if (named >= 0) {
+            return named + field.base();
+        }
+        if (!text.matches("[0-9]{1,4}")) {
+            throw new IllegalArgumentException(field.name() + " '" + text + "' is not a number"
+                    + (field.names().isEmpty() ? "" : " or name")
+                    + (text.matches(".*[LWlw#?].*") ? " (L, W, # and ? are not supported)" : ""));
+        }
+        int n = Integer.parseInt(text);
+        if (n < field.min() || n > field.max()) {
+            throw new IllegalArgumentException(field.name() + " " + n + " is outside " + field.min() + "-"
+                    + field.max());
+        }
+        return n;
     }
 
     /**

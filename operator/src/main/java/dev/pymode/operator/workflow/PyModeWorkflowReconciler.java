@@ -76,12 +76,33 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         PyModeWorker worker = context.getClient().resources(PyModeWorker.class)
                 .inNamespace(namespace).withName(workerName).get();
         PyModeWorkflowStatus status = workflow.getStatus() != null ? workflow.getStatus() : new PyModeWorkflowStatus();
+        Optional<StageResult> invalid = scheduleProblem(workflow);
+        if (invalid.isPresent()) {
+            status.setNextScheduleTime(null);
+            return StatusUpdates.patch(aggregator, workflow, status, List.of(invalid.get()));
+        }
         StageResult workerStage = workerStage(namespace, workerName, worker);
-        List<StageResult> stages = new ArrayList<>(List.of(workerStage));
+        // SpecValid is recorded either way, so a fixed schedule clears the earlier InvalidSchedule.
+        List<StageResult> stages = new ArrayList<>(List.of(StageResult.succeeded(ConditionTypes.SPEC_VALID, "Valid",
+                "the spec is valid"), workerStage));
         if (workerStage.succeeded()) {
             stages.add(runStage(workflow, status, worker));
         }
         return StatusUpdates.patch(aggregator, workflow, status, stages);
+    }
+
+    /**
+     * An invalid schedule stalls this workflow, and only it: WorkerSchedules leaves it out of the worker's cron
+     * triggers, so the worker and its other workflows carry on. A new spec reconciles again at once.
+     */
+    static Optional<StageResult> scheduleProblem(PyModeWorkflow workflow) {
+        var spec = workflow.getSpec();
+        if (spec.getSchedule() == null) {
+            return Optional.empty();
+        }
+        return CronSchedule.problem(spec.getSchedule()).map(problem -> StageResult.terminalFailure(
+                ConditionTypes.SPEC_VALID, "InvalidSchedule", "schedule '" + spec.getSchedule() + "': " + problem
+                        + "; it is not deployed as a cron trigger of PyModeWorker " + spec.getWorkerRef().getName()));
     }
 
     static StageResult workerStage(String namespace, String name, PyModeWorker worker) {

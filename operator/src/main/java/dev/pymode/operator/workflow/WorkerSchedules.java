@@ -11,7 +11,11 @@ import dev.pymode.operator.api.v1alpha1.workflow.RetryPolicy;
 
 /**
  * The cron triggers a worker carries: one {@link ScheduleEntry} per PyModeWorkflow that points at it, has a
- * schedule and is not suspended. Sorted by resource name, so equal workflows give an equal upload.
+ * valid schedule and is not suspended. Sorted by resource name, so equal workflows give an equal upload.
+ *
+ * <p>An invalid schedule is left out here, not refused by Cloudflare later: Cloudflare replaces a script's whole
+ * trigger set in one call, so one bad expression would fail the worker's deploy and every other workflow's
+ * trigger with it. The workflow itself reports the problem (PyModeWorkflowReconciler, reason InvalidSchedule).
  */
 public final class WorkerSchedules {
 
@@ -23,6 +27,7 @@ public final class WorkerSchedules {
                 .filter(w -> w.getMetadata().getDeletionTimestamp() == null)
                 .filter(w -> w.getSpec() != null && w.getSpec().getSchedule() != null)
                 .filter(w -> !Boolean.TRUE.equals(w.getSpec().getSuspend()))
+                .filter(w -> CronSchedule.problem(w.getSpec().getSchedule()).isEmpty())
                 .sorted(Comparator.comparing(w -> w.getMetadata().getName()))
                 .map(WorkerSchedules::entry)
                 .toList();

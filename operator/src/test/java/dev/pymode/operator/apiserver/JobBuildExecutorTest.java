@@ -322,7 +322,8 @@ class JobBuildExecutorTest {
         assertThat(failed.reason()).isEqualTo("BuildFailed");
         assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
         assertThat(failed.message()).contains("attempt 1 of 3 failed").contains("BackoffLimitExceeded");
-        assertThat(failed.retryAfter()).contains(Duration.ofSeconds(30));
+        assertThat(failed.retryAfter().orElseThrow()).as("30 s backoff plus up to a quarter of jitter")
+                .isBetween(Duration.ofSeconds(30), Duration.ofMillis(37_500));
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).isNull();
 
         StageResult waiting = reconcile(operator, worker, status);
@@ -426,8 +427,8 @@ class JobBuildExecutorTest {
     }
 
     @Test
-    void theBuildersOwnErrorIsRetriedThenStaysStalledPastTheBackoff() {
-        PyModeWorker worker = createWorker("pip-error", "def on_fetch(r, e): pass  # pip error\n");
+    void anUnrecognisedBuilderErrorIsRetriedThenStaysStalledPastTheBackoff() {
+        PyModeWorker worker = createWorker("bundler-error", "def on_fetch(r, e): pass  # bundler error\n");
         var status = new PyModeWorkerStatus();
         MutableClock clock = new MutableClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
@@ -435,12 +436,12 @@ class JobBuildExecutorTest {
         String jobName = status.getBuild().getName();
         for (int attempt = 1; attempt <= 3; attempt++) {
             podTerminated(jobName, JobController.terminated(1, "Error",
-                    "ERROR: No matching distribution found for attrs==24.2.0"), false);
+                    "build failed: bundle (worker/scripts/bundle.mjs) failed (exit 139): Segmentation fault"), false);
             finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
             StageResult failed = reconcile(operator, worker, status);
             assertThat(failed.reason()).isEqualTo("BuildFailed");
             assertThat(failed.message()).contains("attempt " + attempt + " of 3 failed")
-                    .contains("No matching distribution found for attrs==24.2.0");
+                    .contains("Segmentation fault");
             client.pods().inNamespace(NS).withName(JobController.podName(jobName)).withGracePeriod(0).delete();
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> client.pods().inNamespace(NS).withName(JobController.podName(jobName)).get() == null);
@@ -456,8 +457,35 @@ class JobBuildExecutorTest {
         }
         StageResult later = reconcile(newOperator(clock), worker, status);
         assertThat(later.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
-        assertThat(later.message()).contains("attempt 3 of 3 failed").contains("No matching distribution found");
+        assertThat(later.message()).contains("attempt 3 of 3 failed").contains("Segmentation fault");
         assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).as("no fourth attempt").isNull();
+    }
+
+    @Test
+    void aPackageThatDoesNotExistStallsAtOnceWithPipsLineAndNoSecondJob() {
+        PyModeWorker worker = createWorker("pip-error", "def on_fetch(r, e): pass  # pip error\n");
+        var status = new PyModeWorkerStatus();
+        MutableClock clock = new MutableClock(Instant.now());
+        WorkerBuildStage operator = newOperator(clock);
+        reconcile(operator, worker, status);
+        String jobName = status.getBuild().getName();
+        podTerminated(jobName, JobController.terminated(1, "Error", "build failed: pip download (pure-Python wheels "
+                + "for wasm32) failed (exit 1):\nERROR: Could not find a version that satisfies the requirement "
+                + "attrs==99.0 (from versions: 24.2.0)\nERROR: No matching distribution found for attrs==99.0"), false);
+        finishJob(jobName, false, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+
+        StageResult failed = reconcile(operator, worker, status);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(failed.reason()).isEqualTo("PackageNotFound");
+        assertThat(failed.message()).startsWith("ERROR: No matching distribution found for attrs==99.0")
+                .doesNotContain("attempt").doesNotContain("\n");
+        assertThat(events("pip-error", "PackageNotFound")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("pip download"));
+
+        clock.advance(Duration.ofHours(6));
+        assertThat(reconcile(newOperator(clock), worker, status).reason()).isEqualTo("PackageNotFound");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(jobName).get()).as("no second attempt").isNull();
+        assertThat(status.getBuild().getFailedAttempts()).isEqualTo(1);
     }
 
     @Test

@@ -151,7 +151,9 @@ class BuildBenchmark {
             if (result.succeeded()) {
                 return (System.nanoTime() - start) / 1e9;
             }
-            if (result.outcome() == StageResult.Outcome.FAILED_TERMINAL || "BuildFailed".equals(result.reason())) {
+            // any failed attempt ends the measurement (its reason now names the cause, not only BuildFailed)
+            if (result.outcome() == StageResult.Outcome.FAILED_TERMINAL
+                    || result.outcome() == StageResult.Outcome.FAILED_TRANSIENT) {
                 throw new IllegalStateException(result.message());
             }
             Thread.sleep(200);

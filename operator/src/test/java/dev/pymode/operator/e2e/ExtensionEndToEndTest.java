@@ -125,7 +125,7 @@ class ExtensionEndToEndTest {
     }
 
     @Test
-    void aRecipeWhoseArchiveDoesNotMatchItsChecksumFailsWithTheBuildersMessage() {
+    void aRecipeWhoseArchiveDoesNotMatchItsChecksumStallsAtOnceWithTheBuildersLine() {
         Namespaces.ensure(client, NS);
         var recipe = new Recipe();
         recipe.setName("markupsafe");
@@ -146,10 +146,16 @@ class ExtensionEndToEndTest {
 
         Condition built = await().atMost(BUILD_TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(
                 () -> extension("bad-checksum"), e -> e.getStatus() != null && Conditions.find(
-                        e.getStatus().getConditions(), "Built").filter(c -> "BuildFailed".equals(c.getReason())).isPresent())
+                        e.getStatus().getConditions(), "Built").filter(c -> "SourceChecksumMismatch".equals(c.getReason()))
+                        .isPresent())
                 .getStatus().getConditions().stream().filter(c -> "Built".equals(c.getType())).findFirst().orElseThrow();
         assertThat(built.getStatus()).isEqualTo("False");
-        assertThat(built.getMessage()).contains("sha256").contains("0".repeat(64));
+        assertThat(built.getMessage()).contains("sha256").contains("pinned " + "0".repeat(64))
+                .doesNotContain("\n");
+        // a checksum is deterministic: stalled at once, one attempt
+        assertThat(Conditions.find(extension("bad-checksum").getStatus().getConditions(), "Stalled")).get()
+                .satisfies(c -> assertThat(c.getReason()).isEqualTo("SourceChecksumMismatch"));
+        assertThat(extension("bad-checksum").getStatus().getBuild().getFailedAttempts()).isEqualTo(1);
         assertThat(extension("bad-checksum").getStatus().getArtifact()).isNull();
     }
 }

@@ -104,4 +104,15 @@ class StatusAggregatorTest {
         assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
         assertThat(Conditions.find(status.getConditions(), "Reconciling")).isEmpty();
     }
+
+    /** A condition says what is wrong in a line or two: a whole log handed to a stage is cut to the cap. */
+    @Test
+    void conditionMessagesAreCapped() {
+        var status = new PyModeWorkerStatus();
+        String log = "Traceback (most recent call last):\n" + "  File \"x.py\", line 1, in <module>\n".repeat(200);
+        at(T0).apply(status, 1, List.of(StageResult.terminalFailure("Built", "BuildFailed", log)));
+        assertThat(status.getConditions()).allSatisfy(c -> assertThat(c.getMessage())
+                .hasSizeLessThanOrEqualTo(Conditions.MAX_MESSAGE));
+        assertThat(condition(status, "Built").getMessage()).startsWith("Traceback").endsWith("…");
+    }
 }

@@ -58,4 +58,12 @@ class WorkerSchedulesTest {
         assertThat(json).isEqualTo("[{\"cron\":\"0 * * * *\",\"workflow\":\"process-order\",\"resource\":\"w\","
                 + "\"concurrency\":\"Forbid\"}]");
     }
+
+    @Test
+    void anInvalidScheduleIsLeftOutOfTheWorkersTriggers() {
+        List<ScheduleEntry> entries = WorkerSchedules.of(List.of(workflow("bad-minute", "61 * * * *", false),
+                workflow("bad-macro", "@fortnightly", false), workflow("good", "*/5 * * * *", false)));
+        assertThat(entries).extracting(ScheduleEntry::resource).containsExactly("good");
+        assertThat(WorkerSchedules.crons(entries)).containsExactly("*/5 * * * *");
+    }
 }

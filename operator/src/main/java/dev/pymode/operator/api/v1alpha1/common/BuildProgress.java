@@ -28,6 +28,17 @@ public class BuildProgress {
     @JsonPropertyDescription("The Built condition's message while the build is stalled.")
     private String stalledMessage;
 
+    @JsonPropertyDescription("Reason of the last failed attempt (FailureClassifier's: PackageNotFound, "
+            + "NetworkUnavailable, BuildFailed, ...).")
+    private String lastFailureReason;
+
+    @JsonPropertyDescription("The decisive line of the last failed attempt's log.")
+    private String lastFailureMessage;
+
+    @JsonPropertyDescription("metadata.generation of the resource when the last attempt failed: a newer generation "
+            + "(a spec change) starts a new attempt at once, without waiting for the backoff.")
+    private Long failedGeneration;
+
     public String getKey() { return key; }
     public void setKey(String key) { this.key = key; }
     public String getName() { return name; }
@@ -42,4 +53,10 @@ public class BuildProgress {
     public void setStalledReason(String stalledReason) { this.stalledReason = stalledReason; }
     public String getStalledMessage() { return stalledMessage; }
     public void setStalledMessage(String stalledMessage) { this.stalledMessage = stalledMessage; }
+    public String getLastFailureReason() { return lastFailureReason; }
+    public void setLastFailureReason(String lastFailureReason) { this.lastFailureReason = lastFailureReason; }
+    public String getLastFailureMessage() { return lastFailureMessage; }
+    public void setLastFailureMessage(String lastFailureMessage) { this.lastFailureMessage = lastFailureMessage; }
+    public Long getFailedGeneration() { return failedGeneration; }
+    public void setFailedGeneration(Long failedGeneration) { this.failedGeneration = failedGeneration; }
 }
