@@ -6,6 +6,7 @@ import { Bindings, DynamicLinker, HostError, OpKind, STATUS, describeError } fro
 import { ERRNO, ProcExit, Wasi } from "./wasi";
 import { Vfs } from "./vfs";
 import { Budget, BudgetExceeded } from "./budget";
+import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 
 export const ABI_VERSION = 1;
 const ASYNC_KINDS: OpKind[] = ["kv", "r2", "d1", "http", "tcp"];
@@ -76,6 +77,8 @@ export interface InstanceOptions {
   sleep?: "block" | "return";
   /** Call pymode_init (default true). */
   init?: boolean;
+  /** CPython's C-recursion budget, lowered to fit the engine's native stack (src/runtime/recursion.ts). */
+  cRecursionLimit?: number;
   /**
    * How async imports suspend the wasm stack. "asyncify" (default, the ABI): python.wasm was run
    * through wasm-opt --asyncify. "jspi" (experimental, for the investigation in bench/): a
@@ -172,6 +175,8 @@ export class PythonInstance {
           self.broken = `pymode_init returned ${rc}`;
           throw new TrapError(`pymode_init failed with status ${rc} (the interpreter logged the cause)`);
         }
+        const why = capCRecursion(exp as unknown as RecursionExports, opts.cRecursionLimit ?? DEFAULT_C_RECURSION_LIMIT);
+        if (why) self.log({ level: 30, source: "host", message: `C recursion limit left at CPython's default: ${why}` });
       }
     } catch (e) {
       throw self.poison(e);
