@@ -148,6 +148,7 @@ export function defineScenarios(host: () => Host) {
     expect(before.n).toBeGreaterThan(1);
     const r = await host().fetch("/abort");
     expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
     expect((await r.json()).detail).toMatch(/trap|unreachable|exit/i);
     const after = await host().fetch("/counter");
     expect(after.status).toBe(200);
