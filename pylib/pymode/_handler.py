@@ -196,6 +196,11 @@ def encode_response(response):
     return _abi.encode_frames(_abi.dump_json(meta), response.body)
 
 
+class UnsupportedReturn(TypeError):
+    """on_fetch returned something that is not a response; the message names only the type,
+    so it is safe to show the client."""
+
+
 def _normalise(result):
     if isinstance(result, Response):
         return result
@@ -203,11 +208,20 @@ def _normalise(result):
         return Response(result)
     if isinstance(result, (dict, list)):
         return Response.json(result)
-    raise TypeError(f"on_fetch returned {type(result).__name__}; return a Response, str, bytes, dict or list")
+    raise UnsupportedReturn(f"on_fetch returned {type(result).__name__}; return a Response, str, bytes, dict or list")
 
 
-def _internal_error():
-    return Response("Internal Server Error", status=500)
+def _internal_error(reason=None):
+    # One line for the client; the traceback goes to the log only (it may hold secrets).
+    return Response("Internal Server Error" + (f": {reason}" if reason else ""), status=500)
+
+
+def _failure_reason(exc):
+    """What a client may learn about an uncaught exception: the type, and the message only for
+    our own safe-to-show errors (never the message of user code, which may hold secrets)."""
+    if isinstance(exc, UnsupportedReturn):
+        return str(exc)
+    return f"uncaught {type(exc).__name__}"
 
 
 def _workflow_route(request):
@@ -252,7 +266,7 @@ def handle(request_frames):
 
             result = _aio.run(result)
         response = _normalise(result)
-    except (Exception, SystemExit):
+    except (Exception, SystemExit) as exc:
         _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{traceback.format_exc()}")
-        response = _internal_error()
+        response = _internal_error(_failure_reason(exc))
     return encode_response(response)

@@ -58,9 +58,15 @@ def decode_text(body, content_type=None):
 
 
 def parse_json(body, what):
-    """Parse a JSON body, with an error that names `what`."""
+    """Parse a JSON body, with an error that names `what`.
+
+    Invalid JSON raises `json.JSONDecodeError` (a `ValueError`), so handlers can
+    catch either; undecodable bytes raise `ValueError`.
+    """
     try:
         return json.loads(body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body)
+    except json.JSONDecodeError as exc:
+        raise json.JSONDecodeError(f"{what} is not valid JSON: {exc.msg}", exc.doc, exc.pos) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{what} is not valid JSON: {exc}") from None
 

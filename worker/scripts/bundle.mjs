@@ -33,6 +33,62 @@ const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 const PYLIB_NATIVE_ONLY = ["cli", "dev"];
 const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
 
+/**
+ * Default cap on python.wasm's linear memory: below the isolate's 128 MB, so that a memory bomb
+ * makes memory.grow fail (malloc → NULL → Python MemoryError) instead of killing the isolate.
+ */
+export const DEFAULT_MAX_MEMORY_BYTES = 96 * 1024 * 1024;
+const WASM_PAGE = 65536;
+
+function readLeb(buf, off) {
+  let n = 0, shift = 0, b;
+  do {
+    b = buf[off++];
+    n += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [n, off];
+}
+
+function leb(n) {
+  const out = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return Buffer.from(out);
+}
+
+/**
+ * python.wasm with its memory's maximum set to `maxBytes`. The maximum must be in the module:
+ * memory.grow is a wasm instruction (no host call to refuse it), and workerd cannot compile a
+ * patched module at run time. Throws when the module's initial memory is already larger.
+ */
+export function capWasmMemory(wasm, maxBytes) {
+  if (!Number.isFinite(maxBytes) || maxBytes < WASM_PAGE || maxBytes > 2 ** 32) throw new Error(`bundle: memory cap must be 64 KiB..4 GiB, got ${maxBytes}`);
+  const maxPages = Math.floor(maxBytes / WASM_PAGE);
+  let off = 8;
+  while (off < wasm.length) {
+    const id = wasm[off];
+    const [size, body] = readLeb(wasm, off + 1);
+    if (id === 5) {
+      let [count, p] = readLeb(wasm, body);
+      if (count !== 1) throw new Error(`bundle: python.wasm defines ${count} memories, expected 1`);
+      const flags = wasm[p];
+      if (flags & 2) throw new Error("bundle: python.wasm has a shared memory; cannot cap it");
+      const [minPages, q] = readLeb(wasm, p + 1);
+      const end = flags & 1 ? readLeb(wasm, q)[1] : q;
+      if (minPages > maxPages) throw new Error(`bundle: python.wasm starts with ${minPages * WASM_PAGE} bytes of memory, more than the cap of ${maxBytes}`);
+      const section = Buffer.concat([leb(1), Buffer.from([1]), leb(minPages), leb(maxPages), wasm.subarray(end, body + size)]);
+      return Buffer.concat([wasm.subarray(0, off), Buffer.from([5]), leb(section.length), section, wasm.subarray(body + size)]);
+    }
+    off = body + size;
+  }
+  throw new Error("bundle: python.wasm defines no memory (an imported memory cannot be capped here)");
+}
+
 export function defaultRuntimeDir() {
   return process.env.PYMODE_RUNTIME_DIR || join(homedir(), ".cache", "pymode", "runtime", "current");
 }
@@ -195,7 +251,8 @@ export async function bundle(opts) {
   });
   if (res.errors.length) throw new Error("esbuild failed: " + JSON.stringify(res.errors));
 
-  copyFileSync(wasmPath, join(outDir, "python.wasm"));
+  const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  writeFileSync(join(outDir, "python.wasm"), capWasmMemory(readFileSync(wasmPath), maxMemoryBytes));
   copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
   const byPath = new Map(sideModules.map((m) => [m.path, m]));
   const { image, files } = buildAppImage({
@@ -239,7 +296,7 @@ export async function bundle(opts) {
       return { path: m.path, module: m.module, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
     }),
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
-    runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(readFileSync(wasmPath)), snapshot: Boolean(opts.wasm), manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
+    runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(readFileSync(wasmPath)), snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {
       PYMODE_BINDINGS_DECL: "JSON {NAME: kv|r2|d1|var|secret}, set by the operator",
       PYMODE_ROUTING: "single (default) | sharded | per-request",
@@ -248,6 +305,8 @@ export async function bundle(opts) {
       PYMODE_MAX_REQUEST_BYTES: "default 10485760",
       PYMODE_MAX_RESPONSE_BYTES: "default 26214400",
       PYMODE_MAX_HTTP_RESPONSE_BYTES: "default 33554432",
+      PYMODE_REQUEST_TIMEOUT_MS: "default 30000",
+      PYMODE_MAX_QUEUE: "default 32",
     },
   };
   writeFileSync(join(outDir, "bundle.json"), JSON.stringify(manifest, null, 2) + "\n");
@@ -273,8 +332,9 @@ function parseArgs(argv) {
     else if (a === "--compat-flag") o.compatFlags.push(v());
     else if (a === "--minify") o.minify = true;
     else if (a === "--driver") o.driver = v();
+    else if (a === "--max-memory-mib") o.maxMemoryBytes = Number(v()) * 1024 * 1024;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver asyncify|jspi]");
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver asyncify|jspi] [--max-memory-mib N]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

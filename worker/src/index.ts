@@ -25,6 +25,7 @@ import { bundleLinker } from "./runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import {
   BodyTooLarge,
+  FRAME_OVERHEAD_BYTES,
   FRAMES_CONTENT_TYPE,
   PythonService,
   errorResponseFrames,
@@ -48,6 +49,8 @@ export interface Env {
   PYMODE_MAX_REQUEST_BYTES?: string;
   PYMODE_MAX_RESPONSE_BYTES?: string;
   PYMODE_MAX_HTTP_RESPONSE_BYTES?: string;
+  PYMODE_REQUEST_TIMEOUT_MS?: string;
+  PYMODE_MAX_QUEUE?: string;
   /** What each cron trigger starts (src/runtime/schedules.ts), set by the operator. */
   PYMODE_SCHEDULES?: string;
   PYMODE_WORKFLOW_TOKEN?: string;
@@ -114,8 +117,7 @@ abstract class PythonHostDO extends DurableObject<Env> {
     if (request.method === "POST" && ct.startsWith(FRAMES_CONTENT_TYPE)) {
       let frames: Uint8Array;
       try {
-        // Frames add 4 bytes per field and a JSON head; allow 1 MiB over the body limit for them.
-        frames = await readBody(request.body, this.service.limits.maxRequestBytes + (1 << 20));
+        frames = await readBody(request.body, this.service.limits.maxRequestBytes + FRAME_OVERHEAD_BYTES);
       } catch (e) {
         if (e instanceof BodyTooLarge) return framesResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
         throw e;

@@ -1,7 +1,7 @@
 // Real python.wasm + pylib in workerd: the uploaded module set, the Worker entry, PythonDO,
 // workerd's own KV/R2/D1, fetch and cloudflare:sockets to loopback servers.
 import { afterAll, beforeAll, describe } from "vitest";
-import { bundleTestApp, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
+import { bundleTestApp, defineRecursionScenario, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 let h: WorkerdHandle;
@@ -31,8 +31,10 @@ afterAll(async () => {
 });
 
 describe("python.wasm in workerd (Worker → PythonDO)", () => {
-  defineScenarios(() => {
+  const get = () => {
     if (!host) throw setupError;
     return host;
-  });
+  };
+  defineScenarios(get);
+  defineRecursionScenario(get);
 });

@@ -257,7 +257,7 @@ def test_handler_exception_is_the_edge_500_with_traceback_in_the_terminal(tmp_pa
         """})
     server = dev(project)
     status, headers, body = server.get("/")
-    assert (status, body) == (500, b"Internal Server Error")  # exactly what the edge answers
+    assert (status, body) == (500, b"Internal Server Error: uncaught ValueError")  # exactly what the edge answers
     assert "x-pymode-dev-error" not in headers
     server.wait_for(lambda: "ValueError: boom in handler" in server.stderr, what="traceback")
     assert "Traceback (most recent call last)" in server.stderr

@@ -5,6 +5,8 @@ import { decodeFrames, encodeFrames, utf8, FrameError } from "./frames";
 import { Bindings, DynamicLinker, HostError, OpKind, STATUS, describeError } from "./bindings";
 import { ERRNO, ProcExit, Wasi } from "./wasi";
 import { Vfs } from "./vfs";
+import { Budget, BudgetExceeded } from "./budget";
+import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 
 export const ABI_VERSION = 1;
 const ASYNC_KINDS: OpKind[] = ["kv", "r2", "d1", "http", "tcp"];
@@ -35,6 +37,24 @@ export class TrapError extends Error {
   }
 }
 
+/** Python answered with more bytes than the caller accepts; nothing was copied out, the instance is fine. */
+export class OutputTooLarge extends Error {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`python returned ${size} bytes of response frames, more than ${limit}`);
+    this.name = "OutputTooLarge";
+  }
+}
+
+export interface HandleOptions {
+  /** Time budget of this request in ms (queue wait not included); past it the instance is abandoned. */
+  budgetMs?: number;
+  /** Largest response frames copied out of linear memory; more → OutputTooLarge. */
+  maxOutputBytes?: number;
+}
+
 /** The request never started: the instance had already been poisoned by an earlier call. Safe to retry elsewhere. */
 export class InstanceUnusable extends TrapError {
   constructor(reason: string) {
@@ -57,6 +77,8 @@ export interface InstanceOptions {
   sleep?: "block" | "return";
   /** Call pymode_init (default true). */
   init?: boolean;
+  /** CPython's C-recursion budget, lowered to fit the engine's native stack (src/runtime/recursion.ts). */
+  cRecursionLimit?: number;
   /**
    * How async imports suspend the wasm stack. "asyncify" (default, the ABI): python.wasm was run
    * through wasm-opt --asyncify. "jspi" (experimental, for the investigation in bench/): a
@@ -100,6 +122,8 @@ export class PythonInstance {
   private queue: Promise<unknown> = Promise.resolve();
   private inCall = false;
   private readonly driver: "asyncify" | "jspi";
+  /** The running request's time budget, if it has one. */
+  private budget: Budget | undefined;
   private promising: Record<"pymode_init" | "pymode_handle", (...a: number[]) => Promise<number>> | undefined;
 
   private constructor(private readonly opts: InstanceOptions) {
@@ -117,6 +141,7 @@ export class PythonInstance {
       env: opts.env ?? {},
       preopens: opts.preopens,
       sleep: opts.sleep,
+      onSleep: (ms, blocks) => this.budget?.sleep(ms, blocks),
       log: (stream, message) => this.log({ level: stream === "stderr" ? 30 : 20, source: stream, message }),
     });
   }
@@ -150,6 +175,8 @@ export class PythonInstance {
           self.broken = `pymode_init returned ${rc}`;
           throw new TrapError(`pymode_init failed with status ${rc} (the interpreter logged the cause)`);
         }
+        const why = capCRecursion(exp as unknown as RecursionExports, opts.cRecursionLimit ?? DEFAULT_C_RECURSION_LIMIT);
+        if (why) self.log({ level: 30, source: "host", message: `C recursion limit left at CPython's default: ${why}` });
       }
     } catch (e) {
       throw self.poison(e);
@@ -202,6 +229,8 @@ export class PythonInstance {
       this.pendingResult = this.errorFrames(new HostError(STATUS.NOT_SUPPORTED, blocked));
       return STATUS.NOT_SUPPORTED;
     }
+    // Out of time: throwing here leaves the wasm call (the instance is then replaced).
+    this.budget?.check();
     this.pendingPromise = start();
     const v = new DataView(this.ex.memory.buffer);
     v.setUint32(this.asyncBuf, this.asyncBuf + 8, true);
@@ -321,7 +350,8 @@ export class PythonInstance {
         const p = this.pendingPromise;
         this.pendingPromise = undefined;
         if (!p) throw new TrapError("wasm unwound without a pending host operation");
-        this.resumeValue = await p;
+        if (this.budget) p.catch(() => undefined); // the budget may give up on it first
+        this.resumeValue = await (this.budget ? this.budget.race(p) : p);
         this.ex.asyncify_start_rewind(this.asyncBuf);
         r = call();
       }
@@ -338,7 +368,7 @@ export class PythonInstance {
   private poison(e: unknown): TrapError {
     let reason: string;
     if (e instanceof ProcExit) reason = `python exited (proc_exit(${e.code}))`;
-    else if (e instanceof TrapError) reason = e.message;
+    else if (e instanceof TrapError || e instanceof BudgetExceeded) reason = e.message;
     else if (e instanceof WebAssembly.RuntimeError) reason = `wasm trap: ${e.message}`;
     else if (e instanceof RangeError) reason = `wasm stack exhausted: ${e.message}`;
     else reason = `host failure during wasm call: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
@@ -351,11 +381,12 @@ export class PythonInstance {
    * Calls are queued: one request at a time (Asyncify keeps a single suspended stack).
    * Throws TrapError when the instance is (or becomes) unusable.
    */
-  handle(reqFrames: Uint8Array): Promise<Uint8Array> {
+  handle(reqFrames: Uint8Array, opts: HandleOptions = {}): Promise<Uint8Array> {
     const run = async (): Promise<Uint8Array> => {
       if (this.broken) throw new InstanceUnusable(this.broken);
       this.requests++;
       let reqPtr = 0;
+      this.budget = opts.budgetMs ? new Budget(opts.budgetMs) : undefined;
       try {
         reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
         if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
@@ -363,13 +394,17 @@ export class PythonInstance {
         const ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
         if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
         const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
-        const out = this.mem().slice(ptr + 4, ptr + 4 + len);
+        // Checked before copying: a huge answer must not be duplicated into the JS heap.
+        const out = opts.maxOutputBytes !== undefined && len > opts.maxOutputBytes ? undefined : this.mem().slice(ptr + 4, ptr + 4 + len);
         this.ex.pymode_free(ptr);
         this.ex.pymode_free(reqPtr);
+        if (!out) throw new OutputTooLarge(len, opts.maxOutputBytes!);
         return out;
       } catch (e) {
-        if (e instanceof InstanceUnusable) throw e;
+        if (e instanceof InstanceUnusable || e instanceof OutputTooLarge) throw e;
         throw this.poison(e);
+      } finally {
+        this.budget = undefined;
       }
     };
     const p = this.queue.then(run, run);

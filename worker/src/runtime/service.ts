@@ -3,34 +3,49 @@
 // and converts between HTTP and the frames of docs/abi.md §5.
 
 import { decodeHttpResponse, encodeFrames, encodeHttpRequest, encodeHttpResponse, FrameError, RequestHead } from "./frames";
-import { InstanceUnusable, Logger, PythonInstance, TrapError, consoleLogger } from "./instance";
+import { InstanceUnusable, Logger, OutputTooLarge, PythonInstance, TrapError, consoleLogger } from "./instance";
+import { BudgetExceeded } from "./budget";
 
 export interface Limits {
   /** Largest request body accepted (bytes); larger → 413. */
   maxRequestBytes: number;
   /** Largest response body Python may return (bytes); larger → 502. */
   maxResponseBytes: number;
+  /** Time budget of one request once it runs (ms); past it → 503 and a fresh instance (src/runtime/budget.ts). */
+  requestTimeoutMs: number;
+  /** Requests that may wait behind the running one; more → 503 at once (no unbounded queue). */
+  maxQueue: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxRequestBytes: 10 * 1024 * 1024,
   maxResponseBytes: 25 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  maxQueue: 32,
 };
+
+/** Frames add 4 bytes per field and a JSON head: allowed on top of a body limit. */
+export const FRAME_OVERHEAD_BYTES = 1 << 20;
+
+/** Retry-After (seconds) on a 503: the instance is replaced or the queue drains within about that. */
+export const RETRY_AFTER_SECONDS = 1;
 
 export const FRAMES_CONTENT_TYPE = "application/vnd.pymode.frames";
 
-function intVar(v: unknown, fallback: number, name: string): number {
+function intVar(v: unknown, fallback: number, name: string, unit: string, min = 1): number {
   if (v === undefined || v === null || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer number of bytes, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer number of ${unit} >= ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
-/** Limits from worker vars PYMODE_MAX_REQUEST_BYTES / PYMODE_MAX_RESPONSE_BYTES. */
+/** Limits from the worker vars of worker/README.md "Limits". */
 export function limitsFromEnv(env: Record<string, unknown>): Limits {
   return {
-    maxRequestBytes: intVar(env.PYMODE_MAX_REQUEST_BYTES, DEFAULT_LIMITS.maxRequestBytes, "PYMODE_MAX_REQUEST_BYTES"),
-    maxResponseBytes: intVar(env.PYMODE_MAX_RESPONSE_BYTES, DEFAULT_LIMITS.maxResponseBytes, "PYMODE_MAX_RESPONSE_BYTES"),
+    maxRequestBytes: intVar(env.PYMODE_MAX_REQUEST_BYTES, DEFAULT_LIMITS.maxRequestBytes, "PYMODE_MAX_REQUEST_BYTES", "bytes"),
+    maxResponseBytes: intVar(env.PYMODE_MAX_RESPONSE_BYTES, DEFAULT_LIMITS.maxResponseBytes, "PYMODE_MAX_RESPONSE_BYTES", "bytes"),
+    requestTimeoutMs: intVar(env.PYMODE_REQUEST_TIMEOUT_MS, DEFAULT_LIMITS.requestTimeoutMs, "PYMODE_REQUEST_TIMEOUT_MS", "ms"),
+    maxQueue: intVar(env.PYMODE_MAX_QUEUE, DEFAULT_LIMITS.maxQueue, "PYMODE_MAX_QUEUE", "requests", 0),
   };
 }
 
@@ -82,7 +97,10 @@ export async function requestToFrames(request: Request, limits: Limits): Promise
 
 export function errorResponseFrames(status: number, error: string, detail?: string): Uint8Array {
   const body = JSON.stringify(detail === undefined ? { error } : { error, detail });
-  return encodeHttpResponse({ status, headers: [["content-type", "application/json"]] }, new TextEncoder().encode(body));
+  const headers: [string, string][] = [["content-type", "application/json"]];
+  // Every 503 of the host is temporary: a fresh instance or a shorter queue is moments away.
+  if (status === 503) headers.push(["retry-after", String(RETRY_AFTER_SECONDS)]);
+  return encodeHttpResponse({ status, headers }, new TextEncoder().encode(body));
 }
 
 /** Turn response frames into a Response. Headers are appended in order (repeatable headers survive). */
@@ -115,6 +133,8 @@ export class PythonService {
   readonly limits: Limits;
   private readonly log: Logger;
   readonly stats: ServiceStats = { instancesCreated: 0, traps: 0, requests: 0 };
+  /** Requests inside handleFrames: the running one and those queued behind it. */
+  private inFlight = 0;
 
   constructor(private readonly opts: ServiceOptions) {
     this.limits = opts.limits ?? DEFAULT_LIMITS;
@@ -161,13 +181,26 @@ export class PythonService {
   /** Request frames in, response frames out. Never throws: traps and init failures become 503 frames. */
   async handleFrames(reqFrames: Uint8Array): Promise<Uint8Array> {
     this.stats.requests++;
+    if (this.inFlight > this.limits.maxQueue) {
+      return errorResponseFrames(503, "too many concurrent requests", `${this.limits.maxQueue} already waiting (PYMODE_MAX_QUEUE)`);
+    }
+    this.inFlight++;
+    try {
+      return await this.run(reqFrames);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async run(reqFrames: Uint8Array): Promise<Uint8Array> {
     let inst: PythonInstance | undefined;
+    const handleOpts = { budgetMs: this.limits.requestTimeoutMs, maxOutputBytes: this.limits.maxResponseBytes + FRAME_OVERHEAD_BYTES };
     try {
       let out: Uint8Array;
       for (let attempt = 0; ; attempt++) {
         inst = await this.warm();
         try {
-          out = await inst.handle(reqFrames);
+          out = await inst.handle(reqFrames, handleOpts);
           break;
         } catch (e) {
           // Queued behind a request that broke the instance: this one never ran, so run it on a fresh one.
@@ -185,14 +218,13 @@ export class PythonService {
         this.log({ level: 40, source: "host", message: `invalid response frames from python: ${(e as Error).message}` });
         return errorResponseFrames(502, "invalid response from the python handler");
       }
-      if (decoded.body.byteLength > this.limits.maxResponseBytes) {
-        this.log({ level: 40, source: "host", message: `response body of ${decoded.body.byteLength} bytes exceeds PYMODE_MAX_RESPONSE_BYTES=${this.limits.maxResponseBytes}` });
-        return errorResponseFrames(502, "response body too large", `limit ${this.limits.maxResponseBytes} bytes`);
-      }
+      if (decoded.body.byteLength > this.limits.maxResponseBytes) return this.tooLarge(decoded.body.byteLength);
       return out;
     } catch (e) {
+      if (e instanceof OutputTooLarge) return this.tooLarge(e.size);
       if (e instanceof TrapError) {
         this.discard(inst?.broken || !inst ? inst : undefined, e.message);
+        if (e.cause instanceof BudgetExceeded) return errorResponseFrames(503, "request timed out", e.message);
         return errorResponseFrames(503, "python runtime unavailable", e.message);
       }
       if (e instanceof FrameError) return errorResponseFrames(400, "invalid request frames", e.message);
@@ -200,6 +232,11 @@ export class PythonService {
       this.discard(inst, `host error: ${msg}`);
       return errorResponseFrames(503, "python runtime unavailable", msg);
     }
+  }
+
+  private tooLarge(size: number): Uint8Array {
+    this.log({ level: 40, source: "host", message: `response of ${size} bytes exceeds PYMODE_MAX_RESPONSE_BYTES=${this.limits.maxResponseBytes}` });
+    return errorResponseFrames(502, "response body too large", `limit ${this.limits.maxResponseBytes} bytes`);
   }
 
   /** HTTP in, HTTP out (413 for an oversized request body). */

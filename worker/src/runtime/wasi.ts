@@ -47,6 +47,8 @@ export interface WasiOptions {
    * its clocks only advance across I/O). Default: "block" where Atomics.wait works, else "return".
    */
   sleep?: "block" | "return";
+  /** Called before a guest sleep of `ms` (blocking or not); may throw to stop the guest (request budget). */
+  onSleep?: (ms: number, blocks: boolean) => void;
   /** Extra stdin bytes (default empty). */
   stdin?: Uint8Array;
 }
@@ -72,6 +74,7 @@ export class Wasi {
   private readonly log: LogSink;
   private readonly lineBuf: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
   private readonly sleepMode: "block" | "return";
+  private readonly onSleep: ((ms: number, blocks: boolean) => void) | undefined;
   private readonly stdin: Uint8Array;
   private stdinOff = 0;
   private readonly monoStart = typeof performance !== "undefined" ? performance.now() : 0;
@@ -84,6 +87,7 @@ export class Wasi {
     this.env = Object.entries(opts.env ?? {}).map(([k, v]) => te.encode(`${k}=${v}\0`));
     this.log = opts.log ?? ((s, l) => (s === "stderr" ? console.error(l) : console.log(l)));
     this.sleepMode = opts.sleep ?? (canBlock() ? "block" : "return");
+    this.onSleep = opts.onSleep;
     this.stdin = opts.stdin ?? new Uint8Array(0);
     this.fds.set(0, "stdin");
     this.fds.set(1, "stdout");
@@ -561,6 +565,7 @@ export class Wasi {
       events++;
     }
     if (sleepNs > 0n) {
+      this.onSleep?.(Number(sleepNs / 1_000_000n), this.sleepMode === "block");
       if (this.sleepMode === "block") {
         const ms = Number(sleepNs / 1_000_000n);
         if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

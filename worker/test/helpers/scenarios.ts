@@ -48,6 +48,13 @@ export function loopbackServers() {
       const chunks: Buffer[] = [];
       req.on("data", (c) => chunks.push(c));
       req.on("end", () => {
+        // /slow?ms=N answers after N ms: a host call that keeps Python waiting.
+        const slow = /^\/slow\?ms=(\d+)$/.exec(req.url ?? "");
+        if (slow) {
+          const t = setTimeout(() => res.end("slow"), Number(slow[1]));
+          res.on("close", () => clearTimeout(t));
+          return;
+        }
         res.writeHead(200, { "content-type": "text/plain" });
         res.end(`${req.method} ${req.url} from=${req.headers["x-from"]} body=${Buffer.concat(chunks).toString()}`);
       });
@@ -141,6 +148,7 @@ export function defineScenarios(host: () => Host) {
     expect(before.n).toBeGreaterThan(1);
     const r = await host().fetch("/abort");
     expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
     expect((await r.json()).detail).toMatch(/trap|unreachable|exit/i);
     const after = await host().fetch("/counter");
     expect(after.status).toBe(200);
@@ -176,6 +184,147 @@ export function defineScenarios(host: () => Host) {
     const r = await host().fetch("/big?n=600000");
     expect(r.status).toBe(502);
   });
+
+  defineBadRequestScenarios(host, servers);
 }
 
-export const TEST_VARS = { GREETING: "hi there", PYMODE_MAX_REQUEST_BYTES: "262144", PYMODE_MAX_RESPONSE_BYTES: "524288" };
+/** A request body streamed in chunks, with no content-length. */
+function chunkedBody(total: number, chunk = 16_384): RequestInit {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (sent >= total) return c.close();
+      const n = Math.min(chunk, total - sent);
+      sent += n;
+      c.enqueue(new Uint8Array(n).fill(97));
+    },
+  });
+  return { method: "POST", body, duplex: "half" } as RequestInit;
+}
+
+async function counter(host: Host): Promise<number> {
+  return (await (await host.fetch("/counter")).json()).n;
+}
+
+/** worker/README.md "Limits": each limit, hit on purpose (issue #14, deliverable 6). */
+function defineBadRequestScenarios(host: () => Host, servers: ReturnType<typeof loopbackServers>) {
+  it("limits: a chunked body (no content-length) over the limit → 413; under it → read whole", async () => {
+    const over = await host().fetch("/echo", chunkedBody(300_000));
+    expect(over.status).toBe(413);
+    expect((await over.json()).error).toBe("request body too large");
+    const under = await host().fetch("/echo", chunkedBody(200_000));
+    expect(under.status).toBe(200);
+    expect(under.headers.get("x-len")).toBe("200000");
+  });
+
+  it("limits: invalid JSON to request.json() is a catchable JSONDecodeError; uncaught → 500 naming it, instance kept", async () => {
+    const n = await counter(host());
+    const caught = await host().fetch("/bad/json", { method: "POST", body: "{nope" });
+    expect(caught.status).toBe(400);
+    expect(await caught.json()).toEqual({ caught: "JSONDecodeError", is_value_error: true });
+    const uncaught = await host().fetch("/bad/json-uncaught", { method: "POST", body: "{nope" });
+    expect(uncaught.status).toBe(500);
+    expect(await uncaught.text()).toBe("Internal Server Error: uncaught JSONDecodeError");
+    expect(await counter(host())).toBe(n + 3);
+  });
+
+  it("limits: unsupported return types → 500 naming the type, instance kept", async () => {
+    const n = await counter(host());
+    for (const [kind, type] of [["none", "NoneType"], ["int", "int"], ["set", "set"], ["gen", "generator"], ["object", "object"]]) {
+      const r = await host().fetch(`/bad/return?type=${kind}`);
+      expect(r.status).toBe(500);
+      expect(await r.text()).toBe(`Internal Server Error: on_fetch returned ${type}; return a Response, str, bytes, dict or list`);
+    }
+    expect(await counter(host())).toBe(n + 6);
+  });
+
+  it("limits: memory is capped below the isolate's 128 MB → MemoryError, catchable; uncaught → 500; instance kept", async () => {
+    const n = await counter(host());
+    const small = await host().fetch("/bad/alloc?mib=32");
+    expect(await small.text()).toBe(`allocated ${32 * 1024 * 1024}`);
+    const big = await host().fetch("/bad/alloc?mib=200");
+    expect(big.status).toBe(507);
+    expect(await big.text()).toBe("caught MemoryError");
+    const bomb = await host().fetch("/bad/bomb");
+    expect(bomb.status).toBe(500);
+    expect(await bomb.text()).toBe("Internal Server Error: uncaught MemoryError");
+    expect(await counter(host())).toBe(n + 4);
+  });
+
+  it("limits: a handler looping on time.sleep → 503 + Retry-After at the time budget; the next request gets a fresh instance", async () => {
+    expect(await counter(host())).toBeGreaterThan(1);
+    const t0 = Date.now();
+    const r = await host().fetch("/bad/sleep-loop");
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
+    const body = await r.json();
+    expect(body.error).toBe("request timed out");
+    expect(body.detail).toMatch(/time budget of 2000 ms/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await counter(host())).toBe(1);
+  });
+
+  it("limits: a handler stuck awaiting a host call → 503 + Retry-After at the time budget, fresh instance", async () => {
+    const t0 = Date.now();
+    const r = await host().fetch(`/bad/slow-http?url=${encodeURIComponent(servers.httpUrl + "/slow?ms=60000")}`);
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
+    expect((await r.json()).error).toBe("request timed out");
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await counter(host())).toBe(1);
+  });
+
+  it("limits: huge responses → 502 without copying them out; instance kept", async () => {
+    const n = await counter(host());
+    const r = await host().fetch("/big?n=20000000");
+    expect(r.status).toBe(502);
+    expect(await r.json()).toEqual({ error: "response body too large", detail: "limit 524288 bytes" });
+    expect(await counter(host())).toBe(n + 2);
+  });
+
+  it("limits: 50 concurrent slow clients → each answered 200, or 503 + Retry-After past the queue bound", async () => {
+    const url = encodeURIComponent(servers.httpUrl + "/slow?ms=40");
+    const rs = await Promise.all(Array.from({ length: 50 }, () => host().fetch(`/bad/slow-http?url=${url}`)));
+    const answers = await Promise.all(rs.map(async (r) => ({ status: r.status, retry: r.headers.get("retry-after"), body: await r.text() })));
+    const ok = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status === 503);
+    expect(ok.length + refused.length).toBe(50);
+    ok.forEach((a) => expect(a.body).toBe("slow"));
+    refused.forEach((a) => {
+      expect(a.retry).toBe("1");
+      expect(JSON.parse(a.body).error).toBe("too many concurrent requests");
+    });
+    expect(ok.length).toBeGreaterThanOrEqual(21);
+    expect(refused.length).toBeGreaterThan(0);
+  });
+}
+
+/**
+ * Recursion through C (e.g. nested __getattr__) ends in RecursionError, not a native stack overflow.
+ * workerd only: node 20's V8 spends so much native stack per optimised frame of CPython's eval loop
+ * that even --stack-size=7000 runs out at ~200 nested levels (worker/README.md "Limits").
+ */
+export function defineRecursionScenario(hostFn: () => Host) {
+  it("limits: unbounded recursion → RecursionError (Python and through C), never a trap; instance kept", async () => {
+    const host = hostFn();
+    const n = await counter(host);
+    for (const path of ["/bad/recurse", "/bad/recurse-c"]) {
+      const r = await host.fetch(path);
+      expect(`${r.status} ${await r.text()}`).toMatch(/^200 caught RecursionError: maximum recursion depth exceeded/);
+    }
+    const nested = await host.fetch("/bad/nested?n=100000");
+    expect(`${nested.status} ${await nested.text()}`).toBe("200 caught RecursionError");
+    const uncaught = await host.fetch("/bad/recurse-uncaught");
+    expect(uncaught.status).toBe(500);
+    expect(await uncaught.text()).toBe("Internal Server Error: uncaught RecursionError");
+    expect(await counter(host)).toBe(n + 5);
+  });
+}
+
+export const TEST_VARS = {
+  GREETING: "hi there",
+  PYMODE_MAX_REQUEST_BYTES: "262144",
+  PYMODE_MAX_RESPONSE_BYTES: "524288",
+  PYMODE_REQUEST_TIMEOUT_MS: "2000",
+  PYMODE_MAX_QUEUE: "20",
+};
