@@ -75,20 +75,25 @@ class ClusterTierTest {
 
     @AfterAll
     static void disconnect() throws Exception {
-        if (client != null) {
-            // The operator is uninstalled by now: what it would have finalized is released by hand, as the
-            // uninstall guide says, so the namespace can go.
-            for (GenericKubernetesResource worker : apps.resources().list().getItems()) {
-                apps.resources().withName(worker.getMetadata().getName()).edit(w -> {
-                    w.getMetadata().setFinalizers(List.of());
-                    return w;
-                });
+        try {
+            if (client != null) {
+                // The operator is uninstalled by now: what it would have finalized is released by hand, as the
+                // uninstall guide says, so the namespace can go.
+                for (GenericKubernetesResource worker : apps.resources().list().getItems()) {
+                    apps.resources().withName(worker.getMetadata().getName()).edit(w -> {
+                        w.getMetadata().setFinalizers(List.of());
+                        return w;
+                    });
+                }
+                client.namespaces().withName(APPS).delete();
             }
-            client.namespaces().withName(APPS).delete();
-            client.close();
-        }
-        if (operator != null) {
-            operator.close();
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            if (operator != null) {
+                operator.close();  // the stand-in is this run's process: stopped whatever happened above
+            }
         }
     }
 

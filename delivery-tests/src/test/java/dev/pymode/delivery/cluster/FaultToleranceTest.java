@@ -60,22 +60,27 @@ class FaultToleranceTest {
     static void uninstall() throws Exception {
         System.out.println("[faults] fault | recovery | outcome");
         TABLE.forEach(row -> System.out.println("[faults] " + row));
-        if (cluster != null) {
-            cluster.startStoppedProcesses();  // whatever a failed test left stopped
-        }
-        if (client != null) {
-            // Deleted while the operator runs, so their finalizers complete before it is uninstalled.
-            apps.resources().delete();
-            Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-            while (!apps.resources().list().getItems().isEmpty() && Instant.now().isBefore(deadline)) {
-                ClusterWorkers.sleep(500);
+        try {
+            if (cluster != null) {
+                cluster.startStoppedProcesses();  // whatever a failed test left stopped
             }
-            operator.uninstall(RELEASE, SYSTEM);
-            client.namespaces().withName(APPS).delete();
-            client.close();
-        }
-        if (operator != null) {
-            operator.close();
+            if (client != null) {
+                // Deleted while the operator runs, so their finalizers complete before it is uninstalled.
+                apps.resources().delete();
+                Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+                while (!apps.resources().list().getItems().isEmpty() && Instant.now().isBefore(deadline)) {
+                    ClusterWorkers.sleep(500);
+                }
+                operator.uninstall(RELEASE, SYSTEM);
+                client.namespaces().withName(APPS).delete();
+            }
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            if (operator != null) {
+                operator.close();  // the stand-in is this run's process: stopped whatever happened above
+            }
         }
     }
 

@@ -77,21 +77,26 @@ class FluxGitOpsTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (client != null) {
-            // Pruning removes the worker while the operator still runs, so its finalizer completes.
-            fluxObject("Kustomization", WORKER).delete();
-            client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS)
-                    .withName(WORKER).waitUntilCondition(w -> w == null, 120, java.util.concurrent.TimeUnit.SECONDS);
-            fluxObject("GitRepository", "pymode").delete();
-            operator.uninstall(RELEASE, SYSTEM);
-            client.namespaces().withName(APPS).delete();
-            client.close();
-        }
-        if (git != null) {
-            git.close();
-        }
-        if (operator != null) {
-            operator.close();
+        try {
+            if (client != null) {
+                // Pruning removes the worker while the operator still runs, so its finalizer completes.
+                fluxObject("Kustomization", WORKER).delete();
+                client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace(APPS)
+                        .withName(WORKER).waitUntilCondition(w -> w == null, 120, java.util.concurrent.TimeUnit.SECONDS);
+                fluxObject("GitRepository", "pymode").delete();
+                operator.uninstall(RELEASE, SYSTEM);
+                client.namespaces().withName(APPS).delete();
+            }
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            if (git != null) {
+                git.close();
+            }
+            if (operator != null) {
+                operator.close();
+            }
         }
     }
 
