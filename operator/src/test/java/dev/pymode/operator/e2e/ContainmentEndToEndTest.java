@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.common.PyModeStatus;
 import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
@@ -123,15 +122,6 @@ class ContainmentEndToEndTest {
         return names;
     }
 
-    private static List<String> standinCrons(String script) throws Exception {
-        List<String> crons = new ArrayList<>();
-        for (JsonNode entry : Standin.adminJson("/__standin/scripts").path("scripts")) {
-            if (script.equals(entry.path("script").asText())) {
-                entry.path("schedules").forEach(s -> crons.add(s.path("cron").asText()));
-            }
-        }
-        return crons;
-    }
 
     private PyModeWorkflow scheduled(String name, String schedule) {
         var spec = new PyModeWorkflowSpec();
@@ -164,7 +154,7 @@ class ContainmentEndToEndTest {
                 .stream().anyMatch(s -> "every-5m".equals(s.getWorkflow())));
         assertThat(worker("orders").getStatus().getDeployment().getSchedules())
                 .extracting(s -> s.getWorkflow() + " " + s.getCron()).containsExactly("every-5m */5 * * * *");
-        assertThat(standinCrons("orders")).containsExactly("*/5 * * * *");
+        assertThat(Standin.crons("orders")).containsExactly("*/5 * * * *");
         Ready.await(client, PyModeWorkflow.class, NS, "every-5m", Duration.ofMinutes(1));
         for (int i = 0; i < 6; i++) {
             assertThat(condition(worker("orders"), "Ready").getStatus()).isEqualTo("True");
@@ -176,8 +166,8 @@ class ContainmentEndToEndTest {
         client.resources(PyModeWorkflow.class).inNamespace(NS).withName("bad-minute")
                 .edit(w -> { w.getSpec().setSchedule("1 * * * *"); return w; });
         Ready.await(client, PyModeWorkflow.class, NS, "bad-minute", DEPLOY_TIMEOUT);
-        await().atMost(Duration.ofMinutes(1)).until(() -> standinCrons("orders").size() == 2);
-        assertThat(standinCrons("orders")).containsExactlyInAnyOrder("*/5 * * * *", "1 * * * *");
+        await().atMost(Duration.ofMinutes(1)).until(() -> Standin.crons("orders").size() == 2);
+        assertThat(Standin.crons("orders")).containsExactlyInAnyOrder("*/5 * * * *", "1 * * * *");
         assertThat(condition(workflow("bad-minute"), "SpecValid").getStatus()).isEqualTo("True");
         assertThat(orders.getStatus().getObservedGeneration()).isEqualTo(worker("orders").getMetadata().getGeneration());
     }

@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
@@ -63,16 +61,6 @@ class WorkflowEndToEndTest {
         return client.resources(PyModeWorkflow.class).inNamespace(NS).withName(name).get();
     }
 
-    /** The cron triggers the stand-in holds for a script. */
-    private static List<String> standinCrons(String script) throws Exception {
-        List<String> crons = new ArrayList<>();
-        for (JsonNode entry : Standin.adminJson("/__standin/scripts").path("scripts")) {
-            if (script.equals(entry.path("script").asText())) {
-                entry.path("schedules").forEach(s -> crons.add(s.path("cron").asText()));
-            }
-        }
-        return crons;
-    }
 
     @Test
     void manualAndScheduledRunsAreReported() throws Exception {
@@ -114,7 +102,7 @@ class WorkflowEndToEndTest {
                         w -> w.getStatus() != null && w.getStatus().getDeployment() != null && w.getStatus()
                                 .getDeployment().getSchedules().stream().anyMatch(t -> "every-minute".equals(
                                         t.getWorkflow()) && "* * * * *".equals(t.getCron())));
-        assertThat(standinCrons("orders")).containsExactly("* * * * *");
+        assertThat(Standin.crons("orders")).containsExactly("* * * * *");
         assertThat(deployed.getStatus().getDeployment().getSchedules()).hasSize(1);
 
         // The stand-in fires the trigger at the next minute; the Worker starts the run, the operator reports it.
@@ -138,7 +126,7 @@ class WorkflowEndToEndTest {
         client.resources(PyModeWorkflow.class).inNamespace(NS).withName("every-minute")
                 .edit(w -> { w.getSpec().setSuspend(true); return w; });
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> standinCrons("orders").isEmpty());
+                .until(() -> Standin.crons("orders").isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(PyModeWorker.class).inNamespace(NS)
                 .withName("orders").get().getStatus().getDeployment().getSchedules().isEmpty());
     }

@@ -1,6 +1,8 @@
 package dev.pymode.operator.support;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,5 +40,16 @@ public final class Standin {
     /** {@code GET /__standin/<path>} as JSON. */
     public static JsonNode adminJson(String path) throws Exception {
         return JSON.readTree(admin("GET", path, null).body());
+    }
+
+    /** The cron triggers the stand-in holds for a script. */
+    public static List<String> crons(String script) throws Exception {
+        List<String> crons = new ArrayList<>();
+        for (JsonNode entry : adminJson("/__standin/scripts").path("scripts")) {
+            if (script.equals(entry.path("script").asText())) {
+                entry.path("schedules").forEach(s -> crons.add(s.path("cron").asText()));
+            }
+        }
+        return crons;
     }
 }
