@@ -17,6 +17,9 @@ import org.eclipse.jgit.errors.NoRemoteRepositoryException;
  */
 final class GitErrors {
 
+    /** HTTP 403 as a status in a message, not digits inside an address or a number. */
+    private static final java.util.regex.Pattern HTTP_403 = java.util.regex.Pattern.compile("(?<![\\d.:])403(?![\\d.])");
+
     private GitErrors() {
     }
 
@@ -27,7 +30,8 @@ final class GitErrors {
      */
     static SourceFailure classify(Throwable error, String where, boolean hasCredentials, String hostKeyRefusal) {
         String detail = detail(error, where);
-        String text = chainText(error);
+        // Without the repository's address: a URL holding "403" (a port such as :40312) read as HTTP 403.
+        String text = chainText(error).replace(where.toLowerCase(Locale.ROOT), "");
         if (hostKeyRefusal != null) {
             return SourceFailure.terminal("HostKeyVerificationFailed", where + ": " + hostKeyRefusal
                     + "; add the server's key to known_hosts in the credentials Secret (ssh-keyscan)");
@@ -45,7 +49,7 @@ final class GitErrors {
                     : ssh ? where + " refused the ssh key of credentialsSecretRef (publickey authentication failed)"
                     : where + " refused the credentials of credentialsSecretRef (HTTP 401)");
         }
-        if (text.contains("not permitted") || text.contains("403")) {
+        if (text.contains("not permitted") || HTTP_403.matcher(text).find()) {
             return SourceFailure.terminal("AuthenticationFailed", where + " denied access (HTTP 403)"
                     + (hasCredentials ? ": the credentials have no read access to it" : "; set credentialsSecretRef"));
         }
