@@ -9,6 +9,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.build.BuildExecutor;
+import dev.pymode.operator.build.BuilderCommand;
 import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.LocalProcessBuildExecutor;
 import dev.pymode.operator.build.ToolchainIdentity;
@@ -143,8 +144,9 @@ public class OperatorBeans {
             env.put("PYMODE_REGISTRY_PLAIN_HTTP", config.registry().plainHttp() ? "1" : "0");
             env.put("PYMODE_REPO", root.toString());
             config.builder().oras().ifPresent(oras -> env.put("PYMODE_ORAS", oras));
-            // credentials, if any, come from the operator's own environment (PYMODE_PACKAGE_INDEX_USERNAME/_PASSWORD)
-            config.builder().packageIndexUrl().ifPresent(url -> env.put(JobBuildExecutor.PACKAGE_INDEX_URL, url));
+            // credentials, if any, come from the operator's own environment (BuilderCommand.ENV_PACKAGE_INDEX_USERNAME,
+            // _PASSWORD), which the local builder inherits
+            config.builder().packageIndexUrl().ifPresent(url -> env.put(BuilderCommand.ENV_PACKAGE_INDEX_URL, url));
             var executor = new LocalProcessBuildExecutor(Path.of(config.builder().localWorkDir()), "python3",
                     root.resolve(config.builder().localProgram()).toString(), env, config.builder().activeDeadline(),
                     clock, mapper);

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -154,7 +153,7 @@ class FluxGitOpsTest {
         Instant deadline = Instant.now().plus(SYNC_WAIT);
         String answer = operator.edge(WORKER, "/");
         while (!answer.equals(text) && Instant.now().isBefore(deadline)) {
-            Thread.sleep(500);
+            ClusterWorkers.sleep(500);
             answer = operator.edge(WORKER, "/");
         }
         assertThat(answer).as("the edge after the commit").isEqualTo(text);
@@ -204,12 +203,7 @@ class FluxGitOpsTest {
                     && condition(kustomization, "Ready").orElse("").equals("True")) {
                 return kustomization;
             }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            ClusterWorkers.sleep(500);
         }
         GenericKubernetesResource source = fluxObject("GitRepository", "pymode").get();
         throw new AssertionError("commit " + commit + " not applied and Ready after " + SYNC_WAIT.toMinutes()
@@ -223,12 +217,7 @@ class FluxGitOpsTest {
         return status instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
     }
 
-    @SuppressWarnings("unchecked")
     private static Optional<String> condition(GenericKubernetesResource resource, String type) {
-        if (!(status(resource).get("conditions") instanceof List<?> conditions)) {
-            return Optional.empty();
-        }
-        return conditions.stream().map(c -> (Map<String, Object>) c).filter(c -> type.equals(c.get("type")))
-                .map(c -> String.valueOf(c.get("status"))).findFirst();
+        return ClusterWorkers.condition(resource, type).map(c -> String.valueOf(c.get("status")));
     }
 }

@@ -18,6 +18,14 @@ public final class BuilderCommand {
      */
     public static final int EXIT_INVALID_INPUT = 3;
 
+    /**
+     * The builder's environment for the operator's package index (pymode_build.py pip_environment): the URL, and the
+     * credentials, which reach pip through its environment only.
+     */
+    public static final String ENV_PACKAGE_INDEX_URL = "PYMODE_PACKAGE_INDEX_URL";
+    public static final String ENV_PACKAGE_INDEX_USERNAME = "PYMODE_PACKAGE_INDEX_USERNAME";
+    public static final String ENV_PACKAGE_INDEX_PASSWORD = "PYMODE_PACKAGE_INDEX_PASSWORD";
+
     private BuilderCommand() {
     }
 

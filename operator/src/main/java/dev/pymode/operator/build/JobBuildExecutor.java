@@ -49,8 +49,6 @@ public class JobBuildExecutor implements BuildExecutor {
     private static final long BUILDER_UID = 65532;
     static final long TERMINATION_GRACE_SECONDS = 5;
     static final String CA_BUNDLE_DIR = "/etc/pymode/ca";
-    /** The builder's pip resolves spec.packages from this index (pymode_build.py pip_environment). */
-    public static final String PACKAGE_INDEX_URL = "PYMODE_PACKAGE_INDEX_URL";
     static final String CA_BUNDLE_KEY = "ca-bundle.crt";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration RECHECK = Duration.ofSeconds(60);
@@ -286,11 +284,11 @@ public class JobBuildExecutor implements BuildExecutor {
      * the credentials by reference to the Secret, so they appear in no Job spec, argv or log.
      */
     private void packageIndexEnv(List<EnvVar> env) {
-        settings.packageIndexUrl().ifPresent(url -> env.add(new EnvVar(PACKAGE_INDEX_URL, url, null)));
+        settings.packageIndexUrl().ifPresent(url -> env.add(new EnvVar(BuilderCommand.ENV_PACKAGE_INDEX_URL, url, null)));
         settings.packageIndexCredentialsSecret().ifPresent(secret -> {
-            env.add(new EnvVarBuilder().withName("PYMODE_PACKAGE_INDEX_USERNAME").withNewValueFrom()
+            env.add(new EnvVarBuilder().withName(BuilderCommand.ENV_PACKAGE_INDEX_USERNAME).withNewValueFrom()
                     .withNewSecretKeyRef("username", secret, false).endValueFrom().build());
-            env.add(new EnvVarBuilder().withName("PYMODE_PACKAGE_INDEX_PASSWORD").withNewValueFrom()
+            env.add(new EnvVarBuilder().withName(BuilderCommand.ENV_PACKAGE_INDEX_PASSWORD).withNewValueFrom()
                     .withNewSecretKeyRef("password", secret, false).endValueFrom().build());
         });
     }
