@@ -86,6 +86,9 @@ public final class FailureClassifier {
             + "|(http|status|response)( code| error)?:? ?(429|50[0234])\\b)";
 
     private static final List<Rule> BUILD_RULES = List.of(
+            // The builder's own refusal (exit 3, BuildObservation.invalidInput), the same reason when only the log is
+            // left. First: the line quotes spec text, which could read like a network error.
+            new Rule(Kind.TERMINAL, "InvalidInput", "^invalid input: "),
             // refused before pip touches the network: never transient
             new Rule(Kind.TERMINAL, "InvalidRequirement", "^ERROR: Invalid requirement"),
             new Rule(Kind.TRANSIENT, "RegistryUnavailable", Pattern.compile(NETWORK),

@@ -111,6 +111,10 @@ class FailureClassifierTest {
                 .isEqualTo("InvalidBuildInput");
         assertThat(FailureClassifier.ofBuildLog("build failed: entry module src/app.py not found in the source")
                 .reason()).isEqualTo("EntryNotFound");
+        // The refusal quotes the spec's text; it stays InvalidInput even when that text reads like a network error.
+        String refusal = "invalid input: package 'pkg; os_name == \"connection refused\" (' is not a PEP 508 requirement";
+        assertThat(FailureClassifier.ofBuildLog("[pymode-build] resolving packages\n" + refusal))
+                .isEqualTo(new Failure(Kind.TERMINAL, "InvalidInput", refusal));
     }
 
     @Test
