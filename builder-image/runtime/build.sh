@@ -74,17 +74,21 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 [[ "$(uname -m)" == x86_64 ]] || die "the pinned zig and binaryen inputs are x86_64 builds; this machine is $(uname -m)"
 needed=(python3 sha256sum apt-get dpkg-deb)
-$TOOLS_ONLY || needed+=(tar xz gcc make flock)
+$TOOLS_ONLY || needed+=(tar xz gcc make flock patch)
 for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
 
 # ---- keys --------------------------------------------------------------------------------------
 PY_KEY="${PY_VERSION}-${PY_SHA256:0:12}"
+# Source patches (pymode/patches/README.md), applied in name order to the unpacked release. They only
+# change wasm32-wasi code (#if defined(__wasi__)), so the native build below keeps the release's key.
+PATCHES=("$HERE"/pymode/patches/*.patch)
+PATCH_KEY=$(cat "${PATCHES[@]}" | sha256sum | cut -c1-12)
 # Everything that determines the cross build.
 CROSS_KEY=$( { printf '%s\n' "$PY_SHA256" "$ZLIB_SHA256" "$ZIG_SHA256" "${CROSS_CONFIGURE_ARGS[@]}";
                sed -n '/^# >>> cross-build/,/^# <<< cross-build/p' "$HERE/build.sh";
-               cat "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" \
+               cat "${PATCHES[@]}" "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" \
                    "$HERE/pymode/Setup.local.in" "$HERE/pymode/config.site-wasm32-wasi-zig" \
                    "$HERE/pymode/side-module-exports.txt"; } | sha256sum | cut -c1-16)
 # Everything that determines the outputs.
@@ -264,12 +268,16 @@ if $TOOLS_ONLY; then
 fi
 
 # ---- sources -----------------------------------------------------------------------------------
-SRC_ROOT="$BUILD_ROOT/src-$PY_KEY"
+SRC_ROOT="$BUILD_ROOT/src-$PY_KEY-p$PATCH_KEY"
 SRC="$SRC_ROOT/Python-$PY_VERSION"
 if [[ ! -f "$SRC_ROOT/.done" ]]; then
   rm -rf "$SRC_ROOT" && mkdir -p "$SRC_ROOT"
   tar -C "$SRC_ROOT" -xJf "$DL/$PY_ORIG"
   [[ -x "$SRC/configure" ]] || die "$PY_ORIG does not contain Python-$PY_VERSION/configure"
+  for p in "${PATCHES[@]}"; do
+    patch -d "$SRC" -p1 --batch --forward --no-backup-if-mismatch --quiet <"$p" \
+      || die "patch $(basename "$p") does not apply to Python $PY_VERSION"
+  done
   touch "$SRC_ROOT/.done"
 fi
 # Reproducible timestamps (__DATE__/__TIME__ in sys.version, zip entries): the release's own time.
@@ -331,7 +339,7 @@ if [[ ! -f "$CROSS/.done" ]]; then
     export CFLAGS="-ffile-prefix-map=$CACHE=/pymode-cache -DSOCK_RAW=3"
     # A relative configure path, as in wasi.py: VPATH (compiled into getpath.c) stays relative,
     # so no build-machine path ends up in python.wasm.
-    "../src-$PY_KEY/Python-$PY_VERSION/configure" --host=wasm32-wasip1 --build="$build_triple" --with-build-python="$BUILD_PY" \
+    "../$(basename "$SRC_ROOT")/Python-$PY_VERSION/configure" --host=wasm32-wasip1 --build="$build_triple" --with-build-python="$BUILD_PY" \
       "${CROSS_CONFIGURE_ARGS[@]}" \
       ZLIB_CFLAGS="-I$ZLIB/install/include" ZLIB_LIBS="-L$ZLIB/install/lib -lz" >configure.log 2>&1
   ) || die "cross configure failed, see $CROSS/configure.log and $CROSS/config.log"

@@ -6,8 +6,10 @@
 //
 //   node pymode-host.mjs --wasm python.wasm [--dir HOST::GUEST]... [--env K=V]... [--kv K=V]...
 //        [--no-init] REQUEST_JSON...
-// REQUEST_JSON: {"method": "GET", "url": "/x", "headers": [["a","b"]], "body": "text"}
-// Prints one JSON line per request: {"status", "headers", "body", "ms"}, then {"init_ms", "compile_ms"}.
+// REQUEST_JSON: {"method": "GET", "url": "/x", "headers": [["a","b"]], "body": "text", "steps": N}
+//   ("steps": the request's step budget, docs/abi.md section 5; optional)
+// Prints one JSON line per request: {"status", "headers", "body", "ms", "step_budget_spent"} (status
+// null when the budget ran out and pymode_handle returned 0), then {"init_ms", "compile_ms"}.
 // Host log lines go to stderr as "[pymode log LEVEL] message".
 import { WASI } from 'node:wasi';
 import { readFile } from 'node:fs/promises';
@@ -155,19 +157,28 @@ export async function createHost({ wasm, preopens = {}, env = {}, kv = new Map()
       if (r !== 0) throw new Error(`pymode_init returned ${r}`);
       return performance.now() - t;
     },
-    async handle({ method = 'GET', url = '/', headers = [], body = '' }) {
+    async handle({ method = 'GET', url = '/', headers = [], body = '', steps }) {
       if (asyncified && !dataPtr) dataPtr = exports.pymode_alloc(DATA_SIZE);
       const req = encodeFrames(['request', JSON.stringify({ method, url, headers }), enc.encode(body)]);
       const rp = exports.pymode_alloc(req.length);
       mem().set(req, rp);
-      const out = await call('pymode_handle', rp, req.length);
+      if (steps !== undefined) exports.pymode_set_step_budget(steps);
+      let out;
+      try {
+        out = await call('pymode_handle', rp, req.length);
+      } catch (e) {
+        if (steps !== undefined && exports.pymode_set_step_budget(-1) === 1) return { status: null, trapped: String(e), step_budget_spent: true };
+        throw e;
+      }
+      const step_budget_spent = steps !== undefined && exports.pymode_set_step_budget(-1) === 1;
       exports.pymode_free(rp);
+      if (out === 0 && step_budget_spent) return { status: null, step_budget_spent };
       if (out === 0) throw new Error('pymode_handle returned 0 (interpreter failure, see the log)');
       const n = new DataView(exports.memory.buffer).getUint32(out, true);
       const frames = decodeFrames(bytesAt(out + 4, n));
       exports.pymode_free(out);
       const meta = JSON.parse(dec.decode(frames[0]));
-      return { status: meta.status, headers: meta.headers, body: dec.decode(frames[1] ?? new Uint8Array()) };
+      return { status: meta.status, headers: meta.headers, body: dec.decode(frames[1] ?? new Uint8Array()), step_budget_spent };
     },
   };
 }

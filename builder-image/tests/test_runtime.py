@@ -33,6 +33,7 @@ PYMODE_EXPORTS = {
     "pymode_alloc": "(i32)->i32",
     "pymode_free": "(i32)->void",
     "pymode_handle": "(i32,i32)->i32",
+    "pymode_set_step_budget": "(f64)->i32",
 }
 ASYNCIFY_EXPORTS = {"asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind",
                     "asyncify_stop_rewind", "asyncify_get_state"}
@@ -229,6 +230,26 @@ def test_handle_without_asyncify(runtime, libdir):
     responses, summary, _ = run_host(runtime / "python-noasync.wasm", libdir, [{"url": "/echo"}])
     assert summary["asyncified"] is False
     assert responses[0]["status"] == 200
+
+
+@pytest.mark.parametrize("name", ["python.wasm", "python-noasync.wasm"])
+def test_step_budget_stops_a_pure_python_loop(runtime, libdir, name):
+    # docs/abi.md section 5: the interpreter counts steps (here one per loop iteration) against the
+    # budget the host set and raises StepBudgetExceeded where the code is; catching it does not help.
+    responses, _, stderr = run_host(runtime / name, libdir, [
+        {"url": "/count/50000", "steps": 100000},
+        {"url": "/spin", "steps": 100000},
+        {"url": "/count/50000"},  # no budget: unlimited again, nothing left pending from /spin
+        {"url": "/count/150000", "steps": 100000},
+        {"url": "/spin-swallowing", "steps": 100000},
+    ])
+    assert [(r["status"], r.get("body"), r["step_budget_spent"]) for r in responses[:4]] == [
+        (200, "50000", False), (None, None, True), (200, "50000", False), (None, None, True)]
+    assert "_pymode.StepBudgetExceeded" in stderr and "while True" in stderr
+    # caught 8 times, then the instance traps instead of running on
+    assert responses[4]["status"] is None and responses[4]["step_budget_spent"]
+    assert "unreachable" in responses[4]["trapped"]
+    assert "kept catching StepBudgetExceeded" in stderr
 
 
 def test_init_failure_is_reported(runtime, libdir, tmp_path):

@@ -51,6 +51,7 @@ export interface Env {
   PYMODE_MAX_HTTP_RESPONSE_BYTES?: string;
   PYMODE_REQUEST_TIMEOUT_MS?: string;
   PYMODE_MAX_QUEUE?: string;
+  PYMODE_MAX_PYTHON_STEPS?: string;
   /** What each cron trigger starts (src/runtime/schedules.ts), set by the operator. */
   PYMODE_SCHEDULES?: string;
   PYMODE_WORKFLOW_TOKEN?: string;

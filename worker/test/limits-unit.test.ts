@@ -1,8 +1,9 @@
 // The pieces behind worker/README.md "Limits" that need no python.wasm: the memory cap written
-// into the module, and the per-request time budget.
+// into the module, the per-request time budget, and the limits read from worker vars.
 import { describe, expect, it } from "vitest";
 import { capWasmMemory } from "../scripts/bundle.mjs";
 import { Budget, BudgetExceeded } from "../src/runtime/budget";
+import { DEFAULT_LIMITS, limitsFromEnv } from "../src/runtime/service";
 
 /** A module with one memory of `minPages` (no maximum), exported as "memory". */
 function moduleWithMemory(minPages: number): Buffer {
@@ -42,5 +43,15 @@ describe("Budget", () => {
     const b = new Budget(50);
     await expect(b.race(new Promise(() => undefined))).rejects.toThrow(/time budget of 50 ms/);
     await expect(new Budget(1000).race(Promise.resolve(7))).resolves.toBe(7);
+  });
+});
+
+describe("limitsFromEnv", () => {
+  it("reads the step budget (0 turns it off) and refuses a negative or fractional one, naming the var", () => {
+    expect(limitsFromEnv({}).maxPythonSteps).toBe(DEFAULT_LIMITS.maxPythonSteps);
+    expect(limitsFromEnv({ PYMODE_MAX_PYTHON_STEPS: "2500" }).maxPythonSteps).toBe(2500);
+    expect(limitsFromEnv({ PYMODE_MAX_PYTHON_STEPS: "0" }).maxPythonSteps).toBe(0);
+    expect(() => limitsFromEnv({ PYMODE_MAX_PYTHON_STEPS: "-1" })).toThrow(/PYMODE_MAX_PYTHON_STEPS must be an integer number of steps >= 0, got "-1"/);
+    expect(() => limitsFromEnv({ PYMODE_MAX_PYTHON_STEPS: "1.5" })).toThrow(/PYMODE_MAX_PYTHON_STEPS/);
   });
 });

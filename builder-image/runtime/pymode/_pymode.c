@@ -4,8 +4,9 @@
  * It implements the runtime side of docs/abi.md (ABI version 1):
  *   - declares the host imports of wasm import module "pymode" (section 2),
  *   - provides the Python-level module `_pymode` (section 4): ABI_VERSION, call(), log(), HostError,
+ *     StepBudgetExceeded,
  *   - exports the request-path entry points of python.wasm (section 5): pymode_init,
- *     wizer.initialize, pymode_alloc, pymode_free, pymode_handle.
+ *     wizer.initialize, pymode_alloc, pymode_free, pymode_handle, pymode_set_step_budget.
  *
  * The module is linked statically into python.wasm and registered in the inittab through
  * Modules/Setup.local (see builder-image/runtime/build.sh).
@@ -21,6 +22,7 @@
  * Only one pymode_handle may be in flight at a time per instance (Asyncify has one data buffer).
  */
 #include "Python.h"
+#include "pycore_emscripten_signal.h" /* the step budget (pymode/patches/0001-step-budget.patch) */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +68,7 @@ static const struct {
 #define PYMODE_MAX_ERROR_PAYLOAD (16 * 1024 * 1024)
 
 static PyObject *HostError; /* _pymode.HostError, owned by the module (kept alive by it) */
+static PyObject *StepBudgetExceeded; /* _pymode.StepBudgetExceeded, likewise */
 
 /* Raise HostError(status, payload); payload = the pending result (the error frames), b"" if none. */
 static PyObject *
@@ -299,6 +302,33 @@ static PyMethodDef pymode_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* ---- the step budget (docs/abi.md section 5) ------------------------------------------------------
+ * A pure-Python loop makes no host call, and workerd's clocks stand still while it runs, so the host
+ * cannot stop it. The patched eval loop counts steps (backward jumps and calls, each at least one
+ * bytecode) against a budget the host sets per request; when it runs out this hook raises
+ * StepBudgetExceeded at that point of the Python code, through the eval breaker. */
+
+/* After the budget ran out, code that swallows the exception gets it again this many steps later... */
+#define STEP_BUDGET_RERAISE_STEPS 65536
+/* ...and after this many raises the instance traps: an `except BaseException` loop cannot outlast it. */
+#define STEP_BUDGET_MAX_RAISES 8
+
+static int step_budget_raises; /* StepBudgetExceeded raised since the budget was last set */
+
+static void host_log_cstr(int level, const char *msg);
+
+static void
+on_step_budget_spent(void)
+{
+    if (++step_budget_raises > STEP_BUDGET_MAX_RAISES) {
+        host_log_cstr(50, "pymode: the request kept catching StepBudgetExceeded past its step budget; trapping");
+        __builtin_trap();
+    }
+    _PyMode_steps_left = STEP_BUDGET_RERAISE_STEPS;
+    /* Py_AddPendingCall is not used: it would run the raise at the next check, not this one. */
+    PyThreadState_SetAsyncExc(PyThread_get_thread_ident(), StepBudgetExceeded);
+}
+
 static int
 pymode_exec(PyObject *m)
 {
@@ -319,6 +349,20 @@ pymode_exec(PyObject *m)
     if (PyModule_AddObjectRef(m, "HostError", HostError) < 0) {
         return -1;
     }
+    if (StepBudgetExceeded == NULL) {
+        /* A BaseException, like KeyboardInterrupt: `except Exception` in a handler does not swallow it. */
+        StepBudgetExceeded = PyErr_NewExceptionWithDoc(
+            "_pymode.StepBudgetExceeded",
+            "The request ran out of its step budget (the worker's PYMODE_MAX_PYTHON_STEPS).",
+            PyExc_BaseException, NULL);
+        if (StepBudgetExceeded == NULL) {
+            return -1;
+        }
+    }
+    if (PyModule_AddObjectRef(m, "StepBudgetExceeded", StepBudgetExceeded) < 0) {
+        return -1;
+    }
+    _PyMode_steps_spent_hook = on_step_budget_spent;
     return 0;
 }
 
@@ -473,6 +517,14 @@ do_init(void)
         host_log_cstr(50, msg);
         return -2;
     }
+    /* pylib imports _pymode lazily (at its first host call); the step budget's hook is installed
+     * when the module executes, so it must be imported before any request can set a budget. */
+    PyObject *bridge = PyImport_ImportModule("_pymode");
+    if (bridge == NULL) {
+        log_python_error(50, "pymode_init: import _pymode failed");
+        return -6;
+    }
+    Py_DECREF(bridge);
     PyObject *mod = PyImport_ImportModule("pymode._handler");
     if (mod == NULL) {
         log_python_error(50, "pymode_init: import pymode._handler failed");
@@ -555,6 +607,23 @@ post_restore(void)
         }
         Py_XDECREF(r);
     }
+}
+
+/* Sets the step budget of the calls that follow: `steps` >= 0 steps, or unlimited when negative (or
+ * too large to count). Returns 1 if the budget set before this call ran out, else 0. The host sets a
+ * budget before pymode_handle and calls this again with -1 afterwards (also after a trap) to learn
+ * whether it ran out. */
+PYMODE_EXPORT("pymode_set_step_budget") int32_t
+pymode_set_step_budget(double steps)
+{
+    int32_t spent = step_budget_raises > 0;
+    step_budget_raises = 0;
+    if (spent) { /* the hook ran, so the interpreter is up */
+        /* An exception raised as the handler returned would otherwise fire in the next call. */
+        PyThreadState_SetAsyncExc(PyThread_get_thread_ident(), NULL);
+    }
+    _PyMode_steps_left = (steps >= 0 && steps < 9.0e18) ? (int64_t)steps : INT64_MAX;
+    return spent;
 }
 
 PYMODE_EXPORT("pymode_handle") uint8_t *

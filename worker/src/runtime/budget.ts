@@ -4,7 +4,20 @@
 // one thread, with no other agent to set a flag in linear memory, and its clocks stand still while
 // code runs. So the budget is enforced where control comes back to the host: before and while an
 // async host call (kv/r2/d1/http/tcp) is awaited, and at time.sleep. A loop that never calls the
-// host is stopped by the platform's CPU limit instead (worker/README.md "Limits").
+// host is stopped by the interpreter's own step budget instead (StepBudgetExceeded below).
+
+/**
+ * The request ran out of its step budget (PYMODE_MAX_PYTHON_STEPS): the interpreter counts steps
+ * (backward jumps and calls) itself and raised _pymode.StepBudgetExceeded in the Python code, which is
+ * how a pure-CPU loop is stopped (builder-image/runtime/pymode/patches/README.md). The instance is
+ * replaced: the handler's state after the interruption is not trusted.
+ */
+export class StepBudgetExceeded extends Error {
+  constructor(readonly steps: number) {
+    super(`request exceeded its budget of ${steps} Python steps (PYMODE_MAX_PYTHON_STEPS)`);
+    this.name = "StepBudgetExceeded";
+  }
+}
 
 /** The request ran past its budget; the instance was abandoned mid-call and must be replaced. */
 export class BudgetExceeded extends Error {

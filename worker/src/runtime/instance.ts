@@ -5,7 +5,7 @@ import { decodeFrames, encodeFrames, utf8, FrameError } from "./frames";
 import { Bindings, DynamicLinker, HostError, OpKind, STATUS, describeError } from "./bindings";
 import { ERRNO, ProcExit, Wasi } from "./wasi";
 import { Vfs } from "./vfs";
-import { Budget, BudgetExceeded } from "./budget";
+import { Budget, BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 
 export const ABI_VERSION = 1;
@@ -53,6 +53,12 @@ export interface HandleOptions {
   budgetMs?: number;
   /** Largest response frames copied out of linear memory; more → OutputTooLarge. */
   maxOutputBytes?: number;
+  /**
+   * Step budget of this request (backward jumps and calls the interpreter counts); past it Python
+   * raises StepBudgetExceeded and the instance is abandoned. Ignored by a runtime without the
+   * pymode_set_step_budget export.
+   */
+  maxSteps?: number;
 }
 
 /** The request never started: the instance had already been poisoned by an earlier call. Safe to retry elsewhere. */
@@ -93,6 +99,8 @@ interface PyExports {
   pymode_alloc: (n: number) => number;
   pymode_free: (p: number) => void;
   pymode_handle: (p: number, n: number) => number;
+  /** Optional (docs/abi.md §5): sets the step budget, returns 1 if the previous one ran out. */
+  pymode_set_step_budget?: (steps: number) => number;
   asyncify_start_unwind: (p: number) => void;
   asyncify_stop_unwind: () => void;
   asyncify_start_rewind: (p: number) => void;
@@ -368,7 +376,7 @@ export class PythonInstance {
   private poison(e: unknown): TrapError {
     let reason: string;
     if (e instanceof ProcExit) reason = `python exited (proc_exit(${e.code}))`;
-    else if (e instanceof TrapError || e instanceof BudgetExceeded) reason = e.message;
+    else if (e instanceof TrapError || e instanceof BudgetExceeded || e instanceof StepBudgetExceeded) reason = e.message;
     else if (e instanceof WebAssembly.RuntimeError) reason = `wasm trap: ${e.message}`;
     else if (e instanceof RangeError) reason = `wasm stack exhausted: ${e.message}`;
     else reason = `host failure during wasm call: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
@@ -391,7 +399,18 @@ export class PythonInstance {
         reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
         if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
         this.mem().set(reqFrames, reqPtr);
-        const ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
+        const stepBudget = opts.maxSteps && this.ex.pymode_set_step_budget ? opts.maxSteps : undefined;
+        if (stepBudget) this.ex.pymode_set_step_budget!(stepBudget);
+        let ptr: number;
+        try {
+          ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
+        } catch (e) {
+          // A handler that kept catching StepBudgetExceeded ends in a trap: report the budget, not the trap.
+          if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
+          throw e;
+        }
+        // Ran out even if the handler swallowed the exception and answered: the answer is not used.
+        if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
         if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
         const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
         // Checked before copying: a huge answer must not be duplicated into the JS heap.
@@ -410,6 +429,15 @@ export class PythonInstance {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /** Clears the step budget; true if it ran out. Safe after a trap: it only touches two statics. */
+  private stepBudgetRanOut(): boolean {
+    try {
+      return this.ex.pymode_set_step_budget!(-1) === 1;
+    } catch {
+      return false;
+    }
   }
 
   /** Bytes of linear memory in use (for diagnostics). */

@@ -4,7 +4,7 @@
 
 import { decodeHttpResponse, encodeFrames, encodeHttpRequest, encodeHttpResponse, FrameError, RequestHead } from "./frames";
 import { InstanceUnusable, Logger, OutputTooLarge, PythonInstance, TrapError, consoleLogger } from "./instance";
-import { BudgetExceeded } from "./budget";
+import { BudgetExceeded, StepBudgetExceeded } from "./budget";
 
 export interface Limits {
   /** Largest request body accepted (bytes); larger → 413. */
@@ -15,13 +15,24 @@ export interface Limits {
   requestTimeoutMs: number;
   /** Requests that may wait behind the running one; more → 503 at once (no unbounded queue). */
   maxQueue: number;
+  /** Python steps (backward jumps and calls) one request may run; past it → 503 and a fresh instance. 0 = no budget. */
+  maxPythonSteps: number;
 }
+
+/**
+ * Steps (backward jumps and calls) of one request. On this project's 2-core CI machine (node 20) a loop
+ * that adds to a counter runs about 3 million steps a second and `while True: pass` about 35 million
+ * (worker/README.md "Limits"), so this stops a runaway loop within 3–30 s: no later than Cloudflare's
+ * default CPU limit of 30 s, which would reset the whole object instead.
+ */
+export const DEFAULT_MAX_PYTHON_STEPS = 100_000_000;
 
 export const DEFAULT_LIMITS: Limits = {
   maxRequestBytes: 10 * 1024 * 1024,
   maxResponseBytes: 25 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   maxQueue: 32,
+  maxPythonSteps: DEFAULT_MAX_PYTHON_STEPS,
 };
 
 /** Frames add 4 bytes per field and a JSON head: allowed on top of a body limit. */
@@ -46,6 +57,7 @@ export function limitsFromEnv(env: Record<string, unknown>): Limits {
     maxResponseBytes: intVar(env.PYMODE_MAX_RESPONSE_BYTES, DEFAULT_LIMITS.maxResponseBytes, "PYMODE_MAX_RESPONSE_BYTES", "bytes"),
     requestTimeoutMs: intVar(env.PYMODE_REQUEST_TIMEOUT_MS, DEFAULT_LIMITS.requestTimeoutMs, "PYMODE_REQUEST_TIMEOUT_MS", "ms"),
     maxQueue: intVar(env.PYMODE_MAX_QUEUE, DEFAULT_LIMITS.maxQueue, "PYMODE_MAX_QUEUE", "requests", 0),
+    maxPythonSteps: intVar(env.PYMODE_MAX_PYTHON_STEPS, DEFAULT_LIMITS.maxPythonSteps, "PYMODE_MAX_PYTHON_STEPS", "steps", 0),
   };
 }
 
@@ -194,7 +206,11 @@ export class PythonService {
 
   private async run(reqFrames: Uint8Array): Promise<Uint8Array> {
     let inst: PythonInstance | undefined;
-    const handleOpts = { budgetMs: this.limits.requestTimeoutMs, maxOutputBytes: this.limits.maxResponseBytes + FRAME_OVERHEAD_BYTES };
+    const handleOpts = {
+      budgetMs: this.limits.requestTimeoutMs,
+      maxOutputBytes: this.limits.maxResponseBytes + FRAME_OVERHEAD_BYTES,
+      maxSteps: this.limits.maxPythonSteps,
+    };
     try {
       let out: Uint8Array;
       for (let attempt = 0; ; attempt++) {
@@ -225,6 +241,7 @@ export class PythonService {
       if (e instanceof TrapError) {
         this.discard(inst?.broken || !inst ? inst : undefined, e.message);
         if (e.cause instanceof BudgetExceeded) return errorResponseFrames(503, "request timed out", e.message);
+        if (e.cause instanceof StepBudgetExceeded) return errorResponseFrames(503, "request exceeded its CPU budget", e.message);
         return errorResponseFrames(503, "python runtime unavailable", e.message);
       }
       if (e instanceof FrameError) return errorResponseFrames(400, "invalid request frames", e.message);

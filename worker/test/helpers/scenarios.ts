@@ -264,6 +264,21 @@ function defineBadRequestScenarios(host: () => Host, servers: ReturnType<typeof 
     expect(await counter(host())).toBe(1);
   });
 
+  it("limits: a pure-CPU loop → 503 + Retry-After at the step budget, even when it swallows the exception; fresh instance", async () => {
+    const bounded = await host().fetch("/bad/cpu-steps?n=100000");
+    expect(`${bounded.status} ${await bounded.text()}`).toBe(`200 sum ${(100000 * 99999) / 2}`);
+    for (const path of ["/bad/cpu-loop", "/bad/cpu-loop-swallowing"]) {
+      expect(await counter(host())).toBeGreaterThan(1);
+      const r = await host().fetch(path);
+      expect(r.status).toBe(503);
+      expect(r.headers.get("retry-after")).toBe("1");
+      const body = await r.json();
+      expect(body.error).toBe("request exceeded its CPU budget");
+      expect(body.detail).toBe(`request exceeded its budget of ${TEST_VARS.PYMODE_MAX_PYTHON_STEPS} Python steps (PYMODE_MAX_PYTHON_STEPS)`);
+      expect(await counter(host())).toBe(1);
+    }
+  });
+
   it("limits: a handler stuck awaiting a host call → 503 + Retry-After at the time budget, fresh instance", async () => {
     const t0 = Date.now();
     const r = await host().fetch(`/bad/slow-http?url=${encodeURIComponent(servers.httpUrl + "/slow?ms=60000")}`);
@@ -327,4 +342,5 @@ export const TEST_VARS = {
   PYMODE_MAX_RESPONSE_BYTES: "524288",
   PYMODE_REQUEST_TIMEOUT_MS: "2000",
   PYMODE_MAX_QUEUE: "20",
+  PYMODE_MAX_PYTHON_STEPS: "20000000",
 };
