@@ -325,11 +325,16 @@ def build_worker(args: argparse.Namespace) -> dict:
     if not (REPO / "worker" / "node_modules" / "esbuild").is_dir():
         raise BuildError(f"{REPO / 'worker'} has no node_modules: run `npm ci` there (the builder image has it)")
     argv = ["node", str(bundler), "--project", str(source), "--runtime", str(runtime), "--pylib",
-            str(REPO / "pylib"), "--site", str(site), "--entry", args.entry, "--out", str(out)]
-    for extension_site in extension_sites:
-        argv += ["--site", str(extension_site)]
+            str(REPO / "pylib"), *site_args(site, extension_sites), "--entry", args.entry, "--out", str(out)]
     if args.compat_date:
         argv += ["--compat-date", args.compat_date]
+    # One python.wasm per upload: the plain build for JSPI, or the asyncified one when a side module needs
+    # it (bundle.mjs chooseDriver). Asked first, because a snapshot must start from the same file.
+    chosen = json.loads(run(["node", str(bundler), "--choose-driver", "--runtime", str(runtime),
+                             *site_args(site, extension_sites)],
+                            what="choose the suspension driver (worker/scripts/bundle.mjs)").strip().splitlines()[-1])
+    argv += ["--driver", chosen["driver"]]
+    log(f"driver {chosen['driver']} ({chosen['reason']})")
     if args.wizer:
         snapshot = work / "python.wizer.wasm"
         merged_site = work / "site-with-pylib"
@@ -337,7 +342,7 @@ def build_worker(args: argparse.Namespace) -> dict:
         shutil.copytree(site, merged_site)
         shutil.copytree(REPO / "pylib" / "pymode", merged_site / "pymode",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm", str(runtime / "python.wasm"),
+        run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm", str(runtime / chosen["wasm"]),
              "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site), "--app", str(source),
              "--entry", args.entry, "-o", str(snapshot)], what="wizer snapshot")
         argv += ["--wasm", str(snapshot)]
@@ -348,6 +353,11 @@ def build_worker(args: argparse.Namespace) -> dict:
     # One layer per file, titled by its path in the bundle (side modules are ext/<name>.wasm).
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     return push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
+
+
+def site_args(site: Path, extension_sites: list[Path]) -> list[str]:
+    """bundle.mjs's --site arguments: the resolved packages, then each extension's site."""
+    return [arg for d in (site, *extension_sites) for arg in ("--site", str(d))]
 
 
 def site_files(site: Path):
@@ -450,7 +460,7 @@ def build_extension(args: argparse.Namespace) -> dict:
 
 def publish_runtime(args: argparse.Namespace) -> dict:
     runtime = Path(args.runtime_dir).resolve()
-    files = [name for name in ("python.wasm", "python313.zip", "manifest.json", RUNTIME_INCLUDE_DIR)
+    files = [name for name in ("python.wasm", "python-noasync.wasm", "python313.zip", "manifest.json", RUNTIME_INCLUDE_DIR)
              if (runtime / name).exists()]
     if "python.wasm" not in files or "python313.zip" not in files:
         raise BuildError(f"{runtime} is not a built runtime (needs python.wasm and python313.zip)")

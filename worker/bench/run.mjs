@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs [--quick] [--no-pyodide] [--no-snapshot] [--no-jspi] [--runtime DIR]
 //
-// For a trivial handler (hello) and a KV handler (kv), with and without a Wizer snapshot
+// For a trivial handler (hello) and a KV handler (kv), under the JSPI and the Asyncify driver, with and without a Wizer snapshot
 // (builder-image/runtime/snapshot.sh):
 //   - cold start in workerd: raw `workerd serve` process spawn → first Python response (hello),
 //     and Miniflare start → first Python response (hello, kv; Miniflare adds its own node-side setup)
@@ -18,7 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Miniflare } from "miniflare";
-import { bundle, defaultRuntimeDir } from "../scripts/bundle.mjs";
+import { bundle, defaultRuntimeDir, DRIVER_WASM } from "../scripts/bundle.mjs";
 import { importNodeHost } from "../scripts/serve-node.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,37 +73,37 @@ async function check(r, expect) {
 }
 
 // ---------------------------------------------------------------- bundles (+ snapshots)
-function snapshot(app) {
-  const out = join(tmp, `${app}.snapshot.wasm`);
+function snapshot(app, wasmName) {
+  const out = join(tmp, `${app}-${wasmName}.snapshot.wasm`);
   const site = join(tmp, `site-${app}`);
   mkdirSync(site, { recursive: true });
   cpSync(join(repo, "pylib", "pymode"), join(site, "pymode"), { recursive: true });
   const t0 = performance.now();
-  execFileSync("bash", [join(repo, "builder-image/runtime/snapshot.sh"), "--wasm", join(runtimeDir, "python.wasm"), "--stdlib", join(runtimeDir, "python313.zip"),
+  execFileSync("bash", [join(repo, "builder-image/runtime/snapshot.sh"), "--wasm", join(runtimeDir, wasmName), "--stdlib", join(runtimeDir, "python313.zip"),
     "--site", site, "--app", join(here, "apps", app), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
   return { path: out, seconds: (performance.now() - t0) / 1000 };
 }
 
 const APPS = { hello: "Hello from PyMode!", kv: '"hello":"bench"' };
 const variants = [];
+// Each app under both suspension drivers (bundle.mjs chooseDriver): Asyncify (python.wasm, the baseline)
+// and JSPI (the plain python-noasync.wasm, the deploy default; workerd only), each with and without a snapshot.
+const DRIVERS = args.includes("--no-jspi") ? ["asyncify"] : ["asyncify", "jspi"];
 for (const app of Object.keys(APPS)) {
-  const out = join(tmp, `bundle-${app}`);
-  await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out });
-  variants.push({ app, snap: false, dir: out });
-  // JSPI investigation: the non-asyncified build with WebAssembly.Suspending (workerd only).
-  if (!args.includes("--no-jspi") && existsSync(join(runtimeDir, "python-noasync.wasm"))) {
-    const jout = join(tmp, `bundle-${app}-jspi`);
-    await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: jout, wasm: join(runtimeDir, "python-noasync.wasm"), driver: "jspi" });
-    variants.push({ app, snap: false, jspi: true, dir: jout });
-  }
-  if (!args.includes("--no-snapshot")) {
-    try {
-      const s = snapshot(app);
-      const sout = join(tmp, `bundle-${app}-snap`);
-      await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: sout, wasm: s.path });
-      variants.push({ app, snap: true, dir: sout, snapSeconds: s.seconds });
-    } catch (e) {
-      console.error(`[bench] snapshot of ${app} failed: ${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ")}`);
+  for (const driver of DRIVERS) {
+    const jspi = driver === "jspi";
+    const out = join(tmp, `bundle-${app}-${driver}`);
+    await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out, driver });
+    variants.push({ app, snap: false, jspi, dir: out });
+    if (!args.includes("--no-snapshot")) {
+      try {
+        const s = snapshot(app, DRIVER_WASM[driver]);
+        const sout = join(tmp, `bundle-${app}-${driver}-snap`);
+        await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: sout, wasm: s.path, driver });
+        variants.push({ app, snap: true, jspi, dir: sout, snapSeconds: s.seconds });
+      } catch (e) {
+        console.error(`[bench] ${driver} snapshot of ${app} failed: ${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ")}`);
+      }
     }
   }
 }
@@ -274,19 +274,32 @@ async def on_fetch_kv(request, env):
 
 // ---------------------------------------------------------------- main
 
+const variantName = (v) => `${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi" : " asyncify"}`;
+// Pyodide's figures sit in the baseline row of each app (Asyncify, no snapshot).
+const isBaseline = (r, app) => r.name === `${app} asyncify`;
+
 const rt = existsSync(join(runtimeDir, "manifest.json")) ? JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8")) : {};
 console.log(`# PyMode worker benchmark — ${new Date().toISOString()}`);
 console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; workerd ${require("workerd/package.json").version}; runtime ${rt.key ?? "?"} (python ${rt.python ?? "?"})`);
+// Cloudflare's upload limits (compressed size of the whole upload): Workers free plan 3 MB, paid 10 MB.
+const FREE_LIMIT = 3e6;
+const PAID_LIMIT = 10e6;
+const fits = (gz) => `${gz <= FREE_LIMIT ? "fits" : "over"} / ${gz <= PAID_LIMIT ? "fits" : "over"}`;
+console.log("## Upload size (MB) against Cloudflare's limits (gzip: 3 MB free plan / 10 MB paid)");
+console.log("| variant | python.wasm | python.wasm gzip | whole upload gzip | free / paid | snapshot took |");
+console.log("|---|---|---|---|---|---|");
 for (const v of variants) {
   const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
   const w = m.modules.find((x) => x.name === "python.wasm");
-  console.log(`bundle ${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi(noasync)" : ""}: python.wasm ${(w.size / 1e6).toFixed(2)} MB (gzip ${(w.gzip_size / 1e6).toFixed(2)} MB), total gzip ${(m.total_gzip_size / 1e6).toFixed(2)} MB${v.snapSeconds ? `, snapshot took ${v.snapSeconds.toFixed(1)} s` : ""}`);
+  console.log(`| ${variantName(v)} | ${(w.size / 1e6).toFixed(2)} | ${(w.gzip_size / 1e6).toFixed(2)} | ${(m.total_gzip_size / 1e6).toFixed(2)} | ${fits(m.total_gzip_size)} | ${v.snapSeconds ? `${v.snapSeconds.toFixed(1)} s` : "-"} |`);
 }
+// Reference, not measured here: upstream PyMode's published figures (issue #13).
+console.log("| upstream PyMode, published (reference) | 5.7 | 1.8 (2.3 with Asyncify) | - | - | - |");
 console.log("");
 
 const rows = [];
 for (const v of variants) {
-  const name = `${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi(noasync)" : ""}`;
+  const name = variantName(v);
   let raw;
   if (v.app === "hello") {
     const rs = [];
@@ -308,16 +321,17 @@ console.log("| variant | workerd spawn → first response | Miniflare ready | + 
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];
-  const p = pyo[app] && r.name === app ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
+  const p = pyo[app] && isBaseline(r, app) ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
   console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${r.nh ? `${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)}` : "-"} | ${p} |`);
 }
+console.log("| upstream PyMode, published (reference) | - | - | ~28 (~5 with Wizer) | - | - |");
 console.log("");
 console.log("## Warm (latency ms p50 / p99; throughput req/s at concurrency 8)");
 console.log("| variant | workerd HTTP (Worker→DO→wasm) | workerd req/s | node host in-process | node host req/s | Pyodide in-process | Pyodide req/s |");
 console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];
-  const p = pyo[app] && r.name === app ? pyo[app] : undefined;
+  const p = pyo[app] && isBaseline(r, app) ? pyo[app] : undefined;
   console.log(`| ${r.name} | ${f1(r.mf.p50)} / ${f1(r.mf.p99)} | ${r.mf.rps.toFixed(0)} | ${r.nh ? `${r.nh.p50.toFixed(3)} / ${r.nh.p99.toFixed(3)}` : "-"} | ${r.nh ? r.nh.rps.toFixed(0) : "-"} | ${p ? `${p.p50.toFixed(3)} / ${p.p99.toFixed(3)}` : ""} | ${p ? p.rps.toFixed(0) : ""} |`);
 }
 if (pyo.hello) console.log(`\nPyodide ${require("pyodide/package.json").version}: pyodide.asm.wasm ${(pyo.hello.wasmBytes / 1e6).toFixed(2)} MB; cannot run in workerd from npm (Workers cannot compile wasm from bytes at run time), so it is measured in node.`);

@@ -185,10 +185,54 @@ export function findSideModules(siteDirs) {
       const rel = relative(dir, host).split(sep).join("/");
       const digest = sha256(bytes);
       const stem = rel.replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
-      found.set("/lib/site/" + rel, { path: "/lib/site/" + rel, module: `ext/${stem}-${digest.slice(0, 12)}.wasm`, host, sha256: digest, size: bytes.byteLength });
+      found.set("/lib/site/" + rel, {
+        path: "/lib/site/" + rel,
+        module: `ext/${stem}-${digest.slice(0, 12)}.wasm`,
+        host,
+        sha256: digest,
+        size: bytes.byteLength,
+        asyncified: importsAsyncifyState(bytes),
+      });
     }
   }
   return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** An asyncify-relocatable side module imports python.wasm's Asyncify state (src/runtime/dynlink.ts). */
+function importsAsyncifyState(bytes) {
+  return WebAssembly.Module.imports(new WebAssembly.Module(bytes)).some((i) => i.module === "env" && i.name === "__asyncify_state");
+}
+
+/** python.wasm run through wasm-opt --asyncify exports asyncify_get_state. */
+function exportsAsyncify(bytes) {
+  return WebAssembly.Module.exports(new WebAssembly.Module(bytes)).some((e) => e.name === "asyncify_get_state");
+}
+
+export const DRIVERS = ["auto", "jspi", "asyncify"];
+/** The runtime file each driver runs. */
+export const DRIVER_WASM = { jspi: "python-noasync.wasm", asyncify: "python.wasm" };
+
+/**
+ * How the bundle suspends python.wasm at async host calls, chosen once here so an upload holds one
+ * python.wasm (issue #13). "jspi": the plain build, host imports wrapped in WebAssembly.Suspending
+ * (workerd has JSPI with default flags). "asyncify": the build run through wasm-opt --asyncify, for
+ * hosts without JSPI. "auto" (default) is jspi unless a side module was built for Asyncify (the
+ * extension builder's default), which only links against the asyncified build, or the runtime has no
+ * plain build (a runtime artifact published before JSPI carried only python.wasm).
+ * Returns {driver, reason}; throws when "jspi" is asked for with such a side module.
+ */
+export function chooseDriver(requested, sideModules, runtimeDir) {
+  if (!DRIVERS.includes(requested)) throw new Error(`--driver must be one of ${DRIVERS.join(", ")}, got ${JSON.stringify(requested)}`);
+  const asyncified = sideModules.filter((m) => m.asyncified).map((m) => m.path);
+  if (requested === "asyncify") return { driver: "asyncify", reason: "--driver asyncify" };
+  if (requested === "auto" && !existsSync(join(runtimeDir, DRIVER_WASM.jspi))) {
+    return { driver: "asyncify", reason: `auto: the runtime has no ${DRIVER_WASM.jspi}` };
+  }
+  if (asyncified.length && requested === "jspi") {
+    throw new Error(`--driver jspi: side modules built for Asyncify cannot link against the plain python.wasm: ${asyncified.join(", ")} (rebuild them with build_extension.py --no-asyncify)`);
+  }
+  if (asyncified.length) return { driver: "asyncify", reason: `side modules built for Asyncify: ${asyncified.join(", ")}` };
+  return { driver: "jspi", reason: requested === "jspi" ? "--driver jspi" : "auto: no side module needs Asyncify" };
 }
 
 function sideModuleStub(m) {
@@ -213,10 +257,17 @@ export async function bundle(opts) {
   const projectDir = resolve(opts.project);
   const pylibDir = opts.pylib === null ? null : resolve(opts.pylib ?? join(repoDir, "pylib"));
   const outDir = resolve(opts.out);
+  const sideModules = findSideModules(opts.site ?? []);
+  const { driver, reason: driverReason } = chooseDriver(opts.driver ?? "auto", sideModules, runtimeDir);
   // --wasm FILE: use another python.wasm (e.g. a Wizer snapshot from snapshot.sh) instead of the runtime's.
-  const wasmPath = opts.wasm ? resolve(opts.wasm) : join(runtimeDir, "python.wasm");
-  for (const [what, p] of [["python.wasm", wasmPath], ["python313.zip", join(runtimeDir, "python313.zip")], ["project dir", projectDir]]) {
+  const wasmPath = opts.wasm ? resolve(opts.wasm) : join(runtimeDir, DRIVER_WASM[driver]);
+  for (const [what, p] of [[opts.wasm ? "--wasm" : DRIVER_WASM[driver], wasmPath], ["python313.zip", join(runtimeDir, "python313.zip")], ["project dir", projectDir]]) {
     if (!existsSync(p)) throw new Error(`bundle: ${what} not found at ${p}` + (what === "project dir" ? "" : ` (build the runtime with builder-image/runtime/build.sh or set PYMODE_RUNTIME_DIR)`));
+  }
+  const wasmBytes = readFileSync(wasmPath);
+  if (exportsAsyncify(wasmBytes) !== (driver === "asyncify")) {
+    throw new Error(`bundle: ${wasmPath} is ${driver === "asyncify" ? "not " : ""}asyncified, but the driver is ${driver} (${driverReason}); ` +
+      `snapshot ${DRIVER_WASM[driver]} instead`);
   }
   const entry = resolveEntry(projectDir, opts.entry);
   if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
@@ -227,13 +278,11 @@ export async function bundle(opts) {
     preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/lib", "/lib/site", "/app", "/tmp"],
     asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
     pythonEnv: opts.pythonEnv ?? {},
-    driver: opts.driver ?? "asyncify",
+    driver,
     ...(runtimeManifest.extensions?.soabi ? { soabi: runtimeManifest.extensions.soabi } : {}),
   };
-  if (app.driver !== "asyncify" && app.driver !== "jspi") throw new Error(`--driver must be asyncify or jspi, got ${app.driver}`);
 
   mkdirSync(outDir, { recursive: true });
-  const sideModules = findSideModules(opts.site ?? []);
   const res = await build({
     entryPoints: [join(workerDir, "src", "index.ts")],
     bundle: true,
@@ -252,7 +301,7 @@ export async function bundle(opts) {
   if (res.errors.length) throw new Error("esbuild failed: " + JSON.stringify(res.errors));
 
   const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
-  writeFileSync(join(outDir, "python.wasm"), capWasmMemory(readFileSync(wasmPath), maxMemoryBytes));
+  writeFileSync(join(outDir, "python.wasm"), capWasmMemory(wasmBytes, maxMemoryBytes));
   copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
   const byPath = new Map(sideModules.map((m) => [m.path, m]));
   const { image, files } = buildAppImage({
@@ -296,7 +345,7 @@ export async function bundle(opts) {
       return { path: m.path, module: m.module, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
     }),
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
-    runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(readFileSync(wasmPath)), snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
+    runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(wasmBytes), driver, driver_reason: driverReason, snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {
       PYMODE_BINDINGS_DECL: "JSON {NAME: kv|r2|d1|var|secret}, set by the operator",
       PYMODE_ROUTING: "single (default) | sharded | per-request",
@@ -307,6 +356,7 @@ export async function bundle(opts) {
       PYMODE_MAX_HTTP_RESPONSE_BYTES: "default 33554432",
       PYMODE_REQUEST_TIMEOUT_MS: "default 30000",
       PYMODE_MAX_QUEUE: "default 32",
+      PYMODE_MAX_PYTHON_STEPS: "default 100000000 (0 = no step budget)",
     },
   };
   writeFileSync(join(outDir, "bundle.json"), JSON.stringify(manifest, null, 2) + "\n");
@@ -332,19 +382,27 @@ function parseArgs(argv) {
     else if (a === "--compat-flag") o.compatFlags.push(v());
     else if (a === "--minify") o.minify = true;
     else if (a === "--driver") o.driver = v();
+    else if (a === "--choose-driver") o.chooseDriver = true;
     else if (a === "--max-memory-mib") o.maxMemoryBytes = Number(v()) * 1024 * 1024;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver asyncify|jspi] [--max-memory-mib N]");
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver auto|jspi|asyncify] [--max-memory-mib N]\n" +
+        "       bundle.mjs --choose-driver [--runtime DIR] [--driver D] [--site DIR]...   (prints {driver, wasm, reason}: which runtime file to snapshot)");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  if (!o.project || !o.out) throw new Error("--project and --out are required");
+  if (!o.chooseDriver && (!o.project || !o.out)) throw new Error("--project and --out are required");
   return o;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
-    const m = await bundle(parseArgs(process.argv.slice(2)));
+    const args = parseArgs(process.argv.slice(2));
+    if (args.chooseDriver) {
+      const { driver, reason } = chooseDriver(args.driver ?? "auto", findSideModules(args.site), resolve(args.runtime ?? defaultRuntimeDir()));
+      console.log(JSON.stringify({ driver, wasm: DRIVER_WASM[driver], reason }));
+      process.exit(0);
+    }
+    const m = await bundle(args);
     for (const mod of m.modules) console.log(`${mod.name.padEnd(14)} ${mod.type.padEnd(14)} ${String(mod.size).padStart(10)} B  gzip ${String(mod.gzip_size).padStart(9)} B  ${mod.sha256.slice(0, 16)}`);
     console.log(`total ${m.total_size} B, gzip ${m.total_gzip_size} B; entry ${m.app.entry}`);
   } catch (e) {

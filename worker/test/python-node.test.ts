@@ -2,7 +2,7 @@
 import { beforeAll, describe } from "vitest";
 import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
 import { MemoryKV } from "../src/node/fakes";
-import { bundleTestApp, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
+import { bundleTestApp, defineScenarios, Host, NODE_HOST_DRIVER, TEST_VARS } from "./helpers/scenarios";
 
 let host: Host | undefined;
 let setupError: unknown;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 
 async function setup() {
-  const dir = await bundleTestApp();
+  const dir = await bundleTestApp({ driver: NODE_HOST_DRIVER });
   const env = await memoryEnv(TEST_VARS);
   const logs: string[] = [];
   const nh = new NodeHost({ bundle: await loadBundle(dir), env, logger: (r) => logs.push(`[${r.source} ${r.level}] ${r.message}`) });
@@ -28,7 +28,7 @@ async function setup() {
   };
 }
 
-describe("python.wasm on the node host", () => {
+describe(`python.wasm on the node host (${NODE_HOST_DRIVER})`, () => {
   defineScenarios(() => {
     if (!host) throw setupError;
     return host;

@@ -2,6 +2,7 @@
 // in-memory Durable Object storage with timer-delivered alarms.
 import { afterAll, beforeAll, describe } from "vitest";
 import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
+import { NODE_HOST_DRIVER } from "./helpers/scenarios";
 import { bundleWorkflowApp, defineWorkflowScenarios, WfHost } from "./helpers/workflow-scenarios";
 
 let host: WfHost | undefined;
@@ -10,7 +11,7 @@ let setupError: unknown;
 
 beforeAll(async () => {
   try {
-    const dir = await bundleWorkflowApp();
+    const dir = await bundleWorkflowApp(NODE_HOST_DRIVER);
     const env = await memoryEnv();
     const logs: string[] = [];
     nh = new NodeHost({ bundle: await loadBundle(dir), env, logger: (r) => logs.push(`[${r.source} ${r.level}] ${r.message}`) });

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const { mkdirSync, writeFileSync } = await import("node:fs");
   mkdirSync(join(proj, "src"), { recursive: true });
   writeFileSync(join(proj, "src", "entry.py"), "def on_fetch(request, env):\n    pass\n");
-  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist") });
+  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist"), driver: "asyncify" });
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
@@ -36,7 +36,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   origin = `http://127.0.0.1:${(server.address() as any).port}`;
   h = await startBundle(join(tmp, "dist"), { PYMODE_MAX_REQUEST_BYTES: "4096" });
-  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist-jspi"), wasm: join(rt, "python-noasync.wasm"), driver: "jspi" });
+  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist-jspi") }); // auto: JSPI
   hj = await startBundle(join(tmp, "dist-jspi"));
 });
 

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const proj = join(tmp, "project");
   mkdirSync(join(proj, "src"), { recursive: true });
   writeFileSync(join(proj, "src", "entry.py"), "def on_fetch(request, env):\n    pass\n");
-  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist") });
+  await bundle({ runtime: rt, project: proj, out: join(tmp, "dist"), driver: "asyncify" }); // the fake is asyncified
   server = createServer((req, res) => {
     inFlight++;
     peak = Math.max(peak, inFlight);

@@ -19,7 +19,7 @@ export interface AppConfig {
   asyncifyStackSize: number;
   /** Extra environment variables for the interpreter. */
   pythonEnv: Record<string, string>;
-  /** Stack-switching driver: "asyncify" (the ABI, default) or "jspi" (experimental; bench/ only). */
+  /** How async host calls suspend python.wasm, chosen at bundle time: "jspi" or "asyncify" (scripts/bundle.mjs chooseDriver). */
   driver?: "asyncify" | "jspi";
   /** The runtime's SOABI, checked against each side module's `pymode.abi` section. */
   soabi?: string;

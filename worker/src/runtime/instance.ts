@@ -86,9 +86,10 @@ export interface InstanceOptions {
   /** CPython's C-recursion budget, lowered to fit the engine's native stack (src/runtime/recursion.ts). */
   cRecursionLimit?: number;
   /**
-   * How async imports suspend the wasm stack. "asyncify" (default, the ABI): python.wasm was run
-   * through wasm-opt --asyncify. "jspi" (experimental, for the investigation in bench/): a
-   * non-asyncified python.wasm with WebAssembly.Suspending imports and WebAssembly.promising exports.
+   * How async imports suspend the wasm stack (chosen at bundle time, scripts/bundle.mjs chooseDriver).
+   * "jspi": the plain python.wasm, async imports wrapped in WebAssembly.Suspending and the driven
+   * exports in WebAssembly.promising (workerd, Node >= 24). "asyncify" (the default here, for hosts
+   * without JSPI such as Node 20): python.wasm run through wasm-opt --asyncify.
    */
   driver?: "asyncify" | "jspi";
 }
@@ -247,6 +248,21 @@ export class PythonInstance {
     return 0;
   }
 
+  /**
+   * Run an async host operation under JSPI: V8 suspends the whole wasm stack (side-module frames
+   * included) until the promise settles. The checks match suspend(): a call outside a driven export
+   * is refused, and past the budget the rejection throws through the wasm frames (the instance is
+   * then replaced).
+   */
+  private suspendJspi(start: () => Promise<number>): Promise<number> {
+    if (!this.inCall) throw new TrapError("async host import called outside a driven export");
+    this.budget?.check();
+    const p = start();
+    if (!this.budget) return p;
+    p.catch(() => undefined); // the budget may give up on it first
+    return this.budget.race(p);
+  }
+
   private async runOp(kind: OpKind, binding: string, req: Uint8Array): Promise<number> {
     try {
       const fields = decodeFrames(req);
@@ -280,7 +296,7 @@ export class PythonInstance {
     // linear memory, which may move before the promise settles), then the stack is suspended.
     const asyncImport = (start: (...a: number[]) => Promise<number>): any =>
       this.driver === "jspi"
-        ? new (WebAssembly as any).Suspending(start)
+        ? new (WebAssembly as any).Suspending((...a: number[]) => this.suspendJspi(() => start(...a)))
         : (...a: number[]) => this.suspend(() => start(...a));
     for (const kind of ASYNC_KINDS) {
       imports[kind] = asyncImport((bPtr: number, bLen: number, rPtr: number, rLen: number) => {

@@ -12,10 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const WORKFLOW_APP = resolve(here, "..", "fixtures", "workflow-pyapp");
 
 /** Bundle the workflow test app; fails (never skips) without python.wasm. */
-export async function bundleWorkflowApp(): Promise<string> {
+export async function bundleWorkflowApp(driver?: string): Promise<string> {
   const runtime = requireRuntime();
   const out = mkdtempSync(join(tmpdir(), "pymode-wf-bundle-"));
-  await bundle({ runtime, project: WORKFLOW_APP, pylib: PYLIB, out });
+  await bundle({ runtime, project: WORKFLOW_APP, pylib: PYLIB, out, driver });
   return out;
 }
 
