@@ -14,6 +14,7 @@ import { LogRecord, PythonInstance } from "../src/runtime/instance";
 import { SideModuleLinker, compilingSource, modulesSource } from "../src/runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "../src/runtime/frames";
 import { MemoryKV, nodeConnect } from "../src/node/fakes";
+import { NODE_HOST_DRIVER } from "./helpers/driver";
 import { loadBundle, sideModuleFile } from "../src/node/host";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +22,8 @@ export const EXTENSION_APP = join(here, "extension-app");
 export const REPO = resolve(here, "..", "..");
 
 export interface ExtensionApp {
+  /** The bundle's bundle.json. */
+  manifest: any;
   instance: PythonInstance;
   linker: SideModuleLinker;
   logs: LogRecord[];
@@ -37,11 +40,13 @@ export function runtimeDir(): string {
 /** Bundle the test app with `sites` (extension builder outputs' site/ dirs) and start an instance. */
 export async function startExtensionApp(
   sites: string[],
-  opts: { runtime?: string; precompiled?: boolean } = {},
+  opts: { runtime?: string; precompiled?: boolean; driver?: "auto" | "jspi" | "asyncify" } = {},
 ): Promise<ExtensionApp> {
   const runtime = opts.runtime ?? runtimeDir();
   const out = mkdtempSync(join(tmpdir(), "pymode-ext-bundle-"));
-  await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, site: sites });
+  // Without JSPI (Node 20) every bundle must be asyncified; with it, the bundle picks (auto).
+  const driver = opts.driver ?? (NODE_HOST_DRIVER === "jspi" ? "auto" : "asyncify");
+  await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, site: sites, driver });
   const manifest = JSON.parse(readFileSync(join(out, "bundle.json"), "utf8"));
   const rtManifest = JSON.parse(readFileSync(join(runtime, "manifest.json"), "utf8"));
   let t = Date.now();
@@ -69,6 +74,7 @@ export async function startExtensionApp(
     env: pythonEnviron(manifest.app, bindingsDescription(env), "main"),
     preopens: manifest.app.preopens,
     asyncifyStackSize: manifest.app.asyncifyStackSize,
+    driver: manifest.app.driver,
     logger: (r) => logs.push(r),
     linker,
   });
@@ -82,5 +88,5 @@ export async function startExtensionApp(
     if (resp.head.status !== 200) throw new Error(`status ${resp.head.status}: ${text}\n${logs.map((l) => l.message).join("\n")}`);
     return JSON.parse(text);
   };
-  return { instance, linker, logs, kv, run, timings: { compileMs, instantiateAndInitMs } };
+  return { manifest, instance, linker, logs, kv, run, timings: { compileMs, instantiateAndInitMs } };
 }

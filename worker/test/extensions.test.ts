@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SOABI, SideModuleLinker, readAbi, readDylink } from "../src/runtime/dynlink";
 import { REPO, runtimeDir, startExtensionApp } from "./extension-harness";
+import { NODE_HOST_DRIVER } from "./helpers/driver";
 
 const built: Record<string, string> = {};
 let setupError: unknown;
@@ -83,14 +84,28 @@ describe("python.wasm imports C extensions through dlopen", () => {
 
   it("refuses host calls from callbacks of a side module that is not asyncified", async () => {
     need();
-    const out = buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
-    const app = await startExtensionApp([join(out, "site")]);
+    built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
+    const app = await startExtensionApp([join(built.testextPlain, "site")], { driver: "asyncify" });
     await app.kv.put("k", "v");
     const blocked = await app.run(
       "import pymode_testext._cb as cb\ntry:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\nexcept Exception as e:\n    result = str(e)",
     );
     expect(blocked.result).toMatch(/C extension \(wasm side module\) is on the stack/);
     expect(await app.run("result = env.MY_KV.get('k')")).toMatchObject({ ok: true, result: "v" });
+    await app.instance.dispose();
+  }, 120_000);
+
+  // JSPI suspends the whole wasm stack, so a plain side module's frames need no instrumentation.
+  // Runs where this Node has JSPI (worker/test.sh's Node 26 pass); Node 20 covers the Asyncify case above.
+  it.runIf(NODE_HOST_DRIVER === "jspi")("JSPI: a C callback of a plain side module may wait for the host", async () => {
+    need();
+    built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
+    const app = await startExtensionApp([join(built.testextPlain, "site")]);
+    expect(app.manifest.app.driver).toBe("jspi");
+    await app.kv.put("k", "v");
+    const waited = await app.run("import pymode_testext._cb as cb\nresult = cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)])");
+    expect(waited).toMatchObject({ ok: true, result: ["v", "v"] });
+    expect(app.linker.list().some((l) => l.asyncified)).toBe(false);
     await app.instance.dispose();
   }, 120_000);
 

@@ -2,7 +2,8 @@
 import { beforeAll, describe } from "vitest";
 import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
 import { MemoryKV } from "../src/node/fakes";
-import { bundleTestApp, defineScenarios, Host, NODE_HOST_DRIVER, TEST_VARS } from "./helpers/scenarios";
+import { NODE_HOST_DRIVER } from "./helpers/driver";
+import { bundleTestApp, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
 
 let host: Host | undefined;
 let setupError: unknown;

@@ -2,7 +2,7 @@
 // in-memory Durable Object storage with timer-delivered alarms.
 import { afterAll, beforeAll, describe } from "vitest";
 import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
-import { NODE_HOST_DRIVER } from "./helpers/scenarios";
+import { NODE_HOST_DRIVER } from "./helpers/driver";
 import { bundleWorkflowApp, defineWorkflowScenarios, WfHost } from "./helpers/workflow-scenarios";
 
 let host: WfHost | undefined;

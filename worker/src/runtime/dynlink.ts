@@ -139,7 +139,12 @@ export class SideModuleLinker {
     }
     this.table = exports.__indirect_function_table as WebAssembly.Table;
     this.memory = exports.memory as WebAssembly.Memory;
+    // Under JSPI (the plain python.wasm) V8 suspends through side-module frames, and a JS frame on the
+    // stack would make it refuse to suspend: plain side modules then import python.wasm's functions as is.
+    this.guardPlainModules = typeof exports.asyncify_get_state === "function";
   }
+  /** Count frames of plain (not asyncified) side modules: only needed under Asyncify (suspendBlocker). */
+  private guardPlainModules = true;
   private attachError = "the linker is not attached to a python.wasm instance";
 
   /**
@@ -245,7 +250,7 @@ export class SideModuleLinker {
             missing.push(imp.name);
             continue;
           }
-          env[imp.name] = asyncified ? (v as Function) : this.guard(v as (...a: unknown[]) => unknown);
+          env[imp.name] = asyncified || !this.guardPlainModules ? (v as Function) : this.guard(v as (...a: unknown[]) => unknown);
         } else if (imp.kind === "global") {
           if (!(v instanceof WebAssembly.Global)) {
             missing.push(imp.name);

@@ -28,12 +28,6 @@ export function requireRuntime(): string {
 }
 
 /** Bundle the test project (tests run the exact artefact an upload would carry). */
-/**
- * The driver a node-host test bundles for: JSPI where this Node has it (>= 24; `npm run test:jspi-node`
- * runs the node suites on one), else Asyncify (Node 20). workerd tests take the bundle's default (auto: JSPI).
- */
-export const NODE_HOST_DRIVER: "jspi" | "asyncify" = typeof (WebAssembly as any).Suspending === "function" ? "jspi" : "asyncify";
-
 export async function bundleTestApp(opts: { wasm?: string; driver?: string } = {}): Promise<string> {
   const runtime = requireRuntime();
   const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
