@@ -11,7 +11,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # Reinstall only when the pins or the package metadata change.
 stamp="$venv/.pymode-stamp"
-want="pytest==$pytest_version $(cksum < "$here/pyproject.toml")"
+# The editable install points at this checkout: another clone (or a deleted one) must reinstall it.
+want="pytest==$pytest_version $(cksum < "$here/pyproject.toml") $here"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet "pytest==$pytest_version"
   "$venv/bin/python" -m pip install --quiet -e "$here"
