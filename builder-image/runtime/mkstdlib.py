@@ -59,10 +59,12 @@ EXCLUDED = {
     "concurrent/futures/process.py": "needs multiprocessing",
     # Trimmed for the edge (issue #13 item 2): these cannot do their job in a request handler.
     "_pydatetime.py": "pure-Python datetime; the C _datetime is built in (datetime imports _pydatetime only without it)",
-    "_pyrepl/": "the new interactive REPL (3.13) needs a terminal; no stdin is one on the edge (pager.py stays for pydoc)",
+    "_pyrepl/": "the new interactive REPL (3.13) needs a terminal and termios; __init__, __main__, main, trace, pager stay (basic-REPL fallback, pydoc)",
 }
-# Kept although under an EXCLUDED prefix: pydoc (help(), and xmlrpc.server imports it) needs _pyrepl.pager.
-KEPT = {"_pyrepl/__init__.py", "_pyrepl/pager.py"}
+# Kept although under an EXCLUDED prefix: pydoc (help(), and xmlrpc.server imports it) needs _pyrepl.pager;
+# on a terminal, CPython's main runs `-m _pyrepl`, whose main.py falls back to the basic REPL (sys._baserepl)
+# when the rest of _pyrepl cannot import.
+KEPT = {"_pyrepl/__init__.py", "_pyrepl/pager.py", "_pyrepl/__main__.py", "_pyrepl/main.py", "_pyrepl/trace.py"}
 
 
 def excluded(rel: str, prefixes=EXCLUDED) -> bool:
