@@ -7,10 +7,14 @@ each it prints
 
   - wasm raw / gzip -9 bytes, stdlib zip raw / gzip -9 bytes, and their sum gzipped (what the upload holds
     of the runtime; Cloudflare's limits are 3 MB gzip free / 10 MB paid),
-  - pymode_init ms (in process, pymode-host.mjs, the test fixture app; median of --runs fresh processes),
-  - the first request and a warm request (median of requests 6..N of each process, then over the runs),
-  - the wall ms of importing a set of heavier stdlib modules in the CLI (`_start -c ...`; median), which
-    is what the stdlib zip's format and contents change.
+  - pymode_init ms (in process, pymode-host.mjs, the test fixture app; median and min of --runs fresh
+    processes), the first request and a warm request (median of requests 6..N of each process, then
+    over the runs), and the CPU ms of that node process (all threads, so V8's compile work too),
+  - in the CLI (`_start -c ...`): the wall ms of importing a set of heavier stdlib modules, which is what
+    the stdlib zip's format and contents change, and of a small CPU-bound workload (best of 3), which is
+    what compiler/optimiser settings change; and that process's CPU ms.
+Runs are interleaved over all variants; on a shared machine read the minimums, and trust only large
+differences in the medians. Sizes are exact.
 
 The first row of each group is the baseline: the build as it was before this work (wasm-opt -O2; zip
 stored, docstrings kept, no edge trim). "as built" rows are the files build.sh publishes now.
@@ -18,6 +22,7 @@ stored, docstrings kept, no edge trim). "as built" rows are the files build.sh p
 Usage: builder-image/bench/runtime_variants.py [--runs 7] [--requests 30] [--asyncify] [--groups 1,2,3] [--work DIR]
                                               [--raw LABEL=PATH]...
   --asyncify  also build and measure the asyncified python.wasm variants (minutes and ~3 GB per variant)
+  --groups    which tables to measure: 1 wasm-opt / cross builds, 2 stdlib zips, 3 Asyncify (with --asyncify)
   --work DIR  where the variant files are built and kept between runs (default $CACHE/bench/variants)
   --raw LABEL=PATH  a row for another cross build (e.g. C flags -Os, or modules left out), wasm-opt -O2
 Needs the runtime (builder-image/runtime/build.sh; run first if missing; PYMODE_RUNTIME_DIR is honoured).
