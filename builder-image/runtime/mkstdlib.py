@@ -6,6 +6,12 @@ bytecode must match python.wasm). The zip is deterministic: entries sorted, fixe
 (no compression), unchecked hash-based .pyc (no source mtime inside, no source in the zip, so the
 import system never looks for one), and build-machine paths in _sysconfigdata rewritten.
 
+Docstrings are stripped from the stdlib's code (module, class and function docstrings; `__doc__` is
+None for them, as under `python -OO`, but asserts stay and sys.flags.optimize stays 0): 14% fewer
+gzip bytes (builder-image/bench/runtime_variants.py). Only the stdlib: projects keep their own.
+`--docstrings keep`, `--compression deflated`, `--keep PREFIX` and `--exclude PREFIX` exist for the
+benchmark, which measures what each choice costs.
+
 The zip is placed at /lib/python313.zip in the guest: with PYTHONHOME=/ CPython's getpath puts
 `<prefix>/lib/python313.zip` first on sys.path, and zipimport serves the stdlib from it.
 
@@ -15,6 +21,7 @@ and modules whose C part cannot exist under WASI in this build.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import io
 import os
@@ -50,11 +57,20 @@ EXCLUDED = {
     "sqlite3/": "_sqlite3 is not built (no sqlite for wasm32-wasi in this build)",
     "multiprocessing/": "no processes and no threads under WASI (_multiprocessing is n/a)",
     "concurrent/futures/process.py": "needs multiprocessing",
+    # Trimmed for the edge (issue #13 item 2): these cannot do their job in a request handler.
+    "_pydatetime.py": "pure-Python datetime; the C _datetime is built in (datetime imports _pydatetime only without it)",
+    "_pyrepl/": "the new interactive REPL (3.13) needs a terminal and termios; __init__, __main__, main, trace, pager stay (basic-REPL fallback, pydoc)",
 }
+# Kept although under an EXCLUDED prefix: pydoc (help(), and xmlrpc.server imports it) needs _pyrepl.pager;
+# on a terminal, CPython's main runs `-m _pyrepl`, whose main.py falls back to the basic REPL (sys._baserepl)
+# when the rest of _pyrepl cannot import.
+KEPT = {"_pyrepl/__init__.py", "_pyrepl/pager.py", "_pyrepl/__main__.py", "_pyrepl/main.py", "_pyrepl/trace.py"}
 
 
-def excluded(rel: str) -> bool:
-    for prefix in EXCLUDED:
+def excluded(rel: str, prefixes=EXCLUDED) -> bool:
+    if rel in KEPT:
+        return False
+    for prefix in prefixes:
         if prefix.endswith("/"):
             if rel.startswith(prefix):
                 return True
@@ -63,19 +79,37 @@ def excluded(rel: str) -> bool:
     return False
 
 
-def compile_pyc(source: bytes, display_name: str) -> bytes:
-    code = compile(source, display_name, "exec", dont_inherit=True, optimize=0)
+class _StripDocstrings(ast.NodeTransformer):
+    """Drop the docstring of every module, class and function (what -OO drops, nothing else)."""
+
+    def _strip(self, node):
+        self.generic_visit(node)
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.copy_location(ast.Pass(), body[0])]
+        return node
+
+    visit_Module = visit_ClassDef = visit_FunctionDef = visit_AsyncFunctionDef = _strip
+
+
+def compile_pyc(source: bytes, display_name: str, strip_docstrings: bool = False) -> bytes:
+    if strip_docstrings:
+        tree = _StripDocstrings().visit(ast.parse(source, display_name))
+        code = compile(tree, display_name, "exec", dont_inherit=True, optimize=0)
+    else:
+        code = compile(source, display_name, "exec", dont_inherit=True, optimize=0)
     source_hash = importlib.util.source_hash(source)
     from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
     return bytes(_code_to_hash_pyc(code, source_hash, checked=False))
 
 
-def zip_entry(name: str, mtime: int) -> zipfile.ZipInfo:
+def zip_entry(name: str, mtime: int, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
     import time
     # Zip timestamps are local-free DOS times; use UTC so TZ does not matter. 1980 is the minimum.
     t = time.gmtime(max(mtime, 315532800))
     info = zipfile.ZipInfo(name, date_time=t[:6])
-    info.compress_type = zipfile.ZIP_STORED
+    info.compress_type = compress_type
     info.create_system = 3
     info.external_attr = (0o100644 << 16)
     return info
@@ -92,7 +126,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="guest path of the zip, used for co_filename in tracebacks")
     ap.add_argument("--out", required=True)
     ap.add_argument("--listing", help="write the excluded paths (with reasons) here")
+    ap.add_argument("--docstrings", choices=("strip", "keep"), default="strip",
+                    help="strip the stdlib's docstrings (default) or keep them")
+    ap.add_argument("--compression", choices=("stored", "deflated"), default="stored",
+                    help="zip entries stored (default; the upload is gzipped as a whole) or deflated")
+    ap.add_argument("--keep", action="append", default=[], metavar="PREFIX",
+                    help="do not exclude this EXCLUDED prefix (benchmark variants)")
+    ap.add_argument("--exclude", action="append", default=[], metavar="PREFIX",
+                    help="exclude this path prefix too (benchmark variants)")
     args = ap.parse_args(argv)
+    unknown = [k for k in args.keep if k not in EXCLUDED]
+    if unknown:
+        ap.error(f"--keep {unknown[0]!r} is not an EXCLUDED prefix")
+    exclusions = {p: why for p, why in EXCLUDED.items() if p not in args.keep}
+    exclusions.update({p: "excluded on the command line" for p in args.exclude})
+    strip = args.docstrings == "strip"
+    compress_type = zipfile.ZIP_DEFLATED if args.compression == "deflated" else zipfile.ZIP_STORED
 
     tag = f"{sys.version_info.major}{sys.version_info.minor}"
     if not args.zip_prefix.endswith(f"python{tag}.zip"):
@@ -107,14 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         for fn in sorted(files):
             path = os.path.join(root, fn)
             rel = os.path.relpath(path, args.lib).replace(os.sep, "/")
-            if excluded(rel):
+            if excluded(rel, exclusions):
                 skipped.append(rel)
                 continue
             if not fn.endswith(".py"):
                 continue  # data files (docs, templates, wheels of excluded packages) are not needed
             with open(path, "rb") as f:
                 source = f.read()
-            entries[rel[:-3] + ".pyc"] = compile_pyc(source, f"{args.zip_prefix}/{rel}")
+            entries[rel[:-3] + ".pyc"] = compile_pyc(source, f"{args.zip_prefix}/{rel}", strip)
 
     with open(args.sysconfigdata, "r", encoding="utf-8") as f:
         text = f.read()
@@ -124,13 +173,13 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--path-map needs OLD=NEW, got {mapping!r}")
         text = text.replace(old, new)
     name = os.path.basename(args.sysconfigdata)
-    entries[name[:-3] + ".pyc"] = compile_pyc(text.encode(), f"{args.zip_prefix}/{name}")
+    entries[name[:-3] + ".pyc"] = compile_pyc(text.encode(), f"{args.zip_prefix}/{name}", strip)
 
     # Directory entries are not needed by zipimport (it finds packages through __init__.pyc).
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+    with zipfile.ZipFile(buf, "w", compression=compress_type, compresslevel=9) as zf:
         for rel in sorted(entries):
-            zf.writestr(zip_entry(rel, args.mtime), entries[rel])
+            zf.writestr(zip_entry(rel, args.mtime, compress_type), entries[rel], compresslevel=9)
     tmp = args.out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(buf.getvalue())
@@ -138,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.listing:
         with open(args.listing, "w", encoding="utf-8") as f:
-            for prefix, why in EXCLUDED.items():
+            for prefix, why in exclusions.items():
                 n = sum(1 for s in skipped if (s.startswith(prefix) if prefix.endswith("/") else s == prefix))
                 f.write(f"{prefix}\t{n} files\t{why}\n")
     print(f"mkstdlib: {len(entries)} modules, {len(buf.getvalue())} bytes -> {args.out}", file=sys.stderr)
