@@ -29,6 +29,10 @@ beforeAll(() => {
   }
 }, 300_000);
 
+/** testext built without Asyncify (a plain side module), built once on first use. */
+const plainTestext = () =>
+  (built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify"));
+
 const need = () => {
   if (setupError) throw setupError;
 };
@@ -84,8 +88,7 @@ describe("python.wasm imports C extensions through dlopen", () => {
 
   it("refuses host calls from callbacks of a side module that is not asyncified", async () => {
     need();
-    built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
-    const app = await startExtensionApp([join(built.testextPlain, "site")], { driver: "asyncify" });
+    const app = await startExtensionApp([join(plainTestext(), "site")], { driver: "asyncify" });
     await app.kv.put("k", "v");
     const blocked = await app.run(
       "import pymode_testext._cb as cb\ntry:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\nexcept Exception as e:\n    result = str(e)",
@@ -99,8 +102,7 @@ describe("python.wasm imports C extensions through dlopen", () => {
   // Runs where this Node has JSPI (worker/test.sh's Node 26 pass); Node 20 covers the Asyncify case above.
   it.runIf(NODE_HOST_DRIVER === "jspi")("JSPI: a C callback of a plain side module may wait for the host", async () => {
     need();
-    built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify");
-    const app = await startExtensionApp([join(built.testextPlain, "site")]);
+    const app = await startExtensionApp([join(plainTestext(), "site")]);
     expect(app.manifest.app.driver).toBe("jspi");
     await app.kv.put("k", "v");
     const waited = await app.run("import pymode_testext._cb as cb\nresult = cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)])");
