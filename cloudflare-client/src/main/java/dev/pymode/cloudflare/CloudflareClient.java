@@ -114,18 +114,27 @@ public final class CloudflareClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- R2
 
+    /** Every bucket of the account (cursor-paginated list call). */
+    public List<R2Bucket> listR2Buckets(String account) {
+        return r2Buckets(ApiCall.get("/accounts/{account}/r2/buckets", account));
+    }
+
     /**
      * Looks a bucket up through the list call filtered by {@code name_contains} (wrangler reads
      * {@code GET r2/buckets/{name}}, which the trimmed OpenAPI file, and so the local stand-in, lacks).
      */
     public Optional<R2Bucket> findR2Bucket(String account, String name) {
-        ApiCall list = ApiCall.get("/accounts/{account}/r2/buckets", account).query("name_contains", name);
+        return r2Buckets(ApiCall.get("/accounts/{account}/r2/buckets", account).query("name_contains", name)).stream()
+                .filter(b -> name.equals(b.name()))
+                .findFirst();
+    }
+
+    private List<R2Bucket> r2Buckets(ApiCall list) {
         // The 2024 schema says `result` is the array; the live API (and wrangler) nest it as result.buckets.
         return Pagination.collect(transport, list, Pagination.Style.CURSOR, 100, r -> r.result().has("buckets")
                         ? r.result().get("buckets") : r.result()).stream()
                 .map(b -> new R2Bucket(text(b, "name"), text(b, "location"), text(b, "creation_date")))
-                .filter(b -> name.equals(b.name()))
-                .findFirst();
+                .toList();
     }
 
     /** @param locationHint {@code apac}, {@code eeur}, {@code enam}, {@code weur}, {@code wnam}, or null */
@@ -356,6 +365,20 @@ public final class CloudflareClient implements AutoCloseable {
         return settings(transport.execute(call).result());
     }
 
+    /**
+     * {@code PATCH …/script-settings} with {@code tags}: replaces the script-level tags (no new version). The
+     * operator keeps the digest of what it deployed there, so a worker whose status was lost is adopted.
+     */
+    public List<String> setScriptTags(String account, String script, List<String> tags) {
+        ObjectNode body = JSON.objectNode();
+        tags.forEach(body.putArray("tags")::add);
+        ApiCall call = ApiCall.patch("/accounts/{account}/workers/scripts/{script}/script-settings", account, script)
+                .body(transport.json(body)).retrySafe();
+        List<String> result = new ArrayList<>();
+        transport.execute(call).result().path("tags").forEach(t -> result.add(t.asText()));
+        return result;
+    }
+
     private static ScriptSettings settings(JsonNode r) {
         List<Binding> bindings = new ArrayList<>();
         r.path("bindings").forEach(b -> bindings.add(Binding.fromJson(b)));
@@ -473,7 +496,9 @@ public final class CloudflareClient implements AutoCloseable {
     // ---------------------------------------------------------------- parsing
 
     private static WorkerScript workerScript(JsonNode s) {
-        return new WorkerScript(text(s, "id"), text(s, "etag"), text(s, "migration_tag"), text(s, "modified_on"));
+        List<String> tags = new ArrayList<>();
+        s.path("tags").forEach(t -> tags.add(t.asText()));
+        return new WorkerScript(text(s, "id"), text(s, "etag"), text(s, "migration_tag"), text(s, "modified_on"), tags);
     }
 
     private static WorkerVersion workerVersion(JsonNode v) {

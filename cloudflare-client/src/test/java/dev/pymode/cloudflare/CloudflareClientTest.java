@@ -50,6 +50,33 @@ class CloudflareClientTest extends ClientFixture {
     }
 
     @Test
+    void listsScriptsWithTheirTagsAndReplacesTheTags() throws Exception {
+        server.enqueue(ok("[{\"id\":\"w\",\"etag\":\"e1\",\"modified_on\":\"2026-12-07T00:00:00Z\","
+                + "\"tags\":[\"team-a\",\"pymode-upload=ab\"]},{\"id\":\"untagged\"}]"));
+        server.enqueue(ok("{\"tags\":[\"team-a\",\"pymode-upload=cd\"],\"logpush\":false}"));
+
+        assertThat(client.listScripts(ACCOUNT)).containsExactly(
+                new WorkerScript("w", "e1", null, "2026-12-07T00:00:00Z", List.of("team-a", "pymode-upload=ab")),
+                new WorkerScript("untagged", null, null, null, List.of()));
+        assertThat(client.setScriptTags(ACCOUNT, "w", List.of("team-a", "pymode-upload=cd")))
+                .containsExactly("team-a", "pymode-upload=cd");
+
+        expect("GET", A + "/workers/scripts");
+        RecordedRequest patch = expect("PATCH", A + "/workers/scripts/w/script-settings");
+        assertThat(body(patch)).isEqualTo("{\"tags\":[\"team-a\",\"pymode-upload=cd\"]}");
+    }
+
+    @Test
+    void listsEveryR2BucketAcrossCursorPages() throws Exception {
+        server.enqueue(ok("{\"buckets\":[{\"name\":\"a\"}]}", "{\"cursor\":\"c2\",\"per_page\":100}"));
+        server.enqueue(ok("{\"buckets\":[{\"name\":\"b\"}]}", "{\"per_page\":100}"));
+
+        assertThat(client.listR2Buckets(ACCOUNT)).extracting(R2Bucket::name).containsExactly("a", "b");
+        expect("GET", A + "/r2/buckets?per_page=100");
+        expect("GET", A + "/r2/buckets?per_page=100&cursor=c2");
+    }
+
+    @Test
     void createsAMissingKvNamespace() throws Exception {
         server.enqueue(ok("[]", "{\"page\":1,\"per_page\":100,\"count\":0,\"total_count\":0,\"total_pages\":0}"));
         server.enqueue(ok("{\"id\":\"kv9\",\"title\":\"w-cache\",\"supports_url_encoding\":true}"));
@@ -116,7 +143,7 @@ class CloudflareClientTest extends ClientFixture {
                         MigrationStep.newSqliteClasses("v2", "ThreadDO")))
                 .compatibilityDate("2025-04-01")
                 .build();
-        assertThat(client.uploadScript(ACCOUNT, "w", upload)).isEqualTo(new WorkerScript("w", "e1", "v2", null));
+        assertThat(client.uploadScript(ACCOUNT, "w", upload)).isEqualTo(new WorkerScript("w", "e1", "v2", null, List.of()));
 
         expect("GET", A + "/workers/scripts");
         RecordedRequest put = expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict");
