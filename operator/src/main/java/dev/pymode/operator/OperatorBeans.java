@@ -8,12 +8,14 @@ import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.build.BuilderCommand;
 import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.LocalProcessBuildExecutor;
 import dev.pymode.operator.build.ToolchainIdentity;
 import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.cloudflare.AccountInventories;
 import dev.pymode.operator.cloudflare.BundleStore;
 import dev.pymode.operator.cloudflare.CloudflareClients;
 import dev.pymode.operator.cloudflare.CloudflareTargets;
@@ -97,18 +99,27 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    CloudflareClients cloudflareClients(Clock clock) {
-        return new CloudflareClients(clock);
+    CloudflareClients cloudflareClients(PyModeConfig config, Clock clock) {
+        var cloudflare = config.cloudflare();
+        return new CloudflareClients(clock, new RateLimiter(clock, cloudflare.requestBurst(),
+                cloudflare.requestsPerFiveMinutes() / 300.0));
+    }
+
+    @Produces
+    @ApplicationScoped
+    AccountInventories accountInventories(PyModeConfig config, Clock clock) {
+        return new AccountInventories(config.cloudflare().listingInterval(), clock);
     }
 
     @Produces
     @ApplicationScoped
     WorkerDeployStage workerDeployStage(PyModeConfig config, KubernetesClient client, ObjectMapper mapper,
                                         Optional<OciRegistry> registry, CloudflareTargets targets,
-                                        CloudflareClients clients, EventRecorder events, Clock clock) {
+                                        CloudflareClients clients, AccountInventories inventories,
+                                        EventRecorder events, Clock clock) {
         // Without a registry nothing gets built, so the deploy stage is never reached; the store needs one anyway.
         BundleStore bundles = new BundleStore(registry.orElse(null), mapper, config.cloudflare().bundleCacheSize());
-        return new WorkerDeployStage(targets, clients, bundles, new WorkerUploadFactory(mapper),
+        return new WorkerDeployStage(targets, clients, inventories, bundles, new WorkerUploadFactory(mapper),
                 new SecretValues(client), config.cloudflare(), events, clock);
     }
 
@@ -126,9 +137,9 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient client,
-                                  EventRecorder events) {
-        return new WorkerTeardown(targets, clients, client, new RouteSync(events));
+    WorkerTeardown workerTeardown(CloudflareTargets targets, CloudflareClients clients, AccountInventories inventories,
+                                  KubernetesClient client, EventRecorder events) {
+        return new WorkerTeardown(targets, clients, inventories, client, new RouteSync(events));
     }
 
     /** How builds run here (Jobs, or local processes) and the toolchain identity that goes into build keys. */

@@ -21,9 +21,9 @@ public class CloudflareClients implements AutoCloseable {
     private final Clock clock;
     private final Map<String, CloudflareClient> clients = new ConcurrentHashMap<>();
 
-    public CloudflareClients(Clock clock) {
+    public CloudflareClients(Clock clock, RateLimiter rateLimiter) {
         this.clock = clock;
-        this.rateLimiter = RateLimiter.cloudflareDefaults(clock);
+        this.rateLimiter = rateLimiter;
     }
 
     public CloudflareClient forTarget(CloudflareTarget target) {

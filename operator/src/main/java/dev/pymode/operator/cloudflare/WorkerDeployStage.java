@@ -1,17 +1,14 @@
 package dev.pymode.operator.cloudflare;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import dev.pymode.cloudflare.BindingDrift;
@@ -19,7 +16,10 @@ import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.CloudflareException;
 import dev.pymode.cloudflare.DeployResult;
+import dev.pymode.cloudflare.Deployment;
 import dev.pymode.cloudflare.RateLimitedException;
+import dev.pymode.cloudflare.ScriptSettings;
+import dev.pymode.cloudflare.WorkerScript;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
@@ -38,11 +38,20 @@ import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.StageResult;
 
 /**
- * The {@code Deployed} stage: make the account hold what the worker asks for. Resources are found or created,
- * the bundle is uploaded only when its digest (content, bindings, settings, secret revisions, traffic share)
- * differs from what was deployed, bindings changed outside the operator are put back (with an event), and
- * workers.dev, routes and the cron triggers of the worker's scheduled PyModeWorkflows follow the spec.
- * Cloudflare errors name the call and the API's error codes.
+ * The {@code Deployed} stage: make the account hold what the worker asks for, spending Cloudflare calls only
+ * where something may have changed (issue #18, docs/operations.md "Cloudflare API budget"):
+ * <ul>
+ * <li>steady state: the worker's inputs digest is unchanged and the account-wide script listing (shared by all
+ * workers of the account, {@link AccountInventory}) shows the script as last seen: no call at all;</li>
+ * <li>verification (the listing shows a change, the inputs changed, or the verify interval ran out): the upload is
+ * rebuilt and its digest compared; bindings changed outside the operator are put back (with an event), and
+ * workers.dev, routes and cron triggers are made to follow the spec;</li>
+ * <li>adoption: a script whose tag carries this upload's digest already runs it, so a worker without status
+ * (restored cluster, re-applied resource) takes it over without an upload;</li>
+ * <li>otherwise the bundle is uploaded and deployed, and the script tagged with the digest.</li>
+ * </ul>
+ * Resources are found or created through the shared listings. Cloudflare errors name the call and the API's
+ * error codes.
  */
 public class WorkerDeployStage {
 
@@ -51,6 +60,8 @@ public class WorkerDeployStage {
 
     private final CloudflareTargets targets;
     private final CloudflareClients clients;
+    private final AccountInventories inventories;
+    private final Duration verifyInterval;
     private final BundleStore bundles;
     private final WorkerUploadFactory uploads;
     private final CronTriggerSync cronTriggers;
@@ -60,9 +71,11 @@ public class WorkerDeployStage {
     private final EventRecorder events;
     private final Clock clock;
 
-    public WorkerDeployStage(CloudflareTargets targets, CloudflareClients clients, BundleStore bundles,
-                             WorkerUploadFactory uploads, SecretValues secrets, PyModeConfig.Cloudflare settings,
-                             EventRecorder events, Clock clock) {
+    public WorkerDeployStage(CloudflareTargets targets, CloudflareClients clients, AccountInventories inventories,
+                             BundleStore bundles, WorkerUploadFactory uploads, SecretValues secrets,
+                             PyModeConfig.Cloudflare settings, EventRecorder events, Clock clock) {
+        this.inventories = inventories;
+        this.verifyInterval = settings.verifyInterval();
         this.cronTriggers = new CronTriggerSync(events);
         this.routes = new RouteSync(events);
         this.targets = targets;
@@ -122,51 +135,78 @@ public class WorkerDeployStage {
         String account = target.accountId();
         String script = worker.scriptName();
         var spec = worker.getSpec();
+        AccountInventory inventory = inventories.of(client, account);
 
-        String ref = status.getArtifact().getRef();
-        String repository = ref.substring(ref.indexOf('/') + 1, ref.indexOf('@'));
-        BundleStore.Bundle bundle = bundles.load(repository, status.getArtifact().getDigest());
-
-        WorkerUploadFactory.ResolvedResources resources = ensureResources(client, account, spec.getBindings());
-        Map<String, String> secretValues = new LinkedHashMap<>();
-        Map<String, String> secretRevisions = new TreeMap<>();
         WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
+        WorkerUploadFactory.ResolvedResources resources = resolveResources(inventory, bindings);
+        Map<String, String> secretValues = new LinkedHashMap<>();
         for (var secret : bindings.getSecrets()) {
-            SecretValues.Value value = secrets.read(worker.getMetadata().getNamespace(), secret.getSecretKeyRef());
-            secretValues.put(secret.getName(), value.value());
-            secretRevisions.put(secret.getName(), secret.getSecretKeyRef().getName() + "/"
-                    + secret.getSecretKeyRef().getKey() + "@" + value.resourceVersion());
+            secretValues.put(secret.getName(),
+                    secrets.read(worker.getMetadata().getNamespace(), secret.getSecretKeyRef()).value());
         }
-        int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
-                ? spec.getCloudflare().getRollout().getPercentage() : 100;
-        String message = "pymode " + status.getArtifact().getDigest().substring(0, 19);
-        WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, schedules, message);
-        String digest = uploadDigest(upload, secretRevisions, percentage);
+        String secretsFingerprint = DeployDigests.secrets(target.apiToken(), secretValues);
+        String artifactDigest = status.getArtifact().getDigest();
+        String inputs = DeployDigests.inputs(worker.getMetadata().getGeneration(), artifactDigest, resources,
+                secretsFingerprint, schedules);
 
         WorkerDeployment current = status.getDeployment();
-        boolean sameUpload = current != null && digest.equals(current.getUploadDigest())
-                && account.equals(current.getAccountId()) && script.equals(current.getScriptName());
-        if (sameUpload && client.findScript(account, script).isPresent()) {
-            BindingDrift drift = BindingDrift.between(upload.bindings(), client.getSettings(account, script).bindings());
+        boolean sameScript = current != null && script.equals(current.getScriptName())
+                && account.equals(current.getAccountId());
+        Optional<WorkerScript> remote = inventory.script(script, Instant.MIN);
+        if (sameScript && remote.isEmpty()) {
+            // a listing may predate the script's own upload only if it was read elsewhere; look once more
+            remote = inventory.script(script, clock.instant());
+        }
+        if (sameScript && remote.isPresent() && inputs.equals(current.getInputsDigest())
+                && Objects.equals(remote.get().modifiedOn(), current.getObservedModifiedOn())
+                && !verificationDue(current, script)) {
+            // the steady state: nothing to send and nothing to read (the listing is the account's, shared)
+            return upToDate(current);
+        }
+
+        int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
+                ? spec.getCloudflare().getRollout().getPercentage() : 100;
+        String ref = status.getArtifact().getRef();
+        String repository = ref.substring(ref.indexOf('/') + 1, ref.indexOf('@'));
+        BundleStore.Bundle bundle = bundles.load(repository, artifactDigest);
+        String message = "pymode " + artifactDigest.substring(0, 19);
+        WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, schedules, message);
+        String digest = DeployDigests.upload(upload, secretsFingerprint, percentage);
+
+        boolean deployedByUs = sameScript && digest.equals(current.getUploadDigest());
+        boolean carriesDigest = remote.map(r -> r.tags().contains(DeployDigests.tag(digest))).orElse(false);
+        Optional<ScriptSettings> remoteSettings = remote.isPresent() && (deployedByUs || carriesDigest)
+                ? settingsIfPresent(client, account, script) : Optional.empty();
+        if (remoteSettings.isPresent()) {
+            BindingDrift drift = BindingDrift.between(upload.bindings(), remoteSettings.get().bindings());
             if (drift.none()) {
-                String url = publish(client, account, script, worker, current);
-                current.setUrl(url);
-                syncCronTriggers(client, account, script, schedules, current, worker);
-                return StageResult.succeeded(ConditionTypes.DEPLOYED, "UpToDate", "version " + current.getVersionId()
-                        + " serves " + current.getPercentage() + "% at " + (url == null ? "its routes" : url));
+                WorkerDeployment deployment = deployedByUs ? current : adopted(client, account, script, digest);
+                deployment.setUrl(publish(client, account, script, worker, deployment));
+                syncCronTriggers(client, account, script, schedules, deployment, worker);
+                observed(deployment, inputs, inventory, script);
+                status.setDeployment(deployment);
+                if (deployedByUs) {
+                    return upToDate(deployment);
+                }
+                String summary = "script " + script + " already runs this bundle with these settings (version "
+                        + deployment.getVersionId() + "); taken over without an upload";
+                events.normal(worker, "Adopted", summary);
+                return StageResult.succeeded(ConditionTypes.DEPLOYED, "Adopted", summary);
             }
             events.warning(worker, "DriftDetected", "bindings changed outside the operator (missing: "
                     + names(drift.missing()) + ", changed: " + names(drift.changed()) + ", unexpected: "
                     + names(drift.unexpected()) + "); deploying again to restore them");
+        } else if (sameScript && (remote.isEmpty() || deployedByUs)) {
+            events.warning(worker, "DriftDetected", "script " + script + " is gone from account " + account
+                    + "; deploying it again");
         }
 
         DeployResult result = client.deploy(account, script, upload, percentage, message);
         String versionId = result.version() != null ? result.version().id()
                 : client.listDeployments(account, script).stream().findFirst()
                 .flatMap(d -> d.versions().stream().findFirst()).map(s -> s.versionId()).orElse(null);
+        client.setScriptTags(account, script, DeployDigests.withTag(remote.map(WorkerScript::tags).orElse(List.of()), digest));
         WorkerDeployment deployment = new WorkerDeployment();
-        boolean sameScript = current != null && script.equals(current.getScriptName())
-                && account.equals(current.getAccountId());
         deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
         deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
         String url = publish(client, account, script, worker, deployment);
@@ -177,12 +217,75 @@ public class WorkerDeployStage {
         deployment.setUrl(url);
         deployment.setUploadDigest(digest);
         deployment.setPercentage(result.version() != null ? percentage : 100);
-        deployment.setDeployedAt(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+        deployment.setDeployedAt(now());
+        observed(deployment, inputs, inventory, script);
         status.setDeployment(deployment);
         String summary = "version " + versionId + " of " + script + " serves " + deployment.getPercentage() + "%"
                 + (url == null ? "" : " at " + url);
         events.normal(worker, "Deployed", summary);
         return StageResult.succeeded(ConditionTypes.DEPLOYED, "Deployed", summary);
+    }
+
+    /** The script's settings, or empty when it was deleted since the (shared, possibly older) listing was read. */
+    private static Optional<ScriptSettings> settingsIfPresent(CloudflareClient client, String account, String script) {
+        try {
+            return Optional.of(client.getSettings(account, script));
+        } catch (CloudflareApiException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private static StageResult upToDate(WorkerDeployment deployment) {
+        String url = deployment.getUrl();
+        return StageResult.succeeded(ConditionTypes.DEPLOYED, "UpToDate", "version " + deployment.getVersionId()
+                + " serves " + deployment.getPercentage() + "% at " + (url == null ? "its routes" : url));
+    }
+
+    /**
+     * Settings, subdomain, routes and cron triggers are read back now and then even when the listing shows no
+     * change (Cloudflare does not move modified_on for all of them); each script at its own point of the
+     * interval, so a fleet does not verify at once.
+     */
+    private boolean verificationDue(WorkerDeployment deployment, String script) {
+        if (deployment.getVerifiedAt() == null) {
+            return true;
+        }
+        double spread = 0.75 + 0.25 * Math.floorMod(script.hashCode(), 1000) / 1000.0;
+        Duration every = Duration.ofMillis((long) (verifyInterval.toMillis() * spread));
+        return !clock.instant().isBefore(Instant.parse(deployment.getVerifiedAt()).plus(every));
+    }
+
+    /**
+     * A script that carries this digest's tag was deployed from the same bundle, settings and secrets (by this
+     * operator before its status was lost: a restored cluster, a re-applied resource); record it as ours.
+     */
+    private WorkerDeployment adopted(CloudflareClient client, String account, String script, String digest) {
+        Optional<Deployment> latest = client.listDeployments(account, script).stream().findFirst();
+        WorkerDeployment deployment = new WorkerDeployment();
+        deployment.setAccountId(account);
+        deployment.setScriptName(script);
+        deployment.setUploadDigest(digest);
+        latest.flatMap(d -> d.versions().stream().findFirst()).ifPresent(share -> {
+            deployment.setVersionId(share.versionId());
+            deployment.setPercentage((int) Math.round(share.percentage()));
+        });
+        latest.ifPresent(d -> deployment.setDeployedAt(d.createdOn()));
+        return deployment;
+    }
+
+    /** Records what the steady-state check compares with: the inputs, and the script as a listing read now shows it. */
+    private void observed(WorkerDeployment deployment, String inputs, AccountInventory inventory, String script) {
+        Instant after = clock.instant();
+        deployment.setInputsDigest(inputs);
+        deployment.setObservedModifiedOn(inventory.script(script, after).map(WorkerScript::modifiedOn).orElse(null));
+        deployment.setVerifiedAt(now());
+    }
+
+    private String now() {
+        return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     /** Makes the script's cron triggers match the schedules and records them on the deployment. */
@@ -193,19 +296,14 @@ public class WorkerDeployStage {
         deployment.setSchedules(schedules.stream().map(s -> new WorkerSchedule(s.resource(), s.cron())).toList());
     }
 
-    private WorkerUploadFactory.ResolvedResources ensureResources(CloudflareClient client, String account,
-                                                                  WorkerBindings bindings) {
+    private static WorkerUploadFactory.ResolvedResources resolveResources(AccountInventory inventory,
+                                                                         WorkerBindings bindings) {
         Map<String, String> kv = new LinkedHashMap<>();
         Map<String, String> r2 = new LinkedHashMap<>();
         Map<String, String> d1 = new LinkedHashMap<>();
-        if (bindings != null) {
-            bindings.getKv().forEach(b -> kv.put(b.getName(),
-                    client.findOrCreateKvNamespace(account, b.getNamespace()).id()));
-            bindings.getR2().forEach(b -> r2.put(b.getName(),
-                    client.findOrCreateR2Bucket(account, b.getBucket()).name()));
-            bindings.getD1().forEach(b -> d1.put(b.getName(),
-                    client.findOrCreateD1Database(account, b.getDatabase()).uuid()));
-        }
+        bindings.getKv().forEach(b -> kv.put(b.getName(), inventory.kvNamespaceId(b.getNamespace())));
+        bindings.getR2().forEach(b -> r2.put(b.getName(), inventory.r2Bucket(b.getBucket())));
+        bindings.getD1().forEach(b -> d1.put(b.getName(), inventory.d1DatabaseId(b.getDatabase())));
         return new WorkerUploadFactory.ResolvedResources(kv, r2, d1);
     }
 
@@ -227,18 +325,6 @@ public class WorkerDeployStage {
         }
         return deployment.getRoutes().isEmpty() ? null
                 : "https://" + deployment.getRoutes().get(0).getPattern().replace("*", "");
-    }
-
-    static String uploadDigest(WorkerUpload upload, Map<String, String> secretRevisions, int percentage) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(upload.contentHash().getBytes(StandardCharsets.UTF_8));
-            sha.update(secretRevisions.toString().getBytes(StandardCharsets.UTF_8));
-            sha.update(Integer.toString(percentage).getBytes(StandardCharsets.UTF_8));
-            return "sha256:" + HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String names(List<dev.pymode.cloudflare.Binding> bindings) {

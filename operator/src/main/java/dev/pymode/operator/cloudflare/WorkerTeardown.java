@@ -22,11 +22,13 @@ public class WorkerTeardown {
 
     private final CloudflareTargets targets;
     private final CloudflareClients clients;
+    private final AccountInventories inventories;
     private final KubernetesClient kubernetes;
     private final RouteSync routes;
 
-    public WorkerTeardown(CloudflareTargets targets, CloudflareClients clients, KubernetesClient kubernetes,
-                          RouteSync routes) {
+    public WorkerTeardown(CloudflareTargets targets, CloudflareClients clients, AccountInventories inventories,
+                          KubernetesClient kubernetes, RouteSync routes) {
+        this.inventories = inventories;
         this.routes = routes;
         this.targets = targets;
         this.clients = clients;
@@ -41,6 +43,16 @@ public class WorkerTeardown {
         CloudflareTarget target = targets.resolve(worker);
         CloudflareClient client = clients.forTarget(target);
         String account = deployment.getAccountId();
+        try {
+            removeFromAccount(worker, deployment, client, account);
+        } finally {
+            // the shared listings must not show the deleted script, or hand a deleted resource's ID to a worker
+            inventories.of(client, account).forget();
+        }
+    }
+
+    private void removeFromAccount(PyModeWorker worker, WorkerDeployment deployment, CloudflareClient client,
+                                   String account) {
         // Another worker that deploys the same script now (it took the name over) keeps it, with its routes.
         boolean scriptTakenOver = kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems().stream()
                 .filter(w -> !w.getMetadata().getUid().equals(worker.getMetadata().getUid()))
@@ -60,6 +72,11 @@ public class WorkerTeardown {
         if (bindings == null) {
             return;
         }
+        deleteUnsharedResources(worker, client, account, bindings);
+    }
+
+    private void deleteUnsharedResources(PyModeWorker worker, CloudflareClient client, String account,
+                                         WorkerBindings bindings) {
         List<PyModeWorker> others = kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems().stream()
                 .filter(w -> !w.getMetadata().getUid().equals(worker.getMetadata().getUid()))
                 .filter(w -> w.getStatus() != null && w.getStatus().getDeployment() != null

@@ -76,6 +76,30 @@ public interface PyModeConfig {
         /** How many bundles (a few tens of MB each) to keep in memory between deploys. */
         @WithDefault("4")
         int bundleCacheSize();
+
+        /**
+         * How long an account-wide listing (scripts, KV namespaces, R2 buckets, D1 databases) answers for every
+         * worker of the account before it is read again: the delay before a change made outside the operator is
+         * seen, and, per account, one read of each listing per interval.
+         */
+        @WithDefault("PT2M")
+        Duration listingInterval();
+
+        /**
+         * How often each deployed worker's settings, workers.dev subdomain, routes and cron triggers are read back
+         * although the listing shows no change (Cloudflare does not move a script's modified_on for all of
+         * them). Spread over the last quarter of the interval per script.
+         */
+        @WithDefault("PT2H")
+        Duration verifyInterval();
+
+        /** Requests per five minutes the operator allows itself per account (Cloudflare allows 1,200). */
+        @WithDefault("1000")
+        int requestsPerFiveMinutes();
+
+        /** Requests that may leave at once after a quiet spell; with the rate, at most their sum per window. */
+        @WithDefault("200")
+        int requestBurst();
     }
 
     /** Leader election, for more than one replica: only the Lease holder reconciles. */

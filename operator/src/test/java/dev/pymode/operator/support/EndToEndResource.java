@@ -33,6 +33,8 @@ public class EndToEndResource extends BuildEnvironmentResource {
             config.put("pymode.cloudflare.workers-dev-url",
                     "http://{script}.{subdomain}.workers.dev:" + cloudflare.baseUrl().replaceAll(".*:", "") + "/");
             config.put("pymode.cloudflare.edge-address", cloudflare.baseUrl().replace("http://", ""));
+            // shared listings re-read after 2 s, so changes made behind the operator's back show up quickly
+            config.put("pymode.cloudflare.listing-interval", "PT2S");
             config.put("quarkus.log.file.enabled", "true");
             config.put("quarkus.log.file.path", operatorLog.toString());
             return config;

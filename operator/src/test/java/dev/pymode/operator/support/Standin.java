@@ -29,6 +29,16 @@ public final class Standin {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code <method> <api>/<apiPath>} with the account's token and a JSON body (or none): a change made behind the operator's back. */
+    public static HttpResponse<String> api(String method, String apiPath, Object body) throws Exception {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
+        return HTTP.send(HttpRequest.newBuilder(URI.create(EndToEndResource.cloudflare.apiUrl() + apiPath))
+                .header("Authorization", "Bearer " + EndToEndResource.cloudflare.token())
+                .header("Content-Type", "application/json").method(method, publisher).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** An admin call ({@code path} starts with /__standin); body is JSON or null. */
     public static HttpResponse<String> admin(String method, String path, Object body) throws Exception {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()

@@ -26,6 +26,19 @@ public class WorkerDeployment {
     @JsonPropertyDescription("Digest of the uploaded content and settings; an equal digest means nothing to upload.")
     private String uploadDigest;
 
+    @JsonPropertyDescription("Digest of everything the upload is made from (spec generation, artifact, resolved "
+            + "resources, secret values, schedules); while it and the script's modification time are unchanged, "
+            + "a resync makes no Cloudflare call.")
+    private String inputsDigest;
+
+    @JsonPropertyDescription("The script's modified_on in the account listing when the operator last deployed or "
+            + "verified it; a different one in a later listing means it was changed outside the operator.")
+    private String observedModifiedOn;
+
+    @JsonPropertyDescription("When the operator last read the script's settings, subdomain, routes and cron "
+            + "triggers back from Cloudflare (RFC 3339).")
+    private String verifiedAt;
+
     @JsonPropertyDescription("Share of traffic (percent) the deployed version receives.")
     private Integer percentage;
 
@@ -43,6 +56,12 @@ public class WorkerDeployment {
     public void setAccountId(String accountId) { this.accountId = accountId; }
     public String getUploadDigest() { return uploadDigest; }
     public void setUploadDigest(String uploadDigest) { this.uploadDigest = uploadDigest; }
+    public String getInputsDigest() { return inputsDigest; }
+    public void setInputsDigest(String inputsDigest) { this.inputsDigest = inputsDigest; }
+    public String getObservedModifiedOn() { return observedModifiedOn; }
+    public void setObservedModifiedOn(String observedModifiedOn) { this.observedModifiedOn = observedModifiedOn; }
+    public String getVerifiedAt() { return verifiedAt; }
+    public void setVerifiedAt(String verifiedAt) { this.verifiedAt = verifiedAt; }
     public Integer getPercentage() { return percentage; }
     public void setPercentage(Integer percentage) { this.percentage = percentage; }
     public String getScriptName() { return scriptName; }

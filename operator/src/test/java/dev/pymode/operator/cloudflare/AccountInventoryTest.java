@@ -1,0 +1,127 @@
+package dev.pymode.operator.cloudflare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.cloudflare.CloudflareClient;
+import dev.pymode.devenv.LocalCloudflare;
+import dev.pymode.operator.support.MutableClock;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shared account listings against the Cloudflare stand-in, counted from its request log: how many calls a
+ * fleet's lookups cost, and when a listing is read again.
+ */
+class AccountInventoryTest {
+
+    private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    private static final Duration INTERVAL = Duration.ofMinutes(2);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalCloudflare cloudflare;
+    private static CloudflareClient client;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+    private AccountInventory inventory;
+
+    @BeforeAll
+    static void startStandin() throws Exception {
+        cloudflare = new LocalCloudflare(Files.createTempDirectory("inventory-test"), ACCOUNT, "inventory-token").start();
+        client = CloudflareClient.builder(cloudflare.token()).baseUrl(cloudflare.apiUrl()).build();
+    }
+
+    @AfterAll
+    static void stopStandin() throws Exception {
+        client.close();
+        cloudflare.close();
+    }
+
+    @BeforeEach
+    void freshInventory() throws Exception {
+        inventory = new AccountInventories(INTERVAL, clock).of(client, ACCOUNT);
+        calls();
+    }
+
+    /** The API calls since the last look, as "METHOD path"; the log is cleared. */
+    private static List<String> calls() throws Exception {
+        var get = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).build();
+        List<String> calls = new ArrayList<>();
+        for (JsonNode r : JSON.readTree(HTTP.send(get, HttpResponse.BodyHandlers.ofString()).body()).path("requests")) {
+            calls.add(r.path("method").asText() + " " + r.path("path").asText().replace("/accounts/" + ACCOUNT, ""));
+        }
+        HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).DELETE().build(),
+                HttpResponse.BodyHandlers.discarding());
+        return calls;
+    }
+
+    @Test
+    void aThousandLookupsInOneIntervalCostOneListing() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            assertThat(inventory.script("worker-" + i, Instant.MIN)).isEmpty();
+        }
+        assertThat(calls()).containsExactly("GET /workers/scripts");
+
+        clock.advance(INTERVAL.minusSeconds(1));
+        inventory.script("worker-1", Instant.MIN);
+        assertThat(calls()).as("still within the interval").isEmpty();
+
+        clock.advance(Duration.ofSeconds(1));
+        inventory.script("worker-1", Instant.MIN);
+        assertThat(calls()).as("the interval ran out").containsExactly("GET /workers/scripts");
+    }
+
+    @Test
+    void aCallerThatWroteAfterTheLastReadGetsANewOne() throws Exception {
+        inventory.script("w", Instant.MIN);
+        calls();
+        clock.advance(Duration.ofSeconds(5));
+        inventory.script("w", clock.instant());
+        assertThat(calls()).containsExactly("GET /workers/scripts");
+        assertThat(inventory.scriptsReadAt()).isEqualTo(clock.instant());
+        inventory.script("w", clock.instant());
+        assertThat(calls()).as("the newest read is recent enough").isEmpty();
+    }
+
+    @Test
+    void aMissingNamespaceIsCreatedOnceAndThenServedFromTheListing() throws Exception {
+        String id = inventory.kvNamespaceId("inventory-new");
+        assertThat(id).isNotBlank();
+        List<String> first = calls();
+        assertThat(first).contains("POST /storage/kv/namespaces");
+        assertThat(inventory.kvNamespaceId("inventory-new")).isEqualTo(id);
+        assertThat(calls()).as("known now").isEmpty();
+
+        // another worker's inventory (a restart) finds it in one listing, without creating a second one
+        var other = new AccountInventories(INTERVAL, clock).of(client, ACCOUNT);
+        assertThat(other.kvNamespaceId("inventory-new")).isEqualTo(id);
+        assertThat(calls()).containsExactly("GET /storage/kv/namespaces");
+    }
+
+    @Test
+    void forgettingMakesTheNextLookupReadAgain() throws Exception {
+        String id = inventory.kvNamespaceId("inventory-forget");
+        inventory.script("w", Instant.MIN);
+        calls();
+        client.deleteKvNamespace(ACCOUNT, id);
+        inventory.forget();
+        calls();
+        String again = inventory.kvNamespaceId("inventory-forget");
+        assertThat(again).as("made again, not the deleted one").isNotEqualTo(id);
+        inventory.script("w", Instant.MIN);
+        assertThat(calls()).contains("GET /storage/kv/namespaces", "POST /storage/kv/namespaces", "GET /workers/scripts");
+    }
+}

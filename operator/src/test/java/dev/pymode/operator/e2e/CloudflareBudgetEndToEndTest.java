@@ -1,0 +1,207 @@
+package dev.pymode.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
+import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.EndToEndResource;
+import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Ready;
+import dev.pymode.operator.support.Standin;
+import dev.pymode.operator.support.Workers;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Issue #18: Cloudflare calls as a budget. One worker with a KV binding against the stand-in, checked from the
+ * stand-in's request log: a resync of the unchanged worker makes no call of its own; changes made behind the
+ * operator's back (an added secret, a deleted script) are seen through the shared account listing and undone;
+ * a worker whose status was lost takes its script over without an upload. The tests build on one another.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = EndToEndResource.class, restrictToAnnotatedClass = true)
+@Tag("e2e")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CloudflareBudgetEndToEndTest {
+
+    private static final String NS = "e2e-budget";
+    private static final String NAME = "budget-worker";
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SCRIPT_PATH = "/accounts/" + EndToEndResource.ACCOUNT + "/workers/scripts/" + NAME;
+    private static int pokes;
+
+    @Inject
+    KubernetesClient client;
+
+    private PyModeWorker get() {
+        return client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).get();
+    }
+
+    private PyModeWorker ready() {
+        return Ready.await(client, PyModeWorker.class, NS, NAME, READY_TIMEOUT);
+    }
+
+    /**
+     * Makes the operator reconcile the worker once more without changing it: a new PyModeWorkflow without a
+     * schedule that points at it (the worker watches its workflows), after the shared listing's 2 s interval.
+     */
+    private void poke() throws Exception {
+        Thread.sleep(2500);
+        var workflow = new PyModeWorkflow();
+        workflow.setMetadata(new ObjectMetaBuilder().withName("poke-" + ++pokes).withNamespace(NS).build());
+        var spec = new PyModeWorkflowSpec();
+        spec.setWorkerRef(new LocalObjectReference(NAME));
+        spec.setWorkflow("none");
+        workflow.setSpec(spec);
+        client.resource(workflow).create();
+        Thread.sleep(4000);
+    }
+
+    /** The stand-in's request log since the last clear, as "METHOD path" lines; cleared afterwards. */
+    private static List<String> requestsAndClear() throws Exception {
+        List<String> requests = new ArrayList<>();
+        for (JsonNode r : Standin.adminJson("/__standin/requests").path("requests")) {
+            requests.add(r.path("method").asText() + " " + r.path("path").asText());
+        }
+        Standin.admin("DELETE", "/__standin/requests", null);
+        return requests;
+    }
+
+    private static JsonNode listedScript() throws Exception {
+        for (JsonNode s : JSON.readTree(Standin.api("/accounts/" + EndToEndResource.ACCOUNT + "/workers/scripts")
+                .body()).path("result")) {
+            if (NAME.equals(s.path("id").asText())) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private List<String> eventReasons() {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> NAME.equals(e.getInvolvedObject().getName())).map(e -> e.getReason()).toList();
+    }
+
+    @Test
+    @Order(1)
+    void aDeployedScriptCarriesTheDigestOfItsUpload() throws Exception {
+        Namespaces.ensure(client, NS);
+        var kv = new KvBinding();
+        kv.setName("CACHE");
+        kv.setNamespace("budget-cache");
+        var bindings = new WorkerBindings();
+        bindings.getKv().add(kv);
+        PyModeWorker worker = Workers.inline(NS, NAME, """
+                from pymode.workers import Response
+
+                def on_fetch(request, env):
+                    return Response("budget")
+                """);
+        worker.getSpec().setBindings(bindings);
+        client.resource(worker).create();
+        PyModeWorker deployed = ready();
+
+        String digest = deployed.getStatus().getDeployment().getUploadDigest();
+        JsonNode script = listedScript();
+        assertThat(script).isNotNull();
+        List<String> tags = new ArrayList<>();
+        script.path("tags").forEach(t -> tags.add(t.asText()));
+        assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
+        assertThat(deployed.getStatus().getDeployment().getObservedModifiedOn())
+                .isEqualTo(script.path("modified_on").asText());
+    }
+
+    @Test
+    @Order(2)
+    void aResyncOfAnUnchangedWorkerMakesNoCallOfItsOwn() throws Exception {
+        ready();
+        requestsAndClear();
+        poke();
+        poke();
+        List<String> requests = requestsAndClear();
+        // the reconciles ran: each read the account's script listing again (its 2 s had passed) ...
+        assertThat(requests).as("shared listing reads").contains("GET /accounts/" + EndToEndResource.ACCOUNT
+                + "/workers/scripts");
+        // ... and nothing else: no per-script read, no write, no per-worker resource lookup
+        assertThat(requests).allSatisfy(r -> assertThat(r).startsWith("GET ").doesNotContain(NAME));
+        assertThat(Conditions.find(get().getStatus().getConditions(), "Deployed").orElseThrow().getReason())
+                .isEqualTo("UpToDate");
+    }
+
+    @Test
+    @Order(3)
+    void aBindingAddedBehindTheOperatorsBackIsTakenAway() throws Exception {
+        String version = ready().getStatus().getDeployment().getVersionId();
+        var put = Standin.api("PUT", SCRIPT_PATH + "/secrets",
+                Map.of("type", "secret_text", "name", "ROGUE", "text", "added by hand"));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        poke();
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(eventReasons()).contains("DriftDetected");
+            JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
+            List<String> names = new ArrayList<>();
+            settings.path("bindings").forEach(b -> names.add(b.path("name").asText()));
+            assertThat(names).contains("CACHE").doesNotContain("ROGUE");
+            assertThat(get().getStatus().getDeployment().getVersionId()).isNotEqualTo(version);
+        });
+    }
+
+    @Test
+    @Order(4)
+    void aScriptDeletedBehindTheOperatorsBackIsDeployedAgain() throws Exception {
+        ready();
+        assertThat(Standin.api("DELETE", SCRIPT_PATH, null).statusCode()).isEqualTo(200);
+        assertThat(listedScript()).isNull();
+        poke();
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(listedScript()).isNotNull());
+        assertThat(ready().getStatus().getDeployment().getObservedModifiedOn())
+                .isEqualTo(listedScript().path("modified_on").asText());
+    }
+
+    @Test
+    @Order(5)
+    void aWorkerWhoseStatusWasLostTakesItsScriptOverWithoutAnUpload() throws Exception {
+        PyModeWorker before = ready();
+        String version = before.getStatus().getDeployment().getVersionId();
+        requestsAndClear();
+        // as after a restore or a re-apply into a new cluster: the resource is there, its status is not
+        client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).editStatus(w -> {
+            w.getStatus().setDeployment(null);
+            return w;
+        });
+        poke();
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            PyModeWorker w = get();
+            assertThat(w.getStatus().getDeployment()).isNotNull();
+            assertThat(w.getStatus().getDeployment().getVersionId()).isEqualTo(version);
+        });
+        assertThat(eventReasons()).contains("Adopted");
+        List<String> requests = requestsAndClear();
+        assertThat(requests).as("script uploads").doesNotContain("PUT " + SCRIPT_PATH);
+        assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions"));
+        assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/deployments"));
+    }
+}
