@@ -43,9 +43,6 @@ public final class BuilderCommand {
         if (key.wizer()) {
             args.add("--wizer");
         }
-        if (key.compatibilityDate() != null && !key.compatibilityDate().isEmpty()) {
-            args.add("--compat-date=" + key.compatibilityDate());
-        }
         args.addAll(List.of("--push", bundleReference,
                 "--annotation", "dev.pymode.build-key=" + key.hash(),
                 "--annotation", "dev.pymode.source-digest=" + key.sourceDigest(),

@@ -56,9 +56,8 @@ public class WorkerBuildStage {
             return extensions.waiting();
         }
         var spec = worker.getSpec();
-        String compatibilityDate = spec.getCloudflare() == null ? null : spec.getCloudflare().getCompatibilityDate();
         BuildKey key = new BuildKey(source.digest(), entry, List.copyOf(spec.getPackages()), extensions.digests(),
-                orchestrator.runtimeRef(), Boolean.TRUE.equals(spec.getWizer()), compatibilityDate, toolchain);
+                orchestrator.runtimeRef(), Boolean.TRUE.equals(spec.getWizer()), toolchain);
         return orchestrator.run(new Subject(worker, status, key, source, extensions.references()));
     }
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
 import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
@@ -203,5 +204,28 @@ class CloudflareBudgetEndToEndTest {
         assertThat(requests).as("script uploads").doesNotContain("PUT " + SCRIPT_PATH);
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions"));
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/deployments"));
+    }
+
+    @Test
+    @Order(6)
+    void aNewCompatibilityDateDeploysTheSameBundleAgainWithoutABuild() throws Exception {
+        PyModeWorker before = ready();
+        String artifact = before.getStatus().getArtifact().getDigest();
+        String version = before.getStatus().getDeployment().getVersionId();
+        client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).edit(w -> {
+            if (w.getSpec().getCloudflare() == null) {
+                w.getSpec().setCloudflare(new CloudflareTarget());
+            }
+            w.getSpec().getCloudflare().setCompatibilityDate("2025-06-01");
+            return w;
+        });
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            PyModeWorker w = get();
+            assertThat(w.getStatus().getObservedGeneration()).isEqualTo(w.getMetadata().getGeneration());
+            assertThat(w.getStatus().getDeployment().getVersionId()).isNotEqualTo(version);
+        });
+        assertThat(get().getStatus().getArtifact().getDigest()).as("the same bundle").isEqualTo(artifact);
+        JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
+        assertThat(settings.path("compatibility_date").asText()).isEqualTo("2025-06-01");
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.common.SpecInput;
 import dev.pymode.operator.api.v1alpha1.common.Syntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
@@ -16,6 +17,7 @@ public class PyModeWorkerSpec {
 
     @JsonPropertyDescription("Where the Python project comes from: exactly one of inline, configMapRef, git or oci.")
     @Required
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "sourceDigest")
     private WorkerSource source;
 
     @JsonPropertyDescription("Entry module, a path relative to the project root that defines on_fetch(request, env). "
@@ -23,6 +25,7 @@ public class PyModeWorkerSpec {
     @Size(max = 512)
     @ValidationRule(value = "self == '' || (self.endsWith('.py') && !self.startsWith('/') && !self.matches('(^|/)\\\\.\\\\.(/|$)'))",
             message = "entry must be a relative path to a .py file without '..'")
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "entry")
     private String entry;
 
     @JsonPropertyDescription("Pure-Python requirements from the operator's package index (PEP 508 strings by name: "
@@ -46,27 +49,33 @@ public class PyModeWorkerSpec {
                     + Syntax.REQUIREMENT + "'''))[0]" + Syntax.SHOW_END + " + ': a package must be a PEP 508 "
                     + "requirement: a name, optional [extras], optional version specifiers such as ==1.2 or >=1,<2 and "
                     + "an optional ; marker (e.g. httpx[http2]>=0.27,<1)'")
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "packages")
     private List<@Size(min = 1, max = 256) String> packages = new ArrayList<>();
 
     @JsonPropertyDescription("PyModeExtension resources (C extensions as wasm side modules) to include in the bundle.")
     @Size(max = 32)
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "extensionDigests")
     private List<LocalObjectReference> extensions = new ArrayList<>();
 
     @JsonPropertyDescription("Pre-initialise the interpreter and pre-import the entry module with Wizer, trading a "
             + "larger bundle for a faster cold start.")
     @Default("false")
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "wizer")
     private Boolean wizer = Boolean.FALSE;
 
     @JsonPropertyDescription("Bindings exposed to the handler as attributes of `env`.")
+    @SpecInput(SpecInput.Kind.DEPLOY)
     private WorkerBindings bindings;
 
     @JsonPropertyDescription("Where and how the worker is deployed on Cloudflare. Unset fields fall back to the "
             + "operator's defaults (account and API token Secret).")
+    @SpecInput(SpecInput.Kind.GROUP)
     private CloudflareTarget cloudflare;
 
     @JsonPropertyDescription("Stop reconciling: no builds and no deploys until set back to false. "
             + "What is already deployed keeps running.")
     @Default("false")
+    @SpecInput(SpecInput.Kind.CONTROL)
     private Boolean suspend = Boolean.FALSE;
 
     public WorkerSource getSource() { return source; }
