@@ -40,9 +40,15 @@ final class ApiTransport {
     private final Sleeper sleeper;
     private final DoubleSupplier jitter;
     private final Duration maxPermitWait;
+    private final ApiObserver observer;
+    /** On whose behalf the calls are made, for the limiter's fair shares; null for shared work. */
+    private final String tenant;
 
     ApiTransport(OkHttpClient http, HttpUrl baseUrl, String apiToken, ObjectMapper mapper, RateLimiter rateLimiter,
-            RetryPolicy retryPolicy, Sleeper sleeper, DoubleSupplier jitter, Duration maxPermitWait) {
+            RetryPolicy retryPolicy, Sleeper sleeper, DoubleSupplier jitter, Duration maxPermitWait,
+            ApiObserver observer, String tenant) {
+        this.observer = observer;
+        this.tenant = tenant;
         this.http = http;
         this.baseUrl = baseUrl;
         this.apiToken = apiToken;
@@ -52,6 +58,12 @@ final class ApiTransport {
         this.sleeper = sleeper;
         this.jitter = jitter;
         this.maxPermitWait = maxPermitWait;
+    }
+
+    /** The same transport (connections, limiter, policies) making its calls on behalf of {@code tenant}. */
+    ApiTransport forTenant(String tenant) {
+        return new ApiTransport(http, baseUrl, apiToken, mapper, rateLimiter, retryPolicy, sleeper, jitter,
+                maxPermitWait, observer, tenant);
     }
 
     ObjectMapper mapper() {
@@ -82,8 +94,10 @@ final class ApiTransport {
             acquirePermit(call);
             String retryReason;
             IOException ioFailure = null;
+            long started = System.nanoTime();
             try (Response response = http.newCall(request(call)).execute()) {
                 int status = response.code();
+                observer.exchanged(call.name(), status, Duration.ofNanos(System.nanoTime() - started));
                 if (status == 429) {
                     Instant now = rateLimiter.clock().instant();
                     Instant until = now.plus(retryAfter(response.header("Retry-After"), now));
@@ -98,6 +112,7 @@ final class ApiTransport {
                 }
                 retryReason = "HTTP " + status;
             } catch (IOException e) {
+                observer.exchanged(call.name(), 0, Duration.ofNanos(System.nanoTime() - started));
                 if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
                     throw new CloudflareException(call.name(), "interrupted", e);
                 }
@@ -123,15 +138,30 @@ final class ApiTransport {
 
     private void acquirePermit(ApiCall call) {
         Duration waited = Duration.ZERO;
-        for (Duration wait = rateLimiter.tryAcquire(call.name(), call.rateLimitKey); !wait.isZero();
-                wait = rateLimiter.tryAcquire(call.name(), call.rateLimitKey)) {
-            waited = waited.plus(wait);
-            if (waited.compareTo(maxPermitWait) > 0) {
-                // A short wait smooths bursts; a long one would park the reconcile thread, so give it back.
-                throw new RateLimitedException(call.name(), call.rateLimitKey,
-                        rateLimiter.clock().instant().plus(wait), "client-side request budget spent");
+        try {
+            for (Duration wait = tryAcquire(call); !wait.isZero(); wait = tryAcquire(call)) {
+                if (waited.plus(wait).compareTo(maxPermitWait) > 0) {
+                    // A short wait smooths bursts; a long one would park the reconcile thread, so give it back.
+                    observer.refused(call.name(), "budget");
+                    throw new RateLimitedException(call.name(), call.rateLimitKey,
+                            rateLimiter.clock().instant().plus(wait), "client-side request budget spent");
+                }
+                waited = waited.plus(wait);
+                pause(call.name(), wait, null);
             }
-            pause(call.name(), wait, null);
+        } finally {
+            if (!waited.isZero()) {
+                observer.waitedForPermit(call.name(), waited);
+            }
+        }
+    }
+
+    private Duration tryAcquire(ApiCall call) {
+        try {
+            return rateLimiter.tryAcquire(call.name(), call.rateLimitKey, tenant);
+        } catch (RateLimitedException e) {
+            observer.refused(call.name(), "blocked");
+            throw e;
         }
     }
 

@@ -54,7 +54,22 @@ public final class CloudflareClient implements AutoCloseable {
                 .build();
         this.ownedHttp = b.httpClient == null ? http : null;
         this.transport = new ApiTransport(http, HttpUrl.get(b.baseUrl), b.apiToken, new ObjectMapper(),
-                rateLimiter, b.retryPolicy, b.sleeper, b.jitter, b.maxPermitWait);
+                rateLimiter, b.retryPolicy, b.sleeper, b.jitter, b.maxPermitWait, b.observer, null);
+    }
+
+    private CloudflareClient(ApiTransport transport, RateLimiter rateLimiter) {
+        this.transport = transport;
+        this.rateLimiter = rateLimiter;
+        this.ownedHttp = null;
+    }
+
+    /**
+     * This client acting for a tenant (the operator passes a namespace): the same connections, limiter and
+     * policies, with the limiter's fair share applied to the tenant when permits run short
+     * ({@link RateLimiter#tryAcquire(String, String, String)}). Closing it closes nothing.
+     */
+    public CloudflareClient forTenant(String tenant) {
+        return new CloudflareClient(transport.forTenant(Objects.requireNonNull(tenant, "tenant")), rateLimiter);
     }
 
     public static Builder builder(String apiToken) {
@@ -544,6 +559,7 @@ public final class CloudflareClient implements AutoCloseable {
         private Sleeper sleeper = Sleeper.SYSTEM;
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
         private Duration maxPermitWait = Duration.ofSeconds(5);
+        private ApiObserver observer = ApiObserver.NONE;
         private OkHttpClient httpClient;
 
         private Builder(String apiToken) {
@@ -593,6 +609,12 @@ public final class CloudflareClient implements AutoCloseable {
         }
 
         /** Longest total wait for a client-side permit before failing with {@link RateLimitedException}. */
+        /** Told about every exchange, permit wait and refused call (metrics). */
+        public Builder observer(ApiObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         public Builder maxPermitWait(Duration wait) {
             this.maxPermitWait = wait;
             return this;

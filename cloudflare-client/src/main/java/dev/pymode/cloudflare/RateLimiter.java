@@ -24,6 +24,8 @@ public final class RateLimiter {
     private final double capacity;
     private final double permitsPerSecond;
     private final ConcurrentMap<String, Bucket> accounts = new ConcurrentHashMap<>();
+    /** Below this share of the burst, permits are rationed among tenants. */
+    private static final double RESERVE = 0.25;
 
     public RateLimiter(Clock clock, int capacity, double permitsPerSecond) {
         if (capacity < 1 || permitsPerSecond <= 0) {
@@ -52,6 +54,18 @@ public final class RateLimiter {
      * @throws RateLimitedException when the account is blocked by an earlier 429
      */
     public Duration tryAcquire(String call, String account) {
+        return tryAcquire(call, account, null);
+    }
+
+    /**
+     * As {@link #tryAcquire(String, String)}, on behalf of a tenant (the operator passes the resource's namespace).
+     * While permits are plentiful everyone gets one. When fewer than a quarter of the burst are left, a tenant
+     * that has recently taken more than its fair share (an even split among the tenants active in the last minutes,
+     * with 25% slack) waits until the reserve has grown back, and the reserve goes to the others: one namespace
+     * that changes hundreds of workers at once cannot starve the rest. Calls without a tenant (work shared by all,
+     * such as the account listings) are never held back by this rule.
+     */
+    public Duration tryAcquire(String call, String account, String tenant) {
         Bucket bucket = bucket(account);
         synchronized (bucket) {
             Instant now = clock.instant();
@@ -59,12 +73,20 @@ public final class RateLimiter {
                 throw new RateLimitedException(call, account, bucket.blockedUntil, "Cloudflare answered 429 earlier");
             }
             bucket.refill(now);
-            if (bucket.tokens >= 1) {
-                bucket.tokens -= 1;
-                return Duration.ZERO;
+            if (bucket.tokens < 1) {
+                double seconds = (1 - bucket.tokens) / permitsPerSecond;
+                return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
             }
-            double seconds = (1 - bucket.tokens) / permitsPerSecond;
-            return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
+            double reserve = capacity * RESERVE;
+            if (tenant != null && bucket.tokens < reserve && bucket.usage.overShare(tenant, now)) {
+                double seconds = (reserve - bucket.tokens) / permitsPerSecond;
+                return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
+            }
+            bucket.tokens -= 1;
+            if (tenant != null) {
+                bucket.usage.took(tenant, now);
+            }
+            return Duration.ZERO;
         }
     }
 
@@ -95,6 +117,7 @@ public final class RateLimiter {
         double tokens;
         Instant refilledAt;
         Instant blockedUntil;
+        final TenantUsage usage = new TenantUsage();
 
         Bucket(double tokens, Instant now) {
             this.tokens = tokens;
@@ -107,6 +130,47 @@ public final class RateLimiter {
                 tokens = Math.min(capacity, tokens + elapsed * permitsPerSecond);
                 refilledAt = now;
             }
+        }
+    }
+
+    /**
+     * Permits taken per tenant, decaying with a one-minute time constant: recent use counts, old use fades, and
+     * a tenant idle for a few minutes no longer counts as active.
+     */
+    private static final class TenantUsage {
+        private static final double TAU_SECONDS = 60;
+        private static final double ACTIVE = 0.5;
+        private static final double SLACK = 1.25;
+        private final java.util.Map<String, Double> usage = new java.util.HashMap<>();
+        private Instant decayedAt = Instant.MIN;
+
+        void took(String tenant, Instant now) {
+            decay(now);
+            usage.merge(tenant, 1.0, Double::sum);
+        }
+
+        boolean overShare(String tenant, Instant now) {
+            decay(now);
+            long active = usage.values().stream().filter(u -> u >= ACTIVE).count();
+            if (active < 2) {
+                return false;
+            }
+            double total = usage.values().stream().mapToDouble(Double::doubleValue).sum();
+            return usage.getOrDefault(tenant, 0.0) > SLACK * total / active;
+        }
+
+        private void decay(Instant now) {
+            if (decayedAt.equals(Instant.MIN)) {
+                decayedAt = now;
+                return;
+            }
+            if (!now.isAfter(decayedAt)) {
+                return;
+            }
+            double factor = Math.exp(-Duration.between(decayedAt, now).toNanos() / 1e9 / TAU_SECONDS);
+            usage.replaceAll((t, u) -> u * factor);
+            usage.values().removeIf(u -> u < 0.01);
+            decayedAt = now;
         }
     }
 }

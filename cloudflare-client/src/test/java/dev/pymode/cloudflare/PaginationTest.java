@@ -73,7 +73,7 @@ class PaginationTest extends ClientFixture {
         });
         ApiTransport transport = new ApiTransport(new okhttp3.OkHttpClient(), server.url("/client/v4"), TOKEN,
                 new com.fasterxml.jackson.databind.ObjectMapper(), RateLimiter.cloudflareDefaults(clock),
-                RetryPolicy.DEFAULT, clock.sleeper(), () -> 0.0, java.time.Duration.ZERO);
+                RetryPolicy.DEFAULT, clock.sleeper(), () -> 0.0, java.time.Duration.ZERO, ApiObserver.NONE, null);
         ApiCall list = ApiCall.get("/accounts/{account}/storage/kv/namespaces", ACCOUNT);
         assertThatThrownBy(() -> Pagination.collect(transport, list, Pagination.Style.PAGES, 100,
                 ApiResponse::result, 5))

@@ -48,6 +48,92 @@ class RateLimitTest extends ClientFixture {
         assertThat(client.rateLimiter().blockedUntil(ACCOUNT)).isEmpty();
     }
 
+    /** What an observer (the operator's metrics) is told: each exchange with its status, waits, refusals. */
+    @Test
+    void theObserverSeesExchangesWaitsAndRefusals() throws Exception {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        ApiObserver observer = new ApiObserver() {
+            @Override
+            public void exchanged(String call, int status, Duration took) {
+                seen.add("exchanged " + call + " " + status);
+            }
+
+            @Override
+            public void waitedForPermit(String call, Duration waited) {
+                seen.add("waited " + call + " " + waited.toSeconds() + "s");
+            }
+
+            @Override
+            public void refused(String call, String reason) {
+                seen.add("refused " + call + " " + reason);
+            }
+        };
+        client.close();
+        client = clientBuilder().observer(observer).rateLimiter(new RateLimiter(clock, 1, 0.5))
+                .maxPermitWait(Duration.ofSeconds(3)).build();
+        server.enqueue(ok("[]"));
+        server.enqueue(ok("[]"));
+        server.enqueue(new MockResponse.Builder(failure(429, 971, "throttled")).addHeader("Retry-After", "60").build());
+
+        client.listScripts(ACCOUNT);                          // the one permit of the burst
+        client.listScripts(ACCOUNT);                          // waits 2 s for the next one
+        catchThrowableOfType(RateLimitedException.class, () -> client.listScripts(ACCOUNT));   // 429
+        catchThrowableOfType(RateLimitedException.class, () -> client.getSettings(ACCOUNT, "w")); // blocked
+
+        assertThat(seen).containsExactly(
+                "exchanged GET workers/scripts 200",
+                "waited GET workers/scripts 2s",
+                "exchanged GET workers/scripts 200",
+                "waited GET workers/scripts 2s",
+                "exchanged GET workers/scripts 429",
+                "refused GET workers/scripts/{script}/settings blocked");
+    }
+
+    /**
+     * When permits run short, a namespace that took far more than its share waits and the reserve goes to the
+     * others; shared work (no tenant) and a lone tenant are never held back by the rule.
+     */
+    @Test
+    void scarcePermitsGoFirstToTenantsBelowTheirFairShare() {
+        RateLimiter limiter = new RateLimiter(clock, 20, 0.1);  // reserve: a quarter of the burst, 5 permits
+        for (int i = 0; i < 14; i++) {
+            assertThat(limiter.tryAcquire("c", ACCOUNT, "busy")).isZero();
+        }
+        // 6 left: above the reserve, so a lone busy tenant still goes on
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "busy")).isZero();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "quiet")).isZero();
+        // 4 left, below the reserve: busy (15 of 16 recent permits) is over its share of two tenants and waits
+        Duration busyWait = limiter.tryAcquire("c", ACCOUNT, "busy");
+        assertThat(busyWait).isPositive();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "quiet")).isZero();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "another")).isZero();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, null)).as("shared work").isZero();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "busy")).as("still over its share").isPositive();
+        // the last permit: quiet is within its share
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "quiet")).isZero();
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "quiet")).as("the bucket is empty for everyone").isPositive();
+
+        // minutes later the old use has faded and the bucket is full again: busy goes on
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(limiter.tryAcquire("c", ACCOUNT, "busy")).isZero();
+    }
+
+    @Test
+    void aTenantClientSharesTheLimiterAndConnections() throws Exception {
+        client.close();
+        client = clientBuilder().rateLimiter(new RateLimiter(clock, 1, 0.001)).maxPermitWait(Duration.ZERO).build();
+        server.enqueue(ok("[]"));
+        CloudflareClient team = client.forTenant("team-a");
+        assertThat(team.listScripts(ACCOUNT)).isEmpty();
+        assertThat(team.rateLimiter()).isSameAs(client.rateLimiter());
+        // the one permit is spent, by the tenant view: the base client has to wait too
+        catchThrowableOfType(RateLimitedException.class, () -> client.listScripts(ACCOUNT));
+        team.close();
+        server.enqueue(ok("[]"));
+        clock.advance(Duration.ofHours(1));
+        assertThat(client.listScripts(ACCOUNT)).as("closing the tenant view left the connections open").isEmpty();
+    }
+
     @Test
     void a429WithoutRetryAfterBlocksForCloudflaresFiveMinutes() {
         server.enqueue(failure(429, 971, "throttled"));
