@@ -131,11 +131,13 @@ public class WorkerDeployStage {
 
     private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         CloudflareTarget target = targets.resolve(worker);
-        CloudflareClient client = clients.forTarget(target);
+        CloudflareClient shared = clients.forTarget(target);
         String account = target.accountId();
         String script = worker.scriptName();
         var spec = worker.getSpec();
-        AccountInventory inventory = inventories.of(client, account);
+        // listings serve every worker of the account; the worker's own calls count against its namespace's share
+        AccountInventory inventory = inventories.of(shared, account);
+        CloudflareClient client = shared.forTenant(worker.getMetadata().getNamespace());
 
         WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
         WorkerUploadFactory.ResolvedResources resources = resolveResources(inventory, bindings);

@@ -41,13 +41,13 @@ public class WorkerTeardown {
             return; // nothing was deployed
         }
         CloudflareTarget target = targets.resolve(worker);
-        CloudflareClient client = clients.forTarget(target);
+        CloudflareClient shared = clients.forTarget(target);
         String account = deployment.getAccountId();
         try {
-            removeFromAccount(worker, deployment, client, account);
+            removeFromAccount(worker, deployment, shared.forTenant(worker.getMetadata().getNamespace()), account);
         } finally {
             // the shared listings must not show the deleted script, or hand a deleted resource's ID to a worker
-            inventories.of(client, account).forget();
+            inventories.of(shared, account).forget();
         }
     }
 
