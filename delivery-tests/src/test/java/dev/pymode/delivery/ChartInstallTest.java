@@ -58,7 +58,7 @@ class ChartInstallTest {
     private static final Map<String, Object> HA_VALUES = Map.of("replicaCount", 2,
             "watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b");
     private static final Map<String, Object> SINGLE_VALUES = Map.of("leaderElection.enabled", false,
-            "watchNamespaces[0]", APPS_NS);
+            "watchNamespaces[0]", APPS_NS, "logJson", true);
 
     private static LocalApiServer server;
     private static KubernetesClient client;
@@ -286,7 +286,10 @@ class ChartInstallTest {
         }
     }
 
-    /** The same with leader election off (one replica): no Lease permissions, and no Lease call at all. */
+    /**
+     * The same with leader election off (one replica): no Lease permissions, and no Lease call at all. Its values
+     * also ask for JSON logs: every log line is then one JSON object a shipper can parse.
+     */
     @Test
     @Order(9)
     void withoutLeaderElectionTheOperatorStartsAndTouchesNoLease(@TempDir Path work) throws Exception {
@@ -300,6 +303,12 @@ class ChartInstallTest {
                     .noneSatisfy(l -> assertThat(l.getMetadata().getName()).isEqualTo("pymode-single-pymode-operator"));
             assertThat(client.leases().inNamespace(SINGLE_NS).list().getItems()).isEmpty();
             assertThat(operator.isAlive()).as(operator.outputTail()).isTrue();
+            List<String> logLines = operator.output().lines().filter(l -> l.startsWith("{")).toList();
+            assertThat(logLines).as("JSON log lines").isNotEmpty().allSatisfy(line -> assertThat(
+                    Serialization.jsonMapper().readTree(line).path("message").isTextual()).as(line).isTrue());
+            assertThat(logLines).anySatisfy(line -> assertThat(line).contains("pymodeworker"));
+            assertThat(operator.output().lines()).as("no plain-text log lines")
+                    .noneMatch(l -> l.matches("^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3} .*"));
             assertThat(operator.output()).doesNotContain("No permission to lease").doesNotContain("Forbidden");
         }
     }

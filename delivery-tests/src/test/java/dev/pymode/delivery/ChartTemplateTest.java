@@ -62,6 +62,39 @@ class ChartTemplateTest {
         assertThat(plain.getEnv()).noneSatisfy(e -> assertThat(e.getName()).startsWith("PYMODE_BUILDER_PACKAGE_INDEX"));
     }
 
+    /** Issue #18: the PodDisruptionBudget by default; the alerts and the dashboard when asked for; JSON logs. */
+    @Test
+    void observabilityPiecesRenderWhenAskedFor() throws Exception {
+        Manifests plain = Manifests.render(Map.of());
+        var pdb = plain.single(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class);
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        assertThat(pdb.getSpec().getSelector().getMatchLabels())
+                .isEqualTo(plain.single(Deployment.class).getSpec().getSelector().getMatchLabels());
+        assertThat(plain.generic("PrometheusRule")).isEmpty();
+        assertThat(plain.kinds()).doesNotContain("ConfigMap");
+        assertThat(env(container(plain.single(Deployment.class)), "PYMODE_LOG_JSON")).isEqualTo("false");
+
+        Manifests all = Manifests.render(Map.of("metrics.prometheusRule.enabled", true,
+                "metrics.dashboard.enabled", true, "podDisruptionBudget.enabled", false, "logJson", true,
+                "cloudflare.listingInterval", "PT5M", "cloudflare.requestsPerFiveMinutes", 600));
+        assertThat(all.kinds()).doesNotContain("PodDisruptionBudget");
+        Container operator = container(all.single(Deployment.class));
+        assertThat(env(operator, "PYMODE_LOG_JSON")).isEqualTo("true");
+        assertThat(env(operator, "PYMODE_CLOUDFLARE_LISTING_INTERVAL")).isEqualTo("PT5M");
+        assertThat(env(operator, "PYMODE_CLOUDFLARE_REQUESTS_PER_FIVE_MINUTES")).isEqualTo("600");
+        assertThat(all.generic("PrometheusRule")).hasValueSatisfying(rule -> {
+            String yaml = io.fabric8.kubernetes.client.utils.Serialization.asYaml(rule);
+            assertThat(yaml).contains("PyModeCloudflareRateLimited", "PyModeCloudflareBudgetExhausted",
+                    "PyModeBuildsFailing", "PyModeReconcileFailures", "PyModeOperatorDown")
+                    .contains("pymode_cloudflare_requests_seconds_count", "reconciliations_failure_total");
+        });
+        var dashboard = all.single(io.fabric8.kubernetes.api.model.ConfigMap.class);
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.getData().get("pymode-operator.json"));
+        assertThat(json.path("uid").asText()).isEqualTo("pymode-operator");
+        assertThat(json.path("panels").size()).isGreaterThan(8);
+    }
+
     @Test
     void lintStrictIsClean() {
         LintResult result = new Helm(Repo.chart()).lint().strict().call();
@@ -74,7 +107,7 @@ class ChartTemplateTest {
     void defaultValuesRenderTheOperatorWithClusterWideRbacAndLeaderElection() {
         Manifests m = Manifests.render(Map.of());
         assertThat(m.kinds()).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                "Role", "RoleBinding", "Service", "Deployment");
+                "Role", "RoleBinding", "Service", "Deployment", "PodDisruptionBudget");
         Deployment deployment = m.single(Deployment.class);
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
         assertSurgesOnePodAtATime(deployment);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.build.BuilderCommand;
@@ -29,6 +30,7 @@ import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.extension.ExtensionBuildStage;
 import dev.pymode.operator.extension.RecipeCatalog;
 import dev.pymode.operator.extension.RecipeClosure;
+import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.GitSourceFetcher;
 import dev.pymode.operator.source.OciSourceFetcher;
@@ -99,10 +101,16 @@ public class OperatorBeans {
 
     @Produces
     @ApplicationScoped
-    CloudflareClients cloudflareClients(PyModeConfig config, Clock clock) {
+    OperatorMetrics operatorMetrics(MeterRegistry registry) {
+        return new OperatorMetrics(registry);
+    }
+
+    @Produces
+    @ApplicationScoped
+    CloudflareClients cloudflareClients(PyModeConfig config, Clock clock, OperatorMetrics metrics) {
         var cloudflare = config.cloudflare();
         return new CloudflareClients(clock, new RateLimiter(clock, cloudflare.requestBurst(),
-                cloudflare.requestsPerFiveMinutes() / 300.0));
+                cloudflare.requestsPerFiveMinutes() / 300.0), metrics);
     }
 
     @Produces
@@ -177,15 +185,18 @@ public class OperatorBeans {
     @Produces
     @ApplicationScoped
     WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, Builders builders,
-                                      Optional<OciRegistry> registry, EventRecorder events, Clock clock) {
-        return new WorkerBuildStage(registry, builders.executor(), client, config, builders.toolchain(), events, clock);
+                                      Optional<OciRegistry> registry, EventRecorder events, Clock clock,
+                                      OperatorMetrics metrics) {
+        return new WorkerBuildStage(registry, builders.executor(), client, config, builders.toolchain(), events, clock,
+                metrics);
     }
 
     @Produces
     @ApplicationScoped
     ExtensionBuildStage extensionBuildStage(PyModeConfig config, Builders builders, Optional<OciRegistry> registry,
-                                            EventRecorder events, Clock clock) {
-        return new ExtensionBuildStage(registry, builders.executor(), config, builders.toolchain(), events, clock);
+                                            EventRecorder events, Clock clock, OperatorMetrics metrics) {
+        return new ExtensionBuildStage(registry, builders.executor(), config, builders.toolchain(), events, clock,
+                metrics);
     }
 
     @Produces

@@ -12,6 +12,7 @@ import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.failure.Backoff;
 import dev.pymode.operator.failure.FailureClassifier;
+import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.oci.RegistryUnavailableException;
 import dev.pymode.operator.status.ConditionTypes;
@@ -38,9 +39,11 @@ public class BuildOrchestrator {
     private final PyModeConfig config;
     private final EventRecorder events;
     private final Clock clock;
+    private final OperatorMetrics metrics;
 
     public BuildOrchestrator(Optional<OciRegistry> registry, BuildExecutor executor, PyModeConfig config,
-                             EventRecorder events, Clock clock) {
+                             EventRecorder events, Clock clock, OperatorMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.executor = executor;
         this.config = config;
@@ -136,6 +139,11 @@ public class BuildOrchestrator {
         String message = reference.getRef() + " (" + artifact.totalBytes() + " bytes)";
         if (changed) {
             events.normal(subject.resource(), built ? "BuildSucceeded" : "CacheHit", message);
+            metrics.artifactFound(subject.resource().getKind(), !built);
+            if (built) {
+                metrics.buildFinished(subject.resource().getKind(), true,
+                        Duration.between(Instant.parse(build.getStartedAt()), clock.instant()));
+            }
         }
         return StageResult.succeeded(ConditionTypes.BUILT, Boolean.TRUE.equals(reference.getCacheHit())
                 ? "CacheHit" : "Built", message);
@@ -179,6 +187,10 @@ public class BuildOrchestrator {
     private StageResult failed(BuildSubject subject, BuildProgress build, BuildRequest request,
                                BuildObservation observation) {
         int failures = (build == null ? 0 : build.getFailedAttempts()) + 1;
+        if (build != null && build.getStartedAt() != null) {
+            metrics.buildFinished(subject.resource().getKind(), false,
+                    Duration.between(Instant.parse(build.getStartedAt()), clock.instant()));
+        }
         BuildProgress failed = new BuildProgress();
         failed.setKey(subject.keyHash());
         failed.setName(request.name());

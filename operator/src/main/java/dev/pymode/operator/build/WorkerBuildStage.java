@@ -17,6 +17,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.operator.status.ConditionTypes;
@@ -39,8 +40,9 @@ public class WorkerBuildStage {
     private final String toolchain;
 
     public WorkerBuildStage(Optional<OciRegistry> registry, BuildExecutor executor, KubernetesClient client,
-                            PyModeConfig config, String toolchain, EventRecorder events, Clock clock) {
-        this.orchestrator = new BuildOrchestrator(registry, executor, config, events, clock);
+                            PyModeConfig config, String toolchain, EventRecorder events, Clock clock,
+                            OperatorMetrics metrics) {
+        this.orchestrator = new BuildOrchestrator(registry, executor, config, events, clock, metrics);
         this.client = client;
         this.config = config;
         this.toolchain = toolchain;

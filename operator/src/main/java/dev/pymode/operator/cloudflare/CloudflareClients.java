@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.pymode.cloudflare.ApiObserver;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.RateLimiter;
 
@@ -19,9 +20,12 @@ public class CloudflareClients implements AutoCloseable {
 
     private final RateLimiter rateLimiter;
     private final Clock clock;
+    private final ApiObserver observer;
     private final Map<String, CloudflareClient> clients = new ConcurrentHashMap<>();
 
-    public CloudflareClients(Clock clock, RateLimiter rateLimiter) {
+    /** @param observer told about every call of every client (the operator's metrics) */
+    public CloudflareClients(Clock clock, RateLimiter rateLimiter, ApiObserver observer) {
+        this.observer = observer;
         this.clock = clock;
         this.rateLimiter = rateLimiter;
     }
@@ -30,7 +34,7 @@ public class CloudflareClients implements AutoCloseable {
         // keyed by a hash, so tokens are not kept as map keys that a heap dump or debugger shows plainly
         String key = target.apiUrl() + "#" + sha256(target.apiToken());
         return clients.computeIfAbsent(key, k -> CloudflareClient.builder(target.apiToken())
-                .baseUrl(target.apiUrl()).clock(clock).rateLimiter(rateLimiter).build());
+                .baseUrl(target.apiUrl()).clock(clock).rateLimiter(rateLimiter).observer(observer).build());
     }
 
     private static String sha256(String value) {

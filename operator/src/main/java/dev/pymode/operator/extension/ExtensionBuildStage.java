@@ -16,6 +16,7 @@ import dev.pymode.operator.build.BuilderCommand;
 import dev.pymode.operator.build.ExtensionBuildKey;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.status.StageResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -32,8 +33,8 @@ public class ExtensionBuildStage {
     private final String toolchain;
 
     public ExtensionBuildStage(Optional<OciRegistry> registry, BuildExecutor executor, PyModeConfig config,
-                               String toolchain, EventRecorder events, Clock clock) {
-        this.orchestrator = new BuildOrchestrator(registry, executor, config, events, clock);
+                               String toolchain, EventRecorder events, Clock clock, OperatorMetrics metrics) {
+        this.orchestrator = new BuildOrchestrator(registry, executor, config, events, clock, metrics);
         this.config = config;
         this.toolchain = toolchain;
     }

@@ -27,6 +27,7 @@ import dev.pymode.operator.build.JobBuildExecutor;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StageResult;
@@ -99,7 +100,7 @@ class JobBuildExecutorTest {
     private static WorkerBuildStage newOperator(Clock clock) {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
-                config.builder().image(), new EventRecorder(client, clock), clock);
+                config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none());
     }
 
     private static PyModeWorker createWorker(String name, String content) {
@@ -244,7 +245,8 @@ class JobBuildExecutorTest {
                 .build().getConfigMapping(PyModeConfig.class);
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
-                withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+                withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
+                OperatorMetrics.none());
         PyModeWorker worker = createWorker("with-index", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 
@@ -278,7 +280,8 @@ class JobBuildExecutorTest {
                 .build().getConfigMapping(PyModeConfig.class);
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withCa), client, withCa,
-                withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC());
+                withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
+                OperatorMetrics.none());
         PyModeWorker worker = createWorker("with-ca", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 

@@ -85,7 +85,7 @@ class BuildBenchmark {
                     Duration.ofMinutes(30), Clock.systemUTC(), mapper);
             var stage = new WorkerBuildStage(Optional.of(oci), executor, client, config,
                     ToolchainIdentity.ofLocalTools(TestPaths.repoRoot()), new EventRecorder(client, Clock.systemUTC()),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), dev.pymode.operator.metrics.OperatorMetrics.none());
             var resolver = dev.pymode.operator.support.TestSources.resolver(client);
 
             System.out.println("\n== apply -> Built (warm runtime cache; each row is one worker)");

@@ -3,6 +3,11 @@ package dev.pymode.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +31,7 @@ import dev.pymode.operator.support.Workers;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.MethodOrderer;
@@ -227,5 +233,24 @@ class CloudflareBudgetEndToEndTest {
         assertThat(get().getStatus().getArtifact().getDigest()).as("the same bundle").isEqualTo(artifact);
         JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
         assertThat(settings.path("compatibility_date").asText()).isEqualTo("2025-06-01");
+    }
+
+    @TestHTTPResource("/q/metrics")
+    URL metrics;
+
+    /** The domain metrics the chart's dashboard and alerts read (dev.pymode.operator.metrics.OperatorMetrics). */
+    @Test
+    @Order(7)
+    void theDomainMetricsCountWhatHappened() throws Exception {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics.toString())).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(text).containsPattern("pymode_cloudflare_requests_seconds_count\\{[^}]*operation=\"GET workers/scripts\""
+                + "[^}]*status=\"200\"[^}]*} [1-9]");
+        assertThat(text).containsPattern("pymode_cloudflare_requests_seconds_count\\{[^}]*operation=\"PUT workers/scripts/\\{script}\"");
+        assertThat(text).containsPattern("pymode_build_artifacts_total\\{[^}]*kind=\"PyModeWorker\"[^}]*source=\"build\"[^}]*} [1-9]");
+        // the Java Operator SDK's per-controller reconcile metrics, which the dashboard and alerts read as well
+        assertThat(text).containsPattern("reconciliations_started_total\\{[^}]*controller_name=\"pymodeworker\"[^}]*} [1-9]");
+        assertThat(text).contains("reconciliations_queue{controller_name=\"pymodeworker\"}");
+        assertThat(text).containsPattern("pymode_build_duration_seconds_bucket\\{[^}]*kind=\"PyModeWorker\"[^}]*result=\"succeeded\"");
     }
 }
