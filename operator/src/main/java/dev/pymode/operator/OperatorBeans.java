@@ -41,6 +41,7 @@ import dev.pymode.operator.workflow.WorkflowTokens;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -116,7 +117,13 @@ public class OperatorBeans {
     @Produces
     @ApplicationScoped
     AccountInventories accountInventories(PyModeConfig config, Clock clock) {
-        return new AccountInventories(config.cloudflare().listingInterval(), clock);
+        AccountInventories inventories = new AccountInventories(config.cloudflare().listingInterval(), clock);
+        inventories.startRefreshing();
+        return inventories;
+    }
+
+    void closeAccountInventories(@Disposes AccountInventories inventories) {
+        inventories.close();
     }
 
     @Produces

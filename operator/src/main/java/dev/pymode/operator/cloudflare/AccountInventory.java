@@ -5,8 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -19,9 +22,16 @@ import dev.pymode.cloudflare.WorkerScript;
  * account-wide list calls and shared by every worker of the account, so a resync of an unchanged worker costs
  * no call of its own (issue #18). Each listing is re-read when it is older than the interval, or when a caller
  * needs one taken after a moment it knows of (its own write); one read at a time per listing, and every caller
- * waiting on it gets its answer.
+ * waiting on it gets its answer. A new script listing that shows scripts changed or gone since the previous one
+ * tells the listener, so their workers are looked at without waiting for their periodic resync.
  */
 public final class AccountInventory {
+
+    /** Told which scripts a new listing shows changed (another modified_on) or gone since the one before. */
+    @FunctionalInterface
+    public interface ScriptChanges {
+        void changed(String account, Set<String> scripts);
+    }
 
     private final CloudflareClient client;
     private final String account;
@@ -32,12 +42,21 @@ public final class AccountInventory {
     private final Listing<String> r2Buckets;
     private final Listing<String> d1Databases;
 
-    AccountInventory(CloudflareClient client, String account, Duration interval, Clock clock) {
+    AccountInventory(CloudflareClient client, String account, Duration interval, Clock clock,
+                     ScriptChanges changes) {
         this.client = client;
         this.account = account;
         this.interval = interval;
         this.clock = clock;
-        this.scripts = new Listing<>(() -> byKey(client.listScripts(account), WorkerScript::id, s -> s));
+        this.scripts = new Listing<>(() -> byKey(client.listScripts(account), WorkerScript::id, s -> s),
+                (before, after) -> {
+                    Set<String> changed = before.keySet().stream().filter(name -> after.get(name) == null
+                            || !Objects.equals(before.get(name).modifiedOn(), after.get(name).modifiedOn()))
+                            .collect(Collectors.toSet());
+                    if (!changed.isEmpty()) {
+                        changes.changed(account, changed);
+                    }
+                });
         this.kvNamespaces = new Listing<>(() -> byKey(client.listKvNamespaces(account), ns -> ns.title(), ns -> ns.id()));
         this.r2Buckets = new Listing<>(() -> byKey(client.listR2Buckets(account), b -> b.name(), b -> b.name()));
         this.d1Databases = new Listing<>(() -> byKey(client.listD1Databases(account, null), db -> db.name(), db -> db.uuid()));
@@ -46,6 +65,11 @@ public final class AccountInventory {
     /** A listed script, from a listing read at or after {@code notBefore} (older ones are read again first). */
     public Optional<WorkerScript> script(String name, Instant notBefore) {
         return Optional.ofNullable(scripts.current(notBefore).get(name));
+    }
+
+    /** Reads the script listing again if its interval has run out (the periodic refresh of {@link AccountInventories}). */
+    public void refreshScriptsIfDue() {
+        scripts.current(Instant.MIN);
     }
 
     /** When the script listing {@link #script} answers from was read. */
@@ -97,11 +121,18 @@ public final class AccountInventory {
     private final class Listing<V> {
 
         private final Supplier<Map<String, V>> read;
+        private final BiConsumer<Map<String, V>, Map<String, V>> onChange;
         private volatile Map<String, V> entries;
         private volatile Instant readAt = Instant.MIN;
 
         Listing(Supplier<Map<String, V>> read) {
+            this(read, (before, after) -> { });
+        }
+
+        /** @param onChange given the previous and the new entries after each read that had a previous one */
+        Listing(Supplier<Map<String, V>> read, BiConsumer<Map<String, V>, Map<String, V>> onChange) {
             this.read = read;
+            this.onChange = onChange;
         }
 
         synchronized Map<String, V> current(Instant notBefore) {
@@ -109,8 +140,12 @@ public final class AccountInventory {
             if (entries == null || readAt.isBefore(notBefore) || !now.isBefore(readAt.plus(interval))) {
                 // stamped before the call: a change made while it runs is not taken as seen
                 Instant started = now;
+                Map<String, V> before = entries;
                 entries = new ConcurrentHashMap<>(read.get());
                 readAt = started;
+                if (before != null) {
+                    onChange.accept(before, entries);
+                }
             }
             return entries;
         }

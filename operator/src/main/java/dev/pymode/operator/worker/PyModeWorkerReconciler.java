@@ -13,6 +13,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.cloudflare.AccountInventories;
 import dev.pymode.operator.cloudflare.CloudflareTargets;
 import dev.pymode.operator.cloudflare.SecretValues;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
@@ -38,6 +39,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import org.jboss.logging.Logger;
 
@@ -50,6 +52,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     public static final String NAME = "pymodeworker";
     private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
     private static final String EXTENSION_INDEX = "extensions";
+    private static final String SCRIPT_INDEX = "deployedScript";
     private static final Duration CLAIM_RECHECK = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
@@ -57,10 +60,13 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     private final WorkerTeardown teardown;
     private final StatusAggregator aggregator;
     private final BuildExecutor builds;
+    private final AccountInventories inventories;
 
     public PyModeWorkerReconciler(SourceResolver sourceResolver, WorkerBuildStage buildStage,
                                   WorkerDeployStage deployStage, WorkerTeardown teardown,
-                                  StatusAggregator aggregator, EventRecorder events, BuildExecutor builds) {
+                                  StatusAggregator aggregator, EventRecorder events, BuildExecutor builds,
+                                  AccountInventories inventories) {
+        this.inventories = inventories;
         this.pipeline = new WorkerPipeline(sourceResolver, buildStage, deployStage, events);
         this.teardown = teardown;
         this.aggregator = aggregator;
@@ -106,7 +112,8 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
      * A change to a ConfigMap that workers build from re-reconciles exactly those workers; so does a change to a
      * PyModeExtension they list (it was built: their bundles can be built now). A change to a PyModeWorkflow
      * re-reconciles the worker it points at (its schedule is one of the worker's cron triggers). A build of the
-     * worker that finishes (or vanishes before it does) re-reconciles the worker at once.
+     * worker that finishes (or vanishes before it does) re-reconciles the worker at once. So does its script when
+     * the account's shared listing shows it changed or deleted outside the operator.
      */
     @Override
     public List<EventSource<?, PyModeWorker>> prepareEventSources(EventSourceContext<PyModeWorker> context) {
@@ -139,8 +146,18 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
                         : Set.of(new ResourceID(workflow.getSpec().getWorkerRef().getName(),
                         workflow.getMetadata().getNamespace())))
                 .build();
+        context.getPrimaryCache().addIndexer(SCRIPT_INDEX, worker -> {
+            var deployment = worker.getStatus() == null ? null : worker.getStatus().getDeployment();
+            return deployment == null || deployment.getScriptName() == null ? List.of()
+                    : List.of(indexKey(deployment.getAccountId(), deployment.getScriptName()));
+        });
+        var scriptChanges = new SimpleInboundEventSource<PyModeWorker>("script-changes");
+        inventories.onScriptsChanged((account, scripts) -> scripts.forEach(script -> context.getPrimaryCache()
+                .byIndex(SCRIPT_INDEX, indexKey(account, script))
+                .forEach(worker -> scriptChanges.propagateEvent(ResourceID.fromResource(worker)))));
         return List.of(new InformerEventSource<>(configuration, context), new InformerEventSource<>(extensions, context),
-                new InformerEventSource<>(workflows, context), builds.completions(PyModeWorker.class, context));
+                new InformerEventSource<>(workflows, context), builds.completions(PyModeWorker.class, context),
+                scriptChanges);
     }
 
     private static String indexKey(String namespace, String name) {

@@ -6,15 +6,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.cloudflare.CloudflareClient;
+import dev.pymode.cloudflare.ModuleType;
+import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.support.MutableClock;
 import org.junit.jupiter.api.AfterAll;
@@ -109,6 +113,37 @@ class AccountInventoryTest {
         var other = new AccountInventories(INTERVAL, clock).of(client, ACCOUNT);
         assertThat(other.kvNamespaceId("inventory-new")).isEqualTo(id);
         assertThat(calls()).containsExactly("GET /storage/kv/namespaces");
+    }
+
+    /** A new script listing names the scripts changed or deleted since the one before; an unchanged one names none. */
+    @Test
+    void aNewListingTellsWhichScriptsChangedOrWent() throws Exception {
+        List<Set<String>> told = new ArrayList<>();
+        AccountInventories inventories = new AccountInventories(INTERVAL, clock);
+        inventories.onScriptsChanged((account, scripts) -> told.add(scripts));
+        var listings = inventories.of(client, ACCOUNT);
+        for (String name : List.of("kept", "changed", "deleted")) {
+            client.uploadScript(ACCOUNT, name, hello(name));
+        }
+        listings.refreshScriptsIfDue();
+        clock.advance(INTERVAL);
+        listings.refreshScriptsIfDue();
+        assertThat(told).as("nothing changed between the two listings").isEmpty();
+
+        client.uploadScript(ACCOUNT, "changed", hello("changed again"));
+        client.deleteScript(ACCOUNT, "deleted");
+        listings.refreshScriptsIfDue();
+        assertThat(told).as("the interval has not run out").isEmpty();
+        clock.advance(INTERVAL);
+        inventories.refreshAll();
+        assertThat(told).containsExactly(Set.of("changed", "deleted"));
+    }
+
+    private static WorkerUpload hello(String text) {
+        return WorkerUpload.builder("index.js").compatibilityDate("2025-04-01")
+                .module("index.js", ModuleType.ESM, ("export default { fetch() { return new Response('" + text
+                        + "'); } };").getBytes(StandardCharsets.UTF_8))
+                .build();
     }
 
     @Test

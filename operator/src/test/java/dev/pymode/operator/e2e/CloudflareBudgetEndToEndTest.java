@@ -164,7 +164,7 @@ class CloudflareBudgetEndToEndTest {
         var put = Standin.api("PUT", SCRIPT_PATH + "/secrets",
                 Map.of("type", "secret_text", "name", "ROGUE", "text", "added by hand"));
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        poke();
+        // no poke: the periodic account listing (every 2 s here) sees the new modified_on and wakes the worker
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             assertThat(eventReasons()).contains("DriftDetected");
             JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
@@ -181,7 +181,7 @@ class CloudflareBudgetEndToEndTest {
         ready();
         assertThat(Standin.api("DELETE", SCRIPT_PATH, null).statusCode()).isEqualTo(200);
         assertThat(listedScript()).isNull();
-        poke();
+        // no poke: the account listing no longer shows the script, which wakes its worker
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(listedScript()).isNotNull());
         assertThat(ready().getStatus().getDeployment().getObservedModifiedOn())
