@@ -5,7 +5,7 @@
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo demo-lite cluster-up cluster-down test test-cluster test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources
+.PHONY: demo demo-lite cluster-up cluster-down test test-cluster test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources bench-fleet
 
 demo:
 	hack/demo.sh
@@ -59,6 +59,10 @@ bench-builds:
 bench-deploy:
 	KUBE_API_TEST_DIR="$$(hack/prepare-java.sh | tail -n 1)" \
 	  mvn -B -pl operator -am verify -Dgroups=benchmark -Dsurefire.excluded.groups= -Dtest=DeployBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+
+# 1,000-worker-class fleets against the real API server and the stand-in, baseline vs this checkout (issue #18).
+bench-fleet:
+	hack/bench-fleet.sh
 
 # git sources on a loopback git server: CLI clone vs first resolve vs cached re-checks vs 100 workers.
 bench-sources:

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make bench-fleet (issue #18): the fleet benchmark (operator/src/test/java/dev/pymode/operator/bench/
+# FleetBenchmark.java) run on a baseline commit and on this checkout, then printed side by side.
+# The baseline runs in a detached worktree with this checkout's benchmark class and Cloudflare stand-in (the
+# instrument), and the baseline's operator (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
+#   FLEET_WORKERS (200), FLEET_NAMESPACES (10), FLEET_WORKFLOWS (workers/10), FLEET_STEADY_SECONDS (300),
+#   FLEET_RESYNC (PT1M), BASELINE (the commit before #18's work: 666e741), BASELINE=none skips it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+baseline=${BASELINE:-666e741}
+out=$(mktemp -d /tmp/pymode-bench-fleet.XXXXXX)
+KUBE_API_TEST_DIR="$(hack/prepare-java.sh | tail -n 1)"
+export KUBE_API_TEST_DIR
+props=(-Dfleet.workers="${FLEET_WORKERS:-200}" -Dfleet.namespaces="${FLEET_NAMESPACES:-10}"
+       -Dfleet.steadySeconds="${FLEET_STEADY_SECONDS:-300}" -Dfleet.resync="${FLEET_RESYNC:-PT1M}")
+[ -n "${FLEET_WORKFLOWS:-}" ] && props+=(-Dfleet.workflows="$FLEET_WORKFLOWS")
+
+run() { # dir label
+  echo "== $2: $(git -C "$1" log -1 --format='%h %s' | cut -c1-100)" >&2
+  (cd "$1" && mvn -B -q -pl operator -am verify -Dgroups=benchmark -Dsurefire.excluded.groups= \
+      -Dtest=FleetBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Djacoco.skip=true "${props[@]}" \
+      -Dfleet.out="$out/$2.json") | tee "$out/$2.log" | grep -E '^(== |[a-z0-9% ()-]+ +\{|      )' >&2 || true
+  [ -s "$out/$2.json" ] || { echo "bench-fleet: the $2 run wrote no figures; see $out/$2.log" >&2; exit 1; }
+}
+
+if [ "$baseline" != none ]; then
+  wt="$out/baseline"
+  git worktree add --detach "$wt" "$baseline" >/dev/null
+  trap 'git -C "$root" worktree remove --force "$wt" >/dev/null 2>&1 || true' EXIT
+  mkdir -p "$wt/operator/src/test/java/dev/pymode/operator/bench"
+  cp operator/src/test/java/dev/pymode/operator/bench/FleetBenchmark.java "$wt/operator/src/test/java/dev/pymode/operator/bench/"
+  rm -rf "$wt/cfstandin" && cp -a cfstandin "$wt/cfstandin"
+  run "$wt" baseline
+fi
+run "$root" current
+
+python3 - "$out" <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+runs = {p.stem: json.loads(p.read_text()) for p in sorted(out.glob("*.json"))}
+labels = [l for l in ("baseline", "current") if l in runs]
+first = runs[labels[-1]]
+print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} namespaces, {first['workflows']} "
+      f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark)")
+cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
+        ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
+        ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB")]
+print(f"{'phase':30} {'run':9}" + "".join(f"{h:>10}" for _, h in cols))
+for phase in first["phases"]:
+    for label in labels:
+        row = runs[label]["phases"].get(phase, {})
+        cells = "".join(f"{row.get(k, '-') if not isinstance(row.get(k), float) else round(row.get(k)):>10}" for k, _ in cols)
+        print(f"{phase:30} {label:9}{cells}")
+PY

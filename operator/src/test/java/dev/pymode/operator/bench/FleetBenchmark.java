@@ -1,0 +1,308 @@
+package dev.pymode.operator.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
+import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
+import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.EndToEndResource;
+import dev.pymode.operator.support.Namespaces;
+import dev.pymode.operator.support.Standin;
+import dev.pymode.operator.support.Workers;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Benchmark (prints figures, asserts nothing about time): `make bench-fleet`, issue #18. A fleet of PyModeWorkers
+ * sharing one bundle, spread over namespaces, plus scheduled PyModeWorkflows, against the real API server, the
+ * registry, local builds and the Cloudflare stand-in, with the operator's production listing interval. Phases:
+ * converge from cold; steady state (every worker resynced several times); 10% churn of a deploy setting; every
+ * worker's status lost (a re-apply into a new cluster). For each: wall time, Cloudflare calls (the stand-in's log:
+ * every API call, retries included), uploads, API-server requests, operator heap and RSS (one JVM: the operator and
+ * this benchmark). The figures go to stdout
+ * and, as one JSON line, to {@code -Dfleet.out=FILE} (hack/bench-fleet.sh prints two runs side by side).
+ *
+ * <p>Sizes: {@code -Dfleet.workers} (200), {@code -Dfleet.namespaces} (10), {@code -Dfleet.workflows} (a tenth of
+ * the workers), {@code -Dfleet.steadySeconds} (300), {@code -Dfleet.resync} (PT1M: the periodic resync, 10 minutes
+ * in production, shortened so the steady window sees several).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FleetBenchmark.Fleet.class, restrictToAnnotatedClass = true)
+@TestProfile(FleetBenchmark.FastResync.class)
+@Tag("benchmark")
+class FleetBenchmark {
+
+    static final int WORKERS = Integer.getInteger("fleet.workers", 200);
+    static final int NAMESPACES = Integer.getInteger("fleet.namespaces", 10);
+    static final int WORKFLOWS = Integer.getInteger("fleet.workflows", WORKERS / 10);
+    static final Duration STEADY = Duration.ofSeconds(Long.getLong("fleet.steadySeconds", 300));
+    static final String RESYNC = System.getProperty("fleet.resync", "PT1M");
+    static final Duration CONVERGE_TIMEOUT = Duration.ofMinutes(Long.getLong("fleet.timeoutMinutes", 60));
+    private static final Pattern LOG_LINE = Pattern.compile(
+            "^\\[cfstandin] (GET|PUT|POST|PATCH|DELETE) (/[^ ?]*)\\S* \u2192 ", Pattern.MULTILINE);
+    private static final Pattern API_REQUESTS = Pattern.compile("^apiserver_request_total\\{[^}]*} ([0-9.eE+]+)$",
+            Pattern.MULTILINE);
+
+    /** The production listing interval, not the e2e tier's 2 s. */
+    public static class Fleet extends EndToEndResource {
+        @Override
+        public Map<String, String> start() {
+            Map<String, String> config = new HashMap<>(super.start());
+            config.put("pymode.cloudflare.listing-interval", "PT2M");
+            config.put("quarkus.log.category.\"dev.pymode\".level", "WARN");
+            return config;
+        }
+    }
+
+    public static class FastResync implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.operator-sdk.controllers.pymodeworker.max-reconciliation-interval", RESYNC);
+        }
+    }
+
+    @Inject
+    KubernetesClient client;
+
+    private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+
+    private static final String HANDLER = """
+            from pymode.workers import Response
+
+            def on_fetch(request, env):
+                return Response("fleet")
+            """;
+
+    private static String namespace(int i) {
+        return "fleet-" + (i % NAMESPACES);
+    }
+
+    private static String name(int i) {
+        return "w" + i;
+    }
+
+    /**
+     * Cloudflare calls so far by operation, from the stand-in's own log (one line per API call; the same for any
+     * operator version, so a baseline run counts alike). Path values become placeholders.
+     */
+    private static Map<String, Double> calls() throws Exception {
+        Map<String, Double> byOperation = new HashMap<>();
+        Matcher m = LOG_LINE.matcher(EndToEndResource.cloudflare.log());
+        while (m.find()) {
+            String path = m.group(2).replaceFirst("^/accounts/[^/]+/", "")
+                    .replaceFirst("^(workers/scripts)/[^/]+", "$1/{script}")
+                    .replaceFirst("^(storage/kv/namespaces|d1/database|r2/buckets)/[^/]+", "$1/{id}")
+                    .replaceFirst("^zones/[^/]+", "zones/{zone}").replaceFirst("(routes|versions|deployments)/[^/]+$", "$1/{id}");
+            byOperation.merge(m.group(1) + " " + path, 1.0, Double::sum);
+        }
+        return byOperation;
+    }
+
+    private double apiServerRequests() {
+        Matcher m = API_REQUESTS.matcher(client.raw("/metrics"));
+        double total = 0;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(1));
+        }
+        return total;
+    }
+
+    private static double uploads(Map<String, Double> calls) {
+        return calls.getOrDefault("PUT workers/scripts/{script}", 0.0)
+                + calls.getOrDefault("POST workers/scripts/{script}/versions", 0.0);
+    }
+
+    private static Map<String, Double> delta(Map<String, Double> after, Map<String, Double> before) {
+        Map<String, Double> d = new HashMap<>();
+        after.forEach((k, v) -> {
+            double x = v - before.getOrDefault(k, 0.0);
+            if (x > 0) {
+                d.put(k, x);
+            }
+        });
+        return d;
+    }
+
+    private static long rssMiB() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    private static long heapAfterGcMiB() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
+    }
+
+    private boolean ready(PyModeWorker w, boolean needDeployment) {
+        return w.getStatus() != null && Conditions.isTrue(w.getStatus().getConditions(), "Ready")
+                && w.getMetadata().getGeneration().equals(w.getStatus().getObservedGeneration())
+                && (!needDeployment || w.getStatus().getDeployment() != null);
+    }
+
+    /** Polls until every fleet worker is Ready (with a deployment); returns when each first was, by key. */
+    private Map<String, Long> awaitAllReady(Map<String, Long> since, boolean needDeployment) throws Exception {
+        Map<String, Long> readyAt = new ConcurrentHashMap<>();
+        long deadline = System.nanoTime() + CONVERGE_TIMEOUT.toNanos();
+        while (readyAt.size() < since.size()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + readyAt.size() + " of " + since.size() + " workers Ready after "
+                        + CONVERGE_TIMEOUT);
+            }
+            long now = System.nanoTime();
+            for (PyModeWorker w : client.resources(PyModeWorker.class).inAnyNamespace()
+                    .withLabel("bench", "fleet").list().getItems()) {
+                String key = w.getMetadata().getNamespace() + "/" + w.getMetadata().getName();
+                if (since.containsKey(key) && !readyAt.containsKey(key) && ready(w, needDeployment)) {
+                    readyAt.put(key, now);
+                }
+            }
+            Thread.sleep(1000);
+        }
+        return readyAt;
+    }
+
+    private void record(String phase, double seconds, Map<String, Double> calls, double apiRequests,
+                        Map<String, Object> extra) throws Exception {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("seconds", Math.round(seconds * 10) / 10.0);
+        row.put("cloudflareCalls", calls.values().stream().mapToDouble(Double::doubleValue).sum());
+        row.put("uploads", uploads(calls));
+        row.put("apiServerRequests", apiRequests);
+        row.put("heapMiB", heapAfterGcMiB());
+        row.put("rssMiB", rssMiB());
+        row.putAll(extra);
+        results.put(phase, row);
+        System.out.printf("%-34s %s%n", phase, row);
+        calls.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+                .forEach(e -> System.out.printf("      %8.0f  %s%n", e.getValue(), e.getKey()));
+    }
+
+    private static double percentile(List<Long> sortedMillis, double p) {
+        if (sortedMillis.isEmpty()) {
+            return Double.NaN;
+        }
+        return sortedMillis.get((int) Math.min(sortedMillis.size() - 1, Math.ceil(p * sortedMillis.size()) - 1));
+    }
+
+    @Test
+    void run() throws Exception {
+        System.out.printf("%n== fleet: %d workers (one shared bundle) in %d namespaces, %d scheduled workflows; "
+                + "resync every %s, steady window %s%n", WORKERS, NAMESPACES, WORKFLOWS, RESYNC, STEADY);
+        for (int n = 0; n < NAMESPACES; n++) {
+            Namespaces.ensure(client, "fleet-" + n);
+        }
+
+        // 1. converge from cold
+        Map<String, Double> before = calls();
+        double apiBefore = apiServerRequests();
+        long t0 = System.nanoTime();
+        Map<String, Long> created = new LinkedHashMap<>();
+        for (int i = 0; i < WORKERS; i++) {
+            PyModeWorker worker = Workers.inline(namespace(i), name(i), HANDLER);
+            worker.getMetadata().setLabels(Map.of("bench", "fleet"));
+            client.resource(worker).create();
+            created.put(namespace(i) + "/" + name(i), System.nanoTime());
+        }
+        for (int i = 0; i < WORKFLOWS; i++) {
+            var workflow = new PyModeWorkflow();
+            workflow.setMetadata(new ObjectMetaBuilder().withName("nightly-" + i).withNamespace(namespace(i)).build());
+            var spec = new PyModeWorkflowSpec();
+            spec.setWorkerRef(new LocalObjectReference(name(i)));
+            spec.setWorkflow("nightly");
+            spec.setSchedule((i % 60) + " 3 * * *");
+            workflow.setSpec(spec);
+            client.resource(workflow).create();
+        }
+        awaitAllReady(created, true);
+        record("converge from cold", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
+                apiServerRequests() - apiBefore, Map.of());
+
+        // 2. steady state: nothing changes, every worker resyncs several times
+        before = calls();
+        apiBefore = apiServerRequests();
+        Thread.sleep(STEADY.toMillis());
+        Map<String, Double> steady = delta(calls(), before);
+        double perFiveMinutes = steady.values().stream().mapToDouble(Double::doubleValue).sum()
+                * 300.0 / STEADY.toSeconds();
+        record("steady state", STEADY.toSeconds(), steady, apiServerRequests() - apiBefore,
+                Map.of("cloudflareCallsPer5Min", Math.round(perFiveMinutes)));
+
+        // 3. churn: a deploy setting of every 10th worker changes (no rebuild)
+        before = calls();
+        apiBefore = apiServerRequests();
+        Map<String, Long> edited = new LinkedHashMap<>();
+        t0 = System.nanoTime();
+        for (int i = 0; i < WORKERS; i += 10) {
+            client.resources(PyModeWorker.class).inNamespace(namespace(i)).withName(name(i)).edit(w -> {
+                var cloudflare = w.getSpec().getCloudflare() == null ? new CloudflareTarget()
+                        : w.getSpec().getCloudflare();
+                cloudflare.setCompatibilityDate("2025-06-01");
+                w.getSpec().setCloudflare(cloudflare);
+                return w;
+            });
+            edited.put(namespace(i) + "/" + name(i), System.nanoTime());
+        }
+        Map<String, Long> readyAt = awaitAllReady(edited, true);
+        List<Long> latencies = new ArrayList<>();
+        edited.forEach((key, at) -> latencies.add((readyAt.get(key) - at) / 1_000_000));
+        latencies.sort(Long::compare);
+        record("10% churn (deploy setting)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
+                apiServerRequests() - apiBefore, Map.of("applyToReadyP50Ms", percentile(latencies, 0.5),
+                        "applyToReadyP99Ms", percentile(latencies, 0.99)));
+
+        // 4. every status lost, as after a re-apply into a new cluster: the scripts are there already
+        before = calls();
+        apiBefore = apiServerRequests();
+        t0 = System.nanoTime();
+        for (String key : created.keySet()) {
+            String[] parts = key.split("/");
+            client.resources(PyModeWorker.class).inNamespace(parts[0]).withName(parts[1]).editStatus(w -> {
+                w.getStatus().setDeployment(null);
+                return w;
+            });
+        }
+        // the status change alone does not start a reconcile: the resync (or the listing) does
+        awaitAllReady(created, true);
+        record("status lost (re-apply)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
+                apiServerRequests() - apiBefore, Map.of());
+
+        System.out.println("\n== what the Cloudflare stand-in ran");
+        System.out.println(Standin.adminJson("/__standin/scripts").path("runtimes"));
+        String out = System.getProperty("fleet.out");
+        if (out != null) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("workers", WORKERS);
+            all.put("namespaces", NAMESPACES);
+            all.put("workflows", WORKFLOWS);
+            all.put("resync", RESYNC);
+            all.put("phases", results);
+            Files.writeString(Path.of(out), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(all)
+                    + "\n");
+        }
+    }
+}
