@@ -3,6 +3,7 @@ dlopen -> pymode.dl_open -> the side-module linker (worker/src/runtime/dynlink.t
 under the node host (worker/test/extension-run.mjs)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -80,16 +81,24 @@ def test_table_is_growable(runtime):
 # ---- the builder ------------------------------------------------------------------------------------
 
 def test_markupsafe_builds_into_a_side_module(markupsafe_out):
+    # Two variants: the plain side module where FileFinder looks (JSPI), the Asyncify one beside it.
     m = json.loads((markupsafe_out / "manifest.json").read_text())
     spec = m["modules"]["markupsafe._speedups"]
     assert spec["init"] == "PyInit__speedups"
     assert spec["file"] == "markupsafe/_speedups.cpython-313-wasm32-wasi.so"
-    so = markupsafe_out / "site" / spec["file"]
-    mod = wasminfo.load(str(so))
-    assert "dylink.0" in mod.custom and "pymode.abi" in mod.custom
-    assert "PyInit__speedups" in {e["name"] for e in mod.exports}
-    imports = {(i["module"], i["name"]) for i in mod.imports}
-    assert {("env", "memory"), ("env", "__indirect_function_table"), ("env", "__memory_base")} <= imports
+    assert spec["asyncify"]["file"] == "markupsafe/_speedups.cpython-313-wasm32-wasi.so.asyncify.wasm"
+    for variant, asyncify in ((spec, None), (spec["asyncify"], "relocatable")):
+        so = markupsafe_out / "site" / variant["file"]
+        data = so.read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (variant["size"], variant["sha256"])
+        mod = wasminfo.load(str(so))
+        assert "dylink.0" in mod.custom and "pymode.abi" in mod.custom
+        assert f'"asyncify": {json.dumps(asyncify)}'.encode() in data  # the pymode.abi JSON
+        assert "PyInit__speedups" in {e["name"] for e in mod.exports}
+        imports = {(i["module"], i["name"]) for i in mod.imports}
+        assert {("env", "memory"), ("env", "__indirect_function_table"), ("env", "__memory_base")} <= imports
+        assert (("env", "__asyncify_state") in imports) == (asyncify is not None)
+    assert spec["size"] < spec["asyncify"]["size"]
     assert (markupsafe_out / "site" / "markupsafe" / "__init__.py").is_file()
     assert m["source_sha256"] == json.loads((REPO / "recipes" / "markupsafe.json").read_text())["source"]["sha256"]
 
@@ -298,11 +307,15 @@ def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
 
 
 def test_unasyncified_side_module_refuses_to_suspend(node_host_ready, runtime, tmp_path):
-    # A side module built without Asyncify: a host call from its callback would corrupt it if the
-    # stack were unwound through it, so the host refuses the call with a clear error instead.
+    # A side module with no Asyncify variant (--no-asyncify) under the Asyncify driver (node 20): a host
+    # call from its callback would corrupt it if the stack were unwound through it, so the host refuses
+    # the call with a clear error instead.
     out = tmp_path / "testext-noasync"
     p = build(TESTEXT, out, runtime, "--no-asyncify")
     assert p.returncode == 0, p.stderr
+    m = json.loads((out / "manifest.json").read_text())
+    assert [spec["asyncify"] for spec in m["modules"].values()] == [None, None]
+    assert not list((out / "site").rglob("*.asyncify.wasm"))
     r = run_python([out], [
         "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
         "try:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\n"
