@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of C extensions as side modules: import time cold/warm and bundle size with/without.
 
-    builder-image/extensions/bench.py [--runs N] [--runtime-dir DIR] [RECIPE ...]
+    builder-image/extensions/bench.py [--runs N] [--runtime-dir DIR] [--node PATH] [--sizes-only] [RECIPE ...]
 
 For each recipe (default: all in recipes/), built with build_extension.py (and its depends), N fresh
 node processes (worker/test/extension-run.mjs) each run, in one new python.wasm instance:
@@ -12,8 +12,11 @@ node processes (worker/test/extension-run.mjs) each run, in one new python.wasm 
   warm     = the same import again in that instance (sys.modules)
 A package whose C modules import the package itself (numpy) cannot have them loaded first ("cannot load
 module more than once"): then C load is '-' and pkg cold is the package plus every C module of the recipe.
-Sizes: side modules raw and gzip -9, and all shipped files (side modules + Python files) gzip -9 per
-file, against the bundle's fixed part (python.wasm + python313.zip, gzip -9).
+Sizes: the side modules' two variants (plain, for JSPI; Asyncify) raw and gzip -9, and what a bundle ships
+for the recipe and its depends per driver (Python files + that driver's variant of each side module, gzip -9
+per file), against the bundle's fixed part (python-noasync.wasm or python.wasm + python313.zip, gzip -9).
+The timings run on `--node` (default `node`): Node 20 bundles for Asyncify, a Node with JSPI (>= 24,
+worker/scripts/node-jspi.sh) for JSPI (worker/test/helpers/driver.ts). --sizes-only skips them.
 Prints a table; medians over the runs.
 """
 from __future__ import annotations
@@ -64,29 +67,61 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, 9, mtime=0))
 
 
+VARIANTS = ("plain", "asyncify")
+
+
+def variant_files(site: Path, manifest: dict) -> dict[str, list[Path]]:
+    """The side-module files of a build output by variant (manifest.json: `file`, `asyncify.file`)."""
+    specs = manifest["modules"].values()
+    return {"plain": [site / s["file"] for s in specs],
+            "asyncify": [site / s["asyncify"]["file"] for s in specs if s.get("asyncify")]}
+
+
+def shipped_gz(outs: list[Path], variant: str) -> int:
+    """gzip -9 per file of what a bundle carries for these build outputs: their Python files and `variant`."""
+    total = 0
+    for out in outs:
+        site = out / "site"
+        files = variant_files(site, json.loads((out / "manifest.json").read_text()))
+        other = {p for v in VARIANTS if v != variant for p in files[v]}
+        total += sum(gz(p.read_bytes()) for p in site.rglob("*") if p.is_file() and p not in other)
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("recipes", nargs="*")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
+    ap.add_argument("--node", default="node", help="the node that runs the timings (its JSPI decides the driver)")
+    ap.add_argument("--sizes-only", action="store_true", help="print the sizes, skip the timings")
     a = ap.parse_args()
     names = a.recipes or sorted(p.stem for p in (REPO / "recipes").glob("*.json") if p.stem not in ("schema", "idna"))
     runtime = a.runtime_dir.resolve()
-    base = {f: (runtime / f).read_bytes() for f in ("python.wasm", "python313.zip")}
-    base_gz = sum(gz(b) for b in base.values())
-    print(f"runtime {json.loads((runtime / 'manifest.json').read_text())['key']}: python.wasm + python313.zip "
-          f"{sum(map(len, base.values())):,} B raw, {base_gz:,} B gzip -9 (the bundle without extensions)")
+    print(f"runtime {json.loads((runtime / 'manifest.json').read_text())['key']} (the bundle without extensions):")
+    for driver, wasm in (("jspi", "python-noasync.wasm"), ("asyncify", "python.wasm")):
+        base = [(runtime / f).read_bytes() for f in (wasm, "python313.zip")]
+        print(f"  {driver}: {wasm} + python313.zip {sum(map(len, base)):,} B raw, {sum(map(gz, base)):,} B gzip -9")
+    if not a.sizes_only:
+        driver = subprocess.run([a.node, "-p", "typeof WebAssembly.Suspending === 'function' ? 'jspi' : 'asyncify'"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        print(f"timings on {a.node} (driver {driver})")
     with tempfile.TemporaryDirectory() as tmp:
         outs = build_all(names, runtime, Path(tmp))
-        print(f"{'recipe':<12} {'side modules raw':>17} {'gz':>9} {'+bundle gz':>11} {'C load ms':>9} {'link ms':>8} {'pkg cold ms':>11} {'warm ms':>8}")
+        print(f"{'recipe':<12} {'plain raw':>11} {'gz':>9} {'asyncify raw':>12} {'gz':>9} {'+bundle gz jspi':>15} {'asyncify':>9}"
+              + ("" if a.sizes_only else f" {'C load ms':>9} {'link ms':>8} {'pkg cold ms':>11} {'warm ms':>8}"))
         for name in names:
             deps = closure(name)
             m = json.loads((outs[name] / "manifest.json").read_text())
             pkg = next(iter(json.loads((REPO / "recipes" / f"{name}.json").read_text())["packages"]))
-            so = [outs[name] / "site" / s["file"] for s in m["modules"].values()]
-            raw = sum(p.stat().st_size for p in so)
-            sgz = sum(gz(p.read_bytes()) for p in so)
-            shipped = sum(gz(p.read_bytes()) for d in deps for p in (outs[d] / "site").rglob("*") if p.is_file())
+            sizes = []
+            for files in variant_files(outs[name] / "site", m).values():
+                sizes += [sum(p.stat().st_size for p in files), sum(gz(p.read_bytes()) for p in files)]
+            sizes += [shipped_gz([outs[d] for d in deps], v) for v in VARIANTS]
+            print(f"{name:<12} {sizes[0]:>11,} {sizes[1]:>9,} {sizes[2]:>12,} {sizes[3]:>9,} {sizes[4]:>15,} {sizes[5]:>9,}",
+                  end="" if not a.sizes_only else "\n", flush=True)
+            if a.sizes_only:
+                continue
             mods = {mod: f"/lib/site/{s['file']}" for mod, s in m["modules"].items()}
             # C part alone first (dlopen: compile in node + link + PyInit), then the package as users import it.
             # A package whose C modules import the package itself (numpy: _multiarray_umath's init imports
@@ -106,7 +141,7 @@ def main() -> int:
             cext, cold, warm, link = [], [], [], []
             direct, code = True, direct_code
             for _ in range(a.runs):
-                cmd = ["node", "--no-warnings", "--stack-size=4000", str(REPO / "worker/test/extension-run.mjs"), "--runtime", str(runtime)]
+                cmd = [a.node, "--no-warnings", "--stack-size=4000", str(REPO / "worker/test/extension-run.mjs"), "--runtime", str(runtime)]
                 for d in deps:
                     cmd += ["--site", str(outs[d] / "site")]
                 p = subprocess.run(cmd, input=json.dumps([code]), capture_output=True, text=True)
@@ -129,13 +164,14 @@ def main() -> int:
                 warm.append(res["result"][2])
                 link.append(sum(r["linkMs"].values()))
             c_load = f"{statistics.median(cext):>9.1f}" if direct else f"{'-':>9}"
-            print(f"{name:<12} {raw:>17,} {sgz:>9,} {shipped:>11,} {c_load} {statistics.median(link):>8.0f} "
-                  f"{statistics.median(cold):>11.1f} {statistics.median(warm):>8.3f}")
-    print("C load = loading the recipe's extension module(s) in a fresh instance (dlopen: side-module compile in node, link,"
-          " PyInit, exec); link = the linker's share of it; pkg cold = then `import <package>` (its .py sources, compiled"
-          " on import: no .pyc shipped); warm = the import again; +bundle gz = every shipped file of the recipe and its"
-          " depends, gzip -9 each; C load '-' = not separable (the package's C modules import the package, e.g. numpy):"
-          " pkg cold is then the package and all its C modules")
+            print(f" {c_load} {statistics.median(link):>8.0f} {statistics.median(cold):>11.1f} {statistics.median(warm):>8.3f}")
+    print("plain/asyncify raw, gz = the recipe's side modules in each variant; +bundle gz = what a bundle ships for the recipe"
+          " and its depends with that driver (Python files and that variant of each side module), gzip -9 each")
+    if not a.sizes_only:
+        print("C load = loading the recipe's extension module(s) in a fresh instance (dlopen: side-module compile in node, link,"
+              " PyInit, exec); link = the linker's share of it; pkg cold = then `import <package>` (its .py sources, compiled"
+              " on import: no .pyc shipped); warm = the import again; C load '-' = not separable (the package's C modules"
+              " import the package, e.g. numpy): pkg cold is then the package and all its C modules")
     return 0
 
 

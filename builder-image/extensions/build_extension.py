@@ -16,12 +16,16 @@ Steps (issue #7, docs/extensions.md):
      target Python through a PEP 739 build-details.json, pinned Cython, ninja and meson), in which every
      py.extension_module() is linked as such a side module; `meson install` gives the package files.
      C++ modules get libc++/libc++abi pieces linked in statically (python.wasm has no libc++);
-  4. asyncify it (`wasm-opt --asyncify --pass-arg=asyncify-relocatable`, binaryen 108 as for python.wasm):
-     it then shares python.wasm's Asyncify state, so host calls may suspend with its frames on the stack;
-  5. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version"})
-     that the side-module linker checks before linking (ABI mismatch -> ImportError);
-  6. write OUT/site/<package files> with each side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
-     FileFinder looks for it), and OUT/manifest.json (modules, init symbols, sha256s, sizes).
+  4. keep the linked module as it is (the plain variant, for the JSPI driver), and asyncify a copy
+     (`wasm-opt --asyncify --pass-arg=asyncify-relocatable`, binaryen 108 as for python.wasm): the Asyncify
+     variant shares python.wasm's Asyncify state, so host calls may suspend with its frames on the stack
+     (the fallback for hosts without JSPI; --no-asyncify leaves it out);
+  5. append a `pymode.abi` custom section ({"soabi", "abi_version", "python", "name", "version", "module",
+     "asyncify"}) to each variant, which the side-module linker checks before linking (ABI mismatch -> ImportError);
+  6. write OUT/site/<package files> with each plain side module at <pkg>/<mod><EXT_SUFFIX> (where CPython's
+     FileFinder looks for it) and its Asyncify variant beside it at <pkg>/<mod><EXT_SUFFIX>.asyncify.wasm
+     (worker/scripts/bundle.mjs ships one of the two, matching the driver it chooses), and OUT/manifest.json
+     (modules, init symbols, sha256s and sizes of both variants).
 The result is kept in ~/.cache/pymode/extensions/<name>-<version>-<build key>; the key hashes the recipe,
 its patches (and a local source tree), the runtime's manifest, the builder's files and the switches,
 so an unchanged build is a copy (--no-cache builds anyway).
@@ -88,12 +92,17 @@ CXX_SUPPORT_SOURCES = [
 CXX_SUPPORT_FLAGS = ["-O2", "-fno-exceptions", "-std=c++23", "-D_LIBCPP_BUILDING_LIBRARY", "-DLIBCXX_BUILDING_LIBCXXABI",
                      "-D_LIBCXXABI_BUILDING_LIBRARY"]
 BINARYEN_DIR = PREBUILT_TOOLS / "binaryen-108-1"  # unpacked by builder-image/runtime/build.sh
-# Side modules are asyncified like python.wasm, in relocatable mode: they import python.wasm's Asyncify
-# state (env.__asyncify_state/__asyncify_data), so a host call may suspend with their frames on the
-# stack. Every import and indirect call may unwind (the binaryen default).
+# The Asyncify variant of a side module is asyncified like python.wasm, in relocatable mode: it imports
+# python.wasm's Asyncify state (env.__asyncify_state/__asyncify_data), so a host call may suspend with its
+# frames on the stack. Every import and indirect call may unwind (the binaryen default). The plain variant
+# (the linked module as is) needs none of this under JSPI, which suspends the whole wasm stack.
 WASM_OPT_ARGS = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-nontrapping-float-to-int",
                  "--enable-sign-ext", "--enable-multivalue", "--asyncify", "--pass-arg=asyncify-relocatable",
                  "-O2", "--strip-debug"]
+# Where the Asyncify variant of the side module at <pkg>/<mod><EXT_SUFFIX> goes: beside it, under a name
+# CPython's FileFinder does not take for a module; worker/scripts/bundle.mjs (ASYNCIFY_VARIANT_SUFFIX)
+# recognises it.
+ASYNCIFY_VARIANT_SUFFIX = ".asyncify.wasm"
 
 
 class RecipeError(Exception):
@@ -414,6 +423,16 @@ def wasm_exports(data: bytes) -> set[str]:
         return {e["name"] for e in wasminfo.load(f.name).exports}
 
 
+def asyncify_side_module(wasm: Path, out: Path, log: list[str]) -> bytes:
+    """The Asyncify variant of the linked side module `wasm` (wasm-opt, WASM_OPT_ARGS), written to `out`."""
+    wasm_opt = BINARYEN_DIR / "usr" / "bin" / "wasm-opt"
+    if not wasm_opt.is_file():
+        raise BuildError(f"{wasm_opt} not found (builder-image/runtime/build.sh unpacks binaryen 108 there)")
+    run_env = {"LD_LIBRARY_PATH": str(BINARYEN_DIR / "usr" / "lib" / "x86_64-linux-gnu")}
+    run([str(wasm_opt), str(wasm), *WASM_OPT_ARGS, "-o", str(out)], log, run_env)
+    return out.read_bytes()
+
+
 def run(cmd: list[str], log: list[str], extra_env: dict | None = None) -> None:
     log.append(" ".join(cmd))
     env = {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(CACHE / "zig-cache"), "ZIG_LOCAL_CACHE_DIR": str(CACHE / "zig-cache"),
@@ -516,7 +535,8 @@ def meson_build(recipe: dict, src: Path, work: Path, include: Path, zig: Path, r
 
 def build_key(recipe_path: Path, recipe: dict, runtime_dir: Path, soabi: str | None, asyncify: bool) -> str:
     """Everything a build's output depends on: the recipe, its patches, a local source tree, the runtime
-    (its manifest names every output file's sha256), the builder's own files and the soabi/asyncify switches."""
+    (its manifest names every output file's sha256), the builder's own files and the soabi/asyncify switches
+    (the variants the output carries)."""
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -534,7 +554,7 @@ def build_key(recipe_path: Path, recipe: dict, runtime_dir: Path, soabi: str | N
     add("runtime", (runtime_dir / "manifest.json").read_bytes())
     for f in [Path(__file__).resolve(), TOOLCHAIN, HERE / "cxx" / "pymode_cxa.cpp", HERE.parent / "runtime" / "wasminfo.py"]:
         add("builder " + f.name, f.read_bytes())
-    add("switches", json.dumps([soabi, asyncify]).encode())
+    add("switches", json.dumps([soabi, ["plain", "asyncify"] if asyncify else ["plain"]]).encode())
     return h.hexdigest()[:16]
 
 
@@ -668,26 +688,23 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
                 # C++ objects: the C++ support archive resolves what they need of libc++/libc++abi
                 cxx = [str(cxx_support(zig))] if cxx_objs & {*objs, *objs_common} else []
                 run([str(zig), "wasm-ld", *SIDE_MODULE_LINK_FLAGS, *map(str, objs + objs_common), *cxx, "-o", str(wasm)], log)
-            wasm_opt = BINARYEN_DIR / "usr" / "bin" / "wasm-opt"
-            if asyncify and not wasm_opt.is_file():
-                raise BuildError(f"{wasm_opt} not found (builder-image/runtime/build.sh unpacks binaryen 108 there)")
+            # The plain variant at FileFinder's path; the Asyncify variant, a post-link step, beside it.
+            variants = {"plain": (rel_out, wasm.read_bytes(), None)}
             if asyncify:
-                asyncified = work / (mod + ".async.wasm")
-                run_env = {"LD_LIBRARY_PATH": str(BINARYEN_DIR / "usr" / "lib" / "x86_64-linux-gnu")}
-                run([str(wasm_opt), str(wasm), *WASM_OPT_ARGS, "-o", str(asyncified)], log, run_env)
-                data = asyncified.read_bytes()
-            else:
-                data = wasm.read_bytes()
-            if spec["init"] not in wasm_exports(data):
-                raise BuildError(f"modules.{mod}: the linked side module does not export {spec['init']}")
-            abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
-                   "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": "relocatable" if asyncify else None}
-            data += wasm_custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
-            target = site / rel_out
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            modules[mod] = {"init": spec["init"], "file": rel_out.as_posix(), "sha256": hashlib.sha256(data).hexdigest(),
-                            "size": len(data)}
+                variants["asyncify"] = (rel_out.with_name(rel_out.name + ASYNCIFY_VARIANT_SUFFIX),
+                                        asyncify_side_module(wasm, work / (mod + ".async.wasm"), log), "relocatable")
+            written = {}
+            for variant, (rel, data, asyncify_mode) in variants.items():
+                if spec["init"] not in wasm_exports(data):
+                    raise BuildError(f"modules.{mod}: the {variant} side module does not export {spec['init']}")
+                abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
+                       "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": asyncify_mode}
+                data += wasm_custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
+                target = site / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                written[variant] = {"file": rel.as_posix(), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            modules[mod] = {"init": spec["init"], **written["plain"], "asyncify": written.get("asyncify")}
 
         for pkg, rel in recipe.get("packages", {}).items():
             d = (meson_site or src) / rel
@@ -733,7 +750,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--zig", type=Path, default=PREBUILT_TOOLS / f"zig-{ZIG_VERSION}" / "zig")
     ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
     ap.add_argument("--no-asyncify", action="store_true",
-                    help="leave the side modules un-asyncified (tests: host calls from their callbacks are then refused)")
+                    help="build only the plain side modules, no Asyncify variant (a bundle then runs them with JSPI; "
+                    "under Asyncify host calls from their callbacks are refused, which the tests use)")
     ap.add_argument("--work-dir", type=Path, help="build in DIR and keep it (sources, objects, meson build tree) for debugging; "
                     "always builds")
     ap.add_argument("--no-cache", action="store_true", help="build even if ~/.cache/pymode/extensions has this build")
@@ -748,7 +766,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_extension: {a.recipe}: {e}", file=sys.stderr)
         return 1
     for mod, spec in m["modules"].items():
-        print(f"{mod}: {spec['file']} ({spec['size']} bytes, {spec['init']})", file=sys.stderr)
+        variant = spec.get("asyncify")
+        also = f"; Asyncify variant {variant['size']} bytes" if variant else ""
+        print(f"{mod}: {spec['file']} ({spec['size']} bytes{also}, {spec['init']})", file=sys.stderr)
     print(a.out)
     return 0
 

@@ -3,6 +3,7 @@ dlopen -> pymode.dl_open -> the side-module linker (worker/src/runtime/dynlink.t
 under the node host (worker/test/extension-run.mjs)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -80,16 +81,24 @@ def test_table_is_growable(runtime):
 # ---- the builder ------------------------------------------------------------------------------------
 
 def test_markupsafe_builds_into_a_side_module(markupsafe_out):
+    # Two variants: the plain side module where FileFinder looks (JSPI), the Asyncify one beside it.
     m = json.loads((markupsafe_out / "manifest.json").read_text())
     spec = m["modules"]["markupsafe._speedups"]
     assert spec["init"] == "PyInit__speedups"
     assert spec["file"] == "markupsafe/_speedups.cpython-313-wasm32-wasi.so"
-    so = markupsafe_out / "site" / spec["file"]
-    mod = wasminfo.load(str(so))
-    assert "dylink.0" in mod.custom and "pymode.abi" in mod.custom
-    assert "PyInit__speedups" in {e["name"] for e in mod.exports}
-    imports = {(i["module"], i["name"]) for i in mod.imports}
-    assert {("env", "memory"), ("env", "__indirect_function_table"), ("env", "__memory_base")} <= imports
+    assert spec["asyncify"]["file"] == "markupsafe/_speedups.cpython-313-wasm32-wasi.so.asyncify.wasm"
+    for variant, asyncify in ((spec, None), (spec["asyncify"], "relocatable")):
+        so = markupsafe_out / "site" / variant["file"]
+        data = so.read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (variant["size"], variant["sha256"])
+        mod = wasminfo.load(str(so))
+        assert "dylink.0" in mod.custom and "pymode.abi" in mod.custom
+        assert f'"asyncify": {json.dumps(asyncify)}'.encode() in data  # the pymode.abi JSON
+        assert "PyInit__speedups" in {e["name"] for e in mod.exports}
+        imports = {(i["module"], i["name"]) for i in mod.imports}
+        assert {("env", "memory"), ("env", "__indirect_function_table"), ("env", "__memory_base")} <= imports
+        assert (("env", "__asyncify_state") in imports) == (asyncify is not None)
+    assert spec["size"] < spec["asyncify"]["size"]
     assert (markupsafe_out / "site" / "markupsafe" / "__init__.py").is_file()
     assert m["source_sha256"] == json.loads((REPO / "recipes" / "markupsafe.json").read_text())["source"]["sha256"]
 
@@ -278,8 +287,8 @@ def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
     r = run_python([testext_out], [
         # data relocations, own function pointers, libc (snprintf, qsort with a side-module callback)
         "import pymode_testext._cb as cb\nresult = [cb.info(), cb.sort([5, 3, 9, 1]), cb.call(lambda: 6 * 7), cb.info()[3]]",
-        # a Python callback from C that waits for the host: Asyncify unwinds and rewinds through the
-        # (asyncified) side-module frame, three times in one C call
+        # a Python callback from C that waits for the host, three times in one C call: Asyncify unwinds and
+        # rewinds through the side module's Asyncify variant; JSPI suspends the plain one as it is
         "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
         "result = [cb.call(lambda: env.MY_KV.get('k')), cb.call(lambda: [env.MY_KV.get('k') for _ in range(3)]), cb.info()[3]]",
         "result = env.MY_KV.get('k')",
@@ -291,18 +300,23 @@ def test_side_module_features_and_errors(node_host_ready, runtime, testext_out):
     assert info["result"] == [["side module linked", 21, 49, 0], [1, 3, 5, 9], 42, 1]
     assert blocked["ok"] and blocked["result"] == ["v", ["v", "v", "v"], 3], blocked
     assert after["ok"] and after["result"] == "v"
-    assert all(l["asyncified"] for l in r["linked"])
+    # the variant the bundle's driver links: Asyncify on node 20, plain on a node with JSPI
+    assert [l["asyncified"] for l in r["linked"]] == [r["driver"] == "asyncify"], r["driver"]
     assert not missing["ok"] and missing["type"] == "ImportError"
     assert "undefined symbol PyMode_NoSuchSymbol" in missing["error"]
     assert "_missing.cpython-313-wasm32-wasi.so" in missing["error"]
 
 
 def test_unasyncified_side_module_refuses_to_suspend(node_host_ready, runtime, tmp_path):
-    # A side module built without Asyncify: a host call from its callback would corrupt it if the
-    # stack were unwound through it, so the host refuses the call with a clear error instead.
+    # A side module with no Asyncify variant (--no-asyncify) under the Asyncify driver (node 20): a host
+    # call from its callback would corrupt it if the stack were unwound through it, so the host refuses
+    # the call with a clear error instead.
     out = tmp_path / "testext-noasync"
     p = build(TESTEXT, out, runtime, "--no-asyncify")
     assert p.returncode == 0, p.stderr
+    m = json.loads((out / "manifest.json").read_text())
+    assert [spec["asyncify"] for spec in m["modules"].values()] == [None, None]
+    assert not list((out / "site").rglob("*.asyncify.wasm"))
     r = run_python([out], [
         "import pymode_testext._cb as cb\nenv.MY_KV.put('k', 'v')\n"
         "try:\n    cb.call(lambda: env.MY_KV.get('k'))\n    result = None\n"

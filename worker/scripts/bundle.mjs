@@ -6,7 +6,7 @@
 //
 // Output: worker.js (ESM main module), python.wasm (CompiledWasm), python313.zip (Data),
 // app.pvfs (Data: VFS image of /lib/site and /app), ext/*.wasm (CompiledWasm: the C-extension side
-// modules found in the --site dirs), bundle.json (manifest).
+// modules found in the --site dirs, one variant each: the one the driver links), bundle.json (manifest).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
@@ -129,11 +129,16 @@ function encodeFrames(fields) {
 
 /**
  * The pvfs image: frames of alternating absolute path and content, sorted by path (deterministic).
- * `replace(vpath, bytes)` may substitute a file's content (side modules become stubs).
+ * `replace(vpath, bytes)` may substitute a file's content (side modules become stubs) or return null to
+ * leave the file out (side-module variants: they travel as CompiledWasm modules, if at all).
  */
 export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (_vpath, bytes) => bytes }) {
   const files = new Map();
-  const add = (vpath, host) => files.set(vpath, replace(vpath, readFileSync(host)));
+  const add = (vpath, host) => {
+    const bytes = replace(vpath, readFileSync(host));
+    if (bytes === null) files.delete(vpath);
+    else files.set(vpath, bytes);
+  };
   if (pylibDir) {
     const pkg = join(pylibDir, "pymode");
     if (!existsSync(join(pkg, "__init__.py")) && !existsSync(pkg)) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
@@ -170,32 +175,66 @@ function sha256(buf) {
 }
 
 /**
- * C-extension side modules in the site dirs (wasm files named `*.so`, where CPython's FileFinder looks).
- * Workers cannot compile wasm at run time, so each becomes a CompiledWasm module of the upload
- * (`ext/<module>-<sha256 prefix>.wasm`) and the VFS keeps only a stub at the `.so` path, which
- * FileFinder needs to see; dlopen() of that path links the pre-compiled module (src/runtime/dynlink.ts).
+ * Where the extension builder puts the Asyncify variant of the side module at `<pkg>/<mod><EXT_SUFFIX>`:
+ * `<pkg>/<mod><EXT_SUFFIX>.asyncify.wasm` (builder-image/extensions/build_extension.py ASYNCIFY_VARIANT_SUFFIX).
+ */
+export const ASYNCIFY_VARIANT_SUFFIX = ".asyncify.wasm";
+
+/** The `.so` path whose Asyncify variant `rel` is, or undefined when `rel` names no variant file. */
+function variantOf(rel) {
+  return rel.endsWith(".so" + ASYNCIFY_VARIANT_SUFFIX) ? rel.slice(0, -ASYNCIFY_VARIANT_SUFFIX.length) : undefined;
+}
+
+/**
+ * C-extension side modules in the site dirs, by the `.so` path CPython's FileFinder looks at, each with
+ * the variants found for it: `plain` (links against python-noasync.wasm, driven by JSPI) and `asyncify`
+ * (asyncify-relocatable: links against the asyncified python.wasm). The extension builder writes the plain
+ * one at the `.so` path and the Asyncify one beside it (ASYNCIFY_VARIANT_SUFFIX); a `.so` that imports
+ * python.wasm's Asyncify state (a build from before both variants) is the Asyncify variant itself.
+ * As in the VFS, a file of a later site dir replaces the same path of an earlier one.
+ * Returns [{path, variants: {plain?, asyncify?: {host, sha256, size}}}], sorted by path.
  */
 export function findSideModules(siteDirs) {
-  const found = new Map(); // guest path -> {path, module, host, sha256, size}
+  const files = new Map(); // guest path of a .so or a variant file -> {so, variant, host, sha256, size}
   for (const dir of siteDirs) {
     for (const host of walk(dir)) {
-      if (!host.endsWith(".so")) continue;
-      const bytes = readFileSync(host);
-      if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) throw new Error(`bundle: ${host} is a .so but not a wasm side module`);
       const rel = relative(dir, host).split(sep).join("/");
-      const digest = sha256(bytes);
-      const stem = rel.replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
-      found.set("/lib/site/" + rel, {
-        path: "/lib/site/" + rel,
-        module: `ext/${stem}-${digest.slice(0, 12)}.wasm`,
-        host,
-        sha256: digest,
-        size: bytes.byteLength,
-        asyncified: importsAsyncifyState(bytes),
-      });
+      const so = rel.endsWith(".so") ? rel : variantOf(rel);
+      if (!so) continue;
+      const bytes = readFileSync(host);
+      if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) throw new Error(`bundle: ${host} is named as a side module but is not wasm`);
+      const variant = importsAsyncifyState(bytes) ? "asyncify" : "plain";
+      if (so !== rel && variant !== "asyncify") throw new Error(`bundle: ${host} is named as an Asyncify variant but is not asyncified`);
+      files.set("/lib/site/" + rel, { so: "/lib/site/" + so, variant, host, sha256: sha256(bytes), size: bytes.byteLength });
     }
   }
-  return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const modules = new Map();
+  for (const [, f] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!files.has(f.so)) throw new Error(`bundle: ${f.host} is an Asyncify variant of ${f.so}, which no site dir has (FileFinder looks there)`);
+    const m = modules.get(f.so) ?? { path: f.so, variants: {} };
+    const other = m.variants[f.variant];
+    if (other) throw new Error(`bundle: two ${f.variant} variants of ${f.so}: ${other.host} and ${f.host}`);
+    m.variants[f.variant] = { host: f.host, sha256: f.sha256, size: f.size };
+    modules.set(f.so, m);
+  }
+  return [...modules.values()];
+}
+
+/**
+ * The variant of each side module the driver links, as the upload carries it (`ext/<module>-<sha256
+ * prefix>.wasm`, a CompiledWasm module: Workers cannot compile wasm at run time; the VFS keeps only a stub
+ * at the `.so` path, which FileFinder needs to see, and dlopen() of that path links the pre-compiled
+ * module, src/runtime/dynlink.ts). JSPI: the plain variant. Asyncify: the Asyncify variant, or the plain
+ * one where there is none (it links, but host calls from its C callbacks are refused, dynlink.ts
+ * suspendBlocker). chooseDriver has made sure the variant exists.
+ */
+export function shippedSideModules(sideModules, driver) {
+  return sideModules.map((m) => {
+    const variant = driver === "jspi" || !m.variants.asyncify ? "plain" : "asyncify";
+    const v = m.variants[variant];
+    const stem = m.path.slice("/lib/site/".length).replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
+    return { path: m.path, variant, module: `ext/${stem}-${v.sha256.slice(0, 12)}.wasm`, ...v };
+  });
 }
 
 /** An asyncify-relocatable side module imports python.wasm's Asyncify state (src/runtime/dynlink.ts). */
@@ -214,24 +253,30 @@ export const DRIVER_WASM = { jspi: "python-noasync.wasm", asyncify: "python.wasm
 
 /**
  * How the bundle suspends python.wasm at async host calls, chosen once here so an upload holds one
- * python.wasm (issue #13). "jspi": the plain build, host imports wrapped in WebAssembly.Suspending
- * (workerd has JSPI with default flags). "asyncify": the build run through wasm-opt --asyncify, for
- * hosts without JSPI. "auto" (default) is jspi unless a side module was built for Asyncify (the
- * extension builder's default), which only links against the asyncified build, or the runtime has no
- * plain build (a runtime artifact published before JSPI carried only python.wasm).
- * Returns {driver, reason}; throws when "jspi" is asked for with such a side module.
+ * python.wasm and one variant of each side module (issue #13). "jspi": the plain build, host imports
+ * wrapped in WebAssembly.Suspending (workerd has JSPI with default flags), with the plain side modules.
+ * "asyncify": the build run through wasm-opt --asyncify, for hosts without JSPI, with the Asyncify
+ * variants. "auto" (default) is jspi unless a side module exists only as an Asyncify build (an extension
+ * artifact from before the builder wrote both variants), which links only against the asyncified
+ * python.wasm, or the runtime has no plain build (a runtime artifact published before JSPI carried only
+ * python.wasm). Returns {driver, reason}; throws when "jspi" is asked for with such a side module.
  */
 export function chooseDriver(requested, sideModules, runtimeDir) {
   if (!DRIVERS.includes(requested)) throw new Error(`--driver must be one of ${DRIVERS.join(", ")}, got ${JSON.stringify(requested)}`);
-  const asyncified = sideModules.filter((m) => m.asyncified).map((m) => m.path);
-  if (requested === "asyncify") return { driver: "asyncify", reason: "--driver asyncify" };
-  if (requested === "auto" && !existsSync(join(runtimeDir, DRIVER_WASM.jspi))) {
-    return { driver: "asyncify", reason: `auto: the runtime has no ${DRIVER_WASM.jspi}` };
+  const onlyAsyncify = sideModules.filter((m) => !m.variants.plain).map((m) => m.path);
+  const onlyPlain = sideModules.filter((m) => !m.variants.asyncify).map((m) => m.path);
+  // Under Asyncify a side module without an Asyncify variant links, but its C callbacks cannot wait for the host.
+  const asyncify = (reason) => ({
+    driver: "asyncify",
+    reason: reason + (onlyPlain.length ? `; no Asyncify variant (host calls from their C callbacks are refused): ${onlyPlain.join(", ")}` : ""),
+  });
+  if (requested === "asyncify") return asyncify("--driver asyncify");
+  if (requested === "auto" && !existsSync(join(runtimeDir, DRIVER_WASM.jspi))) return asyncify(`auto: the runtime has no ${DRIVER_WASM.jspi}`);
+  if (onlyAsyncify.length && requested === "jspi") {
+    throw new Error(`--driver jspi: side modules built only for Asyncify (no plain variant) cannot link against the plain python.wasm: ` +
+      `${onlyAsyncify.join(", ")} (rebuild them with the current build_extension.py, which writes both variants)`);
   }
-  if (asyncified.length && requested === "jspi") {
-    throw new Error(`--driver jspi: side modules built for Asyncify cannot link against the plain python.wasm: ${asyncified.join(", ")} (rebuild them with build_extension.py --no-asyncify)`);
-  }
-  if (asyncified.length) return { driver: "asyncify", reason: `side modules built for Asyncify: ${asyncified.join(", ")}` };
+  if (onlyAsyncify.length) return asyncify(`auto: side modules built only for Asyncify: ${onlyAsyncify.join(", ")}`);
   return { driver: "jspi", reason: requested === "jspi" ? "--driver jspi" : "auto: no side module needs Asyncify" };
 }
 
@@ -257,8 +302,9 @@ export async function bundle(opts) {
   const projectDir = resolve(opts.project);
   const pylibDir = opts.pylib === null ? null : resolve(opts.pylib ?? join(repoDir, "pylib"));
   const outDir = resolve(opts.out);
-  const sideModules = findSideModules(opts.site ?? []);
-  const { driver, reason: driverReason } = chooseDriver(opts.driver ?? "auto", sideModules, runtimeDir);
+  const found = findSideModules(opts.site ?? []);
+  const { driver, reason: driverReason } = chooseDriver(opts.driver ?? "auto", found, runtimeDir);
+  const sideModules = shippedSideModules(found, driver);
   // --wasm FILE: use another python.wasm (e.g. a Wizer snapshot from snapshot.sh) instead of the runtime's.
   const wasmPath = opts.wasm ? resolve(opts.wasm) : join(runtimeDir, DRIVER_WASM[driver]);
   for (const [what, p] of [[opts.wasm ? "--wasm" : DRIVER_WASM[driver], wasmPath], ["python313.zip", join(runtimeDir, "python313.zip")], ["project dir", projectDir]]) {
@@ -308,7 +354,8 @@ export async function bundle(opts) {
     pylibDir,
     projectDir,
     siteDirs: opts.site ?? [],
-    replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : bytes),
+    // the .so path keeps a stub; variant files stay out (the variant shipped is an ext/ module)
+    replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : vpath.startsWith("/lib/site/") && variantOf(vpath) ? null : bytes),
   });
   writeFileSync(join(outDir, "app.pvfs"), image);
   if (sideModules.length) mkdirSync(join(outDir, "ext"), { recursive: true });
@@ -342,7 +389,7 @@ export async function bundle(opts) {
     app,
     extensions: sideModules.map((m) => {
       const mod = modules.find((x) => x.name === m.module);
-      return { path: m.path, module: m.module, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
+      return { path: m.path, module: m.module, variant: m.variant, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
     }),
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
     runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(wasmBytes), driver, driver_reason: driverReason, snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },

@@ -2,7 +2,8 @@
 // CLI over extension-harness.ts for builder-image/tests/test_extensions.py and benchmarks:
 //   node worker/test/extension-run.mjs --site DIR [--site DIR]... [--runtime DIR] < requests.json
 // stdin: a JSON list of Python code strings; each runs in the same instance (extension-app).
-// stdout: JSON {"results": [answers...], "timings": {...}, "linked": [...], "linkMs": {...}}.
+// stdout: JSON {"results": [answers...], "timings": {...}, "linked": [...], "linkMs": {...}, "driver": "jspi"|"asyncify"}
+// (the driver: Asyncify on a Node without JSPI, else the bundle's choice; it decides the side-module variants linked).
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -49,5 +50,5 @@ for (const code of codes) {
   results.push(r);
 }
 const logs = app.logs.filter((l) => l.level >= 30).map((l) => `[${l.source}] ${l.message}`);
-process.stdout.write(JSON.stringify({ results, timings: app.timings, linked: app.linker.list(), linkMs: Object.fromEntries(app.linker.timings), logs }) + "\n");
+process.stdout.write(JSON.stringify({ results, timings: app.timings, linked: app.linker.list(), linkMs: Object.fromEntries(app.linker.timings), logs, driver: app.manifest.app.driver }) + "\n");
 await app.instance.dispose();

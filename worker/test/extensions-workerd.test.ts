@@ -65,10 +65,13 @@ const loadedFromSideModules = (mods: string[]) =>
   `    assert _mod.__file__.endswith('.cpython-313-wasm32-wasi.so'), _mod.__file__\n`;
 
 describe("C extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
-  it("the bundle carries each side module as a CompiledWasm module and a stub in the VFS", () => {
+  it("the bundle carries each side module as a CompiledWasm module (its plain variant: JSPI) and a stub in the VFS", () => {
     if (setupError) throw setupError;
     expect(manifest.extensions.length).toBeGreaterThanOrEqual(RECIPES.length - 1); // idna is pure Python
+    // every recipe comes in both variants, so the bundle runs JSPI and ships the plain ones only
+    expect([manifest.app.driver, manifest.runtime.driver_reason]).toEqual(["jspi", "auto: no side module needs Asyncify"]);
     for (const ext of manifest.extensions) {
+      expect(ext.variant).toBe("plain");
       expect(ext.path).toMatch(/^\/lib\/site\/.+\.cpython-313-wasm32-wasi\.so$/);
       const mod = manifest.modules.find((m: any) => m.name === ext.module);
       expect(mod).toMatchObject({ type: "compiled-wasm", content_type: "application/wasm", size: ext.size, sha256: ext.sha256 });
@@ -88,7 +91,7 @@ describe("C extensions in workerd (bundle.mjs side modules, all recipes in one w
     expect(body).toMatchObject({ ok: true, result: ["&lt;b&gt;", true] });
   }, 120_000);
 
-  it("a KV read under a C extension frame (propcache's C cached_property) suspends and resumes", async () => {
+  it("a KV read under a C extension frame (propcache's C cached_property) suspends and resumes (JSPI, plain side module)", async () => {
     const body = await run(
       "from propcache.api import cached_property\nenv.MY_KV.put('k', 'from kv')\n" +
         "class A:\n    @cached_property\n    def x(self):\n        return env.MY_KV.get('k')\n" +

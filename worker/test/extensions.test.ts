@@ -1,6 +1,9 @@
 // C extensions as wasm side modules (issue #7) on the node host: recipes built by
 // builder-image/extensions/build_extension.py, linked by src/runtime/dynlink.ts into python.wasm.
+// The same tests run on both drivers: Asyncify on Node 20 (the Asyncify variants) and JSPI on Node 26
+// (worker/test.sh's second pass: the plain variants).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +32,7 @@ beforeAll(() => {
   }
 }, 300_000);
 
-/** testext built without Asyncify (a plain side module), built once on first use. */
+/** testext built without its Asyncify variant (plain side modules only), built once on first use. */
 const plainTestext = () =>
   (built.testextPlain ??= buildRecipe("testext-noasync", join(REPO, "builder-image/extensions/testext/testext.json"), "--no-asyncify"));
 
@@ -39,13 +42,39 @@ const need = () => {
 const soPath = (dir: string, rel: string) => join(dir, "site", rel);
 
 describe("side modules", () => {
-  it("carry dylink.0 and the pymode.abi tag", async () => {
+  it("come in two variants, plain at FileFinder's path and asyncified beside it, each with dylink.0 and the pymode.abi tag", async () => {
     need();
-    const m = await WebAssembly.compile(readFileSync(soPath(built.markupsafe!, "markupsafe/_speedups.cpython-313-wasm32-wasi.so")));
-    const dl = readDylink(m);
-    expect(dl.needed).toEqual([]);
-    expect(dl.memorySize).toBeGreaterThan(0);
-    expect(readAbi(m)).toMatchObject({ soabi: DEFAULT_SOABI, abi_version: 1, module: "markupsafe._speedups" });
+    const spec = JSON.parse(readFileSync(join(built.markupsafe!, "manifest.json"), "utf8")).modules["markupsafe._speedups"];
+    expect(spec.file).toBe("markupsafe/_speedups.cpython-313-wasm32-wasi.so");
+    expect(spec.asyncify.file).toBe("markupsafe/_speedups.cpython-313-wasm32-wasi.so.asyncify.wasm");
+    for (const [v, asyncify] of [[spec, null], [spec.asyncify, "relocatable"]] as const) {
+      const bytes = readFileSync(soPath(built.markupsafe!, v.file));
+      expect([bytes.byteLength, createHash("sha256").update(bytes).digest("hex")]).toEqual([v.size, v.sha256]);
+      const m = await WebAssembly.compile(bytes);
+      const dl = readDylink(m);
+      expect(dl.needed).toEqual([]);
+      expect(dl.memorySize).toBeGreaterThan(0);
+      expect(readAbi(m)).toMatchObject({ soabi: DEFAULT_SOABI, abi_version: 1, module: "markupsafe._speedups", asyncify });
+      expect(WebAssembly.Module.imports(m).some((i) => i.name === "__asyncify_state")).toBe(asyncify !== null);
+    }
+  });
+
+  // An Asyncify variant cannot link against the plain python.wasm (JSPI): the bundle never ships one there
+  // (bundle-driver.test.ts), and the linker refuses one that got there anyway, naming the fix.
+  it("an Asyncify variant is refused when python.wasm is the plain build (JSPI)", () => {
+    need();
+    const asyncVariant = new WebAssembly.Module(readFileSync(soPath(built.markupsafe!, "markupsafe/_speedups.cpython-313-wasm32-wasi.so.asyncify.wasm")));
+    const linker = new SideModuleLinker({ source: () => asyncVariant });
+    // the exports the linker needs from a plain python.wasm (no asyncify_get_state)
+    linker.attach({
+      memory: new WebAssembly.Memory({ initial: 1 }),
+      __indirect_function_table: new WebAssembly.Table({ element: "anyfunc", initial: 1 }),
+      __stack_pointer: new WebAssembly.Global({ value: "i32", mutable: true }, 65536),
+      aligned_alloc: () => 1024,
+    });
+    expect(() => linker.open("/lib/site/markupsafe/_speedups.cpython-313-wasm32-wasi.so")).toThrow(
+      /it is the Asyncify variant, which links only against the asyncified python\.wasm.*bundle the plain variant/,
+    );
   });
 
   it("dl_open before attach answers with the reason", () => {
@@ -68,16 +97,44 @@ describe("python.wasm imports C extensions through dlopen", () => {
     await app.instance.dispose();
   }, 120_000);
 
-  it("links data relocations, function pointers and libc; a C callback may wait for the host", async () => {
+  it(`links data relocations, function pointers and libc; a C callback may wait for the host (${NODE_HOST_DRIVER})`, async () => {
     need();
     const app = await startExtensionApp([join(built.testext!, "site")]);
+    // the bundle runs this Node's driver and ships the variant that driver links, one per module
+    expect(app.manifest.app.driver).toBe(NODE_HOST_DRIVER);
+    const variant = NODE_HOST_DRIVER === "jspi" ? "plain" : "asyncify";
+    expect(app.manifest.extensions.map((e: any) => e.variant)).toEqual([variant, variant]);
     const info = await app.run("import pymode_testext._cb as cb\nresult = [cb.info(), cb.sort([3, 1, 2]), cb.call(lambda: 'py')]");
     expect(info).toMatchObject({ ok: true, result: [["side module linked", 21, 49, 0], [1, 2, 3], "py"] });
+    expect(app.linker.list().map((l) => l.asyncified)).toEqual([variant === "asyncify"]);
     await app.kv.put("k", "v");
-    // Asyncify unwinds through the asyncified side-module frame and rewinds it
-    const waited = await app.run("import pymode_testext._cb as cb\nresult = cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)])");
-    expect(waited).toMatchObject({ ok: true, result: ["v", "v"] });
-    expect(app.linker.list().every((l) => l.asyncified)).toBe(true);
+    // Suspension under a C-extension frame: python.wasm -> cb.call (side module) -> Python -> KV read.
+    // The read waits for a gate the test opens, so the wasm stack stays suspended with the side-module
+    // frame on it while JS runs (JSPI suspends it as is; Asyncify unwinds it and rewinds it). The C
+    // frame resumes where it was: cb.call counted once per call (a frame re-run from its start would
+    // count again).
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const reads: string[] = [];
+    const getWithMetadata = app.kv.getWithMetadata.bind(app.kv);
+    app.kv.getWithMetadata = async (key: string, opts?: any) => {
+      reads.push(key);
+      await gate;
+      return getWithMetadata(key, opts);
+    };
+    let settled = false;
+    const pending = app
+      .run("import pymode_testext._cb as cb\nresult = [cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)]), cb.info()[3]]")
+      .finally(() => (settled = true));
+    pending.catch(() => undefined); // awaited below
+    for (let i = 0; i < 200 && !reads.length && !settled; i++) await new Promise((r) => setTimeout(r, 10));
+    if (settled) await pending; // it failed before the read (e.g. "SuspendError: trying to suspend JS frames")
+    expect(reads).toEqual(["k"]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    open();
+    expect(await pending).toMatchObject({ ok: true, result: [["v", "v"], 2] });
+    expect(reads).toEqual(["k", "k"]);
     // the same KV read outside the callback suspends and resumes as usual
     expect(await app.run("result = env.MY_KV.get('k')")).toMatchObject({ ok: true, result: "v" });
     const missing = await app.run("import pymode_testext._missing");
@@ -98,18 +155,6 @@ describe("python.wasm imports C extensions through dlopen", () => {
     await app.instance.dispose();
   }, 120_000);
 
-  // JSPI suspends the whole wasm stack, so a plain side module's frames need no instrumentation.
-  // Runs where this Node has JSPI (worker/test.sh's Node 26 pass); Node 20 covers the Asyncify case above.
-  it.runIf(NODE_HOST_DRIVER === "jspi")("JSPI: a C callback of a plain side module may wait for the host", async () => {
-    need();
-    const app = await startExtensionApp([join(plainTestext(), "site")]);
-    expect(app.manifest.app.driver).toBe("jspi");
-    await app.kv.put("k", "v");
-    const waited = await app.run("import pymode_testext._cb as cb\nresult = cb.call(lambda: [env.MY_KV.get('k') for _ in range(2)])");
-    expect(waited).toMatchObject({ ok: true, result: ["v", "v"] });
-    expect(app.linker.list().some((l) => l.asyncified)).toBe(false);
-    await app.instance.dispose();
-  }, 120_000);
 
   it("refuses a side module built for another Python ABI with an ImportError", async () => {
     need();

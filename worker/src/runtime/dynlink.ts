@@ -141,18 +141,23 @@ export class SideModuleLinker {
     this.memory = exports.memory as WebAssembly.Memory;
     // Under JSPI (the plain python.wasm) V8 suspends through side-module frames, and a JS frame on the
     // stack would make it refuse to suspend: plain side modules then import python.wasm's functions as is.
-    this.guardPlainModules = typeof exports.asyncify_get_state === "function";
+    this.mainAsyncified = typeof exports.asyncify_get_state === "function";
   }
-  /** Count frames of plain (not asyncified) side modules: only needed under Asyncify (suspendBlocker). */
-  private guardPlainModules = true;
+  /**
+   * python.wasm is the asyncified build (the Asyncify driver): frames of plain side modules are then
+   * counted (suspendBlocker), and only Asyncify variants link without that guard. Under JSPI (the plain
+   * build) only plain side modules link, with no guard.
+   */
+  private mainAsyncified = true;
   private attachError = "the linker is not attached to a python.wasm instance";
 
   /**
-   * Why an async host import must not suspend now, or undefined. Side modules built by the PyMode
-   * builder are asyncified (relocatable) and never block. A side module that is not asyncified
-   * would be resumed from its start if Asyncify unwound through it; while one of those has called
-   * into python.wasm (e.g. a C extension calling back into Python code that does a KV read),
-   * suspension is refused with this message instead.
+   * Why an async host import must not suspend now, or undefined (Asyncify driver only). A bundle for the
+   * Asyncify driver links the Asyncify variants (relocatable) the builder writes, which never block. A
+   * plain side module (no Asyncify variant: built with --no-asyncify, or by hand) would be resumed from
+   * its start if Asyncify unwound through it; while one of those has called into python.wasm (e.g. a C
+   * extension calling back into Python code that does a KV read), suspension is refused with this
+   * message instead. Under JSPI nothing is counted: V8 suspends plain side-module frames as they are.
    */
   suspendBlocker(): string | undefined {
     return this.depth > 0
@@ -228,6 +233,10 @@ export class SideModuleLinker {
     const moduleImports = WebAssembly.Module.imports(module);
     const asyncified = moduleImports.some((i) => i.module === "env" && i.name === "__asyncify_state");
     if (asyncified) {
+      if (!this.mainAsyncified) {
+        this.fail(path, "it is the Asyncify variant, which links only against the asyncified python.wasm, and this instance runs the " +
+          "plain one (JSPI): bundle the plain variant (worker/scripts/bundle.mjs does when it chooses JSPI)");
+      }
       for (const g of ["__asyncify_state", "__asyncify_data"]) {
         if (!(main[g] instanceof WebAssembly.Global)) {
           this.fail(path, `it is asyncified, but python.wasm does not export ${g} (a runtime built before asyncified side modules)`);
@@ -250,7 +259,7 @@ export class SideModuleLinker {
             missing.push(imp.name);
             continue;
           }
-          env[imp.name] = asyncified || !this.guardPlainModules ? (v as Function) : this.guard(v as (...a: unknown[]) => unknown);
+          env[imp.name] = asyncified || !this.mainAsyncified ? (v as Function) : this.guard(v as (...a: unknown[]) => unknown);
         } else if (imp.kind === "global") {
           if (!(v instanceof WebAssembly.Global)) {
             missing.push(imp.name);
