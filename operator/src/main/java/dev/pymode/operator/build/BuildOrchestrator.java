@@ -40,10 +40,12 @@ public class BuildOrchestrator {
     private final EventRecorder events;
     private final Clock clock;
     private final OperatorMetrics metrics;
+    private final SharedBuilds shared;
 
     public BuildOrchestrator(Optional<OciRegistry> registry, BuildExecutor executor, PyModeConfig config,
                              EventRecorder events, Clock clock, OperatorMetrics metrics) {
         this.metrics = metrics;
+        this.shared = new SharedBuilds(executor, clock);
         this.registry = registry;
         this.executor = executor;
         this.config = config;
@@ -136,6 +138,9 @@ public class BuildOrchestrator {
         }
         subject.artifact(reference);
         subject.progress(null);
+        if (build != null) {
+            shared.release(subject.keyHash(), subject.resource().getMetadata().getNamespace(), build.getName());
+        }
         String message = reference.getRef() + " (" + artifact.totalBytes() + " bytes)";
         if (changed) {
             events.normal(subject.resource(), built ? "BuildSucceeded" : "CacheHit", message);
@@ -165,7 +170,14 @@ public class BuildOrchestrator {
         // It starts again under the same name, with the same attempt count: nothing about the inputs failed.
         boolean vanished = build != null && build.getStartedAt() != null;
         // Whoever creates the build reports it; a concurrent reconcile that lost the race adopts it silently.
-        boolean created = executor.start(request);
+        SharedBuilds.Outcome outcome = shared.startUnlessRunningElsewhere(subject.keyHash(), request);
+        if (outcome.runningElsewhere().isPresent()) {
+            BuildRequest other = outcome.runningElsewhere().get();
+            return StageResult.progressing(ConditionTypes.BUILT, "WaitingForSharedBuild", "build "
+                    + other.namespace() + "/" + other.name() + " makes the same artifact (" + subject.tag()
+                    + "); waiting for it instead of building it again", executor.recheck());
+        }
+        boolean created = outcome.created();
         BuildProgress started = new BuildProgress();
         started.setKey(subject.keyHash());
         started.setName(request.name());
@@ -198,6 +210,7 @@ public class BuildOrchestrator {
         failed.setLastFailureTime(now());
         failed.setFailedGeneration(subject.resource().getMetadata().getGeneration());
         subject.progress(failed);
+        shared.release(subject.keyHash(), request.namespace(), request.name());
         // Remove the finished build so the next attempt can start under the same deterministic name.
         executor.delete(request.namespace(), request.name());
         String log = observation.detail();
