@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 
@@ -51,6 +53,10 @@ public final class CloudflareClient implements AutoCloseable {
                 .callTimeout(b.callTimeout)
                 // our RetryPolicy decides about re-sending; OkHttp would silently repeat a POST
                 .retryOnConnectionFailure(false)
+                // Idle connections are dropped before servers usually close theirs (node: 5 s), so a call after a
+                // quiet spell does not meet a dead pooled connection: that cost a failed attempt and a retry, and a
+                // POST on one is not retried at all.
+                .connectionPool(new ConnectionPool(5, 4, TimeUnit.SECONDS))
                 .build();
         this.ownedHttp = b.httpClient == null ? http : null;
         this.transport = new ApiTransport(http, HttpUrl.get(b.baseUrl), b.apiToken, new ObjectMapper(),
