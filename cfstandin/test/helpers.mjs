@@ -14,8 +14,8 @@ export function tempDir(prefix = "cfstandin-test-") {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Start a stand-in; `logs` collects every log line it printed. */
-export async function start({ stateDir = tempDir(), zones = [] } = {}) {
+/** Start a stand-in; `logs` collects every log line it printed. `runtimeLimits`: {maxRuntimes, idleStopMs}. */
+export async function start({ stateDir = tempDir(), zones = [], ...runtimeLimits } = {}) {
   const logs = [];
   const standin = await startStandin({
     stateDir,
@@ -24,6 +24,7 @@ export async function start({ stateDir = tempDir(), zones = [] } = {}) {
       { id: OTHER_ACCOUNT, tokens: [OTHER_TOKEN] },
     ],
     log: (l) => logs.push(l),
+    ...runtimeLimits,
   });
   const api = async (method, path, { json, body, headers = {}, token = TOKEN } = {}) => {
     const h = { ...headers };
