@@ -41,6 +41,17 @@ export async function start({ stateDir = tempDir(), zones = [], ...runtimeLimits
   return { standin, api, logs, stateDir };
 }
 
+/** Source of a Durable Object class counting its requests in its storage (answers the count). */
+export const COUNTER_CLASS = `export class Counter {
+  constructor(state) { this.state = state; }
+  async fetch() {
+    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
+    await this.state.storage.put("n", n);
+    return new Response(String(n));
+  }
+}
+`;
+
 /** A wasm module exporting add(i32, i32) -> i32, written out by hand. */
 export const ADD_WASM = Buffer.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03,

@@ -4,19 +4,11 @@
 // and a broken upload is still refused with 10021.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ACCOUNT, getWithHost, start, tempDir, uploadForm, waitFor } from "./helpers.mjs";
+import { ACCOUNT, COUNTER_CLASS, getWithHost, start, tempDir, uploadForm, waitFor } from "./helpers.mjs";
 
 const A = `/accounts/${ACCOUNT}`;
 
-const SCRIPT = `export class Counter {
-  constructor(state) { this.state = state; }
-  async fetch() {
-    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
-    await this.state.storage.put("n", n);
-    return new Response(String(n));
-  }
-}
-export default {
+const SCRIPT = `${COUNTER_CLASS}export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/put") {
@@ -40,12 +32,16 @@ const text = async (url) => {
   return r.text();
 };
 
-/** A stand-in with one KV namespace; `deploy(name)` uploads SCRIPT as `name` (with a DO and cron support). */
-async function standin(opts) {
-  const s = await start(opts);
-  const created = await s.api("POST", `${A}/storage/kv/namespaces`, { json: { title: "lazy-kv" } });
-  const ns = created.data.result.id;
+/**
+ * Add to stand-in `s` the KV namespace "lazy-kv" (made on its first run, found after a restart),
+ * `deploy(name, source)` uploading `source` (SCRIPT) as `name` with it and a Durable Object, and
+ * `kvKeys(prefix)`.
+ */
+async function withFleetHelpers(s) {
+  const listed = await s.api("GET", `${A}/storage/kv/namespaces`);
+  const ns = listed.data.result.find((n) => n.title === "lazy-kv")?.id ?? (await s.api("POST", `${A}/storage/kv/namespaces`, { json: { title: "lazy-kv" } })).data.result.id;
   s.deploy = async (name, source = SCRIPT) => {
+    const exists = (await s.api("GET", `${A}/workers/scripts/${name}/settings`)).status === 200;
     const metadata = {
       main_module: "index.js",
       compatibility_date: "2025-04-01",
@@ -54,30 +50,36 @@ async function standin(opts) {
         { name: "KV", type: "kv_namespace", namespace_id: ns },
         { name: "COUNTER", type: "durable_object_namespace", class_name: "Counter" },
       ],
-      ...((await s.api("GET", `${A}/workers/scripts/${name}/settings`)).status === 200 ? {} : { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }),
+      ...(exists ? {} : { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }),
     };
     return s.api("PUT", `${A}/workers/scripts/${name}`, { body: uploadForm(metadata, [{ name: "index.js", type: "application/javascript+module", data: source }]) });
   };
   s.kvKeys = async (prefix) => (await s.api("GET", `${A}/storage/kv/namespaces/${ns}/keys?prefix=${encodeURIComponent(prefix)}`)).data.result.map((k) => k.name);
-  return s;
+}
+
+/** Run `fn` with a stand-in started with `opts` (see helpers' `start`), closed afterwards whatever happens. */
+async function withStandin(opts, fn) {
+  const s = await start(opts);
+  try {
+    await withFleetHelpers(s);
+    await fn(s);
+  } finally {
+    await s.standin.close();
+  }
 }
 
 describe("lazy start", () => {
   it("a restart starts no runtime; the first request starts it, concurrent first requests share one start", async () => {
     const dir = tempDir();
-    let s = await standin({ stateDir: dir });
-    try {
+    await withStandin({ stateDir: dir }, async (s) => {
       assert.equal((await s.deploy("alpha")).status, 200);
       assert.equal((await s.deploy("beta")).status, 200);
       await s.api("POST", `${A}/workers/scripts/beta/subdomain`, { json: { enabled: true } });
       assert.equal((await stats(s)).running, 2, "a deploy starts the runtime (its start check) and keeps it");
       assert.equal(await text(`${await scriptUrl(s, "alpha")}count`), "1");
-    } finally {
-      await s.standin.close();
-    }
+    });
 
-    s = await start({ stateDir: dir });
-    try {
+    await withStandin({ stateDir: dir }, async (s) => {
       const before = await stats(s);
       assert.deepEqual([before.deployed, before.running, before.started], [2, 0, 0]);
       const listed = (await (await fetch(`${s.standin.url}/__standin/scripts`)).json()).scripts;
@@ -95,16 +97,13 @@ describe("lazy start", () => {
       assert.deepEqual(viaHost.map((r) => [r.status, r.text]), [[200, "beta"], [200, "beta"], [200, "beta"]]);
       now = await stats(s);
       assert.deepEqual([now.running, now.started, now.peak_running], [2, 2, 2]);
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 });
 
 describe("idle stop", () => {
   it("stops an unused runtime after the idle time and restarts it with its KV and DO data", async () => {
-    const s = await standin({ idleStopMs: 300 });
-    try {
+    await withStandin({ idleStopMs: 300 }, async (s) => {
       assert.equal((await s.deploy("idler")).status, 200);
       const url = await scriptUrl(s, "idler");
       assert.equal(await text(`${url}put?v=written-before-stop`), "stored");
@@ -116,28 +115,22 @@ describe("idle stop", () => {
       assert.equal(await text(`${url}get`), "written-before-stop");
       assert.equal(await text(`${url}count`), "2");
       assert.equal((await stats(s)).started, stopped.started + 1);
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 
   it("does not stop a runtime while it serves a request longer than the idle time", async () => {
     const slow = SCRIPT.replace("return new Response(env.NAME);", "await new Promise((r) => setTimeout(r, 1200)); return new Response(env.NAME);");
-    const s = await standin({ idleStopMs: 200 });
-    try {
+    await withStandin({ idleStopMs: 200 }, async (s) => {
       assert.equal((await s.deploy("slow", slow)).status, 200);
       // Stopped mid-request, the proxy would answer 502 (runtime unreachable).
       assert.equal(await text(await scriptUrl(s, "slow")), "slow");
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 });
 
 describe("bound", () => {
   it("runs at most --max-runtimes at once, stopping the least recently used; every script answers", async () => {
-    const s = await standin({ maxRuntimes: 2 });
-    try {
+    await withStandin({ maxRuntimes: 2 }, async (s) => {
       const names = ["one", "two", "three"];
       for (const n of names) assert.equal((await s.deploy(n)).status, 200);
       let now = await stats(s);
@@ -151,16 +144,13 @@ describe("bound", () => {
       now = await stats(s);
       assert.ok(now.peak_running <= 2, `peak ${now.peak_running} > 2`);
       assert.ok(now.running <= 2 && now.stopped_evicted >= 4, JSON.stringify(now));
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 });
 
 describe("stopped scripts", () => {
   it("cron triggers and the admin trigger start a stopped script's runtime", async () => {
-    const s = await standin({ maxRuntimes: 1 });
-    try {
+    await withStandin({ maxRuntimes: 1 }, async (s) => {
       assert.equal((await s.deploy("ticker")).status, 200);
       assert.equal((await s.api("PUT", `${A}/workers/scripts/ticker/schedules`, { json: [{ cron: "*/5 * * * *" }] })).status, 200);
       assert.equal((await s.deploy("other")).status, 200); // takes the only slot: ticker stops
@@ -177,14 +167,11 @@ describe("stopped scripts", () => {
       assert.equal((await s.kvKeys("fired|ticker")).length, 2);
       const now = await stats(s);
       assert.ok(now.peak_running <= 1 && now.started >= 4, JSON.stringify(now));
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 
   it("refuses a broken upload with 10021 while the script is stopped, and the old version still answers", async () => {
-    const s = await standin({ idleStopMs: 200 });
-    try {
+    await withStandin({ idleStopMs: 200 }, async (s) => {
       assert.equal((await s.deploy("fragile")).status, 200);
       await waitFor(async () => (await stats(s)).running === 0, { timeout: 5000 });
       const bad = await s.deploy("fragile", "export default { fetch( {");
@@ -196,8 +183,6 @@ describe("stopped scripts", () => {
       assert.equal((await s.api("GET", `${A}/workers/scripts/fresh-broken/settings`)).status, 404);
       assert.equal(await text(await scriptUrl(s, "fragile")), "fragile");
       assert.equal((await stats(s)).deployed, 1);
-    } finally {
-      await s.standin.close();
-    }
+    });
   });
 });
