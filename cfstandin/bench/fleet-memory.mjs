@@ -67,16 +67,19 @@ function treeMemory(rootPid) {
   for (let i = 0; i < pids.length; i++) for (const [pid, ppid] of parent) if (ppid === pids[i]) pids.push(pid);
   let rss = 0;
   let pss = 0;
+  let rootRss = 0;
   let workerds = 0;
   for (const pid of pids) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)[1]);
+      const kb = Number(/^Rss:\s+(\d+)/m.exec(rollup)[1]);
+      rss += kb;
+      if (pid === rootPid) rootRss = kb;
       pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)[1]);
       if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd") workerds++;
     } catch {}
   }
-  return { rssMiB: rss / 1024, pssMiB: pss / 1024, processes: pids.length, workerds };
+  return { rssMiB: rss / 1024, pssMiB: pss / 1024, nodeRssMiB: rootRss / 1024, processes: pids.length, workerds };
 }
 
 const quantile = (xs, q) => {
@@ -157,7 +160,7 @@ async function runMode(mode, count, o) {
 
 function report(o, results) {
   const f = (x, d = 0) => (x === undefined || x === null ? "-" : Number(x).toFixed(d));
-  const per = (r, m) => (m[`rssMiB`] - r.idle.rssMiB) / r.count;
+  const per = (r, m) => (m.rssMiB - r.idle.rssMiB) / r.count;
   const rows = [
     ["flags", (r) => r.args.join(" ")],
     ["scripts deployed", (r) => r.count],
@@ -167,6 +170,7 @@ function report(o, results) {
     ["after deploys: runtimes running (pool)", (r) => r.afterDeploy.running],
     ["after deploys: RSS / PSS MiB", (r) => `${f(r.deployed.rssMiB)} / ${f(r.deployed.pssMiB)}`],
     ["after deploys: RSS MiB per script", (r) => f(per(r, r.deployed), 1)],
+    ["after deploys: RSS MiB of the node process", (r) => f(r.deployed.nodeRssMiB)],
     [`first request of ${o.sample} sampled: ms p50 / p95`, (r) => `${f(quantile(r.firstMs, 0.5))} / ${f(quantile(r.firstMs, 0.95))}`],
     ["after sample: RSS / PSS MiB", (r) => `${f(r.sampled.rssMiB)} / ${f(r.sampled.pssMiB)}`],
     ["after sample: workerd processes", (r) => r.sampled.workerds],
