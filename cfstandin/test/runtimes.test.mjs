@@ -24,6 +24,8 @@ const SCRIPT = `${COUNTER_CLASS}export default {
   },
 };`;
 
+/** No runtime alive: none starting, running or still stopping (the counters move when a stop ends). */
+const allStopped = (st) => st.starting + st.running + st.stopping === 0;
 const stats = async (s) => (await fetch(`${s.standin.url}/__standin/runtimes`)).json();
 const scriptUrl = async (s, name) => (await (await fetch(`${s.standin.url}/__standin/scripts`)).json()).scripts.find((x) => x.script === name)?.url;
 const text = async (url) => {
@@ -108,13 +110,14 @@ describe("idle stop", () => {
       const url = await scriptUrl(s, "idler");
       assert.equal(await text(`${url}put?v=written-before-stop`), "stored");
       assert.equal(await text(`${url}count`), "1");
-      await waitFor(async () => (await stats(s)).running === 0, { timeout: 5000 });
+      await waitFor(async () => allStopped(await stats(s)), { timeout: 5000 });
       const stopped = await stats(s);
       assert.ok(stopped.stopped_idle >= 1, JSON.stringify(stopped));
       assert.ok(s.logs.some((l) => /script .*\/idler runtime stopped \(idle\)/.test(l)));
       assert.equal(await text(`${url}get`), "written-before-stop");
       assert.equal(await text(`${url}count`), "2");
-      assert.equal((await stats(s)).started, stopped.started + 1);
+      // started again (and maybe stopped once more between the two requests on a slow machine)
+      assert.ok((await stats(s)).started > stopped.started);
     });
   });
 
@@ -173,7 +176,7 @@ describe("stopped scripts", () => {
   it("refuses a broken upload with 10021 while the script is stopped, and the old version still answers", async () => {
     await withStandin({ idleStopMs: 200 }, async (s) => {
       assert.equal((await s.deploy("fragile")).status, 200);
-      await waitFor(async () => (await stats(s)).running === 0, { timeout: 5000 });
+      await waitFor(async () => allStopped(await stats(s)), { timeout: 5000 });
       const bad = await s.deploy("fragile", "export default { fetch( {");
       assert.equal(bad.status, 400);
       assert.equal(bad.data.errors[0].code, 10021);
