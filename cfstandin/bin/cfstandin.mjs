@@ -1,12 +1,23 @@
 #!/usr/bin/env node
 // cfstandin: a local Cloudflare API stand-in (see ../README.md).
 //   node bin/cfstandin.mjs --port 8799 --state-dir DIR --account ID --token TOKEN [--subdomain NAME] [--zone NAME]...
+//        [--max-runtimes N] [--idle-stop SECONDS]
+import { POOL_DEFAULTS } from "../src/runtime/pool.mjs";
 import { startStandin } from "../src/server.mjs";
 
-const USAGE = "usage: cfstandin.mjs --port N --state-dir DIR --account ID --token TOKEN [--token TOKEN]... [--subdomain NAME] [--zone NAME]... [--quiet]";
+const USAGE =
+  "usage: cfstandin.mjs --port N --state-dir DIR --account ID --token TOKEN [--token TOKEN]... [--subdomain NAME] [--zone NAME]... " +
+  `[--max-runtimes N (default ${POOL_DEFAULTS.maxRunning}, 0 = no limit)] [--idle-stop SECONDS (default ${POOL_DEFAULTS.idleMs / 1000}, 0 = never)] [--quiet]`;
+
+/** A whole number >= 0 given to `flag`, or an error naming the flag. */
+function count(flag, text) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new Error(`${flag} must be a whole number >= 0, got ${JSON.stringify(text)}`);
+  return n;
+}
 
 function parseArgs(argv) {
-  const o = { tokens: [], zones: [], port: 8799, quiet: false };
+  const o = { tokens: [], zones: [], port: 8799, quiet: false, maxRuntimes: POOL_DEFAULTS.maxRunning, idleStopMs: POOL_DEFAULTS.idleMs };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -19,6 +30,8 @@ function parseArgs(argv) {
     else if (a === "--token") o.tokens.push(v());
     else if (a === "--subdomain") o.subdomain = v();
     else if (a === "--zone") o.zones.push(v());
+    else if (a === "--max-runtimes") o.maxRuntimes = count(a, v());
+    else if (a === "--idle-stop") o.idleStopMs = count(a, v()) * 1000;
     else if (a === "--quiet") o.quiet = true;
     else if (a === "-h" || a === "--help") {
       console.log(USAGE);
@@ -43,6 +56,8 @@ const standin = await startStandin({
   stateDir: opts.stateDir,
   accounts: [{ id: opts.account, tokens: opts.tokens, subdomain: opts.subdomain, zones: opts.zones }],
   log,
+  maxRuntimes: opts.maxRuntimes,
+  idleStopMs: opts.idleStopMs,
 });
 console.log(`READY ${standin.apiBase} (admin ${standin.url}/__standin, started in ${standin.startupMs} ms)`);
 

@@ -13,7 +13,7 @@ import { parseMultipart } from "./multipart.mjs";
 import { OpenApi } from "./openapi.mjs";
 import { redact, RequestLog } from "./requestlog.mjs";
 import { StorageHub } from "./runtime/hub.mjs";
-import { proxyRequest } from "./runtime/proxy.mjs";
+import { POOL_DEFAULTS } from "./runtime/pool.mjs";
 import { ScriptRuntimes } from "./runtime/scripts.mjs";
 import { CronScheduler } from "./runtime/scheduler.mjs";
 import { routeMatches } from "./api/zones.mjs";
@@ -53,8 +53,19 @@ function sendJson(res, status, body, headers = {}) {
  * @param {{id: string, tokens: string[], subdomain?: string, zones?: string[]}[]} o.accounts
  * @param {number} [o.port] public port (0 = any)
  * @param {(line: string) => void} [o.log]
+ * @param {number} [o.maxRuntimes] at most this many script runtimes (workerd) at once, least recently
+ *   used stopped first; 0 = no limit
+ * @param {number} [o.idleStopMs] stop a script runtime unused this long; 0 = never
  */
-export async function startStandin({ stateDir, accounts, port = 0, log = (l) => console.log(l), spec = DEFAULT_SPEC }) {
+export async function startStandin({
+  stateDir,
+  accounts,
+  port = 0,
+  log = (l) => console.log(l),
+  spec = DEFAULT_SPEC,
+  maxRuntimes = POOL_DEFAULTS.maxRunning,
+  idleStopMs = POOL_DEFAULTS.idleMs,
+}) {
   const t0 = performance.now();
   const api = new OpenApi(spec);
   const store = new StateStore(stateDir);
@@ -71,22 +82,16 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
 
   const hub = new StorageHub({ store, log });
   await hub.start();
-  const runtimes = new ScriptRuntimes({ store, hub, log });
+  const runtimes = new ScriptRuntimes({ store, hub, log, maxRunning: maxRuntimes, idleMs: idleStopMs });
   const faults = new Faults();
   const requests = new RequestLog();
   const standin = { store, hub, runtimes, log, tokens };
   const cron = new CronScheduler({ store, runtimes, log });
 
-  // Re-run every script that had an active deployment before the restart.
+  // Every script that had an active deployment before the restart gets its per-script URL back;
+  // its runtime starts on its first request or cron firing.
   for (const [accountId, doc] of store.accounts) {
-    for (const [name, script] of Object.entries(doc.scripts)) {
-      if (!script.deployments.length) continue;
-      try {
-        await runtimes.apply(accountId, name);
-      } catch (e) {
-        log(`script ${accountId}/${name} failed to start after restart: ${e.message}`);
-      }
-    }
+    for (const [name, script] of Object.entries(doc.scripts)) if (script.deployments.length) await runtimes.attach(accountId, name);
   }
 
   cron.start();
@@ -233,14 +238,16 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
             account: accountId,
             script: name,
             url: runtimes.url(accountId, name),
+            running: runtimes.running(accountId, name),
             workers_dev: s.subdomain.enabled ? `${name}.${doc.subdomain}.workers.dev` : null,
             deployment: s.deployments[0] ?? null,
             schedules: s.schedules ?? [],
           });
         }
       }
-      return sendJson(res, 200, { scripts: out });
+      return sendJson(res, 200, { runtimes: runtimes.stats(), scripts: out });
     }
+    if (path === "/runtimes" && req.method === "GET") return sendJson(res, 200, runtimes.stats());
     if (path === "/requests") {
       if (req.method === "DELETE") return sendJson(res, 200, { cleared: true }, requests.clear());
       return sendJson(res, 200, { requests: requests.since(Number(url.searchParams.get("since") ?? 0)) });
@@ -293,7 +300,7 @@ export async function startStandin({ stateDir, accounts, port = 0, log = (l) => 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://standin");
     const target = url.pathname.startsWith(API_PREFIX) || url.pathname.startsWith("/__standin") ? null : scriptForHost(req.headers.host, url.pathname);
-    if (target) return proxyRequest(req, res, runtimes.upstream(target.accountId, target.script));
+    if (target) return runtimes.serve(target.accountId, target.script, req, res);
     if (url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + "/")) {
       return handleApi(req, res, url).catch((e) => {
         log(`unhandled: ${e.stack}`);

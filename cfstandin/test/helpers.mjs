@@ -14,8 +14,8 @@ export function tempDir(prefix = "cfstandin-test-") {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Start a stand-in; `logs` collects every log line it printed. */
-export async function start({ stateDir = tempDir(), zones = [] } = {}) {
+/** Start a stand-in; `logs` collects every log line it printed. `runtimeLimits`: {maxRuntimes, idleStopMs}. */
+export async function start({ stateDir = tempDir(), zones = [], ...runtimeLimits } = {}) {
   const logs = [];
   const standin = await startStandin({
     stateDir,
@@ -24,6 +24,7 @@ export async function start({ stateDir = tempDir(), zones = [] } = {}) {
       { id: OTHER_ACCOUNT, tokens: [OTHER_TOKEN] },
     ],
     log: (l) => logs.push(l),
+    ...runtimeLimits,
   });
   const api = async (method, path, { json, body, headers = {}, token = TOKEN } = {}) => {
     const h = { ...headers };
@@ -39,6 +40,17 @@ export async function start({ stateDir = tempDir(), zones = [] } = {}) {
   };
   return { standin, api, logs, stateDir };
 }
+
+/** Source of a Durable Object class counting its requests in its storage (answers the count). */
+export const COUNTER_CLASS = `export class Counter {
+  constructor(state) { this.state = state; }
+  async fetch() {
+    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
+    await this.state.storage.put("n", n);
+    return new Response(String(n));
+  }
+}
+`;
 
 /** A wasm module exporting add(i32, i32) -> i32, written out by hand. */
 export const ADD_WASM = Buffer.from([

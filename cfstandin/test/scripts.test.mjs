@@ -2,7 +2,7 @@
 // versions and a 50/50 split, secrets, and a restart that keeps everything.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ACCOUNT, ADD_WASM, getWithHost, start, tempDir, uploadForm } from "./helpers.mjs";
+import { ACCOUNT, ADD_WASM, COUNTER_CLASS, getWithHost, start, tempDir, uploadForm } from "./helpers.mjs";
 
 const A = `/accounts/${ACCOUNT}`;
 const SECRET = "s3cr3t-VALUE-7f3a9c";
@@ -10,15 +10,7 @@ const SECRET = "s3cr3t-VALUE-7f3a9c";
 const MAIN = `import wasm from "./4702d7c5-add.wasm";
 import TEXT from "./hello.txt";
 import DATA from "./blob.bin";
-export class Counter {
-  constructor(state) { this.state = state; }
-  async fetch() {
-    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
-    await this.state.storage.put("n", n);
-    return new Response(String(n));
-  }
-}
-export default {
+${COUNTER_CLASS}export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/secret-check") return new Response(env.API_SECRET === url.searchParams.get("v") ? "match" : "differ");

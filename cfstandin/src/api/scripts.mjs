@@ -37,11 +37,12 @@ function list({ account, query }) {
 
 async function remove({ account, params, standin }) {
   const doc = getScript(account, params.script_name);
-  await standin.runtimes.stop(account.id, doc.id);
-  // Deleting a Worker deletes its Durable Object namespaces and their storage.
-  for (const cls of Object.keys(doc.do_classes)) rmSync(join(standin.store.runtimeDir("do"), doUniqueKey(account.id, doc.id, cls)), { recursive: true, force: true });
+  // Gone from the model first, so a request arriving meanwhile does not start the runtime again.
   for (const r of Object.values(account.routes)) if (r.script === doc.id) delete r.script;
   delete account.scripts[doc.id];
+  await standin.runtimes.remove(account.id, doc.id);
+  // Deleting a Worker deletes its Durable Object namespaces and their storage.
+  for (const cls of Object.keys(doc.do_classes)) rmSync(join(standin.store.runtimeDir("do"), doUniqueKey(account.id, doc.id, cls)), { recursive: true, force: true });
   standin.store.deleteScriptFiles(account.id, doc.id);
   standin.store.save(account.id);
   return { result: null };

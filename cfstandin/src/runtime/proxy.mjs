@@ -21,9 +21,9 @@ export function proxyRequest(req, res, upstream) {
   req.pipe(out);
 }
 
-/** A loopback listener that serves one script (its stable per-script URL). */
-export async function listenForScript(port, getUpstream) {
-  const server = http.createServer((req, res) => proxyRequest(req, res, getUpstream()));
+/** A loopback listener that serves one script (its stable per-script URL) with `handle(req, res)`. */
+export async function listenForScript(port, handle) {
+  const server = http.createServer(handle);
   const listen = (p) =>
     new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -1,12 +1,18 @@
-// One workerd (Miniflare) per deployed script: the versions of its active deployment plus a router
+// One workerd (Miniflare) per running script: the versions of its active deployment plus a router
 // worker that splits requests by the deployment's percentages. Redeploying a script starts its new
 // runtime, switches traffic to it and disposes the old one; other scripts are untouched.
+//
+// Runtimes are lazy and bounded (./pool.mjs): a deploy starts the script's runtime (that start is
+// the check that refuses broken code with 10021) and leaves it in the pool; the pool stops it when
+// idle or when another script needs room, and the next request or cron firing starts it again.
+// Every deployed script keeps its per-script URL (a node listener) whether its runtime runs or not.
 import { Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { scriptInvalid } from "../envelope.mjs";
-import { listenForScript } from "./proxy.mjs";
+import { RuntimePool } from "./pool.mjs";
+import { listenForScript, proxyRequest } from "./proxy.mjs";
 import { versionWorker } from "./worker-options.mjs";
 
 const ROUTER = readFileSync(fileURLToPath(new URL("./workers/router.js", import.meta.url)), "utf8");
@@ -19,25 +25,40 @@ export class ScriptRuntimes {
    * @param {import("../state.mjs").StateStore} o.store
    * @param {import("./hub.mjs").StorageHub} o.hub
    * @param {(line: string) => void} o.log
+   * @param {number} o.maxRunning at most this many script runtimes at once (0 = no limit)
+   * @param {number} o.idleMs stop a runtime unused for this long (0 = never)
    */
-  constructor({ store, hub, log }) {
+  constructor({ store, hub, log, maxRunning, idleMs }) {
     this.store = store;
     this.hub = hub;
     this.log = log;
-    this.running = new Map(); // "<account>/<script>" → {mf, upstream, listener, deploymentId}
-    this.chains = new Map(); // per-script serialisation of apply/stop
+    this.listeners = new Map(); // "<account>/<script>" → the per-script URL's server, while deployed
+    this.pool = new RuntimePool({
+      maxRunning,
+      idleMs,
+      start: (key) => this.#startDeployment(key),
+      stop: (key, runtime, reason) => this.#dispose(key, runtime, reason),
+      isCurrent: (key, runtime) => runtime.deploymentId === this.#deployment(key)?.id,
+      log,
+    });
   }
 
   #key(accountId, script) {
     return `${accountId}/${script}`;
   }
 
-  /** Run one operation per script at a time (two quick deploys must not race their swaps). */
-  #serial(key, fn) {
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    this.chains.set(key, next.catch(() => {}));
-    return next;
+  #doc(key) {
+    const [accountId, script] = this.#split(key);
+    return this.store.accounts.get(accountId)?.scripts[script] ?? null;
+  }
+
+  #deployment(key) {
+    return this.#doc(key)?.deployments[0] ?? null;
+  }
+
+  #split(key) {
+    const i = key.indexOf("/");
+    return [key.slice(0, i), key.slice(i + 1)];
   }
 
   /** Miniflare options shared by the live and the check runtimes. */
@@ -106,72 +127,115 @@ export class ScriptRuntimes {
     return startupMs;
   }
 
-  /** Bring the script's runtime in line with its latest deployment (or stop it if there is none). */
-  apply(accountId, script) {
-    const key = this.#key(accountId, script);
-    return this.#serial(key, async () => {
-      const account = this.store.accounts.get(accountId);
-      const doc = account.scripts[script];
-      const deployment = doc?.deployments[0];
-      const current = this.running.get(key);
-      if (!deployment) return this.#stop(key);
-      if (current?.deploymentId === deployment.id) return current;
-      const started = await this.#start(this.#options(accountId, script, doc, deployment.versions, { persist: true }), script);
-      const entry = current ?? { listener: null };
-      const replaced = current?.mf;
-      Object.assign(entry, { mf: started.mf, upstream: started.upstream, deploymentId: deployment.id, startupMs: started.startupMs });
-      if (!entry.listener) {
-        entry.listener = await listenForScript(doc.port, () => entry.upstream);
-        doc.port = entry.listener.address().port;
-        this.store.save(accountId);
-      }
-      this.running.set(key, entry);
-      // Traffic already goes to the new runtime; the old one only finishes what it has.
-      if (replaced) await replaced.dispose();
-      this.log(`script ${accountId}/${script} deployment ${deployment.id} running at ${this.url(accountId, script)} (started in ${started.startupMs} ms)`);
-      return entry;
-    });
+  /** Start the runtime of the script's latest deployment (the pool's `start`). */
+  async #startDeployment(key) {
+    const [accountId, script] = this.#split(key);
+    const doc = this.#doc(key);
+    const deployment = this.#deployment(key);
+    if (!deployment) throw new Error(`script ${key} has no deployment`);
+    const started = await this.#start(this.#options(accountId, script, doc, deployment.versions, { persist: true }), script);
+    this.log(`script ${key} deployment ${deployment.id} started in ${started.startupMs} ms`);
+    return { mf: started.mf, upstream: started.upstream, deploymentId: deployment.id, startupMs: started.startupMs };
   }
 
-  stop(accountId, script) {
-    const key = this.#key(accountId, script);
-    return this.#serial(key, () => this.#stop(key));
-  }
-
-  async #stop(key) {
-    const entry = this.running.get(key);
-    if (!entry) return null;
-    this.running.delete(key);
-    await new Promise((r) => entry.listener.close(r));
-    entry.listener.closeAllConnections?.();
-    await entry.mf.dispose();
-    this.log(`script ${key} stopped`);
-    return null;
+  async #dispose(key, runtime, reason) {
+    await runtime.mf.dispose();
+    this.log(`script ${key} runtime stopped (${reason})`);
   }
 
   /**
-   * Deliver a cron trigger's `scheduled` event to the running script: to one version of its
-   * deployment, picked by the percentages like a request. Resolves to workerd's {outcome, noRetry}.
+   * Bring the script in line with its latest deployment, as a deploy does: start its runtime now
+   * (a script that fails to start throws 10021 and the previous runtime keeps serving) and keep
+   * its per-script URL. With no deployment, the script's runtime and URL go.
    */
-  scheduled(accountId, script, cron, scheduledTime) {
-    const entry = this.running.get(this.#key(accountId, script));
-    if (!entry) return Promise.reject(new Error("the script has no running deployment"));
-    const split = this.store.accounts.get(accountId).scripts[script].deployments[0].versions;
-    let r = Math.random() * 100;
-    const pick = split.find((s) => (r -= s.percentage) < 0) ?? split[split.length - 1];
-    return entry.mf.getWorker(versionWorkerName(pick.version_id)).then((w) => w.scheduled({ cron, scheduledTime: new Date(scheduledTime) }));
+  async apply(accountId, script) {
+    const key = this.#key(accountId, script);
+    if (!this.#deployment(key)) return this.remove(accountId, script);
+    let runtime;
+    try {
+      runtime = await this.pool.ensure(key);
+    } catch (e) {
+      if (!this.listeners.has(key)) await this.pool.remove(key); // a new script that never ran
+      throw e;
+    }
+    await this.attach(accountId, script);
+    return runtime;
   }
 
-  upstream(accountId, script) {
-    return this.running.get(this.#key(accountId, script))?.upstream ?? null;
+  /** Give a deployed script its per-script URL (on its remembered port when free) without starting it. */
+  async attach(accountId, script) {
+    const key = this.#key(accountId, script);
+    if (this.listeners.has(key)) return;
+    const doc = this.store.accounts.get(accountId).scripts[script];
+    const listener = await listenForScript(doc.port, (req, res) => this.serve(accountId, script, req, res));
+    this.listeners.set(key, listener);
+    doc.port = listener.address().port;
+    this.store.save(accountId);
+  }
+
+  /** Stop the script's runtime and close its per-script URL (the script was deleted). */
+  async remove(accountId, script) {
+    const key = this.#key(accountId, script);
+    await this.pool.remove(key);
+    const listener = this.listeners.get(key);
+    if (!listener) return null;
+    this.listeners.delete(key);
+    await new Promise((r) => listener.close(r));
+    listener.closeAllConnections?.();
+    return null;
+  }
+
+  /** Answer one HTTP request with the script, starting its runtime if it is not running. */
+  async serve(accountId, script, req, res) {
+    const key = this.#key(accountId, script);
+    if (!this.#deployment(key)) return proxyRequest(req, res, null);
+    let lease;
+    try {
+      lease = await this.pool.lease(key);
+    } catch (e) {
+      res.writeHead(502, { "content-type": "text/plain" }).end(`cfstandin: the script's runtime failed to start: ${e.message}\n`);
+      return;
+    }
+    res.once("close", lease.release);
+    proxyRequest(req, res, lease.runtime.upstream);
+  }
+
+  /**
+   * Deliver a cron trigger's `scheduled` event to the script (started if it is not running): to
+   * one version of its deployment, picked by the percentages like a request. Resolves to
+   * workerd's {outcome, noRetry}.
+   */
+  async scheduled(accountId, script, cron, scheduledTime) {
+    const key = this.#key(accountId, script);
+    const split = this.#deployment(key)?.versions;
+    if (!split) throw new Error("the script has no deployment");
+    const lease = await this.pool.lease(key);
+    try {
+      let r = Math.random() * 100;
+      const pick = split.find((s) => (r -= s.percentage) < 0) ?? split[split.length - 1];
+      const worker = await lease.runtime.mf.getWorker(versionWorkerName(pick.version_id));
+      return await worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) });
+    } finally {
+      lease.release();
+    }
+  }
+
+  running(accountId, script) {
+    return this.pool.running(this.#key(accountId, script));
   }
 
   url(accountId, script) {
-    const entry = this.running.get(this.#key(accountId, script));
-    return entry ? `http://127.0.0.1:${entry.listener.address().port}/` : null;
+    const listener = this.listeners.get(this.#key(accountId, script));
+    return listener ? `http://127.0.0.1:${listener.address().port}/` : null;
+  }
+
+  /** What runs now and what ran: the pool's counters plus the number of deployed scripts. */
+  stats() {
+    return { deployed: this.listeners.size, ...this.pool.stats() };
   }
 
   async closeAll() {
-    await Promise.all([...this.running.keys()].map((k) => this.#serial(k, () => this.#stop(k))));
+    await this.pool.close();
+    await Promise.all([...this.listeners.keys()].map((k) => this.remove(...this.#split(k))));
   }
 }
