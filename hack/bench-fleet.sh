@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench-fleet (issue #18): the fleet benchmark (operator/src/test/java/dev/pymode/operator/bench/
 # FleetBenchmark.java) run on a baseline commit and on this checkout, then printed side by side.
-# The baseline runs in a detached worktree with this checkout's benchmark class and Cloudflare stand-in (the
-# instrument), and the baseline's operator (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
+# The baseline runs in a detached worktree with this checkout's benchmark class, its test support, devenv's stand-in
+# launcher and the Cloudflare stand-in (the instrument), and the baseline's operator and client (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
 #   FLEET_WORKERS (200), FLEET_NAMESPACES (10), FLEET_WORKFLOWS (workers/10), FLEET_STEADY_SECONDS (300),
 #   FLEET_RESYNC (PT1M), BASELINE (the commit before #18's work: 666e741), BASELINE=none skips it.
 set -euo pipefail
@@ -29,8 +29,14 @@ if [ "$baseline" != none ]; then
   git worktree add --detach "$wt" "$baseline" >/dev/null
   trap 'git -C "$root" worktree remove --force "$wt" >/dev/null 2>&1 || true' EXIT
   mkdir -p "$wt/operator/src/test/java/dev/pymode/operator/bench"
-  cp operator/src/test/java/dev/pymode/operator/bench/FleetBenchmark.java "$wt/operator/src/test/java/dev/pymode/operator/bench/"
+  for f in operator/src/test/java/dev/pymode/operator/bench/FleetBenchmark.java \
+           operator/src/test/java/dev/pymode/operator/support/EndToEndResource.java \
+           operator/src/test/java/dev/pymode/operator/support/Standin.java \
+           devenv/src/main/java/dev/pymode/devenv/LocalCloudflare.java; do
+    cp "$f" "$wt/$f"
+  done
   rm -rf "$wt/cfstandin" && cp -a cfstandin "$wt/cfstandin"
+  ln -s "$root/worker/node_modules" "$wt/worker/node_modules"
   run "$wt" baseline
 fi
 run "$root" current

@@ -24,6 +24,9 @@ public final class LocalCloudflare implements AutoCloseable {
     private final String token;
     private final int port;
     private final List<String> zones = new java.util.ArrayList<>();
+    // every deployed script keeps its runtime (the tiers' tests expect what they deployed to stay warm)
+    private int maxRuntimes = 0;
+    private int idleStopSeconds = 0;
     private Process process;
 
     public LocalCloudflare(Path stateDir, String accountId, String token) throws IOException {
@@ -61,6 +64,17 @@ public final class LocalCloudflare implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Bounds the script runtimes the stand-in keeps (cfstandin --max-runtimes / --idle-stop): at most
+     * {@code max} run at once, and an idle one stops after {@code idleStopSeconds}; stopped ones start again on
+     * their next request. For fleets (FleetBenchmark); without it every deployed script keeps its runtime.
+     */
+    public LocalCloudflare withRuntimeLimits(int max, int idleStopSeconds) {
+        this.maxRuntimes = max;
+        this.idleStopSeconds = idleStopSeconds;
+        return this;
+    }
+
     /** Starts node cfstandin/bin/cfstandin.mjs and waits for its READY line. */
     public LocalCloudflare start() throws IOException, InterruptedException {
         Files.createDirectories(stateDir);
@@ -71,6 +85,8 @@ public final class LocalCloudflare implements AutoCloseable {
                 "--state-dir", stateDir.resolve("state").toString(), "--account", accountId, "--token", token,
                 "--subdomain", SUBDOMAIN));
         zones.forEach(zone -> command.addAll(List.of("--zone", zone)));
+        command.addAll(List.of("--max-runtimes", Integer.toString(maxRuntimes),
+                "--idle-stop", Integer.toString(idleStopSeconds)));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Thread pump = new Thread(() -> {

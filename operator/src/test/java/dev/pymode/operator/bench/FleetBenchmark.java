@@ -64,8 +64,16 @@ class FleetBenchmark {
     private static final Pattern API_REQUESTS = Pattern.compile("^apiserver_request_total\\{[^}]*} ([0-9.eE+]+)$",
             Pattern.MULTILINE);
 
-    /** The production listing interval, not the e2e tier's 2 s. */
+    /**
+     * The production listing interval, not the e2e tier's 2 s; and a stand-in that keeps at most 32 script runtimes
+     * (idle ones stop after 5 minutes, stopped ones start on their next request), so a fleet fits this machine.
+     */
     public static class Fleet extends EndToEndResource {
+        @Override
+        protected dev.pymode.devenv.LocalCloudflare configure(dev.pymode.devenv.LocalCloudflare standin) {
+            return standin.withRuntimeLimits(32, 300);
+        }
+
         @Override
         public Map<String, String> start() {
             Map<String, String> config = new HashMap<>(super.start());
@@ -73,6 +81,8 @@ class FleetBenchmark {
             // refuse unknown pymode.* properties
             if (knowsSetting("listingInterval")) {
                 config.put("pymode.cloudflare.listing-interval", "PT2M");
+            } else {
+                config.remove("pymode.cloudflare.listing-interval");
             }
             config.put("quarkus.log.category.\"dev.pymode\".level", "WARN");
             return config;
@@ -168,6 +178,13 @@ class FleetBenchmark {
     }
 
     private boolean ready(PyModeWorker w, boolean needDeployment) {
+        if (w.getStatus() != null) {
+            Conditions.find(w.getStatus().getConditions(), "Stalled").filter(c -> "True".equals(c.getStatus()))
+                    .ifPresent(c -> {
+                        throw new AssertionError(w.getMetadata().getNamespace() + "/" + w.getMetadata().getName()
+                                + " stalled: " + c.getMessage());
+                    });
+        }
         return w.getStatus() != null && Conditions.isTrue(w.getStatus().getConditions(), "Ready")
                 && w.getMetadata().getGeneration().equals(w.getStatus().getObservedGeneration())
                 && (!needDeployment || w.getStatus().getDeployment() != null);
@@ -300,8 +317,9 @@ class FleetBenchmark {
         record("status lost (re-apply)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
                 apiServerRequests() - apiBefore, Map.of());
 
-        System.out.println("\n== what the Cloudflare stand-in ran");
-        System.out.println(Standin.adminJson("/__standin/scripts").path("runtimes"));
+        System.out.println("\n== what the Cloudflare stand-in ran (script runtimes: at most 32 at once, started on "
+                + "demand, stopped when idle or evicted)");
+        System.out.println(Standin.adminJson("/__standin/runtimes"));
         String out = System.getProperty("fleet.out");
         if (out != null) {
             Map<String, Object> all = new LinkedHashMap<>();

@@ -24,8 +24,8 @@ public class EndToEndResource extends BuildEnvironmentResource {
         Map<String, String> config = new HashMap<>(super.start());
         try {
             Path dir = Files.createTempDirectory("pymode-e2e");
-            cloudflare = new LocalCloudflare(dir.resolve("cloudflare"), ACCOUNT, "e2e-token-" + System.nanoTime())
-                    .withZone(ZONE).start();
+            cloudflare = configure(new LocalCloudflare(dir.resolve("cloudflare"), ACCOUNT,
+                    "e2e-token-" + System.nanoTime()).withZone(ZONE)).start();
             operatorLog = dir.resolve("operator.log");
             config.put("pymode.cloudflare.api-url", cloudflare.apiUrl());
             config.put("pymode.cloudflare.account-id", ACCOUNT);
@@ -41,6 +41,11 @@ public class EndToEndResource extends BuildEnvironmentResource {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the Cloudflare stand-in: " + e.getMessage(), e);
         }
+    }
+
+    /** Subclasses may set more on the stand-in before it starts. */
+    protected LocalCloudflare configure(LocalCloudflare standin) {
+        return standin;
     }
 
     @Override
