@@ -41,6 +41,7 @@ public final class AccountInventory {
     private final Listing<String> kvNamespaces;
     private final Listing<String> r2Buckets;
     private final Listing<String> d1Databases;
+    private final Listing<String> workersDev;
 
     AccountInventory(CloudflareClient client, String account, Duration interval, Clock clock,
                      ScriptChanges changes) {
@@ -60,6 +61,17 @@ public final class AccountInventory {
         this.kvNamespaces = new Listing<>(() -> byKey(client.listKvNamespaces(account), ns -> ns.title(), ns -> ns.id()));
         this.r2Buckets = new Listing<>(() -> byKey(client.listR2Buckets(account), b -> b.name(), b -> b.name()));
         this.d1Databases = new Listing<>(() -> byKey(client.listD1Databases(account, null), db -> db.name(), db -> db.uuid()));
+        this.workersDev = new Listing<>(() -> Map.of(account, Objects.requireNonNull(client.accountSubdomain(account),
+                () -> "account " + account + " has no workers.dev subdomain (set one in the dashboard)")));
+    }
+
+    public String account() {
+        return account;
+    }
+
+    /** The account's workers.dev subdomain (the {subdomain} of script URLs), read once per interval. */
+    public String workersDevSubdomain() {
+        return workersDev.current(Instant.MIN).get(account);
     }
 
     /** A listed script, from a listing read at or after {@code notBefore} (older ones are read again first). */

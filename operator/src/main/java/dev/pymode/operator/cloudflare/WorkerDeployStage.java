@@ -183,7 +183,7 @@ public class WorkerDeployStage {
             BindingDrift drift = BindingDrift.between(upload.bindings(), remoteSettings.get().bindings());
             if (drift.none()) {
                 WorkerDeployment deployment = deployedByUs ? current : adopted(client, account, script, digest);
-                deployment.setUrl(publish(client, account, script, worker, deployment));
+                deployment.setUrl(publish(client, inventory, script, worker, deployment));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 observed(deployment, inputs, inventory, script);
                 status.setDeployment(deployment);
@@ -211,7 +211,7 @@ public class WorkerDeployStage {
         WorkerDeployment deployment = new WorkerDeployment();
         deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
         deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
-        String url = publish(client, account, script, worker, deployment);
+        String url = publish(client, inventory, script, worker, deployment);
         syncCronTriggers(client, account, script, schedules, deployment, worker);
         deployment.setAccountId(account);
         deployment.setScriptName(script);
@@ -313,8 +313,9 @@ public class WorkerDeployStage {
      * Enables or disables workers.dev and makes the routes match (recording them on the deployment); returns the
      * URL the worker answers on: workers.dev, else its first route.
      */
-    private String publish(CloudflareClient client, String account, String script, PyModeWorker worker,
+    private String publish(CloudflareClient client, AccountInventory inventory, String script, PyModeWorker worker,
                            WorkerDeployment deployment) {
+        String account = inventory.account();
         var cloudflare = worker.getSpec().getCloudflare();
         boolean workersDev = cloudflare == null || !Boolean.FALSE.equals(cloudflare.getWorkersDev());
         if (client.scriptSubdomain(account, script).enabled() != workersDev) {
@@ -323,7 +324,7 @@ public class WorkerDeployStage {
         deployment.setRoutes(routes.sync(client, account, script, worker, deployment.getRoutes()));
         if (workersDev) {
             return settings.workersDevUrl().replace("{script}", script)
-                    .replace("{subdomain}", client.accountSubdomain(account));
+                    .replace("{subdomain}", inventory.workersDevSubdomain());
         }
         return deployment.getRoutes().isEmpty() ? null
                 : "https://" + deployment.getRoutes().get(0).getPattern().replace("*", "");

@@ -89,6 +89,16 @@ class AccountInventoryTest {
     }
 
     @Test
+    void theWorkersDevSubdomainIsReadOncePerInterval() throws Exception {
+        assertThat(inventory.workersDevSubdomain()).isEqualTo(LocalCloudflare.SUBDOMAIN);
+        assertThat(inventory.workersDevSubdomain()).isEqualTo(LocalCloudflare.SUBDOMAIN);
+        assertThat(calls()).containsExactly("GET /workers/subdomain");
+        clock.advance(INTERVAL);
+        inventory.workersDevSubdomain();
+        assertThat(calls()).containsExactly("GET /workers/subdomain");
+    }
+
+    @Test
     void aCallerThatWroteAfterTheLastReadGetsANewOne() throws Exception {
         inventory.script("w", Instant.MIN);
         calls();
