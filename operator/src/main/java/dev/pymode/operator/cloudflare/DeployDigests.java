@@ -59,8 +59,8 @@ public final class DeployDigests {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(apiToken.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             new TreeMap<>(values).forEach((name, value) -> {
-                frame(mac, name);
-                frame(mac, value);
+                mac.update(lengthPrefixed(name));
+                mac.update(lengthPrefixed(value));
             });
             return "hmac-sha256:" + HexFormat.of().formatHex(mac.doFinal());
         } catch (GeneralSecurityException e) {
@@ -86,10 +86,7 @@ public final class DeployDigests {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (String part : parts) {
-                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-                // length-prefixed, so bytes cannot move from one part to the next unnoticed
-                sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
-                sha.update(bytes);
+                sha.update(lengthPrefixed(part));
             }
             return "sha256:" + HexFormat.of().formatHex(sha.digest());
         } catch (GeneralSecurityException e) {
@@ -97,9 +94,9 @@ public final class DeployDigests {
         }
     }
 
-    private static void frame(Mac mac, String part) {
+    /** The part's UTF-8 bytes after their length, so bytes cannot move from one part to the next unnoticed. */
+    private static byte[] lengthPrefixed(String part) {
         byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-        mac.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
-        mac.update(bytes);
+        return ByteBuffer.allocate(Integer.BYTES + bytes.length).putInt(bytes.length).put(bytes).array();
     }
 }

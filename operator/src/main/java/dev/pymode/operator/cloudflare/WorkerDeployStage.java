@@ -205,8 +205,8 @@ public class WorkerDeployStage {
 
         DeployResult result = client.deploy(account, script, upload, percentage, message);
         String versionId = result.version() != null ? result.version().id()
-                : client.listDeployments(account, script).stream().findFirst()
-                .flatMap(d -> d.versions().stream().findFirst()).map(s -> s.versionId()).orElse(null);
+                : latestDeployment(client, account, script).flatMap(WorkerDeployStage::newestShare)
+                .map(Deployment.Share::versionId).orElse(null);
         client.setScriptTags(account, script, DeployDigests.withTag(remote.map(WorkerScript::tags).orElse(List.of()), digest));
         WorkerDeployment deployment = new WorkerDeployment();
         deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
@@ -265,17 +265,27 @@ public class WorkerDeployStage {
      * operator before its status was lost: a restored cluster, a re-applied resource); record it as ours.
      */
     private WorkerDeployment adopted(CloudflareClient client, String account, String script, String digest) {
-        Optional<Deployment> latest = client.listDeployments(account, script).stream().findFirst();
+        Optional<Deployment> latest = latestDeployment(client, account, script);
         WorkerDeployment deployment = new WorkerDeployment();
         deployment.setAccountId(account);
         deployment.setScriptName(script);
         deployment.setUploadDigest(digest);
-        latest.flatMap(d -> d.versions().stream().findFirst()).ifPresent(share -> {
+        latest.flatMap(WorkerDeployStage::newestShare).ifPresent(share -> {
             deployment.setVersionId(share.versionId());
             deployment.setPercentage((int) Math.round(share.percentage()));
         });
         latest.ifPresent(d -> deployment.setDeployedAt(d.createdOn()));
         return deployment;
+    }
+
+    /** The script's newest deployment (Cloudflare lists them newest first). */
+    private static Optional<Deployment> latestDeployment(CloudflareClient client, String account, String script) {
+        return client.listDeployments(account, script).stream().findFirst();
+    }
+
+    /** The version a deployment lists first: the one it rolls out (or its only one). */
+    private static Optional<Deployment.Share> newestShare(Deployment deployment) {
+        return deployment.versions().stream().findFirst();
     }
 
     /** Records what the steady-state check compares with: the inputs, and the script as a listing read now shows it. */

@@ -5,16 +5,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
-import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Ready;
 import dev.pymode.operator.support.Standin;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -90,15 +86,8 @@ class DeployBenchmark {
         client.resource(worker("same-source", handler(unique))).create();
         report("second worker, same source (bundle cache hit)", untilReady("same-source", t0), callsAndClear());
 
-        // A no-op pass, as the periodic resync makes one: a PyModeWorkflow without a schedule pointing at the
-        // worker triggers a reconcile (the worker watches its workflows) that changes nothing.
-        var poke = new PyModeWorkflow();
-        poke.setMetadata(new ObjectMetaBuilder().withName("poke").withNamespace(NS).build());
-        var pokeSpec = new PyModeWorkflowSpec();
-        pokeSpec.setWorkerRef(new LocalObjectReference("fresh"));
-        pokeSpec.setWorkflow("none");
-        poke.setSpec(pokeSpec);
-        client.resource(poke).create();
+        // A no-op pass, as the periodic resync makes one.
+        Workers.poke(client, NS, "fresh", "poke");
         Thread.sleep(5000);
         report("no-op reconcile (nothing changed)", Double.NaN, callsAndClear());
 

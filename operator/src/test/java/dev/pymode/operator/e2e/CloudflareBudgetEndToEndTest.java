@@ -15,20 +15,16 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
 import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
-import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.Ready;
 import dev.pymode.operator.support.Standin;
 import dev.pymode.operator.support.Workers;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -71,18 +67,12 @@ class CloudflareBudgetEndToEndTest {
     }
 
     /**
-     * Makes the operator reconcile the worker once more without changing it: a new PyModeWorkflow without a
-     * schedule that points at it (the worker watches its workflows), after the shared listing's 2 s interval.
+     * Makes the operator reconcile the worker once more without changing it ({@link Workers#poke}), after the
+     * shared listing's 2 s interval.
      */
     private void poke() throws Exception {
         Thread.sleep(2500);
-        var workflow = new PyModeWorkflow();
-        workflow.setMetadata(new ObjectMetaBuilder().withName("poke-" + ++pokes).withNamespace(NS).build());
-        var spec = new PyModeWorkflowSpec();
-        spec.setWorkerRef(new LocalObjectReference(NAME));
-        spec.setWorkflow("none");
-        workflow.setSpec(spec);
-        client.resource(workflow).create();
+        Workers.poke(client, NS, NAME, "poke-" + ++pokes);
         Thread.sleep(4000);
     }
 
