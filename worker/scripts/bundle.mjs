@@ -20,7 +20,9 @@ const workerDir = resolve(here, "..");
 const repoDir = resolve(workerDir, "..");
 
 export const BUNDLE_FORMAT = "pymode-bundle/1";
-export const DEFAULT_COMPAT_DATE = "2025-04-01";
+// The project's one default compatibility date: every bundle states it (manifest `compatibility_date`) and the operator
+// and the CLI apply it wherever a worker does not pin its own (`spec.cloudflare.compatibilityDate`).
+export const DEFAULT_COMPAT_DATE = "2026-04-01";
 export const DO_CLASSES = [
   { binding: "PYTHON_DO", class_name: "PythonDO" },
   { binding: "THREAD_DO", class_name: "ThreadDO" },

@@ -18,7 +18,7 @@ import time
 
 from . import yamlio
 from .errors import CliError
-from .project import API_VERSION, COMPATIBILITY_DATE, KIND, Project, check_dns_name
+from .project import API_VERSION, KIND, Project, check_dns_name
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pymode-cli"}
 
@@ -89,7 +89,8 @@ def _generated_worker():
         "apiVersion": API_VERSION,
         "kind": KIND,
         "metadata": {},
-        "spec": {"cloudflare": {"workersDev": True, "compatibilityDate": COMPATIBILITY_DATE}},
+        # no compatibilityDate: the bundle's (the runtime's one default) applies until the user pins one
+        "spec": {"cloudflare": {"workersDev": True}},
     }
 
 

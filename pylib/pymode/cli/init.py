@@ -3,7 +3,7 @@
 import os
 
 from .errors import CliError
-from .project import COMPATIBILITY_DATE, check_dns_name, dns_name
+from .project import check_dns_name, dns_name
 
 PYPROJECT = """\
 [project]
@@ -48,7 +48,7 @@ spec:
       name: {worker}-source
   cloudflare:
     workersDev: true
-    compatibilityDate: "{date}"
+    # compatibilityDate: "YYYY-MM-DD"   # pin it here; unset, the runtime's own default applies
 """
 
 KUSTOMIZATION = """\
@@ -85,7 +85,7 @@ def init(path, name=None, out=print):
         "pyproject.toml": PYPROJECT.format(name=project_name),
         "src/entry.py": ENTRY,
         ".gitignore": GITIGNORE,
-        "worker.yaml": WORKER.format(worker=worker, date=COMPATIBILITY_DATE),
+        "worker.yaml": WORKER.format(worker=worker),
         "kustomization.yaml": KUSTOMIZATION.format(worker=worker),
     }
     for rel, text in files.items():

@@ -19,7 +19,6 @@ DEV_VARS_FILE = ".dev.vars"
 STATE_DIR = ".pymode"
 API_VERSION = "pymode.dev/v1alpha1"
 KIND = "PyModeWorker"
-COMPATIBILITY_DATE = "2026-04-01"
 CONFIGMAP_SEPARATOR = "--"
 CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 CONFIGMAP_MAX_BYTES = 1024 * 1024 - 16 * 1024  # a ConfigMap is at most 1 MiB, metadata included

@@ -41,7 +41,8 @@ public class CloudflareTarget {
     @SpecInput(SpecInput.Kind.DEPLOY)
     private List<WorkerRoute> routes = new ArrayList<>();
 
-    @JsonPropertyDescription("Workers compatibility date (YYYY-MM-DD).")
+    @JsonPropertyDescription("Workers compatibility date (YYYY-MM-DD); unset, the project's one default applies, "
+            + "which every bundle states in its manifest.")
     @Size(max = 10)
     @ValidationRule(value = Syntax.CALENDAR_DATE,
             message = "compatibilityDate must be a real calendar date in the form YYYY-MM-DD (month 01-12, a day "
