@@ -264,9 +264,16 @@ public final class CloudflareClient implements AutoCloseable {
      * @param remoteMigrationTag the script's current {@code migration_tag} (null when new or none)
      */
     public WorkerScript uploadScript(String account, String script, WorkerUpload upload, String remoteMigrationTag) {
+        return uploadScript(account, script, upload, remoteMigrationTag, null);
+    }
+
+    /** The same, also setting the script-level {@code tags} (null: leave them as they are). */
+    public WorkerScript uploadScript(String account, String script, WorkerUpload upload, String remoteMigrationTag,
+                                     List<String> scriptTags) {
         ApiCall put = ApiCall.put("/accounts/{account}/workers/scripts/{script}", account, script)
                 .query("bindings_inherit", "strict")
-                .body(upload.form(Migrations.toUpload(upload.migrations(), remoteMigrationTag)).toRequestBody());
+                .body(upload.form(Migrations.toUpload(upload.migrations(), remoteMigrationTag), scriptTags)
+                        .toRequestBody());
         return workerScript(transport.execute(put).result());
     }
 
@@ -289,11 +296,24 @@ public final class CloudflareClient implements AutoCloseable {
      */
     public DeployResult deploy(String account, String script, WorkerUpload upload, double percentage,
             String message) {
-        Optional<WorkerScript> remote = findScript(account, script);
+        return deploy(account, script, upload, percentage, message, findScript(account, script), null);
+    }
+
+    /**
+     * The same for a caller that already knows the script: its existence and migration tag pick the path, so no
+     * listing is read here.
+     *
+     * @param remote     the script as a listing read after the caller's last write shows it (empty: not there)
+     * @param scriptTags the script-level tags the PUT path sets in its upload (null: leave them); a version's
+     *                   metadata cannot carry them, so after the {@link DeployResult.Path#VERSIONS} path the
+     *                   caller sets them with {@link #setScriptTags} when it needs them changed
+     */
+    public DeployResult deploy(String account, String script, WorkerUpload upload, double percentage,
+            String message, Optional<WorkerScript> remote, List<String> scriptTags) {
         String remoteTag = remote.map(WorkerScript::migrationTag).orElse(null);
         if (remote.isEmpty() || Migrations.toUpload(upload.migrations(), remoteTag).isPresent()) {
-            return new DeployResult(DeployResult.Path.SCRIPT_PUT, uploadScript(account, script, upload, remoteTag),
-                    null, null);
+            return new DeployResult(DeployResult.Path.SCRIPT_PUT,
+                    uploadScript(account, script, upload, remoteTag, scriptTags), null, null);
         }
         WorkerVersion version = uploadVersion(account, script, upload);
         Deployment deployment = rollout(account, script, version.id(), percentage, message);

@@ -114,7 +114,20 @@ public final class WorkerUpload {
 
     /** The multipart form: metadata first, then the main module, then the others in the order given. */
     MultipartForm form(Optional<ObjectNode> migrationsToApply) {
-        MultipartForm form = new MultipartForm().field("metadata", metadata(migrationsToApply).toString());
+        return form(migrationsToApply, null);
+    }
+
+    /**
+     * The same with the script-level {@code tags} the script should carry afterwards (a whole-script PUT sets them
+     * in the same call; null leaves them). Tags are not part of {@link #digest}: they describe the script, not
+     * the code and settings it runs.
+     */
+    MultipartForm form(Optional<ObjectNode> migrationsToApply, List<String> scriptTags) {
+        ObjectNode metadata = metadata(migrationsToApply);
+        if (scriptTags != null) {
+            scriptTags.forEach(metadata.putArray("tags")::add);
+        }
+        MultipartForm form = new MultipartForm().field("metadata", metadata.toString());
         List<WorkerModule> ordered = new ArrayList<>(modules);
         ordered.sort((a, b) -> Boolean.compare(!a.name().equals(mainModule), !b.name().equals(mainModule)));
         ordered.forEach(m -> form.file(m.name(), m.name(), m.type().mimeType(), m.content()));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 import mockwebserver3.RecordedRequest;
 
@@ -169,6 +170,35 @@ class CloudflareClientTest extends ClientFixture {
         expect("GET", A + "/workers/scripts");
         assertThat(body(expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict")))
                 .contains("\"migrations\":{\"new_tag\":\"v1\",\"steps\":[{\"new_sqlite_classes\":[\"PythonDO\"]}]}");
+    }
+
+    @Test
+    void deployOnAKnownScriptStateListsNothingAndAPutCarriesTheScriptTags() throws Exception {
+        server.enqueue(ok("{\"id\":\"w\",\"etag\":\"e1\",\"migration_tag\":\"v1\",\"tags\":[\"team=a\",\"d=1\"]}"));
+
+        DeployResult result = client.deploy(ACCOUNT, "w", upload(), 100, "first", Optional.empty(),
+                List.of("team=a", "d=1"));
+
+        assertThat(result.path()).isEqualTo(DeployResult.Path.SCRIPT_PUT);
+        String put = body(expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict"));
+        assertThat(put).contains("\"tags\":[\"team=a\",\"d=1\"]");
+        assertThat(server.getRequestCount()).as("no listing: the caller knew the script was not there").isEqualTo(1);
+    }
+
+    @Test
+    void deployOnAKnownScriptWithItsMigrationsAppliedTakesTheVersionsPathWithoutTagging() throws Exception {
+        server.enqueue(ok("{\"id\":\"ver-new\",\"number\":2,\"metadata\":{\"created_on\":\"2026-01-01T00:00:00Z\"}}"));
+        server.enqueue(ok("{\"id\":\"d2\",\"created_on\":\"2026-01-01T00:00:01Z\",\"strategy\":\"percentage\","
+                + "\"versions\":[{\"version_id\":\"ver-new\",\"percentage\":100}]}"));
+        WorkerScript known = new WorkerScript("w", "e1", "v1", "2026-01-01T00:00:00Z", List.of());
+
+        DeployResult result = client.deploy(ACCOUNT, "w", upload(), 100, "next", Optional.of(known), List.of("d=2"));
+
+        assertThat(result.path()).isEqualTo(DeployResult.Path.VERSIONS);
+        assertThat(body(expect("POST", A + "/workers/scripts/w/versions?bindings_inherit=strict")))
+                .doesNotContain("\"tags\"");
+        expect("POST", A + "/workers/scripts/w/deployments");
+        assertThat(server.getRequestCount()).isEqualTo(2);
     }
 
     @Test

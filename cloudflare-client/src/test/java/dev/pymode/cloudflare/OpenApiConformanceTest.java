@@ -145,7 +145,7 @@ class OpenApiConformanceTest extends ClientFixture {
         client.findOrCreateR2Bucket(ACCOUNT, "w-assets");
         client.findOrCreateD1Database(ACCOUNT, "w-db");
         client.uploadScript(ACCOUNT, "w", upload, null);
-        client.uploadScript(ACCOUNT, "w", upload, "v0");
+        client.uploadScript(ACCOUNT, "w", upload, "v0", List.of("team=payments"));
         client.deploy(ACCOUNT, "w", versionUpload, 25, "canary");
         client.listVersions(ACCOUNT, "w");
         client.getSettings(ACCOUNT, "w");

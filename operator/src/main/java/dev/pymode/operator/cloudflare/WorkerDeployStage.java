@@ -183,6 +183,12 @@ public class WorkerDeployStage {
             BindingDrift drift = BindingDrift.between(upload.bindings(), remoteSettings.get().bindings());
             if (drift.none()) {
                 WorkerDeployment deployment = deployedByUs ? current : adopted(client, account, script, digest);
+                // an upload recorded before the call that names its version was refused
+                nameDeployedVersion(client, account, script, deployment);
+                if (!carriesDigest) {
+                    // the tag that lets a worker without status adopt this script; a refused call left it unset
+                    client.setScriptTags(account, script, DeployDigests.withTag(remote.get().tags(), digest));
+                }
                 deployment.setUrl(publish(client, inventory, script, worker, deployment));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 observed(deployment, inputs, inventory, script);
@@ -203,29 +209,75 @@ public class WorkerDeployStage {
                     + "; deploying it again");
         }
 
-        DeployResult result = client.deploy(account, script, upload, percentage, message);
-        String versionId = result.version() != null ? result.version().id()
-                : latestDeployment(client, account, script).flatMap(WorkerDeployStage::newestShare)
-                .map(Deployment.Share::versionId).orElse(null);
-        client.setScriptTags(account, script, DeployDigests.withTag(remote.map(WorkerScript::tags).orElse(List.of()), digest));
+        // the path (PUT or versions) follows the script's existence and migration tag: a listing read since our
+        // last write knows both, so the client need not list the account's scripts itself
+        Optional<WorkerScript> before = sameScript && current.getDeployedAt() != null
+                ? inventory.script(script, Instant.parse(current.getDeployedAt())) : remote;
+        DeployResult result = deploy(client, inventory, script, upload, percentage, message, digest, before);
+        // Recorded at once: the calls below may be refused (rate limit, outage), and the next attempt must then
+        // finish this deployment (the verification path above) instead of uploading it again.
         WorkerDeployment deployment = new WorkerDeployment();
-        deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
-        deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
-        String url = publish(client, inventory, script, worker, deployment);
-        syncCronTriggers(client, account, script, schedules, deployment, worker);
         deployment.setAccountId(account);
         deployment.setScriptName(script);
-        deployment.setVersionId(versionId);
-        deployment.setUrl(url);
+        deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
+        deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
         deployment.setUploadDigest(digest);
         deployment.setPercentage(result.version() != null ? percentage : 100);
         deployment.setDeployedAt(now());
-        observed(deployment, inputs, inventory, script);
+        deployment.setVersionId(result.version() != null ? result.version().id() : null);
         status.setDeployment(deployment);
+        nameDeployedVersion(client, account, script, deployment);
+        if (result.path() == DeployResult.Path.VERSIONS) {
+            // a PUT carried the tag in its upload; a version cannot (the user's own tags as last listed are kept)
+            client.setScriptTags(account, script, tagged(inventory.script(script, Instant.MIN), digest));
+        }
+        String url = publish(client, inventory, script, worker, deployment);
+        syncCronTriggers(client, account, script, schedules, deployment, worker);
+        deployment.setUrl(url);
+        observed(deployment, inputs, inventory, script);
+        String versionId = deployment.getVersionId();
         String summary = "version " + versionId + " of " + script + " serves " + deployment.getPercentage() + "%"
                 + (url == null ? "" : " at " + url);
         events.normal(worker, "Deployed", summary);
         return StageResult.succeeded(ConditionTypes.DEPLOYED, "Deployed", summary);
+    }
+
+    /**
+     * Uploads and deploys (a PUT also tags the script with the upload's digest). The path was picked from a listing
+     * up to one interval old: when Cloudflare refuses the upload and a fresh listing shows the script otherwise
+     * (deleted, created, or its migration tag moved by a deploy outside the operator), it is tried once more.
+     */
+    private DeployResult deploy(CloudflareClient client, AccountInventory inventory, String script,
+                                WorkerUpload upload, double percentage, String message, String digest,
+                                Optional<WorkerScript> known) {
+        String account = inventory.account();
+        try {
+            return client.deploy(account, script, upload, percentage, message, known, tagged(known, digest));
+        } catch (CloudflareApiException e) {
+            Optional<WorkerScript> fresh = inventory.script(script, clock.instant());
+            if (e.status() != 400 || sameDeployPath(known, fresh)) {
+                throw e;
+            }
+            return client.deploy(account, script, upload, percentage, message, fresh, tagged(fresh, digest));
+        }
+    }
+
+    private static List<String> tagged(Optional<WorkerScript> remote, String digest) {
+        return DeployDigests.withTag(remote.map(WorkerScript::tags).orElse(List.of()), digest);
+    }
+
+    private static boolean sameDeployPath(Optional<WorkerScript> a, Optional<WorkerScript> b) {
+        return a.isPresent() == b.isPresent()
+                && Objects.equals(a.map(WorkerScript::migrationTag), b.map(WorkerScript::migrationTag));
+    }
+
+    /** A PUT's answer does not name the version it deployed: the script's newest deployment does. */
+    private static void nameDeployedVersion(CloudflareClient client, String account, String script,
+                                            WorkerDeployment deployment) {
+        if (deployment.getVersionId() == null) {
+            latestDeployment(client, account, script).flatMap(WorkerDeployStage::newestShare)
+                    .ifPresent(share -> deployment.setVersionId(share.versionId()));
+        }
     }
 
     /** The script's settings, or empty when it was deleted since the (shared, possibly older) listing was read. */

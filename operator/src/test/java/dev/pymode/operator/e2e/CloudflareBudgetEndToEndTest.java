@@ -225,12 +225,52 @@ class CloudflareBudgetEndToEndTest {
         assertThat(settings.path("compatibility_date").asText()).isEqualTo("2025-06-01");
     }
 
+    /**
+     * At fleet size the budget runs out between an upload and the calls that follow it (tagging, workers.dev,
+     * routes, crons). The upload is recorded at once, so the next attempt finishes that deployment instead of
+     * uploading it again.
+     */
+    @Test
+    @Order(7)
+    void aDeployRefusedAfterItsUploadIsFinishedWithoutAnotherUpload() throws Exception {
+        PyModeWorker before = ready();
+        String version = before.getStatus().getDeployment().getVersionId();
+        requestsAndClear();
+        // the call right after a version is deployed (tagging the script with the upload's digest) hits a 429
+        var fault = Standin.admin("POST", "/__standin/faults", Map.of("method", "PATCH", "path", SCRIPT_PATH
+                + "/script-settings", "status", 429, "retry_after", 1, "count", 1));
+        assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
+        client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).edit(w -> {
+            w.getSpec().getCloudflare().setCompatibilityDate("2025-07-01");
+            return w;
+        });
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            PyModeWorker w = get();
+            assertThat(w.getStatus().getObservedGeneration()).isEqualTo(w.getMetadata().getGeneration());
+            assertThat(Conditions.find(w.getStatus().getConditions(), "Deployed").orElseThrow().getStatus())
+                    .isEqualTo("True");
+            assertThat(w.getStatus().getDeployment().getVersionId()).isNotEqualTo(version);
+        });
+        assertThat(Standin.adminJson("/__standin/faults").path("faults").get(0).path("hits").asInt())
+                .as("the injected 429 was answered").isEqualTo(1);
+        List<String> requests = requestsAndClear();
+        assertThat(requests.stream().filter(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions")).count())
+                .as("version uploads").isEqualTo(1);
+        assertThat(requests).doesNotContain("PUT " + SCRIPT_PATH);
+        assertThat(requests.stream().filter(r -> r.equals("PATCH " + SCRIPT_PATH + "/script-settings")).count())
+                .as("the refused tagging and the one that set the tag").isEqualTo(2);
+        String digest = get().getStatus().getDeployment().getUploadDigest();
+        List<String> tags = new ArrayList<>();
+        listedScript().path("tags").forEach(t -> tags.add(t.asText()));
+        assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
+    }
+
     @TestHTTPResource("/q/metrics")
     URL metrics;
 
     /** The domain metrics the chart's dashboard and alerts read (dev.pymode.operator.metrics.OperatorMetrics). */
     @Test
-    @Order(7)
+    @Order(8)
     void theDomainMetricsCountWhatHappened() throws Exception {
         String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics.toString())).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
