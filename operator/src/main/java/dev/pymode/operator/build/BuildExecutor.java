@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 
 /**
@@ -36,6 +37,12 @@ public interface BuildExecutor {
      * {@link #recheck()}.
      */
     <P extends HasMetadata> EventSource<?, P> completions(Class<P> ownerType, EventSourceContext<P> context);
+
+    /**
+     * Has {@link #completions} also reconcile {@code waiter}, an owner of the same kind that waits for this build's
+     * artifact instead of building it again (the same build key), when the build finishes.
+     */
+    void wakeWhenFinished(BuildRequest running, ResourceID waiter);
 
     /** How long a running build is left before it is looked at again when nothing woke its owner sooner. */
     Duration recheck();

@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pymode.operator.config.PyModeConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -56,6 +58,8 @@ public class JobBuildExecutor implements BuildExecutor {
     private final KubernetesClient client;
     private final PyModeConfig.Builder settings;
     private final PyModeConfig.Registry registry;
+    /** Per Job (namespace/name), owners that wait for its artifact besides its own (a shared build key). */
+    private final Map<String, Set<ResourceID>> waiters = new ConcurrentHashMap<>();
 
     public JobBuildExecutor(KubernetesClient client, PyModeConfig config) {
         this.client = client;
@@ -98,6 +102,7 @@ public class JobBuildExecutor implements BuildExecutor {
 
     @Override
     public void delete(String namespace, String buildName) {
+        waiters.remove(jobKey(namespace, buildName));
         client.batch().v1().jobs().inNamespace(namespace).withName(buildName).withPropagationPolicy(
                 io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
         client.configMaps().inNamespace(namespace).withName(sourceConfigMapName(buildName)).delete();
@@ -129,10 +134,16 @@ public class JobBuildExecutor implements BuildExecutor {
                 .withNamespacesInheritedFromController()
                 .withLabelSelector(BuildLabels.MANAGED_BY + "=" + BuildLabels.OPERATOR + ","
                         + BuildLabels.OWNER_KIND + "=" + ownerKind)
-                .withSecondaryToPrimaryMapper(JobBuildExecutor::owner)
+                .withSecondaryToPrimaryMapper(this::ownerAndWaiters)
                 .withOnAddFilter(JobBuildExecutor::finished)
                 .withOnUpdateFilter((updated, old) -> finished(updated) && !finished(old))
-                .withOnDeleteFilter((job, finalStateUnknown) -> !finished(job))
+                .withOnDeleteFilter((job, finalStateUnknown) -> {
+                    if (finished(job)) {
+                        waiters.remove(jobKey(job.getMetadata().getNamespace(), job.getMetadata().getName()));
+                        return false;
+                    }
+                    return true;
+                })
                 .build();
         return new InformerEventSource<>(configuration, context);
     }
@@ -143,10 +154,26 @@ public class JobBuildExecutor implements BuildExecutor {
         return RECHECK;
     }
 
-    private static Set<ResourceID> owner(Job job) {
+    @Override
+    public void wakeWhenFinished(BuildRequest running, ResourceID waiter) {
+        waiters.computeIfAbsent(jobKey(running.namespace(), running.name()), k -> ConcurrentHashMap.newKeySet())
+                .add(waiter);
+    }
+
+    /** The Job's owner, and the owners waiting for the same artifact ({@link #wakeWhenFinished}). */
+    private Set<ResourceID> ownerAndWaiters(Job job) {
+        Set<ResourceID> wake = new HashSet<>(waiters.getOrDefault(
+                jobKey(job.getMetadata().getNamespace(), job.getMetadata().getName()), Set.of()));
         String name = job.getMetadata().getLabels() == null ? null
                 : job.getMetadata().getLabels().get(BuildLabels.OWNER_NAME);
-        return name == null ? Set.of() : Set.of(new ResourceID(name, job.getMetadata().getNamespace()));
+        if (name != null) {
+            wake.add(new ResourceID(name, job.getMetadata().getNamespace()));
+        }
+        return wake;
+    }
+
+    private static String jobKey(String namespace, String name) {
+        return namespace + "/" + name;
     }
 
     private static boolean finished(Job job) {

@@ -51,6 +51,8 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
     private final Map<String, SimpleInboundEventSource<?>> wakers = new ConcurrentHashMap<>();
     /** Build directories whose process is being waited on. */
     private final Set<Path> watched = ConcurrentHashMap.newKeySet();
+    /** Per build directory, owners that wait for its artifact besides its own (a shared build key). */
+    private final Map<Path, Set<ResourceID>> waiters = new ConcurrentHashMap<>();
 
     public LocalProcessBuildExecutor(Path workDir, String python, String program, Map<String, String> environment,
                                      Duration deadline, Clock clock, ObjectMapper mapper) {
@@ -165,6 +167,7 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
     @Override
     public void delete(String namespace, String buildName) {
         Path dir = dir(namespace, buildName);
+        waiters.remove(dir);
         if (!Files.exists(dir)) {
             return;
         }
@@ -204,11 +207,28 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
         }
         process.onExit().thenRun(() -> {
             watched.remove(dir);
-            SimpleInboundEventSource<?> waker = wakers.get(labels.get(BuildLabels.OWNER_KIND));
-            if (waker != null) {
-                waker.propagateEvent(new ResourceID(labels.get(BuildLabels.OWNER_NAME), namespace));
-            }
+            String kind = labels.get(BuildLabels.OWNER_KIND);
+            wake(kind, new ResourceID(labels.get(BuildLabels.OWNER_NAME), namespace));
+            waiters.getOrDefault(dir, Set.of()).forEach(waiter -> wake(kind, waiter));
+            waiters.remove(dir);
         });
+    }
+
+    @Override
+    public void wakeWhenFinished(BuildRequest running, ResourceID waiter) {
+        Path dir = dir(running.namespace(), running.name());
+        waiters.computeIfAbsent(dir, d -> ConcurrentHashMap.newKeySet()).add(waiter);
+        if (Files.exists(dir.resolve("exit"))) {
+            // it ended before the waiter registered (the shell writes exit before the process ends)
+            wake(running.labels().get(BuildLabels.OWNER_KIND), waiter);
+        }
+    }
+
+    private void wake(String ownerKind, ResourceID owner) {
+        SimpleInboundEventSource<?> waker = wakers.get(ownerKind);
+        if (waker != null) {
+            waker.propagateEvent(owner);
+        }
     }
 
     @Override

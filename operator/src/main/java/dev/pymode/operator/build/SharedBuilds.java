@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
 /**
  * One build per build key at a time, whichever resources need it (issue #18): a fleet of workers sharing a source
  * starts one build, not one per worker, and the others wait for its artifact. Without this, every one of them built
@@ -14,7 +16,8 @@ import java.util.Optional;
  * artifact of all the others (a second deploy wave).
  *
  * <p>Only builds this operator started are known here; after a restart a key may be built twice once. A build that
- * is no longer running (finished, failed or deleted) frees its key for the next resource that asks.
+ * is no longer running (finished, failed or deleted) frees its key for the next resource that asks. The waiters are
+ * woken when it ends, like its owner (the executor's completion events), and find its artifact.
  */
 final class SharedBuilds {
 
@@ -50,16 +53,23 @@ final class SharedBuilds {
         if (claim != null && !sameBuild(claim.request(), request)) {
             Instant now = clock.instant();
             if (now.isBefore(claim.seenRunningAt().plus(OBSERVATION_TTL))) {
-                return new Outcome(Optional.of(claim.request()), false);
+                return waitFor(claim.request(), request);
             }
             if (executor.observe(claim.request()).phase() == BuildObservation.Phase.RUNNING) {
                 byKey.put(key, new Claim(claim.request(), now));
-                return new Outcome(Optional.of(claim.request()), false);
+                return waitFor(claim.request(), request);
             }
         }
         boolean created = executor.start(request);
         byKey.put(key, new Claim(request, clock.instant()));
         return new Outcome(Optional.empty(), created);
+    }
+
+    /** The waiter is reconciled when the running build ends, as its own owner is. */
+    private Outcome waitFor(BuildRequest running, BuildRequest waiter) {
+        executor.wakeWhenFinished(running, new ResourceID(waiter.labels().get(BuildLabels.OWNER_NAME),
+                waiter.namespace()));
+        return new Outcome(Optional.of(running), false);
     }
 
     /** The owner saw its build's result: the key is free. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -76,6 +77,25 @@ class LocalProcessBuildExecutorTest {
         assertThat(failed.failure().kind()).isEqualTo(BuildObservation.FailureKind.BUILD_ERROR);
         assertThat(failed.detail()).contains("the stand-in builder failed");
         assertThat(events.poll(200, TimeUnit.MILLISECONDS)).as("one wake per process").isNull();
+    }
+
+    @Test
+    void resourcesWaitingForTheSameArtifactAreWokenWithTheOwnerAndALateOneAtOnce() throws Exception {
+        LocalProcessBuildExecutor executor = executor(program());
+        var events = listen(executor.completions(PyModeWorker.class, null));
+        assertThat(executor.start(request())).isTrue();
+        executor.wakeWhenFinished(request(), new ResourceID("twin", "team-b"));
+        assertThat(events.poll(300, TimeUnit.MILLISECONDS)).as("not before the build ends").isNull();
+
+        Files.writeString(tmp.resolve("go"), "");
+        List<ResourceID> woken = new ArrayList<>();
+        woken.add(events.poll(10, TimeUnit.SECONDS));
+        woken.add(events.poll(10, TimeUnit.SECONDS));
+        assertThat(woken).containsExactlyInAnyOrder(new ResourceID("hello", "apps"), new ResourceID("twin", "team-b"));
+
+        // one that starts waiting after the process ended is not left to its recheck
+        executor.wakeWhenFinished(request(), new ResourceID("late", "team-c"));
+        assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(new ResourceID("late", "team-c"));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import dev.pymode.operator.support.MutableClock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,13 @@ class SharedBuildsTest {
     private static final class RecordingExecutor implements BuildExecutor {
         final Map<String, BuildObservation.Phase> builds = new HashMap<>();
         final List<String> started = new ArrayList<>();
+        final Map<String, List<ResourceID>> waiters = new HashMap<>();
         int observed;
+
+        @Override
+        public void wakeWhenFinished(BuildRequest running, ResourceID waiter) {
+            waiters.computeIfAbsent(id(running), k -> new ArrayList<>()).add(waiter);
+        }
 
         @Override
         public BuildObservation observe(BuildRequest request) {
@@ -67,8 +74,10 @@ class SharedBuildsTest {
         }
     }
 
+    /** A build request of the worker named like the build's first part ("w1" for "w1-build-k"). */
     private static BuildRequest request(String namespace, String name) {
-        return new BuildRequest(namespace, name, null, Map.of(), "worker", new TreeMap<>(), List.of());
+        return new BuildRequest(namespace, name, null, Map.of(BuildLabels.OWNER_NAME, name.split("-")[0]), "worker",
+                new TreeMap<>(), List.of());
     }
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
@@ -86,6 +95,9 @@ class SharedBuildsTest {
             clock.advance(Duration.ofMillis(10));
         }
         assertThat(executor.started).containsExactly("team-0/w0-build-k");
+        // every waiter is woken with the build, not left to poll
+        assertThat(executor.waiters.get("team-0/w0-build-k")).hasSize(999)
+                .contains(new ResourceID("w1", "team-1"), new ResourceID("w999", "team-9"));
         // the running answer is believed for a second: ten seconds of asking cost about ten looks
         assertThat(executor.observed).isLessThanOrEqualTo(11);
         // another key is not held up
