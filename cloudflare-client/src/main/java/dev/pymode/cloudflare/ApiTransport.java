@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,10 +44,20 @@ final class ApiTransport {
     private final ApiObserver observer;
     /** On whose behalf the calls are made, for the limiter's fair shares; null for shared work. */
     private final String tenant;
+    /** Permits taken ahead for this view's calls ({@link #reserve}); null when each call takes its own. */
+    private final Reservation reservation;
 
     ApiTransport(OkHttpClient http, HttpUrl baseUrl, String apiToken, ObjectMapper mapper, RateLimiter rateLimiter,
             RetryPolicy retryPolicy, Sleeper sleeper, DoubleSupplier jitter, Duration maxPermitWait,
             ApiObserver observer, String tenant) {
+        this(http, baseUrl, apiToken, mapper, rateLimiter, retryPolicy, sleeper, jitter, maxPermitWait, observer,
+                tenant, null);
+    }
+
+    private ApiTransport(OkHttpClient http, HttpUrl baseUrl, String apiToken, ObjectMapper mapper,
+            RateLimiter rateLimiter, RetryPolicy retryPolicy, Sleeper sleeper, DoubleSupplier jitter,
+            Duration maxPermitWait, ApiObserver observer, String tenant, Reservation reservation) {
+        this.reservation = reservation;
         this.observer = observer;
         this.tenant = tenant;
         this.http = http;
@@ -63,7 +74,24 @@ final class ApiTransport {
     /** The same transport (connections, limiter, policies) making its calls on behalf of {@code tenant}. */
     ApiTransport forTenant(String tenant) {
         return new ApiTransport(http, baseUrl, apiToken, mapper, rateLimiter, retryPolicy, sleeper, jitter,
-                maxPermitWait, observer, tenant);
+                maxPermitWait, observer, tenant, null);
+    }
+
+    /**
+     * The same transport with {@code permits} for {@code account} taken now, all at once (waiting as a single call
+     * would, else {@link RateLimitedException}); its calls spend them first.
+     */
+    ApiTransport reserve(String what, String account, int permits) {
+        acquire(what, account, () -> rateLimiter.tryAcquire(what, account, tenant, permits));
+        return new ApiTransport(http, baseUrl, apiToken, mapper, rateLimiter, retryPolicy, sleeper, jitter,
+                maxPermitWait, observer, tenant, new Reservation(rateLimiter, account, permits));
+    }
+
+    /** Gives back what this view reserved and did not spend. */
+    void releaseReservation() {
+        if (reservation != null) {
+            reservation.release();
+        }
     }
 
     ObjectMapper mapper() {
@@ -137,21 +165,34 @@ final class ApiTransport {
     }
 
     private void acquirePermit(ApiCall call) {
+        if (reservation != null && reservation.take(call.rateLimitKey)) {
+            // taken ahead; a 429 since then still stops the call
+            rateLimiter.blockedUntil(call.rateLimitKey).ifPresent(until -> {
+                observer.refused(call.name(), "blocked");
+                throw new RateLimitedException(call.name(), call.rateLimitKey, until, "Cloudflare answered 429 earlier");
+            });
+            return;
+        }
+        acquire(call.name(), call.rateLimitKey, () -> tryAcquire(call));
+    }
+
+    /** Takes what {@code attempt} asks the limiter for, waiting up to maxPermitWait in all. */
+    private void acquire(String name, String account, Supplier<Duration> attempt) {
         Duration waited = Duration.ZERO;
         try {
-            for (Duration wait = tryAcquire(call); !wait.isZero(); wait = tryAcquire(call)) {
+            for (Duration wait = attempt.get(); !wait.isZero(); wait = attempt.get()) {
                 if (waited.plus(wait).compareTo(maxPermitWait) > 0) {
                     // A short wait smooths bursts; a long one would park the reconcile thread, so give it back.
-                    observer.refused(call.name(), "budget");
-                    throw new RateLimitedException(call.name(), call.rateLimitKey,
+                    observer.refused(name, "budget");
+                    throw new RateLimitedException(name, account,
                             rateLimiter.clock().instant().plus(wait), "client-side request budget spent");
                 }
                 waited = waited.plus(wait);
-                pause(call.name(), wait, null);
+                pause(name, wait, null);
             }
         } finally {
             if (!waited.isZero()) {
-                observer.waitedForPermit(call.name(), waited);
+                observer.waitedForPermit(name, waited);
             }
         }
     }

@@ -78,6 +78,18 @@ public final class CloudflareClient implements AutoCloseable {
         return new CloudflareClient(transport.forTenant(Objects.requireNonNull(tenant, "tenant")), rateLimiter);
     }
 
+    /**
+     * This client with {@code permits} for {@code account} taken at once (all or none, the tenant's fair share
+     * applied), for a sequence of calls that should not be refused half-way: its calls spend them first. Throws
+     * {@link RateLimitedException} when they are not available within the permit wait, before any call is made.
+     * Closing it gives back the permits not spent.
+     *
+     * @param what names the sequence in limiter refusals and metrics
+     */
+    public CloudflareClient reserving(String what, String account, int permits) {
+        return new CloudflareClient(transport.reserve(what, account, permits), rateLimiter);
+    }
+
     public static Builder builder(String apiToken) {
         return new Builder(apiToken);
     }
@@ -560,6 +572,7 @@ public final class CloudflareClient implements AutoCloseable {
 
     @Override
     public void close() {
+        transport.releaseReservation();
         if (ownedHttp != null) {
             ownedHttp.dispatcher().executorService().shutdown();
             ownedHttp.connectionPool().evictAll();

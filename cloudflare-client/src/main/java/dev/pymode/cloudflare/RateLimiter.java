@@ -66,6 +66,18 @@ public final class RateLimiter {
      * such as the account listings) are never held back by this rule.
      */
     public Duration tryAcquire(String call, String account, String tenant) {
+        return tryAcquire(call, account, tenant, 1);
+    }
+
+    /**
+     * Takes {@code permits} at once, all or none, under the same rules: for a sequence of calls that should not be
+     * refused half-way (a deploy: upload, deployment, tags, workers.dev; a verification), since a sequence stopped
+     * in the middle is tried again from its start. Unused permits go back with {@link #giveBack}.
+     */
+    public Duration tryAcquire(String call, String account, String tenant, int permits) {
+        if (permits < 1 || permits > capacity) {
+            throw new IllegalArgumentException("permits must be between 1 and the burst (" + capacity + "): " + permits);
+        }
         Bucket bucket = bucket(account);
         synchronized (bucket) {
             Instant now = clock.instant();
@@ -73,20 +85,28 @@ public final class RateLimiter {
                 throw new RateLimitedException(call, account, bucket.blockedUntil, "Cloudflare answered 429 earlier");
             }
             bucket.refill(now);
-            if (bucket.tokens < 1) {
-                double seconds = (1 - bucket.tokens) / permitsPerSecond;
+            if (bucket.tokens < permits) {
+                double seconds = (permits - bucket.tokens) / permitsPerSecond;
                 return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
             }
             double reserve = capacity * RESERVE;
-            if (tenant != null && bucket.tokens < reserve && bucket.usage.overShare(tenant, now)) {
-                double seconds = (reserve - bucket.tokens) / permitsPerSecond;
+            if (tenant != null && bucket.tokens - (permits - 1) < reserve && bucket.usage.overShare(tenant, now)) {
+                double seconds = (reserve + (permits - 1) - bucket.tokens) / permitsPerSecond;
                 return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
             }
-            bucket.tokens -= 1;
+            bucket.tokens -= permits;
             if (tenant != null) {
-                bucket.usage.took(tenant, now);
+                bucket.usage.took(tenant, now, permits);
             }
             return Duration.ZERO;
+        }
+    }
+
+    /** Returns permits taken ahead and not spent (the bucket never holds more than its burst). */
+    public void giveBack(String account, int permits) {
+        Bucket bucket = bucket(account);
+        synchronized (bucket) {
+            bucket.tokens = Math.min(capacity, bucket.tokens + permits);
         }
     }
 
@@ -144,9 +164,9 @@ public final class RateLimiter {
         private final java.util.Map<String, Double> usage = new java.util.HashMap<>();
         private Instant decayedAt = Instant.MIN;
 
-        void took(String tenant, Instant now) {
+        void took(String tenant, Instant now, int permits) {
             decay(now);
-            usage.merge(tenant, 1.0, Double::sum);
+            usage.merge(tenant, (double) permits, Double::sum);
         }
 
         boolean overShare(String tenant, Instant now) {

@@ -135,6 +135,43 @@ class RateLimitTest extends ClientFixture {
     }
 
     @Test
+    void aSequenceTakesItsPermitsAtOnceOrNotAtAllAndGivesBackWhatItDidNotSpend() throws Exception {
+        RateLimiter limiter = new RateLimiter(clock, 6, 0.001);
+        client.close();
+        client = clientBuilder().rateLimiter(limiter).maxPermitWait(Duration.ZERO).build();
+        for (int i = 0; i < 3; i++) {
+            server.enqueue(ok("[]"));
+        }
+        client.listScripts(ACCOUNT);
+        client.listScripts(ACCOUNT);
+        // 4 left: a sequence of 5 is refused before its first call, and takes nothing
+        RateLimitedException refused = catchThrowableOfType(RateLimitedException.class,
+                () -> client.reserving("deploy w", ACCOUNT, 5));
+        assertThat(refused.call()).isEqualTo("deploy w");
+        assertThat(server.getRequestCount()).isEqualTo(2);
+
+        try (CloudflareClient sequence = client.reserving("deploy w", ACCOUNT, 3)) {
+            // the single permit left goes to someone else; the sequence's calls spend what it took
+            assertThat(limiter.tryAcquire("other", ACCOUNT)).isZero();
+            assertThat(limiter.tryAcquire("other", ACCOUNT)).isPositive();
+            assertThat(sequence.listScripts(ACCOUNT)).isEmpty();
+        }
+        // two of the three were not spent: they are back
+        assertThat(limiter.tryAcquire("after", ACCOUNT, null, 2)).isZero();
+        assertThat(limiter.tryAcquire("after", ACCOUNT)).isPositive();
+        assertThat(server.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aSequenceWithPermitsInHandStillStopsAtA429Block() {
+        CloudflareClient sequence = client.reserving("deploy w", ACCOUNT, 3);
+        client.rateLimiter().block(ACCOUNT, clock.instant().plusSeconds(30));
+        catchThrowableOfType(RateLimitedException.class, () -> sequence.listScripts(ACCOUNT));
+        assertThat(server.getRequestCount()).isZero();
+        sequence.close();
+    }
+
+    @Test
     void a429WithoutRetryAfterBlocksForCloudflaresFiveMinutes() {
         server.enqueue(failure(429, 971, "throttled"));
         RateLimitedException e = catchThrowableOfType(RateLimitedException.class, () -> client.listScripts(ACCOUNT));

@@ -90,8 +90,8 @@ public class WorkerDeployStage {
 
     /** @param schedules what the script's cron triggers start (from the worker's PyModeWorkflows) */
     public StageResult run(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
-        try {
-            return deploy(worker, status, schedules);
+        try (Sequence sequence = new Sequence()) {
+            return deploy(worker, status, schedules, sequence);
         } catch (CloudflareTargets.NotConfiguredException e) {
             return StageResult.terminalFailure(ConditionTypes.DEPLOYED, "CloudflareNotConfigured", e.getMessage());
         } catch (SecretValues.MissingSecretException e) {
@@ -129,7 +129,8 @@ public class WorkerDeployStage {
         return Backoff.whileFailingFor(RETRY, failingFor, worker.scriptName());
     }
 
-    private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
+    private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules,
+                               Sequence sequence) {
         CloudflareTarget target = targets.resolve(worker);
         CloudflareClient shared = clients.forTarget(target);
         String account = target.accountId();
@@ -165,6 +166,9 @@ public class WorkerDeployStage {
             // the steady state: nothing to send and nothing to read (the listing is the account's, shared)
             return upToDate(current);
         }
+        // What follows is a sequence of calls (verification or deploy). Its permits are taken at once: on a spent
+        // budget it waits before its first call instead of being refused half-way and starting over.
+        client = sequence.reserve(client, "deploy " + script, account);
 
         int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
                 ? spec.getCloudflare().getRollout().getPercentage() : 100;
@@ -189,7 +193,7 @@ public class WorkerDeployStage {
                     // the tag that lets a worker without status adopt this script; a refused call left it unset
                     client.setScriptTags(account, script, DeployDigests.withTag(remote.get().tags(), digest));
                 }
-                deployment.setUrl(publish(client, inventory, script, worker, deployment));
+                deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 observed(deployment, inputs, inventory, script);
                 status.setDeployment(deployment);
@@ -231,7 +235,7 @@ public class WorkerDeployStage {
             // a PUT carried the tag in its upload; a version cannot (the user's own tags as last listed are kept)
             client.setScriptTags(account, script, tagged(inventory.script(script, Instant.MIN), digest));
         }
-        String url = publish(client, inventory, script, worker, deployment);
+        String url = publish(client, inventory, script, worker, deployment, before.isEmpty());
         syncCronTriggers(client, account, script, schedules, deployment, worker);
         deployment.setUrl(url);
         observed(deployment, inputs, inventory, script);
@@ -277,6 +281,26 @@ public class WorkerDeployStage {
         if (deployment.getVersionId() == null) {
             latestDeployment(client, account, script).flatMap(WorkerDeployStage::newestShare)
                     .ifPresent(share -> deployment.setVersionId(share.versionId()));
+        }
+    }
+
+    /** The permits one pass reserved for its sequence of calls; the ones not spent go back when the pass ends. */
+    private static final class Sequence implements AutoCloseable {
+        /** A verification reads settings and workers.dev and maybe tags or names the version; a deploy uploads,
+         *  names its version, tags and publishes: about five calls either way (more are taken one by one). */
+        private static final int PERMITS = 5;
+        private CloudflareClient reserved;
+
+        CloudflareClient reserve(CloudflareClient client, String what, String account) {
+            reserved = client.reserving(what, account, PERMITS);
+            return reserved;
+        }
+
+        @Override
+        public void close() {
+            if (reserved != null) {
+                reserved.close();
+            }
         }
     }
 
@@ -374,13 +398,15 @@ public class WorkerDeployStage {
     /**
      * Enables or disables workers.dev and makes the routes match (recording them on the deployment); returns the
      * URL the worker answers on: workers.dev, else its first route.
+     *
+     * @param created the script did not exist before this pass: its workers.dev state is set, not read first
      */
     private String publish(CloudflareClient client, AccountInventory inventory, String script, PyModeWorker worker,
-                           WorkerDeployment deployment) {
+                           WorkerDeployment deployment, boolean created) {
         String account = inventory.account();
         var cloudflare = worker.getSpec().getCloudflare();
         boolean workersDev = cloudflare == null || !Boolean.FALSE.equals(cloudflare.getWorkersDev());
-        if (client.scriptSubdomain(account, script).enabled() != workersDev) {
+        if (created || client.scriptSubdomain(account, script).enabled() != workersDev) {
             client.setScriptSubdomain(account, script, workersDev);
         }
         deployment.setRoutes(routes.sync(client, account, script, worker, deployment.getRoutes()));
