@@ -10,6 +10,8 @@ import { bundle, defaultRuntimeDir } from "../../scripts/bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PYAPP = resolve(here, "..", "fixtures", "pyapp");
+/** A worker written for Cloudflare's Python Workers API (the `workers` module), run unmodified. */
+export const CLOUDFLARE_APP = resolve(here, "..", "fixtures", "cloudflare-app");
 export const PYLIB = resolve(here, "..", "..", "..", "pylib");
 
 /** Fails loudly (never skips) when the runtime has not been built. */
@@ -28,10 +30,10 @@ export function requireRuntime(): string {
 }
 
 /** Bundle the test project (tests run the exact artefact an upload would carry). */
-export async function bundleTestApp(opts: { wasm?: string; driver?: string } = {}): Promise<string> {
+export async function bundleTestApp(opts: { wasm?: string; driver?: string; project?: string } = {}): Promise<string> {
   const runtime = requireRuntime();
   const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
-  await bundle({ runtime, project: PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
+  await bundle({ runtime, project: opts.project ?? PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
   return out;
 }
 
