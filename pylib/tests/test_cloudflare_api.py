@@ -267,3 +267,26 @@ def test_the_early_js_module_style_runs_too(project, host):
 def test_a_js_global_the_runtime_does_not_offer_is_an_import_error_naming_the_offer(project):
     with pytest.raises(_handler.LoadError, match=r"offers only JSON, .* not 'document'"):
         project({"src/entry.py": "from js import document\n"})
+
+
+def test_asyncio_run_works_on_the_loop_python_wasm_gets():
+    """python.wasm cannot create asyncio's selector loop; pymode makes MiniLoop asyncio's loop there
+    (pymode._asyncio_hook). Here, natively, the same policy is installed by hand."""
+    import asyncio
+
+    from pymode import _aio
+
+    async def main():
+        await asyncio.sleep(0.001)
+        return await asyncio.wait_for(asyncio.gather(asyncio.sleep(0, result=1), asyncio.sleep(0, result=2)), 1)
+
+    previous = asyncio.get_event_loop_policy()
+    _aio.install_policy()
+    try:
+        with asyncio.Runner() as runner:
+            assert isinstance(runner.get_loop(), _aio.MiniLoop)
+            assert runner.run(main()) == [1, 2]
+            assert runner.run(main()) == [1, 2]  # run_until_complete keeps the loop open
+        assert asyncio.run(main()) == [1, 2]
+    finally:
+        asyncio.set_event_loop_policy(previous)

@@ -89,6 +89,12 @@ export function defineScenarios(host: () => Host) {
     expect(await (await host().fetch("/imports")).json()).toEqual({ shout: "HI!", double: 42 });
   });
 
+  it("asyncio.run() works in a handler (MiniLoop as asyncio's loop on python.wasm)", async () => {
+    const r = await host().fetch("/asyncio-run");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ run: ["a", "b"], again: ["a", "b"] });
+  });
+
   it("DESIGN.md /api/data KV example", async () => {
     await host().kvPut("key", JSON.stringify({ hello: "world", n: [1, 2] }));
     const r = await host().fetch("/api/data");
