@@ -2,7 +2,7 @@
 
 On WASI asyncio's selector event loop cannot be created (no socketpair, no
 select over sockets), so the stock `asyncio.run()` fails; `MiniLoopPolicy`
-makes it (and `new_event_loop()`) use `MiniLoop` instead (pymode._asyncio_hook
+makes it (and `new_event_loop()`) use `MiniLoop` instead (pymode._wasi
 installs it on python.wasm when asyncio is first imported). Host calls block the wasm
 stack instead (Asyncify), which means a handler never needs to wait for I/O
 readiness: a loop that only runs callbacks and sleeps for timers is enough.

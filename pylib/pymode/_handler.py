@@ -19,11 +19,11 @@ import os
 import sys
 import traceback
 
-from . import _abi, _asyncio_hook, _entrypoints
+from . import _abi, _entrypoints, _wasi
 from .env import BINDINGS_ENV, Env
 from .workers import Headers, Request, Response
 
-_asyncio_hook.install_on_wasi()
+_wasi.install()
 
 ENTRY_ENV = "PYMODE_ENTRY"
 DEFAULT_ENTRY = "src/entry.py"

@@ -271,7 +271,7 @@ def test_a_js_global_the_runtime_does_not_offer_is_an_import_error_naming_the_of
 
 def test_asyncio_run_works_on_the_loop_python_wasm_gets():
     """python.wasm cannot create asyncio's selector loop; pymode makes MiniLoop asyncio's loop there
-    (pymode._asyncio_hook). Here, natively, the same policy is installed by hand."""
+    (pymode._wasi). Here, natively, the same policy is installed by hand."""
     import asyncio
 
     from pymode import _aio

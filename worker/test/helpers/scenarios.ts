@@ -95,6 +95,21 @@ export function defineScenarios(host: () => Host) {
     expect(await r.json()).toEqual({ run: ["a", "b"], again: ["a", "b"] });
   });
 
+  it("the stdlib surface: CPython modules WASI lacks import and say why on use; socket and threading complete", async () => {
+    const r = await host().fetch("/stdlib-surface");
+    expect(r.status).toBe(200);
+    const s = await r.json();
+    expect(s.pwd).toMatch(/^KeyError: .*no user database/);
+    expect(s.grp).toEqual([]);
+    expect(s.resource).toMatch(/^OSError: \[Errno \d+\] resource.getrlimit is not available on python.wasm/);
+    expect(s.bz2).toMatch(/libbz2 is not built into python.wasm/);
+    expect(s.ctypes).toMatch(/ctypes.CDLL is not available/);
+    expect(s.sqlite3).toMatch(/bind a D1 database/);
+    expect([s.cpus, s.hostname, s.ntoa, s.reuseaddr]).toEqual([1, "localhost", "127.0.0.1", true]);
+    expect(s.thread).toEqual(["thread ran", false]);
+    expect(host().logs().join("\n")).toContain("syslog reached the worker log");
+  });
+
   it("DESIGN.md /api/data KV example", async () => {
     await host().kvPut("key", JSON.stringify({ hello: "world", n: [1, 2] }));
     const r = await host().fetch("/api/data");
