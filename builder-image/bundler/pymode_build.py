@@ -340,8 +340,9 @@ def build_worker(args: argparse.Namespace) -> dict:
         merged_site = work / "site-with-pylib"
         shutil.rmtree(merged_site, ignore_errors=True)
         shutil.copytree(site, merged_site)
-        shutil.copytree(REPO / "pylib" / "pymode", merged_site / "pymode",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
+        for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
+            shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm", str(runtime / chosen["wasm"]),
              "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site), "--app", str(source),
              "--entry", args.entry, "-o", str(snapshot)], what="wizer snapshot")

@@ -73,6 +73,13 @@ call_workers() {
   "${curl[@]}" -X PUT "${api_url}api/data" -d '{"answer": 42}'; echo
   "${curl[@]}" "${api_url}api/data"; echo
   "${curl[@]}" "${api_url}greet?name=Ada"; echo
+  local cf_url
+  cf_url=$("$kubectl" get pymodeworker cloudflare-worker -o jsonpath='{.status.deployment.url}')
+  echo "cloudflare-worker (written for Cloudflare's Python Workers API): $cf_url"
+  echo "\$ curl -X POST ${cf_url}notes -d '{\"id\": \"n1\", \"text\": \"unmodified\"}'; curl ${cf_url}notes/n1; curl ${cf_url}visits"
+  "${curl[@]}" -X POST "${cf_url}notes" -d '{"id": "n1", "text": "unmodified"}'; echo
+  "${curl[@]}" "${cf_url}notes/n1"; echo
+  "${curl[@]}" "${cf_url}visits"; echo
 }
 
 # show_status KUBECTL: the resources and their conditions.

@@ -1,7 +1,9 @@
-"""Run an `async def` handler to completion without `asyncio.run()`.
+"""An asyncio event loop for python.wasm, where the selector loop cannot be created.
 
 On WASI asyncio's selector event loop cannot be created (no socketpair, no
-select over sockets), so `asyncio.run()` fails. Host calls block the wasm
+select over sockets), so the stock `asyncio.run()` fails; `MiniLoopPolicy`
+makes it (and `new_event_loop()`) use `MiniLoop` instead (pymode._wasi
+installs it on python.wasm when asyncio is first imported). Host calls block the wasm
 stack instead (Asyncify), which means a handler never needs to wait for I/O
 readiness: a loop that only runs callbacks and sleeps for timers is enough.
 
@@ -18,6 +20,7 @@ returns are cancelled, as `asyncio.run()` does.
 
 import asyncio
 import collections
+import contextlib
 import heapq
 import time
 
@@ -94,22 +97,48 @@ class MiniLoop(asyncio.AbstractEventLoop):
 
     def run(self, awaitable):
         """Run `awaitable` as the main task, then cancel leftover tasks and close."""
+        try:
+            with self._running_here():
+                main = asyncio.ensure_future(awaitable, loop=self)
+                try:
+                    self._run_until(main.done)
+                finally:  # also when stalled, so no task is left to die pending
+                    self._cancel_leftovers()
+                return main.result()
+        finally:
+            self.close()
+
+    def run_until_complete(self, future):
+        """Run until `future` is done and return its result. The loop stays open: `asyncio.run()`
+        (asyncio.Runner) calls this several times before it closes the loop."""
+        with self._running_here():
+            task = asyncio.ensure_future(future, loop=self)
+            self._run_until(task.done)
+            return task.result()
+
+    @contextlib.contextmanager
+    def _running_here(self):
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        if self._running:
+            raise RuntimeError("This event loop is already running")
         previous = asyncio._get_running_loop()
         asyncio._set_running_loop(self)
         self._running = True
         try:
-            main = asyncio.ensure_future(awaitable, loop=self)
-            try:
-                self._run_until(main.done)
-            finally:  # also when stalled, so no task is left to die pending
-                self._cancel_leftovers()
-            return main.result()
+            yield
         finally:
             self._running = False
             asyncio._set_running_loop(previous)
-            self.close()
 
-    run_until_complete = run
+    def set_debug(self, enabled):
+        pass  # no debug mode: nothing here is slow enough to warn about
+
+    async def shutdown_asyncgens(self):
+        pass  # asynchronous generators are finalised by the garbage collector (no hooks are installed)
+
+    async def shutdown_default_executor(self, timeout=None):
+        pass  # there is no executor (run_in_executor is not supported)
 
     def _cancel_leftovers(self):
         leftovers = [t for t in asyncio.all_tasks(self) if not t.done()]
@@ -142,3 +171,19 @@ class MiniLoop(asyncio.AbstractEventLoop):
             handle = self._ready.popleft()
             if not handle.cancelled():
                 handle._run()
+
+
+# -- asyncio.run() and new_event_loop() on python.wasm ------------------------------
+
+
+class MiniLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """Every new event loop is a MiniLoop, so `asyncio.run()` and libraries that make their own loop work."""
+
+    def new_event_loop(self):
+        return MiniLoop()
+
+
+def install_policy():
+    """Make MiniLoop asyncio's loop (python.wasm: the selector loop cannot be created there)."""
+    if not isinstance(asyncio.get_event_loop_policy(), MiniLoopPolicy):
+        asyncio.set_event_loop_policy(MiniLoopPolicy())

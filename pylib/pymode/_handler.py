@@ -19,9 +19,11 @@ import os
 import sys
 import traceback
 
-from . import _abi
+from . import _abi, _entrypoints, _wasi
 from .env import BINDINGS_ENV, Env
 from .workers import Headers, Request, Response
+
+_wasi.install()
 
 ENTRY_ENV = "PYMODE_ENTRY"
 DEFAULT_ENTRY = "src/entry.py"
@@ -36,7 +38,7 @@ WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/wor
 
 
 class LoadError(ImportError):
-    """The entry module could not be imported, or has no usable `on_fetch`."""
+    """The entry module could not be imported, or defines no handler (`pymode._entrypoints`)."""
 
 
 class _Loaded:
@@ -58,7 +60,7 @@ _state = _Loaded()
 
 
 def load(entry=None, root=None):
-    """Import the entry module and return its `on_fetch`.
+    """Import the entry module and return its handler (`pymode._entrypoints.Entrypoint`).
 
     `entry` defaults to $PYMODE_ENTRY, else `src/entry.py`; a relative entry is
     resolved against `root` (default `/app`, the project root in python.wasm).
@@ -75,11 +77,10 @@ def load(entry=None, root=None):
     _state.entry = entry
     try:
         module = _import_entry(path, root)
-        handler = getattr(module, "on_fetch", None)
-        if handler is None:
-            raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no on_fetch(request, env) function")
-        if not callable(handler):
-            raise LoadError(f"on_fetch in entry {entry!r} is a {type(handler).__name__}, not a function")
+        try:
+            handler = _entrypoints.find(module)
+        except _entrypoints.NoEntrypoint as exc:
+            raise LoadError(f"entry {entry!r} (module {module.__name__}) {exc}") from None
     except LoadError as exc:
         _fail_load(str(exc), None)
         raise
@@ -260,7 +261,7 @@ def handle(request_frames):
         if response is not None:
             return encode_response(response)
     try:
-        result = _state.handler(request, _env())
+        result = _state.handler.serve(request, _env())
         if inspect.isawaitable(result):
             from . import _aio  # only async handlers pay for importing asyncio
 

@@ -190,10 +190,11 @@ def test_handler_exception_is_a_500_with_the_traceback_only_in_the_log(project, 
 
 
 def test_missing_on_fetch(project, host):
-    with pytest.raises(_handler.LoadError, match=r"entry 'src/entry.py' \(module src.entry\) defines no on_fetch"):
-        project({"src/entry.py": "def fetch(request, env):\n    return 'x'\n"})
+    with pytest.raises(_handler.LoadError, match=r"entry 'src/entry.py' \(module src.entry\) defines no handler"):
+        project({"src/entry.py": "def handle(request, env):\n    return 'x'\n"})
     assert serve()[::2] == (500, b"Internal Server Error")
-    assert "no handler: entry 'src/entry.py' (module src.entry) defines no on_fetch(request, env) function" in error_logs(host)
+    assert ("no handler: entry 'src/entry.py' (module src.entry) defines no handler: on_fetch(request, env), "
+            "fetch(request, env) or class Default(WorkerEntrypoint) with fetch(self, request)") in error_logs(host)
 
 
 def test_import_error_names_the_entry_and_the_error(project, host):

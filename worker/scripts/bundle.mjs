@@ -32,7 +32,15 @@ export const MIGRATION = { new_tag: "pymode-v1", steps: [{ new_sqlite_classes: [
 const SIDE_MODULES_IMPORT = "pymode:side-modules";
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
-const PYLIB_NATIVE_ONLY = ["cli", "dev"];
+const PYLIB_NATIVE_ONLY = ["pymode/cli", "pymode/dev"];
+
+/**
+ * The packages pylib ships to the edge: each top-level directory with an `__init__.py` (pymode, and workers:
+ * Cloudflare's Python Workers API on pymode). pymode_build.py puts the same ones into a snapshot's site.
+ */
+export function pylibPackages(pylibDir) {
+  return readdirSync(pylibDir).sort().filter((name) => existsSync(join(pylibDir, name, "__init__.py")));
+}
 const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
 
 /**
@@ -142,13 +150,15 @@ export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (
     else files.set(vpath, bytes);
   };
   if (pylibDir) {
-    const pkg = join(pylibDir, "pymode");
-    if (!existsSync(join(pkg, "__init__.py")) && !existsSync(pkg)) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
-    for (const f of walk(pkg, { skipTests: true })) {
-      const rel = relative(pkg, f).split(sep).join("/");
-      // the CLI and the native dev server never run at the edge: keep them out of every bundle
-      if (PYLIB_NATIVE_ONLY.some((dir) => rel.startsWith(dir + "/"))) continue;
-      add("/lib/site/pymode/" + rel, f);
+    const packages = pylibPackages(pylibDir);
+    if (!packages.includes("pymode")) throw new Error(`pylib dir ${pylibDir} has no pymode package`);
+    for (const pkg of packages) {
+      for (const f of walk(join(pylibDir, pkg), { skipTests: true })) {
+        const rel = relative(pylibDir, f).split(sep).join("/");
+        // the CLI and the native dev server never run at the edge: keep them out of every bundle
+        if (PYLIB_NATIVE_ONLY.some((dir) => rel.startsWith(dir + "/"))) continue;
+        add("/lib/site/" + rel, f);
+      }
     }
   }
   for (const s of siteDirs) for (const f of walk(s)) add("/lib/site/" + relative(s, f).split(sep).join("/"), f);

@@ -246,8 +246,8 @@ def test_missing_on_fetch_is_a_500_naming_the_problem(tmp_path, dev):
     project = write_files(tmp_path / "p", {"src/entry.py": "def handler(request, env):\n    return 'x'\n"})
     server = dev(project)
     status, _, body = server.get("/")
-    assert status == 500 and b"defines no on_fetch(request, env) function" in body
-    assert "defines no on_fetch" in server.stderr
+    assert status == 500 and b"defines no handler: on_fetch(request, env)" in body
+    assert "defines no handler" in server.stderr
 
 
 def test_handler_exception_is_the_edge_500_with_traceback_in_the_terminal(tmp_path, dev):

@@ -10,6 +10,8 @@ import { bundle, defaultRuntimeDir } from "../../scripts/bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PYAPP = resolve(here, "..", "fixtures", "pyapp");
+/** A worker written for Cloudflare's Python Workers API (the `workers` module), run unmodified. */
+export const CLOUDFLARE_APP = resolve(here, "..", "fixtures", "cloudflare-app");
 export const PYLIB = resolve(here, "..", "..", "..", "pylib");
 
 /** Fails loudly (never skips) when the runtime has not been built. */
@@ -28,10 +30,10 @@ export function requireRuntime(): string {
 }
 
 /** Bundle the test project (tests run the exact artefact an upload would carry). */
-export async function bundleTestApp(opts: { wasm?: string; driver?: string } = {}): Promise<string> {
+export async function bundleTestApp(opts: { wasm?: string; driver?: string; project?: string } = {}): Promise<string> {
   const runtime = requireRuntime();
   const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
-  await bundle({ runtime, project: PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
+  await bundle({ runtime, project: opts.project ?? PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
   return out;
 }
 
@@ -85,6 +87,27 @@ export function defineScenarios(host: () => Host) {
     expect(await (await host().fetch("/greet?name=Edge")).text()).toBe("Hello, Edge!");
     expect(await (await host().fetch("/greet")).text()).toBe("Hello, World!");
     expect(await (await host().fetch("/imports")).json()).toEqual({ shout: "HI!", double: 42 });
+  });
+
+  it("asyncio.run() works in a handler (MiniLoop as asyncio's loop on python.wasm)", async () => {
+    const r = await host().fetch("/asyncio-run");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ run: ["a", "b"], again: ["a", "b"] });
+  });
+
+  it("the stdlib surface: CPython modules WASI lacks import and say why on use; socket and threading complete", async () => {
+    const r = await host().fetch("/stdlib-surface");
+    expect(r.status).toBe(200);
+    const s = await r.json();
+    expect(s.pwd).toMatch(/^KeyError: .*no user database/);
+    expect(s.grp).toEqual([]);
+    expect(s.resource).toMatch(/^OSError: \[Errno \d+\] resource.getrlimit is not available on python.wasm/);
+    expect(s.bz2).toMatch(/libbz2 is not built into python.wasm/);
+    expect(s.ctypes).toMatch(/ctypes.CDLL is not available/);
+    expect(s.sqlite3).toMatch(/bind a D1 database/);
+    expect([s.cpus, s.hostname, s.ntoa, s.reuseaddr]).toEqual([1, "localhost", "127.0.0.1", true]);
+    expect(s.thread).toEqual(["thread ran", false]);
+    expect(host().logs().join("\n")).toContain("syslog reached the worker log");
   });
 
   it("DESIGN.md /api/data KV example", async () => {

@@ -152,6 +152,21 @@ class EndToEndTest {
         assertThat(request(worker, "GET", "/nope", null).statusCode()).isEqualTo(404);
     }
 
+    /** Issue #19: a handler written for Cloudflare's Python Workers API, deployed unmodified with KV and D1. */
+    @Test
+    void aWorkerWrittenForCloudflaresPythonApiIsDeployedUnmodified() throws Exception {
+        applyExample("cloudflare-worker", "e2e-cloudflare");
+        PyModeWorker worker = awaitReady("e2e-cloudflare", "cloudflare-worker");
+
+        assertThat(request(worker, "GET", "/", null).body()).isEqualTo("Hello from a Cloudflare Python Worker on PyMode!");
+        HttpResponse<String> stored = request(worker, "POST", "/notes", "{\"id\": \"n1\", \"text\": \"unmodified\"}");
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+        assertThat(request(worker, "GET", "/notes/n1", null).body()).isEqualTo("unmodified");
+        assertThat(request(worker, "GET", "/notes/n2", null).statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(request(worker, "GET", "/visits", null).body()).path("visits").asInt()).isEqualTo(1);
+        assertThat(JSON.readTree(request(worker, "GET", "/visits", null).body()).path("visits").asInt()).isEqualTo(2);
+    }
+
     @Test
     void secretsReachEnvAndAppearNowhereElse() throws Exception {
         String ns = "e2e-secret";

@@ -1,0 +1,149 @@
+"""Which handler an entry module defines, and how to call it.
+
+Handlers are written three ways, and all run unmodified:
+
+- pymode's own: `on_fetch(request, env)` with synchronous bodies and bindings
+  (`request.json()`, `env.KV.get(k)`), also `on_fetch(request)` and
+  `on_fetch(request, env, ctx)`; upstream PyMode's name `fetch` for the same.
+- Cloudflare Python Workers, class-based: `class Default(WorkerEntrypoint)`
+  with `async def fetch(self, request)`, reading `self.env` and `self.ctx`.
+- Cloudflare Python Workers, module-level: `on_fetch(request, env[, ctx])` in a
+  module that uses the `workers` (or `js`) module, or marked `@handler`.
+
+Cloudflare-style handlers get the `workers` module's types: awaitable body
+methods and bindings (`await request.json()`, `await env.KV.get(k)`). The
+style is decided once, when the entry is loaded.
+"""
+
+import inspect
+import sys
+import types
+
+from . import _abi
+
+__all__ = ["Context", "Entrypoint", "find"]
+
+LOG_WARNING = 30
+CLOUDFLARE_MODULES = ("workers", "js")
+# set by workers.handler on a function written for Cloudflare's API
+CLOUDFLARE_MARK = "__pymode_cloudflare_handler__"
+
+
+class NoEntrypoint(LookupError):
+    """The module defines no handler this runtime can call."""
+
+
+class Context:
+    """`ctx` of a request: `wait_until(awaitable)` work finishes before the request ends.
+
+    On Cloudflare the response is sent first and the work continues after it;
+    here the runtime answers once the awaitables are done (the host has one
+    request in flight per interpreter), so keep such work short.
+    """
+
+    def __init__(self):
+        self._pending = []
+        self.props = {}
+
+    def wait_until(self, awaitable):
+        if not inspect.isawaitable(awaitable):
+            raise TypeError(f"wait_until takes an awaitable, not {type(awaitable).__name__}")
+        self._pending.append(awaitable)
+
+    waitUntil = wait_until
+
+    def pass_through_on_exception(self):
+        """Accepted for compatibility: there is no origin behind a PyMode worker to fall back to."""
+
+    passThroughOnException = pass_through_on_exception
+
+    async def finish(self):
+        """Run what `wait_until` collected (also what it collects meanwhile); failures are logged, not raised."""
+        while self._pending:
+            awaitable = self._pending.pop(0)
+            try:
+                await awaitable
+            except Exception as exc:  # the response is decided; a failed side job must not change it
+                _abi.log(LOG_WARNING, f"pymode: a ctx.wait_until task failed: {type(exc).__name__}: {exc}")
+
+
+class Entrypoint:
+    """A loaded handler: `serve(request, env)` returns its result (maybe an awaitable)."""
+
+    def __init__(self, describe, call, cloudflare):
+        self.describe = describe
+        self._call = call
+        self.cloudflare = cloudflare
+
+    def serve(self, request, env):
+        if not self.cloudflare:
+            return self._call(request, env, Context())
+        return self._serve_cloudflare(request, env)
+
+    async def _serve_cloudflare(self, request, env):
+        import workers
+
+        ctx = Context()
+        result = self._call(workers.Request(request), workers.CloudflareEnv(env), ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        await ctx.finish()
+        return result
+
+    def __repr__(self):
+        return f"<Entrypoint {self.describe}{' (Cloudflare API)' if self.cloudflare else ''}>"
+
+
+def find(module):
+    """The module's handler as an `Entrypoint`; raises NoEntrypoint naming what it looked for."""
+    workers = sys.modules.get("workers")
+    default = getattr(module, "Default", None)
+    if workers is not None and isinstance(default, type) and issubclass(default, workers.WorkerEntrypoint):
+        if not callable(getattr(default, "fetch", None)):
+            raise NoEntrypoint(f"class Default({default.__mro__[1].__name__}) has no fetch(self, request) method")
+        return Entrypoint("Default.fetch", lambda request, env, ctx: default(ctx, env).fetch(request), True)
+    for name in ("on_fetch", "fetch"):
+        function = getattr(module, name, None)
+        if function is None:
+            continue
+        if name == "fetch" and getattr(function, "__module__", None) != module.__name__:
+            continue  # `from workers import fetch`: the HTTP client, not a handler
+        if not callable(function):
+            raise NoEntrypoint(f"{name} is a {type(function).__name__}, not a function")
+        return Entrypoint(name, _with_arity(function, name),
+                          bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module))
+    raise NoEntrypoint("defines no handler: on_fetch(request, env), fetch(request, env) or "
+                       "class Default(WorkerEntrypoint) with fetch(self, request)")
+
+
+def _with_arity(function, name):
+    """Call `function` with as many of (request, env, ctx) as it takes."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: give it the usual two
+        count = 2
+    else:
+        if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+            count = 3
+        else:
+            count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+                        for p in parameters)
+    if not 1 <= count <= 3:
+        raise NoEntrypoint(f"{name} must take (request), (request, env) or (request, env, ctx); "
+                           f"it takes {count} arguments")
+    return lambda request, env, ctx: function(*(request, env, ctx)[:count])
+
+
+def _uses_cloudflare_api(module):
+    """Whether the module imported Cloudflare's `workers` or `js` module (or names from them)."""
+    for value in vars(module).values():
+        if isinstance(value, types.ModuleType):
+            origin = value.__name__
+        else:
+            try:
+                origin = getattr(value, "__module__", None)
+            except Exception:  # an object whose attributes misbehave says nothing about the API
+                continue
+        if isinstance(origin, str) and origin.split(".")[0] in CLOUDFLARE_MODULES:
+            return True
+    return False

@@ -1,0 +1,110 @@
+"""Completes stdlib modules right after their first import on python.wasm.
+
+A one-shot meta-path finder per module wraps the real loader; after the module
+runs, its patch below adds what WASI lacks. A module imported before
+`install()` is patched at once.
+"""
+
+import importlib.abc
+import importlib.util
+import sys
+
+
+def _asyncio(module):
+    # the selector loop cannot be created on WASI (no socketpair): asyncio.run() and new_event_loop() get MiniLoop
+    from .. import _aio
+
+    _aio.install_policy()
+
+
+def _socket(module):
+    # constants and pure helpers CPython's socket has everywhere; the WASI build lacks them
+    module.__dict__.setdefault("AF_UNIX", 1)
+    module.__dict__.setdefault("SO_REUSEADDR", 2)
+    module.__dict__.setdefault("SO_KEEPALIVE", 9)
+    if not hasattr(module, "gethostname"):
+        module.gethostname = lambda: "localhost"  # a Worker has no host name of its own
+    if not hasattr(module, "inet_ntoa"):
+        def inet_ntoa(packed):
+            """32-bit packed IPv4 address -> dotted-quad string, as CPython's."""
+            packed = bytes(packed)
+            if len(packed) != 4:
+                raise OSError("packed IP wrong length for inet_ntoa")
+            return ".".join(str(b) for b in packed)
+
+        module.inet_ntoa = inet_ntoa
+
+
+def _threading(module):
+    # WASI has no threads: a Thread's target runs to completion inside start(), so code that starts and
+    # joins workers (or fires and forgets them) works; a target that waits for another thread blocks.
+    thread = module.Thread
+    if getattr(thread, "_pymode_synchronous", False):
+        return
+
+    def start(self):
+        if not self._initialized:
+            raise RuntimeError("thread.__init__() not called")
+        if self._started.is_set():
+            raise RuntimeError("threads can only be started once")
+        self._started.set()
+        try:
+            self.run()
+        except SystemExit:
+            pass
+        except BaseException:
+            self._invoke_excepthook(self)
+
+    def is_alive(self):
+        return False  # it ran to completion in start()
+
+    def join(self, timeout=None):
+        if not self._started.is_set():
+            raise RuntimeError("cannot join thread before it is started")
+
+    thread.start = start
+    thread.is_alive = is_alive
+    thread.join = join
+    thread._pymode_synchronous = True
+
+
+PATCHES = {"asyncio": _asyncio, "socket": _socket, "threading": _threading}
+
+
+class _PatchWhenImported(importlib.abc.MetaPathFinder):
+    def __init__(self, name):
+        self.name = name
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.name:
+            return None
+        sys.meta_path.remove(self)  # one shot: the real spec comes from the finders behind this one
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _PatchingLoader(spec.loader, PATCHES[name])
+        return spec
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    def __init__(self, loader, patch):
+        self._loader = loader
+        self._patch = patch
+
+    def __getattr__(self, name):  # get_source, is_package, resource readers: the real loader's
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module)
+
+
+def install():
+    pending = {f.name for f in sys.meta_path if isinstance(f, _PatchWhenImported)}
+    for name, patch in PATCHES.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+        elif name not in pending:
+            sys.meta_path.insert(0, _PatchWhenImported(name))
