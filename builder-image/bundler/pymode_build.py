@@ -229,37 +229,155 @@ def pip_environment() -> dict[str, str]:
     return env
 
 
-def resolve_packages(requirements: list[str], work: Path) -> Path:
+# Wheels python.wasm can run: pure Python, any platform.
+PURE_TARGET = ["--only-binary=:all:", "--platform", "any", "--python-version", "3.13",
+               "--implementation", "py", "--abi", "none"]
+# What CPython 3.13 on Linux would install: the releases a user expects. A pure-only resolution that ends older
+# (pip backtracks past a release whose dependency has no pure wheel) or fails is explained against it.
+NATIVE_TARGET = ["--only-binary=:all:", *[a for glibc in ("2014", "_2_17", "_2_24", "_2_27", "_2_28", "_2_31", "_2_34")
+                                           for a in ("--platform", f"manylinux{glibc}_x86_64")],
+                 "--platform", "any", "--python-version", "3.13", "--implementation", "cp",
+                 "--abi", "cp313", "--abi", "abi3", "--abi", "none"]
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalised distribution name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def provided_by_extensions(extension_dirs: list[Path]) -> dict[str, str]:
+    """Distribution -> version that the worker's extensions ship (every recipe of each extension's closure)."""
+    provided = {}
+    for d in extension_dirs:
+        for recipe in json.loads((d / EXTENSION_MANIFEST).read_text()).get("recipes", []):
+            if recipe.get("version"):
+                provided[canonical_name(recipe["name"])] = recipe["version"]
+    return provided
+
+
+def _metadata_wheel(name: str, version: str, dest: Path) -> Path:
+    """A pure wheel holding only metadata: tells pip a distribution is there (an extension ships its files)."""
+    import zipfile
+
+    dist = f"{name.replace('-', '_')}-{version}.dist-info"
+    path = dest / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    files = {f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: pymode-build\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    files[f"{dist}/RECORD"] = "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as z:
+        for member, text in files.items():
+            z.writestr(member, text)
+    return path
+
+
+def _resolution(requirements: list[str], target: list[str], links: list[str], work: Path, label: str):
+    """pip's resolution for `target` without downloading: name -> (version, file name), or None when it fails."""
+    report = work / f"resolution-{label}.json"
+    empty = work / "pip-cwd"
+    empty.mkdir(exist_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+                           "--quiet", "--dry-run", "--ignore-installed", "--target", str(work / f"dry-{label}"),
+                           "--report", str(report), *target, *links, "--", *requirements],
+                          cwd=empty, env=pip_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        return None, proc.stdout
+    chosen = {}
+    for item in json.loads(report.read_text())["install"]:
+        url = item.get("download_info", {}).get("url", "")
+        chosen[canonical_name(item["metadata"]["name"])] = (item["metadata"]["version"],
+                                                           urllib.parse.unquote(url.rsplit("/", 1)[-1]))
+    return chosen, proc.stdout
+
+
+def _is_pure(wheel_file: str) -> bool:
+    return wheel_file.endswith("-none-any.whl")
+
+
+def _without_pure_wheel(native: dict, provided: dict[str, str]) -> str:
+    """The distributions CPython would take as platform wheels, each with the catalogue recipe that builds it."""
+    recipes = {canonical_name(p.stem): p.stem for p in (REPO / "recipes").glob("*.json") if p.stem != "schema"}
+    parts = []
+    for name, (version, wheel) in sorted(native.items()):
+        if _is_pure(wheel) or name in provided:
+            continue
+        hint = (f"the catalogue recipe `{recipes[name]}` builds it: add a PyModeExtension with recipe: {recipes[name]} "
+                "and list it in the worker's spec.extensions") if name in recipes else \
+            "no catalogue recipe builds it; an inline PyModeExtension recipe can"
+        parts.append(f"{name} {version} publishes no pure-Python wheel ({hint})")
+    return "; ".join(parts)
+
+
+def resolve_packages(requirements: list[str], work: Path, provided: dict[str, str] | None = None) -> Path:
     """Resolves pure-Python wheels for CPython 3.13 (any platform) into a site dir with a hash lock.
 
+    `provided` are the distributions the worker's extensions ship (as side modules): they satisfy dependencies and
+    are not installed again. The newest releases CPython 3.13 would take are the ones installed; when a dependency
+    without a pure wheel would make pip settle for older releases (or fail), the build stops naming it and the
+    recipe that provides it, instead of downgrading silently. Pinning the older release accepts it.
     The requirements have passed check_requirement (build_worker checks them before anything else)."""
+    provided = provided or {}
     site = work / "site"
     site.mkdir(parents=True, exist_ok=True)
     if not requirements:
         return site
+    links = []
+    if provided:
+        # the extensions' releases, as metadata-only wheels both resolutions must take
+        wheelhouse = work / "provided"
+        shutil.rmtree(wheelhouse, ignore_errors=True)
+        wheelhouse.mkdir()
+        for name, version in provided.items():
+            _metadata_wheel(name, version, wheelhouse)
+        constraints = work / "provided-constraints.txt"
+        constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(provided.items())))
+        links = ["--find-links", str(wheelhouse), "--constraint", str(constraints)]
+    pure, pip_output = _resolution(requirements, PURE_TARGET, links, work, "pure")
+    native, _ = _resolution(requirements, NATIVE_TARGET, links, work, "native")
+    if pure is None:
+        tail = "\n".join(pip_output.strip().splitlines()[-15:])
+        culprits = _without_pure_wheel(native, provided) if native is not None else ""
+        if culprits:
+            raise InvalidInput(f"packages {', '.join(requirements)} cannot run in python.wasm: {culprits}")
+        raise BuildError(f"pip could not resolve {', '.join(requirements)} to pure-Python wheels:\n{tail}\n"
+                         "Only pure-Python wheels can run in python.wasm; C extensions are built as PyModeExtension "
+                         "side modules.")
+    if native is not None:
+        older = [f"{name} {pure[name][0]} instead of {version}"
+                 for name, (version, _) in sorted(native.items())
+                 if name in pure and name not in provided and _version(pure[name][0]) < _version(version)]
+        if older:
+            raise InvalidInput(f"pure-Python wheels only would install older releases ({', '.join(older)}) because "
+                               f"{_without_pure_wheel(native, provided) or 'a dependency has no pure-Python wheel'}; "
+                               "pin the older releases to accept them")
+    # download exactly what was resolved
+    pins = [f"{name}=={version}" for name, (version, _) in sorted(pure.items()) if name not in provided]
     wheels = work / "wheels"
-    target = ["--only-binary=:all:", "--platform", "any", "--python-version", "3.13",
-              "--implementation", "py", "--abi", "none"]
-    # pip runs in an empty directory, so no requirement can name a file or directory that exists there; its index
-    # comes from the environment (PIP_INDEX_URL, set by the operator from builder.packageIndex), never from a spec.
     empty = work / "pip-cwd"
-    empty.mkdir(exist_ok=True)
-    try:
-        run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-input",
-             "-d", str(wheels), *target, "--", *requirements], cwd=empty, env=pip_environment(),
+    if pins:
+        run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--no-deps",
+             "-d", str(wheels), *PURE_TARGET, "--", *pins], cwd=empty, env=pip_environment(),
             what="pip download (pure-Python wheels for wasm32)")
-    except BuildError as e:
-        raise BuildError(f"{e}\nOnly pure-Python wheels can run in python.wasm; C extensions are built as "
-                         f"PyModeExtension side modules.") from None
     found = sorted(wheels.glob("*.whl"))
-    run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-index",
-         "--no-compile", "--target", str(site), *target, *map(str, found)], what="pip install --target")
+    if found:
+        run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-index",
+             "--no-compile", "--target", str(site), *PURE_TARGET, *map(str, found)], what="pip install --target")
     for junk in site.glob("*.dist-info/RECORD"):
         junk.unlink()  # paths + hashes of files we ship anyway; drop for reproducibility
     lock = "".join(f"{w.name} --hash=sha256:{sha256_file(w)}\n" for w in found)
+    lock += "".join(f"# {name}=={provided[name]} provided by an extension\n" for name in sorted(pure) if name in provided)
     (work / "pymode.lock").write_text(lock)
-    log(f"resolved {len(found)} wheels")
+    log(f"resolved {len(found)} wheels" + (f", {len([n for n in pure if n in provided])} provided by extensions"
+                                          if provided else ""))
     return site
+
+
+def _version(text: str):
+    try:
+        from packaging.version import Version
+    except ImportError:
+        from pip._vendor.packaging.version import Version
+    return Version(text)
 
 
 # Compiles every .py file of the project (mounted at /app) and prints one line per file that is not valid Python.
@@ -316,8 +434,8 @@ def build_worker(args: argparse.Namespace) -> dict:
         if not (runtime / needed).is_file():
             raise BuildError(f"runtime has no {needed} ({runtime})")
     check_python(source, runtime, work)
-    site = resolve_packages(args.package, work)
     extension_sites = pull_extensions(args.extension, work)
+    site = resolve_packages(args.package, work, provided_by_extensions([p.parent for p in extension_sites]))
 
     out = work / "bundle"
     shutil.rmtree(out, ignore_errors=True)

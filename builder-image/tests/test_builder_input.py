@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -178,3 +179,96 @@ def test_packages_come_from_the_operators_index_with_its_credentials(tmp_path, m
     assert "tinypkg-1.0-py3-none-any.whl --hash=sha256:" in (tmp_path / "work" / "pymode.lock").read_text()
     out, err = capfd.readouterr()
     assert "s3cr" not in out + err, "the index password never reaches the log"
+
+
+# ---- the resolver: newest releases, or a clear refusal naming the dependency without a pure wheel ----
+
+def _dist(name: str, version: str, *, requires: tuple[str, ...] = (), tag: str = "py3-none-any") -> tuple[str, bytes]:
+    """(file name, wheel bytes) of a wheel with the given dependencies and tag."""
+    dist = f"{name}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n", f"{dist}/METADATA": meta,
+             f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {str(tag.endswith('none-any')).lower()}\nTag: {tag}\n"}
+    files[f"{dist}/RECORD"] = "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return f"{name}-{version}-{tag}.whl", buf.getvalue()
+
+
+@pytest.fixture
+def catalogue_index(monkeypatch):
+    """An index where webfw 2.0 needs speedy (platform wheels only) and 1.0 needs nothing, and textkit needs regex
+    (platform wheels only; the catalogue has a regex recipe)."""
+    linux = "cp313-cp313-manylinux_2_17_x86_64"
+    files = dict([_dist("webfw", "1.0"), _dist("webfw", "2.0", requires=("speedy>=1",)), _dist("speedy", "1.0", tag=linux),
+                  _dist("textkit", "2.0", requires=("regex>=2024",)), _dist("regex", "2024.1.1", tag=linux)])
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path.startswith("/simple/"):
+                project = self.path.split("/")[2]
+                body = "".join(f'<a href="/files/{f}">{f}</a>\n' for f in sorted(files) if f.split("-")[0] == project)
+                body = body.encode() if body else None
+            else:
+                body = files.get(self.path.removeprefix("/files/"))
+            if body is None:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if self.path.startswith("/simple/") else "application/zip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PYMODE_PACKAGE_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple/")
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    yield
+    server.shutdown()
+
+
+def _installed_version(site: Path, name: str) -> str:
+    (dist,) = site.glob(f"{name}-*.dist-info")
+    return dist.name.removeprefix(f"{name}-").removesuffix(".dist-info")
+
+
+def test_a_dependency_without_a_pure_wheel_is_named_instead_of_an_older_release_installed(tmp_path, catalogue_index):
+    with pytest.raises(b.InvalidInput) as info:
+        b.resolve_packages(["webfw"], tmp_path / "work")
+    message = str(info.value)
+    assert "would install older releases (webfw 1.0 instead of 2.0)" in message
+    assert "speedy 1.0 publishes no pure-Python wheel (no catalogue recipe builds it" in message
+    assert "pin the older releases to accept them" in message
+    # pinned, the older release is what the user asked for
+    site = b.resolve_packages(["webfw==1.0"], tmp_path / "pinned")
+    assert _installed_version(site, "webfw") == "1.0"
+
+
+def test_a_dependency_an_extension_ships_satisfies_the_resolution_and_is_not_installed_again(tmp_path, catalogue_index):
+    site = b.resolve_packages(["webfw"], tmp_path / "work", provided={"speedy": "1.0"})
+    assert _installed_version(site, "webfw") == "2.0"
+    assert not (site / "speedy").exists() and not list(site.glob("speedy-*"))
+    lock = (tmp_path / "work" / "pymode.lock").read_text()
+    assert "webfw-2.0-py3-none-any.whl --hash=sha256:" in lock and "# speedy==1.0 provided by an extension" in lock
+
+
+def test_a_package_that_cannot_resolve_names_the_catalogue_recipe_that_would_provide_its_dependency(tmp_path,
+                                                                                                     catalogue_index):
+    with pytest.raises(b.InvalidInput, match=r"regex 2024.1.1 publishes no pure-Python wheel \(the catalogue recipe "
+                                             r"`regex` builds it: add a PyModeExtension with recipe: regex"):
+        b.resolve_packages(["textkit"], tmp_path / "work")
+
+
+def test_extensions_name_the_distributions_they_ship(tmp_path):
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    (ext / b.EXTENSION_MANIFEST).write_text(json.dumps({"recipes": [{"name": "MarkupSafe", "version": "3.0.2"},
+                                                                     {"name": "multi_dict", "version": "6.1.0"}]}))
+    assert b.provided_by_extensions([ext]) == {"markupsafe": "3.0.2", "multi-dict": "6.1.0"}
