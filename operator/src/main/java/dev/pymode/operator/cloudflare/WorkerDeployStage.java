@@ -24,6 +24,7 @@ import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerDeployment;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSchedule;
 import dev.pymode.operator.workflow.ScheduleEntry;
@@ -140,7 +141,7 @@ public class WorkerDeployStage {
         CloudflareClient client = shared.forTenant(worker.getMetadata().getNamespace());
 
         WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
-        WorkerUploadFactory.ResolvedResources resources = resolveResources(inventory, bindings);
+        BindingKinds.Resolved resources = BindingKinds.resolve(inventory, bindings);
         Map<String, String> secretValues = new LinkedHashMap<>();
         for (var secret : bindings.getSecrets()) {
             secretValues.put(secret.getName(),
@@ -149,7 +150,7 @@ public class WorkerDeployStage {
         String secretsFingerprint = DeployDigests.secrets(target.apiToken(), secretValues);
         String artifactDigest = status.getArtifact().getDigest();
         String inputs = DeployDigests.inputs(worker.getMetadata().getGeneration(), artifactDigest, resources,
-                secretsFingerprint, schedules);
+                secretsFingerprint, schedules, QueueConsumers.desired(script, spec));
 
         WorkerDeployment current = status.getDeployment();
         boolean sameScript = current != null && script.equals(current.getScriptName())
@@ -161,7 +162,8 @@ public class WorkerDeployStage {
         }
         if (sameScript && remote.isPresent() && inputs.equals(current.getInputsDigest())
                 && Objects.equals(remote.get().modifiedOn(), current.getObservedModifiedOn())
-                && !verificationDue(current, script)) {
+                && !verificationDue(current, script)
+                && (spec.getQueueConsumers().isEmpty() || QueueConsumers.inPlace(inventory, script, spec))) {
             // the steady state: nothing to send and nothing to read (the listing is the account's, shared)
             return upToDate(current);
         }
@@ -185,6 +187,7 @@ public class WorkerDeployStage {
                 WorkerDeployment deployment = deployedByUs ? current : adopted(client, account, script, digest);
                 deployment.setUrl(publish(client, inventory, script, worker, deployment));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
+                syncQueueConsumers(client, inventory, script, worker);
                 observed(deployment, inputs, inventory, script);
                 status.setDeployment(deployment);
                 if (deployedByUs) {
@@ -213,6 +216,7 @@ public class WorkerDeployStage {
         deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
         String url = publish(client, inventory, script, worker, deployment);
         syncCronTriggers(client, account, script, schedules, deployment, worker);
+        syncQueueConsumers(client, inventory, script, worker);
         deployment.setAccountId(account);
         deployment.setScriptName(script);
         deployment.setVersionId(versionId);
@@ -308,15 +312,12 @@ public class WorkerDeployStage {
         deployment.setSchedules(schedules.stream().map(s -> new WorkerSchedule(s.resource(), s.cron())).toList());
     }
 
-    private static WorkerUploadFactory.ResolvedResources resolveResources(AccountInventory inventory,
-                                                                         WorkerBindings bindings) {
-        Map<String, String> kv = new LinkedHashMap<>();
-        Map<String, String> r2 = new LinkedHashMap<>();
-        Map<String, String> d1 = new LinkedHashMap<>();
-        bindings.getKv().forEach(b -> kv.put(b.getName(), inventory.kvNamespaceId(b.getNamespace())));
-        bindings.getR2().forEach(b -> r2.put(b.getName(), inventory.r2Bucket(b.getBucket())));
-        bindings.getD1().forEach(b -> d1.put(b.getName(), inventory.d1DatabaseId(b.getDatabase())));
-        return new WorkerUploadFactory.ResolvedResources(kv, r2, d1);
+    private void syncQueueConsumers(CloudflareClient client, AccountInventory inventory, String script,
+                                    PyModeWorker worker) {
+        List<String> changes = QueueConsumers.sync(client, inventory, script, worker.getSpec());
+        if (!changes.isEmpty()) {
+            events.normal(worker, "QueueConsumers", "script " + script + ": " + String.join(", ", changes));
+        }
     }
 
     /**
