@@ -2,30 +2,17 @@
 // service kind (service.ts), which sends the same request to another Worker instead.
 
 import { HostError, OpResult, STATUS } from "../runtime/bindings";
+import { BodyTooLarge, readBody } from "../runtime/service";
 import { HostKind, bad, str } from "./kind";
 
+/** The response body, at most `limit` bytes (more → LIMIT_EXCEEDED). */
 async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new HostError(STATUS.LIMIT, `response body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
+  try {
+    return await readBody(body, limit);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) throw new HostError(STATUS.LIMIT, `response body exceeds ${limit} bytes`);
+    throw e;
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }
 
 /** args `{url, method, headers: [[name, value]], redirect?}`, blob 0 = body → `{status, statusText, headers, url}` + body. */
