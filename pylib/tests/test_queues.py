@@ -132,3 +132,15 @@ def test_batch_without_on_queue_is_a_500(project, host):
     status, _, _ = serve("POST", "https://pymode.internal/__pymode/queue", body=batch_body(("text", "x")))
     assert status == 500
     assert "defines no on_queue" in error_logs(host)
+
+
+def test_async_on_queue_and_ack_all(project, host):
+    project({"src/entry.py": """
+        async def on_queue(batch, env):
+            batch.messages[0].retry()
+            batch.ack_all()
+        """})
+    status, _, body = serve("POST", "https://pymode.internal/__pymode/queue", body=batch_body(("text", "a"), ("text", "b")))
+    assert status == 200
+    # the explicit retry of m0 stands; ack_all covers the rest
+    assert json.loads(body) == {"acks": [], "retries": [{"id": "m0"}], "ackAll": True}
