@@ -426,7 +426,8 @@ manifest = {
     "kind": "pymode-runtime",
     "key": "$OUT_KEY",
     "python": "$PY_VERSION",
-    "abi_version": 1,
+    # the host ABI of docs/abi.md (2: the one generic binding call); side modules keep their own below
+    "abi_version": 2,
     "target": "wasm32-wasi (preview1)",
     "tools": {
         "zig": "$ZIG_VERSION (PyPI ziglang, bundled clang + wasi-libc)",
