@@ -2,19 +2,12 @@ package dev.pymode.operator.cloudflare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.Queue;
@@ -24,6 +17,7 @@ import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.QueueConsumerSpec;
 import dev.pymode.operator.support.MutableClock;
+import dev.pymode.operator.support.StandinRequests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,8 +27,6 @@ class QueueConsumersTest {
 
     private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
     private static final Duration INTERVAL = Duration.ofMinutes(2);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static LocalCloudflare cloudflare;
     private static CloudflareClient client;
 
@@ -57,16 +49,10 @@ class QueueConsumersTest {
         cloudflare.close();
     }
 
+    /** The API calls since the last look ("METHOD path", queue and consumer ids as Q and C); the log is cleared. */
     private static List<String> calls() throws Exception {
-        var get = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).build();
-        List<String> calls = new ArrayList<>();
-        for (JsonNode r : JSON.readTree(HTTP.send(get, HttpResponse.BodyHandlers.ofString()).body()).path("requests")) {
-            calls.add(r.path("method").asText() + " " + r.path("path").asText().replace("/accounts/" + ACCOUNT, "")
-                    .replaceAll("/queues/[0-9a-f]{32}", "/queues/Q").replaceAll("/consumers/[0-9a-f]{32}", "/consumers/C"));
-        }
-        HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).DELETE().build(),
-                HttpResponse.BodyHandlers.discarding());
-        return calls;
+        return StandinRequests.since(cloudflare, ACCOUNT).stream().map(c -> c.replaceAll("/queues/[0-9a-f]{32}", "/queues/Q")
+                .replaceAll("/consumers/[0-9a-f]{32}", "/consumers/C")).toList();
     }
 
     private static PyModeWorkerSpec consuming(String queue, Integer batchSize, String dlq) {
