@@ -143,6 +143,8 @@ class KVList:
 class KVNamespace:
     """A Workers KV namespace."""
 
+    SPEC_FIELD = "kv"  # the PyModeWorker field that declares these (spec.bindings.kv)
+
     def __init__(self, name):
         self.name = name
 
@@ -256,6 +258,8 @@ class R2Objects:
 
 class R2Bucket:
     """An R2 bucket. `http_metadata` uses R2's names (contentType, cacheControl, ...)."""
+
+    SPEC_FIELD = "r2"
 
     def __init__(self, name):
         self.name = name
@@ -405,6 +409,8 @@ class D1PreparedStatement:
 class D1Database:
     """A D1 (SQLite) database."""
 
+    SPEC_FIELD = "d1"
+
     def __init__(self, name):
         self.name = name
 
@@ -435,7 +441,8 @@ class D1Database:
 
 # --- the binding-kind registry ---------------------------------------------------
 # One entry per declared binding kind: kind name (as in PYMODE_BINDINGS and the host call) -> the
-# class `env.NAME` is. A new kind is one class in its own module plus one line here
+# class `env.NAME` is; the class's SPEC_FIELD is the spec.bindings field that declares it (read by the
+# dev server from worker.yaml). A new kind is one class in its own module plus one line here
 # (docs/abi.md "Adding a binding kind"); python.wasm does not change.
 from .queues import Queue  # noqa: E402
 from .services import Service  # noqa: E402

@@ -73,6 +73,8 @@ def _encode(body, content_type, delay_seconds):
 class Queue:
     """A queue producer binding."""
 
+    SPEC_FIELD = "queues"
+
     def __init__(self, name):
         self.name = name
 

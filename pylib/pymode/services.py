@@ -16,6 +16,8 @@ __all__ = ["Service"]
 class Service:
     """A service binding to another Worker."""
 
+    SPEC_FIELD = "services"
+
     def __init__(self, name):
         self.name = name
 
