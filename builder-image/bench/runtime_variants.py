@@ -51,7 +51,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pymo
 
 FEATURES = ["--enable-bulk-memory", "--enable-mutable-globals", "--enable-nontrapping-float-to-int",
             "--enable-sign-ext", "--enable-multivalue", "--enable-extended-const"]
-ASYNC_IMPORTS = "pymode.kv,pymode.r2,pymode.d1,pymode.http,pymode.tcp,pymode.dl_open"
+ASYNC_IMPORTS = "pymode.call,pymode.dl_open"
 ASYNCIFY = ["--asyncify", f"--pass-arg=asyncify-imports@{ASYNC_IMPORTS}"]
 
 # label -> wasm-opt optimisation arguments (between --strip-dwarf [--asyncify ...] and --strip-debug)

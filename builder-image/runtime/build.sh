@@ -53,7 +53,7 @@ BINARYEN_DEB=binaryen_108-1_amd64.deb
 BINARYEN_SHA256=3e78e82c38b9faa7e5645f19ab3d386f8da7c71f8dc19edfaa0ff1b080bd81a8
 
 # Asyncify: the async host imports of docs/abi.md section 2.
-ASYNC_IMPORTS="pymode.kv,pymode.r2,pymode.d1,pymode.http,pymode.tcp,pymode.dl_open"
+ASYNC_IMPORTS="pymode.call,pymode.dl_open"
 # The features of LLVM 20's wasm32 "generic" CPU (what zig cc targets), as binaryen 108 names
 # them. zig's target_features section says `bulk-memory-opt` (memory.copy/fill), a name newer
 # than binaryen 108, which then validates with bulk memory off and fails; so they are explicit.
@@ -426,7 +426,8 @@ manifest = {
     "kind": "pymode-runtime",
     "key": "$OUT_KEY",
     "python": "$PY_VERSION",
-    "abi_version": 1,
+    # the host ABI of docs/abi.md (2: the one generic binding call); side modules keep their own below
+    "abi_version": 2,
     "target": "wasm32-wasi (preview1)",
     "tools": {
         "zig": "$ZIG_VERSION (PyPI ziglang, bundled clang + wasi-libc)",

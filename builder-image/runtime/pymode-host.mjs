@@ -109,12 +109,14 @@ export async function createHost({ wasm, preopens = {}, env = {}, kv = new Map()
   }
   const unsupported = (what) => asyncImport(async () => setError(-6, 'NOT_SUPPORTED', `${what} is not supported by the test host`));
 
+  // The one binding call of ABI 2: this test host knows the kind "kv" only.
+  async function bindingCall(kind, binding, req) {
+    if (kind === 'kv') return kvOp(binding, req);
+    return setError(-6, 'NOT_SUPPORTED', `binding kind ${kind} is not supported by the test host`);
+  }
+
   const pymode = {
-    kv: asyncImport((bp, bl, rp, rl) => kvOp(dec.decode(bytesAt(bp, bl)), bytesAt(rp, rl))),
-    r2: unsupported('r2'),
-    d1: unsupported('d1'),
-    http: unsupported('http'),
-    tcp: unsupported('tcp'),
+    call: asyncImport((kp, kl, bp, bl, rp, rl) => bindingCall(dec.decode(bytesAt(kp, kl)), dec.decode(bytesAt(bp, bl)), bytesAt(rp, rl))),
     dl_open: unsupported('dl_open'),
     dl_sym: () => -6,
     result_take: (dst, len) => {

@@ -6,7 +6,7 @@ must come from somewhere at snapshot time. `wizer --preload pymode=<this module>
 during initialisation only; the snapshot keeps importing them from the real host.
 
 Behaviour during `wizer.initialize`:
-  kv, r2, d1, http, tcp, dl_open   trap (`unreachable`): initialisation must not perform an async
+  call, dl_open                    trap (`unreachable`): initialisation must not perform an async
                                    host call (Asyncify cannot suspend under Wizer, and the result
                                    would be baked into every instance); Wizer then fails loudly.
   dl_sym                           returns -6 (not supported)
@@ -51,11 +51,7 @@ CONST_M6 = b"\x41\x7a"     # i32.const -6
 
 # name -> (params, results, body)
 FUNCS = [
-    ("kv", [I32] * 4, [I32], UNREACHABLE),
-    ("r2", [I32] * 4, [I32], UNREACHABLE),
-    ("d1", [I32] * 4, [I32], UNREACHABLE),
-    ("http", [I32] * 4, [I32], UNREACHABLE),
-    ("tcp", [I32] * 4, [I32], UNREACHABLE),
+    ("call", [I32] * 6, [I32], UNREACHABLE),
     ("dl_open", [I32] * 2, [I32], UNREACHABLE),
     ("dl_sym", [I32] * 3, [I32], CONST_M6),
     ("result_take", [I32] * 2, [I32], CONST_M1),

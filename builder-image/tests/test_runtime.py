@@ -12,14 +12,10 @@ import pytest
 
 from conftest import FIXTURES, RUNTIME_SRC, run_host, wasminfo
 
-ASYNC_IMPORTS = ["kv", "r2", "d1", "http", "tcp", "dl_open"]
+ASYNC_IMPORTS = ["call", "dl_open"]
 # docs/abi.md section 2
 PYMODE_IMPORTS = {
-    "kv": "(i32,i32,i32,i32)->i32",
-    "r2": "(i32,i32,i32,i32)->i32",
-    "d1": "(i32,i32,i32,i32)->i32",
-    "http": "(i32,i32,i32,i32)->i32",
-    "tcp": "(i32,i32,i32,i32)->i32",
+    "call": "(i32,i32,i32,i32,i32,i32)->i32",
     "dl_open": "(i32,i32)->i32",
     "dl_sym": "(i32,i32,i32)->i32",
     "result_take": "(i32,i32)->i32",
@@ -143,7 +139,7 @@ def test_pymode_builtin_module(wasi):
         "print('_pymode' in sys.builtin_module_names, _pymode.ABI_VERSION)\n"
         "print(issubclass(_pymode.HostError, Exception))\n"
         "try:\n"
-        "    _pymode.call('nope', '', b'')\n"
+        "    _pymode.call('', '', b'')\n"   # an empty kind never reaches the host
         "except ValueError as e:\n"
         "    print('ValueError')\n"
         "try:\n"
@@ -154,7 +150,7 @@ def test_pymode_builtin_module(wasi):
     )
     p = wasi.run("-c", code)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.splitlines() == ["True 1", "True", "ValueError", "(-6, b'') -6 b''"]
+    assert p.stdout.splitlines() == ["True 2", "True", "ValueError", "(-6, b'') -6 b''"]
     assert "[pymode log 20] from the CLI" in p.stderr
 
 

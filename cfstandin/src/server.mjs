@@ -15,6 +15,7 @@ import { redact, RequestLog } from "./requestlog.mjs";
 import { StorageHub } from "./runtime/hub.mjs";
 import { POOL_DEFAULTS } from "./runtime/pool.mjs";
 import { ScriptRuntimes } from "./runtime/scripts.mjs";
+import { QueueBroker } from "./runtime/queues.mjs";
 import { CronScheduler } from "./runtime/scheduler.mjs";
 import { routeMatches } from "./api/zones.mjs";
 import { StateStore } from "./state.mjs";
@@ -82,10 +83,13 @@ export async function startStandin({
 
   const hub = new StorageHub({ store, log });
   await hub.start();
-  const runtimes = new ScriptRuntimes({ store, hub, log, maxRunning: maxRuntimes, idleMs: idleStopMs });
+  // the broker delivers through the runtimes, and the runtimes' producer bindings send to the broker
+  let runtimes;
+  const queues = new QueueBroker({ store, log, deliver: (accountId, script, queue, messages) => runtimes.queue(accountId, script, queue, messages) });
+  runtimes = new ScriptRuntimes({ store, hub, log, maxRunning: maxRuntimes, idleMs: idleStopMs, broker: queues });
   const faults = new Faults();
   const requests = new RequestLog();
-  const standin = { store, hub, runtimes, log, tokens };
+  const standin = { store, hub, runtimes, queues, log, tokens };
   const cron = new CronScheduler({ store, runtimes, log });
 
   // Every script that had an active deployment before the restart gets its per-script URL back;
@@ -248,6 +252,7 @@ export async function startStandin({
       return sendJson(res, 200, { runtimes: runtimes.stats(), scripts: out });
     }
     if (path === "/runtimes" && req.method === "GET") return sendJson(res, 200, runtimes.stats());
+    if (path === "/queues" && req.method === "GET") return sendJson(res, 200, queues.stats());
     if (path === "/requests") {
       if (req.method === "DELETE") return sendJson(res, 200, { cleared: true }, requests.clear());
       return sendJson(res, 200, { requests: requests.since(Number(url.searchParams.get("since") ?? 0)) });
@@ -333,6 +338,7 @@ export async function startStandin({
           server.closeAllConnections();
         });
         cron.stop();
+        queues.close();
         await runtimes.closeAll();
         await hub.dispose();
       })();

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { join } from "node:path";
 
 export function emptyAccount(id, subdomain) {
-  return { id, subdomain, kv: {}, r2: {}, d1: {}, zones: {}, routes: {}, scripts: {} };
+  return { id, subdomain, kv: {}, r2: {}, d1: {}, queues: {}, zones: {}, routes: {}, scripts: {} };
 }
 
 export class StateStore {

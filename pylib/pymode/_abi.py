@@ -8,9 +8,9 @@ the `_pymode` module: built into python.wasm, or `pymode._native` natively.
 import json
 import struct
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
-# Negative statuses returned by the binding imports (docs/abi.md §2).
+# Negative statuses returned by the binding call (docs/abi.md §2).
 STATUS_INTERNAL = -1
 STATUS_UNKNOWN_BINDING = -2
 STATUS_INVALID_ARGUMENT = -3
@@ -26,8 +26,6 @@ STATUS_NAMES = {
     STATUS_LIMIT: "limit exceeded",
     STATUS_NOT_SUPPORTED: "not supported by this host",
 }
-
-KINDS = ("kv", "r2", "d1", "http", "tcp")
 
 _U32 = struct.Struct("<I")
 
@@ -157,7 +155,12 @@ class TcpError(HostError, ConnectionError):
     """An outbound TCP socket operation failed."""
 
 
-_ERROR_CLASSES = {"kv": KVError, "r2": R2Error, "d1": D1Error, "http": FetchError, "tcp": TcpError}
+class QueueError(HostError):
+    """Sending to a queue failed."""
+
+
+_ERROR_CLASSES = {"kv": KVError, "r2": R2Error, "d1": D1Error, "http": FetchError, "tcp": TcpError,
+                  "service": FetchError, "queue": QueueError}
 
 
 def error_from_status(kind, binding, op, status, payload):

@@ -30,7 +30,7 @@ CLOUDFLARE_MARK = "__pymode_cloudflare_handler__"
 
 
 class NoEntrypoint(LookupError):
-    """The module defines no handler this runtime can call."""
+    """The module defines a handler this runtime cannot call."""
 
 
 class Context:
@@ -94,8 +94,12 @@ class Entrypoint:
         return f"<Entrypoint {self.describe}{' (Cloudflare API)' if self.cloudflare else ''}>"
 
 
+EXPECTED = "on_fetch(request, env), fetch(request, env) or class Default(WorkerEntrypoint) with fetch(self, request)"
+
+
 def find(module):
-    """The module's handler as an `Entrypoint`; raises NoEntrypoint naming what it looked for."""
+    """The module's HTTP handler as an `Entrypoint`, or None when it defines none; NoEntrypoint when one is
+    defined but cannot be called."""
     workers = sys.modules.get("workers")
     default = getattr(module, "Default", None)
     if workers is not None and isinstance(default, type) and issubclass(default, workers.WorkerEntrypoint):
@@ -112,8 +116,7 @@ def find(module):
             raise NoEntrypoint(f"{name} is a {type(function).__name__}, not a function")
         return Entrypoint(name, _with_arity(function, name),
                           bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module))
-    raise NoEntrypoint("defines no handler: on_fetch(request, env), fetch(request, env) or "
-                       "class Default(WorkerEntrypoint) with fetch(self, request)")
+    return None
 
 
 def _with_arity(function, name):

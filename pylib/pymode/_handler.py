@@ -6,7 +6,8 @@ snapshot time); `handle(frames)` serves one request: frames -> `Request` ->
 escape: they become a 500 whose body says only "Internal Server Error",
 with the traceback sent to the host log.
 
-Two routes are served before `on_fetch` (docs/abi.md §7): in a task's
+Routes served before `on_fetch` (docs/abi.md §7): `POST /__pymode/queue`
+delivers a queue batch to the entry's `on_queue(batch, env)` (pymode.queues); in a task's
 interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
 `pymode.parallel` task, and once the project defines a `pymode.workflows`
 workflow, `/workflow/run|status|resume|runs` (and the host's alarm,
@@ -34,11 +35,12 @@ WARMUP_HEADER = "x-pymode-warmup"
 LOG_ERROR = 40
 ROLE_ENV = "PYMODE_ROLE"
 TASK_PATH = "/__pymode/thread"
+QUEUE_PATH = "/__pymode/queue"
 WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
 
 
 class LoadError(ImportError):
-    """The entry module could not be imported, or defines no handler (`pymode._entrypoints`)."""
+    """The entry module could not be imported, or defines no handler (`pymode._entrypoints`, or `on_queue`)."""
 
 
 class _Loaded:
@@ -48,7 +50,9 @@ class _Loaded:
         self.attempted = False
         self.entry = None
         self.handler = None
+        self.queue_handler = None
         self.error = None
+        self.loaded = False
         self.paths = []
         self.roots = []
 
@@ -60,7 +64,8 @@ _state = _Loaded()
 
 
 def load(entry=None, root=None):
-    """Import the entry module and return its handler (`pymode._entrypoints.Entrypoint`).
+    """Import the entry module and return its HTTP handler (`pymode._entrypoints.Entrypoint`; None for a
+    queue consumer without one).
 
     `entry` defaults to $PYMODE_ENTRY, else `src/entry.py`; a relative entry is
     resolved against `root` (default `/app`, the project root in python.wasm).
@@ -80,7 +85,13 @@ def load(entry=None, root=None):
         try:
             handler = _entrypoints.find(module)
         except _entrypoints.NoEntrypoint as exc:
-            raise LoadError(f"entry {entry!r} (module {module.__name__}) {exc}") from None
+            raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
+        queue_handler = getattr(module, "on_queue", None)
+        if handler is None and queue_handler is None:
+            raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no handler: {_entrypoints.EXPECTED} "
+                            "(or on_queue(batch, env) for a queue consumer)")
+        if queue_handler is not None and not callable(queue_handler):
+            raise LoadError(f"on_queue in entry {entry!r} is a {type(queue_handler).__name__}, not a function")
     except LoadError as exc:
         _fail_load(str(exc), None)
         raise
@@ -89,6 +100,8 @@ def load(entry=None, root=None):
         _fail_load(message, traceback.format_exc())
         raise LoadError(message) from exc
     _state.handler = handler
+    _state.queue_handler = queue_handler
+    _state.loaded = True
     return handler
 
 
@@ -158,13 +171,13 @@ def _unload():
 
 
 def warmup():
-    """Load the entry if that has not been tried yet; True when a handler is ready."""
+    """Load the entry if that has not been tried yet; True when the entry is loaded."""
     if not _state.attempted:
         try:
             load()
         except LoadError:
             pass
-    return _state.handler is not None
+    return _state.loaded
 
 
 # --- serving a request ------------------------------------------------------------
@@ -237,6 +250,20 @@ def _workflow_route(request):
         return Response.json({"error": "workflow engine failed; see the worker log"}, status=500)
 
 
+def _queue_route(request):
+    """A queue batch from the host -> on_queue -> 200 with the ack/retry decisions; 500 retries the batch."""
+    if _state.queue_handler is None:
+        _abi.log(LOG_ERROR, f"pymode: a queue batch arrived but entry {_state.entry!r} defines no on_queue(batch, env)")
+        return Response.json({"error": "the entry defines no on_queue(batch, env)"}, status=500)
+    from . import queues
+
+    try:
+        return Response.json(queues.run_consumer(_state.queue_handler, request.body, _env()))
+    except (Exception, SystemExit) as exc:
+        _abi.log(LOG_ERROR, f"pymode: on_queue failed; the batch will be retried\n{traceback.format_exc()}")
+        return Response.json({"error": f"on_queue raised {type(exc).__name__}"}, status=500)
+
+
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
     try:
@@ -256,10 +283,15 @@ def handle(request_frames):
         return encode_response(_internal_error())
     if request.headers.get(WARMUP_HEADER) in ("1", "true"):
         return encode_response(Response(None, status=204))
+    if request.path == QUEUE_PATH and request.method == "POST":
+        return encode_response(_queue_route(request))
     if request.path in WORKFLOW_PATHS:
         response = _workflow_route(request)
         if response is not None:
             return encode_response(response)
+    if _state.handler is None:
+        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: entry {_state.entry!r} defines no on_fetch (only on_queue)")
+        return encode_response(Response("Not Found: this worker serves no HTTP requests", status=404))
     try:
         result = _state.handler.serve(request, _env())
         if inspect.isawaitable(result):

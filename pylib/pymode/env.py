@@ -1,9 +1,10 @@
-"""`env`: the bindings a worker was deployed with (KV, R2, D1, vars, secrets).
+"""`env`: the bindings a worker was deployed with (KV, R2, D1, queues, services, vars, secrets).
 
 The host describes them in the environment variable PYMODE_BINDINGS as JSON:
-`{"NAME": {"type": "kv"|"r2"|"d1"|"var"|"secret", "value"?: str}}`. Vars and
-secrets are plain strings on `env`; storage bindings are objects whose methods
-call the host through `pymode._abi.call`.
+`{"NAME": {"type": <kind>|"var"|"secret", "value"?: str}}`, where <kind> is a
+key of `BINDING_KINDS` (the binding-kind registry: kind -> class). Vars and
+secrets are plain strings on `env`; the other bindings are objects of their
+kind's class, whose methods call the host through `pymode._abi.call`.
 """
 
 import base64
@@ -19,9 +20,9 @@ from .workers import decode_text, parse_json, to_body
 __all__ = [
     "Env", "KVNamespace", "R2Bucket", "R2Object", "D1Database", "D1PreparedStatement",
     "D1Result", "KVError", "R2Error", "D1Error", "parse_bindings", "binding_type",
+    "BINDING_KINDS", "Queue", "Service",
 ]
 
-BINDING_TYPES = ("kv", "r2", "d1", "var", "secret")
 BINDINGS_ENV = "PYMODE_BINDINGS"
 
 
@@ -40,8 +41,8 @@ def parse_bindings(raw):
     for name, spec in raw.items():
         if not name.isidentifier():
             raise ValueError(f"binding name {name!r} is not a valid identifier")
-        if not isinstance(spec, dict) or spec.get("type") not in BINDING_TYPES:
-            raise ValueError(f"binding {name!r} needs a type, one of {', '.join(BINDING_TYPES)}; got {spec!r}")
+        if not isinstance(spec, dict) or spec.get("type") not in binding_types():
+            raise ValueError(f"binding {name!r} needs a type, one of {', '.join(binding_types())}; got {spec!r}")
         if spec["type"] in ("var", "secret") and not isinstance(spec.get("value"), str):
             raise ValueError(f"{spec['type']} binding {name!r} needs a string value")
         bindings[name] = dict(spec)
@@ -79,7 +80,7 @@ class Env:
         if kind in ("var", "secret"):
             return self._bindings[name]["value"]
         if name not in self._objects:
-            self._objects[name] = _BINDING_CLASSES[kind](name)
+            self._objects[name] = BINDING_KINDS[kind](name)
         return self._objects[name]
 
     def __getattr__(self, name):
@@ -141,6 +142,8 @@ class KVList:
 
 class KVNamespace:
     """A Workers KV namespace."""
+
+    SPEC_FIELD = "kv"  # the PyModeWorker field that declares these (spec.bindings.kv)
 
     def __init__(self, name):
         self.name = name
@@ -255,6 +258,8 @@ class R2Objects:
 
 class R2Bucket:
     """An R2 bucket. `http_metadata` uses R2's names (contentType, cacheControl, ...)."""
+
+    SPEC_FIELD = "r2"
 
     def __init__(self, name):
         self.name = name
@@ -404,6 +409,8 @@ class D1PreparedStatement:
 class D1Database:
     """A D1 (SQLite) database."""
 
+    SPEC_FIELD = "d1"
+
     def __init__(self, name):
         self.name = name
 
@@ -432,4 +439,17 @@ class D1Database:
         return f"<D1Database {self.name}>"
 
 
-_BINDING_CLASSES = {"kv": KVNamespace, "r2": R2Bucket, "d1": D1Database}
+# --- the binding-kind registry ---------------------------------------------------
+# One entry per declared binding kind: kind name (as in PYMODE_BINDINGS and the host call) -> the
+# class `env.NAME` is; the class's SPEC_FIELD is the spec.bindings field that declares it (read by the
+# dev server from worker.yaml). A new kind is one class in its own module plus one line here
+# (docs/abi.md "Adding a binding kind"); python.wasm does not change.
+from .queues import Queue  # noqa: E402
+from .services import Service  # noqa: E402
+
+BINDING_KINDS = {"kv": KVNamespace, "r2": R2Bucket, "d1": D1Database, "queue": Queue, "service": Service}
+
+
+def binding_types():
+    """Every type a binding description may have: the registry's kinds plus var and secret."""
+    return (*BINDING_KINDS, "var", "secret")

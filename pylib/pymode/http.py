@@ -60,6 +60,13 @@ def fetch(url, method="GET", headers=None, body=None, redirect="follow"):
     instead of following them. HTTP error statuses are responses, not
     exceptions; `FetchError` means no response arrived (DNS, refused, ...).
     """
+    return fetch_via("http", "", url, method, headers, body, redirect)
+
+
+def fetch_via(kind, binding, url, method="GET", headers=None, body=None, redirect="follow"):
+    """`fetch` through the `fetch` op of binding kind `kind` (http, or service for a service binding)."""
+    if not isinstance(url, str):
+        raise TypeError(f"fetch url must be a str, got {type(url).__name__}")
     headers = Headers(headers)
     blobs = []
     if body is not None:
@@ -68,7 +75,7 @@ def fetch(url, method="GET", headers=None, body=None, redirect="follow"):
             headers.set("content-type", content_type)
         blobs.append(data)
     args = {"url": url, "method": method.upper(), "headers": headers.to_list(), "redirect": redirect}
-    meta, out = call("http", "", "fetch", args, *blobs)
+    meta, out = call(kind, binding, "fetch", args, *blobs)
     return HttpResponse(
         meta["status"], meta.get("statusText", ""), Headers(meta.get("headers") or []),
         out[0] if out else b"", meta.get("url") or url,

@@ -218,7 +218,7 @@ def _run(tasks, limit):
         raise FanOutLimitError(f"pymode.parallel: limit must be an int between 1 and {MAX_CONCURRENCY}, got {limit!r}")
     try:
         meta, blobs = _abi.call(
-            "http", "", "tasks",
+            "tasks", "", "run",
             {"tasks": [{"name": _describe(t.fn)} for t in tasks], "limit": limit},
             *[t.payload for t in tasks],
         )

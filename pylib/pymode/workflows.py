@@ -13,8 +13,8 @@
         return payments.charge(ctx.input["card"], ctx.results["validate"]["total"])
 
 Steps run in definition order. Before a step starts, and again as soon as it
-returns, the run's record is written to Durable Object storage (the reserved
-KV binding `__pymode_do_storage__`, docs/abi.md §7), so the result of every
+returns, the run's record is written to Durable Object storage (the host
+binding kind `do_storage`, docs/abi.md §7), so the result of every
 finished step is stored before the next step begins. A run that stops
 (eviction, crash, deploy) resumes at the step that was running; finished steps
 never run again, their results come from storage.
@@ -49,9 +49,9 @@ import uuid
 
 from . import _abi
 
-__all__ = ["Workflow", "Context", "WorkflowError", "STORAGE_BINDING", "registered", "get"]
+__all__ = ["Workflow", "Context", "WorkflowError", "STORAGE_KIND", "registered", "get"]
 
-STORAGE_BINDING = "__pymode_do_storage__"
+STORAGE_KIND = "do_storage"  # the host kind of docs/abi.md §7 (no binding name)
 RUN_PREFIX = "wf:run:"
 # Index of runs that are not finished: key -> {"at": epoch seconds when to look at it again}.
 WAKE_PREFIX = "wf:wake:"
@@ -432,19 +432,19 @@ def _unfinished(store):
 
 
 class _Store:
-    """JSON values in the Durable Object storage of this worker (host KV binding)."""
+    """JSON values in the Durable Object storage of this worker (host kind do_storage)."""
 
     def get(self, key):
-        meta, blobs = _abi.call("kv", STORAGE_BINDING, "get", {"key": key})
+        meta, blobs = _abi.call(STORAGE_KIND, "", "get", {"key": key})
         if not meta.get("found"):
             return None
         return json.loads(blobs[0].decode("utf-8"))
 
     def put(self, key, value):
-        _abi.call("kv", STORAGE_BINDING, "put", {"key": key}, _abi.dump_json(value))
+        _abi.call(STORAGE_KIND, "", "put", {"key": key}, _abi.dump_json(value))
 
     def delete(self, key):
-        _abi.call("kv", STORAGE_BINDING, "delete", {"key": key})
+        _abi.call(STORAGE_KIND, "", "delete", {"key": key})
 
     def keys(self, prefix):
         cursor = None
@@ -452,7 +452,7 @@ class _Store:
             args = {"prefix": prefix}
             if cursor:
                 args["cursor"] = cursor
-            meta, _ = _abi.call("kv", STORAGE_BINDING, "list", args)
+            meta, _ = _abi.call(STORAGE_KIND, "", "list", args)
             for key in meta["keys"]:
                 yield key["name"]
             if meta.get("list_complete", True):
@@ -461,7 +461,7 @@ class _Store:
 
     def alarm(self, at):
         """Ask the host to wake this worker at `at`; True when it will."""
-        meta, _ = _abi.call("kv", STORAGE_BINDING, "alarm", {"at": at})
+        meta, _ = _abi.call(STORAGE_KIND, "", "alarm", {"at": at})
         return bool((meta or {}).get("alarm"))
 
 

@@ -52,8 +52,8 @@ def test_call_without_host_explains_how_to_get_one(monkeypatch):
 
 
 def test_abi_version_mismatch_is_refused(host, monkeypatch):
-    monkeypatch.setattr(_native, "ABI_VERSION", 2)
-    with pytest.raises(RuntimeError, match="ABI version 2 does not match"):
+    monkeypatch.setattr(_native, "ABI_VERSION", 1)
+    with pytest.raises(RuntimeError, match="ABI version 1 does not match"):
         _abi.call("kv", "MY_KV", "get", {"key": "a"})
 
 
@@ -64,7 +64,7 @@ def test_native_host_turns_bad_requests_into_statuses(host):
     assert status == -3
     assert _abi.decode_frames(payload)[0].startswith(b'{"code":"INVALID_ARGUMENT"')
     with pytest.raises(_abi.HostError) as info:
-        _abi.call("queue", "Q", "send", {})
+        _abi.call("hyperdrive", "H", "connect", {})
     assert info.value.status == -6
     with pytest.raises(_abi.KVError) as info:
         _abi.call("kv", "MY_KV", "frobnicate", {})

@@ -45,7 +45,7 @@ def test_env_is_read_only():
 @pytest.mark.parametrize("raw, message", [
     ("{not json", "PYMODE_BINDINGS is not valid JSON"),
     ("[]", "must be a JSON object"),
-    ({"X": {"type": "queue"}}, "binding 'X' needs a type, one of kv, r2, d1, var, secret"),
+    ({"X": {"type": "hyperdrive"}}, "binding 'X' needs a type, one of kv, r2, d1, queue, service, var, secret"),
     ({"X": {"type": "secret"}}, "secret binding 'X' needs a string value"),
     ({"not-valid": {"type": "kv"}}, "is not a valid identifier"),
 ])

@@ -159,7 +159,7 @@ def test_fan_out_limit(app):
     # the host enforces the same limit for callers that bypass the library
     payload = parallel.spawn(m.square, 1).payload
     with pytest.raises(_abi.HostError) as info:
-        _abi.call("http", "", "tasks", {"tasks": [{}] * 65, "limit": 2}, *[payload] * 65)
+        _abi.call("tasks", "", "run", {"tasks": [{}] * 65, "limit": 2}, *[payload] * 65)
     assert info.value.status == _abi.STATUS_LIMIT
 
 

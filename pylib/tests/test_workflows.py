@@ -293,17 +293,20 @@ def test_definition_errors():
 def test_storage_binding_semantics(app):
     """The reserved binding is this worker's Durable Object storage: KV op shapes,
     no expiration, a 128 KiB value limit, and the alarm op."""
-    b = workflows.STORAGE_BINDING
-    _abi.call("kv", b, "put", {"key": "a"}, b"1")
-    assert _abi.call("kv", b, "get", {"key": "a"}) == ({"found": True}, [b"1"])
-    assert _abi.call("kv", b, "list", {"prefix": ""})[0]["keys"] == [{"name": "a"}]
-    with pytest.raises(_abi.KVError) as info:
-        _abi.call("kv", b, "put", {"key": "t", "expirationTtl": 60}, b"1")
+    k = workflows.STORAGE_KIND
+    _abi.call(k, "", "put", {"key": "a"}, b"1")
+    assert _abi.call(k, "", "get", {"key": "a"}) == ({"found": True}, [b"1"])
+    assert _abi.call(k, "", "list", {"prefix": ""})[0]["keys"] == [{"name": "a"}]
+    with pytest.raises(_abi.HostError) as info:
+        _abi.call(k, "", "put", {"key": "t", "expirationTtl": 60}, b"1")
     assert info.value.status == _abi.STATUS_NOT_SUPPORTED
-    with pytest.raises(_abi.KVError) as info:
-        _abi.call("kv", b, "put", {"key": "big"}, b"x" * (128 * 1024 + 1))
+    with pytest.raises(_abi.HostError) as info:
+        _abi.call(k, "X", "get", {"key": "a"})
+    assert info.value.status == _abi.STATUS_INVALID_ARGUMENT
+    with pytest.raises(_abi.HostError) as info:
+        _abi.call(k, "", "put", {"key": "big"}, b"x" * (128 * 1024 + 1))
     assert info.value.status == _abi.STATUS_LIMIT
-    assert _abi.call("kv", b, "alarm", {"at": time.time() + 5}) == ({"alarm": False}, [])
+    assert _abi.call(k, "", "alarm", {"at": time.time() + 5}) == ({"alarm": False}, [])
     assert app.host.storage.alarm_at is not None
 
 

@@ -16,13 +16,13 @@ import appImage from "./app.pvfs";
 import sideModules from "pymode:side-modules";
 
 import { CloudflareBindings } from "./bindings/cloudflare";
-import { ExtendedBindings } from "./runtime/hostext";
 import { threadDoRunner } from "./runtime/tasks";
 import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
 import { SCHEDULES_VAR, parseSchedules, runsForFiring } from "./runtime/schedules";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
 import { bundleLinker } from "./runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
+import { deliverQueueBatch } from "./runtime/queue";
 import {
   BodyTooLarge,
   FRAME_OVERHEAD_BYTES,
@@ -64,14 +64,14 @@ const appBytes = new Uint8Array(appImage as ArrayBuffer);
 function newInstance(env: Env, role: "main" | "thread", storage: DurableObjectStorage): Promise<PythonInstance> {
   const desc = bindingsDescription(env);
   const maxHttp = env.PYMODE_MAX_HTTP_RESPONSE_BYTES ? Number(env.PYMODE_MAX_HTTP_RESPONSE_BYTES) : undefined;
-  // docs/abi.md §7: __pymode_do_storage__ is this object's storage; the http op "tasks" fans out
-  // to ThreadDOs (only from PythonDO: tasks do not spawn tasks).
+  // docs/abi.md §7: kind do_storage is this object's storage; kind tasks fans out to ThreadDOs
+  // (only from PythonDO: tasks do not spawn tasks).
   const tasks = role === "main" && env.THREAD_DO ? threadDoRunner(env.THREAD_DO) : undefined;
   const noTasksReason = role === "thread" ? "a task cannot spawn tasks (no nested fan-out)" : "the worker has no THREAD_DO binding";
   return PythonInstance.create({
     module: pythonWasm as WebAssembly.Module,
     vfs: buildVfs(stdlibBytes, appBytes),
-    bindings: new ExtendedBindings(new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp }), { storage, tasks, noTasksReason }),
+    bindings: new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp, storage, tasks, noTasksReason }),
     env: pythonEnviron(APP, desc, role),
     preopens: APP.preopens,
     asyncifyStackSize: APP.asyncifyStackSize,
@@ -205,6 +205,16 @@ export default {
       return framesToResponse(errorResponseFrames(503, "python runtime unavailable", msg));
     }
     return framesToResponse(out);
+  },
+
+  /**
+   * A queue batch for this Worker as a consumer: Python's `on_queue(batch, env)` runs in the "main"
+   * PythonDO and its ack/retry decisions are applied here; a failure throws, so the platform retries
+   * the batch (then its dead-letter queue).
+   */
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    const stub = env.PYTHON_DO.get(env.PYTHON_DO.idFromName("main"));
+    await deliverQueueBatch(batch, (frames) => stub.handleFrames(frames));
   },
 
   /**

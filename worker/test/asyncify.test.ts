@@ -17,9 +17,9 @@ class EchoBindings implements Bindings {
   calls: { binding: string; op: string; args: any }[] = [];
   failNext = false;
   constructor(private readonly delayMs = () => 1) {}
-  async kv(): Promise<OpResult> { throw new HostError(STATUS.NOT_SUPPORTED, "no kv"); }
-  async http(op: string, args: any, blobs: Uint8Array[]): Promise<OpResult> {
-    this.calls.push({ binding: "", op, args });
+  async call(kind: string, binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult> {
+    if (kind !== "http") throw new HostError(STATUS.NOT_SUPPORTED, `no ${kind}`);
+    this.calls.push({ binding, op, args });
     await new Promise((r) => setTimeout(r, this.delayMs()));
     if (this.failNext) {
       this.failNext = false;
@@ -28,9 +28,6 @@ class EchoBindings implements Bindings {
     // The fake performs its request body as an http operation (see fake-python.wat).
     return { meta: { status: 200, headers: [["x-url", args.url], ["x-calls", String(this.calls.length)]] }, blobs: [blobs[0] ?? new Uint8Array(0)] };
   }
-  async r2(): Promise<OpResult> { throw new HostError(STATUS.NOT_SUPPORTED, "no r2"); }
-  async d1(): Promise<OpResult> { throw new HostError(STATUS.NOT_SUPPORTED, "no d1"); }
-  async tcp(): Promise<OpResult> { throw new HostError(STATUS.NOT_SUPPORTED, "no tcp"); }
 }
 
 function newInstance(bindings: Bindings, logs: LogRecord[] = []) {

@@ -1,10 +1,10 @@
 // The node-side pieces of docs/abi.md §7 without python.wasm: storage ops on MemoryDurableStorage
-// (the node host's ctx.storage, alarms by timer), the `tasks` pool, and ExtendedBindings routing.
+// (the node host's ctx.storage, alarms by timer), the `tasks` pool, and the host kinds do_storage/tasks of the registry.
 import { describe, expect, it } from "vitest";
 import { HostError, STATUS } from "../src/runtime/bindings";
 import { decodeHttpRequest, encodeHttpResponse, utf8 } from "../src/runtime/frames";
-import { ExtendedBindings } from "../src/runtime/hostext";
-import { DO_STORAGE_BINDING, MemoryDurableStorage, storageOp } from "../src/runtime/storage";
+import { CloudflareBindings } from "../src/bindings/cloudflare";
+import { MemoryDurableStorage, storageOp } from "../src/runtime/storage";
 import { TASK_URL, runTasks } from "../src/runtime/tasks";
 
 const te = new TextEncoder();
@@ -63,20 +63,13 @@ describe("runTasks", () => {
     expect(r.blobs!.map(utf8)).toEqual(["done p1", "done p2", "done p3", "", "done p5"]);
   });
 
-  it("ExtendedBindings: reserved names go to the extensions, the rest to the base bindings", async () => {
-    const calls: string[] = [];
-    const base: any = {
-      kv: async (b: string) => (calls.push(`kv:${b}`), { meta: null }),
-      http: async (op: string) => (calls.push(`http:${op}`), { meta: null }),
-    };
-    const noExt = new ExtendedBindings(base, { noTasksReason: "a task cannot spawn tasks (no nested fan-out)" });
-    await noExt.kv("MY_KV", "get", { key: "k" }, []);
-    await noExt.http("fetch", {}, []);
-    expect(calls).toEqual(["kv:MY_KV", "http:fetch"]);
-    await expect(noExt.kv(DO_STORAGE_BINDING, "get", { key: "k" }, [])).rejects.toMatchObject({ status: STATUS.NOT_SUPPORTED });
-    await expect(noExt.http("tasks", { tasks: [] }, [])).rejects.toMatchObject({ status: STATUS.NOT_SUPPORTED, message: expect.stringMatching(/nested/) });
-    const ext = new ExtendedBindings(base, { storage: new MemoryDurableStorage() });
-    expect((await ext.kv(DO_STORAGE_BINDING, "get", { key: "k" }, [])).meta).toEqual({ found: false });
-    expect(calls).toHaveLength(2);
+  it("host kinds do_storage and tasks: NOT_SUPPORTED where the host lacks them, and no binding name", async () => {
+    const noExt = new CloudflareBindings({ env: {}, noTasksReason: "a task cannot spawn tasks (no nested fan-out)" });
+    await expect(noExt.call("do_storage", "", "get", { key: "k" }, [])).rejects.toMatchObject({ status: STATUS.NOT_SUPPORTED });
+    await expect(noExt.call("tasks", "", "run", { tasks: [] }, [])).rejects.toMatchObject({ status: STATUS.NOT_SUPPORTED, message: expect.stringMatching(/nested/) });
+    const ext = new CloudflareBindings({ env: {}, storage: new MemoryDurableStorage() });
+    expect((await ext.call("do_storage", "", "get", { key: "k" }, [])).meta).toEqual({ found: false });
+    await expect(ext.call("do_storage", "X", "get", { key: "k" }, [])).rejects.toMatchObject({ status: STATUS.INVALID_ARGUMENT });
+    await expect(ext.call("do_storage", "", "frobnicate", {}, [])).rejects.toMatchObject({ status: STATUS.INVALID_ARGUMENT });
   });
 });

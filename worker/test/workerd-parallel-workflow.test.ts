@@ -1,7 +1,7 @@
 // Host side of pymode.workflows / pymode.parallel in real workerd (Miniflare), with a fake
 // python.wasm (test/fixtures/fake-python-parallel-workflow.wat) that performs whatever host
-// operation the request body names: the reserved KV binding __pymode_do_storage__ on the
-// PythonDO's ctx.storage, Durable Object alarms delivered to Python, and the http op `tasks`
+// operation the request body names: the binding kind do_storage on the
+// PythonDO's ctx.storage, Durable Object alarms delivered to Python, and the kind `tasks`
 // fanned out to ThreadDO instances.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
@@ -16,7 +16,6 @@ import { decodeFrames, encodeFrames, utf8 } from "../src/runtime/frames";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const STORAGE = "__pymode_do_storage__";
 
 let tmp: string;
 let h: WorkerdHandle;
@@ -85,10 +84,10 @@ async function probe(kind: string, binding: string, req: Uint8Array): Promise<An
   const r = await fetch(h.url, { method: "POST", body: body(kind, binding, req) });
   return parse(r.status, new Uint8Array(await r.arrayBuffer()));
 }
-const storage = (name: string, args: unknown, ...blobs: (string | Uint8Array)[]) => probe("kv", STORAGE, op(name, args, ...blobs));
-const tasks = (args: unknown, payloads: Uint8Array[]) => probe("http", "", op("tasks", args, ...payloads));
+const storage = (name: string, args: unknown, ...blobs: (string | Uint8Array)[]) => probe("do_storage", "", op(name, args, ...blobs));
+const tasks = (args: unknown, payloads: Uint8Array[]) => probe("tasks", "", op("run", args, ...payloads));
 
-describe("__pymode_do_storage__ on the PythonDO's storage (workerd)", () => {
+describe("kind do_storage on the PythonDO's storage (workerd)", () => {
   it("get/put/list/delete with the KV op shapes, binary values and metadata", async () => {
     expect((await storage("get", { key: "wf:run:a" })).meta).toEqual({ found: false });
     expect((await storage("put", { key: "wf:run:a", metadata: { v: 1 } }, new Uint8Array([0, 1, 255]))).status).toBe(200);
@@ -140,7 +139,7 @@ describe("__pymode_do_storage__ on the PythonDO's storage (workerd)", () => {
   });
 });
 
-describe("http op `tasks`: fan-out to ThreadDO instances (workerd)", () => {
+describe("kind `tasks`: fan-out to ThreadDO instances (workerd)", () => {
   const fetchTask = (path: string) => body("http", "", op("fetch", { url: `${origin}${path}`, method: "GET", headers: [] }));
 
   it("runs every task in a ThreadDO, at most `limit` at once, results in task order", async () => {
@@ -157,13 +156,13 @@ describe("http op `tasks`: fan-out to ThreadDO instances (workerd)", () => {
 
   it("a task has its own Durable Object storage, not the caller's", async () => {
     await storage("put", { key: "caller-only" }, "1");
-    const r = await tasks({ tasks: [{}] }, [body("kv", STORAGE, op("get", { key: "caller-only" }))]);
+    const r = await tasks({ tasks: [{}] }, [body("do_storage", "", op("get", { key: "caller-only" }))]);
     expect(r.meta.results).toEqual([{ status: 200 }]);
     expect(parse(200, r.blobs[0]!).meta).toEqual({ found: false });
   });
 
   it("a task cannot spawn tasks; a crashed task is reported, the others still answer", async () => {
-    const nested = body("http", "", op("tasks", { tasks: [{}] }, fetchTask("/never")));
+    const nested = body("tasks", "", op("run", { tasks: [{}] }, fetchTask("/never")));
     const r = await tasks({ tasks: [{}, {}, {}] }, [nested, body("trap", "", new Uint8Array(0)), fetchTask("/ok")]);
     expect(r.meta.results.map((x: any) => x.status)).toEqual([500, 503, 200]);
     expect(parse(500, r.blobs[0]!).meta).toMatchObject({ code: "NOT_SUPPORTED", message: expect.stringMatching(/no nested fan-out/) });

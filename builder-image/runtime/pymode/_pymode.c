@@ -1,7 +1,7 @@
 /*
  * _pymode: the built-in C module of the PyMode runtime (python.wasm).
  *
- * It implements the runtime side of docs/abi.md (ABI version 1):
+ * It implements the runtime side of docs/abi.md (ABI version 2):
  *   - declares the host imports of wasm import module "pymode" (section 2),
  *   - provides the Python-level module `_pymode` (section 4): ABI_VERSION, call(), log(), HostError,
  *     StepBudgetExceeded,
@@ -16,7 +16,7 @@
  * constructors (wasi-libc's preopen/environ set-up among them) have not run: pymode_init runs
  * `__wasm_call_ctors` itself, exactly once.
  *
- * Asyncify: the six async imports (kv, r2, d1, http, tcp, dl_open) may unwind the wasm stack. Nothing in
+ * Asyncify: the two async imports (call, dl_open) may unwind the wasm stack. Nothing in
  * here keeps state that would be invalid after a rewind: Python objects referenced by C locals stay
  * alive because the calling frames (restored by the rewind) still own them, and linear memory is kept.
  * Only one pymode_handle may be in flight at a time per instance (Asyncify has one data buffer).
@@ -29,40 +29,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PYMODE_ABI_VERSION 1
+#define PYMODE_ABI_VERSION 2
 
 /* ---- host imports (docs/abi.md section 2) ---------------------------------------------------- */
 #define PYMODE_IMPORT(name) __attribute__((import_module("pymode"), import_name(name)))
 
-PYMODE_IMPORT("kv") int32_t pymode_host_kv(const uint8_t *binding, int32_t binding_len,
-                                           const uint8_t *req, int32_t req_len);
-PYMODE_IMPORT("r2") int32_t pymode_host_r2(const uint8_t *binding, int32_t binding_len,
-                                           const uint8_t *req, int32_t req_len);
-PYMODE_IMPORT("d1") int32_t pymode_host_d1(const uint8_t *binding, int32_t binding_len,
-                                           const uint8_t *req, int32_t req_len);
-PYMODE_IMPORT("http") int32_t pymode_host_http(const uint8_t *binding, int32_t binding_len,
+/* The one binding call (ABI 2): every binding kind (KV, R2, D1, HTTP, TCP, queues, services, ...) goes
+ * through it, so the import set of python.wasm does not depend on which kinds exist. */
+PYMODE_IMPORT("call") int32_t pymode_host_call(const uint8_t *kind, int32_t kind_len,
+                                               const uint8_t *binding, int32_t binding_len,
                                                const uint8_t *req, int32_t req_len);
-PYMODE_IMPORT("tcp") int32_t pymode_host_tcp(const uint8_t *binding, int32_t binding_len,
-                                             const uint8_t *req, int32_t req_len);
 PYMODE_IMPORT("dl_open") int32_t pymode_host_dl_open(const uint8_t *path, int32_t path_len);
 PYMODE_IMPORT("dl_sym") int32_t pymode_host_dl_sym(int32_t handle, const uint8_t *name, int32_t name_len);
 PYMODE_IMPORT("result_take") int32_t pymode_host_result_take(uint8_t *dst, int32_t dst_len);
 PYMODE_IMPORT("log") void pymode_host_log(int32_t level, const uint8_t *msg, int32_t msg_len);
 
 #define PYMODE_EXPORT(name) __attribute__((export_name(name), visibility("default"), used))
-
-typedef int32_t (*pymode_binding_call)(const uint8_t *, int32_t, const uint8_t *, int32_t);
-
-static const struct {
-    const char *kind;
-    pymode_binding_call fn;
-} binding_calls[] = {
-    {"kv", pymode_host_kv},
-    {"r2", pymode_host_r2},
-    {"d1", pymode_host_d1},
-    {"http", pymode_host_http},
-    {"tcp", pymode_host_tcp},
-};
 
 /* Largest error payload we are willing to fetch when its size is unknown (errors are small JSON). */
 #define PYMODE_MAX_ERROR_PAYLOAD (16 * 1024 * 1024)
@@ -150,8 +132,9 @@ take_result(int32_t size)
 
 PyDoc_STRVAR(pymode_call_doc,
 "call(kind, binding, request) -> bytes\n\n"
-"Perform the host import `kind` (kv, r2, d1, http or tcp) on `binding` with the encoded request\n"
-"frames and return the result frames. A negative status raises HostError(status, payload).");
+"Perform one operation of binding kind `kind` (e.g. kv, r2, queue) on `binding` through the host\n"
+"import `call`, with the encoded request frames, and return the result frames. The host decides\n"
+"which kinds exist. A negative status raises HostError(status, payload).");
 
 static PyObject *
 pymode_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -164,20 +147,13 @@ pymode_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "call(): kind and binding must be str");
         return NULL;
     }
-    const char *kind = PyUnicode_AsUTF8(args[0]);
+    Py_ssize_t kind_len;
+    const char *kind = PyUnicode_AsUTF8AndSize(args[0], &kind_len);
     if (kind == NULL) {
         return NULL;
     }
-    pymode_binding_call fn = NULL;
-    for (size_t i = 0; i < sizeof(binding_calls) / sizeof(binding_calls[0]); i++) {
-        if (strcmp(kind, binding_calls[i].kind) == 0) {
-            fn = binding_calls[i].fn;
-            break;
-        }
-    }
-    if (fn == NULL) {
-        PyErr_Format(PyExc_ValueError, "call(): unknown kind %R (expected kv, r2, d1, http or tcp)",
-                     args[0]);
+    if (kind_len == 0) {
+        PyErr_SetString(PyExc_ValueError, "call(): kind must not be empty");
         return NULL;
     }
     Py_ssize_t binding_len;
@@ -189,14 +165,14 @@ pymode_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyObject_GetBuffer(args[2], &req, PyBUF_SIMPLE) < 0) {
         return NULL;
     }
-    if (req.len > INT32_MAX || binding_len > INT32_MAX) {
+    if (req.len > INT32_MAX || binding_len > INT32_MAX || kind_len > INT32_MAX) {
         PyBuffer_Release(&req);
         PyErr_SetString(PyExc_OverflowError, "call(): request too large");
         return NULL;
     }
     /* May suspend (Asyncify): the host unwinds here and rewinds with the stored status. */
-    int32_t r = fn((const uint8_t *)binding, (int32_t)binding_len, (const uint8_t *)req.buf,
-                   (int32_t)req.len);
+    int32_t r = pymode_host_call((const uint8_t *)kind, (int32_t)kind_len, (const uint8_t *)binding,
+                                 (int32_t)binding_len, (const uint8_t *)req.buf, (int32_t)req.len);
     PyBuffer_Release(&req);
     if (r < 0) {
         return raise_host_error(r);

@@ -13,9 +13,10 @@ import { fileURLToPath } from "node:url";
 import { scriptInvalid } from "../envelope.mjs";
 import { RuntimePool } from "./pool.mjs";
 import { listenForScript, proxyRequest } from "./proxy.mjs";
-import { versionWorker } from "./worker-options.mjs";
+import { QUEUE_PRODUCER_WORKER, versionWorker } from "./worker-options.mjs";
 
 const ROUTER = readFileSync(fileURLToPath(new URL("./workers/router.js", import.meta.url)), "utf8");
+const QUEUE_PRODUCER = readFileSync(fileURLToPath(new URL("./workers/queue-producer.js", import.meta.url)), "utf8");
 
 const versionWorkerName = (id) => `v-${id}`;
 
@@ -27,11 +28,14 @@ export class ScriptRuntimes {
    * @param {(line: string) => void} o.log
    * @param {number} o.maxRunning at most this many script runtimes at once (0 = no limit)
    * @param {number} o.idleMs stop a runtime unused for this long (0 = never)
+   * @param {{handleSend(accountId: string, request: Request): Promise<Response>}} [o.broker] the Queues
+   *   broker behind queue producer bindings (./queues.mjs)
    */
-  constructor({ store, hub, log, maxRunning, idleMs }) {
+  constructor({ store, hub, log, maxRunning, idleMs, broker }) {
     this.store = store;
     this.hub = hub;
     this.log = log;
+    this.broker = broker;
     this.listeners = new Map(); // "<account>/<script>" → the per-script URL's server, while deployed
     this.pool = new RuntimePool({
       maxRunning,
@@ -77,8 +81,20 @@ export class ScriptRuntimes {
         doHostWorker: version.id === host ? null : versionWorkerName(host),
         accountId,
         script,
+        serviceFetch: (target, request) => this.fetch(accountId, target, request),
       }),
     );
+    const extra = [];
+    if (workers.some((w) => Object.keys(w.wrappedBindings).length)) {
+      if (!this.broker) throw scriptInvalid("queue producer bindings need the stand-in's queue broker");
+      extra.push({
+        name: QUEUE_PRODUCER_WORKER,
+        modules: [{ type: "ESModule", path: "/queue/queue-producer.js", contents: QUEUE_PRODUCER }],
+        modulesRoot: "/queue",
+        // a wrapped binding runs with the compatibility date of the worker that has the binding
+        serviceBindings: { BROKER: (request) => this.broker.handleSend(accountId, request) },
+      });
+    }
     const router = {
       name: "cfstandin-router",
       modules: [{ type: "ESModule", path: "/router/router.js", contents: ROUTER }],
@@ -88,7 +104,7 @@ export class ScriptRuntimes {
       serviceBindings: Object.fromEntries(split.map((s, i) => [`V${i}`, versionWorkerName(s.version_id)])),
     };
     return {
-      workers: [router, ...workers],
+      workers: [router, ...workers, ...extra],
       host: "127.0.0.1",
       port: 0,
       ...(persist ? { durableObjectsPersist: this.store.runtimeDir("do") } : {}),
@@ -206,6 +222,34 @@ export class ScriptRuntimes {
    * workerd's {outcome, noRetry}.
    */
   async scheduled(accountId, script, cron, scheduledTime) {
+    return this.#withVersion(accountId, script, (worker) => worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) }));
+  }
+
+  /**
+   * Deliver a queue batch to the script's `queue` handler (started if it is not running), to one
+   * version picked by the percentages. Resolves to workerd's FetcherQueueResult.
+   */
+  async queue(accountId, script, queueName, messages) {
+    return this.#withVersion(accountId, script, (worker) => worker.queue(queueName, messages));
+  }
+
+  /** A request from a service binding of another script of the account to this script. */
+  async fetch(accountId, script, request) {
+    const key = this.#key(accountId, script);
+    if (!this.#deployment(key)) return new Response(`cfstandin: service ${script} is not deployed in account ${accountId}`, { status: 503 });
+    const lease = await this.pool.lease(key);
+    try {
+      const method = request.method;
+      const body = method === "GET" || method === "HEAD" ? undefined : await request.arrayBuffer();
+      const r = await lease.runtime.mf.dispatchFetch(request.url, { method, headers: request.headers, body, redirect: "manual" });
+      // read whole while the lease holds, so the runtime is not stopped under the body
+      return new Response(await r.arrayBuffer(), { status: r.status, statusText: r.statusText, headers: r.headers });
+    } finally {
+      lease.release();
+    }
+  }
+
+  async #withVersion(accountId, script, fn) {
     const key = this.#key(accountId, script);
     const split = this.#deployment(key)?.versions;
     if (!split) throw new Error("the script has no deployment");
@@ -213,8 +257,7 @@ export class ScriptRuntimes {
     try {
       let r = Math.random() * 100;
       const pick = split.find((s) => (r -= s.percentage) < 0) ?? split[split.length - 1];
-      const worker = await lease.runtime.mf.getWorker(versionWorkerName(pick.version_id));
-      return await worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) });
+      return await fn(await lease.runtime.mf.getWorker(versionWorkerName(pick.version_id)));
     } finally {
       lease.release();
     }

@@ -16,7 +16,10 @@ const MODULE_TYPES = {
 const NOT_MODULES = new Set(["application/source-map"]);
 
 /** Binding kinds the stand-in can run; the rest are refused at upload (README "Limits"). */
-export const RUNNABLE_BINDINGS = new Set(["plain_text", "secret_text", "json", "kv_namespace", "r2_bucket", "d1", "durable_object_namespace"]);
+export const RUNNABLE_BINDINGS = new Set(["plain_text", "secret_text", "json", "kv_namespace", "r2_bucket", "d1", "durable_object_namespace", "queue", "service"]);
+
+/** The worker of a script runtime that implements queue producer bindings (./workers/queue-producer.js). */
+export const QUEUE_PRODUCER_WORKER = "cfstandin-queue-producer";
 
 export function moduleType(contentType) {
   const base = String(contentType ?? "").split(";")[0].trim().toLowerCase();
@@ -34,6 +37,7 @@ export function checkRunnable(metadata, modules, doClasses) {
   if (!modules.some((m) => m.name === main)) throw scriptInvalid(`main module '${main}' is not among the uploaded parts`);
   for (const b of metadata.bindings ?? []) {
     if (!RUNNABLE_BINDINGS.has(b.type)) throw scriptInvalid(`binding '${b.name}' of type '${b.type}' is not supported by cfstandin`);
+    if (b.type === "service" && b.entrypoint) throw scriptInvalid(`binding '${b.name}': named entrypoints of service bindings are not supported by cfstandin`);
     if (b.type === "durable_object_namespace") {
       if (b.script_name) throw scriptInvalid(`binding '${b.name}': Durable Objects of another script (script_name) are not supported by cfstandin`);
       if (!doClasses[b.class_name]) throw scriptInvalid(`binding '${b.name}' refers to class '${b.class_name}', which no migration of this script created`);
@@ -53,8 +57,10 @@ export function doUniqueKey(accountId, script, className) {
  * @param {import("./hub.mjs").StorageHub} o.hub
  * @param {Record<string, {sqlite: boolean}>} o.doClasses the script's Durable Object classes
  * @param {string|null} o.doHostWorker worker hosting the DO classes, null if this one does
+ * @param {(script: string, request: Request) => Promise<Response>} o.serviceFetch sends a request to
+ *   another script of the account (service bindings; each script runs in its own workerd)
  */
-export function versionWorker({ name, version, contents, hub, doClasses, doHostWorker, accountId, script }) {
+export function versionWorker({ name, version, contents, hub, doClasses, doHostWorker, accountId, script, serviceFetch }) {
   const md = version.metadata;
   const opts = {
     name,
@@ -65,6 +71,8 @@ export function versionWorker({ name, version, contents, hub, doClasses, doHostW
     r2Buckets: {},
     d1Databases: {},
     durableObjects: {},
+    serviceBindings: {},
+    wrappedBindings: {},
   };
   if (md.main_module) {
     // Module syntax: the main module goes first (Miniflare's entry); names are paths under a
@@ -96,6 +104,12 @@ export function versionWorker({ name, version, contents, hub, doClasses, doHostW
         break;
       case "d1":
         opts.d1Databases[b.name] = hub.binding("d1", b.id);
+        break;
+      case "queue":
+        opts.wrappedBindings[b.name] = { scriptName: QUEUE_PRODUCER_WORKER, bindings: { queue: b.queue_name } };
+        break;
+      case "service":
+        opts.serviceBindings[b.name] = (request) => serviceFetch(b.service, request);
         break;
       case "durable_object_namespace":
         opts.durableObjects[b.name] = {

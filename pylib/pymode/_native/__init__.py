@@ -4,9 +4,11 @@ It implements every operation of docs/abi.md against local stores:
 KV and R2 in SQLite (`kv.sqlite3`, `r2.sqlite3`), each D1 binding as a real
 SQLite database (`d1/<NAME>.sqlite3`), HTTP through urllib and TCP through
 real sockets. With `state_dir=None` every store lives in memory (tests).
-The reserved KV binding `__pymode_do_storage__` is this process's Durable
-Object storage (`do_storage.sqlite3`) and the `http` op `tasks` runs
-`pymode.parallel` tasks in subprocesses (docs/abi.md §7).
+The host kind `do_storage` is this process's Durable Object storage
+(`do_storage.sqlite3`) and the kind `tasks` runs `pymode.parallel` tasks in
+subprocesses (docs/abi.md §7). Queue producers keep what was sent in memory
+(`host.queue_messages`; this host runs no consumers) and service bindings are
+not supported here (NOT_SUPPORTED): they need a second Worker.
 It is the reference for host semantics: the JavaScript hosts must answer the
 same requests with the same results and statuses.
 
@@ -24,9 +26,10 @@ from .. import _abi
 from ..env import BINDINGS_ENV, binding_type, parse_bindings
 from ._common import Fail, open_sqlite
 from .d1 import D1Store
-from .durable import DO_STORAGE_BINDING, DurableStore
+from .durable import DurableStore
 from .kv import KVStore
 from .net import Sockets, fetch
+from .queue import QueueSink
 from .r2 import R2Store
 from .tasks import run_tasks
 
@@ -69,6 +72,25 @@ class NativeHost:
         self.storage = DurableStore(self._conns[2], clock)
         self.d1 = D1Store(None if state_dir is None else os.path.join(state_dir, "d1"))
         self.sockets = Sockets(connect_timeout)
+        self.queues = QueueSink(self.log)
+        # The host side of each binding kind (docs/abi.md §2-3, §7): declared kinds get the binding
+        # name checked against the declared bindings, host kinds take an empty one.
+        self._kinds = {
+            "kv": ("declared", self._store_op(self.kv)),
+            "r2": ("declared", self._store_op(self.r2)),
+            "d1": ("declared", self._store_op(self.d1)),
+            "queue": ("declared", self.queues.op),
+            "service": ("declared", self._no_services),
+            "http": ("host", self._http),
+            "tcp": ("host", lambda _b, op, args, blobs: self.sockets.op(op, args, blobs)),
+            "do_storage": ("host", self._storage_op),
+            "tasks": ("host", self._tasks),
+        }
+
+    @property
+    def queue_messages(self):
+        """Messages sent per queue binding: lists of {"contentType", "body" (bytes), "delaySeconds"?}."""
+        return self.queues.sent
 
     def _path(self, name):
         return ":memory:" if self.state_dir is None else os.path.join(self.state_dir, name)
@@ -90,24 +112,41 @@ class NativeHost:
             "bindings": self._bindings, "entry": entry, "root": root,
         }
 
+    def _store_op(self, store):
+        def op(binding, name, args, blobs):
+            with self._lock:
+                return store.op(binding, name, args, blobs)
+        return op
+
+    def _storage_op(self, _binding, op, args, blobs):
+        with self._lock:
+            return self.storage.op(op, args, blobs)
+
+    def _http(self, _binding, op, args, blobs):
+        if op != "fetch":
+            raise Fail(_abi.STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", f"http: unknown operation {op!r}")
+        return fetch(args, blobs, self.http_timeout)
+
+    def _tasks(self, _binding, op, args, blobs):
+        if op != "run":
+            raise Fail(_abi.STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", f"tasks: unknown operation {op!r}")
+        return run_tasks(args, blobs, self._task_config(), self.task_timeout)
+
+    def _no_services(self, binding, _op, _args, _blobs):
+        raise Fail(_abi.STATUS_NOT_SUPPORTED, "NOT_SUPPORTED",
+                   f"service binding {binding!r}: the native host runs one worker only; "
+                   "service bindings work on workerd and Cloudflare")
+
     def _dispatch(self, kind, binding, op, args, blobs):
-        if kind == "kv" and binding == DO_STORAGE_BINDING:
-            with self._lock:
-                return self.storage.op(op, args, blobs)
-        if kind in ("kv", "r2", "d1"):
+        entry = self._kinds.get(kind)
+        if entry is None:
+            raise Fail(_abi.STATUS_NOT_SUPPORTED, "NOT_SUPPORTED", f"unknown binding kind {kind!r}")
+        scope, handler = entry
+        if scope == "declared":
             self._check_binding(kind, binding)
-            store = {"kv": self.kv, "r2": self.r2, "d1": self.d1}[kind]
-            with self._lock:
-                return store.op(binding, op, args, blobs)
-        if kind == "http":
-            if op == "tasks":
-                return run_tasks(args, blobs, self._task_config(), self.task_timeout)
-            if op != "fetch":
-                raise Fail(_abi.STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", f"unknown HTTP operation {op!r}")
-            return fetch(args, blobs, self.http_timeout)
-        if kind == "tcp":
-            return self.sockets.op(op, args, blobs)
-        raise Fail(_abi.STATUS_NOT_SUPPORTED, "NOT_SUPPORTED", f"unknown binding kind {kind!r}")
+        elif binding:
+            raise Fail(_abi.STATUS_INVALID_ARGUMENT, "INVALID_ARGUMENT", f"{kind}: takes no binding name, got {binding!r}")
+        return handler(binding, op, args, blobs)
 
     def call(self, kind, binding, request):
         """`_pymode.call`: request frames in, result frames out, HostError on failure."""

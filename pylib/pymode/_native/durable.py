@@ -1,5 +1,5 @@
-"""Durable Object storage for the native host: the reserved KV binding
-`__pymode_do_storage__` (docs/abi.md §7) on SQLite, plus the `alarm` op.
+"""Durable Object storage for the native host: the host kind `do_storage`
+(docs/abi.md §7) on SQLite (KV op shapes), plus the `alarm` op.
 
 The native host delivers no alarms: `alarm` records the requested time and
 answers `{"alarm": false}`, which tells `pymode.workflows` to wait in-process.
@@ -9,7 +9,7 @@ from .. import _abi
 from ._common import Fail, arg, invalid, one_blob
 from .kv import KVStore
 
-DO_STORAGE_BINDING = "__pymode_do_storage__"
+DO_STORAGE_BINDING = "__pymode_do_storage__"  # its namespace in the KV table
 # The value limit of the Durable Object storage API (enforced on every host).
 VALUE_MAX_BYTES = 128 * 1024
 

@@ -10,7 +10,7 @@ import re
 
 from ..cli.errors import CliError
 from ..cli.project import DEV_VARS_FILE
-from ..env import parse_bindings
+from ..env import BINDING_KINDS, parse_bindings
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
 _KEY = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s?(.*)$", re.S)
@@ -108,10 +108,10 @@ def build_bindings(project, dev_vars, env_values):
             raise CliError(f"{where}: binding {name} is declared twice")
         bindings[name] = spec_
 
-    for kind in ("kv", "r2", "d1"):
-        for item in spec.get(kind) or []:
+    for kind, cls in BINDING_KINDS.items():
+        for item in spec.get(cls.SPEC_FIELD) or []:
             if not isinstance(item, dict) or "name" not in item:
-                raise CliError(f"{where}: each spec.bindings.{kind} entry needs a name")
+                raise CliError(f"{where}: each spec.bindings.{cls.SPEC_FIELD} entry needs a name")
             declare(item["name"], {"type": kind})
     for name, value in (spec.get("vars") or {}).items():
         if not isinstance(value, str):
@@ -131,7 +131,7 @@ def build_bindings(project, dev_vars, env_values):
     for source, values in ((DEV_VARS_FILE, dev_vars), ("--env", env_values)):
         for name, value in values.items():
             current = bindings.get(name)
-            if current is not None and current["type"] in ("kv", "r2", "d1"):
+            if current is not None and current["type"] in BINDING_KINDS:
                 raise CliError(f"{source} sets {name}, which worker.yaml declares as a {current['type']} binding")
             if current is not None and current["type"] == "var":
                 bindings[name] = {"type": "var", "value": value}

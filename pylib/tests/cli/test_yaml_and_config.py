@@ -173,6 +173,8 @@ def test_bindings_from_worker_yaml_dev_vars_and_env(tmp_path):
                 kv: [{name: CACHE, namespace: c}]
                 r2: [{name: FILES, bucket: files}]
                 d1: [{name: DB, database: db}]
+                queues: [{name: JOBS, queue: jobs}]
+                services: [{name: AUTH, service: auth-worker}]
                 vars: {MODE: production}
                 secrets: [{name: TOKEN, secretKeyRef: {name: s, key: k}}, {name: UNSET, secretKeyRef: {name: s, key: u}}]
             """,
@@ -180,11 +182,14 @@ def test_bindings_from_worker_yaml_dev_vars_and_env(tmp_path):
     bindings, warnings = config.build_bindings(project, {"TOKEN": "t", "LOCAL": "l", "MODE": "dev"}, {"X": "1"})
     assert bindings == {
         "CACHE": {"type": "kv"}, "FILES": {"type": "r2"}, "DB": {"type": "d1"},
+        "JOBS": {"type": "queue"}, "AUTH": {"type": "service"},
         "MODE": {"type": "var", "value": "dev"}, "TOKEN": {"type": "secret", "value": "t"},
         "LOCAL": {"type": "secret", "value": "l"}, "X": {"type": "var", "value": "1"},
     }
     assert len(warnings) == 1 and "secret UNSET" in warnings[0]
     with pytest.raises(CliError, match="declares as a kv binding"):
         config.build_bindings(project, {}, {"CACHE": "x"})
+    with pytest.raises(CliError, match="declares as a queue binding"):
+        config.build_bindings(project, {}, {"JOBS": "x"})
     with pytest.raises(CliError, match="KEY=VALUE"):
         config.parse_env_options(["novalue"])

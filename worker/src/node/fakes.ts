@@ -295,3 +295,71 @@ export const nodeConnect: ConnectFn = (address, options) => {
   };
   return s;
 };
+
+/** A sent queue message, as MemoryQueue records it. */
+export interface SentMessage {
+  body: unknown;
+  contentType?: string;
+  delaySeconds?: number;
+}
+
+/**
+ * A queue (producer binding `send`/`sendBatch`) that keeps what was sent and, once a consumer is
+ * attached, delivers each send as a batch (like Cloudflare: an exception or `retry()` redelivers with
+ * attempts + 1, up to `maxRetries`; what is never acknowledged after that lands in `deadLetters`).
+ */
+export class MemoryQueue {
+  readonly sent: SentMessage[] = [];
+  readonly deadLetters: SentMessage[] = [];
+  consumer: ((batch: import("../runtime/queue").QueueBatchLike) => Promise<void>) | undefined;
+  private nextId = 1;
+  private pending: Promise<void>[] = [];
+  constructor(
+    readonly name: string,
+    readonly maxRetries = 3,
+  ) {}
+
+  async send(body: unknown, opts: { contentType?: string; delaySeconds?: number } = {}): Promise<void> {
+    await this.sendBatch([{ body, ...opts }]);
+  }
+
+  async sendBatch(messages: SentMessage[], _opts: { delaySeconds?: number } = {}): Promise<void> {
+    const copied = messages.map((m) => ({ ...m, body: m.body instanceof Uint8Array ? m.body.slice() : structuredClone(m.body) }));
+    this.sent.push(...copied);
+    if (this.consumer) this.pending.push(this.deliver(copied.map((m) => ({ id: `msg-${this.nextId++}`, msg: m, attempts: 1 }))));
+  }
+
+  /** Wait until every delivery so far has finished (retries included). */
+  async drain(): Promise<void> {
+    while (this.pending.length) await Promise.all(this.pending.splice(0));
+  }
+
+  private async deliver(items: { id: string; msg: SentMessage; attempts: number }[]): Promise<void> {
+    await new Promise((r) => setTimeout(r, 0)); // after the producer's request, as a real queue
+    const outcome = new Map<string, "ack" | "retry">();
+    let all: "ack" | "retry" | undefined;
+    const batch = {
+      queue: this.name,
+      messages: items.map((it) => ({
+        id: it.id,
+        timestamp: new Date(),
+        attempts: it.attempts,
+        body: it.msg.body,
+        ack: () => void (outcome.has(it.id) || outcome.set(it.id, "ack")),
+        retry: () => void (outcome.has(it.id) || outcome.set(it.id, "retry")),
+      })),
+      ackAll: () => void (all ??= "ack"),
+      retryAll: () => void (all ??= "retry"),
+    };
+    let failed = false;
+    try {
+      await this.consumer!(batch);
+    } catch {
+      failed = true;
+    }
+    const again = items.filter((it) => failed || (outcome.get(it.id) ?? all ?? "ack") === "retry");
+    const retry = again.filter((it) => it.attempts <= this.maxRetries).map((it) => ({ ...it, attempts: it.attempts + 1 }));
+    this.deadLetters.push(...again.filter((it) => it.attempts > this.maxRetries).map((it) => it.msg));
+    if (retry.length) await this.deliver(retry);
+  }
+}

@@ -8,11 +8,11 @@ import { AppConfig, bindingsDescription, buildVfs, pythonEnviron } from "../runt
 import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
 import { Limits, PythonService, limitsFromEnv } from "../runtime/service";
 import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
-import { ExtendedBindings } from "../runtime/hostext";
 import { bundleLinker } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
 import { TaskRunner } from "../runtime/tasks";
-import { MemoryD1, MemoryKV, MemoryR2, nodeConnect } from "./fakes";
+import { QueueBatchLike, deliverQueueBatch } from "../runtime/queue";
+import { MemoryD1, MemoryKV, MemoryQueue, MemoryR2, nodeConnect } from "./fakes";
 
 export interface LoadedBundle {
   manifest: any;
@@ -77,7 +77,10 @@ export class NodeHost {
       PythonInstance.create({
         module: bundle.module,
         vfs: buildVfs(bundle.stdlibZip, bundle.appImage),
-        bindings: new ExtendedBindings(new CloudflareBindings({ env, connect: opts.connect ?? nodeConnect, fetch: opts.fetch }), {
+        bindings: new CloudflareBindings({
+          env,
+          connect: opts.connect ?? nodeConnect,
+          fetch: opts.fetch,
           storage,
           tasks,
           noTasksReason: "a task cannot spawn tasks (no nested fan-out)",
@@ -109,6 +112,10 @@ export class NodeHost {
   fetch(request: Request): Promise<Response> {
     return this.service.fetch(request);
   }
+  /** Deliver a queue batch to Python's on_queue, as the Worker's queue handler does; throws on failure. */
+  queue(batch: QueueBatchLike): Promise<void> {
+    return deliverQueueBatch(batch, (frames) => this.service.handleFrames(frames));
+  }
   /** Deliver an alarm to Python, as PythonDO.alarm() does; throws (→ retry) on a 5xx. */
   async alarm(): Promise<void> {
     const frames = encodeHttpRequest({ method: "POST", url: ALARM_URL, headers: [] }, new Uint8Array(0));
@@ -120,13 +127,19 @@ export class NodeHost {
   }
 }
 
-/** An env with one binding of each kind: MY_KV, FILES (R2), DB (D1), plus the declaration var. */
-export async function memoryEnv(extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+/**
+ * An env with one binding of each declared kind: MY_KV, FILES (R2), DB (D1), JOBS (a MemoryQueue
+ * named "jobs"; attach a consumer to deliver), OTHER (a service binding answering with `other`, by
+ * default 503), plus the declaration var.
+ */
+export async function memoryEnv(extra: Record<string, unknown> = {}, other?: (request: Request) => Promise<Response>): Promise<Record<string, unknown>> {
   return {
     MY_KV: new MemoryKV(),
     FILES: new MemoryR2(),
     DB: await MemoryD1.create(),
-    PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv", FILES: "r2", DB: "d1" }),
+    JOBS: new MemoryQueue("jobs"),
+    OTHER: { fetch: (input: RequestInfo | URL, init?: RequestInit) => (other ? other(new Request(input, init)) : Promise.resolve(new Response("no service", { status: 503 }))) },
+    PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv", FILES: "r2", DB: "d1", JOBS: "queue", OTHER: "service" }),
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 // The host side of docs/abi.md §2/§3: a Bindings implementation performs one operation
-// of one kind and returns result metadata plus blobs, or throws a HostError.
+// of one binding kind and returns result metadata plus blobs, or throws a HostError.
 
 export const STATUS = {
   INTERNAL: -1,
@@ -38,15 +38,13 @@ export interface OpResult {
   blobs?: Uint8Array[];
 }
 
-export type BindingKind = "kv" | "r2" | "d1";
-export type OpKind = BindingKind | "http" | "tcp";
-
+/**
+ * The host side of the one binding call (docs/abi.md §2, ABI 2): one operation `op` of binding kind
+ * `kind` on `binding` (empty for host kinds such as http). Implemented by the kind registry
+ * (src/bindings/cloudflare.ts); unknown kinds answer NOT_SUPPORTED.
+ */
 export interface Bindings {
-  kv(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
-  r2(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
-  d1(binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
-  http(op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
-  tcp(op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
+  call(kind: string, binding: string, op: string, args: any, blobs: Uint8Array[]): Promise<OpResult>;
   /** Release per-instance resources (open sockets) when the instance is discarded. */
   close?(): Promise<void> | void;
 }

@@ -2,8 +2,10 @@
 // description (docs/abi.md §6; worker/README.md "Bindings description").
 
 import { Vfs } from "./vfs";
+import { DECLARED_KINDS, bindingKind } from "../bindings/registry";
 
-export type BindingType = "kv" | "r2" | "d1" | "var" | "secret";
+/** A declared binding kind of the registry (src/bindings/registry.ts), or a var/secret string. */
+export type BindingType = string;
 export interface BindingDescription {
   type: BindingType;
   value?: string;
@@ -34,7 +36,7 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
   pythonEnv: {},
 };
 
-const KINDS = new Set(["kv", "r2", "d1", "var", "secret"]);
+const KINDS = new Set([...DECLARED_KINDS, "var", "secret"]);
 
 /** Worker vars that configure the host itself and are not shown to Python as bindings. */
 export const HOST_VARS = new Set([
@@ -53,7 +55,8 @@ export const HOST_VARS = new Set([
 
 /**
  * The PYMODE_BINDINGS JSON for Python: declared bindings (PYMODE_BINDINGS_DECL, e.g.
- * {"MY_KV":"kv","FILES":"r2","DB":"d1","TOKEN":"secret"}) plus every other plain string
+ * {"MY_KV":"kv","FILES":"r2","DB":"d1","JOBS":"queue","OTHER":"service","TOKEN":"secret"}; the
+ * kinds are the declared kinds of the binding-kind registry) plus every other plain string
  * env value as a var (a declared "secret" keeps its kind). Throws on a malformed declaration
  * or a declared binding that is missing from env.
  */
@@ -70,14 +73,16 @@ export function bindingsDescription(env: Record<string, unknown>): Record<string
   }
   const out: Record<string, BindingDescription> = {};
   for (const [name, kind] of Object.entries(decl)) {
-    if (!KINDS.has(kind)) throw new Error(`PYMODE_BINDINGS_DECL: ${name} has unknown kind ${JSON.stringify(kind)} (kv, r2, d1, var, secret)`);
+    if (!KINDS.has(kind)) throw new Error(`PYMODE_BINDINGS_DECL: ${name} has unknown kind ${JSON.stringify(kind)} (${[...KINDS].join(", ")})`);
     const v = env[name];
     if (v === undefined) throw new Error(`PYMODE_BINDINGS_DECL declares ${name} (${kind}) but the worker has no such binding`);
     if (kind === "var" || kind === "secret") {
       if (typeof v !== "string") throw new Error(`PYMODE_BINDINGS_DECL: ${name} is declared ${kind} but is not a string`);
       out[name] = { type: kind, value: v };
     } else {
-      out[name] = { type: kind as BindingType };
+      const k = bindingKind(kind)!;
+      if (k.scope === "declared" && !k.isBinding(v)) throw new Error(`PYMODE_BINDINGS_DECL declares ${name} a ${k.label} (${kind}) but the worker's ${name} is not one`);
+      out[name] = { type: kind };
     }
   }
   for (const [name, v] of Object.entries(env)) {

@@ -2,14 +2,13 @@
 // and the Asyncify driver (docs/abi.md §2, §5). One request runs at a time per instance.
 
 import { decodeFrames, encodeFrames, utf8, FrameError } from "./frames";
-import { Bindings, DynamicLinker, HostError, OpKind, STATUS, describeError } from "./bindings";
+import { Bindings, DynamicLinker, HostError, STATUS, describeError } from "./bindings";
 import { ERRNO, ProcExit, Wasi } from "./wasi";
 import { Vfs } from "./vfs";
 import { Budget, BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 
-export const ABI_VERSION = 1;
-const ASYNC_KINDS: OpKind[] = ["kv", "r2", "d1", "http", "tcp"];
+export const ABI_VERSION = 2;
 
 export interface LogRecord {
   /** Python logging level: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
@@ -263,7 +262,7 @@ export class PythonInstance {
     return this.budget.race(p);
   }
 
-  private async runOp(kind: OpKind, binding: string, req: Uint8Array): Promise<number> {
+  private async runOp(kind: string, binding: string, req: Uint8Array): Promise<number> {
     try {
       const fields = decodeFrames(req);
       if (fields.length < 2) throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}: request needs an op name and a JSON argument field`);
@@ -275,10 +274,7 @@ export class PythonInstance {
         throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}.${op}: arguments are not JSON: ${(e as Error).message}`);
       }
       const blobs = fields.slice(2);
-      const r =
-        kind === "http" || kind === "tcp"
-          ? await this.bindings[kind](op, args ?? {}, blobs)
-          : await this.bindings[kind](binding, op, args ?? {}, blobs);
+      const r = await this.bindings.call(kind, binding, op, args ?? {}, blobs);
       const out = encodeFrames([JSON.stringify(r.meta ?? null), ...(r.blobs ?? [])]);
       this.pendingResult = out;
       return out.byteLength;
@@ -298,13 +294,13 @@ export class PythonInstance {
       this.driver === "jspi"
         ? new (WebAssembly as any).Suspending((...a: number[]) => this.suspendJspi(() => start(...a)))
         : (...a: number[]) => this.suspend(() => start(...a));
-    for (const kind of ASYNC_KINDS) {
-      imports[kind] = asyncImport((bPtr: number, bLen: number, rPtr: number, rLen: number) => {
-        const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
-        const req = this.mem().slice(rPtr, rPtr + rLen);
-        return this.runOp(kind, binding, req);
-      });
-    }
+    // The one binding call (ABI 2): the kind is data, resolved by the host's kind registry.
+    imports.call = asyncImport((kPtr: number, kLen: number, bPtr: number, bLen: number, rPtr: number, rLen: number) => {
+      const kind = td.decode(this.mem().slice(kPtr, kPtr + kLen));
+      const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
+      const req = this.mem().slice(rPtr, rPtr + rLen);
+      return this.runOp(kind, binding, req);
+    });
     const dlOpen = (path: string): number | Promise<number> => {
       const failed = (e: unknown) => {
         const he = describeError(e);

@@ -1,11 +1,10 @@
-// Durable Object storage behind the reserved KV binding `__pymode_do_storage__` (docs/abi.md §7):
+// Durable Object storage, the binding kind `do_storage` (docs/abi.md §7; src/bindings/storage.ts):
 // the KV op shapes (get/put/delete/list) on `ctx.storage`, plus `alarm` to ask the host to wake
 // the worker. `pymode.workflows` keeps its run records here. The node host uses
 // MemoryDurableStorage, which delivers alarms with a timer.
 
 import { HostError, OpResult, STATUS } from "./bindings";
 
-export const DO_STORAGE_BINDING = "__pymode_do_storage__";
 /** The Durable Object storage value limit (the KV-style API); enforced the same on every host. */
 export const STORAGE_VALUE_MAX_BYTES = 128 * 1024;
 const KEY_MAX_BYTES = 2048;

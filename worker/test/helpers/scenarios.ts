@@ -118,6 +118,29 @@ export function defineScenarios(host: () => Host) {
     expect(await r.json()).toEqual({ hello: "world", n: [1, 2] });
   });
 
+  it("queue: Python's send/send_batch reach Python's on_queue (json, text, bytes), which writes KV", async () => {
+    const id = `q${Date.now()}`;
+    expect((await host().fetch(`/queue/send?id=${id}`)).status).toBe(202);
+    const keys = [`q:json:${id}`, `q:text:text-${id}`, `q:bytes:bytes-${id}`];
+    const deadline = Date.now() + 15_000;
+    const found: Record<string, string> = {};
+    while (Object.keys(found).length < keys.length && Date.now() < deadline) {
+      for (const k of keys) {
+        if (found[k]) continue;
+        const r = await host().fetch(`/kv/get?key=${encodeURIComponent(k)}`);
+        if (r.status === 200) found[k] = await r.text();
+      }
+      if (Object.keys(found).length < keys.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(found).toEqual(Object.fromEntries(keys.map((k) => [k, "jobs:1"])));
+  });
+
+  it("service binding: env.OTHER.fetch reaches the other Worker", async () => {
+    const r = await host().fetch("/service");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 200, text: "other got POST /hello?x=1 python ping", via: "other" });
+  });
+
   it("KV put from Python, then read back", async () => {
     expect((await host().fetch("/kv/put?key=key", { method: "POST", body: JSON.stringify([1, "two"]) })).status).toBe(201);
     expect(await (await host().fetch("/api/data")).json()).toEqual([1, "two"]);
@@ -356,6 +379,14 @@ export function defineRecursionScenario(hostFn: () => Host) {
     expect(uncaught.status).toBe(500);
     expect(await uncaught.text()).toBe("Internal Server Error: uncaught RecursionError");
     expect(await counter(host)).toBe(n + 5);
+  });
+}
+
+/** The Worker behind the OTHER service binding in the scenarios (both hosts). */
+export async function otherWorker(request: Request): Promise<Response> {
+  const u = new URL(request.url);
+  return new Response(`other got ${request.method} ${u.pathname}${u.search} ${request.headers.get("x-from")} ${await request.text()}`, {
+    headers: { "x-served-by": "other" },
   });
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
+import { otherWorker } from "./scenarios";
 
 export interface WorkerdHandle {
   mf: Miniflare;
@@ -34,7 +35,11 @@ export async function startBundle(dir: string, vars: Record<string, string> = {}
     kvNamespaces: ["MY_KV"],
     r2Buckets: ["FILES"],
     d1Databases: ["DB"],
-    bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv", FILES: "r2", DB: "d1" }), ...vars },
+    // The worker produces to queue "jobs" and consumes it; OTHER is a service binding to a function.
+    queueProducers: { JOBS: "jobs" },
+    queueConsumers: { jobs: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 2 } },
+    serviceBindings: { OTHER: otherWorker },
+    bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv", FILES: "r2", DB: "d1", JOBS: "queue", OTHER: "service" }), ...vars },
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {

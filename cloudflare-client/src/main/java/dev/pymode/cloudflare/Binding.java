@@ -33,6 +33,8 @@ public sealed interface Binding {
                     text(json, "script_name"));
             case "plain_text" -> new PlainText(name, json.path("text").asText());
             case "secret_text" -> new SecretText(name, text(json, "text"));
+            case "queue" -> new Queue(name, json.path("queue_name").asText());
+            case "service" -> new Service(name, json.path("service").asText(), text(json, "entrypoint"));
             default -> new Other(name, type, json.deepCopy());
         };
     }
@@ -95,6 +97,29 @@ public sealed interface Binding {
         public ObjectNode toJson() {
             ObjectNode json = head(this).put("class_name", className);
             return scriptName == null ? json : json.put("script_name", scriptName);
+        }
+    }
+
+    /** A queue producer binding: {@code queueName} is the queue's name (not its id). */
+    record Queue(String name, String queueName) implements Binding {
+        public String type() {
+            return "queue";
+        }
+
+        public ObjectNode toJson() {
+            return head(this).put("queue_name", queueName);
+        }
+    }
+
+    /** A service binding to another Worker script; {@code entrypoint} a named entrypoint class, or null. */
+    record Service(String name, String service, String entrypoint) implements Binding {
+        public String type() {
+            return "service";
+        }
+
+        public ObjectNode toJson() {
+            ObjectNode json = head(this).put("service", service);
+            return entrypoint == null ? json : json.put("entrypoint", entrypoint);
         }
     }
 

@@ -219,6 +219,55 @@ public final class CloudflareClient implements AutoCloseable {
         return new D1Database(text(json, "uuid"), text(json, "name"), text(json, "version"));
     }
 
+    // ---------------------------------------------------------------- Queues
+
+    /** Every queue of the account with its consumers ({@code GET queues}, page-numbered). */
+    public List<Queue> listQueues(String account) {
+        ApiCall list = ApiCall.get("/accounts/{account}/queues", account);
+        return Pagination.collect(transport, list, Pagination.Style.PAGES, 100, ApiResponse::result).stream()
+                .map(CloudflareClient::queue).toList();
+    }
+
+    public Queue createQueue(String account, String name) {
+        ApiCall create = ApiCall.post("/accounts/{account}/queues", account)
+                .body(transport.json(JSON.objectNode().put("queue_name", name)));
+        return queue(transport.execute(create).result());
+    }
+
+    public void deleteQueue(String account, String queueId) {
+        transport.execute(ApiCall.delete("/accounts/{account}/queues/{queue}", account, queueId));
+    }
+
+    /** Queue names are unique per account, so a create that landed unseen cannot make a second one. */
+    public Queue findOrCreateQueue(String account, String name) {
+        return findOrCreate("queue " + name,
+                () -> listQueues(account).stream().filter(q -> q.name().equals(name)).findFirst(),
+                () -> createQueue(account, name));
+    }
+
+    public QueueConsumer createQueueConsumer(String account, String queueId, QueueConsumer consumer) {
+        ApiCall create = ApiCall.post("/accounts/{account}/queues/{queue}/consumers", account, queueId)
+                .body(transport.json(consumer.toRequest()));
+        return QueueConsumer.fromJson(transport.execute(create).result());
+    }
+
+    public QueueConsumer updateQueueConsumer(String account, String queueId, String consumerId, QueueConsumer consumer) {
+        ApiCall update = ApiCall.put("/accounts/{account}/queues/{queue}/consumers/{consumer}", account, queueId,
+                consumerId).body(transport.json(consumer.toRequest()));
+        return QueueConsumer.fromJson(transport.execute(update).result());
+    }
+
+    public void deleteQueueConsumer(String account, String queueId, String consumerId) {
+        transport.execute(ApiCall.delete("/accounts/{account}/queues/{queue}/consumers/{consumer}", account, queueId,
+                consumerId));
+    }
+
+    private static Queue queue(JsonNode json) {
+        List<QueueConsumer> consumers = new java.util.ArrayList<>();
+        json.path("consumers").forEach(c -> consumers.add(QueueConsumer.fromJson(c)));
+        return new Queue(text(json, "queue_id"), text(json, "queue_name"), consumers);
+    }
+
     /**
      * Creates are never re-sent blindly: a create whose answer was lost (I/O error, 5xx) or that lost a race
      * (conflict) may have happened, so look again first, and create again only when it is still absent.

@@ -15,10 +15,12 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import dev.pymode.cloudflare.CloudflareClient;
+import dev.pymode.cloudflare.Queue;
 import dev.pymode.cloudflare.WorkerScript;
 
 /**
- * What one Cloudflare account holds (scripts, KV namespaces, R2 buckets, D1 databases), read with the
+ * What one Cloudflare account holds (scripts, KV namespaces, R2 buckets, D1 databases, queues with their
+ * consumers), read with the
  * account-wide list calls and shared by every worker of the account, so a resync of an unchanged worker costs
  * no call of its own (issue #18). Each listing is re-read when it is older than the interval, or when a caller
  * needs one taken after a moment it knows of (its own write); one read at a time per listing, and every caller
@@ -41,6 +43,7 @@ public final class AccountInventory {
     private final Listing<String> kvNamespaces;
     private final Listing<String> r2Buckets;
     private final Listing<String> d1Databases;
+    private final Listing<Queue> queues;
     private final Listing<String> workersDev;
 
     AccountInventory(CloudflareClient client, String account, Duration interval, Clock clock,
@@ -61,6 +64,7 @@ public final class AccountInventory {
         this.kvNamespaces = new Listing<>(() -> byKey(client.listKvNamespaces(account), ns -> ns.title(), ns -> ns.id()));
         this.r2Buckets = new Listing<>(() -> byKey(client.listR2Buckets(account), b -> b.name(), b -> b.name()));
         this.d1Databases = new Listing<>(() -> byKey(client.listD1Databases(account, null), db -> db.name(), db -> db.uuid()));
+        this.queues = new Listing<>(() -> byKey(client.listQueues(account), Queue::name, q -> q));
         this.workersDev = new Listing<>(() -> Map.of(account, Objects.requireNonNull(client.accountSubdomain(account),
                 () -> "account " + account + " has no workers.dev subdomain (set one in the dashboard)")));
     }
@@ -102,12 +106,28 @@ public final class AccountInventory {
         return findOrCreate(d1Databases, name, () -> client.findOrCreateD1Database(account, name).uuid());
     }
 
+    /** The queue with this name and its consumers as last listed; created when the account has none. */
+    public Queue queue(String name) {
+        return findOrCreate(queues, name, () -> client.findOrCreateQueue(account, name));
+    }
+
+    /** Every listed queue (the listing read at most once per interval). */
+    public java.util.Collection<Queue> queues() {
+        return queues.current(Instant.MIN).values();
+    }
+
+    /** After this operator changed a queue's consumers: the listing shows them without reading it again. */
+    public void rememberQueue(Queue queue) {
+        queues.remember(queue.name(), queue);
+    }
+
     /** After a script or resources were deleted: the next lookup reads the listings again instead of trusting them. */
     public void forget() {
         scripts.forget();
         kvNamespaces.forget();
         r2Buckets.forget();
         d1Databases.forget();
+        queues.forget();
     }
 
     /**
@@ -115,12 +135,12 @@ public final class AccountInventory {
      * at the next read, and made again then). A name the listing lacks goes to the client's find-or-create, which
      * looks again (fresh) before it creates, so two workers binding one new namespace never make two.
      */
-    private String findOrCreate(Listing<String> listing, String name, Supplier<String> findOrCreate) {
-        String known = listing.current(Instant.MIN).get(name);
+    private <V> V findOrCreate(Listing<V> listing, String name, Supplier<V> findOrCreate) {
+        V known = listing.current(Instant.MIN).get(name);
         if (known != null) {
             return known;
         }
-        String made = findOrCreate.get();
+        V made = findOrCreate.get();
         listing.remember(name, made);
         return made;
     }

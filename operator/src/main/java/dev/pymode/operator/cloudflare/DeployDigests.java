@@ -13,7 +13,9 @@ import java.util.TreeMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import dev.pymode.cloudflare.QueueConsumer;
 import dev.pymode.cloudflare.WorkerUpload;
+import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.workflow.ScheduleEntry;
 
 /**
@@ -41,13 +43,19 @@ public final class DeployDigests {
      * Everything an upload is made from, known without a Cloudflare call or the bundle: while it is unchanged
      * (and the listing shows the script unchanged), the upload would be the same.
      */
-    public static String inputs(Long generation, String artifactDigest, WorkerUploadFactory.ResolvedResources resources,
-                                String secretsFingerprint, List<ScheduleEntry> schedules) {
+    public static String inputs(Long generation, String artifactDigest, BindingKinds.Resolved resources,
+                                String secretsFingerprint, List<ScheduleEntry> schedules, List<QueueConsumer> consumers) {
         // a schedule entry (a record) prints every field the upload's schedule var is made of
         List<String> scheduled = schedules.stream().map(ScheduleEntry::toString).sorted().toList();
-        return sha256(String.valueOf(generation), artifactDigest, new TreeMap<>(resources.kvNamespaceIds()).toString(),
-                new TreeMap<>(resources.r2Buckets()).toString(), new TreeMap<>(resources.d1DatabaseIds()).toString(),
-                secretsFingerprint, scheduled.toString());
+        List<String> parts = new ArrayList<>(List.of(String.valueOf(generation), artifactDigest));
+        parts.addAll(resources.digestParts());
+        parts.add(secretsFingerprint);
+        parts.add(scheduled.toString());
+        if (!consumers.isEmpty()) {
+            // only workers that consume queues have this part, so every other worker's digest is as before
+            parts.add("consumers=" + consumers.stream().map(QueueConsumer::toString).sorted().toList());
+        }
+        return sha256(parts.toArray(String[]::new));
     }
 
     /**

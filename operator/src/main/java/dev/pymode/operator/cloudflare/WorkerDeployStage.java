@@ -24,6 +24,7 @@ import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerDeployment;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSchedule;
 import dev.pymode.operator.workflow.ScheduleEntry;
@@ -141,7 +142,7 @@ public class WorkerDeployStage {
         CloudflareClient client = shared.forTenant(worker.getMetadata().getNamespace());
 
         WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
-        WorkerUploadFactory.ResolvedResources resources = resolveResources(inventory, bindings);
+        BindingKinds.Resolved resources = BindingKinds.resolve(inventory, bindings);
         Map<String, String> secretValues = new LinkedHashMap<>();
         for (var secret : bindings.getSecrets()) {
             secretValues.put(secret.getName(),
@@ -150,7 +151,7 @@ public class WorkerDeployStage {
         String secretsFingerprint = DeployDigests.secrets(target.apiToken(), secretValues);
         String artifactDigest = status.getArtifact().getDigest();
         String inputs = DeployDigests.inputs(worker.getMetadata().getGeneration(), artifactDigest, resources,
-                secretsFingerprint, schedules);
+                secretsFingerprint, schedules, QueueConsumers.desired(script, spec));
 
         WorkerDeployment current = status.getDeployment();
         boolean sameScript = current != null && script.equals(current.getScriptName())
@@ -162,7 +163,8 @@ public class WorkerDeployStage {
         }
         if (sameScript && remote.isPresent() && inputs.equals(current.getInputsDigest())
                 && Objects.equals(remote.get().modifiedOn(), current.getObservedModifiedOn())
-                && !verificationDue(current, script)) {
+                && !verificationDue(current, script)
+                && (spec.getQueueConsumers().isEmpty() || QueueConsumers.inPlace(inventory, script, spec))) {
             // the steady state: nothing to send and nothing to read (the listing is the account's, shared)
             return upToDate(current);
         }
@@ -195,6 +197,7 @@ public class WorkerDeployStage {
                 }
                 deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
+                syncQueueConsumers(client, inventory, script, worker);
                 observed(deployment, inputs, inventory, script);
                 status.setDeployment(deployment);
                 if (deployedByUs) {
@@ -237,6 +240,7 @@ public class WorkerDeployStage {
         }
         String url = publish(client, inventory, script, worker, deployment, before.isEmpty());
         syncCronTriggers(client, account, script, schedules, deployment, worker);
+        syncQueueConsumers(client, inventory, script, worker);
         deployment.setUrl(url);
         observed(deployment, inputs, inventory, script);
         String versionId = deployment.getVersionId();
@@ -384,15 +388,12 @@ public class WorkerDeployStage {
         deployment.setSchedules(schedules.stream().map(s -> new WorkerSchedule(s.resource(), s.cron())).toList());
     }
 
-    private static WorkerUploadFactory.ResolvedResources resolveResources(AccountInventory inventory,
-                                                                         WorkerBindings bindings) {
-        Map<String, String> kv = new LinkedHashMap<>();
-        Map<String, String> r2 = new LinkedHashMap<>();
-        Map<String, String> d1 = new LinkedHashMap<>();
-        bindings.getKv().forEach(b -> kv.put(b.getName(), inventory.kvNamespaceId(b.getNamespace())));
-        bindings.getR2().forEach(b -> r2.put(b.getName(), inventory.r2Bucket(b.getBucket())));
-        bindings.getD1().forEach(b -> d1.put(b.getName(), inventory.d1DatabaseId(b.getDatabase())));
-        return new WorkerUploadFactory.ResolvedResources(kv, r2, d1);
+    private void syncQueueConsumers(CloudflareClient client, AccountInventory inventory, String script,
+                                    PyModeWorker worker) {
+        List<String> changes = QueueConsumers.sync(client, inventory, script, worker.getSpec());
+        if (!changes.isEmpty()) {
+            events.normal(worker, "QueueConsumers", "script " + script + ": " + String.join(", ", changes));
+        }
     }
 
     /**

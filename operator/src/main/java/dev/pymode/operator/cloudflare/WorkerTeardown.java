@@ -1,7 +1,6 @@
 package dev.pymode.operator.cloudflare;
 
 import java.util.List;
-import java.util.function.Function;
 
 import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.cloudflare.CloudflareClient;
@@ -9,12 +8,15 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.ResourcePolicy;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerDeployment;
+import dev.pymode.operator.bindings.BindingKind;
+import dev.pymode.operator.bindings.BindingKinds;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.jboss.logging.Logger;
 
 /**
- * Removes what a deleted worker put on Cloudflare: its script and routes always; its KV namespaces, R2 buckets and D1
- * databases when the resource policy is Delete and no other worker of the same account still binds them.
+ * Removes what a deleted worker put on Cloudflare: its script, its queue consumers and routes always; the resources
+ * its bindings own (KV namespaces, R2 buckets, D1 databases, queues: {@link BindingKinds#ownedResources}) when the
+ * resource policy is Delete and no other worker of the same account still binds them.
  */
 public class WorkerTeardown {
 
@@ -60,6 +62,9 @@ public class WorkerTeardown {
                         && account.equals(w.getStatus().getDeployment().getAccountId())
                         && deployment.getScriptName().equals(w.getStatus().getDeployment().getScriptName()));
         if (!scriptTakenOver) {
+            if (!worker.getSpec().getQueueConsumers().isEmpty()) {
+                QueueConsumers.detach(client, account, deployment.getScriptName());
+            }
             ignoreNotFound(() -> client.deleteScript(account, deployment.getScriptName()));
             // The routes would outlive the script and keep matching requests; cron triggers go with the script.
             deployment.getRoutes().forEach(route -> routes.remove(client, account, route));
@@ -82,32 +87,21 @@ public class WorkerTeardown {
                 .filter(w -> w.getStatus() != null && w.getStatus().getDeployment() != null
                         && account.equals(w.getStatus().getDeployment().getAccountId()))
                 .toList();
-        for (var kv : bindings.getKv()) {
-            if (!boundElsewhere(others, b -> b.getKv().stream().map(x -> x.getNamespace()).toList(), kv.getNamespace())) {
-                client.listKvNamespaces(account).stream().filter(n -> n.title().equals(kv.getNamespace())).findFirst()
-                        .ifPresent(n -> ignoreNotFound(() -> client.deleteKvNamespace(account, n.id())));
+        List<WorkerBindings> elsewhere = others.stream().map(w -> w.getSpec().getBindings()).filter(b -> b != null)
+                .toList();
+        BindingKinds.ownedResources(bindings).forEach((kind, resources) -> {
+            for (String resource : resources) {
+                if (!boundElsewhere(elsewhere, kind, resource)) {
+                    kind.deleteResource(client, account, resource);
+                }
             }
-        }
-        for (var r2 : bindings.getR2()) {
-            if (!boundElsewhere(others, b -> b.getR2().stream().map(x -> x.getBucket()).toList(), r2.getBucket())) {
-                ignoreNotFound(() -> client.deleteR2Bucket(account, r2.getBucket()));
-            }
-        }
-        for (var d1 : bindings.getD1()) {
-            if (!boundElsewhere(others, b -> b.getD1().stream().map(x -> x.getDatabase()).toList(), d1.getDatabase())) {
-                client.listD1Databases(account, d1.getDatabase()).stream()
-                        .filter(d -> d.name().equals(d1.getDatabase())).findFirst()
-                        .ifPresent(d -> ignoreNotFound(() -> client.deleteD1Database(account, d.uuid())));
-            }
-        }
+        });
     }
 
-    private static boolean boundElsewhere(List<PyModeWorker> others, Function<WorkerBindings, List<String>> names,
-                                          String name) {
-        boolean shared = others.stream().map(w -> w.getSpec().getBindings()).filter(b -> b != null)
-                .anyMatch(b -> names.apply(b).contains(name));
+    private static boolean boundElsewhere(List<WorkerBindings> others, BindingKind<?> kind, String resource) {
+        boolean shared = others.stream().anyMatch(b -> BindingKinds.ownedResources(b).get(kind).contains(resource));
         if (shared) {
-            LOG.infof("keeping %s: another worker of the account binds it", name);
+            LOG.infof("keeping %s %s: another worker of the account binds it", kind.name(), resource);
         }
         return shared;
     }

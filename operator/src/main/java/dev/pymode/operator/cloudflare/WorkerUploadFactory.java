@@ -16,11 +16,13 @@ import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.workflow.ScheduleEntry;
 
 /**
  * Turns a built bundle plus the worker's bindings into the upload Cloudflare receives: the bundle's modules,
- * its Durable Object classes and migrations, KV/R2/D1 bindings by resolved id, vars, secrets, and the
+ * its Durable Object classes and migrations, the bindings of every kind of the registry ({@link BindingKinds}:
+ * KV/R2/D1 by resolved id, queues, services), vars, secrets, and the
  * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind, and the
  * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start.
  */
@@ -36,12 +38,7 @@ public class WorkerUploadFactory {
         this.mapper = mapper;
     }
 
-    /** Ids of the Cloudflare resources the bindings point at, by binding name. */
-    public record ResolvedResources(Map<String, String> kvNamespaceIds, Map<String, String> r2Buckets,
-                                    Map<String, String> d1DatabaseIds) {
-    }
-
-    public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, ResolvedResources resources,
+    public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, BindingKinds.Resolved resources,
                               Map<String, String> secretValues, List<ScheduleEntry> schedules, String message) {
         JsonNode manifest = bundle.manifest();
         WorkerUpload.Builder upload = WorkerUpload.builder(manifest.path("main_module").asText());
@@ -61,18 +58,7 @@ public class WorkerUploadFactory {
 
         Map<String, String> declaration = new TreeMap<>();
         WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
-        bindings.getKv().forEach(b -> {
-            upload.binding(new Binding.KvNamespace(b.getName(), resources.kvNamespaceIds().get(b.getName())));
-            declaration.put(b.getName(), "kv");
-        });
-        bindings.getR2().forEach(b -> {
-            upload.binding(new Binding.R2Bucket(b.getName(), resources.r2Buckets().get(b.getName()), null));
-            declaration.put(b.getName(), "r2");
-        });
-        bindings.getD1().forEach(b -> {
-            upload.binding(new Binding.D1(b.getName(), resources.d1DatabaseIds().get(b.getName())));
-            declaration.put(b.getName(), "d1");
-        });
+        BindingKinds.metadata(bindings, resources, declaration).forEach(upload::binding);
         bindings.getVars().forEach((name, value) -> {
             upload.binding(new Binding.PlainText(name, value));
             declaration.put(name, "var");

@@ -70,7 +70,7 @@ class SpecInputsTest {
         var kinds = fields(PyModeWorkerSpec.class, "spec.").stream().filter(f -> f.input() != null)
                 .collect(Collectors.toMap(Classified::path, f -> f.input().value()));
         for (String path : List.of("spec.cloudflare.compatibilityDate", "spec.cloudflare.compatibilityFlags",
-                "spec.cloudflare.routes", "spec.cloudflare.rollout", "spec.bindings")) {
+                "spec.cloudflare.routes", "spec.cloudflare.rollout", "spec.bindings", "spec.queueConsumers")) {
             assertThat(kinds.get(path)).as(path).isEqualTo(SpecInput.Kind.DEPLOY);
         }
     }

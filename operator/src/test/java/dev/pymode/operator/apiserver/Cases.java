@@ -75,16 +75,38 @@ final class Cases {
                         bindings:
                           kv: [{name: STORE, namespace: data}]
                           r2: [{name: STORE, bucket: files}]
-                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                        """), "binding names must be unique across kv, r2, d1, queues, services, secrets and vars"),
                 refused("var clashing with a secret", workerWith("dup-var", """
                         bindings:
                           vars: {TOKEN: x}
                           secrets: [{name: TOKEN, secretKeyRef: {name: creds, key: token}}]
-                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                        """), "binding names must be unique across kv, r2, d1, queues, services, secrets and vars"),
                 refused("duplicate binding names within a kind", workerWith("dup-kv", """
                         bindings:
                           kv: [{name: A, namespace: one}, {name: A, namespace: two}]
-                        """), "binding names must be unique across kv, r2, d1, secrets and vars"),
+                        """), "binding names must be unique across kv, r2, d1, queues, services, secrets and vars"),
+                refused("a queue and a service with one name", workerWith("dup-queue-service", """
+                        bindings:
+                          queues: [{name: OTHER, queue: jobs}]
+                          services: [{name: OTHER, service: other-worker}]
+                        """), "binding names must be unique across kv, r2, d1, queues, services, secrets and vars"),
+                refused("queue name with uppercase", workerWith("bad-queue", """
+                        bindings:
+                          queues: [{name: JOBS, queue: Jobs}]
+                        """), "queue names are 1-63 lowercase letters, digits or '-'"),
+                refused("service that is not a script name", workerWith("bad-service", """
+                        bindings:
+                          services: [{name: AUTH, service: Auth_Worker}]
+                        """), "service must be a Worker script name"),
+                refused("a queue consumed twice", workerWith("twice-consumed", """
+                        queueConsumers: [{queue: jobs}, {queue: jobs, batchSize: 5}]
+                        """), "each queue may be consumed once per worker"),
+                refused("a queue as its own dead-letter queue", workerWith("self-dlq", """
+                        queueConsumers: [{queue: jobs, deadLetterQueue: jobs}]
+                        """), "deadLetterQueue must be another queue than the one consumed"),
+                refused("batch size over 100", workerWith("big-batch", """
+                        queueConsumers: [{queue: jobs, batchSize: 101}]
+                        """), "spec.queueConsumers[0].batchSize: Invalid value"),
                 refused("var name not an identifier", workerWith("bad-var", """
                         bindings:
                           vars: {"MY-VAR": x}

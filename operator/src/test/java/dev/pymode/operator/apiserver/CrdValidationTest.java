@@ -98,8 +98,13 @@ class CrdValidationTest {
                   kv: [{name: MY_KV, namespace: data}]
                   r2: [{name: FILES, bucket: my-files}]
                   d1: [{name: DB, database: main}]
+                  queues: [{name: JOBS, queue: jobs}]
+                  services: [{name: AUTH, service: auth-worker}, {name: ADMIN, service: auth-worker, entrypoint: AdminApi}]
                   vars: {GREETING: hello}
                   secrets: [{name: API_KEY, secretKeyRef: {name: creds, key: token}}]
+                queueConsumers:
+                  - {queue: orders, batchSize: 50, maxRetries: 5, maxWaitTimeMs: 2000, deadLetterQueue: orders-dlq}
+                  - {queue: jobs}
                 cloudflare:
                   accountId: 0123456789abcdef0123456789abcdef
                   apiTokenSecretRef: {name: cf, key: token}

@@ -2,10 +2,6 @@ package dev.pymode.operator.cloudflare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -14,13 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.support.MutableClock;
+import dev.pymode.operator.support.StandinRequests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,8 +29,6 @@ class AccountInventoryTest {
 
     private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
     private static final Duration INTERVAL = Duration.ofMinutes(2);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static LocalCloudflare cloudflare;
     private static CloudflareClient client;
 
@@ -62,14 +55,7 @@ class AccountInventoryTest {
 
     /** The API calls since the last look, as "METHOD path"; the log is cleared. */
     private static List<String> calls() throws Exception {
-        var get = HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).build();
-        List<String> calls = new ArrayList<>();
-        for (JsonNode r : JSON.readTree(HTTP.send(get, HttpResponse.BodyHandlers.ofString()).body()).path("requests")) {
-            calls.add(r.path("method").asText() + " " + r.path("path").asText().replace("/accounts/" + ACCOUNT, ""));
-        }
-        HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/requests")).DELETE().build(),
-                HttpResponse.BodyHandlers.discarding());
-        return calls;
+        return StandinRequests.since(cloudflare, ACCOUNT);
     }
 
     @Test

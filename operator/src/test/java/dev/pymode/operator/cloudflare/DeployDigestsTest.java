@@ -2,17 +2,22 @@ package dev.pymode.operator.cloudflare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import dev.pymode.cloudflare.QueueConsumer;
+import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.workflow.ScheduleEntry;
 import org.junit.jupiter.api.Test;
 
 class DeployDigestsTest {
 
-    private static final WorkerUploadFactory.ResolvedResources NONE =
-            new WorkerUploadFactory.ResolvedResources(Map.of(), Map.of(), Map.of());
+    private static final BindingKinds.Resolved NONE = BindingKinds.Resolved.none();
 
     @Test
     void theSecretsFingerprintFollowsTheValuesButRevealsThemToNoOneWithoutTheToken() {
@@ -29,19 +34,49 @@ class DeployDigestsTest {
 
     @Test
     void theInputsDigestChangesWithEachInput() {
-        String base = DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of());
-        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of())).isEqualTo(base);
-        assertThat(DeployDigests.inputs(2L, "sha256:aa", NONE, "s", List.of())).isNotEqualTo(base);
-        assertThat(DeployDigests.inputs(1L, "sha256:ab", NONE, "s", List.of())).isNotEqualTo(base);
-        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "t", List.of())).isNotEqualTo(base);
-        var kv = new WorkerUploadFactory.ResolvedResources(Map.of("CACHE", "id-1"), Map.of(), Map.of());
-        var kvMoved = new WorkerUploadFactory.ResolvedResources(Map.of("CACHE", "id-2"), Map.of(), Map.of());
-        assertThat(DeployDigests.inputs(1L, "sha256:aa", kv, "s", List.of())).isNotEqualTo(base)
-                .isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", kvMoved, "s", List.of()));
+        String base = DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(), List.of());
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(), List.of())).isEqualTo(base);
+        assertThat(DeployDigests.inputs(2L, "sha256:aa", NONE, "s", List.of(), List.of())).isNotEqualTo(base);
+        assertThat(DeployDigests.inputs(1L, "sha256:ab", NONE, "s", List.of(), List.of())).isNotEqualTo(base);
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "t", List.of(), List.of())).isNotEqualTo(base);
+        var kv = new BindingKinds.Resolved(Map.of("kv", Map.of("CACHE", "id-1")));
+        var kvMoved = new BindingKinds.Resolved(Map.of("kv", Map.of("CACHE", "id-2")));
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", kv, "s", List.of(), List.of())).isNotEqualTo(base)
+                .isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", kvMoved, "s", List.of(), List.of()));
         var nightly = new ScheduleEntry("0 3 * * *", "report", "ns/wf", null, null, null);
         var hourly = new ScheduleEntry("0 * * * *", "report", "ns/wf", null, null, null);
-        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(nightly)))
-                .isNotEqualTo(base).isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(hourly)));
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(nightly), List.of()))
+                .isNotEqualTo(base).isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(hourly), List.of()));
+    }
+
+    @Test
+    void queueAndServiceBindingsAndConsumersAreInputsOnlyForWorkersThatUseThem() {
+        String base = DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(), List.of());
+        // a registered kind the worker does not use adds nothing: adding kinds leaves every digest as it was
+        var emptyQueues = new BindingKinds.Resolved(Map.of("queue", Map.of(), "service", Map.of()));
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", emptyQueues, "s", List.of(), List.of())).isEqualTo(base);
+        var jobs = new BindingKinds.Resolved(Map.of("queue", Map.of("JOBS", "jobs")));
+        var other = new BindingKinds.Resolved(Map.of("queue", Map.of("JOBS", "other")));
+        assertThat(DeployDigests.inputs(1L, "sha256:aa", jobs, "s", List.of(), List.of())).isNotEqualTo(base)
+                .isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", other, "s", List.of(), List.of()));
+        var consumer = new QueueConsumer(null, "w", 10, 3, null, null, "dlq");
+        var bigger = new QueueConsumer(null, "w", 20, 3, null, null, "dlq");
+        String consuming = DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(), List.of(consumer));
+        assertThat(consuming).isNotEqualTo(base)
+                .isNotEqualTo(DeployDigests.inputs(1L, "sha256:aa", NONE, "s", List.of(), List.of(bigger)));
+    }
+
+    @Test
+    void aWorkerWithoutTheNewKindsKeepsTheDigestItHadBeforeTheRegistry() throws Exception {
+        // the formula before issue #18 item 4: kv, r2 and d1 maps always, then secrets and schedules
+        var kv = new BindingKinds.Resolved(Map.of("kv", Map.of("CACHE", "id-1"), "d1", Map.of("DB", "uuid-1")));
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (String part : List.of("7", "sha256:aa", "{CACHE=id-1}", "{}", "{DB=uuid-1}", "s", "[]")) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).array());
+        }
+        assertThat(DeployDigests.inputs(7L, "sha256:aa", kv, "s", List.of(), List.of()))
+                .isEqualTo("sha256:" + HexFormat.of().formatHex(sha.digest()));
     }
 
     @Test

@@ -76,16 +76,6 @@ class CloudflareBudgetEndToEndTest {
         Thread.sleep(4000);
     }
 
-    /** The stand-in's request log since the last clear, as "METHOD path" lines; cleared afterwards. */
-    private static List<String> requestsAndClear() throws Exception {
-        List<String> requests = new ArrayList<>();
-        for (JsonNode r : Standin.adminJson("/__standin/requests").path("requests")) {
-            requests.add(r.path("method").asText() + " " + r.path("path").asText());
-        }
-        Standin.admin("DELETE", "/__standin/requests", null);
-        return requests;
-    }
-
     private static JsonNode listedScript() throws Exception {
         for (JsonNode s : JSON.readTree(Standin.api("/accounts/" + EndToEndResource.ACCOUNT + "/workers/scripts")
                 .body()).path("result")) {
@@ -134,10 +124,10 @@ class CloudflareBudgetEndToEndTest {
     @Order(2)
     void aResyncOfAnUnchangedWorkerMakesNoCallOfItsOwn() throws Exception {
         ready();
-        requestsAndClear();
+        Standin.requestsAndClear();
         poke();
         poke();
-        List<String> requests = requestsAndClear();
+        List<String> requests = Standin.requestsAndClear();
         // the reconciles ran: each read the account's script listing again (its 2 s had passed) ...
         assertThat(requests).as("shared listing reads").contains("GET /accounts/" + EndToEndResource.ACCOUNT
                 + "/workers/scripts");
@@ -185,7 +175,7 @@ class CloudflareBudgetEndToEndTest {
     void aWorkerWhoseStatusWasLostTakesItsScriptOverWithoutAnUpload() throws Exception {
         PyModeWorker before = ready();
         String version = before.getStatus().getDeployment().getVersionId();
-        requestsAndClear();
+        Standin.requestsAndClear();
         // as after a restore or a re-apply into a new cluster: the resource is there, its status is not
         client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).editStatus(w -> {
             w.getStatus().setDeployment(null);
@@ -198,7 +188,7 @@ class CloudflareBudgetEndToEndTest {
             assertThat(w.getStatus().getDeployment().getVersionId()).isEqualTo(version);
         });
         assertThat(eventReasons()).contains("Adopted");
-        List<String> requests = requestsAndClear();
+        List<String> requests = Standin.requestsAndClear();
         assertThat(requests).as("script uploads").doesNotContain("PUT " + SCRIPT_PATH);
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions"));
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/deployments"));

@@ -29,6 +29,11 @@ public final class Standin {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code GET <api>/<apiPath>} as JSON. */
+    public static JsonNode apiJson(String apiPath) throws Exception {
+        return JSON.readTree(api(apiPath).body());
+    }
+
     /** {@code <method> <api>/<apiPath>} with the account's token and a JSON body (or none): a change made behind the operator's back. */
     public static HttpResponse<String> api(String method, String apiPath, Object body) throws Exception {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -45,6 +50,16 @@ public final class Standin {
                 : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));
         return HTTP.send(HttpRequest.newBuilder(URI.create(EndToEndResource.cloudflare.baseUrl() + path))
                 .method(method, publisher).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The stand-in's request log since the last clear, as "METHOD path" lines; cleared afterwards. */
+    public static List<String> requestsAndClear() throws Exception {
+        List<String> requests = new ArrayList<>();
+        for (JsonNode r : adminJson("/__standin/requests").path("requests")) {
+            requests.add(r.path("method").asText() + " " + r.path("path").asText());
+        }
+        admin("DELETE", "/__standin/requests", null);
+        return requests;
     }
 
     /** {@code GET /__standin/<path>} as JSON. */

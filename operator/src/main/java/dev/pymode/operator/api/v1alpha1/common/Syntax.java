@@ -105,6 +105,12 @@ public final class Syntax {
     /** A Workers compatibility flag: lowercase letters, digits and '_' (nodejs_compat, no_global_navigator). */
     public static final String COMPATIBILITY_FLAG = "^[a-z][a-z0-9_]*$";
 
+    /** A Queue name: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit. */
+    public static final String QUEUE_NAME = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+
+    /** A Worker script name (as spec.cloudflare.scriptName). */
+    public static final String SCRIPT_NAME = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+
     /** A D1 database name, as the Cloudflare API's schema gives it. */
     public static final String D1_DATABASE_NAME = "^[a-z0-9][a-z0-9_-]*$";
 

@@ -67,6 +67,14 @@ public class PyModeWorkerSpec {
     @SpecInput(SpecInput.Kind.DEPLOY)
     private WorkerBindings bindings;
 
+    @JsonPropertyDescription("Queues this worker consumes: their batches go to the entry's on_queue(batch, env). "
+            + "Missing queues are created and the consumer is attached when the worker is deployed.")
+    @Size(max = 16)
+    @ValidationRule(value = "self.all(c, self.filter(d, d.queue == c.queue).size() == 1)",
+            message = "each queue may be consumed once per worker")
+    @SpecInput(SpecInput.Kind.DEPLOY)
+    private List<QueueConsumerSpec> queueConsumers = new ArrayList<>();
+
     @JsonPropertyDescription("Where and how the worker is deployed on Cloudflare. Unset fields fall back to the "
             + "operator's defaults (account and API token Secret).")
     @SpecInput(SpecInput.Kind.GROUP)
@@ -90,6 +98,8 @@ public class PyModeWorkerSpec {
     public void setWizer(Boolean wizer) { this.wizer = wizer; }
     public WorkerBindings getBindings() { return bindings; }
     public void setBindings(WorkerBindings bindings) { this.bindings = bindings; }
+    public List<QueueConsumerSpec> getQueueConsumers() { return queueConsumers; }
+    public void setQueueConsumers(List<QueueConsumerSpec> queueConsumers) { this.queueConsumers = queueConsumers; }
     public CloudflareTarget getCloudflare() { return cloudflare; }
     public void setCloudflare(CloudflareTarget cloudflare) { this.cloudflare = cloudflare; }
     public Boolean getSuspend() { return suspend; }

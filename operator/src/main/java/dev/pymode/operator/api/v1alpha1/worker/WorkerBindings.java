@@ -14,10 +14,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "[(has(self.kv) ? self.kv.map(b, b.name) : [])"
         + " + (has(self.r2) ? self.r2.map(b, b.name) : [])"
         + " + (has(self.d1) ? self.d1.map(b, b.name) : [])"
+        + " + (has(self.queues) ? self.queues.map(b, b.name) : [])"
+        + " + (has(self.services) ? self.services.map(b, b.name) : [])"
         + " + (has(self.secrets) ? self.secrets.map(b, b.name) : [])"
         + " + (has(self.vars) ? self.vars.map(k, k) : [])]"
         + ".all(names, names.all(n, names.filter(m, m == n).size() == 1))",
-        message = "binding names must be unique across kv, r2, d1, secrets and vars")
+        message = "binding names must be unique across kv, r2, d1, queues, services, secrets and vars")
 public class WorkerBindings {
 
     @JsonPropertyDescription("Workers KV namespaces.")
@@ -31,6 +33,14 @@ public class WorkerBindings {
     @JsonPropertyDescription("D1 databases.")
     @Size(max = 32)
     private List<D1Binding> d1 = new ArrayList<>();
+
+    @JsonPropertyDescription("Cloudflare Queues the handler sends to (producer bindings).")
+    @Size(max = 32)
+    private List<QueueBinding> queues = new ArrayList<>();
+
+    @JsonPropertyDescription("Other Workers the handler calls (service bindings).")
+    @Size(max = 32)
+    private List<ServiceBinding> services = new ArrayList<>();
 
     @JsonPropertyDescription("Plain-text variables (visible in the resource; use secrets for credentials).")
     @Size(max = 64)
@@ -49,6 +59,10 @@ public class WorkerBindings {
     public void setR2(List<R2Binding> r2) { this.r2 = r2; }
     public List<D1Binding> getD1() { return d1; }
     public void setD1(List<D1Binding> d1) { this.d1 = d1; }
+    public List<QueueBinding> getQueues() { return queues; }
+    public void setQueues(List<QueueBinding> queues) { this.queues = queues; }
+    public List<ServiceBinding> getServices() { return services; }
+    public void setServices(List<ServiceBinding> services) { this.services = services; }
     public Map<String, String> getVars() { return vars; }
     public void setVars(Map<String, String> vars) { this.vars = vars; }
     public List<SecretBinding> getSecrets() { return secrets; }
