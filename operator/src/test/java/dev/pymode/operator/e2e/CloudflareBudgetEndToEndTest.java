@@ -227,7 +227,7 @@ class CloudflareBudgetEndToEndTest {
     void aDeployRefusedAfterItsUploadIsFinishedWithoutAnotherUpload() throws Exception {
         PyModeWorker before = ready();
         String version = before.getStatus().getDeployment().getVersionId();
-        requestsAndClear();
+        Standin.requestsAndClear();
         // the call right after a version is deployed (tagging the script with the upload's digest) hits a 429
         var fault = Standin.admin("POST", "/__standin/faults", Map.of("method", "PATCH", "path", SCRIPT_PATH
                 + "/script-settings", "status", 429, "retry_after", 1, "count", 1));
@@ -245,7 +245,7 @@ class CloudflareBudgetEndToEndTest {
         });
         assertThat(Standin.adminJson("/__standin/faults").path("faults").get(0).path("hits").asInt())
                 .as("the injected 429 was answered").isEqualTo(1);
-        List<String> requests = requestsAndClear();
+        List<String> requests = Standin.requestsAndClear();
         assertThat(requests.stream().filter(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions")).count())
                 .as("version uploads").isEqualTo(1);
         assertThat(requests).doesNotContain("PUT " + SCRIPT_PATH);
