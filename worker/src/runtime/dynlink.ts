@@ -16,7 +16,8 @@
 //   5. dl_sym(handle, "PyInit_x") puts the export into the table and returns its index, which is a
 //      C function pointer in wasm32.
 
-import { HostError, STATUS } from "./bindings";
+import { HostError, STATUS, describeError } from "./bindings";
+import { encodeFrames } from "./frames";
 
 /** Where side modules come from: a compiled module, a promise of one, or undefined (not found). */
 export type SideModuleSource = (path: string) => WebAssembly.Module | Promise<WebAssembly.Module> | undefined;
@@ -392,5 +393,39 @@ export function compilingSource(read: (path: string) => Uint8Array | undefined):
       return compiled;
     }
     return m;
+  };
+}
+
+/**
+ * `pymode.dl_open`/`dl_sym`/`result_take` for a host that runs python.wasm's `_start` without suspending
+ * (builder-image/runtime/wasi-run.mjs, the CLI runner the runtime tests and CPython's test slice use):
+ * the linker links synchronously, and a failure leaves an error frame (docs/abi.md §2) for result_take,
+ * whose `message` dynload_pymode.c turns into dlerror() and so into the ImportError text.
+ */
+export function syncDynloadImports(linker: SideModuleLinker, memory: () => WebAssembly.Memory) {
+  let pending: Uint8Array | undefined;
+  const text = (ptr: number, len: number) => new TextDecoder().decode(new Uint8Array(memory().buffer, ptr, len).slice());
+  const guarded = (f: () => number | Promise<number>): number => {
+    try {
+      const r = f();
+      if (typeof r !== "number") throw new HostError(STATUS.NOT_SUPPORTED, "this host links side modules synchronously only");
+      return r;
+    } catch (e) {
+      const he = describeError(e);
+      pending = encodeFrames([JSON.stringify({ code: he.code, message: he.message })]);
+      return he.status;
+    }
+  };
+  return {
+    dl_open: (p: number, n: number) => guarded(() => linker.open(text(p, n))),
+    dl_sym: (h: number, p: number, n: number) => guarded(() => linker.sym(h, text(p, n))),
+    result_take: (dst: number, dstLen: number) => {
+      if (!pending) return -1;
+      if (pending.byteLength > dstLen) return -2;
+      new Uint8Array(memory().buffer, dst, pending.byteLength).set(pending);
+      const n = pending.byteLength;
+      pending = undefined;
+      return n;
+    },
   };
 }
