@@ -3,8 +3,10 @@ builder-image/runtime/mkdynload.py): not in python.wasm, shipped in lib-dynload/
 variants), loaded on first import through dlopen -> pymode.dl_open."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,12 @@ def test_they_load_through_dlopen(wasi, name):
         "True •",
         "_codecs_jp" + SUFFIX,
     ]
+
+
+def test_bundler_triggers_match_this_cpython(build_info):
+    # worker/scripts/runtime-modules.json (what bundle.mjs scans projects for) is generated from the stdlib
+    p = subprocess.run([sys.executable, str(RUNTIME_SRC / "dynload_triggers.py"), str(Path(build_info["lib_dir"]))],
+                       capture_output=True, text=True, check=True)
+    committed = RUNTIME_SRC.parent.parent / "worker" / "scripts" / "runtime-modules.json"
+    assert json.loads(p.stdout) == json.loads(committed.read_text()), "regenerate it with dynload_triggers.py"
+    assert sorted(json.loads(p.stdout)) == sorted(MOVED)

@@ -173,7 +173,7 @@ export class SideModuleLinker {
     if (known) return known;
     if (!this.main) throw new HostError(STATUS.NOT_SUPPORTED, `dlopen(${path}): ${this.attachError}`);
     const src = this.opts.source(path);
-    if (!src) throw new HostError(STATUS.INVALID_ARGUMENT, `dlopen(${path}): no side module is bundled for this path`);
+    if (!src) throw new HostError(STATUS.INVALID_ARGUMENT, `dlopen(${path}): ${notBundled(path)}`);
     if (src instanceof Promise) return src.then((m) => this.link(path, m));
     return this.link(path, src);
   }
@@ -361,6 +361,18 @@ export class SideModuleLinker {
   }
 }
 
+/** Where hosts map the runtime's own side modules (builder-image/runtime/mkdynload.py; worker/scripts/bundle.mjs DYNLOAD_GUEST_DIR). */
+export const DYNLOAD_GUEST_DIR = "/lib/python3.13/lib-dynload";
+
+/** Why there is no module for `path`: a runtime side module the bundler left out says how to add it. */
+function notBundled(path: string): string {
+  if (!path.startsWith(DYNLOAD_GUEST_DIR + "/")) return "no side module is bundled for this path";
+  const mod = path.slice(DYNLOAD_GUEST_DIR.length + 1).replace(/\.cpython-[^/]*\.so$|\.so$/, "");
+  // pylib/pymode/_handler.py LEFT_OUT_MARK looks for "left out of this bundle" (codec lookups)
+  return `the runtime module ${mod} is left out of this bundle (the bundler found nothing in the project, its packages ` +
+    `or pymode that uses it); add it with stdlib-include = ["${mod}"] (or stdlib = "full") under [tool.pymode] in pyproject.toml`;
+}
+
 /** A source over pre-compiled modules keyed by guest path (workerd: CompiledWasm module imports). */
 export function modulesSource(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>): SideModuleSource {
   const m = modules instanceof Map ? modules : new Map(Object.entries(modules));
@@ -368,12 +380,12 @@ export function modulesSource(modules: Record<string, WebAssembly.Module> | Map<
 }
 
 /**
- * The linker for one instance of a bundle with pre-compiled side modules, or undefined when it has none (no
- * linker, no cost). One per instance: it links into that instance's memory and table.
+ * The linker for one instance of a bundle with its pre-compiled side modules. One per instance: it links into
+ * that instance's memory and table. A bundle without any still gets one (it costs nothing until dlopen): the
+ * runtime's side modules it left out have stubs in the VFS, and dlopen of one must explain (notBundled).
  */
-export function bundleLinker(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>, soabi?: string): SideModuleLinker | undefined {
-  const count = modules instanceof Map ? modules.size : Object.keys(modules).length;
-  return count ? new SideModuleLinker({ source: modulesSource(modules), soabi }) : undefined;
+export function bundleLinker(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>, soabi?: string): SideModuleLinker {
+  return new SideModuleLinker({ source: modulesSource(modules), soabi });
 }
 
 /**
