@@ -15,6 +15,9 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+// What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
+// An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
+import RUNTIME_MODULE_TRIGGERS from "./runtime-modules.json" with { type: "json" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -193,8 +196,6 @@ export function runtimeDynloadDir(runtimeDir) {
   return existsSync(d) ? d : undefined;
 }
 
-/** What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py). */
-const RUNTIME_MODULE_TRIGGERS = JSON.parse(readFileSync(join(here, "runtime-modules.json"), "utf8"));
 
 /** `[tool.pymode]` settings of pyproject.toml the bundler reads: `main`, `stdlib` and `stdlib-include` (strings / a list of strings). */
 export function pymodeSettings(projectDir) {
