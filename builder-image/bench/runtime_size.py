@@ -105,19 +105,21 @@ def hello_uploads(runtime: Path, work: Path) -> tuple[dict, dict]:
     return tuple(json.loads((work / d / "bundle.json").read_text()) for d in ("hello", "hello-wizer"))
 
 
-def in_process_start(runtime: Path, lib: Path, wasm: str, runs: int) -> tuple[list[float], list[float], list[float]]:
-    """pymode_init, the first request and WebAssembly.compile, ms, in fresh pymode-host.mjs processes (fixture app)."""
-    cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUNTIME_SRC / "pymode-host.mjs"), "--wasm", str(runtime / wasm),
-           "--dir", f"{lib}::/lib", "--dir", f"{FIXTURES / 'site'}::/lib/site", "--dir", f"{FIXTURES / 'app'}::/app",
-           "--env", "PYTHONHOME=/", "--env", "PYTHONPATH=/lib/site:/app", "--env", "PYMODE_ENTRY=src/entry.py",
-           json.dumps({"url": "/echo"})]
-    init, first, comp = [], [], []
+def in_process_start(runtimes: list[tuple[Path, Path]], wasm: str, runs: int) -> list[tuple[list[float], list[float], list[float]]]:
+    """pymode_init, the first request and WebAssembly.compile, ms, in fresh pymode-host.mjs processes (fixture app),
+    for each (runtime, /lib dir); the runs alternate between the runtimes, so a changing machine load hits all alike."""
+    out = [([], [], []) for _ in runtimes]
     for _ in range(runs):
-        lines = [json.loads(x) for x in subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()]
-        init.append(lines[-1]["init_ms"])
-        first.append(lines[0]["ms"])
-        comp.append(lines[-1]["compile_ms"])
-    return init, first, comp
+        for (runtime, lib), (init, first, comp) in zip(runtimes, out):
+            cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUNTIME_SRC / "pymode-host.mjs"), "--wasm", str(runtime / wasm),
+                   "--dir", f"{lib}::/lib", "--dir", f"{FIXTURES / 'site'}::/lib/site", "--dir", f"{FIXTURES / 'app'}::/app",
+                   "--env", "PYTHONHOME=/", "--env", "PYTHONPATH=/lib/site:/app", "--env", "PYMODE_ENTRY=src/entry.py",
+                   json.dumps({"url": "/echo"})]
+            lines = [json.loads(x) for x in subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()]
+            init.append(lines[-1]["init_ms"])
+            first.append(lines[0]["ms"])
+            comp.append(lines[-1]["compile_ms"])
+    return out
 
 
 def compare(before: Path, after: Path, runs: int) -> None:
@@ -143,13 +145,14 @@ def compare(before: Path, after: Path, runs: int) -> None:
             c["hello upload"] = (hello["total_size"], hello["total_gzip_size"])
             c["hello upload + Wizer snapshot"] = (hello_wizer["total_size"], hello_wizer["total_gzip_size"])
             c["hello runtime modules"] = [e["path"].rsplit("/", 1)[1].split(".")[0] for e in hello.get("runtime_modules", [])]
-            for wasm in ("python-noasync.wasm", "python.wasm"):
-                c[f"start {wasm}"] = in_process_start(rt, lib, wasm, runs)
+            c["lib"] = lib
             cols[name] = c
         b, a = cols["before"], cols["after"]
+        for wasm in ("python-noasync.wasm", "python.wasm"):
+            b[f"start {wasm}"], a[f"start {wasm}"] = in_process_start([(before, b["lib"]), (after, a["lib"])], wasm, runs)
         print(f"before: runtime {b['key']} (main's layout)   after: runtime {a['key']}   (hello-worker driver: {a['driver']})\n")
         print(f"{'bytes (raw / gzip -9)':40} {'before raw':>12} {'before gzip':>12} {'after raw':>12} {'after gzip':>12} {'gzip delta':>11}")
-        labels = [k for k in a if isinstance(a[k], tuple) and len(a[k]) == 2 and isinstance(a[k][0], int)]
+        labels = [k for k in a if isinstance(a[k], tuple) and len(a[k]) == 2 and isinstance(a[k][0], int) and k.split(" (")[0] in {x.split(" (")[0] for x in a}]
         for k in labels:
             bk = next((x for x in b if x.split(" (")[0] == k.split(" (")[0]), None)
             braw, bgz = b.get(bk, (0, 0)) if bk else (0, 0)
@@ -158,7 +161,7 @@ def compare(before: Path, after: Path, runs: int) -> None:
             print(f"  {k}, gzip: before {b[k][1] / FREE_LIMIT:.0%} of the 3 MB free-plan limit ({b[k][1] / PAID_LIMIT:.0%} of 10 MB), "
                   f"after {a[k][1] / FREE_LIMIT:.0%} ({a[k][1] / PAID_LIMIT:.0%}): {'fits' if a[k][1] <= FREE_LIMIT else 'does not fit'} the free plan")
         print(f"  runtime side modules hello's bundle ships: {a['hello runtime modules'] or 'none'}\n")
-        print(f"in process, pymode-host.mjs (fixture app), {runs} fresh processes each, ms median (min)   load {os.getloadavg()[0]:.1f}")
+        print(f"in process, pymode-host.mjs (fixture app), {runs} fresh processes each, alternating, ms median (min)   load {os.getloadavg()[0]:.1f}")
         print(f"{'':34} {'before':>22} {'after':>22}")
         for wasm in ("python-noasync.wasm", "python.wasm"):
             for i, what in enumerate(("pymode_init", "first request", "WebAssembly.compile")):
