@@ -162,11 +162,11 @@ def compare(before: Path, after: Path, runs: int) -> None:
                   f"after {a[k][1] / FREE_LIMIT:.0%} ({a[k][1] / PAID_LIMIT:.0%}): {'fits' if a[k][1] <= FREE_LIMIT else 'does not fit'} the free plan")
         print(f"  runtime side modules hello's bundle ships: {a['hello runtime modules'] or 'none'}\n")
         print(f"in process, pymode-host.mjs (fixture app), {runs} fresh processes each, alternating, ms median (min)   load {os.getloadavg()[0]:.1f}")
-        print(f"{'':34} {'before':>22} {'after':>22}")
+        print(f"{'':42} {'before':>22} {'after':>22}")
         for wasm in ("python-noasync.wasm", "python.wasm"):
             for i, what in enumerate(("pymode_init", "first request", "WebAssembly.compile")):
                 bt, at = b[f"start {wasm}"][i], a[f"start {wasm}"][i]
-                print(f"{wasm + ' ' + what:34} {statistics.median(bt):>14.1f} ({min(bt):5.1f}) {statistics.median(at):>14.1f} ({min(at):5.1f})")
+                print(f"{wasm + ' ' + what:42} {statistics.median(bt):>14.1f} ({min(bt):5.1f}) {statistics.median(at):>14.1f} ({min(at):5.1f})")
         print()
     finally:
         shutil.rmtree(work, ignore_errors=True)
