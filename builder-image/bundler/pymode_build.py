@@ -48,6 +48,8 @@ EXTENSION_ARTIFACT_TYPE = "application/vnd.pymode.extension.v1"
 EXTENSION_MANIFEST = "extension.json"
 # The runtime's C headers travel as one directory layer (oras packs it, pull unpacks it): extension builds need them.
 RUNTIME_INCLUDE_DIR = "include"
+# The runtime's side modules (builder-image/runtime/mkdynload.py): the bundler ships the ones a project can use.
+RUNTIME_DYNLOAD_DIR = "lib-dynload"
 MEDIA_TYPES = {
     ".wasm": "application/wasm",
     ".so": "application/wasm",  # side modules: wasm under the file name CPython's FileFinder looks for
@@ -579,7 +581,8 @@ def build_extension(args: argparse.Namespace) -> dict:
 
 def publish_runtime(args: argparse.Namespace) -> dict:
     runtime = Path(args.runtime_dir).resolve()
-    files = [name for name in ("python.wasm", "python-noasync.wasm", "python313.zip", "manifest.json", RUNTIME_INCLUDE_DIR)
+    files = [name for name in ("python.wasm", "python-noasync.wasm", "python313.zip", "manifest.json", RUNTIME_INCLUDE_DIR,
+                               RUNTIME_DYNLOAD_DIR)
              if (runtime / name).exists()]
     if "python.wasm" not in files or "python313.zip" not in files:
         raise BuildError(f"{runtime} is not a built runtime (needs python.wasm and python313.zip)")

@@ -559,8 +559,9 @@ def build_key(recipe_path: Path, recipe: dict, runtime_dir: Path, soabi: str | N
 
 
 def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool = True,
-          work_dir: Path | None = None, use_cache: bool = True) -> dict:
-    """Build the recipe into `out`; a build with the same key is copied from ~/.cache/pymode/extensions."""
+          work_dir: Path | None = None, use_cache: bool = True, keep_cache: bool = True) -> dict:
+    """Build the recipe into `out`; a build with the same key is copied from ~/.cache/pymode/extensions
+    (use_cache=False builds anyway; keep_cache=False does not store the result there)."""
     recipe = load_recipe(recipe_path)
     if not (runtime_dir / "manifest.json").is_file():
         raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
@@ -573,6 +574,8 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
         print(f"build_extension: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
         return json.loads((out / "manifest.json").read_text())
     manifest = _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key)
+    if not keep_cache:
+        return manifest
     tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(out, tmp)

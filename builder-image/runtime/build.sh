@@ -90,11 +90,12 @@ CROSS_KEY=$( { printf '%s\n' "$PY_SHA256" "$ZLIB_SHA256" "$ZIG_SHA256" "${CROSS_
                sed -n '/^# >>> cross-build/,/^# <<< cross-build/p' "$HERE/build.sh";
                cat "${PATCHES[@]}" "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" \
                    "$HERE/pymode/Setup.local.in" "$HERE/pymode/config.site-wasm32-wasi-zig" \
-                   "$HERE/pymode/side-module-exports.txt"; } | sha256sum | cut -c1-16)
+                   "$HERE/pymode/side-module-exports.txt";
+               python3 -I "$HERE/mkdynload.py" --list; } | sha256sum | cut -c1-16)
 # Everything that determines the outputs.
 OUT_KEY=$( { printf '%s\n' "$CROSS_KEY" "$BINARYEN_SHA256" "${WASM_OPT_ASYNC[@]}" "${WASM_OPT_NOASYNC[@]}";
              cat "$HERE/build.sh" "$HERE/mkstdlib.py" "$HERE/wasminfo.py" "$HERE/growable_table.py" \
-                 "$HERE/asyncify_exports.py"; } | sha256sum | cut -c1-16)
+                 "$HERE/asyncify_exports.py" "$HERE/mkdynload.py" "$HERE/../extensions/build_extension.py"; } | sha256sum | cut -c1-16)
 
 OUT_ROOT="$CACHE/runtime"
 OUT="$OUT_ROOT/$OUT_KEY"
@@ -320,8 +321,12 @@ if [[ ! -f "$CROSS/.done" ]]; then
   t=$(now)
   rm -rf "$CROSS" && mkdir -p "$CROSS/pymode" "$CROSS/Modules/pymode" "$CROSS/pkgconfig-empty"
   cp "$HERE/pymode/_pymode.c" "$HERE/pymode/wasi_netdb.c" "$HERE/pymode/dynload_pymode.c" "$CROSS/pymode/"
-  # Modules/Setup.local lives in the build directory; configure keeps an existing one.
-  cp "$HERE/pymode/Setup.local.in" "$CROSS/Modules/Setup.local"
+  # Modules/Setup.local lives in the build directory; configure keeps an existing one. The modules
+  # mkdynload.py builds as side modules (lib-dynload/) are disabled here, so python.wasm leaves them out.
+  { cat "$HERE/pymode/Setup.local.in"
+    echo "# side modules of the runtime (mkdynload.py --list): not linked into python.wasm"
+    echo "*disabled*"
+    python3 -I "$HERE/mkdynload.py" --list; } > "$CROSS/Modules/Setup.local"
   # config.guess must see the host compiler, not the zig wrapper (it would answer ...-gnux32).
   build_triple=$(CC=gcc CC_FOR_BUILD=gcc "$SRC/config.guess")
   (
@@ -353,6 +358,9 @@ if [[ ! -f "$CROSS/.done" ]]; then
   [[ -f "$CROSS/python.wasm" ]] || die "cross build produced no python.wasm"
   grep -q 'PyInit__pymode' "$CROSS/Modules/config.c" \
     || die "_pymode is not registered in Modules/config.c (Setup.local not applied)"
+  for m in $(python3 -I "$HERE/mkdynload.py" --list); do
+    ! grep -qw "PyInit_$m" "$CROSS/Modules/config.c" || die "$m is still built into python.wasm (Setup.local's *disabled* not applied)"
+  done
   echo "$(( $(now) - t ))" > "$CROSS/.seconds"
   touch "$CROSS/.done"
 fi
@@ -396,16 +404,27 @@ cp "$CROSS/pyconfig.h" "$INC/pyconfig.h"
 find "$STAGE/include" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 rm -f "$STAGE/wasm-opt.log"
 
-log "manifest.json"
 EXT_SUFFIX=$(sed -n 's/^EXT_SUFFIX=[[:space:]]*//p' "$CROSS/Makefile")
 SOABI=$(sed -n 's/^SOABI=[[:space:]]*//p' "$CROSS/Makefile")
 [[ -n "$EXT_SUFFIX" && -n "$SOABI" ]] || die "no EXT_SUFFIX/SOABI in $CROSS/Makefile"
+
+log "lib-dynload/ (the optional built-in modules as side modules, plain and asyncified)"
+t=$(now)
+PYMODE_TOOLS_DIR="$TOOLS" "$BUILD_PY" -I "$HERE/mkdynload.py" --src "$SRC" --runtime-stage "$STAGE" --python "$PY_VERSION" \
+  --ext-suffix "$EXT_SUFFIX" --soabi "$SOABI" --zig "$ZIG_DIR/zig" --out "$STAGE/lib-dynload" >"$STAGE/dynload.json" \
+  || die "building the lib-dynload side modules failed"
+T_DYNLOAD=$(( $(now) - t ))
+
+log "manifest.json"
 T_TOTAL=$(( $(now) - T_START ))
 "$BUILD_PY" -I - "$STAGE" <<PY || die "writing manifest.json failed"
 import hashlib, json, os, sys
 sys.path.insert(0, "$HERE")
 import wasminfo
 stage = sys.argv[1]
+with open(os.path.join(stage, "dynload.json")) as f:
+    dynload = json.load(f)
+os.remove(os.path.join(stage, "dynload.json"))
 def sha(p):
     h = hashlib.sha256()
     with open(p, "rb") as f:
@@ -450,6 +469,9 @@ manifest = {
     # C extensions (issue #7): the file suffix CPython looks for, and the tag side modules carry.
     "extensions": {"ext_suffix": "$EXT_SUFFIX", "soabi": "$SOABI", "abi_version": 1},
     "imports": sorted(f"{i['module']}.{i['name']}" for i in mod.imports),
+    # Optional built-in modules shipped as side modules (mkdynload.py): module -> init, plain file, sha256, size
+    # and its Asyncify variant. Hosts map lib-dynload/ at /lib/python3.13/lib-dynload.
+    "dynload": dynload,
     "outputs": outputs,
 }
 with open(os.path.join(stage, "manifest.json"), "w") as f:
@@ -461,7 +483,7 @@ PY
 cat > "$OUT_ROOT/$OUT_KEY.build.json" <<JSON
 {"total_seconds": $T_TOTAL, "native_seconds": $(cat "$NATIVE/.seconds" 2>/dev/null || echo null),
  "cross_seconds": $(cat "$CROSS/.seconds" 2>/dev/null || echo null), "wasm_opt_seconds": $T_OPT,
- "asyncify_seconds": $T_ASYNC, "cross_dir": "$CROSS", "raw_wasm": "$CROSS/python.wasm",
+ "asyncify_seconds": $T_ASYNC, "dynload_seconds": $T_DYNLOAD, "cross_dir": "$CROSS", "raw_wasm": "$CROSS/python.wasm",
  "build_python": "$BUILD_PY", "lib_dir": "$SRC/Lib", "sysconfigdata": "$SYSCONFIGDATA",
  "cache": "$CACHE", "source_date_epoch": $SOURCE_DATE_EPOCH,
  "wasm_opt": "$BINARYEN_DIR/usr/bin/wasm-opt", "wasm_opt_libs": "$BINARYEN_DIR/usr/lib/x86_64-linux-gnu"}

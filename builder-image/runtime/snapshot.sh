@@ -2,13 +2,17 @@
 # Wizer pre-initialisation of python.wasm for one project (docs/abi.md section 5/6).
 #
 #   snapshot.sh --wasm python.wasm --stdlib python313.zip --site SITE_DIR --app APP_DIR \
-#               [--entry src/entry.py] -o OUT.wasm
-# (--entry defaults to $PYMODE_ENTRY, then src/entry.py.)
+#               [--entry src/entry.py] [--dynload DIR] -o OUT.wasm
+# (--entry defaults to $PYMODE_ENTRY, then src/entry.py; --dynload, the runtime's side modules, defaults to
+# lib-dynload/ beside the stdlib zip when there is one.)
 #
 # Runs `wizer.initialize` (= pymode_init: start the interpreter, import pymode._handler, call
 # load() which imports the entry) inside Wizer and writes the snapshot. The guest sees exactly the
 # layout the hosts give it at run time, preopened in this order (so the snapshot's file-descriptor
-# table matches): /lib (a directory holding only python313.zip), /lib/site, /app.
+# table matches): /lib (python313.zip and python3.13/lib-dynload/, the runtime's side modules), /lib/site, /app.
+# lib-dynload is there so that CPython's path finder records the directory as the hosts will show it
+# (a sys.path entry missing at snapshot time would be cached as absent, and `import unicodedata` would
+# then fail in every instance); nothing is dlopen()ed at snapshot time.
 # Guest environment: PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY=<entry>, nothing else
 # (the builder's own environment is not baked into the snapshot).
 #
@@ -24,7 +28,7 @@ WIZER_VERSION=10.0.0   # pinned in tools/package-lock.json (npm integrity hashes
 die() { echo "[pymode-snapshot] ERROR: $*" >&2; exit 1; }
 log() { echo "[pymode-snapshot] $*" >&2; }
 
-WASM="" STDLIB="" SITE="" APP="" OUTPUT="" ENTRY="${PYMODE_ENTRY:-src/entry.py}"
+WASM="" STDLIB="" SITE="" APP="" OUTPUT="" DYNLOAD="" ENTRY="${PYMODE_ENTRY:-src/entry.py}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --wasm) WASM=$2; shift 2;;
@@ -32,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --site) SITE=$2; shift 2;;
     --app) APP=$2; shift 2;;
     --entry) ENTRY=$2; shift 2;;
+    --dynload) DYNLOAD=$2; shift 2;;
     -o|--output) OUTPUT=$2; shift 2;;
     -h|--help) sed -n '2,20p' "$0"; exit 0;;
     *) die "unknown argument $1 (see --help)";;
@@ -44,6 +49,8 @@ done
 [[ -d "$APP" ]] || die "--app: no such directory '$APP'"
 [[ -n "$OUTPUT" ]] || die "-o OUT.wasm is required"
 [[ -f "$APP/$ENTRY" ]] || die "entry '$ENTRY' not found in $APP"
+if [[ -z "$DYNLOAD" && -d "$(dirname "$STDLIB")/lib-dynload" ]]; then DYNLOAD="$(dirname "$STDLIB")/lib-dynload"; fi
+[[ -z "$DYNLOAD" || -d "$DYNLOAD" ]] || die "--dynload: no such directory '$DYNLOAD'"
 command -v node >/dev/null || die "node is required (Wizer comes from npm)"
 
 # ---- Wizer from npm, pinned by the committed lockfile ------------------------------------------
@@ -68,6 +75,13 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/lib"
 ln "$STDLIB" "$WORK/lib/python313.zip" 2>/dev/null || cp "$STDLIB" "$WORK/lib/python313.zip"
+if [[ -n "$DYNLOAD" ]]; then
+  mkdir -p "$WORK/lib/python3.13/lib-dynload"
+  for f in "$DYNLOAD"/*.so; do
+    [[ -e "$f" ]] || continue
+    ln "$f" "$WORK/lib/python3.13/lib-dynload/" 2>/dev/null || cp "$f" "$WORK/lib/python3.13/lib-dynload/"
+  done
+fi
 python3 "$HERE/wizer_stub.py" "$WORK/pymode-stub.wasm"
 
 abspath() { (cd "$1" && pwd); }

@@ -43,9 +43,11 @@ def build_info(manifest) -> dict:
 
 @pytest.fixture(scope="session")
 def libdir(runtime, tmp_path_factory) -> Path:
-    """A directory holding only python313.zip, mapped as /lib (no Lib/ tree anywhere)."""
+    """The /lib the hosts give python.wasm: python313.zip and the runtime's side modules in
+    python3.13/lib-dynload (no Lib/ tree anywhere)."""
     d = tmp_path_factory.mktemp("lib")
     shutil.copyfile(runtime / "python313.zip", d / "python313.zip")
+    shutil.copytree(runtime / "lib-dynload", d / "python3.13" / "lib-dynload")
     return d
 
 

@@ -58,13 +58,16 @@ def test_stdlib_comes_from_the_zip(wasi):
         "print(json.__file__)\n"
         "print(encodings.__file__)\n"
         "print(any(p.endswith('python313.zip') for p in sys.path))\n"
-        "print(os.path.exists('/lib/python3.13'), sorted(os.listdir('/lib')))\n"
+        "print(sorted(os.listdir('/lib')), os.listdir('/lib/python3.13'))\n"
+        "print(sorted({f.split('.')[-1] for f in os.listdir('/lib/python3.13/lib-dynload')}))\n"
     )
     lines = out.splitlines()
     assert lines[0] == "/lib/python313.zip/json/__init__.pyc"
     assert lines[1] == "/lib/python313.zip/encodings/__init__.pyc"
     assert lines[2] == "True"
-    assert lines[3] == "False ['python313.zip']"
+    # besides the zip, only the runtime's side modules (no Lib/ tree)
+    assert lines[3] == "['python3.13', 'python313.zip'] ['lib-dynload']"
+    assert lines[4] == "['so', 'wasm']"
 
 
 def test_common_stdlib_modules_work(wasi):

@@ -14,6 +14,7 @@ workflow, `/workflow/run|status|resume|runs` (and the host's alarm,
 `POST /__pymode/alarm`) go to the workflow engine.
 """
 
+import codecs
 import importlib
 import inspect
 import os
@@ -58,6 +59,36 @@ class _Loaded:
 
 
 _state = _Loaded()
+
+
+# --- codecs whose C module the bundle left out ------------------------------------
+
+# The worker's side-module linker (worker/src/runtime/dynlink.ts) says this when CPython dlopen()s one of the
+# runtime's side modules that the bundler left out. (Their names are not spelled out here on purpose: the
+# bundler ships a runtime side module when the sources it bundles, pymode's included, name it.)
+LEFT_OUT_MARK = "left out of this bundle"
+
+
+def _explain_left_out_codec(name):
+    """A codec search function consulted after the stdlib's. The stdlib's swallows the ImportError of a codec
+    module whose C module the bundle left out, and codecs.lookup would then only say
+    "unknown encoding"; this one raises LookupError with the linker's message, which names the module and
+    the `[tool.pymode]` option that adds it. Any other encoding: None (unknown, as before)."""
+    from encodings import aliases, normalize_encoding
+
+    norm = normalize_encoding(name)
+    for modname in (aliases.aliases.get(norm), norm):
+        if not modname:
+            continue
+        try:
+            importlib.import_module("encodings." + modname)
+        except ImportError as e:
+            if LEFT_OUT_MARK in str(e):
+                raise LookupError(f"unknown encoding: {name}: {e}") from None
+    return None
+
+
+codecs.register(_explain_left_out_codec)
 
 
 # --- loading the entry module ----------------------------------------------------

@@ -5,8 +5,9 @@
 //                           [--compat-date YYYY-MM-DD] [--compat-flag F]... --out DIR
 //
 // Output: worker.js (ESM main module), python.wasm (CompiledWasm), python313.zip (Data),
-// app.pvfs (Data: VFS image of /lib/site and /app), ext/*.wasm (CompiledWasm: the C-extension side
-// modules found in the --site dirs, one variant each: the one the driver links), bundle.json (manifest).
+// app.pvfs (Data: VFS image of /lib/site, /app and stubs in /lib/python3.13/lib-dynload), ext/*.wasm
+// (CompiledWasm: the C-extension side modules found in the --site dirs and the runtime's own side modules
+// from its lib-dynload/, one variant each: the one the driver links), bundle.json (manifest).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
@@ -14,6 +15,9 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+// What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
+// An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
+import RUNTIME_MODULE_TRIGGERS from "./runtime-modules.json" with { type: "json" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -142,7 +146,7 @@ function encodeFrames(fields) {
  * `replace(vpath, bytes)` may substitute a file's content (side modules become stubs) or return null to
  * leave the file out (side-module variants: they travel as CompiledWasm modules, if at all).
  */
-export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (_vpath, bytes) => bytes }) {
+export function buildAppImage({ pylibDir, projectDir, siteDirs = [], dynloadDir, replace = (_vpath, bytes) => bytes }) {
   const files = new Map();
   const add = (vpath, host) => {
     const bytes = replace(vpath, readFileSync(host));
@@ -162,6 +166,7 @@ export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (
     }
   }
   for (const s of siteDirs) for (const f of walk(s)) add("/lib/site/" + relative(s, f).split(sep).join("/"), f);
+  if (dynloadDir) for (const f of walk(dynloadDir)) add(DYNLOAD_GUEST_DIR + "/" + relative(dynloadDir, f).split(sep).join("/"), f);
   for (const f of walk(projectDir)) add("/app/" + relative(projectDir, f).split(sep).join("/"), f);
   const te = new TextEncoder();
   const fields = [];
@@ -172,14 +177,8 @@ export function buildAppImage({ pylibDir, projectDir, siteDirs = [], replace = (
 /** Entry: --entry, else [tool.pymode] main of pyproject.toml, else src/entry.py. */
 export function resolveEntry(projectDir, entry) {
   if (entry) return entry;
-  const pp = join(projectDir, "pyproject.toml");
-  if (existsSync(pp)) {
-    const text = readFileSync(pp, "utf8");
-    const sec = text.split(/^\[/m).find((s) => s.startsWith("tool.pymode]"));
-    const m = sec && /^\s*main\s*=\s*["']([^"']+)["']/m.exec(sec);
-    if (m) return m[1];
-  }
-  return "src/entry.py";
+  const main = pymodeSettings(projectDir).main;
+  return typeof main === "string" && main ? main : "src/entry.py";
 }
 
 function sha256(buf) {
@@ -198,7 +197,119 @@ function variantOf(rel) {
 }
 
 /**
- * C-extension side modules in the site dirs, by the `.so` path CPython's FileFinder looks at, each with
+ * Where hosts map the runtime's lib-dynload/ (builder-image/runtime/mkdynload.py: CPython's optional built-in
+ * modules, such as unicodedata and the CJK codecs, as side modules): on CPython's default sys.path.
+ */
+export const DYNLOAD_GUEST_DIR = "/lib/python3.13/lib-dynload";
+
+/** The runtime's lib-dynload/ directory, or undefined for a runtime that has its optional modules built in. */
+export function runtimeDynloadDir(runtimeDir) {
+  const d = join(runtimeDir, "lib-dynload");
+  return existsSync(d) ? d : undefined;
+}
+
+
+/** `[tool.pymode]` settings of pyproject.toml the bundler reads: `main`, `stdlib` and `stdlib-include` (strings / a list of strings). */
+export function pymodeSettings(projectDir) {
+  const pp = join(projectDir, "pyproject.toml");
+  if (!existsSync(pp)) return {};
+  const sec = readFileSync(pp, "utf8").split(/^\[/m).find((s) => s.startsWith("tool.pymode]"));
+  if (!sec) return {};
+  const out = {};
+  for (const m of sec.matchAll(/^\s*([A-Za-z0-9_-]+)\s*=\s*("[^"]*"|'[^']*'|\[[^\]]*\])/gm)) {
+    const v = m[2];
+    out[m[1]] = v.startsWith("[") ? [...v.matchAll(/["']([^"']*)["']/g)].map((x) => x[1]) : v.slice(1, -1);
+  }
+  return out;
+}
+
+/**
+ * Which of the runtime's side modules (lib-dynload/: the CJK codecs, unicodedata) a bundle ships. `stdlib`
+ * "full" ships all; otherwise (`"auto"`, the default) a module ships when the project's, its packages' or
+ * pymode's Python sources (`texts`) contain one of its trigger words (its name, the names and aliases of the
+ * encodings it implements; runtime-modules.json), or when `include` (`[tool.pymode] stdlib-include`) names it.
+ * A module left out keeps a stub in the VFS, so importing it fails with an ImportError that names it and the
+ * option (src/runtime/dynlink.ts). Returns {module: reason} for the modules shipped.
+ */
+export function selectRuntimeModules(available, texts, { stdlib = "auto", include = [] } = {}) {
+  if (!["auto", "full"].includes(stdlib)) throw new Error(`bundle: [tool.pymode] stdlib must be "auto" or "full", got ${JSON.stringify(stdlib)}`);
+  const unknown = include.filter((m) => !available.includes(m));
+  if (unknown.length) {
+    throw new Error(`bundle: [tool.pymode] stdlib-include names ${unknown.join(", ")}, which the runtime does not ship as side modules ` +
+      `(it has: ${available.join(", ")}; everything else of the stdlib is always there)`);
+  }
+  const chosen = {};
+  if (stdlib === "full") {
+    for (const m of available) chosen[m] = 'stdlib = "full"';
+    return chosen;
+  }
+  const words = new Set();
+  let nameEscape = false, nonAscii = false;
+  for (const t of texts) {
+    for (const w of t.toLowerCase().replaceAll("-", "_").match(/\w+/g) ?? []) words.add(w);
+    nameEscape ||= t.includes("\\N{");
+    nonAscii ||= nonAsciiCode(t);
+  }
+  for (const m of available) {
+    const trig = RUNTIME_MODULE_TRIGGERS[m];
+    if (include.includes(m)) chosen[m] = "stdlib-include";
+    else if (!trig) chosen[m] = "no trigger list for it (runtime-modules.json): always shipped";
+    else if (trig.words.some((w) => words.has(w))) chosen[m] = `the sources name ${trig.words.find((w) => words.has(w))}`;
+    else if (trig.name_escapes && nameEscape) chosen[m] = "a \\N{...} escape in the sources";
+    else if (trig.non_ascii && nonAscii) chosen[m] = "non-ASCII characters in the sources (tracebacks measure them)";
+  }
+  // a CJK codec needs _multibytecodec
+  if (Object.keys(chosen).some((m) => m.startsWith("_codecs_")) && available.includes("_multibytecodec")) chosen._multibytecodec ??= "a CJK codec needs it";
+  return chosen;
+}
+
+/**
+ * Whether Python source `text` has a non-ASCII character where a traceback may show it: anywhere but in
+ * comment lines and docstrings (a triple-quoted string that is a module's, class's or function's first
+ * statement). traceback imports unicodedata to place the carets under such a line.
+ */
+export function nonAsciiCode(text) {
+  const NON_ASCII = /[^\x00-\x7f]/;
+  if (!NON_ASCII.test(text)) return false;
+  let inString = null, docstring = false, afterHeader = true; // the file start counts as a header
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (inString) {
+      if (!docstring && NON_ASCII.test(line)) return true;
+      if (line.includes(inString)) inString = null;
+      continue;
+    }
+    if (!t || t.startsWith("#")) continue;
+    const open = /^[rRbBuUfF]{0,2}("""|''')/.exec(t);
+    const code = t.replace(/#.*$/, "");
+    if (open) {
+      docstring = afterHeader;
+      if (!docstring && NON_ASCII.test(line)) return true;
+      if (!t.slice(open[0].length).includes(open[1])) inString = open[1];
+    } else {
+      if (NON_ASCII.test(code)) return true;
+      const m = /("""|''')/.exec(code);
+      if (m && code.split(m[1]).length % 2 === 0) inString = m[1];
+      docstring = false;
+    }
+    afterHeader = !open && /:\s*$/.test(code) && /^(async\s+def|def|class)\b/.test(t);
+  }
+  return false;
+}
+
+/** The module name of a side-module file name (`unicodedata.cpython-313-wasm32-wasi.so` -> `unicodedata`). */
+function soModuleName(path) {
+  return path.split("/").pop().replace(/\.cpython-[^/]*\.so$|\.so$/, "");
+}
+
+/** The Python sources a bundle carries (project, site dirs, pymode), for selectRuntimeModules. */
+function pythonSources(dirs) {
+  return dirs.flatMap((d) => (existsSync(d) ? walk(d) : [])).filter((f) => f.endsWith(".py")).map((f) => readFileSync(f, "utf8"));
+}
+
+/**
+ * C-extension side modules in the site dirs (and the runtime's own in `dynloadDir`, at DYNLOAD_GUEST_DIR),
+ * by the `.so` path CPython's FileFinder looks at, each with
  * the variants found for it: `plain` (links against python-noasync.wasm, driven by JSPI) and `asyncify`
  * (asyncify-relocatable: links against the asyncified python.wasm). The extension builder writes the plain
  * one at the `.so` path and the Asyncify one beside it (ASYNCIFY_VARIANT_SUFFIX); a `.so` that imports
@@ -206,9 +317,11 @@ function variantOf(rel) {
  * As in the VFS, a file of a later site dir replaces the same path of an earlier one.
  * Returns [{path, variants: {plain?, asyncify?: {host, sha256, size}}}], sorted by path.
  */
-export function findSideModules(siteDirs) {
+export function findSideModules(siteDirs, dynloadDir) {
   const files = new Map(); // guest path of a .so or a variant file -> {so, variant, host, sha256, size}
-  for (const dir of siteDirs) {
+  const roots = siteDirs.map((d) => [d, "/lib/site/"]);
+  if (dynloadDir) roots.push([dynloadDir, DYNLOAD_GUEST_DIR + "/"]);
+  for (const [dir, prefix] of roots) {
     for (const host of walk(dir)) {
       const rel = relative(dir, host).split(sep).join("/");
       const so = rel.endsWith(".so") ? rel : variantOf(rel);
@@ -217,7 +330,7 @@ export function findSideModules(siteDirs) {
       if (!bytes.subarray(0, 4).equals(WASM_MAGIC)) throw new Error(`bundle: ${host} is named as a side module but is not wasm`);
       const variant = importsAsyncifyState(bytes) ? "asyncify" : "plain";
       if (so !== rel && variant !== "asyncify") throw new Error(`bundle: ${host} is named as an Asyncify variant but is not asyncified`);
-      files.set("/lib/site/" + rel, { so: "/lib/site/" + so, variant, host, sha256: sha256(bytes), size: bytes.byteLength });
+      files.set(prefix + rel, { so: prefix + so, variant, host, sha256: sha256(bytes), size: bytes.byteLength });
     }
   }
   const modules = new Map();
@@ -244,7 +357,7 @@ export function shippedSideModules(sideModules, driver) {
   return sideModules.map((m) => {
     const variant = driver === "jspi" || !m.variants.asyncify ? "plain" : "asyncify";
     const v = m.variants[variant];
-    const stem = m.path.slice("/lib/site/".length).replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
+    const stem = m.path.slice(m.path.startsWith("/lib/site/") ? "/lib/site/".length : DYNLOAD_GUEST_DIR.length + 1).replace(/\.cpython-[^/]*\.so$|\.so$/, "").replace(/[^A-Za-z0-9_.-]/g, ".");
     return { path: m.path, variant, module: `ext/${stem}-${v.sha256.slice(0, 12)}.wasm`, ...v };
   });
 }
@@ -314,7 +427,14 @@ export async function bundle(opts) {
   const projectDir = resolve(opts.project);
   const pylibDir = opts.pylib === null ? null : resolve(opts.pylib ?? join(repoDir, "pylib"));
   const outDir = resolve(opts.out);
-  const found = findSideModules(opts.site ?? []);
+  const dynloadDir = runtimeDynloadDir(runtimeDir);
+  const settings = pymodeSettings(projectDir);
+  const allFound = findSideModules(opts.site ?? [], dynloadDir);
+  const runtimeAvailable = allFound.filter((m) => m.path.startsWith(DYNLOAD_GUEST_DIR + "/")).map((m) => soModuleName(m.path));
+  const runtimeChosen = selectRuntimeModules(runtimeAvailable,
+    pythonSources([projectDir, ...(opts.site ?? []), ...(pylibDir ? [join(pylibDir, "pymode")] : [])]),
+    { stdlib: opts.stdlib ?? settings.stdlib ?? "auto", include: [...(opts.stdlibInclude ?? []), ...[settings["stdlib-include"] ?? []].flat()] });
+  const found = allFound.filter((m) => !m.path.startsWith(DYNLOAD_GUEST_DIR + "/") || soModuleName(m.path) in runtimeChosen);
   const { driver, reason: driverReason } = chooseDriver(opts.driver ?? "auto", found, runtimeDir);
   const sideModules = shippedSideModules(found, driver);
   // --wasm FILE: use another python.wasm (e.g. a Wizer snapshot from snapshot.sh) instead of the runtime's.
@@ -366,8 +486,11 @@ export async function bundle(opts) {
     pylibDir,
     projectDir,
     siteDirs: opts.site ?? [],
+    dynloadDir,
     // the .so path keeps a stub; variant files stay out (the variant shipped is an ext/ module)
-    replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : vpath.startsWith("/lib/site/") && variantOf(vpath) ? null : bytes),
+    // a runtime side module left out keeps a stub too: dlopen of it explains (src/runtime/dynlink.ts)
+    replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : variantOf(vpath) ? null
+      : vpath.startsWith(DYNLOAD_GUEST_DIR + "/") ? Buffer.from(`pymode: ${soModuleName(vpath)} is left out of this bundle ([tool.pymode] stdlib-include)\n`) : bytes),
   });
   writeFileSync(join(outDir, "app.pvfs"), image);
   if (sideModules.length) mkdirSync(join(outDir, "ext"), { recursive: true });
@@ -388,6 +511,10 @@ export async function bundle(opts) {
     gzTotal += gz;
     modules.push({ name, type, content_type: contentType, size: buf.byteLength, gzip_size: gz, sha256: sha256(buf) });
   }
+  const sideModuleEntries = (list) => list.map((m) => {
+    const mod = modules.find((x) => x.name === m.module);
+    return { path: m.path, module: m.module, variant: m.variant, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
+  });
   const manifest = {
     format: BUNDLE_FORMAT,
     main_module: "worker.js",
@@ -399,11 +526,11 @@ export async function bundle(opts) {
     durable_objects: DO_CLASSES,
     migrations: MIGRATION,
     app,
-    extensions: sideModules.map((m) => {
-      const mod = modules.find((x) => x.name === m.module);
-      return { path: m.path, module: m.module, variant: m.variant, sha256: m.sha256, size: m.size, gzip_size: mod.gzip_size };
-    }),
-    vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
+    // C extensions (from the --site dirs) and the runtime's own side modules (lib-dynload/), each as shipped
+    extensions: sideModuleEntries(sideModules.filter((m) => !m.path.startsWith(DYNLOAD_GUEST_DIR + "/"))),
+    runtime_modules: sideModuleEntries(sideModules.filter((m) => m.path.startsWith(DYNLOAD_GUEST_DIR + "/"))).map((e) => ({ ...e, reason: runtimeChosen[soModuleName(e.path)] })),
+    runtime_modules_left_out: runtimeAvailable.filter((m) => !(m in runtimeChosen)),
+    vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", [DYNLOAD_GUEST_DIR]: "app.pvfs (stubs)", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
     runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(wasmBytes), driver, driver_reason: driverReason, snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {
       PYMODE_BINDINGS_DECL: "JSON {NAME: kv|r2|d1|var|secret}, set by the operator",
@@ -441,10 +568,12 @@ function parseArgs(argv) {
     else if (a === "--compat-flag") o.compatFlags.push(v());
     else if (a === "--minify") o.minify = true;
     else if (a === "--driver") o.driver = v();
+    else if (a === "--stdlib") o.stdlib = v();
+    else if (a === "--stdlib-include") (o.stdlibInclude ??= []).push(...v().split(",").filter(Boolean));
     else if (a === "--choose-driver") o.chooseDriver = true;
     else if (a === "--max-memory-mib") o.maxMemoryBytes = Number(v()) * 1024 * 1024;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver auto|jspi|asyncify] [--max-memory-mib N]\n" +
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver auto|jspi|asyncify] [--max-memory-mib N] [--stdlib auto|full] [--stdlib-include MOD[,MOD]]...\n" +
         "       bundle.mjs --choose-driver [--runtime DIR] [--driver D] [--site DIR]...   (prints {driver, wasm, reason}: which runtime file to snapshot)");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -457,7 +586,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const args = parseArgs(process.argv.slice(2));
     if (args.chooseDriver) {
-      const { driver, reason } = chooseDriver(args.driver ?? "auto", findSideModules(args.site), resolve(args.runtime ?? defaultRuntimeDir()));
+      const runtimeDir = resolve(args.runtime ?? defaultRuntimeDir());
+      const { driver, reason } = chooseDriver(args.driver ?? "auto", findSideModules(args.site, runtimeDynloadDir(runtimeDir)), runtimeDir);
       console.log(JSON.stringify({ driver, wasm: DRIVER_WASM[driver], reason }));
       process.exit(0);
     }

@@ -40,13 +40,13 @@ export function runtimeDir(): string {
 /** Bundle the test app with `sites` (extension builder outputs' site/ dirs) and start an instance. */
 export async function startExtensionApp(
   sites: string[],
-  opts: { runtime?: string; precompiled?: boolean; driver?: "auto" | "jspi" | "asyncify" } = {},
+  opts: { runtime?: string; precompiled?: boolean; driver?: "auto" | "jspi" | "asyncify"; stdlib?: "auto" | "full" } = {},
 ): Promise<ExtensionApp> {
   const runtime = opts.runtime ?? runtimeDir();
   const out = mkdtempSync(join(tmpdir(), "pymode-ext-bundle-"));
   // Without JSPI (Node 20) every bundle must be asyncified; with it, the bundle picks (auto).
   const driver = opts.driver ?? (NODE_HOST_DRIVER === "jspi" ? "auto" : "asyncify");
-  await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, site: sites, driver });
+  await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, site: sites, driver, stdlib: opts.stdlib });
   const manifest = JSON.parse(readFileSync(join(out, "bundle.json"), "utf8"));
   const rtManifest = JSON.parse(readFileSync(join(runtime, "manifest.json"), "utf8"));
   let t = Date.now();

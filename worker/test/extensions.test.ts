@@ -83,6 +83,51 @@ describe("side modules", () => {
   });
 });
 
+describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodedata)", () => {
+  const dynload = "/lib/python3.13/lib-dynload/";
+  const asyncified = NODE_HOST_DRIVER !== "jspi";
+  it(`load through dlopen on first import, in the variant of the driver (${NODE_HOST_DRIVER})`, async () => {
+    const app = await startExtensionApp([], { precompiled: true, stdlib: "full" });
+    try {
+      expect(app.manifest.runtime_modules.map((m: any) => m.variant)).toEqual(Array(8).fill(asyncified ? "asyncify" : "plain"));
+      const r = await app.run(
+        "import sys, unicodedata\n" +
+          "result = [unicodedata.name('\u00e9'), '\u65e5\u672c'.encode('shift_jis').hex(), b'\\x93\\xfa'.decode('shift_jis'),\n" +
+          "          '\u4e2d'.encode('gb2312').hex(), unicodedata.__file__, 'unicodedata' in sys.builtin_module_names]",
+      );
+      expect(r).toMatchObject({ ok: true, result: ["LATIN SMALL LETTER E WITH ACUTE", "93fa967b", "\u65e5", "d6d0", `${dynload}unicodedata.cpython-313-wasm32-wasi.so`, false] });
+      const linked = app.linker.list();
+      expect(linked.map((l) => l.path).sort()).toEqual(["_codecs_cn", "_codecs_jp", "_multibytecodec", "unicodedata"].map((m) => `${dynload}${m}.cpython-313-wasm32-wasi.so`));
+      expect(linked.every((l) => l.asyncified === asyncified)).toBe(true);
+    } finally {
+      await app.instance.dispose();
+    }
+  }, 120_000);
+
+  it("a module the bundle left out fails with an ImportError that names it and the option to add it", async () => {
+    const app = await startExtensionApp([], { precompiled: true });
+    try {
+      expect(app.manifest.runtime_modules).toEqual([]);
+      expect(app.manifest.runtime_modules_left_out).toContain("unicodedata");
+      const r = await app.run("import unicodedata");
+      expect(r).toMatchObject({ ok: false, type: "ImportError" });
+      expect(r.error).toContain("the runtime module unicodedata is left out of this bundle");
+      expect(r.error).toContain('stdlib-include = ["unicodedata"]');
+      const c = await app.run("'x'.encode('shift_jis')");
+      // encodings' search function swallows the ImportError; pymode's (pylib _handler.py) reports it
+      expect(c).toMatchObject({ ok: false, type: "LookupError" });
+      expect(c.error).toContain("unknown encoding: shift_jis: ");
+      expect(c.error).toContain('the runtime module _codecs_jp is left out of this bundle');
+      expect(c.error).toContain('stdlib-include = ["_codecs_jp"]');
+      expect(await app.run("'x'.encode('no-such-codec')")).toMatchObject({ ok: false, type: "LookupError", error: "unknown encoding: no-such-codec" });
+      // the instance stays healthy
+      expect(await app.run("result = 'ok'")).toMatchObject({ ok: true, result: "ok" });
+    } finally {
+      await app.instance.dispose();
+    }
+  }, 120_000);
+});
+
 describe("python.wasm imports C extensions through dlopen", () => {
   it("uses markupsafe's C speedups, linked from pre-compiled modules (the workerd way)", async () => {
     need();

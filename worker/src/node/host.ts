@@ -20,13 +20,18 @@ export interface LoadedBundle {
   stdlibZip: Uint8Array;
   appImage: Uint8Array;
   app: AppConfig;
-  /** C-extension side modules by guest path, compiled up front as workerd gets them (bundle.json `extensions`). */
+  /** Side modules by guest path, compiled up front as workerd gets them (bundle.json `extensions` and `runtime_modules`). */
   sideModules: Map<string, WebAssembly.Module>;
+}
+
+/** Every side module a bundle ships: its C extensions and the runtime's own (bundle.json `runtime_modules`). */
+function shippedSideModules(manifest: any): { path: string; module: string }[] {
+  return [...(manifest.extensions ?? []), ...(manifest.runtime_modules ?? [])];
 }
 
 /** The file of the bundle that holds the side module CPython dlopen()s at `path` (the VFS has a stub there). */
 export function sideModuleFile(dir: string, manifest: any, path: string): string | undefined {
-  const ext = (manifest.extensions ?? []).find((e: any) => e.path === path);
+  const ext = shippedSideModules(manifest).find((e) => e.path === path);
   return ext ? join(dir, ext.module) : undefined;
 }
 
@@ -34,7 +39,7 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   const manifest = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
   const module = await (WebAssembly as any).compile(readFileSync(join(dir, "python.wasm")));
   const sideModules = new Map<string, WebAssembly.Module>();
-  for (const ext of manifest.extensions ?? []) sideModules.set(ext.path, await (WebAssembly as any).compile(readFileSync(join(dir, ext.module))));
+  for (const ext of shippedSideModules(manifest)) sideModules.set(ext.path, await (WebAssembly as any).compile(readFileSync(join(dir, ext.module))));
   return {
     manifest,
     module,

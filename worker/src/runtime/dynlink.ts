@@ -16,7 +16,8 @@
 //   5. dl_sym(handle, "PyInit_x") puts the export into the table and returns its index, which is a
 //      C function pointer in wasm32.
 
-import { HostError, STATUS } from "./bindings";
+import { HostError, STATUS, describeError } from "./bindings";
+import { encodeFrames } from "./frames";
 
 /** Where side modules come from: a compiled module, a promise of one, or undefined (not found). */
 export type SideModuleSource = (path: string) => WebAssembly.Module | Promise<WebAssembly.Module> | undefined;
@@ -172,7 +173,7 @@ export class SideModuleLinker {
     if (known) return known;
     if (!this.main) throw new HostError(STATUS.NOT_SUPPORTED, `dlopen(${path}): ${this.attachError}`);
     const src = this.opts.source(path);
-    if (!src) throw new HostError(STATUS.INVALID_ARGUMENT, `dlopen(${path}): no side module is bundled for this path`);
+    if (!src) throw new HostError(STATUS.INVALID_ARGUMENT, `dlopen(${path}): ${notBundled(path)}`);
     if (src instanceof Promise) return src.then((m) => this.link(path, m));
     return this.link(path, src);
   }
@@ -360,6 +361,18 @@ export class SideModuleLinker {
   }
 }
 
+/** Where hosts map the runtime's own side modules (builder-image/runtime/mkdynload.py; worker/scripts/bundle.mjs DYNLOAD_GUEST_DIR). */
+export const DYNLOAD_GUEST_DIR = "/lib/python3.13/lib-dynload";
+
+/** Why there is no module for `path`: a runtime side module the bundler left out says how to add it. */
+function notBundled(path: string): string {
+  if (!path.startsWith(DYNLOAD_GUEST_DIR + "/")) return "no side module is bundled for this path";
+  const mod = path.slice(DYNLOAD_GUEST_DIR.length + 1).replace(/\.cpython-[^/]*\.so$|\.so$/, "");
+  // pylib/pymode/_handler.py LEFT_OUT_MARK looks for "left out of this bundle" (codec lookups)
+  return `the runtime module ${mod} is left out of this bundle (the bundler found nothing in the project, its packages ` +
+    `or pymode that uses it); add it with stdlib-include = ["${mod}"] (or stdlib = "full") under [tool.pymode] in pyproject.toml`;
+}
+
 /** A source over pre-compiled modules keyed by guest path (workerd: CompiledWasm module imports). */
 export function modulesSource(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>): SideModuleSource {
   const m = modules instanceof Map ? modules : new Map(Object.entries(modules));
@@ -367,12 +380,12 @@ export function modulesSource(modules: Record<string, WebAssembly.Module> | Map<
 }
 
 /**
- * The linker for one instance of a bundle with pre-compiled side modules, or undefined when it has none (no
- * linker, no cost). One per instance: it links into that instance's memory and table.
+ * The linker for one instance of a bundle with its pre-compiled side modules. One per instance: it links into
+ * that instance's memory and table. A bundle without any still gets one (it costs nothing until dlopen): the
+ * runtime's side modules it left out have stubs in the VFS, and dlopen of one must explain (notBundled).
  */
-export function bundleLinker(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>, soabi?: string): SideModuleLinker | undefined {
-  const count = modules instanceof Map ? modules.size : Object.keys(modules).length;
-  return count ? new SideModuleLinker({ source: modulesSource(modules), soabi }) : undefined;
+export function bundleLinker(modules: Record<string, WebAssembly.Module> | Map<string, WebAssembly.Module>, soabi?: string): SideModuleLinker {
+  return new SideModuleLinker({ source: modulesSource(modules), soabi });
 }
 
 /**
@@ -392,5 +405,39 @@ export function compilingSource(read: (path: string) => Uint8Array | undefined):
       return compiled;
     }
     return m;
+  };
+}
+
+/**
+ * `pymode.dl_open`/`dl_sym`/`result_take` for a host that runs python.wasm's `_start` without suspending
+ * (builder-image/runtime/wasi-run.mjs, the CLI runner the runtime tests and CPython's test slice use):
+ * the linker links synchronously, and a failure leaves an error frame (docs/abi.md §2) for result_take,
+ * whose `message` dynload_pymode.c turns into dlerror() and so into the ImportError text.
+ */
+export function syncDynloadImports(linker: SideModuleLinker, memory: () => WebAssembly.Memory) {
+  let pending: Uint8Array | undefined;
+  const text = (ptr: number, len: number) => new TextDecoder().decode(new Uint8Array(memory().buffer, ptr, len).slice());
+  const guarded = (f: () => number | Promise<number>): number => {
+    try {
+      const r = f();
+      if (typeof r !== "number") throw new HostError(STATUS.NOT_SUPPORTED, "this host links side modules synchronously only");
+      return r;
+    } catch (e) {
+      const he = describeError(e);
+      pending = encodeFrames([JSON.stringify({ code: he.code, message: he.message })]);
+      return he.status;
+    }
+  };
+  return {
+    dl_open: (p: number, n: number) => guarded(() => linker.open(text(p, n))),
+    dl_sym: (h: number, p: number, n: number) => guarded(() => linker.sym(h, text(p, n))),
+    result_take: (dst: number, dstLen: number) => {
+      if (!pending) return -1;
+      if (pending.byteLength > dstLen) return -2;
+      new Uint8Array(memory().buffer, dst, pending.byteLength).set(pending);
+      const n = pending.byteLength;
+      pending = undefined;
+      return n;
+    },
   };
 }
