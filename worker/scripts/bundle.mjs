@@ -302,7 +302,7 @@ function soModuleName(path) {
   return path.split("/").pop().replace(/\.cpython-[^/]*\.so$|\.so$/, "");
 }
 
-/** The Python sources a bundle carries (project, site dirs, pymode), for selectRuntimeModules. */
+/** The Python sources a bundle carries (project, site dirs, pylib's packages), for selectRuntimeModules. */
 function pythonSources(dirs) {
   return dirs.flatMap((d) => (existsSync(d) ? walk(d) : [])).filter((f) => f.endsWith(".py")).map((f) => readFileSync(f, "utf8"));
 }
@@ -432,7 +432,7 @@ export async function bundle(opts) {
   const allFound = findSideModules(opts.site ?? [], dynloadDir);
   const runtimeAvailable = allFound.filter((m) => m.path.startsWith(DYNLOAD_GUEST_DIR + "/")).map((m) => soModuleName(m.path));
   const runtimeChosen = selectRuntimeModules(runtimeAvailable,
-    pythonSources([projectDir, ...(opts.site ?? []), ...(pylibDir ? [join(pylibDir, "pymode")] : [])]),
+    pythonSources([projectDir, ...(opts.site ?? []), ...(pylibDir ? pylibPackages(pylibDir).map((p) => join(pylibDir, p)) : [])]),
     { stdlib: opts.stdlib ?? settings.stdlib ?? "auto", include: [...(opts.stdlibInclude ?? []), ...[settings["stdlib-include"] ?? []].flat()] });
   const found = allFound.filter((m) => !m.path.startsWith(DYNLOAD_GUEST_DIR + "/") || soModuleName(m.path) in runtimeChosen);
   const { driver, reason: driverReason } = chooseDriver(opts.driver ?? "auto", found, runtimeDir);
