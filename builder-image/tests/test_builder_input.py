@@ -7,6 +7,7 @@ from the operator's index only.
 """
 from __future__ import annotations
 
+import contextlib
 import http.server
 import io
 import json
@@ -112,24 +113,26 @@ def test_valid_input_goes_on_to_the_build(tmp_path):
 
 # ---- pip itself, against a package index on loopback ----
 
-def _wheel(name: str, version: str) -> bytes:
+def _dist(name: str, version: str, *, requires: tuple[str, ...] = (), tag: str = "py3-none-any") -> tuple[str, bytes]:
+    """(file name, wheel bytes) of a wheel with the given dependencies and tag."""
     dist = f"{name}-{version}.dist-info"
-    files = {f"{name}/__init__.py": "VALUE = 1\n",
-             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
+    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n", f"{dist}/METADATA": meta,
+             f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {str(tag.endswith('none-any')).lower()}\nTag: {tag}\n"}
     files[f"{dist}/RECORD"] = "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for path, text in files.items():
             z.writestr(path, text)
-    return buf.getvalue()
+    return f"{name}-{version}-{tag}.whl", buf.getvalue()
 
 
-@pytest.fixture
-def index():
-    """A PEP 503 simple index on loopback with one pure-Python wheel, behind basic auth (user `ci`, password
-    `s3cr:t/`), recording the paths asked for."""
-    wheel = _wheel("tinypkg", "1.0")
+@contextlib.contextmanager
+def _index_server(files: dict[str, bytes], password: str | None = None):
+    """A PEP 503 simple index on loopback serving `files` (wheel name -> bytes), optionally behind basic auth
+    (user `ci`); yields its URL and the paths asked for."""
+    import base64
+
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -137,18 +140,20 @@ def index():
             pass
 
         def do_GET(self):
-            import base64
             seen.append(self.path)
-            if self.headers.get("Authorization") != "Basic " + base64.b64encode(b"ci:s3cr:t/").decode():
+            if password is not None and self.headers.get("Authorization") != \
+                    "Basic " + base64.b64encode(f"ci:{password}".encode()).decode():
                 self.send_response(401)
                 self.send_header("WWW-Authenticate", 'Basic realm="index"')
                 self.end_headers()
                 return
-            if self.path.rstrip("/") == "/simple/tinypkg":
-                body = b'<a href="/files/tinypkg-1.0-py3-none-any.whl">tinypkg-1.0-py3-none-any.whl</a>'
-            elif self.path == "/files/tinypkg-1.0-py3-none-any.whl":
-                body = wheel
+            if self.path.startswith("/simple/"):
+                project = self.path.split("/")[2]
+                listing = "".join(f'<a href="/files/{f}">{f}</a>\n' for f in sorted(files) if f.split("-")[0] == project)
+                body = listing.encode() if listing else None
             else:
+                body = files.get(self.path.removeprefix("/files/"))
+            if body is None:
                 self.send_response(404)
                 self.end_headers()
                 return
@@ -160,8 +165,17 @@ def index():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/simple/", seen
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/simple/", seen
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def index():
+    """One pure-Python wheel behind basic auth (user `ci`, password `s3cr:t/`), recording the paths asked for."""
+    with _index_server(dict([_dist("tinypkg", "1.0")]), password="s3cr:t/") as served:
+        yield served
 
 
 def test_packages_come_from_the_operators_index_with_its_credentials(tmp_path, monkeypatch, capfd, index):
@@ -183,20 +197,6 @@ def test_packages_come_from_the_operators_index_with_its_credentials(tmp_path, m
 
 # ---- the resolver: newest releases, or a clear refusal naming the dependency without a pure wheel ----
 
-def _dist(name: str, version: str, *, requires: tuple[str, ...] = (), tag: str = "py3-none-any") -> tuple[str, bytes]:
-    """(file name, wheel bytes) of a wheel with the given dependencies and tag."""
-    dist = f"{name}-{version}.dist-info"
-    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
-    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n", f"{dist}/METADATA": meta,
-             f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {str(tag.endswith('none-any')).lower()}\nTag: {tag}\n"}
-    files[f"{dist}/RECORD"] = "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for path, text in files.items():
-            z.writestr(path, text)
-    return f"{name}-{version}-{tag}.whl", buf.getvalue()
-
-
 @pytest.fixture
 def catalogue_index(monkeypatch):
     """An index where webfw 2.0 needs speedy (platform wheels only) and 1.0 needs nothing, and textkit needs regex
@@ -204,34 +204,10 @@ def catalogue_index(monkeypatch):
     linux = "cp313-cp313-manylinux_2_17_x86_64"
     files = dict([_dist("webfw", "1.0"), _dist("webfw", "2.0", requires=("speedy>=1",)), _dist("speedy", "1.0", tag=linux),
                   _dist("textkit", "2.0", requires=("regex>=2024",)), _dist("regex", "2024.1.1", tag=linux)])
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            if self.path.startswith("/simple/"):
-                project = self.path.split("/")[2]
-                body = "".join(f'<a href="/files/{f}">{f}</a>\n' for f in sorted(files) if f.split("-")[0] == project)
-                body = body.encode() if body else None
-            else:
-                body = files.get(self.path.removeprefix("/files/"))
-            if body is None:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html" if self.path.startswith("/simple/") else "application/zip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("PYMODE_PACKAGE_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple/")
-    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
-    yield
-    server.shutdown()
+    with _index_server(files) as (url, _):
+        monkeypatch.setenv("PYMODE_PACKAGE_INDEX_URL", url)
+        monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+        yield
 
 
 def _installed_version(site: Path, name: str) -> str:
