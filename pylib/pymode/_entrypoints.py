@@ -68,23 +68,26 @@ class Context:
 
 
 class Entrypoint:
-    """A loaded handler: `serve(request, env)` returns its result (maybe an awaitable)."""
+    """A loaded handler: `serve(event, env)` returns its result (maybe an awaitable). The event is the request
+    of a fetch handler or the batch of a queue consumer; `for_cloudflare` turns it into what Cloudflare's API
+    hands over (a `workers.Request`; a batch as it is)."""
 
-    def __init__(self, describe, call, cloudflare):
+    def __init__(self, describe, call, cloudflare, for_cloudflare=None):
         self.describe = describe
         self._call = call
         self.cloudflare = cloudflare
+        self._for_cloudflare = for_cloudflare or (lambda event: event)
 
-    def serve(self, request, env):
+    def serve(self, event, env):
         if not self.cloudflare:
-            return self._call(request, env, Context())
-        return self._serve_cloudflare(request, env)
+            return self._call(event, env, Context())
+        return self._serve_cloudflare(event, env)
 
-    async def _serve_cloudflare(self, request, env):
+    async def _serve_cloudflare(self, event, env):
         import workers
 
         ctx = Context()
-        result = self._call(workers.Request(request), workers.CloudflareEnv(env), ctx)
+        result = self._call(self._for_cloudflare(event), workers.CloudflareEnv(env), ctx)
         if inspect.isawaitable(result):
             result = await result
         await ctx.finish()
@@ -97,15 +100,32 @@ class Entrypoint:
 EXPECTED = "on_fetch(request, env), fetch(request, env) or class Default(WorkerEntrypoint) with fetch(self, request)"
 
 
-def find(module):
-    """The module's HTTP handler as an `Entrypoint`, or None when it defines none; NoEntrypoint when one is
-    defined but cannot be called."""
+def _cloudflare_request(request):
+    import workers
+
+    return workers.Request(request)
+
+
+def _entrypoint_class(module):
+    """`Default`, when it is a Cloudflare WorkerEntrypoint class."""
     workers = sys.modules.get("workers")
     default = getattr(module, "Default", None)
     if workers is not None and isinstance(default, type) and issubclass(default, workers.WorkerEntrypoint):
+        return default
+    return None
+
+
+def find(module):
+    """The module's HTTP handler as an `Entrypoint`, or None when it defines none; NoEntrypoint when one is
+    defined but cannot be called."""
+    default = _entrypoint_class(module)
+    if default is not None:
         if not callable(getattr(default, "fetch", None)):
+            if callable(getattr(default, "queue", None)):
+                return None  # a queue consumer only
             raise NoEntrypoint(f"class Default({default.__mro__[1].__name__}) has no fetch(self, request) method")
-        return Entrypoint("Default.fetch", lambda request, env, ctx: default(ctx, env).fetch(request), True)
+        return Entrypoint("Default.fetch", lambda request, env, ctx: default(ctx, env).fetch(request), True,
+                          _cloudflare_request)
     for name in ("on_fetch", "fetch"):
         function = getattr(module, name, None)
         if function is None:
@@ -115,7 +135,23 @@ def find(module):
         if not callable(function):
             raise NoEntrypoint(f"{name} is a {type(function).__name__}, not a function")
         return Entrypoint(name, _with_arity(function, name),
+                          bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module),
+                          _cloudflare_request)
+    return None
+
+
+def find_queue(module):
+    """The module's queue consumer as an `Entrypoint` serving batches, or None: `on_queue(batch, env[, ctx])`,
+    or Cloudflare's `Default(WorkerEntrypoint)` with `async def queue(self, batch)`."""
+    function = getattr(module, "on_queue", None)
+    if function is not None:
+        if not callable(function):
+            raise NoEntrypoint(f"on_queue is a {type(function).__name__}, not a function")
+        return Entrypoint("on_queue", _with_arity(function, "on_queue"),
                           bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module))
+    default = _entrypoint_class(module)
+    if default is not None and callable(getattr(default, "queue", None)):
+        return Entrypoint("Default.queue", lambda batch, env, ctx: default(ctx, env).queue(batch), True)
     return None
 
 
@@ -132,8 +168,8 @@ def _with_arity(function, name):
             count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
                         for p in parameters)
     if not 1 <= count <= 3:
-        raise NoEntrypoint(f"{name} must take (request), (request, env) or (request, env, ctx); "
-                           f"it takes {count} arguments")
+        raise NoEntrypoint(f"{name} must take one to three arguments (the request or batch, env, ctx); "
+                           f"it takes {count}")
     return lambda request, env, ctx: function(*(request, env, ctx)[:count])
 
 

@@ -115,14 +115,12 @@ def load(entry=None, root=None):
         module = _import_entry(path, root)
         try:
             handler = _entrypoints.find(module)
+            queue_handler = _entrypoints.find_queue(module)
         except _entrypoints.NoEntrypoint as exc:
             raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
-        queue_handler = getattr(module, "on_queue", None)
         if handler is None and queue_handler is None:
             raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no handler: {_entrypoints.EXPECTED} "
                             "(or on_queue(batch, env) for a queue consumer)")
-        if queue_handler is not None and not callable(queue_handler):
-            raise LoadError(f"on_queue in entry {entry!r} is a {type(queue_handler).__name__}, not a function")
     except LoadError as exc:
         _fail_load(str(exc), None)
         raise
@@ -289,7 +287,7 @@ def _queue_route(request):
     from . import queues
 
     try:
-        return Response.json(queues.run_consumer(_state.queue_handler, request.body, _env()))
+        return Response.json(queues.run_consumer(_state.queue_handler.serve, request.body, _env()))
     except (Exception, SystemExit) as exc:
         _abi.log(LOG_ERROR, f"pymode: on_queue failed; the batch will be retried\n{traceback.format_exc()}")
         return Response.json({"error": f"on_queue raised {type(exc).__name__}"}, status=500)

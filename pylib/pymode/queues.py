@@ -147,6 +147,10 @@ class MessageBatch:
     def retry_all(self, delay_seconds=None):
         self._all = self._all or ("retry", delay_seconds)
 
+    # Cloudflare's names, for consumers written for its Python Workers API
+    ackAll = ack_all
+    retryAll = retry_all
+
     def _answer(self):
         out = {"acks": [], "retries": []}
         for mid, (what, delay) in self._decisions.items():

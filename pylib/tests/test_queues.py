@@ -144,3 +144,21 @@ def test_async_on_queue_and_ack_all(project, host):
     assert status == 200
     # the explicit retry of m0 stands; ack_all covers the rest
     assert json.loads(body) == {"acks": [], "retries": [{"id": "m0"}], "ackAll": True}
+
+
+def test_a_cloudflare_style_consumer_class_gets_its_batches_and_awaited_bindings(project, env):
+    """Cloudflare's Python Workers write the consumer as `queue` of the entrypoint class (issue #19)."""
+    project({"src/entry.py": """
+        from workers import WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def queue(self, batch):
+                for message in batch.messages:
+                    await self.env.MY_KV.put(message.id, message.body)
+                batch.ackAll()
+        """})
+    status, _, body = serve("POST", "https://pymode.internal/__pymode/queue", body=batch_body(("text", "a"), ("text", "b")))
+    assert status == 200
+    assert json.loads(body) == {"acks": [], "retries": [], "ackAll": True}
+    assert (env.MY_KV.get("m0"), env.MY_KV.get("m1")) == ("a", "b")
+    assert serve("GET", "https://w.example/")[0] == 404  # no fetch: a consumer only
