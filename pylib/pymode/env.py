@@ -49,13 +49,19 @@ def parse_bindings(raw):
     return bindings
 
 
+# Undeclared names by convention (upstream PyMode's): `KV`/`*_KV`, `R2`/`*_R2`, `D1`/`*_D1`/`*_DB`.
+_NAMED_KINDS = (("kv", ("KV",)), ("r2", ("R2",)), ("d1", ("D1", "DB")))
+
+
 def binding_type(bindings, name):
-    """The type of binding `name`: declared, else "kv" for `KV`/`*_KV`, else None."""
+    """The type of binding `name`: as declared (a declaration always wins), else by naming convention
+    (`KV`/`*_KV` kv, `R2`/`*_R2` r2, `D1`/`*_D1`/`*_DB` d1), else None."""
     spec = bindings.get(name)
     if spec is not None:
         return spec["type"]
-    if name == "KV" or name.endswith("_KV"):
-        return "kv"
+    for kind, suffixes in _NAMED_KINDS:
+        if any(name == s and s != "DB" or name.endswith("_" + s) for s in suffixes):
+            return kind
     return None
 
 
@@ -341,6 +347,12 @@ class D1Result:
     results: list
     success: bool
     meta: dict
+
+    def __getitem__(self, key):
+        """`result["results"]` as well as `result.results` (upstream PyMode's results are dicts)."""
+        if key not in ("results", "success", "meta"):
+            raise KeyError(key)
+        return getattr(self, key)
 
     @classmethod
     def _from_meta(cls, meta):

@@ -40,7 +40,7 @@ import traceback
 from . import _abi
 
 __all__ = [
-    "spawn", "gather", "map", "Task", "TaskError", "RemoteTraceback", "FanOutLimitError",
+    "spawn", "gather", "map", "map_parallel", "Task", "TaskError", "RemoteTraceback", "FanOutLimitError",
     "MAX_TASKS", "MAX_CONCURRENCY", "DEFAULT_CONCURRENCY",
 ]
 
@@ -105,6 +105,8 @@ class Task:
             raise self._value
         return self._value
 
+    join = result  # upstream PyMode's name
+
     def exception(self):
         """The task's error (None if it succeeded); runs it if still pending."""
         try:
@@ -135,11 +137,12 @@ def gather(*tasks, limit=DEFAULT_CONCURRENCY, return_exceptions=False):
     With `return_exceptions=True` a failed task's exception is returned in its
     place; otherwise the first failed task (in argument order) is raised.
     """
-    if len(tasks) == 1 and isinstance(tasks[0], (list, tuple)):
+    if len(tasks) == 1 and isinstance(tasks[0], (list, tuple)) and not _is_call(tasks[0]):
         tasks = tuple(tasks[0])
+    tasks = tuple(spawn(t[0], *t[1], **(t[2] if len(t) > 2 else {})) if _is_call(t) else t for t in tasks)
     for t in tasks:
         if not isinstance(t, Task):
-            raise TypeError(f"gather() takes tasks from spawn(), got {type(t).__name__}")
+            raise TypeError(f"gather() takes tasks from spawn() or (fn, args[, kwargs]) tuples, got {type(t).__name__}")
     pending = []
     for t in tasks:
         if not t.done and t not in pending:
@@ -160,6 +163,17 @@ def gather(*tasks, limit=DEFAULT_CONCURRENCY, return_exceptions=False):
 def map(fn, iterable, limit=DEFAULT_CONCURRENCY):  # noqa: A001 - mirrors the builtin on purpose
     """`[fn(x) for x in iterable]`, each call a task; at most MAX_TASKS items."""
     return gather(*[spawn(fn, item) for item in iterable], limit=limit)
+
+
+def map_parallel(fn, items, max_concurrent=DEFAULT_CONCURRENCY):
+    """`map` under upstream PyMode's name."""
+    return map(fn, items, limit=max_concurrent)
+
+
+def _is_call(item):
+    """An upstream-style `(fn, args[, kwargs])` tuple rather than a task."""
+    return (isinstance(item, tuple) and len(item) in (2, 3) and callable(item[0]) and not isinstance(item[0], Task)
+            and isinstance(item[1], (tuple, list)))
 
 
 # --- the caller side -------------------------------------------------------------

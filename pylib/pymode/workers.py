@@ -281,3 +281,12 @@ class Response:
 
     def __repr__(self):
         return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+def __getattr__(name):
+    # upstream PyMode exports Env from here; it lives in pymode.env (which imports this module)
+    if name == "Env":
+        from .env import Env
+
+        return Env
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,3 +52,22 @@ def test_env_is_read_only():
 def test_bad_binding_descriptions(raw, message):
     with pytest.raises(ValueError, match=message):
         parse_bindings(raw)
+
+
+def test_undeclared_names_follow_upstream_pymodes_conventions_and_a_declaration_wins(monkeypatch):
+    from pymode.env import binding_type
+
+    assert [binding_type({}, n) for n in ("KV", "CACHE_KV", "R2", "FILES_R2", "D1", "USERS_D1", "MAIN_DB", "DB", "OTHER")] \
+        == ["kv", "kv", "r2", "r2", "d1", "d1", "d1", None, None]
+    assert binding_type({"FILES_R2": {"type": "kv"}}, "FILES_R2") == "kv"
+
+
+def test_d1_results_read_as_attributes_or_keys_and_env_is_importable_from_workers():
+    from pymode.env import D1Result, Env
+    from pymode.workers import Env as UpstreamEnv
+
+    result = D1Result([{"n": 1}], True, {"changes": 0})
+    assert result["results"] == result.results == [{"n": 1}] and result["success"] is True
+    with pytest.raises(KeyError):
+        result["rows"]
+    assert UpstreamEnv is Env

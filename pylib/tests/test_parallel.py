@@ -110,6 +110,15 @@ def test_kwargs_async_functions_and_map(app):
     assert parallel.spawn(m.chatty).result() == "quiet"
 
 
+def test_upstream_pymodes_names_join_map_parallel_and_call_tuples(app):
+    """Code written for upstream PyMode: spawn(...).join(), map_parallel, gather((fn, args)) (issue #19)."""
+    m, _ = app
+    assert parallel.spawn(m.square, 7).join() == 49
+    assert parallel.map_parallel(m.square, [1, 2, 3], max_concurrent=2) == [1, 4, 9]
+    assert parallel.gather((m.square, (5,)), (m.async_double, (), {"x": 4})) == [25, 8]
+    assert parallel.gather((m.square, [6])) == [36]  # one call tuple is not a list of tasks
+
+
 def test_task_error_reraised_with_traceback(app):
     m, _ = app
     ok, bad = parallel.spawn(m.square, 3), parallel.spawn(m.boom, 7)
