@@ -22,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import heapq
+import sys
 import time
 
 from . import _abi
@@ -187,3 +188,9 @@ def install_policy():
     """Make MiniLoop asyncio's loop (python.wasm: the selector loop cannot be created there)."""
     if not isinstance(asyncio.get_event_loop_policy(), MiniLoopPolicy):
         asyncio.set_event_loop_policy(MiniLoopPolicy())
+
+
+if sys.platform == "wasi":
+    # pymode._wasi.patches sets this up when user code imports asyncio first; when an async handler makes this
+    # module the first importer, the patch defers to here
+    install_policy()

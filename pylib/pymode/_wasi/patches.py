@@ -12,6 +12,9 @@ import sys
 
 def _asyncio(module):
     # the selector loop cannot be created on WASI (no socketpair): asyncio.run() and new_event_loop() get MiniLoop
+    aio = sys.modules.get("pymode._aio")
+    if aio is not None and not hasattr(aio, "install_policy"):
+        return  # pymode._aio's own `import asyncio` brought it in: _aio installs the policy once it is defined
     from .. import _aio
 
     _aio.install_policy()
