@@ -277,19 +277,19 @@ def _resolution(requirements: list[str], target: list[str], links: list[str], wo
     report = work / f"resolution-{label}.json"
     empty = work / "pip-cwd"
     empty.mkdir(exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                           "--quiet", "--dry-run", "--ignore-installed", "--target", str(work / f"dry-{label}"),
-                           "--report", str(report), *target, *links, "--", *requirements],
-                          cwd=empty, env=pip_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        return None, proc.stdout
+    try:
+        output = run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
+                      "--dry-run", "--ignore-installed", "--target", str(work / f"dry-{label}"), "--report",
+                      str(report), *target, *links, "--", *requirements],
+                     cwd=empty, env=pip_environment(), what=f"pip install --dry-run ({label} resolution)")
+    except BuildError as e:
+        return None, str(e)
     chosen = {}
     for item in json.loads(report.read_text())["install"]:
         url = item.get("download_info", {}).get("url", "")
         chosen[canonical_name(item["metadata"]["name"])] = (item["metadata"]["version"],
                                                            urllib.parse.unquote(url.rsplit("/", 1)[-1]))
-    return chosen, proc.stdout
+    return chosen, output
 
 
 def _is_pure(wheel_file: str) -> bool:

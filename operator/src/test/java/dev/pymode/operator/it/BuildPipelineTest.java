@@ -140,7 +140,7 @@ class BuildPipelineTest {
         assertThat(events("broken", "PackageNotFound")).singleElement().satisfies(e -> {
             assertThat(e.getType()).isEqualTo("Warning");
             assertThat(e.getMessage()).startsWith("ERROR: No matching distribution found")
-                    .contains("pip download").hasSizeLessThanOrEqualTo(1024);
+                    .contains("pip install --dry-run (pure resolution)").hasSizeLessThanOrEqualTo(1024);
         });
         // deterministic: no second attempt, however long one waits (the retry base delay here is 1 s)
         Thread.sleep(4000);
