@@ -1,7 +1,9 @@
 package dev.pymode.operator.support;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,12 +20,15 @@ public class EndToEndResource extends BuildEnvironmentResource {
     public static final String ZONE = "e2e.example";
     public static LocalCloudflare cloudflare;
     public static Path operatorLog;
+    /** Kept after the run only with -Dpymode.e2e.keep=true (the stand-in's state and the operator log take GBs). */
+    private static final boolean KEEP = Boolean.getBoolean("pymode.e2e.keep");
+    private Path dir;
 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(super.start());
         try {
-            Path dir = Files.createTempDirectory("pymode-e2e");
+            dir = Files.createTempDirectory("pymode-e2e");
             cloudflare = configure(new LocalCloudflare(dir.resolve("cloudflare"), ACCOUNT,
                     "e2e-token-" + System.nanoTime()).withZone(ZONE)).start();
             operatorLog = dir.resolve("operator.log");
@@ -58,5 +63,14 @@ public class EndToEndResource extends BuildEnvironmentResource {
             Thread.currentThread().interrupt();
         }
         super.stop();
+        if (dir != null && !KEEP) {
+            try (var tree = Files.walk(dir)) {
+                tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("could not remove " + dir + ": " + e.getMessage());
+            }
+        } else if (dir != null) {
+            System.err.println("e2e state kept in " + dir + " (stand-in state, operator log)");
+        }
     }
 }
