@@ -117,7 +117,24 @@ def _entrypoint_class(module):
 
 def find(module):
     """The module's HTTP handler as an `Entrypoint`, or None when it defines none; NoEntrypoint when one is
-    defined but cannot be called."""
+    defined but cannot be called. An async one has the event loop loaded now, with the entry."""
+    entrypoint = _find(module)
+    if entrypoint is not None and entrypoint.cloudflare or _is_async(getattr(module, "on_fetch", None)):
+        _load_event_loop()
+    return entrypoint
+
+
+def _is_async(function):
+    return function is not None and inspect.iscoroutinefunction(function)
+
+
+def _load_event_loop():
+    # Importing asyncio is deep (dozens of nested imports): done at load (at start, or inside a snapshot) it does
+    # not meet a request's stack, which on Node 20's Asyncify host is small enough to overflow.
+    from . import _aio  # noqa: F401
+
+
+def _find(module):
     default = _entrypoint_class(module)
     if default is not None:
         if not callable(getattr(default, "fetch", None)):
