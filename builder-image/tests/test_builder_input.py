@@ -248,3 +248,11 @@ def test_extensions_name_the_distributions_they_ship(tmp_path):
     (ext / b.EXTENSION_MANIFEST).write_text(json.dumps({"recipes": [{"name": "MarkupSafe", "version": "3.0.2"},
                                                                      {"name": "multi_dict", "version": "6.1.0"}]}))
     assert b.provided_by_extensions([ext]) == {"markupsafe": "3.0.2", "multi-dict": "6.1.0"}
+
+
+def test_the_builder_image_carries_every_package_pylib_ships_to_the_edge():
+    # bundle.mjs ships each top-level pylib package with an __init__.py; a builder Job only has what the image copied
+    dockerfile = (REPO / "builder-image" / "Dockerfile").read_text()
+    packages = sorted(p.name for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file())
+    assert {"pymode", "workers", "js"} <= set(packages)
+    assert [p for p in packages if f"COPY pylib/{p} /opt/pymode/pylib/{p}" not in dockerfile] == []
