@@ -391,7 +391,7 @@ class _JsonMethod:
     def __get__(self, instance, owner):
         if instance is None:
             return owner.from_json
-        return instance._parse_json
+        return _Body.json.__get__(instance, owner)
 
 
 class Response(_Body, _pymode.Response):
@@ -429,9 +429,6 @@ class Response(_Body, _pymode.Response):
         if code not in (301, 302, 303, 307, 308):
             raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status!r}")
         return cls(None, status=code, headers={"location": url})
-
-    async def _parse_json(self, **kwargs):
-        return json.loads(await self.text(), **kwargs)
 
     @property
     def js_object(self):

@@ -193,7 +193,7 @@ public class WorkerDeployStage {
                 nameDeployedVersion(client, account, script, deployment);
                 if (!carriesDigest) {
                     // the tag that lets a worker without status adopt this script; a refused call left it unset
-                    client.setScriptTags(account, script, DeployDigests.withTag(remote.get().tags(), digest));
+                    client.setScriptTags(account, script, tagged(remote, digest));
                 }
                 deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
