@@ -211,6 +211,67 @@ def call(kind, binding, op, args, *blobs):
     return decode_result(result)
 
 
+# --- one binding operation, run synchronously or awaited ------------------------------
+# A binding method that should also be awaitable is written once, as a generator that yields the
+# `HostOp`s it needs and returns its value: `perform(gen)` makes each with the blocking `call` (the wasm
+# stack suspends underneath), `await aperform(gen)` awaits each through `acall`, which lets the serving
+# event loop (pymode._serve) run other requests while the host works.
+
+
+class HostOp:
+    """A binding call to make: what `call` takes, as data."""
+
+    __slots__ = ("kind", "binding", "op", "args", "blobs")
+
+    def __init__(self, kind, binding, op, args, *blobs):
+        self.kind, self.binding, self.op, self.args, self.blobs = kind, binding, op, args, blobs
+
+
+def perform(operation):
+    """Drive a generator of `HostOp`s with blocking calls; return its value."""
+    try:
+        step = next(operation)
+        while True:
+            try:
+                result = call(step.kind, step.binding, step.op, step.args, *step.blobs)
+            except HostError as exc:
+                step = operation.throw(exc)
+            else:
+                step = operation.send(result)
+    except StopIteration as done:
+        return done.value
+
+
+async def aperform(operation):
+    """Drive a generator of `HostOp`s with awaited calls; return its value."""
+    try:
+        step = next(operation)
+        while True:
+            try:
+                result = await acall(step.kind, step.binding, step.op, step.args, *step.blobs)
+            except HostError as exc:
+                step = operation.throw(exc)
+            else:
+                step = operation.send(result)
+    except StopIteration as done:
+        return done.value
+
+
+async def acall(kind, binding, op, args, *blobs):
+    """`call`, awaited: on the serving loop the host works while other requests run; on any other loop
+    (asyncio.run, the dev server) the call blocks as `call` does."""
+    import asyncio
+
+    start = getattr(asyncio.get_running_loop(), "start_host_call", None)
+    if start is None:
+        return call(kind, binding, op, args, *blobs)
+    request = encode_request(op, args, *blobs)
+    status, payload = await start(kind, binding, request)
+    if status < 0:
+        raise error_from_status(kind, binding, op, status, payload)
+    return decode_result(payload)
+
+
 LOG_LEVELS = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
 
 

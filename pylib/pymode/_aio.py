@@ -161,17 +161,107 @@ class MiniLoop(asyncio.AbstractEventLoop):
             if not handle.cancelled():
                 self._ready.append(handle)
         if not self._ready:
-            if not self._timers:
-                raise RuntimeError(
-                    "the handler awaits something that can never complete: nothing is scheduled "
-                    "(PyMode's event loop has no I/O; call host APIs such as KV or fetch directly)"
-                )
-            time.sleep(max(0.0, self._timers[0].when() - now))
+            self._idle(max(0.0, self._timers[0].when() - now) if self._timers else None)
             return
         for _ in range(len(self._ready)):
             handle = self._ready.popleft()
             if not handle.cancelled():
                 handle._run()
+
+    def _idle(self, timeout):
+        """Nothing is ready: wait `timeout` seconds for the next timer (None: there is none)."""
+        if timeout is None:
+            raise RuntimeError(
+                "the handler awaits something that can never complete: nothing is scheduled "
+                "(PyMode's event loop has no I/O; call host APIs such as KV or fetch directly)"
+            )
+        time.sleep(timeout)
+
+
+class ServeLoop(MiniLoop):
+    """The serving loop of pymode._serve for coroutine handlers: each request is a task, and idle time waits
+    for the host (new requests, finished host calls, cancellations) instead of sleeping. An awaited binding
+    call (pymode._abi.acall) starts the host's operation through `start_host_call` and lets the other tasks
+    run until it finishes."""
+
+    def __init__(self, handle_request):
+        super().__init__()
+        self._handle_request = handle_request  # coroutine function: request frames -> response frames
+        self._requests = {}  # request id -> its task
+        self._calls = {}  # host call id -> future of (status, payload)
+
+    def start_host_call(self, kind, binding, request):
+        """Start a binding op in the host -> a future of (status, payload)."""
+        from . import _serve
+
+        meta, _ = _serve.host("start", {"kind": kind, "binding": binding}, request)
+        call = meta["call"]
+        future = self.create_future()
+        self._calls[call] = future
+        future.add_done_callback(lambda _: self._calls.pop(call, None))  # also when its task is cancelled
+        return future
+
+    def serve(self):
+        from . import _serve
+
+        with self._running_here():
+            try:
+                taken = self._take(_serve.host("next", {"concurrent": True}))
+                while taken:
+                    while self._live():
+                        self._run_once()
+                    taken = self._take(_serve.host("next", {}))
+            finally:
+                self._cancel_leftovers()
+
+    def _live(self):
+        """Work is left: a request unanswered, a host call running, a callback ready or a timer set."""
+        return bool(self._requests or self._calls or self._ready or any(not t.cancelled() for t in self._timers))
+
+    def _idle(self, timeout):
+        from . import _serve
+
+        self._take(_serve.host("wait", {} if timeout is None else {"timeoutMs": timeout * 1000.0}))
+
+    def _take(self, result):
+        """Apply the host's events; True when new requests came."""
+        meta, blobs = result
+        blobs = iter(blobs)
+        for request in meta["requests"]:
+            self._requests[request] = self.create_task(self._serve_one(request, next(blobs)))
+        for call, status in meta["calls"]:
+            payload = next(blobs)
+            future = self._calls.pop(call, None)
+            if future is not None and not future.done():
+                future.set_result((status, payload))
+        for request in meta["cancel"]:
+            task = self._requests.get(request)
+            if task is not None:
+                task.cancel()
+        return bool(meta["requests"])
+
+    async def _serve_one(self, request, frames):
+        from . import _serve
+
+        try:
+            response = await self._handle_request(frames)
+        except asyncio.CancelledError:
+            return  # past its time budget: the host has answered it
+        finally:
+            self._requests.pop(request, None)
+        _serve.respond(request, response)
+
+
+@contextlib.contextmanager
+def outside_running_loop():
+    """Run synchronous code of a task as if no loop were running, so that it may start its own
+    (`asyncio.run()` in a synchronous handler served by pymode._serve)."""
+    previous = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(previous)
 
 
 # -- asyncio.run() and new_event_loop() on python.wasm ------------------------------

@@ -72,11 +72,14 @@ class Entrypoint:
     of a fetch handler or the batch of a queue consumer; `for_cloudflare` turns it into what Cloudflare's API
     hands over (a `workers.Request`; a batch as it is)."""
 
-    def __init__(self, describe, call, cloudflare, for_cloudflare=None):
+    def __init__(self, describe, call, cloudflare, for_cloudflare=None, function=None):
         self.describe = describe
         self._call = call
         self.cloudflare = cloudflare
         self._for_cloudflare = for_cloudflare or (lambda event: event)
+        self.function = function
+        # A coroutine handler: requests may share the interpreter, interleaved where they await (pymode._serve).
+        self.concurrent = False
 
     def serve(self, event, env):
         if not self.cloudflare:
@@ -119,7 +122,8 @@ def find(module):
     """The module's HTTP handler as an `Entrypoint`, or None when it defines none; NoEntrypoint when one is
     defined but cannot be called. An async one has the event loop loaded now, with the entry."""
     entrypoint = _find(module)
-    if entrypoint is not None and entrypoint.cloudflare or _is_async(getattr(module, "on_fetch", None)):
+    if entrypoint is not None and (entrypoint.cloudflare or _is_async(entrypoint.function)):
+        entrypoint.concurrent = True
         _load_event_loop()
     return entrypoint
 
@@ -153,7 +157,7 @@ def _find(module):
             raise NoEntrypoint(f"{name} is a {type(function).__name__}, not a function")
         return Entrypoint(name, _with_arity(function, name),
                           bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module),
-                          _cloudflare_request)
+                          _cloudflare_request, function)
     return None
 
 

@@ -37,6 +37,9 @@ LOG_ERROR = 40
 ROLE_ENV = "PYMODE_ROLE"
 TASK_PATH = "/__pymode/thread"
 QUEUE_PATH = "/__pymode/queue"
+# The host's call that runs the serving loop (pymode._serve; worker/src/runtime/serving.ts).
+SERVE_PATH = "/__pymode/serve"
+SERVE = object()
 WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
 
 
@@ -295,32 +298,15 @@ def _queue_route(request):
 
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
-    try:
-        request = _decode_request(request_frames)
-    except Exception as exc:
-        _abi.log(LOG_ERROR, f"pymode: malformed request frames: {type(exc).__name__}: {exc}")
-        return encode_response(_internal_error())
-    ready = warmup()
-    if request.path == TASK_PATH and os.environ.get(ROLE_ENV) == "thread":
-        # A task may use any importable function, so it runs even without an on_fetch.
-        from . import parallel
+    routed = _route(request_frames)
+    if isinstance(routed, Response):
+        return encode_response(routed)
+    if routed is SERVE:
+        from . import _serve
 
-        status, content_type, body = parallel.run_task(request.body)
-        return encode_response(Response(body, status=status, headers={"content-type": content_type}))
-    if not ready:
-        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: no handler: {_state.error}")
-        return encode_response(_internal_error())
-    if request.headers.get(WARMUP_HEADER) in ("1", "true"):
+        _serve.serve(handle, _state.handler is not None and _state.handler.concurrent)
         return encode_response(Response(None, status=204))
-    if request.path == QUEUE_PATH and request.method == "POST":
-        return encode_response(_queue_route(request))
-    if request.path in WORKFLOW_PATHS:
-        response = _workflow_route(request)
-        if response is not None:
-            return encode_response(response)
-    if _state.handler is None:
-        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: entry {_state.entry!r} defines no on_fetch (only on_queue)")
-        return encode_response(Response("Not Found: this worker serves no HTTP requests", status=404))
+    request = routed
     try:
         result = _state.handler.serve(request, _env())
         if inspect.isawaitable(result):
@@ -329,6 +315,78 @@ def handle(request_frames):
             result = _aio.run(result)
         response = _normalise(result)
     except (Exception, SystemExit) as exc:
-        _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{traceback.format_exc()}")
-        response = _internal_error(_failure_reason(exc))
+        response = _failed(request, exc)
     return encode_response(response)
+
+
+def begin(request_frames):
+    """`handle` up to the handler's call, for the serving loop (pymode._serve): the response frames when the
+    request is answered without awaiting, else (request, result) with the handler's result, maybe awaitable,
+    to pass to `finish` (or `failed`)."""
+    routed = _route(request_frames)
+    if isinstance(routed, Response):
+        return encode_response(routed)
+    if routed is SERVE:
+        return encode_response(Response("the serving loop is already running", status=409))
+    from . import _aio  # loaded already: the serving loop is one
+
+    try:
+        # A synchronous handler runs here to its end; it may call asyncio.run() as it can outside a loop.
+        with _aio.outside_running_loop():
+            return routed, _state.handler.serve(routed, _env())
+    except (Exception, SystemExit) as exc:
+        return failed(routed, exc)
+
+
+def finish(request, result):
+    """The response frames of the handler's (awaited) result."""
+    try:
+        return encode_response(_normalise(result))
+    except (Exception, SystemExit) as exc:
+        return failed(request, exc)
+
+
+def failed(request, exc):
+    """The response frames for a handler that raised `exc` (being handled): 500, traceback to the log."""
+    return encode_response(_failed(request, exc))
+
+
+def _failed(request, exc):
+    _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{traceback.format_exc()}")
+    return _internal_error(_failure_reason(exc))
+
+
+def _route(request_frames):
+    """What a request needs: a `Response` when it is answered without the handler, SERVE for the host's
+    serving-loop call, else the decoded `Request` for the entry's handler."""
+    try:
+        request = _decode_request(request_frames)
+    except Exception as exc:
+        _abi.log(LOG_ERROR, f"pymode: malformed request frames: {type(exc).__name__}: {exc}")
+        return _internal_error()
+    ready = warmup()
+    if request.path == SERVE_PATH and request.method == "POST":
+        # the host's own call (clients cannot reach /__pymode/*): runs even when the entry failed to load,
+        # so that each request is answered (500) instead of waiting
+        return SERVE
+    if request.path == TASK_PATH and os.environ.get(ROLE_ENV) == "thread":
+        # A task may use any importable function, so it runs even without an on_fetch.
+        from . import parallel
+
+        status, content_type, body = parallel.run_task(request.body)
+        return Response(body, status=status, headers={"content-type": content_type})
+    if not ready:
+        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: no handler: {_state.error}")
+        return _internal_error()
+    if request.headers.get(WARMUP_HEADER) in ("1", "true"):
+        return Response(None, status=204)
+    if request.path == QUEUE_PATH and request.method == "POST":
+        return _queue_route(request)
+    if request.path in WORKFLOW_PATHS:
+        response = _workflow_route(request)
+        if response is not None:
+            return response
+    if _state.handler is None:
+        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: entry {_state.entry!r} defines no on_fetch (only on_queue)")
+        return Response("Not Found: this worker serves no HTTP requests", status=404)
+    return request

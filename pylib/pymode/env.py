@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ._abi import D1Error, KVError, R2Error, call
+from ._abi import D1Error, HostOp, KVError, R2Error, perform
 from .workers import decode_text, parse_json, to_body
 
 __all__ = [
@@ -154,14 +154,16 @@ class KVNamespace:
     def __init__(self, name):
         self.name = name
 
-    def _call(self, op, args, *blobs):
-        return call("kv", self.name, op, args, *blobs)
+    def _op(self, op, args, *blobs):
+        return HostOp("kv", self.name, op, args, *blobs)
 
-    def get_with_metadata(self, key, type="text"):
-        """(value, metadata) of `key`, or (None, None) when it does not exist."""
+    # Each operation is a generator of host calls (pymode._abi.perform / aperform): the methods below run it
+    # blocking, Cloudflare's awaitable API (workers) awaits it.
+
+    def _get_with_metadata(self, key, type):
         if type not in _KV_TYPES:
             raise ValueError(f"type must be one of {', '.join(_KV_TYPES)}, got {type!r}")
-        meta, blobs = self._call("get", {"key": _check_key(key)})
+        meta, blobs = yield self._op("get", {"key": _check_key(key)})
         if not meta["found"]:
             return KVValue(None, None)
         raw = blobs[0] if blobs else b""
@@ -173,6 +175,10 @@ class KVNamespace:
             value = raw.decode("utf-8", errors="replace")
         return KVValue(value, meta.get("metadata"))
 
+    def get_with_metadata(self, key, type="text"):
+        """(value, metadata) of `key`, or (None, None) when it does not exist."""
+        return perform(self._get_with_metadata(key, type))
+
     def get(self, key, type="text"):
         """The value of `key` as text, parsed JSON or bytes; None when missing."""
         return self.get_with_metadata(key, type).value
@@ -183,6 +189,9 @@ class KVNamespace:
         `expiration_ttl` is seconds from now, `expiration` seconds since the
         epoch; `metadata` is any JSON value stored beside the key.
         """
+        perform(self._put(key, value, expiration_ttl, expiration, metadata))
+
+    def _put(self, key, value, expiration_ttl, expiration, metadata):
         data, _ = to_body(value, f"KV value for {key!r}")
         args = {"key": _check_key(key)}
         if expiration_ttl is not None:
@@ -191,15 +200,21 @@ class KVNamespace:
             args["expiration"] = expiration
         if metadata is not None:
             args["metadata"] = metadata
-        self._call("put", args, data)
+        yield self._op("put", args, data)
 
     def delete(self, key):
-        self._call("delete", {"key": _check_key(key)})
+        perform(self._delete(key))
+
+    def _delete(self, key):
+        yield self._op("delete", {"key": _check_key(key)})
 
     def list(self, prefix=None, limit=None, cursor=None):
         """Keys in lexicographic order; follow `cursor` while not `list_complete`."""
+        return perform(self._list(prefix, limit, cursor))
+
+    def _list(self, prefix, limit, cursor):
         args = {k: v for k, v in (("prefix", prefix), ("limit", limit), ("cursor", cursor)) if v is not None}
-        meta, _ = self._call("list", args)
+        meta, _ = yield self._op("list", args)
         return KVList(meta["keys"], meta["list_complete"], meta.get("cursor"))
 
     def __repr__(self):
@@ -270,19 +285,27 @@ class R2Bucket:
     def __init__(self, name):
         self.name = name
 
-    def _call(self, op, args, *blobs):
-        return call("r2", self.name, op, args, *blobs)
+    def _op(self, op, args, *blobs):
+        return HostOp("r2", self.name, op, args, *blobs)
+
+    # Operations are generators of host calls, as for KV.
 
     def get(self, key):
         """The object with its body, or None."""
-        meta, blobs = self._call("get", {"key": _check_key(key)})
+        return perform(self._get(key))
+
+    def _get(self, key):
+        meta, blobs = yield self._op("get", {"key": _check_key(key)})
         if not meta["found"]:
             return None
         return R2Object._from_meta(meta["object"], blobs[0] if blobs else b"")
 
     def head(self, key):
         """The object's metadata (no body), or None."""
-        meta, _ = self._call("head", {"key": _check_key(key)})
+        return perform(self._head(key))
+
+    def _head(self, key):
+        meta, _ = yield self._op("head", {"key": _check_key(key)})
         return R2Object._from_meta(meta["object"]) if meta["found"] else None
 
     def put(self, key, value, http_metadata=None, custom_metadata=None):
@@ -290,6 +313,9 @@ class R2Bucket:
 
         Without an explicit contentType the type implied by `value` is stored.
         """
+        return perform(self._put(key, value, http_metadata, custom_metadata))
+
+    def _put(self, key, value, http_metadata, custom_metadata):
         data, content_type = to_body(value, f"R2 value for {key!r}")
         http_metadata = dict(http_metadata or {})
         if content_type and "contentType" not in http_metadata:
@@ -297,21 +323,27 @@ class R2Bucket:
         args = {"key": _check_key(key), "httpMetadata": http_metadata}
         if custom_metadata is not None:
             args["customMetadata"] = custom_metadata
-        meta, _ = self._call("put", args, data)
+        meta, _ = yield self._op("put", args, data)
         return R2Object._from_meta(meta["object"])
 
     def delete(self, keys):
         """Delete one key or a list of keys (missing keys are not an error)."""
+        perform(self._delete(keys))
+
+    def _delete(self, keys):
         keys = [keys] if isinstance(keys, str) else [_check_key(k) for k in keys]
-        self._call("delete", {"keys": keys})
+        yield self._op("delete", {"keys": keys})
 
     def list(self, prefix=None, limit=None, cursor=None, delimiter=None):
+        return perform(self._list(prefix, limit, cursor, delimiter))
+
+    def _list(self, prefix, limit, cursor, delimiter):
         args = {
             k: v
             for k, v in (("prefix", prefix), ("limit", limit), ("cursor", cursor), ("delimiter", delimiter))
             if v is not None
         }
-        meta, _ = self._call("list", args)
+        meta, _ = yield self._op("list", args)
         return R2Objects(
             [R2Object._from_meta(o) for o in meta["objects"]], meta["truncated"],
             meta.get("cursor"), list(meta.get("delimitedPrefixes") or []),
@@ -389,23 +421,28 @@ class D1PreparedStatement:
     def _wire(self):
         return {"sql": self.sql, "params": [encode_d1_value(p) for p in self.params]}
 
+    # Operations are generators of host calls, as for KV.
+
     def _query(self, mode):
-        meta, _ = self._db._call("query", dict(self._wire(), mode=mode))
+        meta, _ = yield self._db._op("query", dict(self._wire(), mode=mode))
         return D1Result._from_meta(meta)
 
     def all(self):
-        return self._query("all")
+        return perform(self._query("all"))
 
     def run(self):
-        return self._query("run")
+        return perform(self._query("run"))
 
     def raw(self):
         """Rows as lists of column values."""
-        return self._query("raw").results
+        return perform(self._query("raw")).results
 
     def first(self, column=None):
         """The first row as a dict (or one column of it), or None when there are no rows."""
-        rows = self._query("first").results
+        return perform(self._first(column))
+
+    def _first(self, column):
+        rows = (yield from self._query("first")).results
         if not rows:
             return None
         if column is None:
@@ -426,25 +463,31 @@ class D1Database:
     def __init__(self, name):
         self.name = name
 
-    def _call(self, op, args):
-        return call("d1", self.name, op, args)
+    def _op(self, op, args):
+        return HostOp("d1", self.name, op, args)
 
     def prepare(self, sql):
         return D1PreparedStatement(self, sql)
 
     def batch(self, statements):
         """Run statements in one transaction (all or nothing) -> a D1Result each."""
+        return perform(self._batch(statements))
+
+    def _batch(self, statements):
         wire = []
         for stmt in statements:
             if not isinstance(stmt, D1PreparedStatement):
                 raise TypeError(f"batch takes prepared statements, got {type(stmt).__name__}")
             wire.append(stmt._wire())
-        meta, _ = self._call("batch", {"statements": wire})
+        meta, _ = yield self._op("batch", {"statements": wire})
         return [D1Result._from_meta(m) for m in meta]
 
     def exec(self, sql):
         """Run one or more `;`-separated statements without parameters or results."""
-        meta, _ = self._call("exec", {"sql": sql})
+        return perform(self._exec(sql))
+
+    def _exec(self, sql):
+        meta, _ = yield self._op("exec", {"sql": sql})
         return D1ExecResult(meta["count"], meta["duration"])
 
     def __repr__(self):

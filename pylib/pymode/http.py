@@ -11,7 +11,7 @@ Cloudflare with the Workers fetch API). `install()` routes
 
 import io
 
-from ._abi import FetchError, call
+from ._abi import FetchError, HostOp, perform
 from .workers import Headers, decode_text, parse_json, to_body
 
 __all__ = ["fetch", "HttpResponse", "FetchError", "install", "uninstall"]
@@ -65,6 +65,11 @@ def fetch(url, method="GET", headers=None, body=None, redirect="follow"):
 
 def fetch_via(kind, binding, url, method="GET", headers=None, body=None, redirect="follow"):
     """`fetch` through the `fetch` op of binding kind `kind` (http, or service for a service binding)."""
+    return perform(fetch_operation(kind, binding, url, method, headers, body, redirect))
+
+
+def fetch_operation(kind, binding, url, method="GET", headers=None, body=None, redirect="follow"):
+    """`fetch_via` as a generator of host calls (pymode._abi.perform / aperform)."""
     if not isinstance(url, str):
         raise TypeError(f"fetch url must be a str, got {type(url).__name__}")
     headers = Headers(headers)
@@ -75,7 +80,7 @@ def fetch_via(kind, binding, url, method="GET", headers=None, body=None, redirec
             headers.set("content-type", content_type)
         blobs.append(data)
     args = {"url": url, "method": method.upper(), "headers": headers.to_list(), "redirect": redirect}
-    meta, out = call(kind, binding, "fetch", args, *blobs)
+    meta, out = yield HostOp(kind, binding, "fetch", args, *blobs)
     return HttpResponse(
         meta["status"], meta.get("statusText", ""), Headers(meta.get("headers") or []),
         out[0] if out else b"", meta.get("url") or url,

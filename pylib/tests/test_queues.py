@@ -66,7 +66,7 @@ def test_service_fetch_goes_through_the_service_kind(qenv, monkeypatch):
         seen.append((kind, binding, op, args, blobs))
         return {"status": 201, "statusText": "Created", "headers": [["content-type", "application/json"]], "url": args["url"]}, [b'{"ok":true}']
 
-    monkeypatch.setattr(http, "call", fake_call)
+    monkeypatch.setattr(_abi, "call", fake_call)
     r = qenv.AUTH.fetch("https://auth/check", method="post", body={"t": 1})
     assert (r.status, r.json()) == (201, {"ok": True})
     r = qenv.AUTH.fetch(Request("PUT", "https://auth/x", {"x-a": "1"}, b"raw"))

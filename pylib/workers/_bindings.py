@@ -4,8 +4,9 @@
 `await env.BUCKET.get("k")` with Cloudflare's method names, option names
 (camelCase keyword arguments, as Pyodide passes them to JavaScript) and
 result shapes (objects read by attribute: `result.results`, `row.name`,
-`listing.keys`). Each adapter calls pymode's synchronous binding underneath;
-its host call suspends the interpreter, so awaiting never blocks a loop.
+`listing.keys`). Each adapter awaits the same host operation pymode's synchronous binding
+performs (pymode._abi.aperform): on the isolate's serving loop other
+requests run while the host works.
 Bindings this module does not know (kinds added later) get every method as a
 coroutine function returning the same values.
 """
@@ -14,6 +15,7 @@ import functools
 import inspect
 
 from pymode import env as _env
+from pymode._abi import aperform
 from pymode.workers import parse_json
 
 from ._http import Blob
@@ -48,12 +50,12 @@ class KVNamespace:
 
     async def get(self, key, type_or_options=None, **kwargs):
         kind = self._type(type_or_options, kwargs)
-        value = self._kv.get(key, type=_KV_TYPES[kind])
+        value = (await aperform(self._kv._get_with_metadata(key, _KV_TYPES[kind]))).value
         return JsBuffer(value) if isinstance(value, bytes) else value
 
     async def getWithMetadata(self, key, type_or_options=None, **kwargs):
         kind = self._type(type_or_options, kwargs)
-        value, metadata = self._kv.get_with_metadata(key, type=_KV_TYPES[kind])
+        value, metadata = await aperform(self._kv._get_with_metadata(key, _KV_TYPES[kind]))
         return JsObject(value=JsBuffer(value) if isinstance(value, bytes) else value, metadata=js_value(metadata))
 
     get_with_metadata = getWithMetadata
@@ -62,15 +64,15 @@ class KVNamespace:
         opts = _options(options, kwargs)
         if isinstance(value, Blob):
             value = value._data
-        self._kv.put(key, value, expiration_ttl=opts.get("expirationTtl", opts.get("expiration_ttl")),
-                     expiration=opts.get("expiration"), metadata=opts.get("metadata"))
+        await aperform(self._kv._put(key, value, opts.get("expirationTtl", opts.get("expiration_ttl")),
+                                     opts.get("expiration"), opts.get("metadata")))
 
     async def delete(self, key):
-        self._kv.delete(key)
+        await aperform(self._kv._delete(key))
 
     async def list(self, options=None, **kwargs):
         opts = _options(options, kwargs)
-        listing = self._kv.list(prefix=opts.get("prefix"), limit=opts.get("limit"), cursor=opts.get("cursor"))
+        listing = await aperform(self._kv._list(opts.get("prefix"), opts.get("limit"), opts.get("cursor")))
         result = JsObject(keys=js_value(listing.keys), list_complete=listing.list_complete)
         if listing.cursor:
             result["cursor"] = listing.cursor
@@ -125,28 +127,28 @@ class R2Bucket:
         self._bucket = bucket
 
     async def get(self, key, options=None, **kwargs):
-        obj = self._bucket.get(key)
+        obj = await aperform(self._bucket._get(key))
         return None if obj is None else R2ObjectBody.of(obj)
 
     async def head(self, key):
-        obj = self._bucket.head(key)
+        obj = await aperform(self._bucket._head(key))
         return None if obj is None else R2Object.of(obj)
 
     async def put(self, key, value, options=None, **kwargs):
         opts = _options(options, kwargs)
         if isinstance(value, Blob):
             value = value._data
-        obj = self._bucket.put(key, value, http_metadata=opts.get("httpMetadata", opts.get("http_metadata")),
-                               custom_metadata=opts.get("customMetadata", opts.get("custom_metadata")))
+        obj = await aperform(self._bucket._put(key, value, opts.get("httpMetadata", opts.get("http_metadata")),
+                                               opts.get("customMetadata", opts.get("custom_metadata"))))
         return R2Object.of(obj)
 
     async def delete(self, keys):
-        self._bucket.delete(keys)
+        await aperform(self._bucket._delete(keys))
 
     async def list(self, options=None, **kwargs):
         opts = _options(options, kwargs)
-        listing = self._bucket.list(prefix=opts.get("prefix"), limit=opts.get("limit"), cursor=opts.get("cursor"),
-                                    delimiter=opts.get("delimiter"))
+        listing = await aperform(self._bucket._list(opts.get("prefix"), opts.get("limit"), opts.get("cursor"),
+                                                    opts.get("delimiter")))
         result = JsObject(objects=[R2Object.of(o) for o in listing.objects], truncated=listing.truncated,
                           delimitedPrefixes=listing.delimited_prefixes)
         if listing.cursor:
@@ -171,18 +173,18 @@ class D1PreparedStatement:
         return D1PreparedStatement(self._statement.bind(*params))
 
     async def all(self):
-        return _d1_result(self._statement.all())
+        return _d1_result(await aperform(self._statement._query("all")))
 
     async def run(self):
-        return _d1_result(self._statement.run())
+        return _d1_result(await aperform(self._statement._query("run")))
 
     async def first(self, column=None):
-        return js_value(self._statement.first(column))
+        return js_value(await aperform(self._statement._first(column)))
 
     async def raw(self, options=None, **kwargs):
-        rows = self._statement.raw()
+        rows = (await aperform(self._statement._query("raw"))).results
         if _options(options, kwargs).get("columnNames"):
-            columns = list(self._statement.first() or {}) if rows else []
+            columns = list(await aperform(self._statement._first(None)) or {}) if rows else []
             return [columns, *rows]
         return rows
 
@@ -200,10 +202,10 @@ class D1Database:
         return D1PreparedStatement(self._db.prepare(sql))
 
     async def batch(self, statements):
-        return [_d1_result(r) for r in self._db.batch([s._statement for s in statements])]
+        return [_d1_result(r) for r in await aperform(self._db._batch([s._statement for s in statements]))]
 
     async def exec(self, sql):
-        result = self._db.exec(sql)
+        result = await aperform(self._db._exec(sql))
         return JsObject(count=result.count, duration=result.duration)
 
     def __repr__(self):

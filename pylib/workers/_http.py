@@ -12,6 +12,7 @@ from http import HTTPMethod, HTTPStatus
 from urllib.parse import parse_qsl, urlencode
 
 from pymode import http as _pymode_http
+from pymode._abi import aperform
 from pymode import workers as _pymode
 from pymode.workers import Headers, decode_text
 
@@ -470,7 +471,8 @@ async def fetch(resource, **options):
     and ignored (there is no Cloudflare cache in front of the runtime's fetch).
     """
     request = resource if isinstance(resource, Request) and not options else Request(resource, **options)
-    answer = _pymode_http.fetch(request.url, method=request._method, headers=request.headers.to_list(),
-                                body=request._data or None, redirect=request.redirect)
+    answer = await aperform(_pymode_http.fetch_operation("http", "", request.url, request._method,
+                                                         request.headers.to_list(), request._data or None,
+                                                         request.redirect))
     return Response(answer.body, status=answer.status, status_text=answer.status_text, headers=answer.headers,
                     url=answer.url)

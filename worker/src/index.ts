@@ -1,5 +1,6 @@
-// Cloudflare Worker entry: a stateless fetch handler that serialises the request into
-// frames and routes it to a PythonDO, plus the PythonDO and ThreadDO Durable Objects.
+// Cloudflare Worker entry: a fetch handler that serves requests with a pool of python.wasm instances
+// in the isolate (PYMODE_ROUTING=isolate, the default) or routes them to a PythonDO, plus the
+// PythonDO and ThreadDO Durable Objects (worker/README.md "Routing policy").
 //
 // Module imports resolved at upload time (see scripts/bundle.mjs and worker/README.md):
 //   ./python.wasm    CompiledWasm  (Workers cannot compile wasm from bytes at run time)
@@ -23,6 +24,8 @@ import { PythonInstance, consoleLogger } from "./runtime/instance";
 import { bundleLinker } from "./runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import { deliverQueueBatch } from "./runtime/queue";
+import { InstancePool, poolLimitsFromEnv } from "./runtime/pool";
+import { ISOLATE_NO_STORAGE, ROUTING_MODES, isDurableObjectPath, routingMode } from "./runtime/routing";
 import {
   BodyTooLarge,
   FRAME_OVERHEAD_BYTES,
@@ -42,7 +45,7 @@ export interface Env {
   PYTHON_DO: DurableObjectNamespace<PythonDO>;
   THREAD_DO?: DurableObjectNamespace<ThreadDO>;
   PYMODE_BINDINGS_DECL?: string;
-  /** "single" (default) | "sharded" | "per-request" */
+  /** "isolate" (default) | "single" | "sharded" | "per-request" */
   PYMODE_ROUTING?: string;
   PYMODE_SHARDS?: string;
   PYMODE_SHARD_KEY?: string;
@@ -61,17 +64,22 @@ export interface Env {
 const stdlibBytes = new Uint8Array(stdlibZip as ArrayBuffer);
 const appBytes = new Uint8Array(appImage as ArrayBuffer);
 
-function newInstance(env: Env, role: "main" | "thread", storage: DurableObjectStorage): Promise<PythonInstance> {
+/** Where the instance runs: a Durable Object of `role` with its storage, or the Worker isolate's pool. */
+type Placement = { role: "main" | "thread"; storage: DurableObjectStorage } | { role: "isolate" };
+
+function newInstance(env: Env, placement: Placement): Promise<PythonInstance> {
+  const role = placement.role === "thread" ? "thread" : "main";
+  const storage = placement.role === "isolate" ? undefined : placement.storage;
   const desc = bindingsDescription(env);
   const maxHttp = env.PYMODE_MAX_HTTP_RESPONSE_BYTES ? Number(env.PYMODE_MAX_HTTP_RESPONSE_BYTES) : undefined;
   // docs/abi.md §7: kind do_storage is this object's storage; kind tasks fans out to ThreadDOs
-  // (only from PythonDO: tasks do not spawn tasks).
+  // (from the isolate or a PythonDO: tasks do not spawn tasks).
   const tasks = role === "main" && env.THREAD_DO ? threadDoRunner(env.THREAD_DO) : undefined;
   const noTasksReason = role === "thread" ? "a task cannot spawn tasks (no nested fan-out)" : "the worker has no THREAD_DO binding";
   return PythonInstance.create({
     module: pythonWasm as WebAssembly.Module,
     vfs: buildVfs(stdlibBytes, appBytes),
-    bindings: new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp, storage, tasks, noTasksReason }),
+    bindings: new CloudflareBindings({ env, connect, maxHttpResponseBytes: maxHttp, storage, noStorageReason: ISOLATE_NO_STORAGE, tasks, noTasksReason }),
     env: pythonEnviron(APP, desc, role),
     preopens: APP.preopens,
     asyncifyStackSize: APP.asyncifyStackSize,
@@ -92,7 +100,7 @@ abstract class PythonHostDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env, role: "main" | "thread") {
     super(ctx, env);
     const limits = limitsFromEnv(env);
-    this.service = new PythonService({ factory: () => newInstance(env, role, ctx.storage), limits, name: role === "main" ? "PythonDO" : "ThreadDO" });
+    this.service = new PythonService({ factory: () => newInstance(env, { role, storage: ctx.storage }), limits, name: role === "main" ? "PythonDO" : "ThreadDO" });
   }
 
   /** A Durable Object alarm (set by pymode.workflows through the storage binding's `alarm` op). */
@@ -154,8 +162,6 @@ export class ThreadDO extends PythonHostDO {
  */
 const ALARM_URL = "https://pymode.internal/__pymode/alarm";
 const WORKFLOW_RUN_URL = "https://pymode.internal/workflow/run";
-/** Paths served by pymode.workflows; always routed to the "main" PythonDO, where run records live. */
-const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs"]);
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -166,11 +172,11 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Pick the PythonDO for a request (worker/README.md "Routing policy"). */
+/** Pick the PythonDO for a request the isolate does not serve (worker/README.md "Routing policy"). */
 export function routeId(env: Env, request: Request): DurableObjectId {
-  const mode = env.PYMODE_ROUTING ?? "single";
+  const mode = routingMode(env);
   const ns = env.PYTHON_DO;
-  if (WORKFLOW_PATHS.has(new URL(request.url).pathname)) return ns.idFromName("main");
+  if (mode === "isolate" || isDurableObjectPath(new URL(request.url).pathname)) return ns.idFromName("main");
   if (mode === "single") return ns.idFromName("main");
   if (mode === "per-request") return ns.newUniqueId();
   if (mode === "sharded") {
@@ -181,7 +187,19 @@ export function routeId(env: Env, request: Request): DurableObjectId {
     const shard = key === null ? Math.floor(Math.random() * n) : fnv1a(key) % n;
     return ns.idFromName(`shard-${shard}`);
   }
-  throw new Error(`PYMODE_ROUTING must be "single", "sharded" or "per-request", got ${JSON.stringify(mode)}`);
+  throw new Error(`PYMODE_ROUTING must be one of ${ROUTING_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+}
+
+/** The isolate's pool, made on the first request it serves (env is the same for every request of an isolate). */
+let isolatePool: InstancePool | undefined;
+
+function pool(env: Env): InstancePool {
+  return (isolatePool ??= new InstancePool({
+    factory: () => newInstance(env, { role: "isolate" }),
+    limits: limitsFromEnv(env),
+    pool: poolLimitsFromEnv(env),
+    logger: consoleLogger,
+  }));
 }
 
 export default {
@@ -194,6 +212,9 @@ export default {
     } catch (e) {
       if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
       throw e;
+    }
+    if (routingMode(env) === "isolate" && !isDurableObjectPath(new URL(request.url).pathname)) {
+      return framesToResponse(await pool(env).handleFrames(frames));
     }
     let out: Uint8Array;
     try {

@@ -20,8 +20,9 @@ export interface CloudflareBindingsOptions {
   maxHttpResponseBytes?: number;
   /** Most open TCP sockets per instance. */
   maxSockets?: number;
-  /** This instance's Durable Object storage (kind do_storage). */
+  /** This instance's Durable Object storage (kind do_storage); absent → NOT_SUPPORTED with `noStorageReason`. */
   storage?: DurableStorageLike;
+  noStorageReason?: string;
   /** Runs pymode.parallel tasks (kind tasks); absent → NOT_SUPPORTED with `noTasksReason`. */
   tasks?: TaskRunner;
   noTasksReason?: string;
@@ -40,6 +41,7 @@ export class CloudflareBindings implements Bindings {
       maxHttpResponseBytes: opts.maxHttpResponseBytes ?? 32 * 1024 * 1024,
       maxSockets: opts.maxSockets ?? 64,
       storage: opts.storage,
+      noStorageReason: opts.noStorageReason,
       tasks: opts.tasks,
       noTasksReason: opts.noTasksReason,
       state<S extends KindState>(kind: string, create: () => S): S {

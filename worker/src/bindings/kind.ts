@@ -27,8 +27,9 @@ export interface KindContext {
   readonly maxHttpResponseBytes: number;
   /** Most open TCP sockets per instance. */
   readonly maxSockets: number;
-  /** This instance's Durable Object storage (kind do_storage); absent → NOT_SUPPORTED. */
+  /** This instance's Durable Object storage (kind do_storage); absent → NOT_SUPPORTED with noStorageReason. */
   readonly storage?: DurableStorageLike;
+  readonly noStorageReason?: string;
   /** Runs pymode.parallel tasks (kind tasks); absent → NOT_SUPPORTED with noTasksReason. */
   readonly tasks?: TaskRunner;
   readonly noTasksReason?: string;

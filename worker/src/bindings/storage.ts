@@ -11,7 +11,7 @@ export const doStorage: HostKind<DurableStorageLike> = {
   name: "do_storage",
   scope: "host",
   locate(ctx) {
-    if (!ctx.storage) throw new HostError(STATUS.NOT_SUPPORTED, "this host has no Durable Object storage");
+    if (!ctx.storage) throw new HostError(STATUS.NOT_SUPPORTED, ctx.noStorageReason ?? "this host has no Durable Object storage");
     return ctx.storage;
   },
   ops: { get: op("get"), put: op("put"), delete: op("delete"), list: op("list"), alarm: op("alarm") },

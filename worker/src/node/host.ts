@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { CloudflareBindings, ConnectFn } from "../bindings/cloudflare";
 import { AppConfig, bindingsDescription, buildVfs, pythonEnviron } from "../runtime/config";
 import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
-import { Limits, PythonService, limitsFromEnv } from "../runtime/service";
+import { Limits, PythonService, fetchThrough, limitsFromEnv } from "../runtime/service";
+import { InstancePool, PoolLimits, poolLimitsFromEnv } from "../runtime/pool";
+import { ISOLATE_NO_STORAGE, isDurableObjectPath } from "../runtime/routing";
 import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
 import { bundleLinker } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
@@ -61,6 +63,13 @@ export interface NodeHostOptions {
   role?: "main" | "thread";
   /** This host's Durable Object storage (default: in memory, alarms delivered by a timer). */
   storage?: MemoryDurableStorage;
+  /**
+   * Where fetch requests run, as the Worker's PYMODE_ROUTING says (worker/README.md "Routing policy"):
+   * "isolate" (the default) a pool of instances in the isolate, "object" one instance serving one
+   * request at a time as a PythonDO does. Queue batches, alarms and workflows always take the latter.
+   */
+  routing?: "isolate" | "object";
+  pool?: PoolLimits;
 }
 
 /** The request the host sends Python when an alarm fires (docs/abi.md §7). */
@@ -68,6 +77,8 @@ export const ALARM_URL = "https://pymode.internal/__pymode/alarm";
 
 export class NodeHost {
   readonly service: PythonService;
+  /** Serves fetch requests under routing "isolate". */
+  readonly pool: InstancePool | undefined;
   /** Like a PythonDO's ctx.storage: the reserved binding __pymode_do_storage__ and its alarm. */
   readonly storage: MemoryDurableStorage;
   /** Tasks run so far (pymode.parallel), each in a fresh instance. */
@@ -78,7 +89,7 @@ export class NodeHost {
     const role = opts.role ?? "main";
     this.storage = opts.storage ?? new MemoryDurableStorage();
     this.storage.onAlarm = () => this.alarm();
-    const create = (r: "main" | "thread", storage: MemoryDurableStorage, tasks: TaskRunner | undefined) =>
+    const create = (r: "main" | "thread", storage: MemoryDurableStorage | undefined, tasks: TaskRunner | undefined) =>
       PythonInstance.create({
         module: bundle.module,
         vfs: buildVfs(bundle.stdlibZip, bundle.appImage),
@@ -87,6 +98,7 @@ export class NodeHost {
           connect: opts.connect ?? nodeConnect,
           fetch: opts.fetch,
           storage,
+          noStorageReason: ISOLATE_NO_STORAGE,
           tasks,
           noTasksReason: "a task cannot spawn tasks (no nested fan-out)",
         }),
@@ -107,14 +119,20 @@ export class NodeHost {
         await inst.dispose();
       }
     };
+    const limits = opts.limits ?? limitsFromEnv(env);
     this.service = new PythonService({
       name: "node-host",
       logger,
-      limits: opts.limits ?? limitsFromEnv(env),
+      limits,
       factory: () => create(role, this.storage, role === "main" ? runner : undefined),
     });
+    // The isolate has no Durable Object storage (the workflow engine's lives in the "main" object).
+    this.pool = (opts.routing ?? "isolate") === "isolate" && role === "main"
+      ? new InstancePool({ limits, logger, pool: opts.pool ?? poolLimitsFromEnv(env), factory: () => create(role, undefined, runner) })
+      : undefined;
   }
   fetch(request: Request): Promise<Response> {
+    if (this.pool && !isDurableObjectPath(new URL(request.url).pathname)) return fetchThrough(this.pool, request);
     return this.service.fetch(request);
   }
   /** Deliver a queue batch to Python's on_queue, as the Worker's queue handler does; throws on failure. */

@@ -1,12 +1,13 @@
 // PythonInstance: one python.wasm instance, its WASI state, the `pymode` host imports
 // and the Asyncify driver (docs/abi.md §2, §5). One request runs at a time per instance.
 
-import { decodeFrames, encodeFrames, utf8, FrameError } from "./frames";
+import { decodeFrames, decodeHttpResponse, encodeFrames, encodeHttpRequest, utf8, FrameError } from "./frames";
 import { Bindings, DynamicLinker, HostError, STATUS, describeError } from "./bindings";
 import { ERRNO, ProcExit, Wasi } from "./wasi";
 import { Vfs } from "./vfs";
 import { Budget, BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
+import { LOOP_KIND, OpOutcome, RESPOND_PREFIX, ServingSession } from "./serving";
 
 export const ABI_VERSION = 2;
 
@@ -112,6 +113,9 @@ const BASE_EXPORTS = ["memory", "pymode_init", "pymode_alloc", "pymode_free", "p
 const ASYNCIFY_EXPORTS = ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"];
 
 const td = new TextDecoder();
+
+/** The host-internal request that runs Python's serving loop until no request is left (pylib/pymode/_serve.py). */
+const SERVE_REQUEST = encodeHttpRequest({ method: "POST", url: "https://pymode.internal/__pymode/serve", headers: [] }, new Uint8Array(0));
 
 export class PythonInstance {
   readonly wasi: Wasi;
@@ -263,6 +267,13 @@ export class PythonInstance {
   }
 
   private async runOp(kind: string, binding: string, req: Uint8Array): Promise<number> {
+    const { status, frames } = await this.perform(kind, binding, req);
+    this.pendingResult = frames;
+    return status;
+  }
+
+  /** One binding op to its outcome: result frames and their length, or error frames and a negative status. Never rejects. */
+  private async perform(kind: string, binding: string, req: Uint8Array): Promise<OpOutcome> {
     try {
       const fields = decodeFrames(req);
       if (fields.length < 2) throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}: request needs an op name and a JSON argument field`);
@@ -276,12 +287,50 @@ export class PythonInstance {
       const blobs = fields.slice(2);
       const r = await this.bindings.call(kind, binding, op, args ?? {}, blobs);
       const out = encodeFrames([JSON.stringify(r.meta ?? null), ...(r.blobs ?? [])]);
-      this.pendingResult = out;
-      return out.byteLength;
+      return { status: out.byteLength, frames: out };
     } catch (e) {
       const he = e instanceof FrameError ? new HostError(STATUS.INVALID_ARGUMENT, `${kind}: ${e.message}`) : describeError(e);
       if (he.status === STATUS.INTERNAL) this.log({ level: 40, source: "host", message: `${kind} op failed: ${he.message}` });
+      return { status: he.status, frames: this.errorFrames(he) };
+    }
+  }
+
+  /**
+   * Python answers a request of the serving loop: the response frames stay in linear memory until they
+   * are known to fit (a huge answer must not be duplicated into the JS heap).
+   */
+  private respondOp(binding: string, ptr: number, len: number): number {
+    if (this.broken) throw new TrapError(this.broken);
+    this.endSlice();
+    const id = Number(binding.slice(RESPOND_PREFIX.length));
+    const limit = this.maxOutputBytes;
+    this.session?.respond(id, limit !== undefined && len > limit ? new OutputTooLarge(len, limit) : this.mem().slice(ptr, ptr + len));
+    this.pendingResult = new Uint8Array(0);
+    this.beginSlice();
+    return 0;
+  }
+
+  /**
+   * An op of the serving loop (kind "loop", src/runtime/serving.ts): its length at once, or a promise of it
+   * (`wait`) that the caller suspends on. A spent step budget throws (the instance is then lost).
+   */
+  private loopOp(req: Uint8Array): number | Promise<number> {
+    // Python's run since the last loop op (a slice) ends here; the next one begins when the op returns.
+    if (this.broken) throw new TrapError(this.broken);
+    this.endSlice();
+    const took = (out: Uint8Array) => {
+      this.pendingResult = out;
+      this.beginSlice();
+      return out.byteLength;
+    };
+    try {
+      if (!this.session) throw new HostError(STATUS.NOT_SUPPORTED, "loop: the host is not serving this call (see PythonInstance.serve)");
+      const r = this.session.op(req);
+      return r instanceof Uint8Array ? took(r) : r.then(took);
+    } catch (e) {
+      const he = describeError(e);
       this.pendingResult = this.errorFrames(he);
+      this.beginSlice();
       return he.status;
     }
   }
@@ -294,13 +343,31 @@ export class PythonInstance {
       this.driver === "jspi"
         ? new (WebAssembly as any).Suspending((...a: number[]) => this.suspendJspi(() => start(...a)))
         : (...a: number[]) => this.suspend(() => start(...a));
-    // The one binding call (ABI 2): the kind is data, resolved by the host's kind registry.
-    imports.call = asyncImport((kPtr: number, kLen: number, bPtr: number, bLen: number, rPtr: number, rLen: number) => {
+    // The one binding call (ABI 2): the kind is data, resolved by the host's kind registry; kind "loop"
+    // is the serving loop's channel to this host (src/runtime/serving.ts), answered at once except `wait`.
+    // Returns the status, or a function starting the op the caller suspends on.
+    const call = (kPtr: number, kLen: number, bPtr: number, bLen: number, rPtr: number, rLen: number): number | (() => Promise<number>) => {
       const kind = td.decode(this.mem().slice(kPtr, kPtr + kLen));
       const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
+      if (kind === LOOP_KIND) {
+        const r = binding.startsWith(RESPOND_PREFIX) ? this.respondOp(binding, rPtr, rLen) : this.loopOp(this.mem().slice(rPtr, rPtr + rLen));
+        return typeof r === "number" ? r : () => r;
+      }
       const req = this.mem().slice(rPtr, rPtr + rLen);
-      return this.runOp(kind, binding, req);
-    });
+      return () => this.runOp(kind, binding, req);
+    };
+    imports.call =
+      this.driver === "jspi"
+        ? new (WebAssembly as any).Suspending((...a: number[]) => {
+            const r = call(...(a as [number, number, number, number, number, number]));
+            return typeof r === "number" ? r : this.suspendJspi(r);
+          })
+        : (...a: number[]) => {
+            // Rewinding: this is the call that unwound; suspend() hands back its status.
+            if (this.ex.asyncify_get_state() === 2) return this.suspend(() => Promise.resolve(0));
+            const r = call(...(a as [number, number, number, number, number, number]));
+            return typeof r === "number" ? r : this.suspend(r);
+          };
     const dlOpen = (path: string): number | Promise<number> => {
       const failed = (e: unknown) => {
         const he = describeError(e);
@@ -402,45 +469,124 @@ export class PythonInstance {
    * Throws TrapError when the instance is (or becomes) unusable.
    */
   handle(reqFrames: Uint8Array, opts: HandleOptions = {}): Promise<Uint8Array> {
-    const run = async (): Promise<Uint8Array> => {
-      if (this.broken) throw new InstanceUnusable(this.broken);
+    const run = (): Promise<Uint8Array> => {
       this.requests++;
-      let reqPtr = 0;
-      this.budget = opts.budgetMs ? new Budget(opts.budgetMs) : undefined;
-      try {
-        reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
-        if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
-        this.mem().set(reqFrames, reqPtr);
-        const stepBudget = opts.maxSteps && this.ex.pymode_set_step_budget ? opts.maxSteps : undefined;
-        if (stepBudget) this.ex.pymode_set_step_budget!(stepBudget);
-        let ptr: number;
-        try {
-          ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
-        } catch (e) {
-          // A handler that kept catching StepBudgetExceeded ends in a trap: report the budget, not the trap.
-          if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
-          throw e;
-        }
-        // Ran out even if the handler swallowed the exception and answered: the answer is not used.
-        if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
-        if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
-        const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
-        // Checked before copying: a huge answer must not be duplicated into the JS heap.
-        const out = opts.maxOutputBytes !== undefined && len > opts.maxOutputBytes ? undefined : this.mem().slice(ptr + 4, ptr + 4 + len);
-        this.ex.pymode_free(ptr);
-        this.ex.pymode_free(reqPtr);
-        if (!out) throw new OutputTooLarge(len, opts.maxOutputBytes!);
-        return out;
-      } catch (e) {
-        if (e instanceof InstanceUnusable || e instanceof OutputTooLarge) throw e;
-        throw this.poison(e);
-      } finally {
-        this.budget = undefined;
-      }
+      return this.callHandle(reqFrames, opts);
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * Serve a request on Python's serving loop (src/runtime/serving.ts, pylib/pymode/_serve.py): requests
+   * submitted while others wait on host calls run in the same interpreter, interleaved at their awaits
+   * when the handler is a coroutine (`concurrent`), one after another otherwise. `budgetMs` bounds each
+   * request (past it: RequestTimedOut, and its task is cancelled); `maxSteps` bounds Python's run
+   * between two host calls (past it the instance is lost). Rejects with TrapError when the instance is.
+   */
+  serve(reqFrames: Uint8Array, opts: HandleOptions = {}): Promise<Uint8Array> {
+    if (this.broken) return Promise.reject(new InstanceUnusable(this.broken));
+    this.requests++;
+    this.sliceSteps = opts.maxSteps && this.ex.pymode_set_step_budget ? opts.maxSteps : 0;
+    this.sliceMs = opts.budgetMs ?? 0;
+    this.maxOutputBytes = opts.maxOutputBytes;
+    const session = (this.session ??= new ServingSession({ perform: (kind, binding, req) => this.perform(kind, binding, req) }));
+    const answer = session.submit(reqFrames, opts.budgetMs);
+    if (!this.serving) this.startServing(session);
+    return answer;
+  }
+
+  /** The serving session, once `serve` was called (its load and concurrency steer the pool). */
+  get servingSession(): ServingSession | undefined {
+    return this.session;
+  }
+
+  private session: ServingSession | undefined;
+  private serving = false;
+  /** Budgets of one slice, Python's run between two loop ops (0: none): steps, and time as for a request. */
+  private sliceSteps = 0;
+  private sliceMs = 0;
+  private maxOutputBytes: number | undefined;
+
+  private startServing(session: ServingSession): void {
+    this.serving = true;
+    const run = async (): Promise<void> => {
+      try {
+        // A request submitted while a serve call returns gets the next one.
+        while (session.hasWork) {
+          if (this.broken) throw new InstanceUnusable(this.broken);
+          this.beginSlice();
+          const { head, body } = decodeHttpResponse(await this.callHandle(SERVE_REQUEST, {}));
+          // Anything but 204 means Python did not run the loop: the requests would wait forever.
+          if (head.status !== 204) throw new TrapError(`python answered the serve call with ${head.status}: ${td.decode(body).slice(0, 300)}`);
+        }
+      } catch (e) {
+        // A slice that ran out of steps ends in an exception out of the loop or a trap: report the budget.
+        const lost = this.poison(e);
+        const spent = this.sliceSteps && this.stepBudgetRanOut() ? new StepBudgetExceeded(this.sliceSteps) : undefined;
+        session.failAll(spent ? new TrapError(spent.message, spent) : lost);
+      } finally {
+        this.serving = false;
+        this.budget = undefined;
+        if (this.sliceSteps) this.stepBudgetRanOut();
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+  }
+
+  /**
+   * A slice begins: the step and time budgets start over. A synchronous handler's request is one slice
+   * (next … respond), so for it these are the request's budgets; a coroutine handler's slices end at
+   * every await of the host, and its requests' own deadlines are the session's timers.
+   */
+  private beginSlice(): void {
+    if (this.sliceSteps) this.ex.pymode_set_step_budget!(this.sliceSteps);
+    this.budget = this.sliceMs ? new Budget(this.sliceMs) : undefined;
+  }
+
+  /** A slice ends: throws StepBudgetExceeded when it ran out of steps (even if Python caught the exception). */
+  private endSlice(): void {
+    this.budget = undefined;
+    if (this.sliceSteps && this.ex.pymode_set_step_budget!(-1) === 1) throw new StepBudgetExceeded(this.sliceSteps);
+  }
+
+  /** Run pymode_handle on one frame list (the caller serialises calls). */
+  private async callHandle(reqFrames: Uint8Array, opts: HandleOptions): Promise<Uint8Array> {
+    if (this.broken) throw new InstanceUnusable(this.broken);
+    let reqPtr = 0;
+    this.budget = opts.budgetMs ? new Budget(opts.budgetMs) : undefined;
+    try {
+      reqPtr = this.ex.pymode_alloc(Math.max(1, reqFrames.byteLength));
+      if (!reqPtr) throw new TrapError(`pymode_alloc(${reqFrames.byteLength}) returned NULL (out of memory)`);
+      this.mem().set(reqFrames, reqPtr);
+      const stepBudget = opts.maxSteps && this.ex.pymode_set_step_budget ? opts.maxSteps : undefined;
+      if (stepBudget) this.ex.pymode_set_step_budget!(stepBudget);
+      let ptr: number;
+      try {
+        ptr = (await this.drive("pymode_handle", [reqPtr, reqFrames.byteLength])) >>> 0;
+      } catch (e) {
+        // A handler that kept catching StepBudgetExceeded ends in a trap: report the budget, not the trap.
+        if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
+        throw e;
+      }
+      // Ran out even if the handler swallowed the exception and answered: the answer is not used.
+      if (stepBudget && this.stepBudgetRanOut()) throw new StepBudgetExceeded(stepBudget);
+      if (ptr === 0) throw new TrapError("pymode_handle returned NULL (interpreter failure; see the log)");
+      const len = new DataView(this.ex.memory.buffer).getUint32(ptr, true);
+      // Checked before copying: a huge answer must not be duplicated into the JS heap.
+      const out = opts.maxOutputBytes !== undefined && len > opts.maxOutputBytes ? undefined : this.mem().slice(ptr + 4, ptr + 4 + len);
+      this.ex.pymode_free(ptr);
+      this.ex.pymode_free(reqPtr);
+      if (!out) throw new OutputTooLarge(len, opts.maxOutputBytes!);
+      return out;
+    } catch (e) {
+      if (e instanceof InstanceUnusable || e instanceof OutputTooLarge) throw e;
+      throw this.poison(e);
+    } finally {
+      this.budget = undefined;
+    }
   }
 
   /** Clears the step budget; true if it ran out. Safe after a trap: it only touches two statics. */

@@ -43,7 +43,7 @@ export const RETRY_AFTER_SECONDS = 1;
 
 export const FRAMES_CONTENT_TYPE = "application/vnd.pymode.frames";
 
-function intVar(v: unknown, fallback: number, name: string, unit: string, min = 1): number {
+export function intVar(v: unknown, fallback: number, name: string, unit: string, min = 1): number {
   if (v === undefined || v === null || v === "") return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer number of ${unit} >= ${min}, got ${JSON.stringify(v)}`);
@@ -122,6 +122,24 @@ export function framesToResponse(frames: Uint8Array): Response {
   for (const [k, v] of head.headers) headers.append(k, v);
   const nullBody = head.status === 204 || head.status === 205 || head.status === 304 || head.status === 101;
   return new Response(nullBody ? null : body, { status: head.status, headers });
+}
+
+function tooLargeFrames(size: number, limits: Limits, log: Logger): Uint8Array {
+  log({ level: 40, source: "host", message: `response of ${size} bytes exceeds PYMODE_MAX_RESPONSE_BYTES=${limits.maxResponseBytes}` });
+  return errorResponseFrames(502, "response body too large", `limit ${limits.maxResponseBytes} bytes`);
+}
+
+/** Python's response frames if they decode and fit PYMODE_MAX_RESPONSE_BYTES, else the 502 that replaces them. */
+export function checkedResponse(out: Uint8Array, limits: Limits, log: Logger): Uint8Array {
+  let decoded;
+  try {
+    decoded = decodeHttpResponse(out);
+  } catch (e) {
+    log({ level: 40, source: "host", message: `invalid response frames from python: ${(e as Error).message}` });
+    return errorResponseFrames(502, "invalid response from the python handler");
+  }
+  if (decoded.body.byteLength > limits.maxResponseBytes) return tooLargeFrames(decoded.body.byteLength, limits, log);
+  return out;
 }
 
 export interface ServiceOptions {
@@ -227,15 +245,7 @@ export class PythonService {
           throw e;
         }
       }
-      let decoded;
-      try {
-        decoded = decodeHttpResponse(out);
-      } catch (e) {
-        this.log({ level: 40, source: "host", message: `invalid response frames from python: ${(e as Error).message}` });
-        return errorResponseFrames(502, "invalid response from the python handler");
-      }
-      if (decoded.body.byteLength > this.limits.maxResponseBytes) return this.tooLarge(decoded.body.byteLength);
-      return out;
+      return checkedResponse(out, this.limits, this.log);
     } catch (e) {
       if (e instanceof OutputTooLarge) return this.tooLarge(e.size);
       if (e instanceof TrapError) {
@@ -252,21 +262,31 @@ export class PythonService {
   }
 
   private tooLarge(size: number): Uint8Array {
-    this.log({ level: 40, source: "host", message: `response of ${size} bytes exceeds PYMODE_MAX_RESPONSE_BYTES=${this.limits.maxResponseBytes}` });
-    return errorResponseFrames(502, "response body too large", `limit ${this.limits.maxResponseBytes} bytes`);
+    return tooLargeFrames(size, this.limits, this.log);
   }
 
   /** HTTP in, HTTP out (413 for an oversized request body). */
-  async fetch(request: Request): Promise<Response> {
-    let frames: Uint8Array;
-    try {
-      frames = await requestToFrames(request, this.limits);
-    } catch (e) {
-      if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
-      throw e;
-    }
-    return framesToResponse(await this.handleFrames(frames));
+  fetch(request: Request): Promise<Response> {
+    return fetchThrough(this, request);
   }
+}
+
+/** What serves request frames: a PythonService (one instance) or an InstancePool (src/runtime/pool.ts). */
+export interface FrameHandler {
+  readonly limits: Limits;
+  handleFrames(frames: Uint8Array): Promise<Uint8Array>;
+}
+
+/** HTTP in, HTTP out through `handler` (413 for an oversized request body). */
+export async function fetchThrough(handler: FrameHandler, request: Request): Promise<Response> {
+  let frames: Uint8Array;
+  try {
+    frames = await requestToFrames(request, handler.limits);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
+    throw e;
+  }
+  return framesToResponse(await handler.handleFrames(frames));
 }
 
 export { encodeFrames };

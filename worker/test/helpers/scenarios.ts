@@ -397,4 +397,8 @@ export const TEST_VARS = {
   PYMODE_REQUEST_TIMEOUT_MS: "2000",
   PYMODE_MAX_QUEUE: "20",
   PYMODE_MAX_PYTHON_STEPS: "20000000",
+  // The scenarios observe one instance (a counter that survives or restarts): the pool may hold only one,
+  // and keeps it however much memory a request grew it by. test/pool-node.test.ts covers the pool's own policy.
+  PYMODE_POOL_MAX_INSTANCES: "1",
+  PYMODE_POOL_INSTANCE_MEMORY_MB: "1024",
 };

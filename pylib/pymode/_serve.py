@@ -1,0 +1,74 @@
+"""The serving loop: the requests of one interpreter interleaved where they await the host.
+
+In the Worker isolate the host (worker/src/runtime/serving.ts) runs this loop
+through its internal request `POST /__pymode/serve` and hands it every request
+that arrives while it runs. Each request becomes an asyncio task; an awaited
+binding call (`await env.KV.get(...)`, `await fetch(...)`: pymode._abi.acall)
+starts the host's operation and lets the other tasks run until it finishes.
+A synchronous handler runs to its end before the next task starts (its host
+calls suspend the whole interpreter), so the host gives such an interpreter one
+request at a time. The loop returns when no request is left.
+
+What the requests of one interpreter share: module globals, caches and imported
+modules live as long as the interpreter and are seen by every request,
+including ones running at the same time; per-request state belongs in locals or
+`contextvars` (each task has its own context). worker/README.md "State".
+
+The host channel is the binding call with kind "loop" (docs/abi.md §8).
+"""
+
+import inspect
+
+from . import _abi, _handler
+
+LOOP_KIND = "loop"
+
+
+def host(op, args, *blobs):
+    """One op on the host's loop channel -> (meta, blobs)."""
+    return _abi.call(LOOP_KIND, "", op, args, *blobs)
+
+
+def respond(request, response_frames):
+    """Answer request `request`; the frames go to the host as they are (no copy into op frames)."""
+    _abi.host().call(LOOP_KIND, f"respond:{request}", response_frames)
+
+
+def serve(handle, concurrent):
+    """Run until no request is left. A coroutine handler (`concurrent`) is served by `handle_async` on
+    pymode._aio's ServeLoop; a synchronous one by `handle` (frames -> response frames), in order, without
+    asyncio (importing asyncio inside a request can overflow the stack of Node 20's Asyncify host)."""
+    if concurrent:
+        from . import _aio
+
+        loop = _aio.ServeLoop(handle_async)
+        try:
+            loop.serve()
+        finally:
+            loop.close()
+        return
+    meta, blobs = host("next", {"concurrent": False})
+    while meta["requests"]:
+        # A synchronous handler cannot be cancelled: past its time budget the host has answered already
+        # and drops this answer.
+        for request, frames in zip(meta["requests"], blobs):
+            respond(request, handle(frames))
+        meta, blobs = host("next", {})
+
+
+async def handle_async(request_frames):
+    """pymode._handler.handle as a task of the serving loop: a coroutine handler is awaited here, so other
+    requests run while it waits on the host. Never raises (but is cancelled like any task).
+
+    (It lives here, not in pymode._handler: with a coroutine function in pymode._handler, importing it at
+    pymode_init overflowed the native stack of Node 20's Asyncify host while the entry loaded.)"""
+    started = _handler.begin(request_frames)
+    if isinstance(started, bytes):
+        return started
+    request, result = started
+    try:
+        if inspect.isawaitable(result):
+            result = await result
+    except (Exception, SystemExit) as exc:
+        return _handler.failed(request, exc)
+    return _handler.finish(request, result)
