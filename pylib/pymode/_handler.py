@@ -10,7 +10,7 @@ Routes served before `on_fetch` (docs/abi.md §7): `POST /__pymode/queue`
 delivers a queue batch to the entry's `on_queue(batch, env)` (pymode.queues); in a task's
 interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
 `pymode.parallel` task, and once the project defines a `pymode.workflows`
-workflow, `/workflow/run|status|resume|runs` (and the host's alarm,
+workflow, `/workflow/run|status|resume|runs|info` (and the host's alarm,
 `POST /__pymode/alarm`) go to the workflow engine.
 """
 
@@ -37,7 +37,8 @@ LOG_ERROR = 40
 ROLE_ENV = "PYMODE_ROLE"
 TASK_PATH = "/__pymode/thread"
 QUEUE_PATH = "/__pymode/queue"
-WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
+WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info",
+                  "/__pymode/alarm")
 
 
 class LoadError(ImportError):

@@ -155,7 +155,7 @@ export class ThreadDO extends PythonHostDO {
 const ALARM_URL = "https://pymode.internal/__pymode/alarm";
 const WORKFLOW_RUN_URL = "https://pymode.internal/workflow/run";
 /** Paths served by pymode.workflows; always routed to the "main" PythonDO, where run records live. */
-const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs"]);
+const WORKFLOW_PATHS = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info"]);
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
