@@ -53,6 +53,7 @@ class _Loaded:
         self.entry = None
         self.handler = None
         self.queue_handler = None
+        self.upstream = False  # the entry is written for upstream PyMode: it gets upstream's env
         self.error = None
         self.loaded = False
         self.paths = []
@@ -131,6 +132,7 @@ def load(entry=None, root=None):
         raise LoadError(message) from exc
     _state.handler = handler
     _state.queue_handler = queue_handler
+    _state.upstream = _entrypoints.uses_upstream_api(module, handler)
     _state.loaded = True
     return handler
 
@@ -222,7 +224,7 @@ def _env():
     raw = os.environ.get(BINDINGS_ENV, "")
     if _env_cache[0] != raw:
         _env_cache = (raw, Env(raw))
-    return _env_cache[1]
+    return _env_cache[1]._as_upstream() if _state.upstream else _env_cache[1]
 
 
 def _decode_request(frames):
