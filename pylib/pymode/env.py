@@ -8,7 +8,8 @@ kind's class, whose methods call the host through `pymode._abi.call`.
 
 Upstream PyMode's API lives here too: the static helpers `KV`, `R2`, `D1`, `get_env` and
 `console_log` (a key "NAME\0key" names the binding; without one they use the binding named `KV`,
-`R2` or `D1`), and `UpstreamEnv` (`pymode.workers.Env`), whose R2 `get` returns the object's bytes.
+`R2` or `D1`), and `UpstreamEnv` (`pymode.workers.Env`), whose R2 `get` returns the object's bytes and
+D1 `batch` each statement's rows.
 """
 
 import base64
@@ -214,6 +215,20 @@ class KVNamespace:
     def delete(self, key):
         self._call("delete", {"key": _check_key(key)})
 
+    def get_multi(self, keys, type="text"):
+        """{key: value} of the `keys` that exist (upstream PyMode's name); one host call per key."""
+        out = {}
+        for key in keys:
+            value = self.get(key, type=type)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def put_multi(self, items):
+        """Store a dict of key -> value, or (key, value) pairs (upstream PyMode's name)."""
+        for key, value in (items.items() if isinstance(items, dict) else items):
+            self.put(key, value)
+
     def list(self, prefix=None, limit=None, cursor=None):
         """Keys in lexicographic order; follow `cursor` while not `list_complete`."""
         args = {k: v for k, v in (("prefix", prefix), ("limit", limit), ("cursor", cursor)) if v is not None}
@@ -381,6 +396,10 @@ class D1Result:
             raise KeyError(key)
         return getattr(self, key)
 
+    def get(self, key, default=None):
+        """`result.get("results", [])`, as on upstream PyMode's dict results."""
+        return self[key] if key in ("results", "success", "meta") else default
+
     @classmethod
     def _from_meta(cls, meta):
         rows = []
@@ -497,9 +516,16 @@ def binding_types():
 # --- upstream PyMode's API ---------------------------------------------------------
 
 
+class UpstreamD1Database(D1Database):
+    """A D1 database as upstream PyMode's D1 binding: `batch` returns each statement's rows."""
+
+    def batch(self, statements):
+        return [result.results for result in super().batch(statements)]
+
+
 class UpstreamEnv(Env):
     """`env` as upstream PyMode's handlers use it (`from pymode.workers import Env`): the same bindings, but R2
-    `get` returns the object's bytes. It also takes upstream's constructor argument, where a plain string value
+    `get` returns the object's bytes and D1 `batch` each statement's rows. It also takes upstream's constructor argument, where a plain string value
     is a var (`Env({"API_KEY": "k"})`). Entry modules written for upstream get this env (pymode._entrypoints)."""
 
     def __init__(self, bindings=None):
@@ -510,7 +536,7 @@ class UpstreamEnv(Env):
         object.__setattr__(self, "_upstream", self)
 
     def _kind_class(self, kind):
-        return UpstreamR2Bucket if kind == "r2" else BINDING_KINDS[kind]
+        return {"r2": UpstreamR2Bucket, "d1": UpstreamD1Database}.get(kind) or BINDING_KINDS[kind]
 
 
 _static_env = (None, None)

@@ -153,3 +153,29 @@ def test_upstream_env_constructor_takes_plain_string_vars(host):
     assert Env({"FILES_R2": {"type": "r2"}}).FILES_R2.get("x").body == b"1"
     with pytest.raises(ValueError, match="needs a type"):
         Env({"API_KEY": "k"})  # pymode's own Env keeps its description format
+
+
+def test_upstreams_binding_methods(load):
+    load('''
+        def fetch(request, env):
+            env.CACHE_KV.put_multi({"a": "1", "b": "2"})
+            env.CACHE_KV.put_multi([("c", "3")])
+            env.D1.prepare("CREATE TABLE t (n INTEGER)").run()
+            batch = env.D1.batch([env.D1.prepare("INSERT INTO t VALUES (?)").bind(5),
+                                  env.D1.prepare("SELECT n FROM t")])
+            result = env.D1.prepare("SELECT n FROM t").all()
+            return {"multi": env.CACHE_KV.get_multi(["a", "c", "missing"]), "batch": batch,
+                    "get": result.get("results", []), "absent": result.get("rows", "none")}
+    ''')
+    status, body = get("/")
+    assert status == 200, body
+    assert json.loads(body) == {"multi": {"a": "1", "c": "3"}, "batch": [[], [{"n": 5}]], "get": [{"n": 5}],
+                                "absent": "none"}
+
+
+def test_pymodes_own_d1_batch_keeps_its_results(host):
+    from pymode.env import D1Result, Env
+
+    db = Env().D1
+    db.exec("CREATE TABLE t (n INTEGER)")
+    assert all(isinstance(r, D1Result) for r in db.batch([db.prepare("SELECT 1 AS one")]))

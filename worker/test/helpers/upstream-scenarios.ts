@@ -19,16 +19,17 @@ export function defineUpstreamScenarios(host: () => Host) {
     return JSON.parse(text);
   };
 
-  it("pymode.env's static KV helpers and the KV binding see the same namespace", async () => {
-    expect(await json("/kv")).toEqual({ static: "hello", binding: "hello", missing: null });
+  it("pymode.env's static KV helpers and the KV binding see the same namespace; get_multi/put_multi", async () => {
+    expect(await json("/kv")).toEqual({ static: "hello", binding: "hello", missing: null, multi: { a: "1", b: "2" } });
   });
 
   it("R2 get returns bytes (the binding and the static helper)", async () => {
     expect(await json("/r2")).toEqual({ type: "bytes", bytes: [0, 1, 2], static: [0, 1, 2], missing: null });
   });
 
-  it("D1: static execute/batch and results read by key", async () => {
-    expect(await json("/d1")).toEqual({ rows: [{ n: 7 }, { n: 8 }], count: [{ c: 2 }] });
+  it("D1: static execute/batch, batch as rows and results read by key", async () => {
+    expect(await json("/d1")).toEqual({ rows: [{ n: 7 }, { n: 8 }], count: [{ c: 2 }], batch: [[{ m: 8 }], [{ m: 7 }]],
+      get: [{ n: 7 }, { n: 8 }] });
   });
 
   it("get_env and env attributes read vars", async () => {
