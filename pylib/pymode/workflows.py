@@ -65,7 +65,7 @@ WAKE_PREFIX = "wf:wake:"
 DEFAULT_LEASE = 60.0
 MAX_RETRIES = 100
 PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info", "/__pymode/alarm")
-LOG_ERROR, LOG_INFO = 40, 20
+LOG_ERROR, LOG_WARNING, LOG_INFO = 40, 30, 20
 # When the worker has this var or secret, the /workflow/* endpoints need `Authorization: Bearer <it>`.
 TOKEN_BINDING = "PYMODE_WORKFLOW_TOKEN"
 MAX_LISTED_RUNS = 100
@@ -189,11 +189,15 @@ class Workflow:
             defaults.update(record["retry"])
         return defaults
 
-    def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None):
-        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`."""
+    def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None, timeout=None):
+        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`. `timeout` is upstream
+        PyMode's option, accepted and, as there, not enforced (a warning in the log says so)."""
 
         def register(func):
             step_name = name or func.__name__
+            if timeout is not None:
+                _abi.log(LOG_WARNING, f"pymode.workflows: {self.name} step {step_name}: timeout={timeout!r} is accepted "
+                                      "for upstream PyMode's API but not enforced (as upstream): a step runs to its end")
             if any(s.name == step_name for s in self.steps):
                 raise ValueError(f"workflow {self.name!r} already has a step named {step_name!r}")
             own = {k: v for k, v in (("retries", retries), ("backoff", backoff), ("factor", factor)) if v is not None}

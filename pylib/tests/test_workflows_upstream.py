@@ -168,3 +168,15 @@ def test_several_workflows_need_a_name(upstream):
 
 def test_the_handler_routes_every_engine_path():
     assert set(_handler.WORKFLOW_PATHS) == set(workflows.PATHS)
+
+
+def test_upstreams_step_timeout_is_accepted_and_said_to_be_unenforced(upstream):
+    wf = workflows.Workflow("slow")
+
+    @wf.step(retries=1, timeout=30)
+    def crunch(ctx):
+        return 1
+
+    assert [s.name for s in wf.steps] == ["crunch"]
+    warnings = [m for level, m in _native._current().logs if level == 30]
+    assert any("slow step crunch: timeout=30 is accepted for upstream PyMode's API but not enforced" in m for m in warnings)
