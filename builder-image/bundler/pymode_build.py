@@ -8,7 +8,8 @@
                             --push REPO:TAG [--annotation K=V]... [--work DIR]
 
 `worker` turns a project into a worker bundle (worker/README.md "Bundle format"): resolves pure-Python
-packages for the wasm target (wheels only, hashes recorded in pymode.lock), bundles project + pylib +
+packages for the wasm target (wheels, hashes recorded in pymode.lock; a distribution with no pure wheel but a
+pure-Python mode, PURE_FALLBACKS, is built from its sdist in that mode unless an extension ships it), bundles project + pylib +
 packages + extensions + runtime with worker/scripts/bundle.mjs, optionally pre-initialises with Wizer, and
 pushes the bundle as an OCI 1.1 artifact (one layer per file). `runtime` publishes a built runtime directory.
 `extension` builds a C-extension recipe and the recipes it depends on (DIR holds `<name>.json` for each and
@@ -19,7 +20,8 @@ build takes it with `--extension REF`.
 Values that come from a resource's spec arrive as one argv element each (`--package=REQ`), are checked again
 here (admission already refused them, see crds/) and reach pip only after `--`, so none can become an option.
 
-The result goes to stdout as the last line, JSON: {"ref": "repo@sha256:...", "digest": ..., "files": {...}};
+The result goes to stdout as the last line, JSON: {"ref": "repo@sha256:...", "digest": ..., "files": {...}, and for a
+worker with packages "packages": {name: {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension"}}};
 in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output;
 a value the builder refuses exits with EXIT_INVALID_INPUT and one line naming the value and the rule.
 """
@@ -296,9 +298,75 @@ def _is_pure(wheel_file: str) -> bool:
     return wheel_file.endswith("-none-any.whl")
 
 
+# Distributions that publish no pure-Python wheel but whose sdist builds without its C extension, which the package
+# only uses to go faster: it imports its pure-Python implementation when the extension is missing. When no extension
+# of the worker ships one, it is built from its sdist in that mode. `env` switches the package's own build to it;
+# every build also gets a C compiler that does not exist (CC, CXX), so a setup.py that tries its extension and falls
+# back when compiling fails (MarkupSafe's) takes the fallback. `without` is what the worker then lacks. Constants
+# only: no spec value reaches these builds except as the package name and version pip resolved, after `--`.
+PURE_FALLBACKS = {
+    "markupsafe": {"env": {}, "without": "markupsafe._speedups (escape() in pure Python)"},
+    "pyyaml": {"env": {"PYYAML_FORCE_LIBYAML": "0"},
+               "without": "yaml._yaml, the LibYAML bindings (yaml.CLoader and yaml.CDumper are unavailable)"},
+}
+NO_C_COMPILER = "pymode-no-c-compiler"
+BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".a", ".o")
+
+
+def _catalogue_recipes() -> dict[str, str]:
+    return {canonical_name(p.stem): p.stem for p in (REPO / "recipes").glob("*.json") if p.stem != "schema"}
+
+
+def build_pure_fallback(name: str, version: str, work: Path) -> dict:
+    """Builds `name==version` (a PURE_FALLBACKS entry) from its sdist without its C extension into
+    work/fallback-wheels -> {"wheel": Path, "sdist": file name, "sdist_sha256": ...}. BuildError when the sdist still
+    builds a platform wheel."""
+    import zipfile
+
+    spec = PURE_FALLBACKS[name]
+    sdists = work / "sdists" / name
+    shutil.rmtree(sdists, ignore_errors=True)
+    sdists.mkdir(parents=True)
+    empty = work / "pip-cwd"
+    empty.mkdir(exist_ok=True)
+    run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--no-deps",
+         "--no-binary=:all:", "-d", str(sdists), "--", f"{name}=={version}"], cwd=empty, env=pip_environment(),
+        what=f"pip download ({name} {version} sdist)")
+    found = sorted(p for p in sdists.iterdir() if p.is_file())
+    if len(found) != 1:
+        raise BuildError(f"pip download of the {name} {version} sdist gave {[p.name for p in found]}, not one sdist")
+    sdist = found[0]
+    built = work / "fallback-build" / name
+    shutil.rmtree(built, ignore_errors=True)
+    built.mkdir(parents=True)
+    env = {**pip_environment(), "CC": NO_C_COMPILER, "CXX": NO_C_COMPILER, **spec["env"]}
+    run([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-input", "--no-deps",
+         "--wheel-dir", str(built), "--", str(sdist)], cwd=empty, env=env,
+        what=f"pip wheel ({name} {version} from its sdist, without its C extension)")
+    wheels = sorted(built.glob("*.whl"))
+    if len(wheels) != 1:
+        raise BuildError(f"building {sdist.name} gave {[w.name for w in wheels]}, not one wheel")
+    wheel = wheels[0]
+    with zipfile.ZipFile(wheel) as z:
+        binaries = [m for m in z.namelist() if m.endswith(BINARY_SUFFIXES) or ".so." in m]
+    if not _is_pure(wheel.name) or binaries:
+        raise BuildError(f"{name} {version}: its sdist built {wheel.name}{' with ' + ', '.join(binaries) if binaries else ''} "
+                         "even without a C compiler, so it has no pure-Python mode here; a PyModeExtension recipe "
+                         "must build it")
+    dest = work / "fallback-wheels"
+    dest.mkdir(exist_ok=True)
+    target = dest / wheel.name
+    shutil.copy(wheel, target)
+    recipe = _catalogue_recipes().get(name)
+    log(f"{name} {version}: no pure-Python wheel; built from its sdist {sdist.name} in pure-Python mode, without "
+        f"{spec['without']}" + (f"; a PyModeExtension with recipe: {recipe} in spec.extensions ships the C extension "
+                                 "instead" if recipe else ""))
+    return {"wheel": target, "sdist": sdist.name, "sdist_sha256": sha256_file(sdist)}
+
+
 def _without_pure_wheel(native: dict, provided: dict[str, str]) -> str:
     """The distributions CPython would take as platform wheels, each with the catalogue recipe that builds it."""
-    recipes = {canonical_name(p.stem): p.stem for p in (REPO / "recipes").glob("*.json") if p.stem != "schema"}
+    recipes = _catalogue_recipes()
     parts = []
     for name, (version, wheel) in sorted(native.items()):
         if _is_pure(wheel) or name in provided:
@@ -314,9 +382,11 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
     """Resolves pure-Python wheels for CPython 3.13 (any platform) into a site dir with a hash lock.
 
     `provided` are the distributions the worker's extensions ship (as side modules): they satisfy dependencies and
-    are not installed again. The newest releases CPython 3.13 would take are the ones installed; when a dependency
-    without a pure wheel would make pip settle for older releases (or fail), the build stops naming it and the
-    recipe that provides it, instead of downgrading silently. Pinning the older release accepts it.
+    are not installed again. A distribution without a pure wheel that has a pure-Python mode (PURE_FALLBACKS) and
+    that no extension ships is built from its sdist in that mode (build_pure_fallback). The newest releases
+    CPython 3.13 would take are the ones installed; when a dependency without a pure wheel would make pip settle for
+    older releases (or fail), the build stops naming it and the recipe that provides it, instead of downgrading
+    silently. Pinning the older release accepts it. work/packages.json says how each distribution arrived.
     The requirements have passed check_requirement (build_worker checks them before anything else)."""
     provided = provided or {}
     site = work / "site"
@@ -334,11 +404,21 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
         constraints = work / "provided-constraints.txt"
         constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(provided.items())))
         links = ["--find-links", str(wheelhouse), "--constraint", str(constraints)]
-    pure, pip_output = _resolution(requirements, PURE_TARGET, links, work, "pure")
     native, _ = _resolution(requirements, NATIVE_TARGET, links, work, "native")
+    # what has no pure wheel but a pure-Python mode, and no extension of the worker ships: built from its sdist
+    fallbacks = {}
+    for name, (version, wheel) in sorted((native or {}).items()):
+        if not _is_pure(wheel) and name not in provided and name in PURE_FALLBACKS:
+            fallbacks[name] = dict(build_pure_fallback(name, version, work), version=version)
+    if fallbacks:
+        constraints = work / "fallback-constraints.txt"
+        constraints.write_text("".join(f"{name}=={f['version']}\n" for name, f in sorted(fallbacks.items())))
+        links = [*links, "--find-links", str(work / "fallback-wheels"), "--constraint", str(constraints)]
+    satisfied = {**provided, **{name: f["version"] for name, f in fallbacks.items()}}
+    pure, pip_output = _resolution(requirements, PURE_TARGET, links, work, "pure")
     if pure is None:
         tail = "\n".join(pip_output.strip().splitlines()[-15:])
-        culprits = _without_pure_wheel(native, provided) if native is not None else ""
+        culprits = _without_pure_wheel(native, satisfied) if native is not None else ""
         if culprits:
             raise InvalidInput(f"packages {', '.join(requirements)} cannot run in python.wasm: {culprits}")
         raise BuildError(f"pip could not resolve {', '.join(requirements)} to pure-Python wheels:\n{tail}\n"
@@ -350,10 +430,11 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
                  if name in pure and name not in provided and _version(pure[name][0]) < _version(version)]
         if older:
             raise InvalidInput(f"pure-Python wheels only would install older releases ({', '.join(older)}) because "
-                               f"{_without_pure_wheel(native, provided) or 'a dependency has no pure-Python wheel'}; "
+                               f"{_without_pure_wheel(native, satisfied) or 'a dependency has no pure-Python wheel'}; "
                                "pin the older releases to accept them")
     # download exactly what was resolved
-    pins = [f"{name}=={version}" for name, (version, _) in sorted(pure.items()) if name not in provided]
+    pins = [f"{name}=={version}" for name, (version, _) in sorted(pure.items())
+            if name not in provided and name not in fallbacks]
     wheels = work / "wheels"
     empty = work / "pip-cwd"
     if pins:
@@ -361,16 +442,33 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
              "-d", str(wheels), *PURE_TARGET, "--", *pins], cwd=empty, env=pip_environment(),
             what="pip download (pure-Python wheels for wasm32)")
     found = sorted(wheels.glob("*.whl"))
-    if found:
+    built = [fallbacks[name]["wheel"] for name in sorted(fallbacks) if name in pure]
+    if found or built:
         run([sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps", "--no-index",
-             "--no-compile", "--target", str(site), *PURE_TARGET, *map(str, found)], what="pip install --target")
+             "--no-compile", "--target", str(site), *PURE_TARGET, *map(str, found + built)], what="pip install --target")
     for junk in site.glob("*.dist-info/RECORD"):
         junk.unlink()  # paths + hashes of files we ship anyway; drop for reproducibility
     lock = "".join(f"{w.name} --hash=sha256:{sha256_file(w)}\n" for w in found)
+    lock += "".join(f"# {name}=={f['version']} built in pure-Python mode from {f['sdist']} "
+                    f"--hash=sha256:{f['sdist_sha256']}\n" for name, f in sorted(fallbacks.items()) if name in pure)
     lock += "".join(f"# {name}=={provided[name]} provided by an extension\n" for name in sorted(pure) if name in provided)
     (work / "pymode.lock").write_text(lock)
-    log(f"resolved {len(found)} wheels" + (f", {len([n for n in pure if n in provided])} provided by extensions"
-                                          if provided else ""))
+    # How each distribution arrives, for the build's result (and the log).
+    report = {}
+    for name, (version, _) in sorted(pure.items()):
+        if name in provided:
+            report[name] = {"version": provided[name], "from": "extension"}
+        elif name in fallbacks:
+            report[name] = {"version": version, "from": "sdist, pure-Python mode",
+                            "without": PURE_FALLBACKS[name]["without"]}
+        else:
+            report[name] = {"version": version, "from": "wheel"}
+    (work / "packages.json").write_text(json.dumps(report, sort_keys=True))
+    counts = {kind: sum(r["from"] == kind for r in report.values()) for kind in ("wheel", "sdist, pure-Python mode", "extension")}
+    log(f"resolved {counts['wheel']} wheels"
+        + (f", {counts['sdist, pure-Python mode']} built in pure-Python mode from sdists ({', '.join(sorted(fallbacks))})"
+           if fallbacks else "")
+        + (f", {counts['extension']} provided by extensions" if provided else ""))
     return site
 
 
@@ -473,7 +571,12 @@ def build_worker(args: argparse.Namespace) -> dict:
         shutil.copy(lock, out / "pymode.lock")
     # One layer per file, titled by its path in the bundle (side modules are ext/<name>.wasm).
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    return push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
+    result = push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
+    packages = work / "packages.json"
+    if packages.exists():
+        # name -> {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension", "without"?}
+        result["packages"] = json.loads(packages.read_text())
+    return result
 
 
 def site_args(site: Path, extension_sites: list[Path]) -> list[str]:

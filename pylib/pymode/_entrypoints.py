@@ -11,7 +11,10 @@ Handlers are written three ways, and all run unmodified:
   module that uses the `workers` (or `js`) module, or marked `@handler`.
 
 Cloudflare-style handlers get the `workers` module's types: awaitable body
-methods and bindings (`await request.json()`, `await env.KV.get(k)`). The
+methods and bindings (`await request.json()`, `await env.KV.get(k)`). An entry
+written for upstream PyMode (its `fetch` handler name, or upstream's imports
+`from pymode.workers import Env` / `from pymode.env import KV, R2, D1, get_env`)
+gets upstream's `env`, whose R2 `get` returns bytes (`uses_upstream_api`). The
 style is decided once, when the entry is loaded.
 """
 
@@ -21,7 +24,7 @@ import types
 
 from . import _abi
 
-__all__ = ["Context", "Entrypoint", "find"]
+__all__ = ["Context", "Entrypoint", "find", "uses_upstream_api"]
 
 LOG_WARNING = 30
 CLOUDFLARE_MODULES = ("workers", "js")
@@ -159,6 +162,23 @@ def _find(module):
                           bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module),
                           _cloudflare_request, function)
     return None
+
+
+# Names only upstream PyMode's API has (pymode.env's static helpers; pymode.workers.Env is UpstreamEnv).
+UPSTREAM_NAMES = ("KV", "R2", "D1", "get_env", "console_log", "UpstreamEnv")
+
+
+def uses_upstream_api(module, entrypoint):
+    """Whether the entry module is written for upstream PyMode: its handler is upstream's `fetch(request, env)`,
+    or it imported one of the names only upstream's API has. A Cloudflare-style entry never is."""
+    if entrypoint is None or entrypoint.cloudflare:
+        return False
+    if entrypoint.describe == "fetch":
+        return True
+    from . import env
+
+    upstream = [getattr(env, name) for name in UPSTREAM_NAMES]
+    return any(any(value is u for u in upstream) for value in vars(module).values())
 
 
 def find_queue(module):

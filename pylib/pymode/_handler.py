@@ -10,7 +10,7 @@ Routes served before `on_fetch` (docs/abi.md §7): `POST /__pymode/queue`
 delivers a queue batch to the entry's `on_queue(batch, env)` (pymode.queues); in a task's
 interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
 `pymode.parallel` task, and once the project defines a `pymode.workflows`
-workflow, `/workflow/run|status|resume|runs` (and the host's alarm,
+workflow, `/workflow/run|status|resume|runs|info` (and the host's alarm,
 `POST /__pymode/alarm`) go to the workflow engine.
 """
 
@@ -40,7 +40,8 @@ QUEUE_PATH = "/__pymode/queue"
 # The host's call that runs the serving loop (pymode._serve; worker/src/runtime/serving.ts).
 SERVE_PATH = "/__pymode/serve"
 SERVE = object()
-WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
+WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info",
+                  "/__pymode/alarm")
 
 
 class LoadError(ImportError):
@@ -55,6 +56,7 @@ class _Loaded:
         self.entry = None
         self.handler = None
         self.queue_handler = None
+        self.upstream = False  # the entry is written for upstream PyMode: it gets upstream's env
         self.error = None
         self.loaded = False
         self.paths = []
@@ -133,6 +135,7 @@ def load(entry=None, root=None):
         raise LoadError(message) from exc
     _state.handler = handler
     _state.queue_handler = queue_handler
+    _state.upstream = _entrypoints.uses_upstream_api(module, handler)
     _state.loaded = True
     return handler
 
@@ -224,7 +227,7 @@ def _env():
     raw = os.environ.get(BINDINGS_ENV, "")
     if _env_cache[0] != raw:
         _env_cache = (raw, Env(raw))
-    return _env_cache[1]
+    return _env_cache[1]._as_upstream() if _state.upstream else _env_cache[1]
 
 
 def _decode_request(frames):

@@ -5,6 +5,11 @@ The host describes them in the environment variable PYMODE_BINDINGS as JSON:
 key of `BINDING_KINDS` (the binding-kind registry: kind -> class). Vars and
 secrets are plain strings on `env`; the other bindings are objects of their
 kind's class, whose methods call the host through `pymode._abi.call`.
+
+Upstream PyMode's API lives here too: the static helpers `KV`, `R2`, `D1`, `get_env` and
+`console_log` (a key "NAME\0key" names the binding; without one they use the binding named `KV`,
+`R2` or `D1`), and `UpstreamEnv` (`pymode.workers.Env`), whose R2 `get` returns the object's bytes and
+D1 `batch` each statement's rows.
 """
 
 import base64
@@ -20,7 +25,7 @@ from .workers import decode_text, parse_json, to_body
 __all__ = [
     "Env", "KVNamespace", "R2Bucket", "R2Object", "D1Database", "D1PreparedStatement",
     "D1Result", "KVError", "R2Error", "D1Error", "parse_bindings", "binding_type",
-    "BINDING_KINDS", "Queue", "Service",
+    "BINDING_KINDS", "Queue", "Service", "UpstreamEnv", "KV", "R2", "D1", "get_env", "console_log",
 ]
 
 BINDINGS_ENV = "PYMODE_BINDINGS"
@@ -77,6 +82,10 @@ class Env:
             bindings = os.environ.get(BINDINGS_ENV)
         object.__setattr__(self, "_bindings", parse_bindings(bindings))
         object.__setattr__(self, "_objects", {})
+        object.__setattr__(self, "_upstream", None)
+
+    def _kind_class(self, kind):
+        return BINDING_KINDS[kind]
 
     def _resolve(self, name):
         kind = binding_type(self._bindings, name)
@@ -86,8 +95,18 @@ class Env:
         if kind in ("var", "secret"):
             return self._bindings[name]["value"]
         if name not in self._objects:
-            self._objects[name] = BINDING_KINDS[kind](name)
+            self._objects[name] = self._kind_class(kind)(name)
         return self._objects[name]
+
+    def _as_upstream(self):
+        """The same bindings as upstream PyMode's handlers see them (`UpstreamEnv`)."""
+        if self._upstream is None:
+            view = UpstreamEnv.__new__(UpstreamEnv)
+            for attr, value in (("_bindings", self._bindings), ("_objects", {}), ("_upstream", None)):
+                object.__setattr__(view, attr, value)
+            object.__setattr__(view, "_upstream", view)
+            object.__setattr__(self, "_upstream", view)
+        return self._upstream
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -207,6 +226,20 @@ class KVNamespace:
 
     def _delete(self, key):
         yield self._op("delete", {"key": _check_key(key)})
+
+    def get_multi(self, keys, type="text"):
+        """{key: value} of the `keys` that exist (upstream PyMode's name); one host call per key."""
+        out = {}
+        for key in keys:
+            value = self.get(key, type=type)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def put_multi(self, items):
+        """Store a dict of key -> value, or (key, value) pairs (upstream PyMode's name)."""
+        for key, value in (items.items() if isinstance(items, dict) else items):
+            self.put(key, value)
 
     def list(self, prefix=None, limit=None, cursor=None):
         """Keys in lexicographic order; follow `cursor` while not `list_complete`."""
@@ -353,6 +386,15 @@ class R2Bucket:
         return f"<R2Bucket {self.name}>"
 
 
+class UpstreamR2Bucket(R2Bucket):
+    """An R2 bucket as upstream PyMode's R2 binding: `get` returns the object's bytes (None when missing);
+    `head` still gives the metadata."""
+
+    def get(self, key):
+        obj = super().get(key)
+        return None if obj is None else obj.body
+
+
 # --- D1 ------------------------------------------------------------------------
 
 
@@ -385,6 +427,10 @@ class D1Result:
         if key not in ("results", "success", "meta"):
             raise KeyError(key)
         return getattr(self, key)
+
+    def get(self, key, default=None):
+        """`result.get("results", [])`, as on upstream PyMode's dict results."""
+        return self[key] if key in ("results", "success", "meta") else default
 
     @classmethod
     def _from_meta(cls, meta):
@@ -508,3 +554,157 @@ BINDING_KINDS = {"kv": KVNamespace, "r2": R2Bucket, "d1": D1Database, "queue": Q
 def binding_types():
     """Every type a binding description may have: the registry's kinds plus var and secret."""
     return (*BINDING_KINDS, "var", "secret")
+
+
+# --- upstream PyMode's API ---------------------------------------------------------
+
+
+class UpstreamD1Database(D1Database):
+    """A D1 database as upstream PyMode's D1 binding: `batch` returns each statement's rows."""
+
+    def batch(self, statements):
+        return [result.results for result in super().batch(statements)]
+
+
+class UpstreamEnv(Env):
+    """`env` as upstream PyMode's handlers use it (`from pymode.workers import Env`): the same bindings, but R2
+    `get` returns the object's bytes and D1 `batch` each statement's rows. It also takes upstream's constructor argument, where a plain string value
+    is a var (`Env({"API_KEY": "k"})`). Entry modules written for upstream get this env (pymode._entrypoints)."""
+
+    def __init__(self, bindings=None):
+        if isinstance(bindings, dict):
+            bindings = {name: {"type": "var", "value": spec} if isinstance(spec, str) else spec
+                        for name, spec in bindings.items()}
+        super().__init__(bindings)
+        object.__setattr__(self, "_upstream", self)
+
+    def _kind_class(self, kind):
+        return {"r2": UpstreamR2Bucket, "d1": UpstreamD1Database}.get(kind) or BINDING_KINDS[kind]
+
+
+_static_env = (None, None)
+
+
+def _current_env():
+    global _static_env
+    raw = os.environ.get(BINDINGS_ENV, "")
+    if _static_env[0] != raw:
+        _static_env = (raw, Env(raw))
+    return _static_env[1]
+
+
+def _split_key(raw, default):
+    """Upstream's binding-qualified key: "NAME\0key" -> (NAME, key); a plain key uses the default binding."""
+    if not isinstance(raw, str):
+        raise TypeError(f"key must be str, not {type(raw).__name__}")
+    name, sep, key = raw.partition("\0")
+    return (name, key) if sep else (default, raw)
+
+
+def _binding(cls, name, what):
+    env = _current_env()
+    try:
+        binding = env[name]
+    except KeyError:
+        declared = ", ".join(n for n, spec in sorted(env._bindings.items()) if spec["type"] == cls.SPEC_FIELD) or "none"
+        raise LookupError(f"pymode.env.{what}: no {what} binding named {name!r} (declared {what} bindings: {declared}); "
+                          f"name one with a key \"NAME\\0key\" or use env.NAME") from None
+    if not isinstance(binding, cls):
+        raise TypeError(f"pymode.env.{what}: binding {name!r} is not a {what} binding")
+    return binding
+
+
+def _as_bytes(value, what):
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be bytes or str, not {type(value).__name__}")
+
+
+class KV:
+    """Upstream PyMode's static KV helpers: values are bytes; the binding is `KV` unless the key names one."""
+
+    @staticmethod
+    def get(key):
+        name, key = _split_key(key, "KV")
+        return _binding(KVNamespace, name, "KV").get(key, type="bytes")
+
+    @staticmethod
+    def multi_get(keys):
+        """The values of `keys` (bytes, None when missing), in order."""
+        return [KV.get(k) for k in keys]
+
+    @staticmethod
+    def put(key, value):
+        name, key = _split_key(key, "KV")
+        _binding(KVNamespace, name, "KV").put(key, _as_bytes(value, f"KV value for {key!r}"))
+
+    @staticmethod
+    def multi_put(entries):
+        """Store (key, value) pairs."""
+        for key, value in entries:
+            KV.put(key, value)
+
+    @staticmethod
+    def delete(key):
+        name, key = _split_key(key, "KV")
+        _binding(KVNamespace, name, "KV").delete(key)
+
+
+class R2:
+    """Upstream PyMode's static R2 helpers: object bodies as bytes; the binding is `R2` unless the key names one."""
+
+    @staticmethod
+    def get(key):
+        name, key = _split_key(key, "R2")
+        obj = _binding(R2Bucket, name, "R2").get(key)
+        return None if obj is None else obj.body
+
+    @staticmethod
+    def put(key, value):
+        name, key = _split_key(key, "R2")
+        _binding(R2Bucket, name, "R2").put(key, _as_bytes(value, f"R2 value for {key!r}"))
+
+
+class D1:
+    """Upstream PyMode's static D1 helpers: rows as dicts; the database is `D1` unless the SQL names one
+    ("NAME\0SELECT ...", or "binding" in a batch query)."""
+
+    @staticmethod
+    def execute(sql, params=None):
+        name, sql = _split_key(sql, "D1")
+        if params is not None and not isinstance(params, (list, tuple)):
+            raise TypeError(f"params must be a list, not {type(params).__name__}")
+        return _binding(D1Database, name, "D1").prepare(sql).bind(*(params or ())).all().results
+
+    @staticmethod
+    def batch(queries):
+        """Run [{"sql", "params"?, "binding"?}, ...] in one transaction on one database -> rows per query."""
+        if not queries:
+            return []
+        names = set()
+        statements = []
+        for query in queries:
+            if not isinstance(query, dict) or not isinstance(query.get("sql"), str):
+                raise TypeError('each batch query must be a dict {"sql": str, "params"?: list, "binding"?: str}')
+            name, sql = _split_key(query["sql"], query.get("binding") or "D1")
+            names.add(name)
+            statements.append((sql, query.get("params") or ()))
+        if len(names) > 1:
+            raise ValueError(f"a D1 batch runs on one database; these queries name {', '.join(sorted(names))}")
+        db = _binding(D1Database, names.pop(), "D1")
+        return [r.results for r in db.batch([db.prepare(sql).bind(*params) for sql, params in statements])]
+
+
+def get_env(key):
+    """The value of var or secret `key`, or None."""
+    spec = _current_env()._bindings.get(key)
+    return spec["value"] if spec is not None and spec["type"] in ("var", "secret") else None
+
+
+def console_log(msg):
+    """A line in the worker's log (info level)."""
+    from ._abi import log
+
+    log(20, str(msg))

@@ -284,9 +284,10 @@ class Response:
 
 
 def __getattr__(name):
-    # upstream PyMode exports Env from here; it lives in pymode.env (which imports this module)
+    # upstream PyMode's Env is imported from here: upstream's flavour (R2 get returns bytes), from pymode.env
+    # (which imports this module)
     if name == "Env":
-        from .env import Env
+        from .env import UpstreamEnv
 
-        return Env
+        return UpstreamEnv
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

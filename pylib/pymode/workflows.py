@@ -31,6 +31,12 @@ The worker exposes, once the entry defines a workflow (routed by
   GET  /workflow/status?id=ID  -> {"id", "workflow", "state", "steps": [...], "error"?}
   POST /workflow/resume   {"id"}  (or no body: every run that is due)
   GET  /workflow/runs?workflow=NAME&limit=N  -> {"runs": [status, ...]} (newest first)
+Upstream PyMode's surface is served next to it (a body without "workflow" is upstream's shape; the
+workflow is the one the project defines, or the one named by "workflow" / ?workflow=):
+  GET  /workflow/info          -> {"name", "steps": [{"name", "retries", "backoff"}]}
+  POST /workflow/run    {"workflow_id"?, "input"}              -> {"workflow_id", "status", "results", "error"?}
+  POST /workflow/resume {"workflow_id", "journal"?, "input"?}  -> the same; a stored run continues (a failed one
+       from its failed step), else a new run starts with the journal's completed_steps and their results
 With a PYMODE_WORKFLOW_TOKEN var or secret they require `Authorization: Bearer <token>`.
 
 Guarantees (see pylib/README.md): at-least-once execution of each step,
@@ -58,8 +64,8 @@ WAKE_PREFIX = "wf:wake:"
 # How long a run may hold a step before an alarm checks that its executor is still alive.
 DEFAULT_LEASE = 60.0
 MAX_RETRIES = 100
-PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/__pymode/alarm")
-LOG_ERROR, LOG_INFO = 40, 20
+PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info", "/__pymode/alarm")
+LOG_ERROR, LOG_WARNING, LOG_INFO = 40, 30, 20
 # When the worker has this var or secret, the /workflow/* endpoints need `Authorization: Bearer <it>`.
 TOKEN_BINDING = "PYMODE_WORKFLOW_TOKEN"
 MAX_LISTED_RUNS = 100
@@ -136,6 +142,11 @@ class Context:
         self.attempt = attempt
         self.env = env
 
+    @property
+    def workflow_id(self):
+        """The run's id under upstream PyMode's name."""
+        return self.id
+
     def __repr__(self):
         return f"<workflow {self.workflow} run {self.id} step {self.step} attempt {self.attempt}>"
 
@@ -178,11 +189,15 @@ class Workflow:
             defaults.update(record["retry"])
         return defaults
 
-    def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None):
-        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`."""
+    def step(self, fn=None, *, retries=None, backoff=None, factor=None, name=None, timeout=None):
+        """Decorator: `@wf.step` or `@wf.step(retries=3, backoff=2.0, factor=2.0, name=...)`. `timeout` is upstream
+        PyMode's option, accepted and, as there, not enforced (a warning in the log says so)."""
 
         def register(func):
             step_name = name or func.__name__
+            if timeout is not None:
+                _abi.log(LOG_WARNING, f"pymode.workflows: {self.name} step {step_name}: timeout={timeout!r} is accepted "
+                                      "for upstream PyMode's API but not enforced (as upstream): a step runs to its end")
             if any(s.name == step_name for s in self.steps):
                 raise ValueError(f"workflow {self.name!r} already has a step named {step_name!r}")
             own = {k: v for k, v in (("retries", retries), ("backoff", backoff), ("factor", factor)) if v is not None}
@@ -220,9 +235,72 @@ class Workflow:
             raise WorkflowError(f"no run {run_id!r} of workflow {self.name!r}", 404)
         return _status(self._drive(record, env))
 
+    def info(self):
+        """Upstream PyMode's description: the name and each step's retries and backoff (as they apply by default)."""
+        defaults = self._defaults()
+        steps = []
+        for step in self.steps:
+            retries, backoff, _ = step.policy(defaults)
+            steps.append({"name": step.name, "retries": retries, "backoff": backoff})
+        return {"name": self.name, "steps": steps}
+
+    def resume_journal(self, run_id, journal=None, input=None, env=None):
+        """Upstream PyMode's resume: a stored run with this id continues (a failed one is reopened at its failed
+        step; finished steps keep their stored results); without one, a run starts whose steps named in the
+        journal's `completed_steps` count as done with the journal's `results`. -> the run's record."""
+        if not isinstance(run_id, str) or not _NAME.match(run_id):
+            raise WorkflowError(f"workflow_id must match {_NAME.pattern}, got {run_id!r}")
+        store = _Store()
+        record = store.get(RUN_PREFIX + run_id)
+        if record is None:
+            done = self._journal_results(journal)
+            return self._start({} if input is None else input, run_id, env, completed=done)
+        if record.get("workflow") != self.name:
+            raise WorkflowError(f"run id {run_id!r} belongs to workflow {record.get('workflow')!r}", 409)
+        if input is not None and record.get("input") != input:
+            raise WorkflowError(f"run {run_id!r} already exists with a different input", 409)
+        if record["state"] == "cancelled":
+            raise WorkflowError(f"run {run_id!r} was cancelled ({record.get('error')}); start a new run", 409)
+        if record["state"] == "failed":
+            self._reopen(store, record)
+        return self._drive(record, env)
+
+    def _journal_results(self, journal):
+        """Step name -> result of the steps an upstream journal lists as completed (validated)."""
+        if journal is None:
+            return {}
+        if not isinstance(journal, dict):
+            raise WorkflowError('journal must be an object {"completed_steps": [...], "results": {...}}')
+        names = journal.get("completed_steps", [])
+        results = journal.get("results", {})
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise WorkflowError("journal.completed_steps must be a list of step names")
+        if not isinstance(results, dict):
+            raise WorkflowError("journal.results must be an object of step name -> result")
+        known = [s.name for s in self.steps]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise WorkflowError(f"journal.completed_steps names steps workflow {self.name!r} does not have: "
+                                f"{', '.join(unknown)} (its steps: {', '.join(known)})")
+        missing = [n for n in names if n not in results]
+        if missing:
+            raise WorkflowError(f"journal.results has no result for completed step(s) {', '.join(missing)}")
+        return {n: results[n] for n in names}
+
+    def _reopen(self, store, record):
+        """A failed run becomes pending again: its failed step starts over with fresh attempts."""
+        for entry in record["steps"]:
+            if entry["state"] == "failed":
+                entry.update(state="pending", attempts=0)
+                entry.pop("error", None)
+        record["state"] = "pending"
+        record.pop("error", None)
+        store.put(WAKE_PREFIX + record["id"], {"at": time.time() + self.lease})
+        self._save(store, record)
+
     # --- the engine -----------------------------------------------------------------
 
-    def _start(self, input, run_id, env, *, concurrency="Allow", retry=None, trigger=None):
+    def _start(self, input, run_id, env, *, concurrency="Allow", retry=None, trigger=None, completed=None):
         try:
             json.dumps(input)
         except (TypeError, ValueError) as exc:
@@ -258,6 +336,9 @@ class Workflow:
             "created": now, "updated": now,
             "steps": [{"name": s.name, "state": "pending", "attempts": 0} for s in self.steps],
         }
+        for entry in record["steps"]:
+            if completed and entry["name"] in completed:  # done elsewhere (an upstream journal): never run here
+                entry.update(state="completed", result=completed[entry["name"]], journal=True)
         if retry:
             record["retry"] = retry
         if trigger:
@@ -471,6 +552,8 @@ def _status(record):
         step = {"name": entry["name"], "state": entry["state"], "attempts": entry.get("attempts", 0)}
         if entry["state"] == "completed":
             step["result"] = entry.get("result")
+            if entry.get("journal"):
+                step["from_journal"] = True
         elif entry.get("error"):
             step["error"] = entry["error"]
         if entry.get("not_before") is not None:
@@ -545,14 +628,18 @@ def _authorised(request, env):
 
 
 def handle_http(request, env):
-    """Serve /workflow/run, /workflow/status, /workflow/resume, /workflow/runs and the
-    host's alarm (`POST /__pymode/alarm`) -> a `Response`."""
+    """Serve /workflow/run, /workflow/status, /workflow/resume, /workflow/runs, upstream PyMode's
+    /workflow/info (and its shapes of run and resume) and the host's alarm (`POST /__pymode/alarm`)
+    -> a `Response`."""
     from .workers import Response
 
     try:
         if request.path != "/__pymode/alarm" and not _authorised(request, env):
             return Response.json({"error": "missing or wrong bearer token (PYMODE_WORKFLOW_TOKEN)"}, status=401,
                                  headers={"www-authenticate": "Bearer"})
+        if request.path == "/workflow/info":
+            _method(request, "GET")
+            return Response.json(_the_workflow(_query_workflow(request)).info())
         if request.path == "/workflow/runs":
             _method(request, "GET")
             name = (request.query.get("workflow") or [None])[0]
@@ -574,6 +661,8 @@ def handle_http(request, env):
             return Response.json({"resumed": resume_due(env)})
         body = _json_body(request)
         if request.path == "/workflow/run":
+            if "workflow" not in body:
+                return Response.json(_upstream_run(body, env, _query_workflow(request)))
             name = body.get("workflow")
             if not isinstance(name, str):
                 raise WorkflowError('run needs {"workflow": name, "input": ..., "id"?: ...}')
@@ -585,6 +674,8 @@ def handle_http(request, env):
                 answer["reason"] = record["error"]
             return Response.json(answer)
         # /workflow/resume
+        if "workflow_id" in body:
+            return Response.json(_upstream_resume(body, env, body.get("workflow") or _query_workflow(request)))
         run_id = body.get("id")
         if run_id is None:
             return Response.json({"resumed": resume_due(env)})
@@ -595,6 +686,66 @@ def handle_http(request, env):
         return Response.json({"id": status["id"], "state": status["state"]})
     except WorkflowError as exc:
         return Response.json({"error": str(exc)}, status=exc.status)
+
+
+# --- upstream PyMode's shapes -----------------------------------------------------------
+
+
+def _the_workflow(name=None):
+    """The workflow an upstream-shaped request means: the named one, else the only one defined."""
+    if name is not None:
+        if not isinstance(name, str):
+            raise WorkflowError(f"workflow must be a workflow name, got {name!r}")
+        return get(name)
+    if len(_registry) == 1:
+        return next(iter(_registry.values()))
+    raise WorkflowError(f"this worker defines several workflows ({', '.join(sorted(_registry))}); name one with "
+                        '"workflow" in the body or ?workflow=NAME')
+
+
+def _query_workflow(request):
+    return (request.query.get("workflow") or [None])[0]
+
+
+def _upstream_run(body, env, name=None):
+    """POST /workflow/run {"workflow_id"?, "input"} -> upstream's result document."""
+    workflow = _the_workflow(name)
+    run_id = body.get("workflow_id")
+    if run_id is None:
+        # upstream's id is "<name>_<epoch seconds>"; the suffix keeps two runs in one second apart
+        run_id = f"{workflow.name}_{int(time.time())}_{uuid.uuid4().hex[:8]}"
+    elif not isinstance(run_id, str):
+        raise WorkflowError(f"workflow_id must be a string, got {run_id!r}")
+    input = body.get("input", {})
+    return _upstream_result(workflow, workflow._start(input, run_id, env))
+
+
+def _upstream_resume(body, env, name=None):
+    """POST /workflow/resume {"workflow_id", "journal"?, "input"?} -> upstream's result document."""
+    run_id = body.get("workflow_id")
+    if not run_id:
+        raise WorkflowError("workflow_id required")
+    stored = _Store().get(RUN_PREFIX + run_id) if name is None and isinstance(run_id, str) else None
+    workflow = get(stored["workflow"]) if stored is not None else _the_workflow(name)
+    return _upstream_result(workflow, workflow.resume_journal(run_id, body.get("journal"), body.get("input"), env))
+
+
+def _upstream_result(workflow, record):
+    """A run as upstream PyMode reports it: {"workflow_id", "status", "results", "error"?}. A failed step's
+    error is {"step", "attempt", "max_attempts", "error"} (the traceback is in the worker's log, not here)."""
+    results = {e["name"]: e.get("result") for e in record["steps"] if e["state"] == "completed"}
+    out = {"workflow_id": record["id"], "status": record["state"], "results": results}
+    failed = next((e for e in record["steps"] if e["state"] == "failed"), None)
+    if record["state"] == "failed" and failed is not None:
+        step = next((s for s in workflow.steps if s.name == failed["name"]), None)
+        retries = step.policy(workflow._defaults(record))[0] if step is not None else failed["attempts"] - 1
+        out["error"] = {"step": failed["name"], "attempt": failed["attempts"], "max_attempts": retries + 1,
+                        "error": failed.get("error")}
+    elif record.get("error"):
+        out["error"] = record["error"]
+    if record.get("not_before") is not None:
+        out["not_before"] = record["not_before"]  # waiting for a retry: the host resumes it then
+    return out
 
 
 def _method(request, method):

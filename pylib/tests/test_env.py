@@ -70,4 +70,4 @@ def test_d1_results_read_as_attributes_or_keys_and_env_is_importable_from_worker
     assert result["results"] == result.results == [{"n": 1}] and result["success"] is True
     with pytest.raises(KeyError):
         result["rows"]
-    assert UpstreamEnv is Env
+    assert issubclass(UpstreamEnv, Env) and UpstreamEnv is not Env  # upstream's flavour (test_upstream_env.py)

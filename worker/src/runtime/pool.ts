@@ -182,6 +182,7 @@ export class InstancePool {
         const member: Member = { instance, load: 0, retiring: false };
         this.members.push(member);
         this.stats.peakInstances = Math.max(this.stats.peakInstances, this.members.length);
+        this.log({ level: 20, source: "host", message: `pool: instance ${this.stats.instancesCreated} started (${this.members.length} live, ${(this.memoryBytes() / MB).toFixed(0)} MiB of linear memory)` });
         this.dispatch();
       },
       (e) => {

@@ -1,7 +1,7 @@
 // PYMODE_ROUTING, and which requests run in a Durable Object whatever it says (worker/README.md "Routing policy").
 
 /** Paths served by pymode.workflows: run records live in the "main" PythonDO's storage. */
-export const WORKFLOW_PATHS: ReadonlySet<string> = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs"]);
+export const WORKFLOW_PATHS: ReadonlySet<string> = new Set(["/workflow/run", "/workflow/status", "/workflow/resume", "/workflow/runs", "/workflow/info"]);
 
 export function isDurableObjectPath(pathname: string): boolean {
   return WORKFLOW_PATHS.has(pathname);

@@ -127,4 +127,29 @@ export function defineWorkflowScenarios(host: () => WfHost) {
     expect((await host().fetch("/workflow/status?id=nope")).status).toBe(404);
     expect((await host().fetch("/workflow/run", post({ workflow: "missing" }))).status).toBe(404);
   });
+
+  it("workflow: upstream PyMode's routes (info, run {workflow_id, input}, resume {workflow_id, journal})", async () => {
+    const info = await host().fetch("/workflow/info");
+    expect(info.status).toBe(200);
+    expect(await info.json()).toEqual({ name: "orders", steps: [
+      { name: "validate", retries: 0, backoff: 1.0 },
+      { name: "charge", retries: 2, backoff: 0.3 },
+      { name: "ship", retries: 0, backoff: 1.0 },
+    ] });
+    const id = `upstream-${Date.now()}`;
+    const run = await host().fetch("/workflow/run", post({ workflow_id: id, input: { prices: [3, 4] } }));
+    expect(run.status).toBe(200);
+    expect(await run.json()).toEqual({ workflow_id: id, status: "completed",
+      results: { validate: { total: 7 }, charge: { charged: 7 }, ship: { tracking: "T-7" } } });
+    const resumed = await host().fetch("/workflow/resume", post({ workflow_id: `${id}-j`, input: { prices: [1] },
+      journal: { completed_steps: ["validate", "charge"], results: { validate: { total: 1 }, charge: { charged: 100 } } } }));
+    expect(resumed.status).toBe(200);
+    const doc = await resumed.json();
+    expect(doc).toMatchObject({ workflow_id: `${id}-j`, status: "completed" });
+    expect(doc.results.ship).toEqual({ tracking: "T-100" }); // the journal's charge result, not re-run
+    expect(await kv(host(), `count:${id}-j:validate`)).toBe("");
+    const bad = await host().fetch("/workflow/resume", post({ workflow_id: "x", journal: { completed_steps: ["refund"] } }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/does not have: refund/);
+  });
 }
