@@ -21,6 +21,7 @@ returns are cancelled, as `asyncio.run()` does.
 import asyncio
 import collections
 import contextlib
+import contextvars
 import heapq
 import sys
 import time
@@ -155,34 +156,41 @@ class MiniLoop(asyncio.AbstractEventLoop):
             self._run_once()
 
     def _run_once(self):
+        self._collect_due_timers()
+        if not self._ready:
+            if not self._timers:
+                raise RuntimeError(
+                    "the handler awaits something that can never complete: nothing is scheduled "
+                    "(PyMode's event loop has no I/O; call host APIs such as KV or fetch directly)"
+                )
+            time.sleep(max(0.0, self._timers[0].when() - self.time()))
+            return
+        self._run_ready()
+
+    def _collect_due_timers(self):
         now = self.time()
         while self._timers and (self._timers[0].cancelled() or self._timers[0].when() <= now):
             handle = heapq.heappop(self._timers)
             if not handle.cancelled():
                 self._ready.append(handle)
-        if not self._ready:
-            self._idle(max(0.0, self._timers[0].when() - now) if self._timers else None)
-            return
+
+    def _run_ready(self):
         for _ in range(len(self._ready)):
             handle = self._ready.popleft()
             if not handle.cancelled():
                 handle._run()
 
-    def _idle(self, timeout):
-        """Nothing is ready: wait `timeout` seconds for the next timer (None: there is none)."""
-        if timeout is None:
-            raise RuntimeError(
-                "the handler awaits something that can never complete: nothing is scheduled "
-                "(PyMode's event loop has no I/O; call host APIs such as KV or fetch directly)"
-            )
-        time.sleep(timeout)
+
+# The request a task serves (pymode._serve): tasks a handler starts inherit it with the context.
+current_request = contextvars.ContextVar("pymode_request", default=None)
 
 
 class ServeLoop(MiniLoop):
-    """The serving loop of pymode._serve for coroutine handlers: each request is a task, and idle time waits
-    for the host (new requests, finished host calls, cancellations) instead of sleeping. An awaited binding
-    call (pymode._abi.acall) starts the host's operation through `start_host_call` and lets the other tasks
-    run until it finishes."""
+    """The event loop of pymode._serve for coroutine handlers, run in turns. Each request is a task; an
+    awaited binding call (pymode._abi.acall) asks the host to start its operation (`start_host_call`) and
+    lets other tasks run. A turn runs every ready callback, then returns, leaving the tasks suspended in the
+    interpreter; the host starts the next turn when something happened (a request came, a host call
+    finished, a timer came due), from the request the event belongs to."""
 
     def __init__(self, handle_request):
         super().__init__()
@@ -191,44 +199,46 @@ class ServeLoop(MiniLoop):
         self._calls = {}  # host call id -> future of (status, payload)
 
     def start_host_call(self, kind, binding, request):
-        """Start a binding op in the host -> a future of (status, payload)."""
+        """Ask the host to start a binding op for the current task's request -> a future of (status, payload)."""
         from . import _serve
 
-        meta, _ = _serve.host("start", {"kind": kind, "binding": binding}, request)
+        meta, _ = _serve.host("start", {"kind": kind, "binding": binding, "owner": current_request.get()}, request)
         call = meta["call"]
         future = self.create_future()
         self._calls[call] = future
         future.add_done_callback(lambda _: self._calls.pop(call, None))  # also when its task is cancelled
         return future
 
-    def serve(self):
+    def turn(self):
+        """Run until nothing is ready -> seconds until the next timer, or None."""
         from . import _serve
 
         with self._running_here():
-            try:
-                taken = self._take(_serve.host("next", {"concurrent": True}))
-                while taken:
-                    while self._live():
-                        self._run_once()
-                    taken = self._take(_serve.host("next", {}))
-            finally:
-                self._cancel_leftovers()
-
-    def _live(self):
-        """Work is left: a request unanswered, a host call running, a callback ready or a timer set."""
-        return bool(self._requests or self._calls or self._ready or any(not t.cancelled() for t in self._timers))
-
-    def _idle(self, timeout):
-        from . import _serve
-
-        self._take(_serve.host("wait", {} if timeout is None else {"timeoutMs": timeout * 1000.0}))
+            first = True
+            while True:
+                # Events that arrived while a callback waited on a synchronous host call are taken too.
+                self._take(_serve.host("next", {"concurrent": True} if first else {}))
+                first = False
+                self._collect_due_timers()
+                if not self._ready:
+                    break
+                self._run_ready()
+        while self._timers and self._timers[0].cancelled():
+            heapq.heappop(self._timers)
+        return max(0.0, self._timers[0].when() - self.time()) if self._timers else None
 
     def _take(self, result):
-        """Apply the host's events; True when new requests came."""
+        """Apply the host's events: new requests become tasks, finished calls resolve their futures,
+        cancelled requests (past their time budget) cancel their tasks."""
         meta, blobs = result
         blobs = iter(blobs)
         for request in meta["requests"]:
-            self._requests[request] = self.create_task(self._serve_one(request, next(blobs)))
+            frames = next(blobs)
+            token = current_request.set(request)
+            try:
+                self._requests[request] = self.create_task(self._serve_one(request, frames))
+            finally:
+                current_request.reset(token)
         for call, status in meta["calls"]:
             payload = next(blobs)
             future = self._calls.pop(call, None)
@@ -238,7 +248,6 @@ class ServeLoop(MiniLoop):
             task = self._requests.get(request)
             if task is not None:
                 task.cancel()
-        return bool(meta["requests"])
 
     async def _serve_one(self, request, frames):
         from . import _serve

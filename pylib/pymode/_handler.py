@@ -307,8 +307,8 @@ def handle(request_frames):
     if routed is SERVE:
         from . import _serve
 
-        _serve.serve(handle, _state.handler is not None and _state.handler.concurrent)
-        return encode_response(Response(None, status=204))
+        timer = _serve.serve(handle, _state.handler is not None and _state.handler.concurrent)
+        return encode_response(Response.json({"timer": timer}))
     request = routed
     try:
         result = _state.handler.serve(request, _env())

@@ -35,18 +35,17 @@ def respond(request, response_frames):
 
 
 def serve(handle, concurrent):
-    """Run until no request is left. A coroutine handler (`concurrent`) is served by `handle_async` on
-    pymode._aio's ServeLoop; a synchronous one by `handle` (frames -> response frames), in order, without
+    """One turn of serving -> seconds until the next timer of the loop (None: no timer). A coroutine handler
+    (`concurrent`) is served by `handle_async` on pymode._aio's ServeLoop, which keeps its tasks between
+    turns; a synchronous one by `handle` (frames -> response frames), each request to its end, without
     asyncio (importing asyncio inside a request can overflow the stack of Node 20's Asyncify host)."""
+    global _loop
     if concurrent:
         from . import _aio
 
-        loop = _aio.ServeLoop(handle_async)
-        try:
-            loop.serve()
-        finally:
-            loop.close()
-        return
+        if _loop is None:
+            _loop = _aio.ServeLoop(handle_async)
+        return _loop.turn()
     meta, blobs = host("next", {"concurrent": False})
     while meta["requests"]:
         # A synchronous handler cannot be cancelled: past its time budget the host has answered already
@@ -54,6 +53,10 @@ def serve(handle, concurrent):
         for request, frames in zip(meta["requests"], blobs):
             respond(request, handle(frames))
         meta, blobs = host("next", {})
+    return None
+
+
+_loop = None  # the ServeLoop of a coroutine handler: its tasks live from turn to turn
 
 
 async def handle_async(request_frames):

@@ -311,27 +311,24 @@ export class PythonInstance {
   }
 
   /**
-   * An op of the serving loop (kind "loop", src/runtime/serving.ts): its length at once, or a promise of it
-   * (`wait`) that the caller suspends on. A spent step budget throws (the instance is then lost).
+   * An op of the serving loop (kind "loop", src/runtime/serving.ts), answered at once. A spent step budget
+   * throws (the instance is then lost).
    */
-  private loopOp(req: Uint8Array): number | Promise<number> {
+  private loopOp(req: Uint8Array): number {
     // Python's run since the last loop op (a slice) ends here; the next one begins when the op returns.
     if (this.broken) throw new TrapError(this.broken);
     this.endSlice();
-    const took = (out: Uint8Array) => {
-      this.pendingResult = out;
-      this.beginSlice();
-      return out.byteLength;
-    };
     try {
       if (!this.session) throw new HostError(STATUS.NOT_SUPPORTED, "loop: the host is not serving this call (see PythonInstance.serve)");
-      const r = this.session.op(req);
-      return r instanceof Uint8Array ? took(r) : r.then(took);
+      const out = this.session.op(req);
+      this.pendingResult = out;
+      return out.byteLength;
     } catch (e) {
       const he = describeError(e);
       this.pendingResult = this.errorFrames(he);
-      this.beginSlice();
       return he.status;
+    } finally {
+      this.beginSlice();
     }
   }
 
@@ -350,8 +347,7 @@ export class PythonInstance {
       const kind = td.decode(this.mem().slice(kPtr, kPtr + kLen));
       const binding = td.decode(this.mem().slice(bPtr, bPtr + bLen));
       if (kind === LOOP_KIND) {
-        const r = binding.startsWith(RESPOND_PREFIX) ? this.respondOp(binding, rPtr, rLen) : this.loopOp(this.mem().slice(rPtr, rPtr + rLen));
-        return typeof r === "number" ? r : () => r;
+        return binding.startsWith(RESPOND_PREFIX) ? this.respondOp(binding, rPtr, rLen) : this.loopOp(this.mem().slice(rPtr, rPtr + rLen));
       }
       const req = this.mem().slice(rPtr, rPtr + rLen);
       return () => this.runOp(kind, binding, req);
@@ -481,9 +477,10 @@ export class PythonInstance {
   /**
    * Serve a request on Python's serving loop (src/runtime/serving.ts, pylib/pymode/_serve.py): requests
    * submitted while others wait on host calls run in the same interpreter, interleaved at their awaits
-   * when the handler is a coroutine (`concurrent`), one after another otherwise. `budgetMs` bounds each
-   * request (past it: RequestTimedOut, and its task is cancelled); `maxSteps` bounds Python's run
-   * between two host calls (past it the instance is lost). Rejects with TrapError when the instance is.
+   * when the handler is a coroutine (`concurrent`), one after another otherwise. Call it from the
+   * request's own context (its host calls are started there). `budgetMs` bounds each request (past it:
+   * RequestTimedOut, and its task is cancelled) and each turn; `maxSteps` bounds Python's run between two
+   * host calls (past it the instance is lost). Rejects with TrapError when the instance is.
    */
   serve(reqFrames: Uint8Array, opts: HandleOptions = {}): Promise<Uint8Array> {
     if (this.broken) return Promise.reject(new InstanceUnusable(this.broken));
@@ -491,10 +488,8 @@ export class PythonInstance {
     this.sliceSteps = opts.maxSteps && this.ex.pymode_set_step_budget ? opts.maxSteps : 0;
     this.sliceMs = opts.budgetMs ?? 0;
     this.maxOutputBytes = opts.maxOutputBytes;
-    const session = (this.session ??= new ServingSession({ perform: (kind, binding, req) => this.perform(kind, binding, req) }));
-    const answer = session.submit(reqFrames, opts.budgetMs);
-    if (!this.serving) this.startServing(session);
-    return answer;
+    this.session ??= new ServingSession({ perform: (kind, binding, req) => this.perform(kind, binding, req), turn: () => this.serveTurn() });
+    return this.session.submit(reqFrames, opts.budgetMs);
   }
 
   /** The serving session, once `serve` was called (its load and concurrency steer the pool). */
@@ -503,37 +498,34 @@ export class PythonInstance {
   }
 
   private session: ServingSession | undefined;
-  private serving = false;
   /** Budgets of one slice, Python's run between two loop ops (0: none): steps, and time as for a request. */
   private sliceSteps = 0;
   private sliceMs = 0;
   private maxOutputBytes: number | undefined;
 
-  private startServing(session: ServingSession): void {
-    this.serving = true;
-    const run = async (): Promise<void> => {
+  /** One turn of the serving loop -> seconds until Python's next timer (null: none). Rejects with TrapError. */
+  private serveTurn(): Promise<number | null> {
+    const run = async (): Promise<number | null> => {
+      if (this.broken) throw new InstanceUnusable(this.broken);
+      this.beginSlice();
       try {
-        // A request submitted while a serve call returns gets the next one.
-        while (session.hasWork) {
-          if (this.broken) throw new InstanceUnusable(this.broken);
-          this.beginSlice();
-          const { head, body } = decodeHttpResponse(await this.callHandle(SERVE_REQUEST, {}));
-          // Anything but 204 means Python did not run the loop: the requests would wait forever.
-          if (head.status !== 204) throw new TrapError(`python answered the serve call with ${head.status}: ${td.decode(body).slice(0, 300)}`);
-        }
+        const { head, body } = decodeHttpResponse(await this.callHandle(SERVE_REQUEST, {}));
+        if (head.status !== 200) throw new TrapError(`python answered the serve call with ${head.status}: ${td.decode(body).slice(0, 300)}`);
+        const timer = JSON.parse(td.decode(body)).timer;
+        return typeof timer === "number" ? timer : null;
       } catch (e) {
         // A slice that ran out of steps ends in an exception out of the loop or a trap: report the budget.
         const lost = this.poison(e);
         const spent = this.sliceSteps && this.stepBudgetRanOut() ? new StepBudgetExceeded(this.sliceSteps) : undefined;
-        session.failAll(spent ? new TrapError(spent.message, spent) : lost);
+        throw spent ? new TrapError(spent.message, spent) : lost;
       } finally {
-        this.serving = false;
         this.budget = undefined;
         if (this.sliceSteps) this.stepBudgetRanOut();
       }
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
+    return p;
   }
 
   /**

@@ -76,14 +76,19 @@ interface Member {
   instance: PythonInstance;
   /** Requests given to it and not yet answered. */
   load: number;
+  /** Requests given to it in all. */
+  admitted: number;
   /** Takes no new requests (it is replaced once its load drains). */
   retiring: boolean;
 }
 
+/** A request waiting for room: `admit` hands it an instance (or its final answer) in its own context. */
 interface Waiting {
-  frames: Uint8Array;
-  resolve(out: Uint8Array): void;
+  admit(to: Member | Uint8Array): void;
 }
+
+/** How often a request waiting for room wakes: a timer pending in its context keeps workerd from taking it for hung. */
+const KEEPALIVE_MS = 50;
 
 export class InstancePool {
   readonly stats: PoolStats = { requests: 0, instancesCreated: 0, instancesRetired: 0, traps: 0, rejected: 0, peakInstances: 0, peakInFlight: 0 };
@@ -114,19 +119,26 @@ export class InstancePool {
   }
 
   /** Request frames in, response frames out. Never throws: overload, traps and timeouts become 503 frames. */
-  handleFrames(frames: Uint8Array): Promise<Uint8Array> {
+  async handleFrames(frames: Uint8Array): Promise<Uint8Array> {
     this.stats.requests++;
-    return new Promise<Uint8Array>((resolve) => {
-      this.waiting.push({ frames, resolve });
+    // In workerd a request's I/O belongs to its own context: the request is served from here, after the
+    // pool admitted it, never from the context of the request whose end made room.
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+    const admitted = await new Promise<Member | Uint8Array>((admit) => {
+      this.waiting.push({ admit });
       this.dispatch();
       // Requests an instance that is starting will take are not queued behind anything.
       if (this.waiting.length - this.starting > this.opts.limits.maxQueue) {
         // The queue is full: the newest request is the one turned away (older ones keep their place).
         this.waiting.pop();
         this.stats.rejected++;
-        resolve(errorResponseFrames(503, "too many concurrent requests", `every Python instance is busy and ${this.opts.limits.maxQueue} requests wait (PYMODE_MAX_QUEUE)`));
+        admit(errorResponseFrames(503, "too many concurrent requests", `every Python instance is busy and ${this.opts.limits.maxQueue} requests wait (PYMODE_MAX_QUEUE)`));
+      } else if (this.waiting.length > 0) {
+        keepAlive = setInterval(() => undefined, KEEPALIVE_MS);
       }
-    });
+    }).finally(() => clearInterval(keepAlive));
+    if (admitted instanceof Uint8Array) return admitted;
+    return this.run(admitted, frames);
   }
 
   /** Hand waiting requests to instances with room, starting instances while the budget allows. */
@@ -134,7 +146,8 @@ export class InstancePool {
     while (this.waiting.length > 0) {
       const member = this.roomiest();
       if (member) {
-        this.run(member, this.waiting.shift()!);
+        this.take(member);
+        this.waiting.shift()!.admit(member);
         continue;
       }
       // Requests waiting for instances already starting do not start more.
@@ -179,7 +192,7 @@ export class InstancePool {
     this.opts.factory().then(
       (instance) => {
         this.starting--;
-        const member: Member = { instance, load: 0, retiring: false };
+        const member: Member = { instance, load: 0, admitted: 0, retiring: false };
         this.members.push(member);
         this.stats.peakInstances = Math.max(this.stats.peakInstances, this.members.length);
         this.log({ level: 20, source: "host", message: `pool: instance ${this.stats.instancesCreated} started (${this.members.length} live, ${(this.memoryBytes() / MB).toFixed(0)} MiB of linear memory)` });
@@ -191,20 +204,25 @@ export class InstancePool {
         this.recordTrap(`instance creation failed: ${reason}`);
         // Requests that were waiting for it get the failure rather than waiting for the next arrival.
         const failed = this.waiting.splice(0, Math.max(1, this.waiting.length - this.starting));
-        for (const w of failed) w.resolve(errorResponseFrames(503, "python runtime unavailable", reason));
+        for (const w of failed) w.admit(errorResponseFrames(503, "python runtime unavailable", reason));
         this.dispatch();
       },
     );
   }
 
-  private run(member: Member, w: Waiting): void {
+  /** Count a request against `member` (at admission, so that the next one sees it full). */
+  private take(member: Member): void {
     member.load++;
+    member.admitted++;
     this.inFlight++;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
-    const served = member.instance.requests + 1;
-    if (this.poolLimits.maxRequestsPerInstance && served >= this.poolLimits.maxRequestsPerInstance) member.retiring = true;
+    if (this.poolLimits.maxRequestsPerInstance && member.admitted >= this.poolLimits.maxRequestsPerInstance) member.retiring = true;
+  }
+
+  /** Serve an admitted request on `member`, from the request's own context. */
+  private run(member: Member, frames: Uint8Array): Promise<Uint8Array> {
     const limits = this.opts.limits;
-    const answer = member.instance.serve(w.frames, {
+    const answer = member.instance.serve(frames, {
       budgetMs: limits.requestTimeoutMs,
       maxOutputBytes: limits.maxResponseBytes + FRAME_OVERHEAD_BYTES,
       maxSteps: limits.maxPythonSteps,
@@ -212,9 +230,9 @@ export class InstancePool {
     // Learning whether the handler is a coroutine gives the instance room for more, or lets others start.
     const session = member.instance.servingSession;
     if (session && !session.onConcurrency) session.onConcurrency = () => this.dispatch();
-    answer.then(
-      (out) => w.resolve(checkedResponse(out, limits, this.log)),
-      (e) => w.resolve(this.failure(member, e)),
+    return answer.then(
+      (out) => checkedResponse(out, limits, this.log),
+      (e) => this.failure(member, e),
     ).finally(() => {
       member.load--;
       this.inFlight--;
