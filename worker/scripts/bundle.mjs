@@ -18,6 +18,7 @@ import { gzipSync } from "node:zlib";
 // What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
 // An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
 import RUNTIME_MODULE_TRIGGERS from "./runtime-modules.json" with { type: "json" };
+import ROUTING_MODES from "../src/runtime/routing-modes.json" with { type: "json" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -209,7 +210,7 @@ export function runtimeDynloadDir(runtimeDir) {
 }
 
 
-/** `[tool.pymode]` settings of pyproject.toml the bundler reads: `main`, `stdlib` and `stdlib-include` (strings / a list of strings). */
+/** `[tool.pymode]` settings of pyproject.toml the bundler reads: `main`, `stdlib`, `stdlib-include` and `routing` (strings / a list of strings). */
 export function pymodeSettings(projectDir) {
   const pp = join(projectDir, "pyproject.toml");
   if (!existsSync(pp)) return {};
@@ -451,8 +452,13 @@ export async function bundle(opts) {
   if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
   let runtimeManifest = {};
   if (existsSync(join(runtimeDir, "manifest.json"))) runtimeManifest = JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8"));
+  const routing = pymodeSettings(projectDir).routing;
+  if (routing !== undefined && !ROUTING_MODES.includes(routing)) {
+    throw new Error(`bundle: [tool.pymode] routing must be one of ${ROUTING_MODES.join(", ")}, got ${JSON.stringify(routing)} (worker/README.md "Routing policy")`);
+  }
   const app = {
     entry,
+    ...(routing ? { routing } : {}),
     preopens: opts.preopens ?? runtimeManifest.preopens ?? ["/lib", "/lib/site", "/app", "/tmp"],
     asyncifyStackSize: opts.asyncifyStackSize ?? runtimeManifest.asyncify_stack_size ?? 1 << 20,
     pythonEnv: opts.pythonEnv ?? {},

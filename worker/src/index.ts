@@ -174,7 +174,7 @@ function fnv1a(s: string): number {
 
 /** Pick the PythonDO for a request the isolate does not serve (worker/README.md "Routing policy"). */
 export function routeId(env: Env, request: Request): DurableObjectId {
-  const mode = routingMode(env);
+  const mode = routingMode(env, APP.routing);
   const ns = env.PYTHON_DO;
   if (mode === "isolate" || isDurableObjectPath(new URL(request.url).pathname)) return ns.idFromName("main");
   if (mode === "single") return ns.idFromName("main");
@@ -213,7 +213,7 @@ export default {
       if (e instanceof BodyTooLarge) return framesToResponse(errorResponseFrames(413, "request body too large", `limit ${e.limit} bytes`));
       throw e;
     }
-    if (routingMode(env) === "isolate" && !isDurableObjectPath(new URL(request.url).pathname)) {
+    if (routingMode(env, APP.routing) === "isolate" && !isDurableObjectPath(new URL(request.url).pathname)) {
       return framesToResponse(await pool(env).handleFrames(frames));
     }
     let out: Uint8Array;

@@ -2,8 +2,10 @@
 // pylib/pymode/_serve.py) on the node host: requests that await the host interleave in one interpreter,
 // synchronous handlers get more instances, overload is answered 503 + Retry-After without losing or
 // repeating a request, and instances are replaced after a trap, N requests or memory growth (issue #15).
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBundle, LoadedBundle, memoryEnv, NodeHost } from "../src/node/host";
 import { NODE_HOST_DRIVER } from "./helpers/driver";
@@ -187,6 +189,30 @@ describe(`the isolate pool on the node host (${NODE_HOST_DRIVER})`, () => {
     expect((await get("/grow?mb=30")).status).toBe(200);
     expect(pool.stats.instancesRetired).toBe(1);
     expect((await (await get("/served")).json()).served).toBe(1);
+  });
+
+  it("[tool.pymode] routing = \"single\" keeps a project in one Durable Object, one request at a time; a bad value fails the bundle", async () => {
+    const project = mkdtempSync(join(tmpdir(), "pymode-routing-"));
+    cpSync(POOL_APP, project, { recursive: true });
+    writeFileSync(join(project, "pyproject.toml"), '[project]\nname = "serial"\n\n[tool.pymode]\nrouting = "single"\n');
+    const bundle = await loadBundle(await bundleTestApp({ driver: NODE_HOST_DRIVER, project }));
+    expect(bundle.app.routing).toBe("single");
+    const { get, nh } = await hostFor(bundle);
+    expect(nh.pool).toBeUndefined();
+    const gate = new GatedUpstream();
+    await gate.start();
+    try {
+      const answers = [0, 1].map(() => get(`/upstream?url=${encodeURIComponent(gate.url)}`));
+      await gate.waitForHeld(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(gate.arrived).toBe(1); // the second waits behind the first
+      gate.release();
+      expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      gate.close();
+    }
+    writeFileSync(join(project, "pyproject.toml"), '[tool.pymode]\nrouting = "everywhere"\n');
+    await expect(bundleTestApp({ driver: NODE_HOST_DRIVER, project })).rejects.toThrow(/routing must be one of isolate, single, sharded, per-request, got "everywhere"/);
   });
 
   it("Durable Object storage is refused in the isolate with the routing that provides it", async () => {

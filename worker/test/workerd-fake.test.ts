@@ -35,9 +35,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   origin = `http://127.0.0.1:${(server.address() as any).port}`;
-  h = await startBundle(join(tmp, "dist"), { PYMODE_MAX_REQUEST_BYTES: "4096" });
+  // The fake python.wasm answers requests one call at a time and runs no serving loop: it is served by a
+  // Durable Object (the isolate's pool is tested with the real python.wasm).
+  h = await startBundle(join(tmp, "dist"), { PYMODE_MAX_REQUEST_BYTES: "4096", PYMODE_ROUTING: "single" });
   await bundle({ runtime: rt, project: proj, out: join(tmp, "dist-jspi") }); // auto: JSPI
-  hj = await startBundle(join(tmp, "dist-jspi"));
+  hj = await startBundle(join(tmp, "dist-jspi"), { PYMODE_ROUTING: "single" });
 });
 
 afterAll(async () => {

@@ -57,7 +57,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   origin = `http://127.0.0.1:${(server.address() as any).port}`;
-  h = await startBundle(join(tmp, "dist"));
+  // The fake python.wasm runs no serving loop, and do_storage is the Durable Object's: a PythonDO serves it.
+  h = await startBundle(join(tmp, "dist"), { PYMODE_ROUTING: "single" });
 });
 
 afterAll(async () => {

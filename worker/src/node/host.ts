@@ -8,7 +8,7 @@ import { AppConfig, bindingsDescription, buildVfs, pythonEnviron } from "../runt
 import { Logger, PythonInstance, consoleLogger } from "../runtime/instance";
 import { Limits, PythonService, fetchThrough, limitsFromEnv } from "../runtime/service";
 import { InstancePool, PoolLimits, poolLimitsFromEnv } from "../runtime/pool";
-import { ISOLATE_NO_STORAGE, isDurableObjectPath } from "../runtime/routing";
+import { ISOLATE_NO_STORAGE, isDurableObjectPath, routingMode } from "../runtime/routing";
 import { decodeHttpResponse, encodeHttpRequest } from "../runtime/frames";
 import { bundleLinker } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
@@ -127,7 +127,8 @@ export class NodeHost {
       factory: () => create(role, this.storage, role === "main" ? runner : undefined),
     });
     // The isolate has no Durable Object storage (the workflow engine's lives in the "main" object).
-    this.pool = (opts.routing ?? "isolate") === "isolate" && role === "main"
+    const routing = opts.routing ?? (routingMode(env, bundle.app.routing) === "isolate" ? "isolate" : "object");
+    this.pool = routing === "isolate" && role === "main"
       ? new InstancePool({ limits, logger, pool: opts.pool ?? poolLimitsFromEnv(env), factory: () => create(role, undefined, runner) })
       : undefined;
   }

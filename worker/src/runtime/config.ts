@@ -25,6 +25,8 @@ export interface AppConfig {
   driver?: "asyncify" | "jspi";
   /** The runtime's SOABI, checked against each side module's `pymode.abi` section. */
   soabi?: string;
+  /** The project's routing (`[tool.pymode] routing`); the worker var PYMODE_ROUTING overrides it. */
+  routing?: string;
 }
 
 export const DEFAULT_APP_CONFIG: AppConfig = {

@@ -7,12 +7,15 @@ export function isDurableObjectPath(pathname: string): boolean {
   return WORKFLOW_PATHS.has(pathname);
 }
 
-export const ROUTING_MODES = ["isolate", "single", "sharded", "per-request"] as const;
-export type RoutingMode = (typeof ROUTING_MODES)[number];
+import MODES from "./routing-modes.json";
 
-/** PYMODE_ROUTING, checked: "isolate" when unset. */
-export function routingMode(env: Record<string, unknown>): RoutingMode {
-  const mode = env.PYMODE_ROUTING ?? "isolate";
+/** The routing modes, in a file the bundler reads too (scripts/bundle.mjs checks `[tool.pymode] routing`). */
+export const ROUTING_MODES = MODES as readonly RoutingMode[];
+export type RoutingMode = "isolate" | "single" | "sharded" | "per-request";
+
+/** PYMODE_ROUTING (the worker var, set by the operator from the CR), else the project's (`[tool.pymode] routing`), else "isolate"; checked. */
+export function routingMode(env: Record<string, unknown>, projectDefault?: string): RoutingMode {
+  const mode = env.PYMODE_ROUTING ?? projectDefault ?? "isolate";
   if (!(ROUTING_MODES as readonly unknown[]).includes(mode)) {
     throw new Error(`PYMODE_ROUTING must be one of ${ROUTING_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
   }
