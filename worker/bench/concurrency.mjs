@@ -89,10 +89,16 @@ async function load(url, concurrency, seconds) {
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
       const s = performance.now();
-      const r = await fetch(url);
-      await r.arrayBuffer();
+      let status;
+      try {
+        const r = await fetch(url);
+        await r.arrayBuffer();
+        status = r.status;
+      } catch (e) {
+        status = `connection ${e.cause?.code ?? e.message}`; // workerd dropped it: counted, not fatal
+      }
       latencies.push(performance.now() - s);
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   }));
   const elapsed = (performance.now() - t0) / 1000;
@@ -114,9 +120,10 @@ async function calibrate(url) {
     ts.sort((a, b) => a - b);
     return pct(ts, 50);
   };
-  const base = await seq(0, 30);
-  let n = 20_000;
-  for (let i = 0; i < 3; i++) n = Math.max(1000, Math.round((n * CPU_TARGET_MS) / Math.max(0.2, (await seq(n, 15)) - base)));
+  const base = await seq(0, 40);
+  const probe = 50_000;
+  const perIteration = Math.max(1e-6, ((await seq(probe, 20)) - base) / probe);
+  const n = Math.round(CPU_TARGET_MS / perIteration);
   return { n, ms: (await seq(n, 30)) - base };
 }
 

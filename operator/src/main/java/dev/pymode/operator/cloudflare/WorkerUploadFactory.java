@@ -16,6 +16,7 @@ import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerRouting;
 import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.workflow.ScheduleEntry;
 
@@ -31,6 +32,10 @@ public class WorkerUploadFactory {
     static final String BINDINGS_DECL = "PYMODE_BINDINGS_DECL";
     /** What each cron trigger starts (worker/src/runtime/schedules.ts); a host var, not shown to Python. */
     static final String SCHEDULES = "PYMODE_SCHEDULES";
+    static final String ROUTING = "PYMODE_ROUTING";
+    static final String SHARDS = "PYMODE_SHARDS";
+    static final String SHARD_KEY = "PYMODE_SHARD_KEY";
+    static final String POOL_MAX_REQUESTS = "PYMODE_POOL_MAX_REQUESTS";
 
     private final ObjectMapper mapper;
 
@@ -71,6 +76,7 @@ public class WorkerUploadFactory {
         if (!schedules.isEmpty()) {
             upload.binding(new Binding.PlainText(SCHEDULES, json(schedules)));
         }
+        routingVars(spec.getRouting()).forEach((name, value) -> upload.binding(new Binding.PlainText(name, value)));
 
         var cloudflare = spec.getCloudflare();
         String date = cloudflare != null && cloudflare.getCompatibilityDate() != null ? cloudflare.getCompatibilityDate()
@@ -82,6 +88,27 @@ public class WorkerUploadFactory {
         }
         return upload.compatibilityDate(date).compatibilityFlags(List.copyOf(flags))
                 .annotations(message, null).build();
+    }
+
+    /** spec.routing as the Worker's vars (worker/README.md "Routing policy"); unset fields leave the Worker's defaults. */
+    static Map<String, String> routingVars(WorkerRouting routing) {
+        Map<String, String> vars = new TreeMap<>();
+        if (routing == null) {
+            return vars;
+        }
+        if (routing.getMode() != null) {
+            vars.put(ROUTING, routing.getMode().varValue());
+        }
+        if (routing.getShards() != null) {
+            vars.put(SHARDS, routing.getShards().toString());
+        }
+        if (routing.getShardKey() != null) {
+            vars.put(SHARD_KEY, routing.getShardKey());
+        }
+        if (routing.getMaxRequestsPerInstance() != null) {
+            vars.put(POOL_MAX_REQUESTS, routing.getMaxRequestsPerInstance().toString());
+        }
+        return vars;
     }
 
     private static ModuleType moduleType(String bundleType) {

@@ -67,6 +67,11 @@ public class PyModeWorkerSpec {
     @SpecInput(SpecInput.Kind.DEPLOY)
     private WorkerBindings bindings;
 
+    @JsonPropertyDescription("Where the worker's Python runs: in the Worker isolate (the default) or in Durable "
+            + "Objects.")
+    @SpecInput(SpecInput.Kind.DEPLOY)
+    private WorkerRouting routing;
+
     @JsonPropertyDescription("Queues this worker consumes: their batches go to the entry's on_queue(batch, env). "
             + "Missing queues are created and the consumer is attached when the worker is deployed.")
     @Size(max = 16)
@@ -98,6 +103,8 @@ public class PyModeWorkerSpec {
     public void setWizer(Boolean wizer) { this.wizer = wizer; }
     public WorkerBindings getBindings() { return bindings; }
     public void setBindings(WorkerBindings bindings) { this.bindings = bindings; }
+    public WorkerRouting getRouting() { return routing; }
+    public void setRouting(WorkerRouting routing) { this.routing = routing; }
     public List<QueueConsumerSpec> getQueueConsumers() { return queueConsumers; }
     public void setQueueConsumers(List<QueueConsumerSpec> queueConsumers) { this.queueConsumers = queueConsumers; }
     public CloudflareTarget getCloudflare() { return cloudflare; }
