@@ -121,8 +121,8 @@ async function calibrate(url) {
     return pct(ts, 50);
   };
   const base = await seq(0, 40);
-  const probe = 50_000;
-  const perIteration = Math.max(1e-6, ((await seq(probe, 20)) - base) / probe);
+  const probe = 200_000; // tens of ms: well above the noise of one request
+  const perIteration = Math.max(1e-6, ((await seq(probe, 15)) - base) / probe);
   const n = Math.round(CPU_TARGET_MS / perIteration);
   return { n, ms: (await seq(n, 30)) - base };
 }
