@@ -1,20 +1,23 @@
 """The serving loop: the requests of one interpreter interleaved where they await the host.
 
-In the Worker isolate the host (worker/src/runtime/serving.ts) runs this loop
-through its internal request `POST /__pymode/serve` and hands it every request
-that arrives while it runs. Each request becomes an asyncio task; an awaited
-binding call (`await env.KV.get(...)`, `await fetch(...)`: pymode._abi.acall)
-starts the host's operation and lets the other tasks run until it finishes.
-A synchronous handler runs to its end before the next task starts (its host
-calls suspend the whole interpreter), so the host gives such an interpreter one
-request at a time. The loop returns when no request is left.
+In the Worker isolate the host (worker/src/runtime/serving.ts) serves requests
+through this loop, one turn per internal request `POST /__pymode/serve`. For a
+coroutine handler each request is an asyncio task of a ServeLoop
+(pymode._aio) that lives from turn to turn; an awaited binding call
+(`await env.KV.get(...)`, `await fetch(...)`: pymode._abi.acall) asks the
+host to start the operation and lets the other tasks run; a turn returns when
+nothing can run, and the host starts the next when something happened. A
+synchronous handler is served one request at a time, to its end (its host
+calls suspend the whole interpreter).
 
 What the requests of one interpreter share: module globals, caches and imported
 modules live as long as the interpreter and are seen by every request,
 including ones running at the same time; per-request state belongs in locals or
-`contextvars` (each task has its own context). worker/README.md "State".
+`contextvars` (each task has its own context). worker/README.md "State between
+requests".
 
-The host channel is the binding call with kind "loop" (docs/abi.md §8).
+The host channel is the binding call with kind "loop" (docs/abi.md §7 "The
+serving loop").
 """
 
 import inspect

@@ -1,4 +1,4 @@
-// The host side of Python's serving loop (docs/abi.md §8, pylib/pymode/_serve.py): many requests in
+// The host side of Python's serving loop (docs/abi.md §7 "The serving loop", pylib/pymode/_serve.py): many requests in
 // one interpreter, interleaved where they await a host call, run in turns.
 //
 // A turn is one driven call (POST /__pymode/serve through pymode_handle): Python takes the events since
