@@ -551,10 +551,12 @@ def build_extension(args: argparse.Namespace) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     site = out / "site"
     site.mkdir(parents=True)
-    builder = REPO / "builder-image" / "extensions" / "build_extension.py"
     modules, recipes, owners = {}, [], {}
     for entry in closure:
         built = work / "built" / entry["name"]
+        # a `rust` recipe (a PyO3 crate) has its own builder, with the same output layout and manifest
+        builder = REPO / "builder-image" / "extensions" / ("build_rust_extension.py" if "rust" in entry["recipe"]
+                                                           else "build_extension.py")
         run([sys.executable, str(builder), str(entry["path"]), "--runtime-dir", str(runtime), "--out", str(built)],
             what=f"build of recipe {entry['name']} {entry['recipe'].get('version', '')}".rstrip())
         manifest = json.loads((built / "manifest.json").read_text())

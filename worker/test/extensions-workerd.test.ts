@@ -25,7 +25,10 @@ async function setup() {
   // Every recipe (depends included), all in one worker.
   const site = (name: string) => {
     const out = join(work, name);
-    execFileSync("python3", [join(REPO, "builder-image/extensions/build_extension.py"), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
+    // `rust` recipes (PyO3 crates) have their own builder; the output has the same layout
+    const rust = "rust" in JSON.parse(readFileSync(join(REPO, "recipes", `${name}.json`), "utf8"));
+    const builder = rust ? "build_rust_extension.py" : "build_extension.py";
+    execFileSync("python3", [join(REPO, "builder-image/extensions", builder), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     return join(out, "site");
