@@ -52,7 +52,6 @@ RUST_VERSION = "1.85.1"
 TARGET = "wasm32-wasip1"
 # WASI preview1 functions pymode_rust_shim.c implements (over python.wasm's exports)
 SHIMMED_WASI = ("random_get", "clock_time_get", "fd_write")
-WASI_SYMBOL = re.compile(rb"_ZN4wasi13lib_generated22wasi_snapshot_preview1(\d+)([A-Za-z_][A-Za-z0-9_]*?)17h[0-9a-f]{16}E")
 DEFAULT_JOBS = 2
 
 
@@ -194,15 +193,114 @@ def run_logged(cmd: list[str], log: list[str], env: dict, cwd: Path | None = Non
     return p.stdout
 
 
+def _uleb(b: bytes, p: int) -> tuple[int, int]:
+    r = shift = 0
+    while True:
+        x = b[p]
+        p += 1
+        r |= (x & 0x7F) << shift
+        shift += 7
+        if not x & 0x80:
+            return r, p
+
+
+def _name(b: bytes, p: int) -> tuple[str, int]:
+    n, p = _uleb(b, p)
+    return b[p:p + n].decode("utf-8", "replace"), p + n
+
+
+def wasm_object_imported_functions(obj: bytes) -> list[tuple[str, str, str]]:
+    """(symbol name, import module, import field) of every undefined function symbol of a wasm object file
+    (its import section and the `linking` section's symbol table)."""
+    fimports: list[tuple[str, str]] = []
+    symtab: bytes | None = None
+    p = 8
+    while p < len(obj):
+        sid = obj[p]
+        size, p = _uleb(obj, p + 1)
+        end = p + size
+        if sid == 2:
+            n, q = _uleb(obj, p)
+            for _ in range(n):
+                mod, q = _name(obj, q)
+                field, q = _name(obj, q)
+                kind = obj[q]
+                q += 1
+                if kind == 0:
+                    _, q = _uleb(obj, q)
+                    fimports.append((mod, field))
+                elif kind in (1, 2):  # table (reftype, limits), memory (limits)
+                    if kind == 1:
+                        q += 1
+                    flags = obj[q]
+                    q += 1
+                    _, q = _uleb(obj, q)
+                    if flags & 1:
+                        _, q = _uleb(obj, q)
+                elif kind == 3:
+                    q += 2
+                elif kind == 4:
+                    _, q = _uleb(obj, q + 1)
+        elif sid == 0:
+            name, q = _name(obj, p)
+            if name == "linking":
+                _, q = _uleb(obj, q)  # version
+                while q < end:
+                    sub = obj[q]
+                    ssize, q = _uleb(obj, q + 1)
+                    if sub == 8:
+                        symtab = obj[q:q + ssize]
+                    q += ssize
+        p = end
+    out = []
+    if symtab is None:
+        return out
+    count, q = _uleb(symtab, 0)
+    for _ in range(count):
+        kind = symtab[q]
+        flags, q = _uleb(symtab, q + 1)
+        undefined, explicit = flags & 0x10, flags & 0x40
+        if kind in (0, 2, 4, 5):
+            index, q = _uleb(symtab, q)
+            name = None
+            if not undefined or explicit:
+                name, q = _name(symtab, q)
+            if kind == 0 and undefined and index < len(fimports):
+                mod, field = fimports[index]
+                out.append((name or field, mod, field))
+        elif kind == 1:
+            _, q = _name(symtab, q)
+            if not undefined:
+                for _ in range(3):
+                    _, q = _uleb(symtab, q)
+        elif kind == 3:
+            _, q = _uleb(symtab, q)
+    return out
+
+
+def archive_members(data: bytes):
+    """The members of a Unix `ar` archive (a Rust staticlib)."""
+    if not data.startswith(b"!<arch>\n"):
+        raise BuildError("the staticlib is not an ar archive")
+    p = 8
+    while p + 60 <= len(data):
+        size = int(data[p + 48:p + 58].decode().strip())
+        yield data[p + 60:p + 60 + size]
+        p += 60 + size + (size & 1)
+
+
 def wasi_wrappers(staticlib: Path) -> tuple[str, list[str]]:
-    """PYMODE_WASI_WRAP lines for the crate-mangled WASI symbols in `staticlib` that the shim implements
-    (e.g. _ZN4wasi13lib_generated22wasi_snapshot_preview110random_get17h<hash>E: legacy mangling, the
-    function name length-prefixed)."""
-    found = {}
-    for m in WASI_SYMBOL.finditer(staticlib.read_bytes()):
-        n, name = int(m.group(1)), m.group(2).decode()
-        if len(name) == n and name in SHIMMED_WASI:
-            found[m.group(0).decode()] = name
+    """PYMODE_WASI_WRAP lines for every symbol in `staticlib` that is an import of one of the WASI functions
+    the shim implements. rustc names such imports per crate (std's `wasi` crate:
+    _ZN4wasi13lib_generated22wasi_snapshot_preview110random_get17h<hash>E; getrandom has its own), so they are
+    read from the objects' symbol tables."""
+    found: dict[str, str] = {}
+    for member in archive_members(staticlib.read_bytes()):
+        if member[:4] != b"\0asm":
+            continue
+        for sym, mod, field in wasm_object_imported_functions(member):
+            if mod == "wasi_snapshot_preview1" and field in SHIMMED_WASI:
+                found[sym] = field
     lines = [f'PYMODE_WASI_WRAP({fn}, "{sym}", {i})' for i, (sym, fn) in enumerate(sorted(found.items()))]
     return "\n".join(lines) + "\n", sorted(found)
 
@@ -355,8 +453,12 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
         modules = {mod: {"init": spec["init"], **written["plain"], "asyncify": written.get("asyncify")}}
         for pkg, rel in recipe.get("packages", {}).items():
             d = src / rel
+            if rel.endswith(".py") and d.is_file():
+                # a single-module distribution (e.g. typing_extensions from an extra_sources sdist) -> site/<pkg>.py
+                shutil.copyfile(d, site / f"{pkg}.py")
+                continue
             if not d.is_dir():
-                raise BuildError(f"packages.{pkg}: {rel} is not a directory in the source")
+                raise BuildError(f"packages.{pkg}: {rel} is not a directory (or a .py file) in the source")
             for f in sorted(d.rglob("*")):
                 if f.is_file() and f.name.endswith(be.PY_SUFFIXES) and "__pycache__" not in f.parts:
                     target = site / pkg / f.relative_to(d)

@@ -13,6 +13,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "extensions"))
+
 import pytest
 
 from conftest import wasminfo
@@ -211,3 +213,38 @@ def test_a_crate_without_cargo_lock_is_refused(runtime, tmp_path):
     p = build(write(tmp_path, recipe), tmp_path / "out", runtime)
     assert p.returncode == 1, p.stderr
     assert "no Cargo.lock for Cargo.toml in the source; a rust recipe builds only pinned crate versions" in p.stderr, p.stderr
+
+
+# ---- pydantic v2 over the pydantic-core recipe ----------------------------------------------------------
+
+# pydantic 2.12.5 pins pydantic-core==2.41.5 (recipes/pydantic-core.json, which also ships typing_extensions);
+# its other pure-Python dependencies, as a worker's `packages` would bring them: pinned wheels from PyPI.
+PYDANTIC_WHEELS = [
+    ("pydantic-2.12.5-py3-none-any.whl", "e561593fccf61e8a20fc46dfc2dfe075b8be7d0188df33f221ad1f0139180f9d",
+     "https://files.pythonhosted.org/packages/5a/87/b70ad306ebb6f9b585f114d0ac2137d792b48be34d732d60e597c2f8465a/pydantic-2.12.5-py3-none-any.whl"),
+    ("typing_inspection-0.4.5-py3-none-any.whl", "bc210535442b39e1bf2805e0c7a17dfd6a4ace760c84c7f7d16245d23a6b1c39",
+     "https://files.pythonhosted.org/packages/de/0c/ea2544850a7c135e15033a5c7a8e7211136184b7ae63e2239d557c2b3019/typing_inspection-0.4.5-py3-none-any.whl"),
+    ("annotated_types-0.8.0-py3-none-any.whl", "f072f4d804ea359e4eaf198b1af7a8b0943881a87f31bb764f8bf219bb9419e0",
+     "https://files.pythonhosted.org/packages/99/91/8acff4f5e50511b911bbccb72b8628a49c68ce14148cd9f6431094859a90/annotated_types-0.8.0-py3-none-any.whl"),
+]
+
+
+@pytest.mark.skipif("pydantic-core" not in RUST_RECIPES, reason="no pydantic-core recipe")
+def test_pydantic_v2_models_on_python_wasm(node_host_ready, runtime, rust_builds, tmp_path):
+    import zipfile
+
+    import build_extension
+    out = rust_builds(REPO / "recipes" / "pydantic-core.json")
+    site = tmp_path / "site"
+    for filename, sha256, url in PYDANTIC_WHEELS:
+        whl = build_extension.download("", filename, sha256, url, field=filename)
+        with zipfile.ZipFile(whl) as z:
+            for n in z.namelist():
+                if ".dist-info/" not in n:
+                    z.extract(n, site)
+    code = (HERE / "fixtures" / "pydantic_models.py").read_text()
+    r = run_python([out / "site", site], [code], runtime)
+    res = r["results"][0]
+    assert res.get("ok"), res
+    assert res["result"] == ["2.12.5", "2.12", "2.41.5"]
+    print(f"[rust-extensions] pydantic 2.12.5 on python.wasm: import + models {res['ms']:.0f} ms ({r['driver']})")

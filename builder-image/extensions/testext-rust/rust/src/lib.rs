@@ -69,6 +69,13 @@ fn sorted_unique(py: Python<'_>, values: Vec<i64>) -> PyResult<Py<PyList>> {
     Ok(PyList::new(py, v)?.unbind())
 }
 
+/// panic=abort: a Rust panic cannot become PyO3's PanicException; the message goes to stderr and the
+/// instance aborts (the tests check exactly that).
+#[pyfunction]
+fn boom(msg: &str) {
+    panic!("boom: {msg}");
+}
+
 #[pyclass(module = "pymode_testext_rust._native")]
 struct Counter {
     n: u64,
@@ -110,6 +117,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(big_string, m)?)?;
     m.add_function(wrap_pyfunction!(say, m)?)?;
     m.add_function(wrap_pyfunction!(sorted_unique, m)?)?;
+    m.add_function(wrap_pyfunction!(boom, m)?)?;
     m.add_class::<Counter>()?;
     m.add("RUST", "pyo3")?;
     Ok(())
