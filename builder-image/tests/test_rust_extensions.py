@@ -119,6 +119,17 @@ def test_testext_rust_runs_in_python_wasm(node_host_ready, runtime, rust_builds)
     assert [l["path"] for l in r["linked"]] == ["/lib/site/pymode_testext_rust/_native.cpython-313-wasm32-wasi.so"]
 
 
+def test_a_rust_panic_traps_the_instance(node_host_ready, runtime, rust_builds):
+    """panic=abort (no unwinding on wasm32-wasip1 here): PyO3 cannot turn the panic into PanicException; the
+    module executes `unreachable`, and the host discards the instance (TrapError)."""
+    out = rust_builds(TESTEXT)
+    cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime), "--site", str(out / "site")]
+    p = subprocess.run(cmd, input=json.dumps(["import pymode_testext_rust as t\nt.boom('x')\nresult = 1"]),
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode != 0
+    assert "TrapError: wasm trap: unreachable" in p.stderr, p.stderr[-3000:]
+
+
 # ---- recipes/ --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", RUST_RECIPES)
