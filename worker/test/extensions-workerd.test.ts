@@ -67,7 +67,7 @@ const loadedFromSideModules = (mods: string[]) =>
   `    assert isinstance(_mod.__loader__, importlib.machinery.ExtensionFileLoader), (_m, _mod.__loader__)\n` +
   `    assert _mod.__file__.endswith('.cpython-313-wasm32-wasi.so'), _mod.__file__\n`;
 
-describe("C extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
+describe("C and Rust extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
   it("the bundle carries each side module as a CompiledWasm module (its plain variant: JSPI) and a stub in the VFS", () => {
     if (setupError) throw setupError;
     expect(manifest.extensions.length).toBeGreaterThanOrEqual(RECIPES.length - 1); // idna is pure Python
