@@ -248,12 +248,15 @@ def canonical_name(name: str) -> str:
 
 
 def provided_by_extensions(extension_dirs: list[Path]) -> dict[str, str]:
-    """Distribution -> version that the worker's extensions ship (every recipe of each extension's closure)."""
+    """Distribution -> version that the worker's extensions ship (every recipe of each extension's closure, and the
+    distributions a recipe `provides` besides its own)."""
     provided = {}
     for d in extension_dirs:
         for recipe in json.loads((d / EXTENSION_MANIFEST).read_text()).get("recipes", []):
             if recipe.get("version"):
                 provided[canonical_name(recipe["name"])] = recipe["version"]
+            for name, version in (recipe.get("provides") or {}).items():
+                provided[canonical_name(name)] = version
     return provided
 
 
@@ -568,8 +571,10 @@ def build_extension(args: argparse.Namespace) -> dict:
             shutil.copyfile(f, site / rel)
         for mod, spec in manifest["modules"].items():
             modules[mod] = {**spec, "recipe": entry["name"]}
-        recipes.append({k: manifest.get(k) for k in ("name", "version", "recipe_sha256", "source_sha256", "patches",
-                                                      "warnings", "toolchain", "depends")})
+        recipes.append({**{k: manifest.get(k) for k in ("name", "version", "recipe_sha256", "source_sha256", "patches",
+                                                         "warnings", "toolchain", "depends")},
+                        # other distributions the recipe's site ships (pydantic-core: typing_extensions)
+                        **({"provides": entry["recipe"]["provides"]} if entry["recipe"].get("provides") else {})})
     top = closure[-1]["recipe"]
     extension = {"kind": "pymode-extension", "name": top["name"], "version": top.get("version"),
                  "runtime": manifest["runtime"], "modules": modules, "recipes": recipes,
