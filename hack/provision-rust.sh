@@ -9,6 +9,8 @@
 # binaries through trixie's dynamic loader (ld-linux-x86-64.so.2 --library-path …). Build scripts and proc
 # macros are linked by the machine's own cc against its glibc as usual.
 # Prints the toolchain directory (bin/rustc, bin/cargo, sysroot = root/usr). A fast no-op once cached.
+# The builder image runs it at image build time (PYMODE_RUST_TOOLCHAIN); builder-image/extensions/build_rust_extension.py
+# runs it otherwise.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib/debian.sh
@@ -28,24 +30,24 @@ PKGS=(rustc cargo libstd-rust-1.85 libstd-rust-dev libstd-rust-dev-wasm32 rust-s
       libc6 libgcc-s1 libstdc++6 libllvm19 libffi8 libedit2 libxml2 libz3-4 libtinfo6 libzstd1 zlib1g libbsd0
       libmd0 liblzma5 libicu76
       libcurl4t64 libgit2-1.9 libssh2-1t64 libssl3t64 libsqlite3-0 libnghttp2-14 libnghttp3-9 libngtcp2-16
-      libngtcp2-crypto-ossl0 libpsl5t64 librtmp1 libidn2-0 libunistring5 libbrotli1 libgssapi-krb5-2 libkrb5-3
+      libpsl5t64 librtmp1 libidn2-0 libunistring5 libbrotli1 libgssapi-krb5-2 libkrb5-3
       libk5crypto3 libkrb5support0 libcom-err2 libkeyutils1 libldap2 libsasl2-2 libgnutls30t64 libhogweed6t64
-      libnettle8t64 libgmp10 libp11-kit0 libtasn1-6 libhttp-parser2.9 libllhttp9.1 libmbedcrypto16 libmbedtls21
+      libnettle8t64 libgmp10 libp11-kit0 libtasn1-6 libhttp-parser2.9 libmbedcrypto16 libmbedtls21
       libmbedx509-7 libpcre2-8-0 libcrypt1)
 
 rm -rf "$DIR.tmp"
-mkdir -p "$DIR.tmp"
+mkdir -p "$DIR.tmp/logs"
 root="$DIR.tmp/root"
 missing=()
 for p in "${PKGS[@]}"; do
-  if ! DEBIAN_SUITE=trixie debian_extract "$root" "$p" 2>"$DIR.tmp/apt-$p.log"; then
+  if ! DEBIAN_SUITE=trixie debian_extract "$root" "$p" 2>"$DIR.tmp/logs/apt-$p.log"; then
     missing+=("$p")
   fi
 done
 for p in "${missing[@]}"; do echo "[provision-rust] note: trixie has no package $p (skipped)" >&2; done
 for p in rustc cargo libstd-rust-dev-wasm32 rust-src libc6 libllvm19; do
   if printf '%s\n' "${missing[@]}" | grep -qx "$p"; then
-    echo "[provision-rust] error: could not fetch $p from trixie; see $DIR.tmp/apt-$p.log" >&2
+    echo "[provision-rust] error: could not fetch $p from trixie; see $DIR.tmp/logs/apt-$p.log" >&2
     exit 1
   fi
 done
@@ -64,6 +66,12 @@ for t in wasm32-wasip1; do
 done
 [[ -f "$sysroot/lib/rustlib/src/rust/library/Cargo.lock" ]] || {
   echo "[provision-rust] error: rust-src has no library/Cargo.lock under $sysroot/lib/rustlib/src/rust" >&2; exit 1; }
+
+# Only what the builder uses: the host and wasm32-wasip1 standard libraries and rust-src's library/ (with its
+# Cargo.lock; -Zbuild-std rebuilds from it). rust-src's compiler/ and src/ trees and the wasm32-unknown-unknown and
+# wasm32-wasip2 libraries are about 580 MB the builder never reads.
+rm -rf "$sysroot/lib/rustlib/src/rust/src" "$sysroot/lib/rustlib/src/rust/compiler" \
+       "$sysroot/lib/rustlib/wasm32-unknown-unknown" "$sysroot/lib/rustlib/wasm32-wasip2" "$root/usr/share/doc" "$root/usr/share/man"
 
 mkdir -p "$DIR.tmp/bin"
 ldso=""
