@@ -250,12 +250,15 @@ def canonical_name(name: str) -> str:
 
 
 def provided_by_extensions(extension_dirs: list[Path]) -> dict[str, str]:
-    """Distribution -> version that the worker's extensions ship (every recipe of each extension's closure)."""
+    """Distribution -> version that the worker's extensions ship (every recipe of each extension's closure, and the
+    distributions a recipe `provides` besides its own)."""
     provided = {}
     for d in extension_dirs:
         for recipe in json.loads((d / EXTENSION_MANIFEST).read_text()).get("recipes", []):
             if recipe.get("version"):
                 provided[canonical_name(recipe["name"])] = recipe["version"]
+            for name, version in (recipe.get("provides") or {}).items():
+                provided[canonical_name(name)] = version
     return provided
 
 
@@ -654,10 +657,12 @@ def build_extension(args: argparse.Namespace) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     site = out / "site"
     site.mkdir(parents=True)
-    builder = REPO / "builder-image" / "extensions" / "build_extension.py"
     modules, recipes, owners = {}, [], {}
     for entry in closure:
         built = work / "built" / entry["name"]
+        # a `rust` recipe (a PyO3 crate) has its own builder, with the same output layout and manifest
+        builder = REPO / "builder-image" / "extensions" / ("build_rust_extension.py" if "rust" in entry["recipe"]
+                                                           else "build_extension.py")
         run([sys.executable, str(builder), str(entry["path"]), "--runtime-dir", str(runtime), "--out", str(built)],
             what=f"build of recipe {entry['name']} {entry['recipe'].get('version', '')}".rstrip())
         manifest = json.loads((built / "manifest.json").read_text())
@@ -669,8 +674,10 @@ def build_extension(args: argparse.Namespace) -> dict:
             shutil.copyfile(f, site / rel)
         for mod, spec in manifest["modules"].items():
             modules[mod] = {**spec, "recipe": entry["name"]}
-        recipes.append({k: manifest.get(k) for k in ("name", "version", "recipe_sha256", "source_sha256", "patches",
-                                                      "warnings", "toolchain", "depends")})
+        recipes.append({**{k: manifest.get(k) for k in ("name", "version", "recipe_sha256", "source_sha256", "patches",
+                                                         "warnings", "toolchain", "depends")},
+                        # other distributions the recipe's site ships (pydantic-core: typing_extensions)
+                        **({"provides": entry["recipe"]["provides"]} if entry["recipe"].get("provides") else {})})
     top = closure[-1]["recipe"]
     extension = {"kind": "pymode-extension", "name": top["name"], "version": top.get("version"),
                  "runtime": manifest["runtime"], "modules": modules, "recipes": recipes,

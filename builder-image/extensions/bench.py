@@ -45,7 +45,8 @@ def build_all(names: list[str], runtime: Path, root: Path) -> dict[str, Path]:
         for dep in recipe.get("depends", []):
             get(dep)
         out = root / name
-        p = subprocess.run([sys.executable, str(HERE / "build_extension.py"), str(REPO / "recipes" / f"{name}.json"),
+        builder = "build_rust_extension.py" if "rust" in recipe else "build_extension.py"
+        p = subprocess.run([sys.executable, str(HERE / builder), str(REPO / "recipes" / f"{name}.json"),
                             "--runtime-dir", str(runtime), "--out", str(out)], capture_output=True, text=True)
         if p.returncode:
             raise SystemExit(f"building {name} failed:\n{p.stderr}")

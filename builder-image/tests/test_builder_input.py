@@ -250,6 +250,15 @@ def test_extensions_name_the_distributions_they_ship(tmp_path):
     assert b.provided_by_extensions([ext]) == {"markupsafe": "3.0.2", "multi-dict": "6.1.0"}
 
 
+def test_extensions_name_the_other_distributions_a_recipe_provides(tmp_path):
+    # pydantic-core's artifact ships typing_extensions too: pip must see it installed, not bring a second copy
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    (ext / b.EXTENSION_MANIFEST).write_text(json.dumps({"recipes": [
+        {"name": "pydantic-core", "version": "2.41.5", "provides": {"typing_extensions": "4.16.0"}}]}))
+    assert b.provided_by_extensions([ext]) == {"pydantic-core": "2.41.5", "typing-extensions": "4.16.0"}
+
+
 def test_the_builder_image_carries_every_package_pylib_ships_to_the_edge():
     # bundle.mjs ships each top-level pylib package with an __init__.py; a builder Job only has what the image copied
     dockerfile = (REPO / "builder-image" / "Dockerfile").read_text()

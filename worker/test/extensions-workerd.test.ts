@@ -25,7 +25,10 @@ async function setup() {
   // Every recipe (depends included), all in one worker.
   const site = (name: string) => {
     const out = join(work, name);
-    execFileSync("python3", [join(REPO, "builder-image/extensions/build_extension.py"), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
+    // `rust` recipes (PyO3 crates) have their own builder; the output has the same layout
+    const rust = "rust" in JSON.parse(readFileSync(join(REPO, "recipes", `${name}.json`), "utf8"));
+    const builder = rust ? "build_rust_extension.py" : "build_extension.py";
+    execFileSync("python3", [join(REPO, "builder-image/extensions", builder), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     return join(out, "site");
@@ -64,7 +67,7 @@ const loadedFromSideModules = (mods: string[]) =>
   `    assert isinstance(_mod.__loader__, importlib.machinery.ExtensionFileLoader), (_m, _mod.__loader__)\n` +
   `    assert _mod.__file__.endswith('.cpython-313-wasm32-wasi.so'), _mod.__file__\n`;
 
-describe("C extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
+describe("C and Rust extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
   it("the bundle carries each side module as a CompiledWasm module (its plain variant: JSPI) and a stub in the VFS", () => {
     if (setupError) throw setupError;
     expect(manifest.extensions.length).toBeGreaterThanOrEqual(RECIPES.length - 1); // idna is pure Python

@@ -115,6 +115,17 @@ public class RecipeClosure {
             files.put(path, catalog.file(path).orElseThrow(() -> new Unresolvable("PatchNotFound", "patch " + path
                     + " of recipe " + name + " is not in the catalogue")));
         }
+        // a rust recipe's Cargo.lock for a source without one (rust.lockfile): a catalogue file like a patch
+        JsonNode lockfile = recipe.path("rust").path("lockfile");
+        if (lockfile.isTextual()) {
+            String path = lockfile.asText();
+            if (path.contains("..")) {
+                throw new Unresolvable("PatchNotFound", "rust.lockfile " + path + " of recipe " + name
+                        + " is not a catalogue path");
+            }
+            files.put(path, catalog.file(path).orElseThrow(() -> new Unresolvable("PatchNotFound", "rust.lockfile "
+                    + path + " of recipe " + name + " is not in the catalogue")));
+        }
         files.put(name + ".json", json);
         recipe.path("modules").fields().forEachRemaining(m -> entryPoints.add(
                 new ExtensionEntryPoint(m.getKey(), m.getValue().path("init").asText(), name)));

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * | other pip resolution error              | pip "ERROR: ..." (conflicts, no pure-Python wheel)      | terminal  | PackageResolutionFailed |
  * | invalid Python in the project           | "SyntaxError: ...", "IndentationError: ...", "TabError:" | terminal | InvalidPython           |
  * | C compile or link error                 | "file.c:12:5: error: ...", "wasm-ld: error: ..."        | terminal  | CompileError            |
+ * | Rust compile error, crate too new       | rustc "error[E0425]: ...", "... requires rustc 1.88"    | terminal  | CompileError            |
  * | invalid recipe                          | "refused recipe", "recipe X not found", cycle           | terminal  | InvalidRecipe           |
  * | source archive checksum mismatch        | "... has sha256 X, pinned Y"                            | terminal  | SourceChecksumMismatch  |
  * | two extensions ship one file differently | "... both ship ..."                                    | terminal  | ExtensionConflict       |
@@ -97,7 +98,9 @@ public final class FailureClassifier {
             new Rule(Kind.TERMINAL, "PackageNotFound", "^ERROR: No matching distribution found for "),
             new Rule(Kind.TERMINAL, "PackageNotFound", "^ERROR: Could not find a version that satisfies "),
             new Rule(Kind.TERMINAL, "InvalidPython", "^(.*: )?(SyntaxError|IndentationError|TabError): "),
-            new Rule(Kind.TERMINAL, "CompileError", "^\\S+:\\d+(:\\d+)?: (fatal )?error: |^wasm-ld: error: "),
+            new Rule(Kind.TERMINAL, "CompileError", "^\\S+:\\d+(:\\d+)?: (fatal )?error: |^wasm-ld: error: "
+                    // rustc (rust recipes); a crate whose rust-version is newer than the builder's rustc
+                    + "|^error\\[E\\d{4}\\]: |^error: .* requires rustc [0-9.]+ or newer"),
             new Rule(Kind.TERMINAL, "InvalidRecipe", "refused recipe |^build failed: recipe .* not found"
                     + "|recipe dependency cycle|not (valid|readable) JSON"),
             new Rule(Kind.TERMINAL, "SourceChecksumMismatch", "\\.sha256: .* has sha256 [0-9a-f]+, pinned "),
@@ -106,7 +109,7 @@ public final class FailureClassifier {
             new Rule(Kind.TERMINAL, "InvalidBuildInput", "^pymode_build\\.py( \\w+)?: error: |^build failed: refused"),
             new Rule(Kind.TERMINAL, "PackageResolutionFailed", "^ERROR: (?!Could not install packages due to an OSError)"));
 
-    private static final Pattern BUILDER_PREFIX = Pattern.compile("^(build failed: )?(build_extension: \\S+\\.json: )?");
+    private static final Pattern BUILDER_PREFIX = Pattern.compile("^(build failed: )?(build_(rust_)?extension: \\S+\\.json: )?");
     private static final Pattern ANY_ERROR = Pattern.compile("(?i)\\berror\\b|^build failed: ");
 
     private FailureClassifier() {

@@ -100,6 +100,24 @@ class FailureClassifierTest {
     }
 
     @Test
+    void aRustCompileErrorIsTerminalWithRustcsLine() {
+        Failure failure = FailureClassifier.ofBuildLog("""
+                   Compiling pyo3 v0.23.5
+                error[E0425]: cannot find value `y` in this scope
+                 --> src/lib.rs:7:5
+                error: could not compile `pymode-testext-rust` (lib) due to 1 previous error
+                build_rust_extension: recipes/x.json: cargo build failed (101): cargo rustc --release ...
+                """);
+        assertThat(failure).isEqualTo(new Failure(Kind.TERMINAL, "CompileError",
+                "error[E0425]: cannot find value `y` in this scope"));
+        assertThat(FailureClassifier.ofBuildLog("error: package `pydantic-core v2.50.2` cannot be built because it "
+                + "requires rustc 1.88 or newer, while the currently active rustc version is 1.85.1").reason())
+                .isEqualTo("CompileError");
+        assertThat(FailureClassifier.ofBuildLog("build_rust_extension: refused recipe x.json: rust.feature: unknown field")
+                .reason()).isEqualTo("InvalidRecipe");
+    }
+
+    @Test
     void recipeChecksumAndArgumentProblemsAreTerminal() {
         assertThat(FailureClassifier.ofBuildLog("build_extension: /tmp/b/source/x.json: source.sha256: a.tar.gz from "
                 + "https://h/a has sha256 ab12, pinned 0000")).isEqualTo(new Failure(Kind.TERMINAL,

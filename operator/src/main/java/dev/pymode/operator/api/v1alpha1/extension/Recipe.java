@@ -14,12 +14,15 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
- * How to build a C extension into wasm side modules: the format of recipes/*.json (recipes/schema.json), so a
+ * How to build a C (or Rust) extension into wasm side modules: the format of recipes/*.json (recipes/schema.json), so a
  * recipe moves between the catalogue and a resource unchanged. The builder validates it against that schema too.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @ValidationRule(value = "size(self.modules) > 0 || size(self.packages) > 0",
         message = "a recipe needs modules or packages: otherwise it builds nothing")
+@ValidationRule(value = "!has(self.rust) || (size(self.modules) == 1 && !has(self.meson) && !has(self.sources)"
+        + " && !has(self.includes) && !has(self.cflags))",
+        message = "a rust recipe builds one module (the crate's, init only) and has no meson, sources, includes or cflags")
 public class Recipe {
 
     @JsonPropertyDescription("Recipe name (the normalised project name), e.g. `markupsafe`.")
@@ -70,7 +73,10 @@ public class Recipe {
     @JsonPropertyDescription("Build with the project's meson.build instead of sources/includes/cflags.")
     private RecipeMeson meson;
 
-    @JsonPropertyDescription("Extension modules: dotted module name -> init symbol and sources (only init for meson).")
+    @JsonPropertyDescription("Build a Rust (maturin/PyO3) crate instead of sources/meson: one module, init only.")
+    private RecipeRust rust;
+
+    @JsonPropertyDescription("Extension modules: dotted module name -> init symbol and sources (only init for meson and rust).")
     @JsonInclude(JsonInclude.Include.ALWAYS) // required by recipes/schema.json, even when empty
     @Size(max = 64)
     @ValidationRule(value = "self.all(m, self[m].init == 'PyInit_' + m.split('.')[size(m.split('.')) - 1])",
@@ -80,6 +86,11 @@ public class Recipe {
     @JsonPropertyDescription("Pure-Python packages to ship: import name -> directory in the unpacked source.")
     @Size(max = 64)
     private Map<String, String> packages = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Other distributions this recipe's files include (name -> version): a worker's package "
+            + "resolution treats them as installed.")
+    @Size(max = 16)
+    private Map<String, @Size(max = 64) String> provides = new LinkedHashMap<>();
 
     @JsonPropertyDescription("Catalogue recipes this one needs at run time; they are built into the same artifact.")
     @Size(max = 16)
@@ -111,6 +122,10 @@ public class Recipe {
     public void setCflags(List<String> cflags) { this.cflags = cflags; }
     public RecipeMeson getMeson() { return meson; }
     public void setMeson(RecipeMeson meson) { this.meson = meson; }
+    public RecipeRust getRust() { return rust; }
+    public void setRust(RecipeRust rust) { this.rust = rust; }
+    public Map<String, String> getProvides() { return provides; }
+    public void setProvides(Map<String, String> provides) { this.provides = provides; }
     public Map<String, RecipeModule> getModules() { return modules; }
     public void setModules(Map<String, RecipeModule> modules) { this.modules = modules; }
     public Map<String, String> getPackages() { return packages; }
