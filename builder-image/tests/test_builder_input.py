@@ -265,3 +265,19 @@ def test_the_builder_image_carries_every_package_pylib_ships_to_the_edge():
     packages = sorted(p.name for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file())
     assert {"pymode", "workers", "js"} <= set(packages)
     assert [p for p in packages if f"COPY pylib/{p} /opt/pymode/pylib/{p}" not in dockerfile] == []
+
+
+def test_every_file_the_dockerfiles_copy_is_in_their_build_context():
+    # .dockerignore excludes everything (`*`) and lets through, with `!path`, only what the Dockerfiles COPY: a COPY
+    # of a path it does not let through fails only when the image is built (make demo, the cluster tier)
+    ignore = (REPO / ".dockerignore").read_text().splitlines()
+    assert ignore[[line.strip() for line in ignore].index("*")] == "*"
+    allowed = [line[1:].strip().rstrip("/") for line in ignore if line.startswith("!")]
+    sources = []
+    for dockerfile in (REPO / "builder-image" / "Dockerfile", REPO / "operator" / "src" / "main" / "docker" / "Dockerfile"):
+        for line in dockerfile.read_text().splitlines():
+            words = line.split()
+            if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+                sources += [w.rstrip("/") for w in words[1:-1] if not w.startswith("--")]
+    assert "hack/provision-rust.sh" in sources
+    assert [s for s in sources if not any(s == a or s.startswith(a + "/") or a.startswith(s + "/") for a in allowed)] == []
