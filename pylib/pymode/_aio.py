@@ -25,6 +25,7 @@ import contextvars
 import heapq
 import sys
 import time
+import weakref
 
 from . import _abi
 
@@ -143,7 +144,7 @@ class MiniLoop(asyncio.AbstractEventLoop):
         pass  # there is no executor (run_in_executor is not supported)
 
     def _cancel_leftovers(self):
-        leftovers = [t for t in asyncio.all_tasks(self) if not t.done()]
+        leftovers = [t for t in asyncio.all_tasks(self) if not t.done() and t not in _outliving]
         for task in leftovers:
             task.cancel()
         try:
@@ -271,6 +272,15 @@ def outside_running_loop():
         yield
     finally:
         asyncio._set_running_loop(previous)
+
+
+_outliving = weakref.WeakSet()
+
+
+def outlive_loop(task):
+    """Leave `task` pending when its loop ends instead of cancelling it (an ASGI app's lifespan, whose shutdown
+    would otherwise run at the end of the first request served by a loop of its own)."""
+    _outliving.add(task)
 
 
 # -- asyncio.run() and new_event_loop() on python.wasm ------------------------------

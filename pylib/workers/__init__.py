@@ -27,7 +27,7 @@ from ._objects import JsBuffer, JsObject
 
 __all__ = [
     "Blob", "CloudflareEnv", "Context", "D1Database", "DurableObject", "File", "FormData", "Headers", "JsBuffer",
-    "JsObject", "KVNamespace", "R2Bucket", "Request", "Response", "WorkerEntrypoint", "fetch", "handler",
+    "JsObject", "KVNamespace", "R2Bucket", "Request", "Response", "WorkerEntrypoint", "asgi", "fetch", "handler", "wsgi",
 ]
 
 

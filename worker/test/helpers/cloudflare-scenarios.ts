@@ -50,6 +50,13 @@ export function defineCloudflareScenarios(host: () => Host) {
     expect(await later.text()).toBe("kept");
   });
 
+  it("an ASGI app through asgi.fetch (lifespan state included) and a WSGI app through wsgi.fetch", async () => {
+    const a = await host().fetch("/asgi/items", { method: "POST", body: "one" });
+    expect(`${a.status} ${await a.text()}`).toBe("200 POST /asgi/items one started=yes");
+    const w = await host().fetch("/wsgi/x", { method: "PUT", body: "two" });
+    expect(`${w.status} ${await w.text()}`).toBe("200 PUT /wsgi/x two");
+  });
+
   it("asyncio.wait_for times out a sleep", async () => {
     expect(await (await host().fetch("/timeout")).text()).toBe("timed out");
   });
