@@ -68,3 +68,24 @@ def test_install_changes_nothing_outside_python_wasm():
     before = list(sys.path), list(sys.meta_path)
     _wasi.install()
     assert (list(sys.path), list(sys.meta_path)) == before
+
+
+
+def test_the_ssl_stand_in_keeps_context_settings_and_refuses_a_handshake_naming_why():
+    # The stdlib's ssl.py (3.13's, on python.wasm) runs over it: the worker scenario "the stdlib surface"
+    _ssl = stand_in("_ssl")
+    client = _ssl._SSLContext(_ssl.PROTOCOL_TLS_CLIENT)
+    assert (client.verify_mode, client.check_hostname, client.minimum_version) == (_ssl.CERT_REQUIRED, True,
+                                                                                   _ssl.PROTO_TLSv1_2)
+    with pytest.raises(ValueError, match="check_hostname is enabled"):
+        client.verify_mode = _ssl.CERT_NONE
+    client.check_hostname = False
+    client.verify_mode = _ssl.CERT_NONE
+    assert _ssl._SSLContext(_ssl.PROTOCOL_TLS_SERVER).verify_mode == _ssl.CERT_NONE
+    assert _ssl.txt2obj("1.3.6.1.5.5.7.3.1")[1] == "serverAuth" and _ssl.nid2obj(130)[1] == "clientAuth"
+    bio = _ssl.MemoryBIO()
+    bio.write(b"abc")
+    assert (bio.pending, bio.read(2), bio.read()) == (3, b"ab", b"c")
+    with pytest.raises(OSError, match="a TLS connection .wrap_socket. is not available on python.wasm.*host's fetch") as info:
+        client._wrap_socket(None, False, "example.com")
+    assert info.value.errno == errno.ENOSYS
