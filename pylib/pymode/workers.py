@@ -86,8 +86,9 @@ class Headers:
         if init is None:
             return
         if isinstance(init, Headers):
-            pairs = init.items()
-        elif isinstance(init, Mapping):
+            self._items = list(init._items)  # checked when they were added: a copy needs no second check
+            return
+        if isinstance(init, Mapping):
             pairs = init.items()
         elif isinstance(init, (str, bytes)):
             raise TypeError("headers must be a mapping or a list of (name, value) pairs, not a string")
