@@ -13,9 +13,11 @@ coroutines, `asyncio.sleep()` (0 or a delay), `asyncio.gather()`,
 and events resolved by other tasks. It does not support anything that needs
 readiness notification or threads: `loop.sock_*`, `asyncio.open_connection`,
 subprocesses, signal handlers, `run_in_executor` (they raise
-NotImplementedError). Host calls (KV, fetch, ...) are synchronous functions;
-call them directly inside coroutines. Tasks still pending when the handler
-returns are cancelled, as `asyncio.run()` does.
+NotImplementedError). On this loop a host call (KV, fetch, ...) blocks the
+interpreter, awaited or not; `ServeLoop` below, the loop of the isolate's
+serving turns, lets awaited host calls overlap (pymode._abi.acall). Tasks
+still pending when the handler returns are cancelled, as `asyncio.run()`
+does (except those `outlive_loop` names).
 """
 
 import asyncio

@@ -469,9 +469,7 @@ export class PythonInstance {
       this.requests++;
       return this.callHandle(reqFrames, opts);
     };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    return this.exclusively(run);
   }
 
   /**
@@ -523,9 +521,7 @@ export class PythonInstance {
         if (this.sliceSteps) this.stepBudgetRanOut();
       }
     };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    return this.exclusively(run);
   }
 
   /**
@@ -579,6 +575,13 @@ export class PythonInstance {
     } finally {
       this.budget = undefined;
     }
+  }
+
+  /** Run `call` after every earlier call into the instance has ended: one driven call at a time. */
+  private exclusively<T>(call: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(call, call);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 
   /** Clears the step budget; true if it ran out. Safe after a trap: it only touches two statics. */

@@ -8,9 +8,8 @@
 // requests, or once their linear memory grows past a threshold.
 
 import { Logger, OutputTooLarge, PythonInstance, TrapError, consoleLogger } from "./instance";
-import { BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { RequestTimedOut } from "./serving";
-import { FRAME_OVERHEAD_BYTES, Limits, checkedResponse, errorResponseFrames, intVar } from "./service";
+import { FRAME_OVERHEAD_BYTES, Limits, checkedResponse, errorResponseFrames, intVar, lostInstanceFrames } from "./service";
 
 export interface PoolLimits {
   /** Linear memory all instances may use together (bytes); a new instance starts only if it fits. */
@@ -256,9 +255,7 @@ export class InstancePool {
       member.retiring = true;
       this.recordTrap(reason);
     }
-    if (e instanceof TrapError && e.cause instanceof StepBudgetExceeded) return errorResponseFrames(503, "request exceeded its CPU budget", reason);
-    if (e instanceof TrapError && e.cause instanceof BudgetExceeded) return errorResponseFrames(503, "request timed out", reason);
-    return errorResponseFrames(503, "python runtime unavailable", reason);
+    return lostInstanceFrames(e instanceof TrapError ? e : new TrapError(reason, e));
   }
 
   private recordTrap(reason: string): void {

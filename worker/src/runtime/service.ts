@@ -129,6 +129,13 @@ function tooLargeFrames(size: number, limits: Limits, log: Logger): Uint8Array {
   return errorResponseFrames(502, "response body too large", `limit ${limits.maxResponseBytes} bytes`);
 }
 
+/** The 503 for a request whose instance was lost: the error names the budget that ran out, if one did. */
+export function lostInstanceFrames(e: TrapError): Uint8Array {
+  if (e.cause instanceof BudgetExceeded) return errorResponseFrames(503, "request timed out", e.message);
+  if (e.cause instanceof StepBudgetExceeded) return errorResponseFrames(503, "request exceeded its CPU budget", e.message);
+  return errorResponseFrames(503, "python runtime unavailable", e.message);
+}
+
 /** Python's response frames if they decode and fit PYMODE_MAX_RESPONSE_BYTES, else the 502 that replaces them. */
 export function checkedResponse(out: Uint8Array, limits: Limits, log: Logger): Uint8Array {
   let decoded;
@@ -250,9 +257,7 @@ export class PythonService {
       if (e instanceof OutputTooLarge) return this.tooLarge(e.size);
       if (e instanceof TrapError) {
         this.discard(inst?.broken || !inst ? inst : undefined, e.message);
-        if (e.cause instanceof BudgetExceeded) return errorResponseFrames(503, "request timed out", e.message);
-        if (e.cause instanceof StepBudgetExceeded) return errorResponseFrames(503, "request exceeded its CPU budget", e.message);
-        return errorResponseFrames(503, "python runtime unavailable", e.message);
+        return lostInstanceFrames(e);
       }
       if (e instanceof FrameError) return errorResponseFrames(400, "invalid request frames", e.message);
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
