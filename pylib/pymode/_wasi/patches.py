@@ -5,7 +5,6 @@ runs, its patch below adds what WASI lacks. A module imported before
 `install()` is patched at once.
 """
 
-import importlib.abc
 import importlib.util
 import sys
 
@@ -74,7 +73,9 @@ def _threading(module):
 PATCHES = {"asyncio": _asyncio, "socket": _socket, "threading": _threading}
 
 
-class _PatchWhenImported(importlib.abc.MetaPathFinder):
+# Plain classes, not importlib.abc's: that module pulls in importlib.resources (tempfile, shutil, pathlib,
+# zipfile, ...), which every interpreter would then load at start (and every snapshot carry) for nothing.
+class _PatchWhenImported:
     def __init__(self, name):
         self.name = name
 
@@ -88,7 +89,7 @@ class _PatchWhenImported(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _PatchingLoader(importlib.abc.Loader):
+class _PatchingLoader:
     def __init__(self, loader, patch):
         self._loader = loader
         self._patch = patch
