@@ -19,7 +19,7 @@ import importlib
 import os
 import sys
 
-from . import _abi, _entrypoints, _wasi
+from . import _abi, _entrypoints, _snapshot, _wasi
 from .env import BINDINGS_ENV, Env
 from .workers import Headers, Request, Response
 
@@ -115,12 +115,13 @@ def load(entry=None, root=None):
     _state.attempted = True
     _state.entry = entry
     try:
-        module = _import_entry(path, root)
-        try:
-            handler = _entrypoints.find(module)
-            queue_handler = _entrypoints.find_queue(module)
-        except _entrypoints.NoEntrypoint as exc:
-            raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
+        with _snapshot.guard(entry):
+            module = _import_entry(path, root)
+            try:
+                handler = _entrypoints.find(module)
+                queue_handler = _entrypoints.find_queue(module)
+            except _entrypoints.NoEntrypoint as exc:
+                raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
         if handler is None and queue_handler is None:
             raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no handler: {_entrypoints.EXPECTED} "
                             "(or on_queue(batch, env) for a queue consumer)")
