@@ -1,4 +1,5 @@
-"""Completes stdlib modules right after their first import on python.wasm.
+"""Completes stdlib modules (and anyio's asyncio backend, which assumes threads) right after their first
+import on python.wasm.
 
 A one-shot meta-path finder per module wraps the real loader; after the module
 runs, its patch below adds what WASI lacks. A module imported before

@@ -68,6 +68,12 @@ class EndToEndTest {
         return Edge.send(EndToEndResource.cloudflare.baseUrl(), url, method, body);
     }
 
+    private static HttpResponse<String> requestJson(PyModeWorker worker, String method, String pathAndQuery, String body)
+            throws Exception {
+        String url = worker.getStatus().getDeployment().getUrl().replaceAll("/$", "") + pathAndQuery;
+        return Edge.send(EndToEndResource.cloudflare.baseUrl(), url, method, body, "Content-Type", "application/json");
+    }
+
     /** Applies an example the way a user does: `kubectl apply -k examples/<name>`. */
     private void applyExample(String example, String ns) throws Exception {
         Namespaces.ensure(client, ns);
@@ -184,7 +190,7 @@ class EndToEndTest {
 
         assertThat(JSON.readTree(request(worker, "GET", "/", null).body()).path("message").asText())
                 .isEqualTo("Hello from FastAPI on PyMode!");
-        HttpResponse<String> put = request(worker, "PUT", "/notes/n1", "{\"title\": \"edge\", \"tags\": [\"a\"]}");
+        HttpResponse<String> put = requestJson(worker, "PUT", "/notes/n1", "{\"title\": \"edge\", \"tags\": [\"a\"]}");
         assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
         assertThat(JSON.readTree(put.body())).isEqualTo(JSON.readTree(
                 "{\"title\": \"edge\", \"body\": \"\", \"tags\": [\"a\"], \"id\": \"n1\"}"));
@@ -198,13 +204,13 @@ class EndToEndTest {
                 .isEqualTo("[\"n1\"]");
 
         // pydantic's validation errors, as FastAPI answers them
-        HttpResponse<String> invalid = request(worker, "PUT", "/notes/n3", "{\"title\": \"\"}");
+        HttpResponse<String> invalid = requestJson(worker, "PUT", "/notes/n3", "{\"title\": \"\"}");
         assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(422);
         var error = JSON.readTree(invalid.body()).path("detail").path(0);
         assertThat(error.path("type").asText()).isEqualTo("string_too_short");
         assertThat(error.path("loc").toString()).isEqualTo("[\"body\",\"title\"]");
-        assertThat(request(worker, "PUT", "/notes/n3", "not json").statusCode()).isEqualTo(422);
-        assertThat(request(worker, "PUT", "/notes/UPPER", "{\"title\": \"x\"}").statusCode()).isEqualTo(422);
+        assertThat(requestJson(worker, "PUT", "/notes/n3", "not json").statusCode()).isEqualTo(422);
+        assertThat(requestJson(worker, "PUT", "/notes/UPPER", "{\"title\": \"x\"}").statusCode()).isEqualTo(422);
 
         // a sync endpoint runs through anyio's thread pool, which runs it inline on python.wasm
         assertThat(request(worker, "GET", "/sum?a=2&b=3", null).body()).isEqualTo("{\"sum\":5}");
