@@ -34,8 +34,8 @@ def build(recipe: Path, out: Path, runtime: Path, *extra: str) -> subprocess.Com
                           capture_output=True, text=True, timeout=3 * 3600)
 
 
-def run_python(sites: list[Path], codes: list[str], runtime: Path) -> dict:
-    cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime)]
+def run_python(sites: list[Path], codes: list[str], runtime: Path, node: str = "node") -> dict:
+    cmd = [node, "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime)]
     for s in sites:
         cmd += ["--site", str(s)]
     p = subprocess.run(cmd, input=json.dumps(codes), capture_output=True, text=True, timeout=600)
@@ -269,8 +269,17 @@ def test_pydantic_v2_models_on_python_wasm(node_host_ready, runtime, rust_builds
 FASTAPI_PACKAGES = ["fastapi==0.165.0", "starlette==1.10.0", "anyio==4.16.0", "pydantic==2.12.5", "sniffio==1.3.1"]
 
 
+def node_with_jspi() -> str:
+    """worker/scripts/node-jspi.sh's Node (>= 24, installed from npm into the cache on first use)."""
+    p = subprocess.run(["bash", str(REPO / "worker" / "scripts" / "node-jspi.sh")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout.strip().splitlines()[-1]
+
+
+# Both drivers: the project's Node 20 links the Asyncify variants, a Node with JSPI the plain ones (as workerd does).
 @pytest.mark.skipif("pydantic-core" not in RUST_RECIPES, reason="no pydantic-core recipe")
-def test_the_fastapi_example_answers_its_routes_on_python_wasm(node_host_ready, runtime, rust_builds, tmp_path):
+@pytest.mark.parametrize("host", ["asyncify", "jspi"])
+def test_the_fastapi_example_answers_its_routes_on_python_wasm(node_host_ready, runtime, rust_builds, tmp_path, host):
     sys.path.insert(0, str(REPO / "builder-image" / "bundler"))
     import pymode_build
 
@@ -281,7 +290,8 @@ def test_the_fastapi_example_answers_its_routes_on_python_wasm(node_host_ready, 
     site = pymode_build.resolve_packages(FASTAPI_PACKAGES, tmp_path / "resolve", provided)
     code = f"ENTRY_SOURCE = {(REPO / 'examples' / 'fastapi-worker' / 'src' / 'entry.py').read_text()!r}\n"
     code += (HERE / "fixtures" / "fastapi_app.py").read_text()
-    r = run_python([out / "site", site], [code], runtime)
+    r = run_python([out / "site", site], [code], runtime, node_with_jspi() if host == "jspi" else "node")
+    assert r["driver"] == host, r["driver"]
     res = r["results"][0]
     assert res.get("ok"), res
     routes = {k: (status, body) for k, (status, body) in res["result"]["routes"].items()}
