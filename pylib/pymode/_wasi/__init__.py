@@ -7,7 +7,8 @@
   runtime leaves out: `ctypes`, `curses`, `sqlite3`, `multiprocessing`). They import, and using them raises an
   error that names the edge limitation, instead of `ModuleNotFoundError` at import. Real modules always win.
 - Modules that exist but fall short are completed right after their first import (patches.py), so code
-  that never imports them pays nothing: asyncio's event loop, socket's missing helpers, threading.
+  that never imports them pays nothing: asyncio's event loop, socket's missing helpers, threading, and
+  anyio's thread pool (run inline).
 """
 
 import errno
