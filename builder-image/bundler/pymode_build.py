@@ -579,6 +579,10 @@ def build_worker(args: argparse.Namespace) -> dict:
         merged_site = work / "site-with-pylib"
         shutil.rmtree(merged_site, ignore_errors=True)
         shutil.copytree(site, merged_site)
+        # the extensions' files too, as the bundle maps them at /lib/site: an entry that imports one must meet it
+        # (and be refused as SnapshotImpossible), not fail to find it
+        for extension_site in extension_sites:
+            shutil.copytree(extension_site, merged_site, dirs_exist_ok=True)
         # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
         for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
             shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

@@ -313,7 +313,8 @@ def _snapshot_of(runtime, tmp_path, entry_source: str) -> subprocess.CompletedPr
                     ignore=shutil.ignore_patterns("__pycache__"))
     (app / "src").mkdir(parents=True)
     (app / "src" / "entry.py").write_text(entry_source)
-    return subprocess.run([str(RUNTIME_SRC / "snapshot.sh"), "--wasm", str(runtime / "python-noasync.wasm"),
+    # the asyncified python.wasm: this test host answers host calls through Asyncify only
+    return subprocess.run([str(RUNTIME_SRC / "snapshot.sh"), "--wasm", str(runtime / "python.wasm"),
                            "--stdlib", str(runtime / "python313.zip"), "--site", str(site), "--app", str(app),
                            "-o", str(tmp_path / "out.wasm")], capture_output=True, text=True, timeout=600)
 
@@ -332,13 +333,17 @@ def test_an_entry_no_snapshot_can_hold_is_named_with_exit_status_3(runtime, tmp_
     assert not (tmp_path / "out.wasm").exists()
 
 
-def test_a_snapshot_instance_does_not_think_it_makes_one(runtime, libdir, tmp_path):
+def test_a_snapshot_instance_takes_the_environment_its_host_gives_it(runtime, libdir, tmp_path):
+    # os.environ was frozen when the snapshot was made; the instance asks its host for its own (kind "environ"):
+    # PYMODE_BINDINGS and PYMODE_ROLE differ per deployment and per instance
     p = _snapshot_of(runtime, tmp_path, "import os\nfrom pymode.workers import Response\n"
-                                        "def on_fetch(request):\n    return Response(os.environ.get('PYMODE_SNAPSHOT', 'unset'))\n")
+                                        "def on_fetch(request):\n"
+                                        "    return Response(os.environ.get('PYMODE_SNAPSHOT', 'unset') + ' '"
+                                        " + os.environ.get('PYMODE_ROLE', 'none') + ' ' + os.getenv('PYMODE_ROLE', 'none'))\n")
     assert p.returncode == 0, p.stderr[-3000:]
-    responses, _, _ = run_host(tmp_path / "out.wasm", libdir, [{"url": "/"}], app=tmp_path / "app",
-                               site=tmp_path / "site", init=False)
-    assert (responses[0]["status"], responses[0]["body"]) == (200, "unset")
+    responses, _, _ = run_host(tmp_path / "out.wasm", libdir, [{"url": "/"}, {"url": "/"}], app=tmp_path / "app",
+                               site=tmp_path / "site", init=False, env={"PYMODE_ROLE": "thread"})
+    assert [(r["status"], r["body"]) for r in responses] == [(200, "unset thread thread")] * 2
 
 
 # ---- reproducibility ---------------------------------------------------------------------------

@@ -316,6 +316,7 @@ def _queue_route(request):
 
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
+    _snapshot.take_host_environ()
     routed = _route(request_frames)
     if isinstance(routed, Response):
         return encode_response(routed)

@@ -15,6 +15,29 @@ status 3, and the builder builds the bundle without a snapshot, unless the worke
 import os
 
 ENV = "PYMODE_SNAPSHOT"
+# the binding-call kind whose answer is the environment the host gave this instance (docs/abi.md §2)
+ENVIRON_KIND = "environ"
+# True in every instance restored from a snapshot: set while the snapshot is made, so it is in the memory image
+restored_from_snapshot = False
+
+
+def take_host_environ():
+    """On an instance restored from a snapshot, once: os.environ (and the C environ under it) still hold the
+    snapshot's variables, frozen when it was made; replace them with the ones the host gave this instance
+    (PYMODE_BINDINGS, PYMODE_ROLE, ...). Elsewhere, nothing."""
+    global restored_from_snapshot
+    if not restored_from_snapshot:
+        return
+    restored_from_snapshot = False
+    from . import _abi
+
+    try:
+        environ, _ = _abi.call(ENVIRON_KIND, "", "get", {})
+    except _abi.HostError as exc:  # a host without the kind: the bindings will say they are missing
+        _abi.log(40, f"pymode: this instance, restored from a snapshot, cannot learn its environment: {exc}")
+        return
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 class SnapshotImpossible(BaseException):
@@ -34,6 +57,8 @@ class guard:
         if not self.active:
             return self
         del os.environ[ENV]  # the snapshot keeps os.environ: its instances must not think they are making one
+        global restored_from_snapshot
+        restored_from_snapshot = True
         from importlib.machinery import ExtensionFileLoader
 
         from . import _abi
