@@ -167,6 +167,51 @@ class EndToEndTest {
         assertThat(JSON.readTree(request(worker, "GET", "/visits", null).body()).path("visits").asInt()).isEqualTo(2);
     }
 
+    /**
+     * Issue #19: upstream PyMode's three examples (examples/upstream, its files unmodified) deployed by the operator,
+     * each answering what its README documents; the entry comes from each project's [tool.pymode] main.
+     */
+    @Test
+    void upstreamsExamplesAreDeployedUnmodified() throws Exception {
+        applyExample("upstream", "e2e-upstream");
+        PyModeWorker hello = awaitReady("e2e-upstream", "upstream-hello-worker");
+        PyModeWorker api = awaitReady("e2e-upstream", "upstream-api-worker");
+        PyModeWorker workflow = awaitReady("e2e-upstream", "upstream-workflow-worker");
+
+        assertThat(request(hello, "GET", "/", null).body()).isEqualTo("Hello from PyMode!");
+        var json = JSON.readTree(request(hello, "GET", "/json", null).body());
+        assertThat(json.path("method").asText()).isEqualTo("GET");
+        // the stand-in's edge serves workers.dev names by Host header, as Cloudflare does: the port is not in the URL
+        assertThat(json.path("url").asText()).endsWith("://upstream-hello-worker.pymode-local.workers.dev/json");
+        var echo = JSON.readTree(request(hello, "POST", "/echo", "ping").body());
+        assertThat(echo.path("method").asText()).isEqualTo("POST");
+        assertThat(echo.path("body").asText()).isEqualTo("ping");
+        assertThat(request(hello, "GET", "/greet?name=Ada", null).body()).isEqualTo("Hello, Ada!");
+        assertThat(request(hello, "GET", "/missing", null).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> preflight = request(api, "OPTIONS", "/api/items", null);
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("access-control-allow-origin")).contains("*");
+        assertThat(JSON.readTree(request(api, "GET", "/api/items", null).body()).path("items").size()).isZero();
+        HttpResponse<String> created = request(api, "POST", "/api/items", "{\"id\": 7, \"name\": \"widget\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("access-control-allow-origin")).contains("*");
+        assertThat(JSON.readTree(request(api, "GET", "/api/items/7", null).body()).path("name").asText()).isEqualTo("widget");
+        assertThat(request(api, "GET", "/api/items/8", null).statusCode()).isEqualTo(404);
+
+        assertThat(JSON.readTree(request(workflow, "GET", "/workflow/info", null).body()).path("steps")
+                .findValuesAsText("name")).containsExactly("validate_order", "calculate_total", "create_receipt");
+        HttpResponse<String> run = request(workflow, "POST", "/workflow/run", "{\"input\": {\"item\": \"widget\", \"quantity\": 3}}");
+        var result = JSON.readTree(run.body());
+        assertThat(result.path("status").asText()).as(run.body()).isEqualTo("completed");
+        assertThat(result.path("results").path("calculate_total").path("total").asDouble()).isEqualTo(29.97);
+        assertThat(result.path("results").path("create_receipt").path("receipt_id").asText())
+                .isEqualTo("REC-" + result.path("workflow_id").asText());
+        var failed = JSON.readTree(request(workflow, "POST", "/workflow/run", "{\"input\": {\"quantity\": 3}}").body());
+        assertThat(failed.path("status").asText()).isEqualTo("failed");
+        assertThat(failed.path("error").path("error").asText()).isEqualTo("ValueError: Order must have 'item' and 'quantity'");
+    }
+
     @Test
     void secretsReachEnvAndAppearNowhereElse() throws Exception {
         String ns = "e2e-secret";
