@@ -212,6 +212,53 @@ class EndToEndTest {
         assertThat(failed.path("error").path("error").asText()).isEqualTo("ValueError: Order must have 'item' and 'quantity'");
     }
 
+    /**
+     * Issue #19: the worker's own cron triggers (spec.crons) reach the entry's Python scheduled handler, written for
+     * Cloudflare's API, when Cloudflare (here the stand-in running the script in workerd) fires them.
+     */
+    @Test
+    void theWorkersOwnCronsCallItsPythonScheduledHandler() throws Exception {
+        String ns = "e2e-cron";
+        Namespaces.ensure(client, ns);
+        var bindings = new WorkerBindings();
+        var kv = new dev.pymode.operator.api.v1alpha1.worker.KvBinding();
+        kv.setName("STATE");
+        kv.setNamespace("e2e-cron-state");
+        bindings.getKv().add(kv);
+        PyModeWorker worker = inlineWorker(ns, "cron-worker", """
+                from workers import Response, WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def scheduled(self, controller, env, ctx):
+                        await env.STATE.put("last", f"{controller.cron} at {controller.scheduledTime}")
+
+                    async def fetch(self, request):
+                        return Response(await self.env.STATE.get("last") or "never")
+                """, bindings);
+        worker.getSpec().setCrons(List.of("@hourly", "*/30 * * * *"));
+        client.resource(worker).create();
+        PyModeWorker ready = awaitReady(ns, "cron-worker");
+        String script = ready.getStatus().getDeployment().getScriptName();
+        assertThat(Standin.crons(script)).containsExactlyInAnyOrder("0 * * * *", "*/30 * * * *");
+        assertThat(ready.getStatus().getDeployment().getSchedules()).extracting(s -> s.getCron())
+                .containsExactlyInAnyOrder("0 * * * *", "*/30 * * * *");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("never");
+
+        var fired = Standin.admin("POST", "/__standin/scheduled", Map.of("script", script, "cron", "*/30 * * * *",
+                "scheduled_time", "2026-12-07T10:30:00Z"));
+        assertThat(fired.statusCode()).as(fired.body()).isEqualTo(200);
+        assertThat(JSON.readTree(fired.body()).path("outcome").asText()).as(fired.body()).isEqualTo("ok");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("*/30 * * * * at 1796639400000");
+
+        // taking a cron away takes its trigger away
+        client.resources(PyModeWorker.class).inNamespace(ns).withName("cron-worker").edit(w -> {
+            w.getSpec().setCrons(List.of("*/30 * * * *"));
+            return w;
+        });
+        await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(Standin.crons(script)).containsExactly("*/30 * * * *"));
+    }
+
     @Test
     void secretsReachEnvAndAppearNowhereElse() throws Exception {
         String ns = "e2e-secret";
