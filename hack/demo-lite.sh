@@ -58,7 +58,8 @@ done
 curl -fsS "http://127.0.0.1:${PYMODE_HTTP_PORT:-8080}/q/health/ready"; echo
 
 say "Waiting for the workers to be built and deployed (builder logs: .demo/builds/default/*/log)"
-"$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=600s
+# fastapi-worker waits for its pydantic-core extension: a Rust build of about 5 minutes on 2 cores the first time
+"$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=1200s
 # Workflows are Ready once their worker is and their schedule is deployed as its cron trigger.
 "$KUBECTL" wait pymodeworkflows --all --for=condition=Ready --timeout=120s
 

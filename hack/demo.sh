@@ -91,7 +91,8 @@ say "Applying examples/"
 "$KUBECTL" apply -k examples/
 
 say "Waiting for the workers to be built (builder Jobs) and deployed"
-"$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=600s
+# fastapi-worker waits for its pydantic-core extension: a Rust build of about 5 minutes on 2 cores the first time
+"$KUBECTL" wait pymodeworkers --all --for=condition=Ready --timeout=1200s
 "$KUBECTL" wait pymodeworkflows --all --for=condition=Ready --timeout=120s
 "$KUBECTL" get jobs,pods -o wide
 

@@ -34,8 +34,8 @@ def build(recipe: Path, out: Path, runtime: Path, *extra: str) -> subprocess.Com
                           capture_output=True, text=True, timeout=3 * 3600)
 
 
-def run_python(sites: list[Path], codes: list[str], runtime: Path) -> dict:
-    cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime)]
+def run_python(sites: list[Path], codes: list[str], runtime: Path, node: str = "node") -> dict:
+    cmd = [node, "--no-warnings", "--stack-size=4000", str(RUN), "--runtime", str(runtime)]
     for s in sites:
         cmd += ["--site", str(s)]
     p = subprocess.run(cmd, input=json.dumps(codes), capture_output=True, text=True, timeout=600)
@@ -259,6 +259,71 @@ def test_pydantic_v2_models_on_python_wasm(node_host_ready, runtime, rust_builds
     assert res.get("ok"), res
     assert res["result"] == ["2.12.5", "2.12", "2.41.5"]
     print(f"[rust-extensions] pydantic 2.12.5 on python.wasm: import + models {res['ms']:.0f} ms ({r['driver']})")
+
+
+# ---- FastAPI (examples/fastapi-worker) over the pydantic-core recipe --------------------------------------
+
+# The example's packages, pinned, resolved by the builder's own resolution with the extension's distributions
+# provided, as a worker build resolves them (pure-Python wheels from the package index); sniffio in addition, so
+# its detection of pymode's loop is checked too.
+FASTAPI_PACKAGES = ["fastapi==0.165.0", "starlette==1.10.0", "anyio==4.16.0", "pydantic==2.12.5", "sniffio==1.3.1"]
+
+
+def node_with_jspi() -> str:
+    """worker/scripts/node-jspi.sh's Node (>= 24, installed from npm into the cache on first use)."""
+    p = subprocess.run(["bash", str(REPO / "worker" / "scripts" / "node-jspi.sh")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout.strip().splitlines()[-1]
+
+
+# Both drivers: the project's Node 20 links the Asyncify variants, a Node with JSPI the plain ones (as workerd does).
+@pytest.mark.skipif("pydantic-core" not in RUST_RECIPES, reason="no pydantic-core recipe")
+@pytest.mark.parametrize("host", ["asyncify", "jspi"])
+def test_the_fastapi_example_answers_its_routes_on_python_wasm(node_host_ready, runtime, rust_builds, tmp_path, host):
+    sys.path.insert(0, str(REPO / "builder-image" / "bundler"))
+    import pymode_build
+
+    recipe_file = REPO / "recipes" / "pydantic-core.json"
+    recipe = json.loads(recipe_file.read_text())
+    out = rust_builds(recipe_file)
+    provided = {"pydantic-core": recipe["version"], **recipe.get("provides", {})}
+    site = pymode_build.resolve_packages(FASTAPI_PACKAGES, tmp_path / "resolve", provided)
+    code = f"ENTRY_SOURCE = {(REPO / 'examples' / 'fastapi-worker' / 'src' / 'entry.py').read_text()!r}\n"
+    code += (HERE / "fixtures" / "fastapi_app.py").read_text()
+    r = run_python([out / "site", site], [code], runtime, node_with_jspi() if host == "jspi" else "node")
+    assert r["driver"] == host, r["driver"]
+    res = r["results"][0]
+    assert res.get("ok"), res
+    routes = {k: (status, body) for k, (status, body) in res["result"]["routes"].items()}
+
+    def answer(key):
+        status, body = routes[key]
+        return status, (json.loads(body) if body.startswith(("{", "[")) else body)
+
+    assert answer("GET / None") == (200, {"message": "Hello from FastAPI on PyMode!"})
+    note = {"title": "hi", "body": "", "tags": ["a"], "id": "n1"}
+    assert answer("PUT /notes/n1 b'{\"title\": \"hi\", \"tags\": [\"a\"]}'") == (201, note)
+    assert answer("GET /notes/n1 None") == (200, note)
+    assert answer("GET /notes/n2 None") == (404, {"detail": "no note n2"})
+    status, body = answer("PUT /notes/n3 b'{\"title\": \"\"}'")
+    assert status == 422 and [(e["type"], e["loc"]) for e in body["detail"]] == [("string_too_short", ["body", "title"])]
+    status, body = answer("PUT /notes/n3 b'not json'")
+    assert status == 422 and body["detail"][0]["type"] == "json_invalid", body
+    assert answer("GET /notes?prefix=n None") == (200, {"ids": ["n1"]})
+    assert answer("GET /sum?a=2&b=3 None") == (200, {"sum": 5})
+    assert answer("GET /sum?a=two&b=3 None")[0] == 422
+    status, spec = answer("GET /openapi.json None")
+    assert status == 200 and spec["info"]["title"] == "Notes" and "/notes/{note_id}" in spec["paths"]
+    assert spec["components"]["schemas"]["NoteIn"]["required"] == ["title"]
+    status, docs = answer("GET /docs None")
+    assert status == 200 and "SwaggerUIBundle" in docs and "/openapi.json" in docs
+    # anyio's thread pool on python.wasm (pymode._wasi.patches): inline, in a context copy, without a running
+    # loop, errors raised to the caller, the limiter's token given back; sniffio sees pymode's loop as asyncio
+    assert res["result"]["anyio"] == {"library": "asyncio",
+                                      "run_sync": {"x": 7, "same_thread": True, "loop": "none"},
+                                      "var_after": "caller", "error": "'from the pool'", "borrowed_after": 0}
+    print(f"[rust-extensions] FastAPI example on python.wasm ({r['driver']}): import {res['result']['import_ms']:.0f} ms, "
+          f"first request {res['result']['first_request_ms']:.0f} ms")
 
 
 # pydantic-core's own test suite (tests/ of the sdist, 107 modules) in python.wasm through the minimal pytest, with the

@@ -80,6 +80,18 @@ call_workers() {
   "${curl[@]}" -X POST "${cf_url}notes" -d '{"id": "n1", "text": "unmodified"}'; echo
   "${curl[@]}" "${cf_url}notes/n1"; echo
   "${curl[@]}" "${cf_url}visits"; echo
+  local fastapi_url
+  fastapi_url=$("$kubectl" get pymodeworker fastapi-worker -o jsonpath='{.status.deployment.url}')
+  echo "fastapi-worker (an unmodified FastAPI app, pydantic-core from its PyModeExtension): $fastapi_url"
+  echo "\$ curl -X PUT ${fastapi_url}notes/n1 -H 'content-type: application/json' -d '{\"title\": \"edge\"}'; curl ${fastapi_url}notes/n1"
+  "${curl[@]}" -X PUT "${fastapi_url}notes/n1" -H 'content-type: application/json' -d '{"title": "edge"}'; echo
+  "${curl[@]}" "${fastapi_url}notes/n1"; echo
+  echo "\$ curl -X PUT ${fastapi_url}notes/n2 -H 'content-type: application/json' -d '{\"title\": \"\"}'   # pydantic says why: 422"
+  # -f would stop at the 422 this call is meant to show
+  curl -sS --connect-to "::127.0.0.1:$CF_PORT" -w ' (%{http_code})' -X PUT "${fastapi_url}notes/n2" \
+    -H 'content-type: application/json' -d '{"title": ""}'; echo
+  echo "OpenAPI: ${fastapi_url}openapi.json, docs: ${fastapi_url}docs"
+  "${curl[@]}" -o /dev/null "${fastapi_url}openapi.json"
 }
 
 # show_status KUBECTL: the resources and their conditions.

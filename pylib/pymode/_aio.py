@@ -283,6 +283,9 @@ def outlive_loop(task):
     """Leave `task` pending when its loop ends instead of cancelling it (an ASGI app's lifespan, whose shutdown
     would otherwise run at the end of the first request served by a loop of its own)."""
     _outliving.add(task)
+    # Once its loop has ended nothing references it: collected pending, it would log "Task was destroyed but it is
+    # pending!" (asyncio's run_until_complete silences its own task the same way).
+    task._log_destroy_pending = False
 
 
 # -- asyncio.run() and new_event_loop() on python.wasm ------------------------------

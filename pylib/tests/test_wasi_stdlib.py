@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pymode import _wasi
+from pymode._wasi import patches
 
 STDLIB = Path(_wasi.STDLIB_DIR)
 
@@ -64,10 +65,98 @@ def test_syslog_writes_to_the_workers_log_with_its_priority(host):
     assert not any("masked" in m for _, m in host.logs)
 
 
-def test_install_changes_nothing_outside_python_wasm():
-    before = list(sys.path), list(sys.meta_path)
+def test_install_outside_python_wasm_only_watches_for_anyio():
+    path = list(sys.path)
     _wasi.install()
-    assert (list(sys.path), list(sys.meta_path)) == before
+    assert sys.path == path
+    watched = {f.name for f in sys.meta_path if isinstance(f, patches._PatchWhenImported)}
+    assert watched <= {"anyio._backends._asyncio"}
+
+
+# anyio's asyncio backend as far as the patch uses it: its thread pool stands for the real one
+FAKE_ANYIO_BACKEND = """
+import asyncio, threading
+library = []
+
+def set_current_async_library(name):
+    library.append(name)
+
+class Limiter:
+    borrowed = 0
+    async def __aenter__(self):
+        Limiter.borrowed += 1
+    async def __aexit__(self, *exc):
+        Limiter.borrowed -= 1
+
+class AsyncIOBackend:
+    @classmethod
+    async def checkpoint(cls):
+        await asyncio.sleep(0)
+
+    @classmethod
+    def current_default_thread_limiter(cls):
+        return Limiter()
+
+    @classmethod
+    async def run_sync_in_worker_thread(cls, func, args, abandon_on_cancel=False, limiter=None):
+        return await asyncio.to_thread(lambda: ("thread pool", func(*args)))
+"""
+
+
+@pytest.fixture
+def fake_anyio(tmp_path, monkeypatch):
+    package = tmp_path / "anyio" / "_backends"
+    package.mkdir(parents=True)
+    (tmp_path / "anyio" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "_asyncio.py").write_text(FAKE_ANYIO_BACKEND)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n == "anyio" or n.startswith("anyio.")]:
+        monkeypatch.delitem(sys.modules, name)
+    yield
+    for name in [n for n in sys.modules if n == "anyio" or n.startswith("anyio.")]:
+        del sys.modules[name]
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, patches._PatchWhenImported)
+                        or f.name != "anyio._backends._asyncio"]
+
+
+def test_on_pymodes_loop_anyios_thread_pool_runs_calls_inline_elsewhere_in_threads(fake_anyio):
+    # natively the dev server runs handlers on pymode's loop, which threads cannot wake (pymode._aio)
+    import asyncio
+    import contextvars
+    import threading
+
+    from pymode import _aio
+
+    _wasi.install()
+    from anyio._backends import _asyncio as backend  # patched as it is imported
+
+    var = contextvars.ContextVar("var", default="caller")
+
+    def work(x):
+        var.set("pool")
+        try:
+            asyncio.get_running_loop()
+            loop = "running"
+        except RuntimeError:
+            loop = "none"
+        return x, threading.get_ident() == caller, loop
+
+    async def call(*args, **kwargs):
+        result = await backend.AsyncIOBackend.run_sync_in_worker_thread(*args, **kwargs)
+        return result, var.get(), backend.Limiter.borrowed
+
+    caller = threading.get_ident()
+    assert _aio.MiniLoop().run(call(work, (7,))) == ((7, True, "none"), "caller", 0)
+    assert backend.library == [None]  # anyio's async-library marker, cleared for the call
+
+    def fails():
+        raise KeyError("inline")
+
+    with pytest.raises(KeyError, match="inline"):
+        _aio.MiniLoop().run(call(fails, ()))
+    # any other loop: anyio's own pool, untouched
+    assert asyncio.run(call(work, (8,)))[0] == ("thread pool", (8, False, "none"))
 
 
 

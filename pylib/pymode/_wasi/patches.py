@@ -1,10 +1,12 @@
-"""Completes stdlib modules right after their first import on python.wasm.
+"""Completes stdlib modules (and anyio's asyncio backend, which assumes threads) right after their first
+import on python.wasm; natively only anyio's (see _anyio_asyncio).
 
 A one-shot meta-path finder per module wraps the real loader; after the module
 runs, its patch below adds what WASI lacks. A module imported before
 `install()` is patched at once.
 """
 
+import contextvars
 import importlib.abc
 import importlib.util
 import sys
@@ -71,7 +73,45 @@ def _threading(module):
     thread._pymode_synchronous = True
 
 
-PATCHES = {"asyncio": _asyncio, "socket": _socket, "threading": _threading}
+def _anyio_asyncio(module):
+    # anyio's worker threads take their calls from a queue; with Thread.start running the target inline (above)
+    # the first worker waits on that queue forever, so anyio.to_thread.run_sync (starlette's run_in_threadpool:
+    # FastAPI's sync endpoints and dependencies) would never return. Here the callable runs inline instead, as a
+    # worker thread would run it: in a copy of the caller's context, with no event loop running and anyio's
+    # async-library marker cleared, under the same capacity limiter. It cannot be abandoned on cancel (it has
+    # already finished), and anyio.from_thread.* refuses as it does outside a worker thread.
+    # Natively (pymode dev) there are threads, but pymode's loop is not woken by their results, so calls made on
+    # it run inline there too; on any other loop anyio's own thread pool runs them.
+    backend = module.AsyncIOBackend
+    if getattr(backend, "_pymode_inline_threads", False):
+        return
+
+    import asyncio  # anyio imported it already
+
+    from .. import _aio
+
+    in_threads = backend.run_sync_in_worker_thread
+
+    async def run_sync_in_worker_thread(cls, func, args, abandon_on_cancel=False, limiter=None):
+        if not isinstance(asyncio.get_running_loop(), _aio.MiniLoop):
+            return await in_threads(func, args, abandon_on_cancel, limiter)
+        await cls.checkpoint()
+        async with limiter or cls.current_default_thread_limiter():
+            context = contextvars.copy_context()
+            context.run(module.set_current_async_library, None)
+            loop = asyncio._get_running_loop()
+            asyncio._set_running_loop(None)
+            try:
+                return context.run(func, *args)
+            finally:
+                asyncio._set_running_loop(loop)
+
+    backend.run_sync_in_worker_thread = classmethod(run_sync_in_worker_thread)
+    backend._pymode_inline_threads = True
+
+
+PATCHES = {"asyncio": _asyncio, "socket": _socket, "threading": _threading,
+           "anyio._backends._asyncio": _anyio_asyncio}
 
 
 class _PatchWhenImported(importlib.abc.MetaPathFinder):
@@ -104,9 +144,12 @@ class _PatchingLoader(importlib.abc.Loader):
         self._patch(module)
 
 
-def install():
+def install(names=None):
+    """Patch the modules of PATCHES (or only `names`) now if imported, else when they are first imported."""
     pending = {f.name for f in sys.meta_path if isinstance(f, _PatchWhenImported)}
     for name, patch in PATCHES.items():
+        if names is not None and name not in names:
+            continue
         if name in sys.modules:
             patch(sys.modules[name])
         elif name not in pending:

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
+import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.SecretBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
@@ -65,6 +66,12 @@ class EndToEndTest {
             throws Exception {
         String url = worker.getStatus().getDeployment().getUrl().replaceAll("/$", "") + pathAndQuery;
         return Edge.send(EndToEndResource.cloudflare.baseUrl(), url, method, body);
+    }
+
+    private static HttpResponse<String> requestJson(PyModeWorker worker, String method, String pathAndQuery, String body)
+            throws Exception {
+        String url = worker.getStatus().getDeployment().getUrl().replaceAll("/$", "") + pathAndQuery;
+        return Edge.send(EndToEndResource.cloudflare.baseUrl(), url, method, body, "Content-Type", "application/json");
     }
 
     /** Applies an example the way a user does: `kubectl apply -k examples/<name>`. */
@@ -165,6 +172,60 @@ class EndToEndTest {
         assertThat(request(worker, "GET", "/notes/n2", null).statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(request(worker, "GET", "/visits", null).body()).path("visits").asInt()).isEqualTo(1);
         assertThat(JSON.readTree(request(worker, "GET", "/visits", null).body()).path("visits").asInt()).isEqualTo(2);
+    }
+
+    /**
+     * Issue #17: an unmodified FastAPI app with pydantic v2 models and a KV binding, its pydantic-core built by the
+     * `PyModeExtension` the example carries (a Rust recipe: about 5 minutes cold, a cache hit afterwards).
+     */
+    @Test
+    void aFastApiAppIsDeployedWithItsPydanticCoreExtension() throws Exception {
+        String ns = "e2e-fastapi";
+        Duration coldRustBuild = Duration.ofMinutes(20);
+        applyExample("fastapi-worker", ns);
+        PyModeExtension core = Ready.await(client, PyModeExtension.class, ns, "pydantic-core", coldRustBuild);
+        assertThat(core.getStatus().getEntryPoints()).anySatisfy(e ->
+                assertThat(e.getModule()).isEqualTo("pydantic_core._pydantic_core"));
+        PyModeWorker worker = Ready.await(client, PyModeWorker.class, ns, "fastapi-worker", coldRustBuild);
+
+        assertThat(JSON.readTree(request(worker, "GET", "/", null).body()).path("message").asText())
+                .isEqualTo("Hello from FastAPI on PyMode!");
+        HttpResponse<String> put = requestJson(worker, "PUT", "/notes/n1", "{\"title\": \"edge\", \"tags\": [\"a\"]}");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+        assertThat(JSON.readTree(put.body())).isEqualTo(JSON.readTree(
+                "{\"title\": \"edge\", \"body\": \"\", \"tags\": [\"a\"], \"id\": \"n1\"}"));
+        HttpResponse<String> got = request(worker, "GET", "/notes/n1", null);
+        assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
+        assertThat(JSON.readTree(got.body()).path("title").asText()).isEqualTo("edge");
+        HttpResponse<String> missing = request(worker, "GET", "/notes/n2", null);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(missing.body()).path("detail").asText()).isEqualTo("no note n2");
+        assertThat(JSON.readTree(request(worker, "GET", "/notes?prefix=n", null).body()).path("ids").toString())
+                .isEqualTo("[\"n1\"]");
+
+        // pydantic's validation errors, as FastAPI answers them
+        HttpResponse<String> invalid = requestJson(worker, "PUT", "/notes/n3", "{\"title\": \"\"}");
+        assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(422);
+        var error = JSON.readTree(invalid.body()).path("detail").path(0);
+        assertThat(error.path("type").asText()).isEqualTo("string_too_short");
+        assertThat(error.path("loc").toString()).isEqualTo("[\"body\",\"title\"]");
+        assertThat(requestJson(worker, "PUT", "/notes/n3", "not json").statusCode()).isEqualTo(422);
+        assertThat(requestJson(worker, "PUT", "/notes/UPPER", "{\"title\": \"x\"}").statusCode()).isEqualTo(422);
+
+        // a sync endpoint runs through anyio's thread pool, which runs it inline on python.wasm
+        assertThat(request(worker, "GET", "/sum?a=2&b=3", null).body()).isEqualTo("{\"sum\":5}");
+        assertThat(request(worker, "GET", "/sum?a=two&b=3", null).statusCode()).isEqualTo(422);
+
+        HttpResponse<String> openapi = request(worker, "GET", "/openapi.json", null);
+        assertThat(openapi.statusCode()).isEqualTo(200);
+        var spec = JSON.readTree(openapi.body());
+        assertThat(spec.path("info").path("title").asText()).isEqualTo("Notes");
+        assertThat(spec.path("paths").has("/notes/{note_id}")).isTrue();
+        assertThat(spec.path("components").path("schemas").path("NoteIn").path("required").toString())
+                .isEqualTo("[\"title\"]");
+        HttpResponse<String> docs = request(worker, "GET", "/docs", null);
+        assertThat(docs.statusCode()).isEqualTo(200);
+        assertThat(docs.body()).contains("SwaggerUIBundle", "/openapi.json");
     }
 
     /**

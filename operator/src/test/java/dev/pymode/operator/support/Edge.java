@@ -17,14 +17,18 @@ public final class Edge {
     private Edge() {
     }
 
-    public static HttpResponse<String> send(String standinBaseUrl, String workerUrl, String method, String body)
-            throws Exception {
+    /** `headers`: further request headers as name, value pairs. */
+    public static HttpResponse<String> send(String standinBaseUrl, String workerUrl, String method, String body,
+            String... headers) throws Exception {
         URI target = URI.create(workerUrl);
         URI via = URI.create(standinBaseUrl + target.getRawPath()
                 + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(via).timeout(Duration.ofSeconds(60))
                 .header("Host", target.getHost())
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
