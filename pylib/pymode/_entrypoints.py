@@ -15,7 +15,9 @@ methods and bindings (`await request.json()`, `await env.KV.get(k)`). An entry
 written for upstream PyMode (its `fetch` handler name, or upstream's imports
 `from pymode.workers import Env` / `from pymode.env import KV, R2, D1, get_env`)
 gets upstream's `env`, whose R2 `get` returns bytes (`uses_upstream_api`). The
-style is decided once, when the entry is loaded.
+style is decided once, when the entry is loaded. Queue consumers (`on_queue`,
+`Default.queue`) and cron handlers (`on_scheduled`, `Default.scheduled`) are
+found the same way (`find_queue`, `find_scheduled`).
 """
 
 import collections.abc
@@ -24,7 +26,7 @@ import types
 
 from . import _abi
 
-__all__ = ["Context", "Entrypoint", "find", "isawaitable", "uses_upstream_api"]
+__all__ = ["Context", "Entrypoint", "find", "find_queue", "find_scheduled", "isawaitable", "uses_upstream_api"]
 
 # code flags (CPython's Include/cpython/code.h, also in the inspect module)
 CO_VARARGS = 0x04
@@ -178,8 +180,8 @@ def _find(module):
     default = _entrypoint_class(module)
     if default is not None:
         if not callable(getattr(default, "fetch", None)):
-            if callable(getattr(default, "queue", None)):
-                return None  # a queue consumer only
+            if callable(getattr(default, "queue", None)) or callable(getattr(default, "scheduled", None)):
+                return None  # a queue consumer or cron handler only
             raise NoEntrypoint(f"class Default({default.__mro__[1].__name__}) has no fetch(self, request) method")
         return Entrypoint("Default.fetch", lambda request, env, ctx: default(ctx, env).fetch(request), True,
                           _cloudflare_request)
@@ -229,6 +231,23 @@ def find_queue(module):
     return None
 
 
+def find_scheduled(module):
+    """The module's cron handler as an `Entrypoint` serving scheduled events, or None: `on_scheduled(event,
+    env[, ctx])`, or Cloudflare's `Default(WorkerEntrypoint)` with `async def scheduled(self, controller, env,
+    ctx)` (Cloudflare passes env and ctx to this method although the instance has them too)."""
+    function = getattr(module, "on_scheduled", None)
+    if function is not None:
+        if not callable(function):
+            raise NoEntrypoint(f"on_scheduled is a {type(function).__name__}, not a function")
+        return Entrypoint("on_scheduled", _with_arity(function, "on_scheduled"),
+                          bool(getattr(function, CLOUDFLARE_MARK, False)) or _uses_cloudflare_api(module))
+    default = _entrypoint_class(module)
+    if default is not None and callable(getattr(default, "scheduled", None)):
+        return Entrypoint("Default.scheduled",
+                          lambda event, env, ctx: default(ctx, env).scheduled(event, env, ctx), True)
+    return None
+
+
 def _required_positional(function):
     """How many positional arguments `function` needs (3 when it takes *args), as inspect.signature counts them."""
     if type(function) is types.FunctionType and _plain_function(function) is not None:  # not a bound method: self
@@ -251,7 +270,7 @@ def _with_arity(function, name):
     """Call `function` with as many of (request, env, ctx) as it takes."""
     count = _required_positional(function)
     if not 1 <= count <= 3:
-        raise NoEntrypoint(f"{name} must take one to three arguments (the request or batch, env, ctx); "
+        raise NoEntrypoint(f"{name} must take one to three arguments (the request, batch or event, env, ctx); "
                            f"it takes {count}")
     return lambda request, env, ctx: function(*(request, env, ctx)[:count])
 

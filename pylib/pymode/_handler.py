@@ -7,7 +7,8 @@ escape: they become a 500 whose body says only "Internal Server Error",
 with the traceback sent to the host log.
 
 Routes served before `on_fetch` (docs/abi.md §7): `POST /__pymode/queue`
-delivers a queue batch to the entry's `on_queue(batch, env)` (pymode.queues); in a task's
+delivers a queue batch to the entry's `on_queue(batch, env)` (pymode.queues), `POST
+/__pymode/scheduled` a cron firing to its `on_scheduled(event, env)` (pymode.scheduled); in a task's
 interpreter (PYMODE_ROLE=thread) `POST /__pymode/thread` runs a
 `pymode.parallel` task, and once the project defines a `pymode.workflows`
 workflow, `/workflow/run|status|resume|runs|info` (and the host's alarm,
@@ -21,6 +22,7 @@ import sys
 
 from . import _abi, _entrypoints, _snapshot, _wasi
 from .env import BINDINGS_ENV, Env
+from .scheduled import SCHEDULED_PATH
 from .workers import Headers, Request, Response
 
 _wasi.install()
@@ -43,7 +45,8 @@ WORKFLOW_PATHS = ("/workflow/run", "/workflow/status", "/workflow/resume", "/wor
 
 
 class LoadError(ImportError):
-    """The entry module could not be imported, or defines no handler (`pymode._entrypoints`, or `on_queue`)."""
+    """The entry module could not be imported, or defines no handler (`pymode._entrypoints`: fetch, queue or
+    scheduled)."""
 
 
 class _Loaded:
@@ -54,6 +57,7 @@ class _Loaded:
         self.entry = None
         self.handler = None
         self.queue_handler = None
+        self.scheduled_handler = None
         self.upstream = False  # the entry is written for upstream PyMode: it gets upstream's env
         self.error = None
         self.loaded = False
@@ -120,11 +124,13 @@ def load(entry=None, root=None):
             try:
                 handler = _entrypoints.find(module)
                 queue_handler = _entrypoints.find_queue(module)
+                scheduled_handler = _entrypoints.find_scheduled(module)
             except _entrypoints.NoEntrypoint as exc:
                 raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
-        if handler is None and queue_handler is None:
+        if handler is None and queue_handler is None and scheduled_handler is None:
             raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no handler: {_entrypoints.EXPECTED} "
-                            "(or on_queue(batch, env) for a queue consumer)")
+                            "(or on_queue(batch, env) for a queue consumer, on_scheduled(event, env) for cron "
+                            "triggers)")
     except LoadError as exc:
         _fail_load(str(exc), None)
         raise
@@ -134,6 +140,7 @@ def load(entry=None, root=None):
         raise LoadError(message) from exc
     _state.handler = handler
     _state.queue_handler = queue_handler
+    _state.scheduled_handler = scheduled_handler
     _state.upstream = _entrypoints.uses_upstream_api(module, handler)
     _state.loaded = True
     return handler
@@ -314,6 +321,23 @@ def _queue_route(request):
         return Response.json({"error": f"on_queue raised {type(exc).__name__}"}, status=500)
 
 
+def _scheduled_route(request):
+    """A cron firing from the host -> the scheduled handler -> 200 {"noRetry"}; 500 fails the invocation."""
+    if _state.scheduled_handler is None:
+        _abi.log(LOG_ERROR, f"pymode: a cron trigger fired but entry {_state.entry!r} defines no scheduled handler "
+                            "(on_scheduled(event, env) or Default.scheduled(self, controller, env, ctx))")
+        return Response.json({"error": "the entry defines no on_scheduled(event, env) or Default.scheduled"},
+                             status=500)
+    from . import scheduled
+
+    try:
+        return Response.json(scheduled.run_scheduled(_state.scheduled_handler.serve, request.body, _env()))
+    except (Exception, SystemExit) as exc:
+        _abi.log(LOG_ERROR, f"pymode: the scheduled handler failed\n{_format_exc()}")
+        return Response.json({"error": f"{_state.scheduled_handler.describe} raised {type(exc).__name__}"},
+                             status=500)
+
+
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
     _snapshot.take_host_environ()
@@ -401,11 +425,14 @@ def _route(request_frames):
         return Response(None, status=204)
     if request.path == QUEUE_PATH and request.method == "POST":
         return _queue_route(request)
+    if request.path == SCHEDULED_PATH and request.method == "POST":
+        return _scheduled_route(request)
     if request.path in WORKFLOW_PATHS:
         response = _workflow_route(request)
         if response is not None:
             return response
     if _state.handler is None:
-        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: entry {_state.entry!r} defines no on_fetch (only on_queue)")
+        _abi.log(LOG_ERROR, f"pymode: {request.method} {request.url}: entry {_state.entry!r} defines no on_fetch "
+                            "(only a queue or cron handler)")
         return Response("Not Found: this worker serves no HTTP requests", status=404)
     return request

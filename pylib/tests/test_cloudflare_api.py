@@ -224,13 +224,13 @@ def test_upstream_pymodes_fetch_handler_name_is_served_and_workers_fetch_is_not_
         project({"src/entry.py": "from workers import fetch\n"})
 
 
-def test_a_class_without_fetch_is_a_load_error_that_says_so(project):
+def test_a_class_without_fetch_queue_or_scheduled_is_a_load_error_that_says_so(project):
     with pytest.raises(_handler.LoadError, match=r"class Default\(WorkerEntrypoint\) has no fetch"):
         project({"src/entry.py": """
             from workers import WorkerEntrypoint
 
             class Default(WorkerEntrypoint):
-                async def scheduled(self, controller, env, ctx):
+                async def email(self, message, env, ctx):
                     pass
         """})
 

@@ -19,7 +19,7 @@ import sideModules from "pymode:side-modules";
 import { CloudflareBindings } from "./bindings/cloudflare";
 import { threadDoRunner } from "./runtime/tasks";
 import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnviron } from "./runtime/config";
-import { SCHEDULES_VAR, parseSchedules, runsForFiring } from "./runtime/schedules";
+import { SCHEDULES_VAR, deliverScheduledEvent, firesHandler, parseSchedules, runsForFiring } from "./runtime/schedules";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
 import { bundleLinker } from "./runtime/dynlink";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
@@ -239,22 +239,35 @@ export default {
   },
 
   /**
-   * A Cloudflare cron trigger: start the workflow runs PYMODE_SCHEDULES lists for this cron, in the
-   * "main" PythonDO where run records live. Throwing marks the invocation failed in Cloudflare's
-   * cron history; a run that Forbid skipped is a success.
+   * A Cloudflare cron trigger: call the entry's Python scheduled handler when the worker declared this cron
+   * (where fetch runs: the isolate's pool, or the "main" PythonDO), and start the workflow runs
+   * PYMODE_SCHEDULES lists for it, in the "main" PythonDO where run records live. Throwing marks the
+   * invocation failed in Cloudflare's cron history; a run that Forbid skipped is a success.
    */
   async scheduled(controller: ScheduledController, env: Env): Promise<void> {
-    const runs = runsForFiring(parseSchedules(env[SCHEDULES_VAR]), controller.cron, controller.scheduledTime);
-    if (runs.length === 0) {
+    const entries = parseSchedules(env[SCHEDULES_VAR]);
+    const runs = runsForFiring(entries, controller.cron, controller.scheduledTime);
+    const toHandler = firesHandler(entries, controller.cron);
+    if (runs.length === 0 && !toHandler) {
       console.warn(`[pymode host] cron ${JSON.stringify(controller.cron)} fired but ${SCHEDULES_VAR} starts nothing for it`);
       return;
+    }
+    const failures: string[] = [];
+    if (toHandler) {
+      const handleFrames = routingMode(env, APP.routing) === "isolate"
+        ? (frames: Uint8Array) => pool(env).handleFrames(frames)
+        : (frames: Uint8Array) => env.PYTHON_DO.get(env.PYTHON_DO.idFromName("main")).handleFrames(frames);
+      try {
+        await deliverScheduledEvent(controller, handleFrames);
+      } catch (e) {
+        failures.push(e instanceof Error ? e.message : String(e));
+      }
     }
     const headers: [string, string][] = [["content-type", "application/json"]];
     if (typeof env.PYMODE_WORKFLOW_TOKEN === "string" && env.PYMODE_WORKFLOW_TOKEN) {
       headers.push(["authorization", `Bearer ${env.PYMODE_WORKFLOW_TOKEN}`]);
     }
     const stub = env.PYTHON_DO.get(env.PYTHON_DO.idFromName("main"));
-    const failures: string[] = [];
     for (const run of runs) {
       const frames = encodeHttpRequest({ method: "POST", url: WORKFLOW_RUN_URL, headers }, new TextEncoder().encode(JSON.stringify(run)));
       const { head, body } = decodeHttpResponse(await stub.handleFrames(frames));

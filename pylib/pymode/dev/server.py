@@ -4,7 +4,8 @@ Each HTTP request becomes request frames and goes through
 `pymode._handler.handle(frames)`, the function python.wasm calls on the edge,
 with `pymode._native` as the host (KV, R2 and D1 persist under
 `<project>/.pymode/state`). Requests are served one at a time, like a Durable
-Object's input gate; the handler state is per process.
+Object's input gate; the handler state is per process. `GET /__scheduled?cron=...` fires
+the entry's scheduled handler now, as `wrangler dev --test-scheduled` does.
 """
 
 import importlib.util
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +25,7 @@ from ..cli.deps import SITE_STAMP
 from ..cli.errors import CliError
 from ..cli.project import DEV_VARS_FILE, STATE_DIR, WORKER_FILE, Project, _SKIP_DIRS
 from ..env import BINDINGS_ENV
+from ..scheduled import SCHEDULED_PATH
 from . import config
 
 DEFAULT_PORT = 8787
@@ -31,6 +34,8 @@ CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade",
                "proxy-connection", "te", "trailer"}
 _MAX_BODY = 100 * 1024 * 1024  # Cloudflare's request body limit on the free plan
+# wrangler dev's route that fires a cron trigger locally (its --test-scheduled); the cron defaults to every minute
+TEST_SCHEDULED_PATH = "/__scheduled"
 
 
 class DevServer:
@@ -281,6 +286,12 @@ class DevServer:
             pairs = [("content-type", "text/plain; charset=utf-8"), ("x-pymode-dev-error", "load")]
         return status, pairs, out
 
+    def fire_scheduled(self, cron):
+        """A cron firing now, delivered as the edge host delivers it -> (status, header pairs, body)."""
+        body = json.dumps({"cron": cron, "scheduledTime": int(time.time() * 1000)}).encode()
+        return self.serve("POST", "https://pymode.internal" + SCHEDULED_PATH,
+                          [("content-type", "application/json")], body)
+
     def _error_page(self, load_error):
         message, trace = load_error
         text = (f"Internal Server Error\n\npymode dev: the handler is not loaded.\n{message}\n"
@@ -357,8 +368,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"{dev.host}:{dev.port}"
         url = self.path if self.path.startswith(("http://", "https://")) else f"http://{host}{self.path}"
         headers = [(k.lower(), v) for k, v in self.headers.items()]
+        path, _, query = self.path.partition("?")
         try:
-            status, pairs, out = dev.serve(self.command, url, headers, body)
+            if path == TEST_SCHEDULED_PATH:
+                cron = urllib.parse.parse_qs(query).get("cron", ["* * * * *"])[0]
+                status, pairs, out = dev.fire_scheduled(cron)
+            else:
+                status, pairs, out = dev.serve(self.command, url, headers, body)
         except Exception:  # a dev-server bug, never the handler's (handle() never raises)
             trace = traceback.format_exc()
             dev.err.write(f"pymode dev: internal error serving {self.command} {self.path}\n{trace}")

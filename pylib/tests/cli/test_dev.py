@@ -263,6 +263,27 @@ def test_handler_exception_is_the_edge_500_with_traceback_in_the_terminal(tmp_pa
     assert "Traceback (most recent call last)" in server.stderr
 
 
+def test_the_scheduled_handler_is_fired_by_wranglers_test_route(tmp_path, dev):
+    project = write_files(tmp_path / "p", {"src/entry.py": """\
+        def on_scheduled(event, env):
+            if event.cron == "0 0 * * *":
+                raise RuntimeError("midnight job failed")
+            env.MY_KV.put("cron", event.cron)
+
+        def on_fetch(request, env):
+            return env.MY_KV.get("cron") or "never"
+        """, "worker.yaml": KV_WORKER})
+    server = dev(project)
+    assert server.get("/")[2] == b"never"
+    assert server.get("/__scheduled?cron=*/5+*+*+*+*")[::2] == (200, b'{"noRetry":false}')
+    assert server.get("/")[2] == b"*/5 * * * *"
+    assert server.get("/__scheduled")[0] == 200
+    assert server.get("/")[2] == b"* * * * *"
+    status, _, body = server.get("/__scheduled?cron=0+0+*+*+*")
+    assert (status, json.loads(body)) == (500, {"error": "on_scheduled raised RuntimeError"})
+    server.wait_for(lambda: "RuntimeError: midnight job failed" in server.stderr, what="traceback")
+
+
 def test_no_entry_file_exits_non_zero(tmp_path):
     project = write_files(tmp_path / "p", {"pyproject.toml": "[project]\nname = 'p'\nversion = '1'\n"})
     result = run_cli(["dev", str(project), "--port", "0"], timeout=30)

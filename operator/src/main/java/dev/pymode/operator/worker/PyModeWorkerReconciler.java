@@ -104,7 +104,7 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
                     + "/" + holder.get().getMetadata().getName() + " (created earlier); set spec.cloudflare.scriptName "
                     + "to a name of this worker's own", Optional.of(CLAIM_RECHECK))));
         }
-        List<ScheduleEntry> schedules = WorkerSchedules.of(context.getSecondaryResources(PyModeWorkflow.class));
+        List<ScheduleEntry> schedules = WorkerSchedules.of(worker, context.getSecondaryResources(PyModeWorkflow.class));
         return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status, schedules));
     }
 

@@ -5,13 +5,17 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
+import java.util.stream.Stream;
+
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.RetryPolicy;
 
 /**
- * The cron triggers a worker carries: one {@link ScheduleEntry} per PyModeWorkflow that points at it, has a
- * valid schedule and is not suspended. Sorted by resource name, so equal workflows give an equal upload.
+ * The cron triggers a worker carries: one {@link ScheduleEntry} per cron of its own {@code spec.crons} (for the
+ * entry's Python scheduled handler), then one per PyModeWorkflow that points at it, has a valid schedule and is
+ * not suspended, sorted by resource name, so equal workflows give an equal upload.
  *
  * <p>An invalid schedule is left out here, not refused by Cloudflare later: Cloudflare replaces a script's whole
  * trigger set in one call, so one bad expression would fail the worker's deploy and every other workflow's
@@ -20,6 +24,21 @@ import dev.pymode.operator.api.v1alpha1.workflow.RetryPolicy;
 public final class WorkerSchedules {
 
     private WorkerSchedules() {
+    }
+
+    public static List<ScheduleEntry> of(PyModeWorker worker, Collection<PyModeWorkflow> workflows) {
+        return Stream.concat(handlerEntries(worker).stream(), of(workflows).stream()).toList();
+    }
+
+    /**
+     * The worker's own crons, in Cloudflare's form, each once. The CRD's rules refuse an expression Cloudflare
+     * would refuse, so none is left out here: had one slipped through, Cloudflare's refusal fails the deploy and says
+     * which, rather than the handler silently never running.
+     */
+    static List<ScheduleEntry> handlerEntries(PyModeWorker worker) {
+        List<String> crons = worker.getSpec() == null || worker.getSpec().getCrons() == null ? List.of()
+                : worker.getSpec().getCrons();
+        return crons.stream().map(CronSchedule::cloudflareExpression).distinct().map(ScheduleEntry::handler).toList();
     }
 
     public static List<ScheduleEntry> of(Collection<PyModeWorkflow> workflows) {

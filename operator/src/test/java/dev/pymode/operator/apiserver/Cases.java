@@ -207,6 +207,15 @@ final class Cases {
                         recipe: markupsafe
                         pythonVersion: "3.12"
                         """), "pythonVersion must be 3.13"),
+                refused("worker cron that is not cron", workerWith("bad-worker-cron", """
+                        crons: ["0 * * * *", "every day"]
+                        """), "cron \"every day\": a cron must be 5 fields"),
+                refused("worker cron with Quartz's L", workerWith("quartz-worker-cron", """
+                        crons: ["0 9 L * *"]
+                        """), "cron \"0 9 L * *\": a cron must be 5 fields"),
+                refused("worker cron with a backwards range", workerWith("backwards-worker-cron", """
+                        crons: ["0 17-9 * * *"]
+                        """), "cron ranges must run forwards"),
                 refused("workflow with a malformed schedule", resource("PyModeWorkflow", "bad-cron", """
                         workerRef: {name: w}
                         workflow: orders

@@ -105,6 +105,7 @@ class CrdValidationTest {
                 queueConsumers:
                   - {queue: orders, batchSize: 50, maxRetries: 5, maxWaitTimeMs: 2000, deadLetterQueue: orders-dlq}
                   - {queue: jobs}
+                crons: ["*/15 * * * *", "@daily", "0 9 * * MON-FRI", "30 2 1-7 JAN,JUL SUN"]
                 cloudflare:
                   accountId: 0123456789abcdef0123456789abcdef
                   apiTokenSecretRef: {name: cf, key: token}

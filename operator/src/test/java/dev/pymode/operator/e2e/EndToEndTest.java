@@ -229,6 +229,98 @@ class EndToEndTest {
         assertThat(docs.body()).contains("SwaggerUIBundle", "/openapi.json");
     }
 
+    /**
+     * Issue #19: upstream PyMode's three examples (examples/upstream, its files unmodified) deployed by the operator,
+     * each answering what its README documents; the entry comes from each project's [tool.pymode] main.
+     */
+    @Test
+    void upstreamsExamplesAreDeployedUnmodified() throws Exception {
+        applyExample("upstream", "e2e-upstream");
+        PyModeWorker hello = awaitReady("e2e-upstream", "upstream-hello-worker");
+        PyModeWorker api = awaitReady("e2e-upstream", "upstream-api-worker");
+        PyModeWorker workflow = awaitReady("e2e-upstream", "upstream-workflow-worker");
+
+        assertThat(request(hello, "GET", "/", null).body()).isEqualTo("Hello from PyMode!");
+        var json = JSON.readTree(request(hello, "GET", "/json", null).body());
+        assertThat(json.path("method").asText()).isEqualTo("GET");
+        // the stand-in's edge serves workers.dev names by Host header, as Cloudflare does: the port is not in the URL
+        assertThat(json.path("url").asText()).endsWith("://upstream-hello-worker.pymode-local.workers.dev/json");
+        var echo = JSON.readTree(request(hello, "POST", "/echo", "ping").body());
+        assertThat(echo.path("method").asText()).isEqualTo("POST");
+        assertThat(echo.path("body").asText()).isEqualTo("ping");
+        assertThat(request(hello, "GET", "/greet?name=Ada", null).body()).isEqualTo("Hello, Ada!");
+        assertThat(request(hello, "GET", "/missing", null).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> preflight = request(api, "OPTIONS", "/api/items", null);
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("access-control-allow-origin")).contains("*");
+        assertThat(JSON.readTree(request(api, "GET", "/api/items", null).body()).path("items").size()).isZero();
+        HttpResponse<String> created = request(api, "POST", "/api/items", "{\"id\": 7, \"name\": \"widget\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("access-control-allow-origin")).contains("*");
+        assertThat(JSON.readTree(request(api, "GET", "/api/items/7", null).body()).path("name").asText()).isEqualTo("widget");
+        assertThat(request(api, "GET", "/api/items/8", null).statusCode()).isEqualTo(404);
+
+        assertThat(JSON.readTree(request(workflow, "GET", "/workflow/info", null).body()).path("steps")
+                .findValuesAsText("name")).containsExactly("validate_order", "calculate_total", "create_receipt");
+        HttpResponse<String> run = request(workflow, "POST", "/workflow/run", "{\"input\": {\"item\": \"widget\", \"quantity\": 3}}");
+        var result = JSON.readTree(run.body());
+        assertThat(result.path("status").asText()).as(run.body()).isEqualTo("completed");
+        assertThat(result.path("results").path("calculate_total").path("total").asDouble()).isEqualTo(29.97);
+        assertThat(result.path("results").path("create_receipt").path("receipt_id").asText())
+                .isEqualTo("REC-" + result.path("workflow_id").asText());
+        var failed = JSON.readTree(request(workflow, "POST", "/workflow/run", "{\"input\": {\"quantity\": 3}}").body());
+        assertThat(failed.path("status").asText()).isEqualTo("failed");
+        assertThat(failed.path("error").path("error").asText()).isEqualTo("ValueError: Order must have 'item' and 'quantity'");
+    }
+
+    /**
+     * Issue #19: the worker's own cron triggers (spec.crons) reach the entry's Python scheduled handler, written for
+     * Cloudflare's API, when Cloudflare (here the stand-in running the script in workerd) fires them.
+     */
+    @Test
+    void theWorkersOwnCronsCallItsPythonScheduledHandler() throws Exception {
+        String ns = "e2e-cron";
+        Namespaces.ensure(client, ns);
+        var bindings = new WorkerBindings();
+        var kv = new dev.pymode.operator.api.v1alpha1.worker.KvBinding();
+        kv.setName("STATE");
+        kv.setNamespace("e2e-cron-state");
+        bindings.getKv().add(kv);
+        PyModeWorker worker = inlineWorker(ns, "cron-worker", """
+                from workers import Response, WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def scheduled(self, controller, env, ctx):
+                        await env.STATE.put("last", f"{controller.cron} at {controller.scheduledTime}")
+
+                    async def fetch(self, request):
+                        return Response(await self.env.STATE.get("last") or "never")
+                """, bindings);
+        worker.getSpec().setCrons(List.of("@hourly", "*/30 * * * *"));
+        client.resource(worker).create();
+        PyModeWorker ready = awaitReady(ns, "cron-worker");
+        String script = ready.getStatus().getDeployment().getScriptName();
+        assertThat(Standin.crons(script)).containsExactlyInAnyOrder("0 * * * *", "*/30 * * * *");
+        assertThat(ready.getStatus().getDeployment().getSchedules()).extracting(s -> s.getCron())
+                .containsExactlyInAnyOrder("0 * * * *", "*/30 * * * *");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("never");
+
+        var fired = Standin.admin("POST", "/__standin/scheduled", Map.of("script", script, "cron", "*/30 * * * *",
+                "scheduled_time", "2026-12-07T10:30:00Z"));
+        assertThat(fired.statusCode()).as(fired.body()).isEqualTo(200);
+        assertThat(JSON.readTree(fired.body()).path("outcome").asText()).as(fired.body()).isEqualTo("ok");
+        assertThat(request(ready, "GET", "/", null).body()).isEqualTo("*/30 * * * * at 1796639400000");
+
+        // taking a cron away takes its trigger away
+        client.resources(PyModeWorker.class).inNamespace(ns).withName("cron-worker").edit(w -> {
+            w.getSpec().setCrons(List.of("*/30 * * * *"));
+            return w;
+        });
+        await().atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(Standin.crons(script)).containsExactly("*/30 * * * *"));
+    }
+
     @Test
     void secretsReachEnvAndAppearNowhereElse() throws Exception {
         String ns = "e2e-secret";

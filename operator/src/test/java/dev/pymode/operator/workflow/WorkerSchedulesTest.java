@@ -1,11 +1,14 @@
 package dev.pymode.operator.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.ConcurrencyPolicy;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
@@ -65,5 +68,29 @@ class WorkerSchedulesTest {
                 workflow("bad-macro", "@fortnightly", false), workflow("good", "*/5 * * * *", false)));
         assertThat(entries).extracting(ScheduleEntry::resource).containsExactly("good");
         assertThat(WorkerSchedules.crons(entries)).containsExactly("*/5 * * * *");
+    }
+
+    private static PyModeWorker worker(String... crons) {
+        var spec = new PyModeWorkerSpec();
+        spec.setCrons(List.of(crons));
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName("orders").withNamespace("ns").build());
+        worker.setSpec(spec);
+        return worker;
+    }
+
+    @Test
+    void theWorkersOwnCronsCallItsScheduledHandlerAndShareTriggersWithWorkflows() throws Exception {
+        List<ScheduleEntry> entries = WorkerSchedules.of(worker("@hourly", "*/5  * * * *", "0 * * * *"),
+                List.of(workflow("every-5m", "*/5 * * * *", false)));
+        // each of the worker's crons once, in Cloudflare's form, before the workflows' entries
+        assertThat(entries).extracting(ScheduleEntry::cron, ScheduleEntry::handler, ScheduleEntry::resource)
+                .containsExactly(tuple("0 * * * *", "scheduled", null),
+                        tuple("*/5 * * * *", "scheduled", null),
+                        tuple("*/5 * * * *", null, "every-5m"));
+        assertThat(WorkerSchedules.crons(entries)).containsExactly("0 * * * *", "*/5 * * * *");
+        assertThat(new ObjectMapper().writeValueAsString(entries.get(0)))
+                .isEqualTo("{\"cron\":\"0 * * * *\",\"handler\":\"scheduled\"}");
+        assertThat(WorkerSchedules.of(worker(), List.of())).isEmpty();
     }
 }

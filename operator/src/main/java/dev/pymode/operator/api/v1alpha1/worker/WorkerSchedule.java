@@ -2,10 +2,11 @@ package dev.pymode.operator.api.v1alpha1.worker;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** A PyModeWorkflow schedule deployed as a cron trigger of the worker's script. */
+/** A cron trigger of the worker's script: a PyModeWorkflow's schedule, or one of the worker's own spec.crons. */
 public class WorkerSchedule {
 
-    @JsonPropertyDescription("Name of the PyModeWorkflow.")
+    @JsonPropertyDescription("Name of the PyModeWorkflow; unset for the worker's own cron (spec.crons), which calls "
+            + "the entry's scheduled handler.")
     private String workflow;
 
     @JsonPropertyDescription("The cron trigger, as Cloudflare holds it (5 fields, UTC).")
