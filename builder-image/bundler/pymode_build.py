@@ -2,7 +2,7 @@
 """The builder a PyMode build runs: as a Kubernetes Job in a cluster, as a local process elsewhere.
 
     pymode_build.py worker  --source DIR --entry PATH [--package REQ]... --runtime-ref REF | --runtime-dir DIR
-                            [--wizer] [--compat-date D] --push REPO:TAG [--annotation K=V]... [--work DIR]
+                            [--wizer[=on|auto|off]] [--compat-date D] --push REPO:TAG [--annotation K=V]... [--work DIR]
     pymode_build.py runtime --runtime-dir DIR --push REPO:TAG [--annotation K=V]...
     pymode_build.py extension --source DIR --recipe NAME --runtime-ref REF | --runtime-dir DIR
                             --push REPO:TAG [--annotation K=V]... [--work DIR]
@@ -10,7 +10,8 @@
 `worker` turns a project into a worker bundle (worker/README.md "Bundle format"): resolves pure-Python
 packages for the wasm target (wheels, hashes recorded in pymode.lock; a distribution with no pure wheel but a
 pure-Python mode, PURE_FALLBACKS, is built from its sdist in that mode unless an extension ships it), bundles project + pylib +
-packages + extensions + runtime with worker/scripts/bundle.mjs, optionally pre-initialises with Wizer, and
+packages + extensions + runtime with worker/scripts/bundle.mjs, pre-initialises it with Wizer when asked (`--wizer
+auto`: unless the entry imports a C extension or calls the host while it loads, which no snapshot can hold), and
 pushes the bundle as an OCI 1.1 artifact (one layer per file). `runtime` publishes a built runtime directory.
 `extension` builds a C-extension recipe and the recipes it depends on (DIR holds `<name>.json` for each and
 their `patches/`) into wasm side modules with builder-image/extensions/build_extension.py, and pushes the
@@ -21,7 +22,8 @@ Values that come from a resource's spec arrive as one argv element each (`--pack
 here (admission already refused them, see crds/) and reach pip only after `--`, so none can become an option.
 
 The result goes to stdout as the last line, JSON: {"ref": "repo@sha256:...", "digest": ..., "files": {...}, and for a
-worker with packages "packages": {name: {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension"}}};
+worker with packages "packages": {name: {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension"}},
+and for a worker "snapshot": "made" | "off" | "skipped: <why>", also the bundle's dev.pymode.snapshot annotation};
 in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output;
 a value the builder refuses exits with EXIT_INVALID_INPUT and one line naming the value and the rule.
 """
@@ -48,6 +50,10 @@ BUNDLE_ARTIFACT_TYPE = "application/vnd.pymode.worker.bundle.v1"
 RUNTIME_ARTIFACT_TYPE = "application/vnd.pymode.runtime.v1"
 EXTENSION_ARTIFACT_TYPE = "application/vnd.pymode.extension.v1"
 EXTENSION_MANIFEST = "extension.json"
+# snapshot.sh's exit status when the entry imports a C extension or calls the host while it loads
+SNAPSHOT_IMPOSSIBLE = 3
+# on a bundle: "made", "off", or "skipped: <why>" (--wizer auto and no snapshot could be made); the operator shows it
+SNAPSHOT_ANNOTATION = "dev.pymode.snapshot"
 # The runtime's C headers travel as one directory layer (oras packs it, pull unpacks it): extension builds need them.
 RUNTIME_INCLUDE_DIR = "include"
 # The runtime's side modules (builder-image/runtime/mkdynload.py): the bundler ships the ones a project can use.
@@ -97,14 +103,25 @@ def log(message: str) -> None:
     print(f"[pymode-build] {message}", file=sys.stderr, flush=True)
 
 
-def run(argv: list[str], *, cwd: Path | None = None, what: str, env: dict[str, str] | None = None) -> str:
+def run(argv: list[str], *, cwd: Path | None = None, what: str, env: dict[str, str] | None = None,
+        tolerate: tuple[int, ...] = ()) -> str:
+    """Runs a program, its output into the build log; a non-zero exit (other than `tolerate`d ones) is a BuildError.
+    A tolerated exit raises ToleratedExit carrying the status and output."""
     log("$ " + " ".join(argv))
     proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     sys.stderr.write(proc.stdout)
+    if proc.returncode in tolerate:
+        raise ToleratedExit(proc.returncode, proc.stdout)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.strip().splitlines()[-25:])
         raise BuildError(f"{what} failed (exit {proc.returncode}):\n{tail}")
     return proc.stdout
+
+
+class ToleratedExit(Exception):
+    def __init__(self, status: int, output: str):
+        super().__init__(status)
+        self.status, self.output = status, output
 
 
 def oras() -> str:
@@ -556,25 +573,44 @@ def build_worker(args: argparse.Namespace) -> dict:
                             what="choose the suspension driver (worker/scripts/bundle.mjs)").strip().splitlines()[-1])
     argv += ["--driver", chosen["driver"]]
     log(f"driver {chosen['driver']} ({chosen['reason']})")
-    if args.wizer:
+    snapshot_state = "off"
+    if args.wizer != "off":
         snapshot = work / "python.wizer.wasm"
         merged_site = work / "site-with-pylib"
         shutil.rmtree(merged_site, ignore_errors=True)
         shutil.copytree(site, merged_site)
+        # the extensions' files too, as the bundle maps them at /lib/site: an entry that imports one must meet it
+        # (and be refused as SnapshotImpossible), not fail to find it
+        for extension_site in extension_sites:
+            shutil.copytree(extension_site, merged_site, dirs_exist_ok=True)
         # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
         for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
             shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm", str(runtime / chosen["wasm"]),
-             "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site), "--app", str(source),
-             "--entry", args.entry, "-o", str(snapshot)], what="wizer snapshot")
-        argv += ["--wasm", str(snapshot)]
+        try:
+            run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm",
+                 str(runtime / chosen["wasm"]), "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site),
+                 "--app", str(source), "--entry", args.entry, "-o", str(snapshot)],
+                what="wizer snapshot", tolerate=(SNAPSHOT_IMPOSSIBLE,))
+        except ToleratedExit as impossible:
+            why = impossible.output.strip().splitlines()[-1].split("IMPOSSIBLE: ", 1)[-1]
+            if args.wizer == "on":
+                raise BuildError(f"no Wizer snapshot can be made of this worker: {why}. Import it on first use "
+                                 "instead, or set spec.wizer: false") from None
+            snapshot_state = f"skipped: {why}"
+            log(f"building without a Wizer snapshot: {why}")
+        else:
+            argv += ["--wasm", str(snapshot)]
+            snapshot_state = "made"
     run(argv, what="bundle (worker/scripts/bundle.mjs)")
     lock = work / "pymode.lock"
     if lock.exists():
         shutil.copy(lock, out / "pymode.lock")
     # One layer per file, titled by its path in the bundle (side modules are ext/<name>.wasm).
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    result = push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, parse_annotations(args.annotation))
+    annotations = parse_annotations(args.annotation)
+    annotations[SNAPSHOT_ANNOTATION] = snapshot_state
+    result = push(out, files, args.push, BUNDLE_ARTIFACT_TYPE, annotations)
+    result["snapshot"] = snapshot_state
     packages = work / "packages.json"
     if packages.exists():
         # name -> {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension", "without"?}
@@ -719,7 +755,9 @@ def main(argv: list[str] | None = None) -> int:
     runtime_from = worker.add_mutually_exclusive_group(required=True)
     runtime_from.add_argument("--runtime-ref")
     runtime_from.add_argument("--runtime-dir")
-    worker.add_argument("--wizer", action="store_true")
+    worker.add_argument("--wizer", nargs="?", const="on", default="off", choices=["off", "auto", "on"],
+                        help="a Wizer snapshot of the loaded entry: on (the build fails when none can be made), auto "
+                             "(then the bundle goes without one, and the artifact's dev.pymode.snapshot says why)")
     worker.add_argument("--compat-date")
     worker.add_argument("--push", required=True)
     worker.add_argument("--annotation", action="append", default=[])

@@ -109,9 +109,11 @@ export async function createHost({ wasm, preopens = {}, env = {}, kv = new Map()
   }
   const unsupported = (what) => asyncImport(async () => setError(-6, 'NOT_SUPPORTED', `${what} is not supported by the test host`));
 
-  // The one binding call of ABI 2: this test host knows the kind "kv" only.
+  // The one binding call of ABI 2: this test host knows the kind "kv", and "environ" (the environment it gave the
+  // instance, which one restored from a Wizer snapshot asks for: docs/abi.md §2).
   async function bindingCall(kind, binding, req) {
     if (kind === 'kv') return kvOp(binding, req);
+    if (kind === 'environ') return setResult(env);
     return setError(-6, 'NOT_SUPPORTED', `binding kind ${kind} is not supported by the test host`);
   }
 

@@ -19,6 +19,8 @@
 # The input may be the asyncified python.wasm (the one hosts use): initialisation must not call
 # an async host import (kv/r2/d1/http/tcp/dl_open) — the preloaded stub traps if it does, and the
 # snapshot fails with that error instead of baking a half-done call into every instance.
+# Exit status 3 (and a last line "[pymode-snapshot] IMPOSSIBLE: <why>"): the entry imports a C extension or calls
+# the host while it loads, which no snapshot can hold (pylib/pymode/_snapshot.py); 1: any other failure.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,9 +56,13 @@ if [[ -z "$DYNLOAD" && -d "$(dirname "$STDLIB")/lib-dynload" ]]; then DYNLOAD="$
 command -v node >/dev/null || die "node is required (Wizer comes from npm)"
 
 # ---- Wizer from npm, pinned by the committed lockfile ------------------------------------------
+# The builder image installed them beside this script at image build time (Dockerfile: `npm ci` in tools/), so a
+# builder Job needs neither npm's registry nor a writable cache for them; a checkout installs them once into the cache.
 LOCK_HASH=$(cat "$HERE/tools/package.json" "$HERE/tools/package-lock.json" | sha256sum | cut -c1-12)
 NPM_DIR="$CACHE/tools/npm-runtime-$LOCK_HASH"
-if [[ ! -x "$NPM_DIR/node_modules/.bin/wizer" ]]; then
+if [[ -x "$HERE/tools/node_modules/@bytecodealliance/wizer-linux-x64/wizer" ]]; then
+  NPM_DIR="$HERE/tools"
+elif [[ ! -x "$NPM_DIR/node_modules/.bin/wizer" ]]; then
   log "installing wizer $WIZER_VERSION (npm ci) into $NPM_DIR"
   rm -rf "$NPM_DIR" && mkdir -p "$NPM_DIR"
   cp "$HERE/tools/package.json" "$HERE/tools/package-lock.json" "$NPM_DIR/"
@@ -88,13 +94,23 @@ abspath() { (cd "$1" && pwd); }
 t0=$(date +%s%N)
 # Input first: the multi-value options would swallow a later positional argument.
 # `env -i` + --inherit-env: the guest gets exactly these variables (Wizer 10 has no --env option).
-env -i PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY="$ENTRY" \
+# PYMODE_SNAPSHOT=1: pylib/pymode/_snapshot.py refuses, while the entry loads, what a snapshot cannot hold (a C
+# extension, a host call) with SnapshotImpossible; the guest removes the variable before the snapshot is taken.
+env -i PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY="$ENTRY" PYMODE_SNAPSHOT=1 \
   "$WIZER" "$WASM" -o "$WORK/out.wasm" \
   --allow-wasi --inherit-stdio true --inherit-env true \
   --wasm-bulk-memory true --wasm-multi-value true --wasm-reference-types true \
   --preload "pymode=$WORK/pymode-stub.wasm" \
   --mapdir "/lib::$WORK/lib" --mapdir "/lib/site::$(abspath "$SITE")" --mapdir "/app::$(abspath "$APP")" \
-  >"$WORK/wizer.log" 2>&1 || { cat "$WORK/wizer.log" >&2; die "wizer failed (see above)"; }
+  >"$WORK/wizer.log" 2>&1 || {
+    cat "$WORK/wizer.log" >&2
+    impossible=$(grep -o 'SnapshotImpossible: .*' "$WORK/wizer.log" | tail -1 | cut -d' ' -f2- || true)
+    if [[ -n "$impossible" ]]; then
+      echo "[pymode-snapshot] IMPOSSIBLE: $impossible" >&2
+      exit 3
+    fi
+    die "wizer failed (see above)"
+  }
 cat "$WORK/wizer.log" >&2
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 mv "$WORK/out.wasm" "$OUTPUT"

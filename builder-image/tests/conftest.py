@@ -80,7 +80,7 @@ def wasi(runtime, libdir) -> WasiRunner:
 
 def run_host(wasm: Path, libdir: Path, requests: list[dict], *, app: Path = FIXTURES / "app",
              site: Path = FIXTURES / "site", entry: str = "src/entry.py", init: bool = True,
-             kv: dict | None = None, timeout: float = 120):
+             kv: dict | None = None, env: dict | None = None, timeout: float = 120):
     """Drive pymode_init/pymode_handle through builder-image/runtime/pymode-host.mjs.
     Returns (responses, summary, stderr)."""
     cmd = ["node", "--no-warnings", "--stack-size=4000", str(RUNTIME_SRC / "pymode-host.mjs"),
@@ -90,6 +90,8 @@ def run_host(wasm: Path, libdir: Path, requests: list[dict], *, app: Path = FIXT
            "--env", "PYTHONHOME=/", "--env", "PYTHONPATH=/lib/site:/app", "--env", f"PYMODE_ENTRY={entry}"]
     for k, v in (kv or {}).items():
         cmd += ["--kv", f"{k}={v}"]
+    for k, v in (env or {}).items():
+        cmd += ["--env", f"{k}={v}"]
     if not init:
         cmd.append("--no-init")
     cmd += [json.dumps(r) for r in requests]

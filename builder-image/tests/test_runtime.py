@@ -306,6 +306,46 @@ def test_snapshot_refuses_async_call_during_init(runtime, tmp_path):
     assert not (tmp_path / "out.wasm").exists()
 
 
+def _snapshot_of(runtime, tmp_path, entry_source: str) -> subprocess.CompletedProcess:
+    """snapshot.sh of a one-file project with pylib's real pymode (not the fixture's stand-in)."""
+    site, app = tmp_path / "site", tmp_path / "app"
+    shutil.copytree(RUNTIME_SRC.parents[1] / "pylib" / "pymode", site / "pymode",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (app / "src").mkdir(parents=True)
+    (app / "src" / "entry.py").write_text(entry_source)
+    # the asyncified python.wasm: this test host answers host calls through Asyncify only
+    return subprocess.run([str(RUNTIME_SRC / "snapshot.sh"), "--wasm", str(runtime / "python.wasm"),
+                           "--stdlib", str(runtime / "python313.zip"), "--site", str(site), "--app", str(app),
+                           "-o", str(tmp_path / "out.wasm")], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("entry_source,why", [
+    ("import unicodedata\ndef on_fetch(request):\n    pass\n", "imports the C extension unicodedata"),
+    # an entry that catches the refusal (an optional import) still gets no snapshot that differs from the worker
+    ("try:\n    import unicodedata\nexcept BaseException:\n    pass\ndef on_fetch(request):\n    pass\n",
+     "imports the C extension unicodedata"),
+    ("from pymode.env import KV\nKV.get('k')\ndef on_fetch(request):\n    pass\n", "calls the host"),
+])
+def test_an_entry_no_snapshot_can_hold_is_named_with_exit_status_3(runtime, tmp_path, entry_source, why):
+    p = _snapshot_of(runtime, tmp_path, entry_source)
+    assert p.returncode == 3, p.stderr[-3000:]
+    assert p.stderr.strip().splitlines()[-1].startswith("[pymode-snapshot] IMPOSSIBLE: entry 'src/entry.py' " + why)
+    assert not (tmp_path / "out.wasm").exists()
+
+
+def test_a_snapshot_instance_takes_the_environment_its_host_gives_it(runtime, libdir, tmp_path):
+    # os.environ was frozen when the snapshot was made; the instance asks its host for its own (kind "environ"):
+    # PYMODE_BINDINGS and PYMODE_ROLE differ per deployment and per instance
+    p = _snapshot_of(runtime, tmp_path, "import os\nfrom pymode.workers import Response\n"
+                                        "def on_fetch(request):\n"
+                                        "    return Response(os.environ.get('PYMODE_SNAPSHOT', 'unset') + ' '"
+                                        " + os.environ.get('PYMODE_ROLE', 'none') + ' ' + os.getenv('PYMODE_ROLE', 'none'))\n")
+    assert p.returncode == 0, p.stderr[-3000:]
+    responses, _, _ = run_host(tmp_path / "out.wasm", libdir, [{"url": "/"}, {"url": "/"}], app=tmp_path / "app",
+                               site=tmp_path / "site", init=False, env={"PYMODE_ROLE": "thread"})
+    assert [(r["status"], r["body"]) for r in responses] == [(200, "unset thread thread")] * 2
+
+
 # ---- reproducibility ---------------------------------------------------------------------------
 
 def test_manifest_matches_outputs(runtime, manifest):

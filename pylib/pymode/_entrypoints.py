@@ -20,18 +20,44 @@ style is decided once, when the entry is loaded. Queue consumers (`on_queue`,
 found the same way (`find_queue`, `find_scheduled`).
 """
 
-import inspect
+import collections.abc
 import sys
 import types
 
 from . import _abi
 
-__all__ = ["Context", "Entrypoint", "find", "find_queue", "find_scheduled", "uses_upstream_api"]
+__all__ = ["Context", "Entrypoint", "find", "find_queue", "find_scheduled", "isawaitable", "uses_upstream_api"]
+
+# code flags (CPython's Include/cpython/code.h, also in the inspect module)
+CO_VARARGS = 0x04
+CO_COROUTINE = 0x80
+CO_ITERABLE_COROUTINE = 0x100
 
 LOG_WARNING = 30
 CLOUDFLARE_MODULES = ("workers", "js")
 # set by workers.handler on a function written for Cloudflare's API
 CLOUDFLARE_MARK = "__pymode_cloudflare_handler__"
+
+
+# inspect is not imported at start: it loads ast, dis, tokenize and a dozen more modules, which every interpreter
+# would then pay for at start and every snapshot carry. Plain functions are read from their code object; anything
+# else (partials, wrapped or marked functions, callable objects) goes to inspect, imported then.
+
+
+def isawaitable(obj):
+    """inspect.isawaitable's rule."""
+    return (isinstance(obj, (types.CoroutineType, collections.abc.Awaitable))
+            or (isinstance(obj, types.GeneratorType) and bool(obj.gi_code.co_flags & CO_ITERABLE_COROUTINE)))
+
+
+def _plain_function(function):
+    """`function` (or a bound method's function) when its code object tells the whole story, else None."""
+    function = getattr(function, "__func__", function)
+    if type(function) is not types.FunctionType:
+        return None
+    if any(hasattr(function, a) for a in ("__wrapped__", "__signature__", "_is_coroutine_marker")):
+        return None
+    return function
 
 
 class NoEntrypoint(LookupError):
@@ -51,7 +77,7 @@ class Context:
         self.props = {}
 
     def wait_until(self, awaitable):
-        if not inspect.isawaitable(awaitable):
+        if not isawaitable(awaitable):
             raise TypeError(f"wait_until takes an awaitable, not {type(awaitable).__name__}")
         self._pending.append(awaitable)
 
@@ -96,7 +122,7 @@ class Entrypoint:
 
         ctx = Context()
         result = self._call(self._for_cloudflare(event), workers.CloudflareEnv(env), ctx)
-        if inspect.isawaitable(result):
+        if isawaitable(result):
             result = await result
         await ctx.finish()
         return result
@@ -134,7 +160,14 @@ def find(module):
 
 
 def _is_async(function):
-    return function is not None and inspect.iscoroutinefunction(function)
+    if function is None:
+        return False
+    plain = _plain_function(function)
+    if plain is not None:
+        return bool(plain.__code__.co_flags & CO_COROUTINE)
+    import inspect
+
+    return inspect.iscoroutinefunction(function)
 
 
 def _load_event_loop():
@@ -215,18 +248,27 @@ def find_scheduled(module):
     return None
 
 
-def _with_arity(function, name):
-    """Call `function` with as many of (request, env, ctx) as it takes."""
+def _required_positional(function):
+    """How many positional arguments `function` needs (3 when it takes *args), as inspect.signature counts them."""
+    if type(function) is types.FunctionType and _plain_function(function) is not None:  # not a bound method: self
+        code = function.__code__
+        if code.co_flags & CO_VARARGS:
+            return 3
+        return code.co_argcount - len(function.__defaults__ or ())
+    import inspect
+
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):  # a builtin or C callable: give it the usual two
-        count = 2
-    else:
-        if any(p.kind == p.VAR_POSITIONAL for p in parameters):
-            count = 3
-        else:
-            count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-                        for p in parameters)
+        return 2
+    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return 3
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
+
+
+def _with_arity(function, name):
+    """Call `function` with as many of (request, env, ctx) as it takes."""
+    count = _required_positional(function)
     if not 1 <= count <= 3:
         raise NoEntrypoint(f"{name} must take one to three arguments (the request, batch or event, env, ctx); "
                            f"it takes {count}")

@@ -17,12 +17,10 @@ workflow, `/workflow/run|status|resume|runs|info` (and the host's alarm,
 
 import codecs
 import importlib
-import inspect
 import os
 import sys
-import traceback
 
-from . import _abi, _entrypoints, _wasi
+from . import _abi, _entrypoints, _snapshot, _wasi
 from .env import BINDINGS_ENV, Env
 from .scheduled import SCHEDULED_PATH
 from .workers import Headers, Request, Response
@@ -121,13 +119,14 @@ def load(entry=None, root=None):
     _state.attempted = True
     _state.entry = entry
     try:
-        module = _import_entry(path, root)
-        try:
-            handler = _entrypoints.find(module)
-            queue_handler = _entrypoints.find_queue(module)
-            scheduled_handler = _entrypoints.find_scheduled(module)
-        except _entrypoints.NoEntrypoint as exc:
-            raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
+        with _snapshot.guard(entry):
+            module = _import_entry(path, root)
+            try:
+                handler = _entrypoints.find(module)
+                queue_handler = _entrypoints.find_queue(module)
+                scheduled_handler = _entrypoints.find_scheduled(module)
+            except _entrypoints.NoEntrypoint as exc:
+                raise LoadError(f"entry {entry!r} (module {module.__name__}): {exc}") from None
         if handler is None and queue_handler is None and scheduled_handler is None:
             raise LoadError(f"entry {entry!r} (module {module.__name__}) defines no handler: {_entrypoints.EXPECTED} "
                             "(or on_queue(batch, env) for a queue consumer, on_scheduled(event, env) for cron "
@@ -137,7 +136,7 @@ def load(entry=None, root=None):
         raise
     except Exception as exc:  # ImportError, SyntaxError, anything the module raised
         message = f"cannot import entry {entry!r}: {type(exc).__name__}: {exc}"
-        _fail_load(message, traceback.format_exc())
+        _fail_load(message, _format_exc())
         raise LoadError(message) from exc
     _state.handler = handler
     _state.queue_handler = queue_handler
@@ -147,9 +146,25 @@ def load(entry=None, root=None):
     return handler
 
 
+def _format_exc():
+    # traceback (with textwrap, linecache, _colorize) loads on the first failure, not in every interpreter at start
+    import traceback
+
+    return traceback.format_exc()
+
+
 def _fail_load(message, trace):
     _state.error = message
     _abi.log(LOG_ERROR, f"pymode: {message}" + (f"\n{trace}" if trace else ""))
+
+
+def _forget_directory_listings():
+    # What importlib.invalidate_caches() does for sys.path entries (a file written since a directory was listed
+    # becomes importable), without its last step: that one imports importlib.metadata (email, zipfile, ...), which
+    # would then load in every interpreter and fill every snapshot.
+    for finder in list(sys.path_importer_cache.values()):
+        if finder is not None and hasattr(finder, "invalidate_caches"):
+            finder.invalidate_caches()
 
 
 def _import_entry(path, root):
@@ -161,7 +176,7 @@ def _import_entry(path, root):
             sys.path.insert(0, directory)
             _state.paths.append(directory)
     _state.roots = [root, entry_dir]
-    importlib.invalidate_caches()
+    _forget_directory_listings()
     name = _module_name(path, root)
     module = importlib.import_module(name)
     found = getattr(module, "__file__", None)
@@ -288,7 +303,7 @@ def _workflow_route(request):
     try:
         return workflows.handle_http(request, _env())
     except Exception:
-        _abi.log(LOG_ERROR, f"pymode: workflow request {request.method} {request.url} failed\n{traceback.format_exc()}")
+        _abi.log(LOG_ERROR, f"pymode: workflow request {request.method} {request.url} failed\n{_format_exc()}")
         return Response.json({"error": "workflow engine failed; see the worker log"}, status=500)
 
 
@@ -302,7 +317,7 @@ def _queue_route(request):
     try:
         return Response.json(queues.run_consumer(_state.queue_handler.serve, request.body, _env()))
     except (Exception, SystemExit) as exc:
-        _abi.log(LOG_ERROR, f"pymode: on_queue failed; the batch will be retried\n{traceback.format_exc()}")
+        _abi.log(LOG_ERROR, f"pymode: on_queue failed; the batch will be retried\n{_format_exc()}")
         return Response.json({"error": f"on_queue raised {type(exc).__name__}"}, status=500)
 
 
@@ -318,13 +333,14 @@ def _scheduled_route(request):
     try:
         return Response.json(scheduled.run_scheduled(_state.scheduled_handler.serve, request.body, _env()))
     except (Exception, SystemExit) as exc:
-        _abi.log(LOG_ERROR, f"pymode: the scheduled handler failed\n{traceback.format_exc()}")
+        _abi.log(LOG_ERROR, f"pymode: the scheduled handler failed\n{_format_exc()}")
         return Response.json({"error": f"{_state.scheduled_handler.describe} raised {type(exc).__name__}"},
                              status=500)
 
 
 def handle(request_frames):
     """Serve one request: request frames in, response frames out. Never raises."""
+    _snapshot.take_host_environ()
     routed = _route(request_frames)
     if isinstance(routed, Response):
         return encode_response(routed)
@@ -336,7 +352,7 @@ def handle(request_frames):
     request = routed
     try:
         result = _state.handler.serve(request, _env())
-        if inspect.isawaitable(result):
+        if _entrypoints.isawaitable(result):
             from . import _aio  # only async handlers pay for importing asyncio
 
             result = _aio.run(result)
@@ -379,7 +395,7 @@ def failed(request, exc):
 
 
 def _failed(request, exc):
-    _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{traceback.format_exc()}")
+    _abi.log(LOG_ERROR, f"pymode: on_fetch failed for {request.method} {request.url}\n{_format_exc()}")
     return _internal_error(_failure_reason(exc))
 
 

@@ -20,9 +20,8 @@ The host channel is the binding call with kind "loop" (docs/abi.md §7 "The
 serving loop").
 """
 
-import inspect
 
-from . import _abi, _handler
+from . import _abi, _entrypoints, _handler
 
 LOOP_KIND = "loop"
 
@@ -73,7 +72,7 @@ async def handle_async(request_frames):
         return started
     request, result = started
     try:
-        if inspect.isawaitable(result):
+        if _entrypoints.isawaitable(result):
             result = await result
     except (Exception, SystemExit) as exc:
         return _handler.failed(request, exc)

@@ -12,12 +12,9 @@ Upstream PyMode's API lives here too: the static helpers `KV`, `R2`, `D1`, `get_
 D1 `batch` each statement's rows.
 """
 
-import base64
-import datetime
 import json
 import os
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections import namedtuple
 
 from ._abi import D1Error, HostOp, KVError, R2Error, perform
 from .workers import decode_text, parse_json, to_body
@@ -149,20 +146,39 @@ class Env:
 _KV_TYPES = ("text", "json", "bytes")
 
 
-class KVValue(NamedTuple):
-    """`get_with_metadata` result: unpack it or use `.value` / `.metadata`."""
+class _Record:
+    """A plain value class: compared and shown by `_fields` (`_hidden` ones are left out of the repr).
 
-    value: Any
-    metadata: Any
+    What @dataclass would generate, written out because importing dataclasses loads inspect, ast, dis and a dozen
+    more modules at every interpreter start, and into every snapshot."""
+
+    _fields = ()
+    _hidden = ()
+    __hash__ = None  # mutable values, as dataclasses with eq
+
+    def __repr__(self):
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if f not in self._hidden)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
 
 
-@dataclass
-class KVList:
+KVValue = namedtuple("KVValue", ["value", "metadata"])
+KVValue.__doc__ = "`get_with_metadata` result: unpack it or use `.value` / `.metadata`."
+
+
+class KVList(_Record):
     """`list` result: `keys` is a list of `{"name", "expiration"?, "metadata"?}`."""
 
-    keys: list
-    list_complete: bool
-    cursor: str | None = None
+    _fields = ("keys", "list_complete", "cursor")
+
+    def __init__(self, keys, list_complete, cursor=None):
+        self.keys = keys
+        self.list_complete = list_complete
+        self.cursor = cursor
 
 
 class KVNamespace:
@@ -263,21 +279,26 @@ def _check_key(key):
 # --- R2 ------------------------------------------------------------------------
 
 
-@dataclass
-class R2Object:
+class R2Object(_Record):
     """An R2 object: metadata, plus `body` (bytes) when it came from `get`."""
 
-    key: str
-    size: int
-    etag: str
-    http_etag: str
-    uploaded: datetime.datetime
-    http_metadata: dict = field(default_factory=dict)
-    custom_metadata: dict = field(default_factory=dict)
-    body: bytes | None = field(default=None, repr=False)
+    _fields = ("key", "size", "etag", "http_etag", "uploaded", "http_metadata", "custom_metadata", "body")
+    _hidden = ("body",)
+
+    def __init__(self, key, size, etag, http_etag, uploaded, http_metadata=None, custom_metadata=None, body=None):
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.http_etag = http_etag
+        self.uploaded = uploaded  # datetime.datetime
+        self.http_metadata = {} if http_metadata is None else http_metadata
+        self.custom_metadata = {} if custom_metadata is None else custom_metadata
+        self.body = body  # bytes or None
 
     @classmethod
     def _from_meta(cls, obj, body=None):
+        import datetime  # not at start: only R2 results need it
+
         uploaded = datetime.datetime.fromisoformat(obj["uploaded"].replace("Z", "+00:00"))
         return cls(
             key=obj["key"], size=obj["size"], etag=obj["etag"], http_etag=obj["httpEtag"],
@@ -300,14 +321,16 @@ class R2Object:
         return parse_json(self._need_body(), f"R2 object {self.key!r}")
 
 
-@dataclass
-class R2Objects:
+class R2Objects(_Record):
     """`list` result; `delimited_prefixes` lists the "folders" when a delimiter is used."""
 
-    objects: list
-    truncated: bool
-    cursor: str | None = None
-    delimited_prefixes: list = field(default_factory=list)
+    _fields = ("objects", "truncated", "cursor", "delimited_prefixes")
+
+    def __init__(self, objects, truncated, cursor=None, delimited_prefixes=None):
+        self.objects = objects
+        self.truncated = truncated
+        self.cursor = cursor
+        self.delimited_prefixes = [] if delimited_prefixes is None else delimited_prefixes
 
 
 class R2Bucket:
@@ -403,6 +426,8 @@ def encode_d1_value(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
+        import base64  # not at start: only D1 blobs need it
+
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
     raise TypeError(f"D1 parameters must be None, bool, int, float, str or bytes, not {type(value).__name__}")
 
@@ -410,17 +435,21 @@ def encode_d1_value(value):
 def decode_d1_value(value):
     """A D1 JSON column value as Python ({"$bytes": base64} -> bytes)."""
     if isinstance(value, dict) and set(value) == {"$bytes"}:
+        import base64
+
         return base64.b64decode(value["$bytes"])
     return value
 
 
-@dataclass
-class D1Result:
+class D1Result(_Record):
     """`results` (rows as dicts, or lists for raw), `success`, `meta` (changes, last_row_id, duration)."""
 
-    results: list
-    success: bool
-    meta: dict
+    _fields = ("results", "success", "meta")
+
+    def __init__(self, results, success, meta):
+        self.results = results
+        self.success = success
+        self.meta = meta
 
     def __getitem__(self, key):
         """`result["results"]` as well as `result.results` (upstream PyMode's results are dicts)."""
@@ -443,10 +472,12 @@ class D1Result:
         return cls(rows, bool(meta.get("success")), dict(meta.get("meta") or {}))
 
 
-@dataclass
-class D1ExecResult:
-    count: int
-    duration: float
+class D1ExecResult(_Record):
+    _fields = ("count", "duration")
+
+    def __init__(self, count, duration):
+        self.count = count
+        self.duration = duration
 
 
 class D1PreparedStatement:

@@ -19,8 +19,6 @@ The host hands a batch to Python as `POST https://pymode.internal/__pymode/queue
 the decisions.
 """
 
-import base64
-import datetime
 import json
 
 from ._abi import QueueError, call
@@ -173,6 +171,8 @@ class MessageBatch:
 def _body(m):
     ct = m.get("contentType")
     if ct == "bytes":
+        import base64  # not at start: only queue consumers need it
+
         return base64.b64decode(m["body"])
     if ct in ("text", "json"):
         return m["body"]
@@ -184,6 +184,8 @@ def decode_batch(data):
     raw = json.loads(data)
     if not isinstance(raw, dict) or not isinstance(raw.get("queue"), str) or not isinstance(raw.get("messages"), list):
         raise ValueError("queue batch must be {queue: str, messages: [...]}")
+    import datetime  # not at start: only queue consumers need it
+
     messages = []
     for m in raw["messages"]:
         ts = datetime.datetime.fromtimestamp(m["timestamp"] / 1000, tz=datetime.timezone.utc)

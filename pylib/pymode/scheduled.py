@@ -19,7 +19,6 @@ in the cron history). The host hands a firing to Python as `POST https://pymode.
 with `{"cron", "scheduledTime"}` (docs/abi.md §7) and applies the `noRetry` of the answer.
 """
 
-import datetime
 import json
 
 __all__ = ["ScheduledEvent", "SCHEDULED_PATH", "run_scheduled"]
@@ -35,6 +34,8 @@ class ScheduledEvent:
     def __init__(self, cron, scheduled_time_ms):
         self.cron = cron
         self.scheduledTime = scheduled_time_ms
+        import datetime  # not at start: pymode._handler imports this module in every interpreter
+
         self.scheduled_time = datetime.datetime.fromtimestamp(scheduled_time_ms / 1000, datetime.timezone.utc)
         self._no_retry = False
 

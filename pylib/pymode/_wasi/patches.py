@@ -6,8 +6,6 @@ runs, its patch below adds what WASI lacks. A module imported before
 `install()` is patched at once.
 """
 
-import contextvars
-import importlib.abc
 import importlib.util
 import sys
 
@@ -86,7 +84,8 @@ def _anyio_asyncio(module):
     if getattr(backend, "_pymode_inline_threads", False):
         return
 
-    import asyncio  # anyio imported it already
+    import asyncio  # anyio imported both already; here, not at the top: every interpreter's start would load them
+    import contextvars
 
     from .. import _aio
 
@@ -114,7 +113,9 @@ PATCHES = {"asyncio": _asyncio, "socket": _socket, "threading": _threading,
            "anyio._backends._asyncio": _anyio_asyncio}
 
 
-class _PatchWhenImported(importlib.abc.MetaPathFinder):
+# Plain classes, not importlib.abc's: that module pulls in importlib.resources (tempfile, shutil, pathlib,
+# zipfile, ...), which every interpreter would then load at start (and every snapshot carry) for nothing.
+class _PatchWhenImported:
     def __init__(self, name):
         self.name = name
 
@@ -128,7 +129,7 @@ class _PatchWhenImported(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _PatchingLoader(importlib.abc.Loader):
+class _PatchingLoader:
     def __init__(self, loader, patch):
         self._loader = loader
         self._patch = patch

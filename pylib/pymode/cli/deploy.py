@@ -23,7 +23,7 @@ from .project import API_VERSION, KIND, Project, check_dns_name
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pymode-cli"}
 
 
-def build_resources(root, name=None, namespace=None, wizer=False, entry=None, warn=None):
+def build_resources(root, name=None, namespace=None, wizer=None, entry=None, warn=None):
     """-> list of resource dicts: the source ConfigMap, then the PyModeWorker
     (then any other documents of worker.yaml)."""
     warn = warn or (lambda message: print(f"pymode: warning: {message}", file=sys.stderr))
@@ -61,8 +61,8 @@ def build_resources(root, name=None, namespace=None, wizer=False, entry=None, wa
     elif listed:
         warn("spec.packages comes from worker.yaml; add them to pyproject.toml (`pymode add`) "
              "to use them with `pymode dev` too")
-    if wizer:
-        spec["wizer"] = True
+    if wizer is not None:  # unset: a snapshot whenever one can be made (the operator's default)
+        spec["wizer"] = wizer
     data, binary = project.configmap_data()
     configmap = {
         "apiVersion": "v1",
@@ -182,7 +182,7 @@ def wait(kubectl, name, namespace=None, timeout=300.0, interval=2.0, out=print, 
         sleep(interval)
 
 
-def deploy(root, name=None, namespace=None, wizer=False, entry=None, print_only=False, output="yaml",
+def deploy(root, name=None, namespace=None, wizer=None, entry=None, print_only=False, output="yaml",
            kubeconfig=None, context=None, no_wait=False, timeout=300.0, out=print):
     resources = build_resources(root, name=name, namespace=namespace, wizer=wizer, entry=entry)
     text = render(resources, output)

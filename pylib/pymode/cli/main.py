@@ -59,7 +59,11 @@ def _parser():
     p.add_argument("--name", help="worker name (default: worker.yaml metadata.name or the project name)")
     p.add_argument("--namespace", "-n", help="namespace (default: the kube context's)")
     p.add_argument("--entry", help="entry file (sets spec.entry)")
-    p.add_argument("--wizer", action="store_true", help="pre-initialise with Wizer (spec.wizer)")
+    snapshot = p.add_mutually_exclusive_group()
+    snapshot.add_argument("--wizer", dest="wizer", action="store_const", const=True, default=None,
+                          help="require a Wizer snapshot (spec.wizer: true; by default one is made when it can be)")
+    snapshot.add_argument("--no-wizer", dest="wizer", action="store_const", const=False,
+                          help="no Wizer snapshot (spec.wizer: false)")
     p.add_argument("--print", dest="print_only", action="store_true", help="print the resources, apply nothing")
     p.add_argument("--output", "-o", choices=("yaml", "json"), default="yaml", help="format for --print")
     p.add_argument("--kubeconfig", help="kubeconfig file for kubectl")

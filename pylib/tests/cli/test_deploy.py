@@ -70,6 +70,12 @@ def test_generated_worker_and_configmap(tmp_path, capsys):
     assert "never-deployed" not in json.dumps(docs)
 
 
+@pytest.mark.parametrize("flags,wizer", [((), "unset"), (("--no-wizer",), False), (("--wizer",), True)])
+def test_the_snapshot_is_the_operators_default_unless_a_flag_says(tmp_path, capsys, flags, wizer):
+    docs = json.loads(deploy_print(capsys, str(shop_project(tmp_path)), "-o", "json", *flags))
+    assert docs["items"][1]["spec"].get("wizer", "unset") == wizer
+
+
 def _kustomize(tmp_path, text):
     """kubectl's own YAML reader (kustomize, offline) re-emits the documents."""
     kubectl = shutil.which("kubectl")

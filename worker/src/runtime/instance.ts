@@ -9,6 +9,9 @@ import { Budget, BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 import { LOOP_KIND, OpOutcome, RESPOND_PREFIX, ServingSession } from "./serving";
 
+/** The binding-call kind that answers the instance's own environment (an instance from a snapshot asks for it). */
+export const ENVIRON_KIND = "environ";
+
 export const ABI_VERSION = 2;
 
 export interface LogRecord {
@@ -332,6 +335,17 @@ export class PythonInstance {
     }
   }
 
+  /**
+   * The environment this instance was given (kind "environ", answered at once). An instance restored from a Wizer
+   * snapshot has the snapshot's os.environ and wasi-libc environ, frozen when it was made; Python asks for the real
+   * one on its first request (pylib/pymode/_snapshot.py, docs/abi.md §2).
+   */
+  private environOp(): number {
+    const out = encodeFrames([JSON.stringify(this.opts.env ?? {})]);
+    this.pendingResult = out;
+    return out.byteLength;
+  }
+
   private pymodeImports(): Record<string, (...a: any[]) => number | void> {
     const imports: Record<string, (...a: any[]) => number | void> = {};
     // Async imports: `start` runs synchronously up to its first await (copying arguments out of
@@ -349,6 +363,7 @@ export class PythonInstance {
       if (kind === LOOP_KIND) {
         return binding.startsWith(RESPOND_PREFIX) ? this.respondOp(binding, rPtr, rLen) : this.loopOp(this.mem().slice(rPtr, rPtr + rLen));
       }
+      if (kind === ENVIRON_KIND) return this.environOp();
       const req = this.mem().slice(rPtr, rPtr + rLen);
       return () => this.runOp(kind, binding, req);
     };

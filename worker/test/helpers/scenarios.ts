@@ -1,12 +1,13 @@
 // The python.wasm + pylib scenarios, run on every host (node host and workerd).
-import { existsSync, mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { createServer as createHttpServer, Server } from "node:http";
 import { createServer as createTcpServer, Server as TcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { bundle, defaultRuntimeDir } from "../../scripts/bundle.mjs";
+import { bundle, defaultRuntimeDir, DRIVER_WASM, pylibPackages } from "../../scripts/bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PYAPP = resolve(here, "..", "fixtures", "pyapp");
@@ -35,6 +36,23 @@ export async function bundleTestApp(opts: { wasm?: string; driver?: string; proj
   const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
   await bundle({ runtime, project: opts.project ?? PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
   return out;
+}
+
+/**
+ * Bundle the test project with a Wizer snapshot of its loaded entry, as the builder makes one (snapshot.sh over the
+ * driver's python.wasm, the project's site being pylib's edge packages): the default for deployed workers.
+ */
+export async function bundleSnapshotTestApp(opts: { driver: string; project: string }): Promise<string> {
+  const runtime = requireRuntime();
+  const work = mkdtempSync(join(tmpdir(), "pymode-snapshot-"));
+  const site = join(work, "site");
+  mkdirSync(site);
+  for (const p of pylibPackages(PYLIB)) cpSync(join(PYLIB, p), join(site, p), { recursive: true });
+  const wasm = join(work, "snapshot.wasm");
+  execFileSync("bash", [join(PYLIB, "..", "builder-image", "runtime", "snapshot.sh"), "--wasm",
+    join(runtime, (DRIVER_WASM as Record<string, string>)[opts.driver]), "--stdlib", join(runtime, "python313.zip"),
+    "--site", site, "--app", opts.project, "-o", wasm], { stdio: ["ignore", "ignore", "pipe"] });
+  return bundleTestApp({ wasm, driver: opts.driver, project: opts.project });
 }
 
 export interface Host {

@@ -14,11 +14,11 @@ import java.util.TreeMap;
  * @param packages          requirement strings, in the order given (pip resolves them in that order)
  * @param extensionDigests  side-module artifact digests by extension name
  * @param runtimeRef        the runtime artifact, by digest
- * @param wizer             whether the bundle carries a Wizer snapshot
+ * @param wizer             whether the bundle carries a Wizer snapshot (spec.wizer)
  * @param toolchain         identity of the builder (image digest, or the local tools' digest)
  */
 public record BuildKey(String sourceDigest, String entry, List<String> packages, Map<String, String> extensionDigests,
-                       String runtimeRef, boolean wizer, String toolchain) {
+                       String runtimeRef, SnapshotMode wizer, String toolchain) {
 
     /** Bumped when the meaning of the inputs changes, so old artifacts are not mistaken for new ones. */
     static final int SCHEME = 1;
@@ -32,7 +32,7 @@ public record BuildKey(String sourceDigest, String entry, List<String> packages,
         canonical.put("packages", packages);
         canonical.put("extensions", new TreeMap<>(extensionDigests));
         canonical.put("runtime", runtimeRef);
-        canonical.put("wizer", wizer);
+        canonical.put("wizer", wizer.keyValue());
         // The compatibility date left the build inputs (it is a deploy setting, SpecInput.Kind.DEPLOY); the empty
         // entry stays so that keys of workers that never set one are the keys they had, and nothing rebuilds.
         canonical.put("compatibilityDate", "");

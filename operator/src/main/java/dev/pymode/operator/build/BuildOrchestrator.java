@@ -32,6 +32,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
  */
 public class BuildOrchestrator {
 
+    /** Set by the builder on worker bundles: "made", "off" or "skipped: <why>" (builder-image/bundler/pymode_build.py). */
+    static final String SNAPSHOT_ANNOTATION = "dev.pymode.snapshot";
     static final Duration REGISTRY_RETRY = Duration.ofSeconds(15);
 
     private final Optional<OciRegistry> registry;
@@ -126,6 +128,8 @@ public class BuildOrchestrator {
         reference.setBuildKey(subject.keyHash());
         reference.setSizeBytes(artifact.totalBytes());
         reference.setCacheHit(!built);
+        // the builder's word on the snapshot (pymode_build.py SNAPSHOT_ANNOTATION); absent on other artifacts
+        reference.setSnapshot(artifact.annotations().get(SNAPSHOT_ANNOTATION));
         if (built) {
             reference.setBuildSeconds(Duration.between(Instant.parse(build.getStartedAt()), clock.instant()).toSeconds());
         }

@@ -40,8 +40,9 @@ public final class BuilderCommand {
         for (String requirement : key.packages()) {
             args.add("--package=" + requirement);
         }
-        if (key.wizer()) {
-            args.add("--wizer");
+        String snapshot = key.wizer().builderArgument();
+        if (snapshot != null) {
+            args.add(snapshot);
         }
         args.addAll(List.of("--push", bundleReference,
                 "--annotation", "dev.pymode.build-key=" + key.hash(),

@@ -59,7 +59,7 @@ public class WorkerBuildStage {
         }
         var spec = worker.getSpec();
         BuildKey key = new BuildKey(source.digest(), entry, List.copyOf(spec.getPackages()), extensions.digests(),
-                orchestrator.runtimeRef(), Boolean.TRUE.equals(spec.getWizer()), toolchain);
+                orchestrator.runtimeRef(), SnapshotMode.of(spec.getWizer()), toolchain);
         return orchestrator.run(new Subject(worker, status, key, source, extensions.references()));
     }
 

@@ -89,6 +89,7 @@ class EndToEndTest {
     void helloWorkerAnswersAndFollowsSourceUpdates() throws Exception {
         applyExample("hello-worker", "e2e-hello");
         PyModeWorker worker = awaitReady("e2e-hello", "hello-worker");
+        assertThat(worker.getStatus().getArtifact().getSnapshot()).as("spec.wizer unset: a snapshot").isEqualTo("made");
         assertThat(worker.getStatus().getDeployment().getUrl()).startsWith("http://hello-worker.pymode-local.workers.dev:");
         assertThat(worker.getStatus().getDeployment().getVersionId()).isNotBlank();
         HttpResponse<String> response = request(worker, "GET", "/", null);

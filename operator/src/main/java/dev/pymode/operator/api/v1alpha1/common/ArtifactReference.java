@@ -23,6 +23,12 @@ public class ArtifactReference {
     @JsonPropertyDescription("How long the build took, in seconds (absent for a cache hit).")
     private Long buildSeconds;
 
+    @JsonPropertyDescription("Worker bundles: `made` when the bundle carries a Wizer snapshot, `off` (spec.wizer: false), "
+            + "or `skipped: <why>` when spec.wizer is unset and the entry cannot be snapshotted.")
+    private String snapshot;
+
+    public String getSnapshot() { return snapshot; }
+    public void setSnapshot(String snapshot) { this.snapshot = snapshot; }
     public Boolean getCacheHit() { return cacheHit; }
     public void setCacheHit(Boolean cacheHit) { this.cacheHit = cacheHit; }
     public Long getBuildSeconds() { return buildSeconds; }
