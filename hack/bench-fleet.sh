@@ -52,7 +52,8 @@ runs = {p.stem: json.loads(p.read_text()) for p in sorted(out.glob("*.json"))}
 labels = [l for l in ("baseline", "current") if l in runs]
 first = runs[labels[-1]]
 print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} namespaces, {first['workflows']} "
-      f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark)")
+      f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark; "
+      f"the restart's heap (used, not after GC) and RSS are the new operator process's)")
 cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
         ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
         ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB")]
