@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-fleet (issue #18): the fleet benchmark (operator/src/test/java/dev/pymode/operator/bench/
-# FleetBenchmark.java) run on a baseline commit and on this checkout, then printed side by side.
+# FleetBenchmark.java) run on a baseline commit and on this checkout, then printed side by side. Each run packages
+# its operator first: the last phase stops the benchmark's operator and starts the packaged one as a new process.
 # The baseline runs in a detached worktree with this checkout's benchmark class, its test support, devenv's stand-in
 # launcher and the Cloudflare stand-in (the instrument), and the baseline's operator and client (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
 #   FLEET_WORKERS (200), FLEET_NAMESPACES (10), FLEET_WORKFLOWS (workers/10), FLEET_STEADY_SECONDS (300),
@@ -18,7 +19,10 @@ props=(-Dfleet.workers="${FLEET_WORKERS:-200}" -Dfleet.namespaces="${FLEET_NAMES
 
 run() { # dir label
   echo "== $2: $(git -C "$1" log -1 --format='%h %s' | cut -c1-100)" >&2
-  (cd "$1" && mvn -B -q -pl operator -am verify -Dgroups=benchmark -Dsurefire.excluded.groups= \
+  # the packaged operator first: the restart phase starts it as a new process
+  (cd "$1" && mvn -B -q -pl operator -am package -DskipTests -Djacoco.skip=true) > "$out/$2.package.log" 2>&1 \
+    || { echo "bench-fleet: packaging the $2 operator failed; see $out/$2.package.log" >&2; exit 1; }
+  (cd "$1" && mvn -B -q -pl operator -am test -Dgroups=benchmark -Dsurefire.excluded.groups= \
       -Dtest=FleetBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Djacoco.skip=true "${props[@]}" \
       -Dfleet.out="$out/$2.json") | tee "$out/$2.log" | grep -E '^(== |[a-z0-9% ()-]+ +\{|      )' >&2 || true
   [ -s "$out/$2.json" ] || { echo "bench-fleet: the $2 run wrote no figures; see $out/$2.log" >&2; exit 1; }
@@ -48,7 +52,8 @@ runs = {p.stem: json.loads(p.read_text()) for p in sorted(out.glob("*.json"))}
 labels = [l for l in ("baseline", "current") if l in runs]
 first = runs[labels[-1]]
 print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} namespaces, {first['workflows']} "
-      f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark)")
+      f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark; "
+      f"the restart's heap (used, not after GC) and RSS are the new operator process's)")
 cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
         ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
         ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB")]

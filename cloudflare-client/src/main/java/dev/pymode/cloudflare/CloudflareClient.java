@@ -331,11 +331,16 @@ public final class CloudflareClient implements AutoCloseable {
     /** The same, also setting the script-level {@code tags} (null: leave them as they are). */
     public WorkerScript uploadScript(String account, String script, WorkerUpload upload, String remoteMigrationTag,
                                      List<String> scriptTags) {
+        return workerScript(putScript(account, script, upload, remoteMigrationTag, scriptTags));
+    }
+
+    private JsonNode putScript(String account, String script, WorkerUpload upload, String remoteMigrationTag,
+                               List<String> scriptTags) {
         ApiCall put = ApiCall.put("/accounts/{account}/workers/scripts/{script}", account, script)
                 .query("bindings_inherit", "strict")
                 .body(upload.form(Migrations.toUpload(upload.migrations(), remoteMigrationTag), scriptTags)
                         .toRequestBody());
-        return workerScript(transport.execute(put).result());
+        return transport.execute(put).result();
     }
 
     /**
@@ -373,12 +378,28 @@ public final class CloudflareClient implements AutoCloseable {
             String message, Optional<WorkerScript> remote, List<String> scriptTags) {
         String remoteTag = remote.map(WorkerScript::migrationTag).orElse(null);
         if (remote.isEmpty() || Migrations.toUpload(upload.migrations(), remoteTag).isPresent()) {
-            return new DeployResult(DeployResult.Path.SCRIPT_PUT,
-                    uploadScript(account, script, upload, remoteTag, scriptTags), null, null);
+            JsonNode answer = putScript(account, script, upload, remoteTag, scriptTags);
+            return new DeployResult(DeployResult.Path.SCRIPT_PUT, workerScript(answer), null, null,
+                    hyphenated(text(answer, "deployment_id")));
         }
         WorkerVersion version = uploadVersion(account, script, upload);
         Deployment deployment = rollout(account, script, version.id(), percentage, message);
-        return new DeployResult(DeployResult.Path.VERSIONS, null, version, deployment);
+        return new DeployResult(DeployResult.Path.VERSIONS, null, version, deployment, version.id());
+    }
+
+    /**
+     * The upload answer's {@code deployment_id} names the version the PUT deployed (wrangler 4.86.0 prints it as
+     * "Current Version ID" after adding hyphens, its parseNonHyphenedUuid); the OpenAPI file does not list the field.
+     */
+    static String hyphenated(String id) {
+        if (id == null || id.contains("-")) {
+            return id;
+        }
+        if (!id.matches("[0-9a-fA-F]{32}")) {
+            return null;
+        }
+        return id.substring(0, 8) + "-" + id.substring(8, 12) + "-" + id.substring(12, 16) + "-"
+                + id.substring(16, 20) + "-" + id.substring(20);
     }
 
     /**

@@ -166,6 +166,7 @@ class CloudflareClientTest extends ClientFixture {
         DeployResult result = client.deploy(ACCOUNT, "w", upload(), 25, "first");
         assertThat(result.path()).isEqualTo(DeployResult.Path.SCRIPT_PUT);
         assertThat(result.script().migrationTag()).isEqualTo("v1");
+        assertThat(result.versionId()).as("an answer without deployment_id names no version").isNull();
 
         expect("GET", A + "/workers/scripts");
         assertThat(body(expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict")))
@@ -174,12 +175,16 @@ class CloudflareClientTest extends ClientFixture {
 
     @Test
     void deployOnAKnownScriptStateListsNothingAndAPutCarriesTheScriptTags() throws Exception {
-        server.enqueue(ok("{\"id\":\"w\",\"etag\":\"e1\",\"migration_tag\":\"v1\",\"tags\":[\"team=a\",\"d=1\"]}"));
+        server.enqueue(ok("{\"id\":\"w\",\"etag\":\"e1\",\"migration_tag\":\"v1\",\"tags\":[\"team=a\",\"d=1\"],"
+                + "\"modified_on\":\"2026-12-07T00:00:00Z\",\"deployment_id\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}"));
 
         DeployResult result = client.deploy(ACCOUNT, "w", upload(), 100, "first", Optional.empty(),
                 List.of("team=a", "d=1"));
 
         assertThat(result.path()).isEqualTo(DeployResult.Path.SCRIPT_PUT);
+        assertThat(result.script().modifiedOn()).isEqualTo("2026-12-07T00:00:00Z");
+        assertThat(result.versionId()).as("the answer's deployment_id, hyphenated as wrangler does")
+                .isEqualTo("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         String put = body(expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict"));
         assertThat(put).contains("\"tags\":[\"team=a\",\"d=1\"]");
         assertThat(server.getRequestCount()).as("no listing: the caller knew the script was not there").isEqualTo(1);
@@ -214,6 +219,7 @@ class CloudflareClientTest extends ClientFixture {
 
         assertThat(result.path()).isEqualTo(DeployResult.Path.VERSIONS);
         assertThat(result.version()).isEqualTo(new WorkerVersion("ver-new", 7, "2026-01-01T00:00:00Z"));
+        assertThat(result.versionId()).isEqualTo("ver-new");
         assertThat(result.deployment().versions()).containsExactly(new Deployment.Share("ver-new", 25),
                 new Deployment.Share("ver-stable", 75));
 

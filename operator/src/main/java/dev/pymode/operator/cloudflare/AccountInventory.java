@@ -116,6 +116,11 @@ public final class AccountInventory {
         return queues.current(Instant.MIN).values();
     }
 
+    /** After this operator uploaded a script: the listing shows it as the upload's answer did, without a read. */
+    public void remember(WorkerScript script) {
+        scripts.remember(script.id(), script);
+    }
+
     /** After this operator changed a queue's consumers: the listing shows them without reading it again. */
     public void rememberQueue(Queue queue) {
         queues.remember(queue.name(), queue);

@@ -198,7 +198,7 @@ public class WorkerDeployStage {
                 deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 syncQueueConsumers(client, inventory, script, worker);
-                observed(deployment, inputs, inventory, script);
+                observed(deployment, inputs, listedModifiedOn(inventory, script));
                 status.setDeployment(deployment);
                 if (deployedByUs) {
                     return upToDate(deployment);
@@ -231,18 +231,23 @@ public class WorkerDeployStage {
         deployment.setUploadDigest(digest);
         deployment.setPercentage(result.version() != null ? percentage : 100);
         deployment.setDeployedAt(now());
-        deployment.setVersionId(result.version() != null ? result.version().id() : null);
+        deployment.setVersionId(result.versionId());
         status.setDeployment(deployment);
         nameDeployedVersion(client, account, script, deployment);
         if (result.path() == DeployResult.Path.VERSIONS) {
             // a PUT carried the tag in its upload; a version cannot (the user's own tags as last listed are kept)
             client.setScriptTags(account, script, tagged(inventory.script(script, Instant.MIN), digest));
+        } else if (result.script().modifiedOn() != null) {
+            // A PUT answers with the script as a listing shows it (workers_script-response): the steady-state
+            // check compares with its modified_on, and the shared listing holds it, without a listing per deploy.
+            inventory.remember(uploaded(result.script(), script, tagged(before, digest)));
         }
         String url = publish(client, inventory, script, worker, deployment, before.isEmpty());
         syncCronTriggers(client, account, script, schedules, deployment, worker);
         syncQueueConsumers(client, inventory, script, worker);
         deployment.setUrl(url);
-        observed(deployment, inputs, inventory, script);
+        observed(deployment, inputs, Optional.ofNullable(result.script()).map(WorkerScript::modifiedOn)
+                .or(() -> listedModifiedOn(inventory, script)));
         String versionId = deployment.getVersionId();
         String summary = "version " + versionId + " of " + script + " serves " + deployment.getPercentage() + "%"
                 + (url == null ? "" : " at " + url);
@@ -279,7 +284,7 @@ public class WorkerDeployStage {
                 && Objects.equals(a.map(WorkerScript::migrationTag), b.map(WorkerScript::migrationTag));
     }
 
-    /** A PUT's answer does not name the version it deployed: the script's newest deployment does. */
+    /** When a PUT's answer named no version (or a call after the upload was refused): the newest deployment does. */
     private static void nameDeployedVersion(CloudflareClient client, String account, String script,
                                             WorkerDeployment deployment) {
         if (deployment.getVersionId() == null) {
@@ -368,12 +373,22 @@ public class WorkerDeployStage {
         return deployment.versions().stream().findFirst();
     }
 
-    /** Records what the steady-state check compares with: the inputs, and the script as a listing read now shows it. */
-    private void observed(WorkerDeployment deployment, String inputs, AccountInventory inventory, String script) {
-        Instant after = clock.instant();
+    /** Records what the steady-state check compares with: the inputs, and the script's modified_on after our writes. */
+    private void observed(WorkerDeployment deployment, String inputs, Optional<String> modifiedOn) {
         deployment.setInputsDigest(inputs);
-        deployment.setObservedModifiedOn(inventory.script(script, after).map(WorkerScript::modifiedOn).orElse(null));
+        deployment.setObservedModifiedOn(modifiedOn.orElse(null));
         deployment.setVerifiedAt(now());
+    }
+
+    /** The script's modified_on as a listing read from now on shows it. */
+    private Optional<String> listedModifiedOn(AccountInventory inventory, String script) {
+        return inventory.script(script, clock.instant()).map(WorkerScript::modifiedOn);
+    }
+
+    /** The PUT's answer as a listing entry; an answer without tags has the ones the PUT set. */
+    private static WorkerScript uploaded(WorkerScript answer, String script, List<String> sentTags) {
+        return new WorkerScript(answer.id() == null ? script : answer.id(), answer.etag(), answer.migrationTag(),
+                answer.modifiedOn(), answer.tags().isEmpty() ? sentTags : answer.tags());
     }
 
     private String now() {

@@ -25,6 +25,7 @@ import dev.pymode.operator.support.Standin;
 import dev.pymode.operator.support.Workers;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -38,9 +39,11 @@ import org.junit.jupiter.api.Test;
  * sharing one bundle, spread over namespaces, plus scheduled PyModeWorkflows, against the real API server, the
  * registry, local builds and the Cloudflare stand-in, with the operator's production listing interval. Phases:
  * converge from cold; steady state (every worker resynced several times); 10% churn of a deploy setting; every
- * worker's status lost (a re-apply into a new cluster). For each: wall time, Cloudflare calls (the stand-in's log:
- * every API call, retries included), uploads, API-server requests, operator heap and RSS (one JVM: the operator and
- * this benchmark). The figures go to stdout
+ * worker's status lost (a re-apply into a new cluster); an operator restart (this JVM's operator stops and the
+ * packaged one, {@code operator/target/quarkus-app}, starts as a new process with empty caches, as a new pod would).
+ * For each: wall time, Cloudflare calls (the stand-in's log: every API call, retries included), uploads, API-server
+ * requests, operator heap and RSS (one JVM: the operator and this benchmark; the restarted operator's own process
+ * for the restart). The figures go to stdout
  * and, as one JSON line, to {@code -Dfleet.out=FILE} (hack/bench-fleet.sh prints two runs side by side).
  *
  * <p>Sizes: {@code -Dfleet.workers} (200), {@code -Dfleet.namespaces} (10), {@code -Dfleet.workflows} (a tenth of
@@ -61,6 +64,11 @@ class FleetBenchmark {
     static final Duration CONVERGE_TIMEOUT = Duration.ofMinutes(Long.getLong("fleet.timeoutMinutes", 60));
     private static final Pattern LOG_LINE = Pattern.compile(
             "^\\[cfstandin] (GET|PUT|POST|PATCH|DELETE) (/[^ ?]*)\\S* \u2192 ", Pattern.MULTILINE);
+    /** JOSDK's debug line after each reconcile (the packaged operator exports no reconcile metrics of JOSDK's). */
+    private static final Pattern RECONCILED = Pattern.compile(
+            "Event processing finished\\. Scope: ExecutionScope\\{resource=ResourceID\\{name='([^']+)', namespace='([^']+)'");
+    private static final Pattern HEAP_USED = Pattern.compile(
+            "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.eE+]+)$", Pattern.MULTILINE);
     private static final Pattern API_REQUESTS = Pattern.compile("^apiserver_request_total\\{[^}]*} ([0-9.eE+]+)$",
             Pattern.MULTILINE);
 
@@ -69,6 +77,9 @@ class FleetBenchmark {
      * (idle ones stop after 5 minutes, stopped ones start on their next request), so a fleet fits this machine.
      */
     public static class Fleet extends EndToEndResource {
+        /** The operator's configuration as given to this JVM's, for the restarted operator process. */
+        static Map<String, String> operatorConfig = Map.of();
+
         @Override
         protected dev.pymode.devenv.LocalCloudflare configure(dev.pymode.devenv.LocalCloudflare standin) {
             return standin.withRuntimeLimits(32, 300);
@@ -85,6 +96,7 @@ class FleetBenchmark {
                 config.remove("pymode.cloudflare.listing-interval");
             }
             config.put("quarkus.log.category.\"dev.pymode\".level", "WARN");
+            operatorConfig = Map.copyOf(config);
             return config;
         }
     }
@@ -103,6 +115,9 @@ class FleetBenchmark {
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    Operator operator;
 
     private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
 
@@ -139,12 +154,7 @@ class FleetBenchmark {
     }
 
     private double apiServerRequests() {
-        Matcher m = API_REQUESTS.matcher(client.raw("/metrics"));
-        double total = 0;
-        while (m.find()) {
-            total += Double.parseDouble(m.group(1));
-        }
-        return total;
+        return sum(API_REQUESTS, client.raw("/metrics"));
     }
 
     private static double uploads(Map<String, Double> calls) {
@@ -164,7 +174,11 @@ class FleetBenchmark {
     }
 
     private static long rssMiB() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        return rssMiB(ProcessHandle.current().pid());
+    }
+
+    private static long rssMiB(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
             }
@@ -233,6 +247,104 @@ class FleetBenchmark {
             return Double.NaN;
         }
         return sortedMillis.get((int) Math.min(sortedMillis.size() - 1, Math.ceil(p * sortedMillis.size()) - 1));
+    }
+
+    /**
+     * Stops this JVM's operator (its controllers and the account-listing refresher) and starts the packaged one as
+     * a new process with the same configuration, as a pod restart would; the phase ends when the new operator has
+     * reconciled every worker of the fleet once (its log says so) and every one is Ready.
+     */
+    private void restart(java.util.Set<String> fleet) throws Exception {
+        Path jar = Path.of(System.getProperty("pymode.repo-root", ".")).resolve(
+                "operator/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new AssertionError("no packaged operator at " + jar + " for the restart phase: "
+                    + "mvn -pl operator -am package -DskipTests first (hack/bench-fleet.sh does)");
+        }
+        operator.stop();
+        stopListingRefresher();
+        // stopping the operator closed the Kubernetes client it shares with this benchmark
+        client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+        Map<String, Double> before = calls();
+        double apiBefore = apiServerRequests();
+        long t0 = System.nanoTime();
+        Path dir = Files.createTempDirectory("pymode-fleet-restart");
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
+                "-Djava.io.tmpdir=" + dir, "-Dkubeconfig=" + System.getProperty("kubeconfig"),
+                "-Dquarkus.http.port=" + port, "-Dquarkus.log.file.path=" + dir.resolve("operator.log")));
+        Map<String, String> config = new HashMap<>(Fleet.operatorConfig);
+        config.putAll(new FastResync().getConfigOverrides());
+        config.remove("quarkus.log.file.path");
+        config.put("quarkus.log.category.\"io.javaoperatorsdk.operator.processing.event.EventProcessor\".level", "DEBUG");
+        config.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toString()));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout").toFile()).start();
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var metrics = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build();
+            long deadline = System.nanoTime() + CONVERGE_TIMEOUT.toNanos();
+            String text = "";
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the restarted operator exited with " + process.exitValue() + ": "
+                            + Files.readString(dir.resolve("stdout")));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the restarted operator did not reconcile the fleet in "
+                            + CONVERGE_TIMEOUT + "; its output is in " + dir);
+                }
+                java.util.Set<String> reconciled = new java.util.HashSet<>();
+                Matcher m = RECONCILED.matcher(Files.readString(dir.resolve("stdout")));
+                while (m.find()) {
+                    reconciled.add(m.group(2) + "/" + m.group(1));
+                }
+                if (reconciled.containsAll(fleet)) {
+                    text = http.send(metrics, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    Map<String, Long> since = new HashMap<>();
+                    fleet.forEach(key -> since.put(key, 0L));
+                    awaitAllReady(since, true);
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> own = new LinkedHashMap<>();
+            own.put("heapMiB", Math.round(sum(HEAP_USED, text) / (1024 * 1024)));
+            own.put("rssMiB", rssMiB(process.pid()));
+            record("operator restart", seconds, delta(calls(), before), apiServerRequests() - apiBefore, own);
+        } finally {
+            process.destroy();
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** The account listings' refresher goes with the operator (baseline operators have none). */
+    private static void stopListingRefresher() throws Exception {
+        Class<?> type;
+        try {
+            type = Class.forName("dev.pymode.operator.cloudflare.AccountInventories");
+        } catch (ClassNotFoundException e) {
+            return;
+        }
+        ((AutoCloseable) io.quarkus.arc.Arc.container().instance(type).get()).close();
+    }
+
+    private static double sum(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        double total = 0;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(1));
+        }
+        return total;
     }
 
     @Test
@@ -316,6 +428,9 @@ class FleetBenchmark {
         awaitAllReady(created, true);
         record("status lost (re-apply)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
                 apiServerRequests() - apiBefore, Map.of());
+
+        // 5. operator restart: a fresh process, caches empty, every status as the old operator left it
+        restart(created.keySet());
 
         System.out.println("\n== what the Cloudflare stand-in ran (script runtimes: at most 32 at once, started on "
                 + "demand, stopped when idle or evicted)");

@@ -107,8 +107,10 @@ class CloudflareBudgetEndToEndTest {
                     return Response("budget")
                 """);
         worker.getSpec().setBindings(bindings);
+        Standin.requestsAndClear();
         client.resource(worker).create();
         PyModeWorker deployed = ready();
+        List<String> requests = Standin.requestsAndClear();
 
         String digest = deployed.getStatus().getDeployment().getUploadDigest();
         JsonNode script = listedScript();
@@ -116,8 +118,14 @@ class CloudflareBudgetEndToEndTest {
         List<String> tags = new ArrayList<>();
         script.path("tags").forEach(t -> tags.add(t.asText()));
         assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
+        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its PUT and workers.dev
         assertThat(deployed.getStatus().getDeployment().getObservedModifiedOn())
                 .isEqualTo(script.path("modified_on").asText());
+        JsonNode deployments = JSON.readTree(Standin.api(SCRIPT_PATH + "/deployments").body()).path("result");
+        assertThat(deployed.getStatus().getDeployment().getVersionId())
+                .isEqualTo(deployments.path("deployments").get(0).path("versions").get(0).path("version_id").asText());
+        assertThat(requests.stream().filter(r -> r.contains(NAME)).toList()).as("the worker's own calls")
+                .containsExactly("PUT " + SCRIPT_PATH, "POST " + SCRIPT_PATH + "/subdomain");
     }
 
     @Test
