@@ -389,3 +389,23 @@ def test_queue_messages_reach_the_workers_own_consumer_with_cloudflares_retry_ru
     assert result["jobs-dlq"] == [["fail", 1]]
     assert "moved to dead-letter queue jobs-dlq after 2 attempts" in server.stderr
     assert "RuntimeError: boom: the whole batch again" in server.stderr
+
+
+def test_a_cloudflare_style_consumer_class_gets_the_messages_under_dev(tmp_path, dev):
+    project = write_files(tmp_path / "p", {"src/entry.py": """\
+        from workers import WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                if request.url.endswith("/send"):
+                    await self.env.JOBS.send({"n": 1})
+                    return "sent"
+                return await self.env.MY_KV.get("got") or "nothing yet"
+
+            async def queue(self, batch):
+                for message in batch.messages:
+                    await self.env.MY_KV.put("got", f"{batch.queue}:{message.body['n']}")
+        """, "worker.yaml": QUEUE_WORKER})
+    server = dev(project)
+    assert server.get("/send")[::2] == (200, b"sent")
+    assert server.wait_for(lambda: server.get("/")[2] == b"jobs:1", what="the message consumed")
