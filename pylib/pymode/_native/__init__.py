@@ -7,7 +7,8 @@ real sockets. With `state_dir=None` every store lives in memory (tests).
 The host kind `do_storage` is this process's Durable Object storage
 (`do_storage.sqlite3`) and the kind `tasks` runs `pymode.parallel` tasks in
 subprocesses (docs/abi.md §7). Queue producers keep what was sent in memory
-(`host.queue_messages`; this host runs no consumers) and service bindings are
+(`host.queue_messages`; the dev server delivers it to the worker's own consumer,
+pymode.dev.queues) and service bindings are
 not supported here (NOT_SUPPORTED): they need a second Worker.
 It is the reference for host semantics: the JavaScript hosts must answer the
 same requests with the same results and statuses.

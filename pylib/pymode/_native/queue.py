@@ -1,8 +1,10 @@
 """Queue producer bindings for the native host (kind `queue`, docs/abi.md §3).
 
-The native host runs one worker and no queue consumers: it checks each send
-like Cloudflare does (content type, message and batch limits), keeps the
-messages in memory per binding (`sent`) and logs that they were not delivered.
+The native host runs one worker: it checks each send like Cloudflare does
+(content type, message and batch limits) and keeps the messages in memory per
+binding (`sent`). A `consumer` hook (the dev server's, pymode.dev.queues) takes
+those for a queue the worker consumes itself and names that queue; others are
+logged as not delivered.
 """
 
 import json
@@ -49,6 +51,7 @@ class QueueSink:
     def __init__(self, log):
         self.sent = {}
         self._log = log
+        self.consumer = None  # (binding, messages) -> the queue they are delivered on, or None
 
     def op(self, binding, op, args, blobs):
         if op == "send":
@@ -72,5 +75,7 @@ class QueueSink:
         else:
             raise invalid(f"queue: unknown operation {op!r}")
         self.sent.setdefault(binding, []).extend(messages)
-        self._log(LOG_INFO, f"queue {binding}: {len(messages)} message(s) sent; the native host runs no consumers")
+        queue = self.consumer(binding, messages) if self.consumer is not None else None
+        if queue is None:
+            self._log(LOG_INFO, f"queue {binding}: {len(messages)} message(s) sent; no consumer of its queue runs here")
         return None, []

@@ -6,6 +6,8 @@ with `pymode._native` as the host (KV, R2 and D1 persist under
 `<project>/.pymode/state`). Requests are served one at a time, like a Durable
 Object's input gate; the handler state is per process. `GET /__scheduled?cron=...` fires
 the entry's scheduled handler now, as `wrangler dev --test-scheduled` does.
+Messages sent to a queue the worker consumes itself (worker.yaml
+`spec.queueConsumers`) reach its `on_queue` in batches (pymode.dev.queues).
 """
 
 import importlib.util
@@ -25,8 +27,10 @@ from ..cli.deps import SITE_STAMP
 from ..cli.errors import CliError
 from ..cli.project import DEV_VARS_FILE, STATE_DIR, WORKER_FILE, Project, _SKIP_DIRS
 from ..env import BINDINGS_ENV
+from ..queues import QUEUE_PATH
 from ..scheduled import SCHEDULED_PATH
 from . import config
+from .queues import QueueDelivery
 
 DEFAULT_PORT = 8787
 DEFAULT_HOST = "127.0.0.1"
@@ -68,6 +72,7 @@ class DevServer:
         self._site = None
         self._snapshot = {}
         self.host_state = None
+        self.queues = QueueDelivery(self._deliver_queue_batch, self._say, self._warn)
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -88,6 +93,8 @@ class DevServer:
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self.host_state = _native.install(self.state_dir, log_stream=self.err)
+        self.host_state.queues.consumer = self.queues.sent
+        self.queues.start()
         self._load()
         self._snapshot = self._watched()
         self._print_banner()
@@ -117,6 +124,7 @@ class DevServer:
 
     def close(self):
         self._stop.set()
+        self.queues.close()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -149,6 +157,7 @@ class DevServer:
         self.project = project
         self.bindings = bindings
         self.entry = project.entry(self.entry_override)
+        self.queues.configure(project.spec)
         os.environ[BINDINGS_ENV] = config.bindings_json(bindings)
         for warning in warnings:
             self._warn(warning)
@@ -291,6 +300,15 @@ class DevServer:
         body = json.dumps({"cron": cron, "scheduledTime": int(time.time() * 1000)}).encode()
         return self.serve("POST", "https://pymode.internal" + SCHEDULED_PATH,
                           [("content-type", "application/json")], body)
+
+    def _deliver_queue_batch(self, batch):
+        """One queue batch through `_handler.handle`, as the edge host posts it -> (status, body)."""
+        meta = {"method": "POST", "url": "https://pymode.internal" + QUEUE_PATH,
+                "headers": [["content-type", "application/json"]]}
+        with self.lock:
+            result = _handler.handle(_abi.encode_frames(b"request", _abi.dump_json(meta), batch))
+        fields = _abi.decode_frames(result)
+        return json.loads(fields[0])["status"], fields[1]
 
     def _error_page(self, load_error):
         message, trace = load_error

@@ -326,3 +326,86 @@ def test_requests_are_timed_and_fast(tmp_path, dev):
         assert request(server.url + "/")[0] == 200
     # Generous bound (2 cores, shared machine): the in-process path is ~1 ms a request.
     assert (time.perf_counter() - started) / 20 < 0.25
+
+
+QUEUE_WORKER = """\
+apiVersion: pymode.dev/v1alpha1
+kind: PyModeWorker
+metadata:
+  name: queues
+spec:
+  source: {configMapRef: {name: queues-source}}
+  bindings:
+    kv:
+      - name: MY_KV
+        namespace: queues-data
+    queues:
+      - name: JOBS
+        queue: jobs
+  queueConsumers:
+    - queue: jobs
+      batchSize: 2
+      maxWaitTimeMs: 100
+      maxRetries: 1
+      deadLetterQueue: jobs-dlq
+    - queue: jobs-dlq
+      maxWaitTimeMs: 0
+"""
+
+
+def test_queue_messages_reach_the_workers_own_consumer_with_cloudflares_retry_rules(tmp_path, dev):
+    project = write_files(tmp_path / "p", {"src/entry.py": """\
+        import json
+        from pymode.workers import Response
+
+        def on_fetch(request, env):
+            if request.path == "/send":
+                env.JOBS.send_batch(["a", "fail", "b", "boom"])
+                return "sent"
+            return Response.json({q: env.MY_KV.get(q, type="json") for q in ("jobs", "jobs-dlq")})
+
+        def on_queue(batch, env):
+            seen = env.MY_KV.get(batch.queue, type="json") or []
+            for m in batch.messages:
+                if m.body == "boom" and m.attempts == 1:
+                    raise RuntimeError("boom: the whole batch again")
+                if m.body == "fail" and batch.queue == "jobs":
+                    m.retry()
+                    continue
+                seen.append([m.body, m.attempts])
+            env.MY_KV.put(batch.queue, json.dumps(seen))
+        """, "worker.yaml": QUEUE_WORKER})
+    server = dev(project)
+    assert server.get("/send")[::2] == (200, b"sent")
+
+    def delivered():
+        result = json.loads(server.get("/")[2])
+        return result if result["jobs-dlq"] and len(result["jobs"] or []) == 3 else None
+
+    result = server.wait_for(delivered, what="every message consumed")
+    # batches of two: [a, fail] (fail retried), [b, boom] (raised: both again), [fail, b] (fail's one retry is
+    # spent: to the dead-letter queue, consumed there as a new message), then [boom] once 100 ms have passed
+    assert sorted(result["jobs"]) == [["a", 1], ["b", 2], ["boom", 2]]
+    assert result["jobs-dlq"] == [["fail", 1]]
+    assert "moved to dead-letter queue jobs-dlq after 2 attempts" in server.stderr
+    assert "RuntimeError: boom: the whole batch again" in server.stderr
+
+
+def test_a_cloudflare_style_consumer_class_gets_the_messages_under_dev(tmp_path, dev):
+    project = write_files(tmp_path / "p", {"src/entry.py": """\
+        from workers import WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                if request.url.endswith("/send"):
+                    await self.env.JOBS.send({"n": 1})
+                    return "sent"
+                return await self.env.MY_KV.get("got") or "nothing yet"
+
+            async def queue(self, batch):
+                for message in batch.messages:
+                    await self.env.MY_KV.put("got", f"{batch.queue}:{message.body['n']}")
+        """, "worker.yaml": QUEUE_WORKER})
+    server = dev(project)
+    assert server.get("/send")[::2] == (200, b"sent")
+    assert server.wait_for(lambda: server.get("/")[2] == b"jobs:1", what="the message consumed")
