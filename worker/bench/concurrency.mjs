@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Miniflare } from "miniflare";
 import { bundle, defaultRuntimeDir } from "../scripts/bundle.mjs";
+import { f1, pct } from "./stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -30,8 +31,6 @@ const UPSTREAM_MS = 50;
 const CPU_TARGET_MS = 5;
 const require = createRequire(import.meta.url);
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const f1 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(1));
 
 // ------------------------------------------------------------------ the 50 ms upstream
 const upstream = createServer((req, res) => {

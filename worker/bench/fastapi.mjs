@@ -19,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { bundle, defaultRuntimeDir, DRIVER_WASM } from "../scripts/bundle.mjs";
+import { seqLatency } from "./stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -67,25 +68,11 @@ const total = { raw: plain.manifest.total_size, gzip: plain.manifest.total_gzip_
 
 // ---- workerd runs
 const type = { esm: "ESModule", "compiled-wasm": "CompiledWasm", data: "Data" };
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 async function expectStatus(response, status, what) {
   const body = await response.text();
   if (response.status !== status) throw new Error(`${what}: HTTP ${response.status}, expected ${status}: ${body.slice(0, 500)}`);
   return body;
 }
-async function seq(fn, n) {
-  const ts = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return { p50: pct(ts, 50), p99: pct(ts, 99) };
-}
-
 async function workerdRuns(b, runs, warmN) {
   const m = b.manifest;
   const colds = [];
@@ -118,7 +105,7 @@ async function workerdRuns(b, runs, warmN) {
         const root = async () => expectStatus(await fetch(`${url}/`), 200, "GET /");
         const note = async () => expectStatus(await fetch(`${url}/notes/n1`), 200, "GET /notes/n1");
         for (let i = 0; i < 20; i++) await note();
-        warm = { root: await seq(root, warmN), note: await seq(note, warmN) };
+        warm = { root: await seqLatency(root, warmN), note: await seqLatency(note, warmN) };
         await expectStatus(await fetch(`${url}/notes/n2`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"title": ""}' }), 422, "invalid body");
       }
     } finally {

@@ -6,8 +6,10 @@
 // For a trivial handler (hello) and a KV handler (kv), under the JSPI and the Asyncify driver, with and without a Wizer snapshot
 // (builder-image/runtime/snapshot.sh):
 //   - cold start in workerd: raw `workerd serve` process spawn → first Python response (hello),
-//     and Miniflare start → first Python response (hello, kv; Miniflare adds its own node-side setup)
-//   - warm in workerd: sequential p50/p99 and req/s at concurrency 8 (Worker → PythonDO → python.wasm)
+//     and Miniflare start → first Python response (hello, kv; Miniflare adds its own node-side setup): issue #13's
+//     (b) a fresh isolate with a snapshot, (c) without one; and (a) a request served by a new instance in a warm isolate
+//     (PYMODE_POOL_MAX_REQUESTS=1: every request starts one)
+//   - warm in workerd: sequential p50/p99 and req/s at concurrency 8 (the default routing: the Worker isolate's pool)
 //   - node host (in-process): instance create (instantiate + pymode_init), warm p50/p99, req/s
 //   - Pyodide (npm pyodide, node): loadPyodide → first response, warm p50/p99, req/s, same handlers
 // Only loopback traffic; every loop is bounded by count and time.
@@ -20,6 +22,7 @@ import { createRequire } from "node:module";
 import { Miniflare } from "miniflare";
 import { bundle, defaultRuntimeDir, DRIVER_WASM } from "../scripts/bundle.mjs";
 import { importNodeHost } from "../scripts/serve-node.mjs";
+import { f1, median, seqLatency, throughput } from "./stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -34,38 +37,6 @@ const COLD_RUNS = quick ? 2 : 3;
 const require = createRequire(import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), "pymode-bench-"));
 const results = [];
-
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-const f1 = (x) => (x === undefined ? "-" : x.toFixed(1));
-
-async function seqLatency(fn, n) {
-  const ts = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return { p50: pct(ts, 50), p99: pct(ts, 99) };
-}
-async function throughput(fn, conc, seconds) {
-  const end = performance.now() + seconds * 1000;
-  let n = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: conc }, async () => {
-    while (performance.now() < end && n < 200_000) {
-      await fn();
-      n++;
-    }
-  }));
-  return n / ((performance.now() - t0) / 1000);
-}
 
 async function check(r, expect) {
   const text = await r.text();
@@ -173,19 +144,21 @@ async function miniflareRun(v) {
   const type = { esm: "ESModule", "compiled-wasm": "CompiledWasm", data: "Data" };
   const colds = [];
   let warm;
-  for (let run = 0; run < COLD_RUNS; run++) {
-    const t0 = performance.now();
-    const mf = new Miniflare({
+  const start = (vars = {}) =>
+    new Miniflare({
       modulesRoot: v.dir,
       modules: m.modules.map((x) => ({ type: type[x.type], path: join(v.dir, x.name), contents: readFileSync(join(v.dir, x.name)) })),
       compatibilityDate: m.compatibility_date,
       durableObjects: { PYTHON_DO: "PythonDO", THREAD_DO: "ThreadDO" },
       kvNamespaces: ["MY_KV"],
-      bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }) },
+      bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }), ...vars },
       host: "127.0.0.1",
       port: 0,
       handleRuntimeStdio() {},
     });
+  for (let run = 0; run < COLD_RUNS; run++) {
+    const t0 = performance.now();
+    const mf = start();
     try {
       const url = await mf.ready;
       const tReady = performance.now();
@@ -205,10 +178,24 @@ async function miniflareRun(v) {
       await mf.dispose();
     }
   }
+  // (a) of issue #13: a new Python instance in an isolate that has the module already. With one request per
+  // instance (PYMODE_POOL_MAX_REQUESTS=1) every request starts one (from the snapshot, or through pymode_init).
+  const mf = start({ PYMODE_POOL_MAX_REQUESTS: "1" });
+  let newInstance;
+  try {
+    const url = await mf.ready;
+    if (v.app === "kv") await (await mf.getKVNamespace("MY_KV")).put("key", JSON.stringify({ hello: "bench" }));
+    const hit = async () => check(await fetch(url), APPS[v.app]);
+    for (let i = 0; i < 3; i++) await hit();
+    newInstance = await seqLatency(hit, quick ? 15 : 40);
+  } finally {
+    await mf.dispose();
+  }
   return {
     ready: median(colds.map((c) => c.ready)),
     first: median(colds.map((c) => c.first)),
     total: median(colds.map((c) => c.total)),
+    newInstance: newInstance.p50,
     ...warm,
   };
 }
@@ -319,17 +306,17 @@ if (!args.includes("--no-pyodide")) {
 }
 
 console.log("## Cold start (ms, median)");
-console.log("| variant | workerd spawn → first response | Miniflare ready | + first response (DO + instantiate + init + handle) | node host: compile / init / first | Pyodide loadPyodide / first |");
-console.log("|---|---|---|---|---|---|");
+console.log("| variant | workerd spawn → first response | Miniflare ready | + first response (instantiate + init + handle) | (a) a request on a new instance in a warm isolate, p50 | node host: compile / init / first | Pyodide loadPyodide / first |");
+console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];
   const p = pyo[app] && isBaseline(r, app) ? `${f1(pyo[app].load)} / ${f1(pyo[app].cold)}` : "";
-  console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${r.nh ? `${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)}` : "-"} | ${p} |`);
+  console.log(`| ${r.name} | ${r.raw ? `${f1(r.raw.total)} (RSS ${r.raw.rss.toFixed(0)} MB)` : "-"} | ${f1(r.mf.ready)} | ${f1(r.mf.first)} | ${f1(r.mf.newInstance)} | ${r.nh ? `${f1(r.nh.compile)} / ${f1(r.nh.init)} / ${f1(r.nh.first)}` : "-"} | ${p} |`);
 }
-console.log("| upstream PyMode, published (reference) | - | - | ~28 (~5 with Wizer) | - | - |");
+console.log("| upstream PyMode, published (reference) | - | - | ~28 (~5 with Wizer) | - | - | - |");
 console.log("");
 console.log("## Warm (latency ms p50 / p99; throughput req/s at concurrency 8)");
-console.log("| variant | workerd HTTP (Worker→DO→wasm) | workerd req/s | node host in-process | node host req/s | Pyodide in-process | Pyodide req/s |");
+console.log("| variant | workerd HTTP (Worker isolate → wasm) | workerd req/s | node host in-process | node host req/s | Pyodide in-process | Pyodide req/s |");
 console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const app = r.name.split(" ")[0];

@@ -1,8 +1,7 @@
 // A worker written for upstream PyMode on the node host (issue #19).
 import { beforeAll, describe } from "vitest";
-import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
-import { MemoryKV } from "../src/node/fakes";
 import { NODE_HOST_DRIVER } from "./helpers/driver";
+import { nodeHostFor } from "./helpers/node-host";
 import { bundleTestApp, Host } from "./helpers/scenarios";
 import { defineUpstreamScenarios, UPSTREAM_APP } from "./helpers/upstream-scenarios";
 
@@ -11,15 +10,7 @@ let setupError: unknown;
 
 beforeAll(async () => {
   try {
-    const dir = await bundleTestApp({ driver: NODE_HOST_DRIVER, project: UPSTREAM_APP });
-    const env = await memoryEnv({ GREETING: "hi there" });
-    const logs: string[] = [];
-    const nh = new NodeHost({ bundle: await loadBundle(dir), env, logger: (r) => logs.push(`[${r.source} ${r.level}] ${r.message}`) });
-    host = {
-      fetch: (path, init) => nh.fetch(new Request(new URL(path, "https://pymode.test"), init)),
-      kvPut: (k, v) => (env.MY_KV as MemoryKV).put(k, v),
-      logs: () => logs,
-    };
+    host = await nodeHostFor(await bundleTestApp({ driver: NODE_HOST_DRIVER, project: UPSTREAM_APP }), { GREETING: "hi there" });
   } catch (e) {
     setupError = e; // every test then fails with it: a missing runtime must not look like a skip
   }
