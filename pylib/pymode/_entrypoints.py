@@ -50,6 +50,16 @@ def isawaitable(obj):
             or (isinstance(obj, types.GeneratorType) and bool(obj.gi_code.co_flags & CO_ITERABLE_COROUTINE)))
 
 
+def completed(value):
+    """`value`, or what it gives when awaited on pymode's event loop if it is awaitable (a coroutine handler's
+    result): asyncio is imported only then."""
+    if not isawaitable(value):
+        return value
+    from . import _aio
+
+    return _aio.run(value)
+
+
 def _plain_function(function):
     """`function` (or a bound method's function) when its code object tells the whole story, else None."""
     function = getattr(function, "__func__", function)

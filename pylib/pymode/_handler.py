@@ -351,12 +351,7 @@ def handle(request_frames):
         return encode_response(Response.json({"timer": timer}))
     request = routed
     try:
-        result = _state.handler.serve(request, _env())
-        if _entrypoints.isawaitable(result):
-            from . import _aio  # only async handlers pay for importing asyncio
-
-            result = _aio.run(result)
-        response = _normalise(result)
+        response = _normalise(_entrypoints.completed(_state.handler.serve(request, _env())))
     except (Exception, SystemExit) as exc:
         response = _failed(request, exc)
     return encode_response(response)

@@ -37,7 +37,7 @@ import os
 import pickle
 import traceback
 
-from . import _abi
+from . import _abi, _entrypoints
 
 __all__ = [
     "spawn", "gather", "map", "map_parallel", "Task", "TaskError", "RemoteTraceback", "FanOutLimitError",
@@ -293,13 +293,7 @@ def run_task(payload):
         outcome = _failure(exc, "cannot decode the task payload: ")
         return 200, RESULT_CONTENT_TYPE, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        value = fn(*args, **kwargs)
-        import inspect
-
-        if inspect.isawaitable(value):
-            from . import _aio
-
-            value = _aio.run(value)
+        value = _entrypoints.completed(fn(*args, **kwargs))
         outcome = {"ok": True, "value": value}
     except BaseException as exc:  # noqa: B036 - SystemExit in a task is the task's failure
         outcome = _failure(exc)

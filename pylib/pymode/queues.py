@@ -21,6 +21,7 @@ the decisions.
 
 import json
 
+from . import _entrypoints
 from ._abi import QueueError, call
 from .workers import json_bytes
 
@@ -196,9 +197,5 @@ def decode_batch(data):
 def run_consumer(handler, data, env):
     """Run `on_queue` on the batch in `data` -> the decisions (JSON-serialisable) for the host."""
     batch = decode_batch(data)
-    result = handler(batch, env)
-    if hasattr(result, "__await__"):
-        from . import _aio
-
-        _aio.run(result)
+    _entrypoints.completed(handler(batch, env))
     return batch._answer()

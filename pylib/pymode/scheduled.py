@@ -21,6 +21,8 @@ with `{"cron", "scheduledTime"}` (docs/abi.md §7) and applies the `noRetry` of 
 
 import json
 
+from . import _entrypoints
+
 __all__ = ["ScheduledEvent", "SCHEDULED_PATH", "run_scheduled"]
 
 SCHEDULED_PATH = "/__pymode/scheduled"
@@ -66,9 +68,5 @@ def decode_event(data):
 def run_scheduled(handler, data, env):
     """Run the scheduled handler on the firing in `data` -> the answer for the host."""
     event = decode_event(data)
-    result = handler(event, env)
-    if hasattr(result, "__await__"):
-        from . import _aio
-
-        _aio.run(result)
+    _entrypoints.completed(handler(event, env))
     return {"noRetry": event._no_retry}

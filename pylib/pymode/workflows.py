@@ -46,14 +46,13 @@ results, errors) must fit in 128 KiB.
 """
 
 import hmac
-import inspect
 import json
 import re
 import time
 import traceback
 import uuid
 
-from . import _abi
+from . import _abi, _entrypoints
 
 __all__ = ["Workflow", "Context", "WorkflowError", "STORAGE_KIND", "registered", "get"]
 
@@ -433,11 +432,7 @@ class Workflow:
         self._save(store, record)
         ctx = Context(self.name, record["id"], record["input"], dict(results), step.name, entry["attempts"], env)
         try:
-            value = step.fn(ctx)
-            if inspect.isawaitable(value):
-                from . import _aio
-
-                value = _aio.run(value)
+            value = _entrypoints.completed(step.fn(ctx))
             json.dumps(value)
         except Exception as exc:
             _abi.log(LOG_ERROR, f"pymode.workflows: {self.name} run {record['id']} step {step.name} attempt "
