@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetricsV2;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.operator.build.BuildExecutor;
@@ -104,6 +106,24 @@ public class OperatorBeans {
     @ApplicationScoped
     OperatorMetrics operatorMetrics(MeterRegistry registry) {
         return new OperatorMetrics(registry);
+    }
+
+    /**
+     * The Java Operator SDK's per-controller metrics (reconciliations_started_total, _success_total, _failure_total,
+     * reconciliations_queue, reconciliations_active, reconciliations_execution_duration_seconds, labelled
+     * controller_name), which the chart's dashboard and PrometheusRule read, recorded in the application's registry.
+     * QOSDK 7.7.3's own default bean (MicrometerMetricsProvider, a MeterBinder whose field is Metrics.NOOP until
+     * Micrometer calls bindTo) hands the operator Metrics.NOOP when the operator is configured before the binders
+     * are bound: that is the packaged (prod) start, where /q/metrics then has no reconciliations_* series at all,
+     * while the test profile happened to be wired after the binding (quarkiverse/quarkus-operator-sdk#1385, fixed
+     * upstream by injecting the MeterRegistry directly, as here). This bean replaces that @DefaultBean; it builds
+     * the V2 implementation, the one QOSDK uses unless quarkus.operator-sdk.use-v1-metrics is set.
+     * PackagedOperatorMetricsTest checks the packaged jar.
+     */
+    @Produces
+    @Singleton
+    Metrics operatorSdkMetrics(MeterRegistry registry) {
+        return MicrometerMetricsV2.newBuilder(registry).build();
     }
 
     @Produces

@@ -64,7 +64,10 @@ class FleetBenchmark {
     static final Duration CONVERGE_TIMEOUT = Duration.ofMinutes(Long.getLong("fleet.timeoutMinutes", 60));
     private static final Pattern LOG_LINE = Pattern.compile(
             "^\\[cfstandin] (GET|PUT|POST|PATCH|DELETE) (/[^ ?]*)\\S* \u2192 ", Pattern.MULTILINE);
-    /** JOSDK's debug line after each reconcile (the packaged operator exports no reconcile metrics of JOSDK's). */
+    /**
+     * JOSDK's debug line after each reconcile (operators built before OperatorBeans.operatorSdkMetrics export no
+     * reconcile metrics of JOSDK's, docs/operations.md "Metrics"; hack/bench-fleet.sh also runs older ones).
+     */
     private static final Pattern RECONCILED = Pattern.compile(
             "Event processing finished\\. Scope: ExecutionScope\\{resource=ResourceID\\{name='([^']+)', namespace='([^']+)'");
     private static final Pattern HEAP_USED = Pattern.compile(
