@@ -62,6 +62,11 @@ say "helm install pymode-operator"
 "$KUBECTL" -n pymode-system create secret generic cloudflare-api --from-literal=apiToken="$CF_TOKEN" \
   --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 edge="$PYMODE_CLUSTER_HOST_ADDRESS:$CF_PORT"
+# Builder pods download packages, recipe sources and crates (fastapi-worker's pydantic-core) through this machine's
+# egress; where a TLS-inspecting proxy signs it, they must trust what the host trusts: its CA bundle as the chart's
+# builder.caBundle (read at run time, never baked into an image).
+"$KUBECTL" -n pymode-system create configmap builder-ca --from-file=ca-bundle.crt=/etc/ssl/certs/ca-certificates.crt \
+  --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 cat > "$STATE/values.yaml" <<EOF
 # What make demo gives the chart: where the images, the registry and the (stand-in) Cloudflare API are.
 image:
@@ -74,6 +79,7 @@ runtime:
   ref: $RUNTIME_REF
 builder:
   image: $PYMODE_BUILDER_IMAGE
+  caBundle: {configMap: builder-ca}
 cloudflare:
   accountId: $CF_ACCOUNT
   credentialsSecret: {name: cloudflare-api, key: apiToken}
