@@ -176,8 +176,10 @@ def cargo_env(tc: Path, cargo_home: Path, extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CARGO_", "RUSTUP_", "RUSTC", "RUSTFLAGS", "PYO3_"))}
     env.update({"PATH": f"{tc / 'bin'}:{env.get('PATH', '')}", "RUSTC": str(tc / "bin" / "rustc"),
                 "RUSTDOC": str(tc / "bin" / "rustdoc"), "CARGO_HOME": str(cargo_home)})
-    ca = "/etc/ssl/certs/ca-certificates.crt"
-    if os.path.isfile(ca):  # the outbound proxy's CA is in the system bundle
+    # The bundle the builder was told to trust (a builder Job behind a TLS-inspecting proxy gets the chart's
+    # builder.caBundle as SSL_CERT_FILE), else the system's (where a proxy's CA was added to it, as on this machine).
+    ca = os.environ.get("SSL_CERT_FILE") or "/etc/ssl/certs/ca-certificates.crt"
+    if os.path.isfile(ca):
         env["CARGO_HTTP_CAINFO"] = ca
     env.update(extra or {})
     return env
