@@ -119,4 +119,13 @@ describe("a --stdlib-assets bundle in workerd, through its assets binding", () =
     expect(direct.status).toBe(404);
     expect(await direct.text()).toBe("Not Found");
   });
+
+  it("from a Wizer snapshot (the deploy default), imports them the same way", async () => {
+    await w?.dispose();
+    w = await startBundle(await bundleSnapshotTestApp({ driver: "jspi", project: APP, stdlibAssets: true }));
+    const r = await fetch(new URL("/imports", w.url));
+    const text = await r.text();
+    expect(r.status, `${text}\n${w.logs.join("\n")}`).toBe(200);
+    expectImported(JSON.parse(text) as Imports);
+  }, 180_000);
 });
