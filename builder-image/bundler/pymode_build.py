@@ -572,6 +572,8 @@ def build_worker(args: argparse.Namespace) -> dict:
                              *site_args(site, extension_sites)],
                             what="choose the suspension driver (worker/scripts/bundle.mjs)").strip().splitlines()[-1])
     argv += ["--driver", chosen["driver"]]
+    if args.stdlib == "assets":
+        argv += ["--stdlib-assets"]
     log(f"driver {chosen['driver']} ({chosen['reason']})")
     snapshot_state = "off"
     if args.wizer != "off":
@@ -586,10 +588,18 @@ def build_worker(args: argparse.Namespace) -> dict:
         # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
         for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
             shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        stdlib = runtime / "python313.zip"
+        if args.stdlib == "assets":
+            # the snapshot is made with the zip the bundle will ship and the asset groups beside it
+            split = work / "stdlib-split"
+            run(["node", str(bundler), "--split-stdlib", str(split), "--stdlib-keep", "init", "--runtime", str(runtime)],
+                what="split the stdlib for the snapshot (worker/scripts/bundle.mjs)")
+            stdlib = split / "python313.zip"
         try:
             run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm",
-                 str(runtime / chosen["wasm"]), "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site),
-                 "--app", str(source), "--entry", args.entry, "-o", str(snapshot)],
+                 str(runtime / chosen["wasm"]), "--stdlib", str(stdlib),
+                 *(["--dynload", str(runtime / RUNTIME_DYNLOAD_DIR)] if (runtime / RUNTIME_DYNLOAD_DIR).is_dir() else []),
+                 "--site", str(merged_site), "--app", str(source), "--entry", args.entry, "-o", str(snapshot)],
                 what="wizer snapshot", tolerate=(SNAPSHOT_IMPOSSIBLE,))
         except ToleratedExit as impossible:
             why = impossible.output.strip().splitlines()[-1].split("IMPOSSIBLE: ", 1)[-1]
@@ -758,6 +768,10 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--wizer", nargs="?", const="on", default="off", choices=["off", "auto", "on"],
                         help="a Wizer snapshot of the loaded entry: on (the build fails when none can be made), auto "
                              "(then the bundle goes without one, and the artifact's dev.pymode.snapshot says why)")
+    worker.add_argument("--stdlib", default="assets", choices=["assets", "upload"],
+                        help="assets (default): the upload keeps only the stdlib an interpreter imports before it serves, "
+                             "the rest travels as the Worker's static assets, imported on first use (bundle.json `assets`); "
+                             "upload: the whole stdlib zip in the upload")
     worker.add_argument("--compat-date")
     worker.add_argument("--push", required=True)
     worker.add_argument("--annotation", action="append", default=[])

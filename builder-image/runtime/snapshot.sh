@@ -4,7 +4,8 @@
 #   snapshot.sh --wasm python.wasm --stdlib python313.zip --site SITE_DIR --app APP_DIR \
 #               [--entry src/entry.py] [--dynload DIR] -o OUT.wasm
 # (--entry defaults to $PYMODE_ENTRY, then src/entry.py; --dynload, the runtime's side modules, defaults to
-# lib-dynload/ beside the stdlib zip when there is one.)
+# lib-dynload/ beside the stdlib zip when there is one; a pymode-stdlib/ beside it, the stdlib modules a bundle
+# keeps in static assets, is mapped at /lib/pymode-stdlib.)
 #
 # Runs `wizer.initialize` (= pymode_init: start the interpreter, import pymode._handler, call
 # load() which imports the entry) inside Wizer and writes the snapshot. The guest sees exactly the
@@ -81,6 +82,12 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/lib"
 ln "$STDLIB" "$WORK/lib/python313.zip" 2>/dev/null || cp "$STDLIB" "$WORK/lib/python313.zip"
+# A bundle that keeps stdlib modules in static assets (worker/scripts/stdlib-assets.mjs; `bundle.mjs --split-stdlib`
+# writes this layout): its index and group files beside the zip. The guest reads the groups from here, as no host
+# answers while the snapshot is made; the hosts' /lib has only the index.
+if [[ -d "$(dirname "$STDLIB")/pymode-stdlib" ]]; then
+  cp -r "$(dirname "$STDLIB")/pymode-stdlib" "$WORK/lib/pymode-stdlib"
+fi
 if [[ -n "$DYNLOAD" ]]; then
   mkdir -p "$WORK/lib/python3.13/lib-dynload"
   for f in "$DYNLOAD"/*.so; do
