@@ -9,4 +9,12 @@ package dev.pymode.cloudflare;
  * @param requests   upload requests made (one per bucket), besides the session
  */
 public record AssetsUpload(AssetsToken completion, int files, int uploaded, int requests) {
+
+    static final String SESSION_CALL = "POST workers/scripts/{script}/assets-upload-session";
+    static final String UPLOAD_CALL = "POST workers/assets/upload";
+
+    /** Whether a {@link CloudflareException#call()} is a call of the static-assets step. */
+    public static boolean isAssetsCall(String call) {
+        return SESSION_CALL.equals(call) || UPLOAD_CALL.equals(call);
+    }
 }

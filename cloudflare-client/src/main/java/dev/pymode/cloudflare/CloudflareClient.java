@@ -422,7 +422,7 @@ public final class CloudflareClient implements AutoCloseable {
             uploaded += bucket.size();
         }
         if (completion == null) {
-            throw new CloudflareException("POST workers/assets/upload",
+            throw new CloudflareException(AssetsUpload.UPLOAD_CALL,
                     "all " + buckets.size() + " bucket(s) uploaded but no answer carried the completion token", null);
         }
         return new AssetsUpload(new AssetsToken(completion), assets.files().size(), uploaded, buckets.size());

@@ -248,6 +248,13 @@ public final class WorkerUpload {
             return this;
         }
 
+        /** The names of the bindings added so far. */
+        public Set<String> bindingNames() {
+            Set<String> names = new java.util.LinkedHashSet<>();
+            bindings.forEach(b -> names.add(b.name()));
+            return names;
+        }
+
         public Builder compatibilityDate(String date) {
             this.compatibilityDate = date;
             return this;

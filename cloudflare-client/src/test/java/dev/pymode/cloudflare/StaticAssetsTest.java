@@ -159,6 +159,7 @@ class StaticAssetsTest extends ClientFixture {
         assertThatThrownBy(() -> client.uploadAssets(ACCOUNT, "w", assets()))
                 .isInstanceOf(CloudflareApiException.class)
                 .hasMessageStartingWith("POST workers/assets/upload: HTTP 401")
+                .satisfies(e -> assertThat(AssetsUpload.isAssetsCall(((CloudflareException) e).call())).isTrue())
                 .hasMessageNotContaining(SESSION_JWT).hasMessageNotContaining(TOKEN);
         assertThat(new AssetsToken(SESSION_JWT).toString()).doesNotContain(SESSION_JWT);
         assertThat(upload().toString()).doesNotContain(SESSION_JWT);
