@@ -123,9 +123,7 @@ class AttachedRecipesJobTest {
         var spec = new PyModeWorkerSpec();
         spec.setSource(source);
         spec.setPackages(List.of("zstandard"));
-        if (autoAttach != null) {
-            spec.setAutoAttachRecipes(autoAttach);
-        }
+        spec.setAutoAttachRecipes(autoAttach);
         var worker = new PyModeWorker();
         worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
         worker.setSpec(spec);
@@ -233,6 +231,13 @@ class AttachedRecipesJobTest {
         assertThat(built.message()).endsWith("; attached catalogue recipes: zstandard 0.25.0 for zstandard");
         assertThat(reconcile(newOperator(), first, status).reason()).as("a restarted operator: no new build")
                 .isEqualTo("Built");
+    }
+
+    @Test
+    void autoAttachIsOnUnlessTheSpecSaysOtherwise() {
+        PyModeWorker unset = createWorker("attach-default", null);
+        assertThat(unset.getSpec().getAutoAttachRecipes()).as("the API server's default").isTrue();
+        assertThat(createWorker("attach-off", false).getSpec().getAutoAttachRecipes()).isFalse();
     }
 
     @Test
