@@ -55,6 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("apiserver")
 class JobBuildExecutorTest {
 
+    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
+            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+            new com.fasterxml.jackson.databind.ObjectMapper());
+
     private static final String NS = "job-builds";
     private static LocalApiServer server;
     private static KubernetesClient client;
@@ -100,7 +104,7 @@ class JobBuildExecutorTest {
     private static WorkerBuildStage newOperator(Clock clock) {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
-                config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none());
+                config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none(), RECIPES);
     }
 
     private static PyModeWorker createWorker(String name, String content) {
@@ -246,7 +250,7 @@ class JobBuildExecutorTest {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
                 withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
-                OperatorMetrics.none());
+                OperatorMetrics.none(), RECIPES);
         PyModeWorker worker = createWorker("with-index", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 
@@ -281,7 +285,7 @@ class JobBuildExecutorTest {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withCa), client, withCa,
                 withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
-                OperatorMetrics.none());
+                OperatorMetrics.none(), RECIPES);
         PyModeWorker worker = createWorker("with-ca", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 
