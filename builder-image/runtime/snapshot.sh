@@ -119,6 +119,25 @@ env -i PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY="$ENTRY" PYMODE_SNAPS
     die "wizer failed (see above)"
   }
 cat "$WORK/wizer.log" >&2
+# Which stdlib zip the snapshot's heap was made with (zipimport keeps the zip's directory there): the bundler refuses
+# to ship the snapshot with another zip, whose entries would sit at other offsets (worker/scripts/bundle.mjs).
+python3 - "$WORK/out.wasm" "$(sha256sum "$STDLIB" | cut -c1-64)" <<'PY'
+import json, sys
+
+def leb(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+path, digest = sys.argv[1:]
+name = b"pymode.stdlib"
+body = leb(len(name)) + name + json.dumps({"zip_sha256": digest}).encode()
+with open(path, "ab") as f:
+    f.write(b"\x00" + leb(len(body)) + body)
+PY
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 mv "$WORK/out.wasm" "$OUTPUT"
 log "snapshot written: $OUTPUT ($(stat -c %s "$OUTPUT") bytes, ${ms} ms)"

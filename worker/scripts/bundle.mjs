@@ -361,6 +361,24 @@ function exportsAsyncify(bytes) {
   return WebAssembly.Module.exports(new WebAssembly.Module(bytes)).some((e) => e.name === "asyncify_get_state");
 }
 
+/** The custom section snapshot.sh appends: {"zip_sha256"} of the stdlib zip the snapshot was made with. */
+const SNAPSHOT_STDLIB_SECTION = "pymode.stdlib";
+
+/**
+ * A snapshot's heap holds zipimport's directory of the stdlib zip it was made with (entries by offset): shipped with
+ * another zip, its imports would read the wrong bytes. Throws unless the snapshot names the zip the bundle ships;
+ * a snapshot that names none (made before snapshot.sh recorded it) passes unless the stdlib is split.
+ */
+export function checkSnapshotStdlib(wasmBytes, zipSha256, split) {
+  const sections = WebAssembly.Module.customSections(new WebAssembly.Module(wasmBytes), SNAPSHOT_STDLIB_SECTION);
+  const recorded = sections.length ? JSON.parse(new TextDecoder().decode(sections[0])).zip_sha256 : null;
+  const how = split ? "bundle.mjs --split-stdlib DIR --stdlib-keep init, then snapshot.sh --stdlib DIR/python313.zip" : "snapshot.sh --stdlib <runtime>/python313.zip";
+  if (recorded === null && split) throw new Error(`bundle: the snapshot does not record the stdlib zip it was made with; make it with ${how}`);
+  if (recorded !== null && recorded !== zipSha256) {
+    throw new Error(`bundle: the snapshot was made with another stdlib zip (sha256 ${recorded.slice(0, 16)}…) than the bundle ships (${zipSha256.slice(0, 16)}…); make it with ${how}`);
+  }
+}
+
 export const DRIVERS = ["auto", "jspi", "asyncify"];
 /** The runtime file each driver runs. */
 export const DRIVER_WASM = { jspi: "python-noasync.wasm", asyncify: "python.wasm" };
@@ -474,6 +492,8 @@ export async function bundle(opts) {
   // (stdlib-assets.mjs). Under a snapshot (--wasm) only CPython's own start stays: the snapshot's heap has the rest,
   // and it must have been made with this same zip (--split-stdlib init).
   const stdlibSplit = opts.stdlibAssets ? splitStdlib(readFileSync(join(runtimeDir, "python313.zip")), opts.wasm ? "init" : "start") : null;
+  const shippedZip = stdlibSplit ? stdlibSplit.zip : readFileSync(join(runtimeDir, "python313.zip"));
+  if (opts.wasm) checkSnapshotStdlib(wasmBytes, sha256(shippedZip), Boolean(stdlibSplit));
   const entry = resolveEntry(projectDir, opts.entry);
   if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
   let runtimeManifest = {};
@@ -513,8 +533,7 @@ export async function bundle(opts) {
 
   const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   writeFileSync(join(outDir, "python.wasm"), capWasmMemory(wasmBytes, maxMemoryBytes));
-  if (stdlibSplit) writeFileSync(join(outDir, "python313.zip"), stdlibSplit.zip);
-  else copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
+  writeFileSync(join(outDir, "python313.zip"), shippedZip);
   const assets = writeStdlibAssets(outDir, stdlibSplit);
   const byPath = new Map(sideModules.map((m) => [m.path, m]));
   const { image, files } = buildAppImage({

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBundle, LoadedBundle, memoryEnv, NodeHost } from "../src/node/host";
 import STDLIB_START from "../scripts/stdlib-start.json" with { type: "json" };
 import { NODE_HOST_DRIVER } from "./helpers/driver";
-import { bundleSnapshotTestApp, bundleTestApp } from "./helpers/scenarios";
+import { bundleSnapshotTestApp, bundleTestApp, snapshotTestApp } from "./helpers/scenarios";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 const APP = resolve(__dirname, "fixtures", "lazy-stdlib-app");
@@ -101,6 +101,14 @@ describe("a --stdlib-assets bundle", () => {
     const r = await get(host, "/imports");
     expect(r.status).toBe(200);
     expectImported((await r.json()) as Imports);
+  }, 180_000);
+
+  it("refuses a snapshot made with another stdlib zip (its heap holds that zip's directory)", async () => {
+    const wholeZip = snapshotTestApp({ driver: NODE_HOST_DRIVER, project: START_APP });
+    await expect(bundleTestApp({ wasm: wholeZip, driver: NODE_HOST_DRIVER, project: START_APP, stdlibAssets: true }))
+      .rejects.toThrow(/the snapshot was made with another stdlib zip .* than the bundle ships .*--split-stdlib/);
+    // the same snapshot with the zip it was made with is fine
+    expect(await bundleTestApp({ wasm: wholeZip, driver: NODE_HOST_DRIVER, project: START_APP })).toBeTruthy();
   }, 180_000);
 });
 

@@ -43,6 +43,11 @@ export async function bundleTestApp(opts: { wasm?: string; driver?: string; proj
  * driver's python.wasm, the project's site being pylib's edge packages): the default for deployed workers.
  */
 export async function bundleSnapshotTestApp(opts: { driver: string; project: string; stdlibAssets?: boolean }): Promise<string> {
+  return bundleTestApp({ wasm: snapshotTestApp(opts), driver: opts.driver, project: opts.project, stdlibAssets: opts.stdlibAssets });
+}
+
+/** The Wizer snapshot bundleSnapshotTestApp bundles: with the split stdlib an assets bundle ships, or the whole zip. */
+export function snapshotTestApp(opts: { driver: string; project: string; stdlibAssets?: boolean }): string {
   const runtime = requireRuntime();
   const work = mkdtempSync(join(tmpdir(), "pymode-snapshot-"));
   // an assets bundle's snapshot is made with the zip it ships and the groups beside it, as the builder makes it
@@ -54,7 +59,7 @@ export async function bundleSnapshotTestApp(opts: { driver: string; project: str
   execFileSync("bash", [join(PYLIB, "..", "builder-image", "runtime", "snapshot.sh"), "--wasm",
     join(runtime, (DRIVER_WASM as Record<string, string>)[opts.driver]), "--stdlib", stdlib,
     "--dynload", join(runtime, "lib-dynload"), "--site", site, "--app", opts.project, "-o", wasm], { stdio: ["ignore", "ignore", "pipe"] });
-  return bundleTestApp({ wasm, driver: opts.driver, project: opts.project, stdlibAssets: opts.stdlibAssets });
+  return wasm;
 }
 
 export interface Host {
