@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,7 +38,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -80,14 +78,7 @@ class AttachedRecipesJobTest {
 
     /** The operator's settings with a runtime of its own: another runtime is another recipe key (the registry is shared). */
     private static PyModeConfig config(String runtimeDigit) {
-        return new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
-                "pymode.registry.host", registry.host(),
-                "pymode.registry.plain-http", "true",
-                "pymode.registry.push-secret", "registry-push",
-                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + runtimeDigit.repeat(64),
-                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
-                "pymode.builder.max-attempts", "3"))
-                .build().getConfigMapping(PyModeConfig.class);
+        return JobTestSettings.forRegistry(registry.host(), runtimeDigit);
     }
 
     @AfterAll

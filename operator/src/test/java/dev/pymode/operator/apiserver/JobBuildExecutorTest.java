@@ -73,14 +73,7 @@ class JobBuildExecutorTest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .create();
         registry = new LocalRegistry(tmp.resolve("registry")).start();
-        config = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
-                "pymode.registry.host", registry.host(),
-                "pymode.registry.plain-http", "true",
-                "pymode.registry.push-secret", "registry-push",
-                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
-                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
-                "pymode.builder.max-attempts", "3"))
-                .build().getConfigMapping(PyModeConfig.class);
+        config = JobTestSettings.forRegistry(registry.host(), "1");
     }
 
     @AfterAll
