@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--quick] [--no-pyodide] [--no-snapshot] [--no-jspi] [--runtime DIR]
 //
 // For a trivial handler (hello) and a KV handler (kv), under the JSPI and the Asyncify driver, with and without a Wizer snapshot
-// (builder-image/runtime/snapshot.sh):
+// (builder-image/runtime/snapshot.sh), and under JSPI also with the stdlib in static assets (`+assets`, bundle.mjs --stdlib-assets):
 //   - cold start in workerd: raw `workerd serve` process spawn → first Python response (hello),
 //     and Miniflare start → first Python response (hello, kv; Miniflare adds its own node-side setup): issue #13's
 //     (b) a fresh isolate with a snapshot, (c) without one; and (a) a request served by a new instance in a warm isolate
@@ -20,7 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Miniflare } from "miniflare";
-import { bundle, defaultRuntimeDir, DRIVER_WASM } from "../scripts/bundle.mjs";
+import { bundle, defaultRuntimeDir, DRIVER_WASM, writeSplitStdlib } from "../scripts/bundle.mjs";
 import { importNodeHost } from "../scripts/serve-node.mjs";
 import { f1, median, seqLatency, throughput } from "./stats.mjs";
 
@@ -44,14 +44,16 @@ async function check(r, expect) {
 }
 
 // ---------------------------------------------------------------- bundles (+ snapshots)
-function snapshot(app, wasmName) {
-  const out = join(tmp, `${app}-${wasmName}.snapshot.wasm`);
+// With `assets`, the snapshot of a --stdlib-assets bundle: made with the split stdlib it ships (bundle.mjs --split-stdlib).
+function snapshot(app, wasmName, assets = false) {
+  const out = join(tmp, `${app}-${wasmName}${assets ? "-assets" : ""}.snapshot.wasm`);
   const site = join(tmp, `site-${app}`);
   mkdirSync(site, { recursive: true });
   cpSync(join(repo, "pylib", "pymode"), join(site, "pymode"), { recursive: true });
+  const stdlib = assets ? writeSplitStdlib(runtimeDir, "init", join(tmp, `stdlib-split-${app}`)).zip : join(runtimeDir, "python313.zip");
   const t0 = performance.now();
-  execFileSync("bash", [join(repo, "builder-image/runtime/snapshot.sh"), "--wasm", join(runtimeDir, wasmName), "--stdlib", join(runtimeDir, "python313.zip"),
-    "--site", site, "--app", join(here, "apps", app), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync("bash", [join(repo, "builder-image/runtime/snapshot.sh"), "--wasm", join(runtimeDir, wasmName), "--stdlib", stdlib,
+    "--dynload", join(runtimeDir, "lib-dynload"), "--site", site, "--app", join(here, "apps", app), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
   return { path: out, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -60,20 +62,23 @@ const variants = [];
 // Each app under both suspension drivers (bundle.mjs chooseDriver): Asyncify (python.wasm, the baseline)
 // and JSPI (the plain python-noasync.wasm, the deploy default; workerd only), each with and without a snapshot.
 const DRIVERS = args.includes("--no-jspi") ? ["asyncify"] : ["asyncify", "jspi"];
+// Under JSPI also with the stdlib in static assets (bundle.mjs --stdlib-assets): the builder's default, with a snapshot.
 for (const app of Object.keys(APPS)) {
   for (const driver of DRIVERS) {
     const jspi = driver === "jspi";
-    const out = join(tmp, `bundle-${app}-${driver}`);
-    await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out, driver });
-    variants.push({ app, snap: false, jspi, dir: out });
-    if (!args.includes("--no-snapshot")) {
+    for (const assets of jspi ? [false, true] : [false]) {
+      const tag = `${app}-${driver}${assets ? "-assets" : ""}`;
+      const out = join(tmp, `bundle-${tag}`);
+      await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out, driver, stdlibAssets: assets });
+      variants.push({ app, snap: false, jspi, assets, dir: out });
+      if (args.includes("--no-snapshot")) continue;
       try {
-        const s = snapshot(app, DRIVER_WASM[driver]);
-        const sout = join(tmp, `bundle-${app}-${driver}-snap`);
-        await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: sout, wasm: s.path, driver });
-        variants.push({ app, snap: true, jspi, dir: sout, snapSeconds: s.seconds });
+        const s = snapshot(app, DRIVER_WASM[driver], assets);
+        const sout = join(tmp, `bundle-${tag}-snap`);
+        await bundle({ runtime: runtimeDir, project: join(here, "apps", app), out: sout, wasm: s.path, driver, stdlibAssets: assets });
+        variants.push({ app, snap: true, jspi, assets, dir: sout, snapSeconds: s.seconds });
       } catch (e) {
-        console.error(`[bench] ${driver} snapshot of ${app} failed: ${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ")}`);
+        console.error(`[bench] ${tag} snapshot failed: ${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ")}`);
       }
     }
   }
@@ -152,6 +157,8 @@ async function miniflareRun(v) {
       durableObjects: { PYTHON_DO: "PythonDO", THREAD_DO: "ThreadDO" },
       kvNamespaces: ["MY_KV"],
       bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv" }), ...vars },
+      // the stdlib modules a --stdlib-assets bundle reads through its assets binding, as on Cloudflare
+      ...(m.assets ? { assets: { directory: join(v.dir, m.assets.directory), binding: m.assets.binding, routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } } : {}),
       host: "127.0.0.1",
       port: 0,
       handleRuntimeStdio() {},
@@ -263,7 +270,7 @@ async def on_fetch_kv(request, env):
 
 // ---------------------------------------------------------------- main
 
-const variantName = (v) => `${v.app}${v.snap ? " +wizer" : ""}${v.jspi ? " jspi" : " asyncify"}`;
+const variantName = (v) => `${v.app}${v.snap ? " +wizer" : ""}${v.assets ? " +assets" : ""}${v.jspi ? " jspi" : " asyncify"}`;
 // Pyodide's figures sit in the baseline row of each app (Asyncify, no snapshot).
 const isBaseline = (r, app) => r.name === `${app} asyncify`;
 
@@ -275,22 +282,24 @@ const FREE_LIMIT = 3e6;
 const PAID_LIMIT = 10e6;
 const fits = (gz) => `${gz <= FREE_LIMIT ? "fits" : "over"} / ${gz <= PAID_LIMIT ? "fits" : "over"}`;
 console.log("## Upload size (MB) against Cloudflare's limits (gzip: 3 MB free plan / 10 MB paid)");
-console.log("| variant | python.wasm | python.wasm gzip | whole upload gzip | free / paid | snapshot took |");
-console.log("|---|---|---|---|---|---|");
+console.log("| variant | python.wasm | python.wasm gzip | whole upload gzip | free / paid | static assets gzip (stored once per account) | snapshot took |");
+console.log("|---|---|---|---|---|---|---|");
 for (const v of variants) {
   const m = JSON.parse(readFileSync(join(v.dir, "bundle.json"), "utf8"));
   const w = m.modules.find((x) => x.name === "python.wasm");
-  console.log(`| ${variantName(v)} | ${(w.size / 1e6).toFixed(2)} | ${(w.gzip_size / 1e6).toFixed(2)} | ${(m.total_gzip_size / 1e6).toFixed(2)} | ${fits(m.total_gzip_size)} | ${v.snapSeconds ? `${v.snapSeconds.toFixed(1)} s` : "-"} |`);
+  const assets = m.assets ? `${(m.assets.gzip_size / 1e6).toFixed(2)} (${m.assets.files} files)` : "-";
+  console.log(`| ${variantName(v)} | ${(w.size / 1e6).toFixed(2)} | ${(w.gzip_size / 1e6).toFixed(2)} | ${(m.total_gzip_size / 1e6).toFixed(3)} | ${fits(m.total_gzip_size)} | ${assets} | ${v.snapSeconds ? `${v.snapSeconds.toFixed(1)} s` : "-"} |`);
 }
 // Reference, not measured here: upstream PyMode's published figures (issue #13).
-console.log("| upstream PyMode, published (reference) | 5.7 | 1.8 (2.3 with Asyncify) | - | - | - |");
+console.log("| upstream PyMode, published (reference) | 5.7 | 1.8 (2.3 with Asyncify) | - | - | - | - |");
 console.log("");
 
 const rows = [];
 for (const v of variants) {
   const name = variantName(v);
   let raw;
-  if (v.app === "hello") {
+  // a raw workerd config has no assets service: the assets variants are measured through Miniflare only
+  if (v.app === "hello" && !v.assets) {
     const rs = [];
     for (let i = 0; i < COLD_RUNS; i++) rs.push(await rawWorkerdCold(v));
     raw = { total: median(rs.map((r) => r.total)), rss: median(rs.map((r) => r.rss)) };
