@@ -118,14 +118,17 @@ class CloudflareBudgetEndToEndTest {
         List<String> tags = new ArrayList<>();
         script.path("tags").forEach(t -> tags.add(t.asText()));
         assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
-        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its PUT and workers.dev
+        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its static assets' upload
+        // session, its PUT and workers.dev. The assets themselves (the stdlib beyond the start, bundle.json `assets`)
+        // go up through workers/assets/upload only when the account lacks them: it stores them once for all its scripts.
         assertThat(deployed.getStatus().getDeployment().getObservedModifiedOn())
                 .isEqualTo(script.path("modified_on").asText());
         JsonNode deployments = JSON.readTree(Standin.api(SCRIPT_PATH + "/deployments").body()).path("result");
         assertThat(deployed.getStatus().getDeployment().getVersionId())
                 .isEqualTo(deployments.path("deployments").get(0).path("versions").get(0).path("version_id").asText());
         assertThat(requests.stream().filter(r -> r.contains(NAME)).toList()).as("the worker's own calls")
-                .containsExactly("PUT " + SCRIPT_PATH, "POST " + SCRIPT_PATH + "/subdomain");
+                .containsExactly("POST " + SCRIPT_PATH + "/assets-upload-session", "PUT " + SCRIPT_PATH,
+                        "POST " + SCRIPT_PATH + "/subdomain");
     }
 
     @Test
