@@ -24,15 +24,6 @@ ZIP = "/lib/python313.zip"
 _HEADER = 16  # a .pyc's magic number, flags and source stamp
 
 
-def _module_of(entry):
-    """`json/__init__.pyc` -> ("json", True); `json/decoder.pyc` -> ("json.decoder", False)."""
-    name = entry[: -len(".pyc")]
-    package = name.endswith("/__init__")
-    if package:
-        name = name[: -len("/__init__")]
-    return name.replace("/", "."), package
-
-
 def _local_entry(group, entry):
     """The entry from the group file beside the index (only while a snapshot is made), or None."""
     try:
@@ -71,14 +62,21 @@ class StdlibAssetFinder:
     """Finds the stdlib modules the index lists; their code comes from the host (or, while a snapshot is made,
     from the group files beside the index)."""
 
-    def __init__(self, entries):
-        self.modules = {}
-        for entry in entries:
-            name, package = _module_of(entry)
-            self.modules[name] = (entry, package)
+    def __init__(self, index):
+        # The index as one string, "\n"-framed, searched per lookup: a dict of its ~450 entries would cost every
+        # Wizer snapshot ~30 KB of gzip, and a lookup is a substring search of ~9 KB.
+        self.index = "\n" + index.strip("\n") + "\n"
+
+    def _entry(self, name):
+        """`email` -> ("email/__init__.pyc", True), `json.decoder` -> ("json/decoder.pyc", False), or None."""
+        path = name.replace(".", "/")
+        for entry, package in ((f"{path}/__init__.pyc", True), (f"{path}.pyc", False)):
+            if f"\n{entry}\n" in self.index:
+                return entry, package
+        return None
 
     def find_spec(self, name, path=None, target=None):
-        found = self.modules.get(name)
+        found = self._entry(name)
         if found is None:
             return None
         entry, package = found
@@ -120,12 +118,12 @@ def install():
     """Put the finder ahead of the path finder when this interpreter's bundle keeps stdlib modules in assets."""
     try:
         with open(INDEX, encoding="utf-8") as f:
-            entries = [line for line in f.read().split("\n") if line.endswith(".pyc")]
+            index = f.read()
     except FileNotFoundError:
         return None
     if any(isinstance(f, StdlibAssetFinder) for f in sys.meta_path):
         return None
-    finder = StdlibAssetFinder(entries)
+    finder = StdlibAssetFinder(index)
     position = next((i for i, f in enumerate(sys.meta_path) if f is _frozen_importlib_external.PathFinder),
                     len(sys.meta_path))
     sys.meta_path.insert(position, finder)
