@@ -26,19 +26,20 @@ test: test-python test-runtime test-worker test-cfstandin test-java test-cluster
 test-java:
 	hack/test-java.sh
 
+# The tiers below run with their own $TMPDIR, removed at the end (hack/with-tmpdir.sh).
 test-python:
-	pylib/test.sh
+	hack/with-tmpdir.sh pylib/test.sh
 
 # The runtime's extension tests link side modules with the worker's node host, so its packages come first.
 test-runtime:
 	[[ -d worker/node_modules/esbuild ]] || (cd worker && npm ci --no-audit --no-fund)
-	builder-image/test.sh
+	hack/with-tmpdir.sh builder-image/test.sh
 
 test-worker:
-	worker/test.sh
+	hack/with-tmpdir.sh worker/test.sh
 
 test-cfstandin:
-	cfstandin/test.sh
+	hack/with-tmpdir.sh cfstandin/test.sh
 
 # The cluster tier: helm install/upgrade/uninstall, builder Jobs as pods, leader failover, on the real node.
 test-cluster:

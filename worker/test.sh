@@ -19,5 +19,5 @@ npx --no-install vitest run "$@"
 if [[ $# -eq 0 ]]; then
   node_jspi="$(scripts/node-jspi.sh)"
   echo "[worker/test.sh] vitest on $("$node_jspi" --version) (JSPI driver)"
-  exec "$node_jspi" node_modules/vitest/vitest.mjs run test/python-node.test.ts test/python-workflow-node.test.ts test/extensions.test.ts test/cloudflare-api-node.test.ts test/upstream-api-node.test.ts test/pool-node.test.ts
+  exec "$node_jspi" node_modules/vitest/vitest.mjs run test/python-node.test.ts test/python-workflow-node.test.ts test/extensions.test.ts test/cloudflare-api-node.test.ts test/upstream-api-node.test.ts test/pool-node.test.ts test/stdlib-assets.test.ts
 fi

@@ -2,6 +2,7 @@
 """The builder a PyMode build runs: as a Kubernetes Job in a cluster, as a local process elsewhere.
 
     pymode_build.py worker  --source DIR --entry PATH [--package REQ]... --runtime-ref REF | --runtime-dir DIR
+                            [--extension REF]... [--catalogue-extension REF]...
                             [--wizer[=on|auto|off]] [--compat-date D] --push REPO:TAG [--annotation K=V]... [--work DIR]
     pymode_build.py runtime --runtime-dir DIR --push REPO:TAG [--annotation K=V]...
     pymode_build.py extension --source DIR --recipe NAME --runtime-ref REF | --runtime-dir DIR
@@ -26,6 +27,20 @@ worker with packages "packages": {name: {"version", "from": "wheel" | "sdist, pu
 and for a worker "snapshot": "made" | "off" | "skipped: <why>", also the bundle's dev.pymode.snapshot annotation};
 in a pod it is also the container's termination message. Errors exit non-zero with the failing tool's output;
 a value the builder refuses exits with EXIT_INVALID_INPUT and one line naming the value and the rule.
+
+When the packages need distributions that publish no pure-Python wheel, that no extension ships and that the
+catalogue (recipes/) has a recipe for, every one of them, the build exits with EXIT_NEEDS_RECIPES instead, and its
+last line (and termination message) is the machine-readable request (docs/extensions.md, "Catalogue recipes
+attached automatically"):
+
+    catalogue recipes needed: {"message": "<the refusal, as EXIT_INVALID_INPUT would print it>",
+                               "recipes": [{"recipe": "zstandard", "version": "0.25.0",
+                                            "distribution": "zstandard", "wanted": "0.25.0"}, ...]}
+
+(one line; `version` is the recipe's release, `wanted` the release the resolution would take). The operator builds
+those recipes as extensions and runs the build again with `--catalogue-extension REF` for each: such an extension
+satisfies the resolution like `--extension`, and the log and the result's "packages" say which catalogue recipe
+each distribution came from ("from": "catalogue recipe", "recipe": NAME).
 """
 from __future__ import annotations
 
@@ -75,6 +90,10 @@ CREATED = os.environ.get("PYMODE_ARTIFACT_CREATED", "1970-01-01T00:00:00Z")
 # Exit code of a build refused for its input (a spec value): the same input fails again, so the operator does
 # not retry it (BuilderCommand.EXIT_INVALID_INPUT on the Java side). argparse's own usage errors exit 2.
 EXIT_INVALID_INPUT = 3
+# Exit code of a build whose packages need catalogue recipes (NeedsRecipes): the last line says which, as JSON
+# (BuilderCommand.EXIT_NEEDS_RECIPES on the Java side).
+EXIT_NEEDS_RECIPES = 4
+NEEDS_RECIPES_PREFIX = "catalogue recipes needed: "
 
 
 class BuildError(Exception):
@@ -83,6 +102,20 @@ class BuildError(Exception):
 
 class InvalidInput(BuildError):
     """A value from the resource's spec that no build can take; the message is one line naming value and rule."""
+
+
+class NeedsRecipes(InvalidInput):
+    """The packages cannot resolve without distributions that catalogue recipes build; `recipes` names them:
+    [{"recipe", "version", "distribution", "wanted"}]. Without the recipes attached it is an input error."""
+
+    def __init__(self, message: str, recipes: list[dict]):
+        super().__init__(message)
+        self.recipes = recipes
+
+    def request(self) -> str:
+        """The one line the operator reads (NEEDS_RECIPES_PREFIX + JSON)."""
+        return NEEDS_RECIPES_PREFIX + json.dumps({"message": f"invalid input: {self}", "recipes": self.recipes},
+                                                 sort_keys=True)
 
 
 class BuildStopped(Exception):
@@ -384,21 +417,52 @@ def build_pure_fallback(name: str, version: str, work: Path) -> dict:
     return {"wheel": target, "sdist": sdist.name, "sdist_sha256": sha256_file(sdist)}
 
 
-def _without_pure_wheel(native: dict, provided: dict[str, str]) -> str:
-    """The distributions CPython would take as platform wheels, each with the catalogue recipe that builds it."""
+def _without_pure_wheel(native: dict, provided: dict[str, str]) -> list[dict]:
+    """The distributions CPython would take as platform wheels and nothing provides, each with the catalogue recipe
+    that builds it (or None): [{"distribution", "wanted", "recipe"}], in name order."""
     recipes = _catalogue_recipes()
+    return [{"distribution": name, "wanted": version, "recipe": recipes.get(name)}
+            for name, (version, wheel) in sorted(native.items()) if not _is_pure(wheel) and name not in provided]
+
+
+def _describe(culprits: list[dict]) -> str:
     parts = []
-    for name, (version, wheel) in sorted(native.items()):
-        if _is_pure(wheel) or name in provided:
-            continue
-        hint = (f"the catalogue recipe `{recipes[name]}` builds it: add a PyModeExtension with recipe: {recipes[name]} "
-                "and list it in the worker's spec.extensions") if name in recipes else \
+    for c in culprits:
+        hint = (f"the catalogue recipe `{c['recipe']}` builds it: add a PyModeExtension with recipe: {c['recipe']} "
+                "and list it in the worker's spec.extensions") if c["recipe"] else \
             "no catalogue recipe builds it; an inline PyModeExtension recipe can"
-        parts.append(f"{name} {version} publishes no pure-Python wheel ({hint})")
+        parts.append(f"{c['distribution']} {c['wanted']} publishes no pure-Python wheel ({hint})")
     return "; ".join(parts)
 
 
-def resolve_packages(requirements: list[str], work: Path, provided: dict[str, str] | None = None) -> Path:
+def _refuse(message: str, culprits: list[dict]) -> None:
+    """Raises NeedsRecipes when catalogue recipes build every distribution in the way (the operator can attach them),
+    else InvalidInput: a distribution no recipe builds cannot be helped by attaching the others."""
+    if culprits and all(c["recipe"] for c in culprits):
+        needed, seen = [], set()
+        for c in culprits:
+            if c["recipe"] not in seen:
+                seen.add(c["recipe"])
+                version = json.loads((REPO / "recipes" / f"{c['recipe']}.json").read_text()).get("version", "")
+                needed.append({"recipe": c["recipe"], "version": version, "distribution": c["distribution"],
+                               "wanted": c["wanted"]})
+        raise NeedsRecipes(message, needed)
+    raise InvalidInput(message)
+
+
+def catalogue_attachments(extension_dirs: list[Path]) -> dict[str, dict]:
+    """Distribution -> {"recipe", "version"} for the extensions the operator attached from the catalogue
+    (`--catalogue-extension`): which recipe brought each distribution they ship, for the log and the result."""
+    attached = {}
+    for d in extension_dirs:
+        manifest = json.loads((d / EXTENSION_MANIFEST).read_text())
+        for name in provided_by_extensions([d]):
+            attached[name] = {"recipe": manifest.get("name"), "version": manifest.get("version")}
+    return attached
+
+
+def resolve_packages(requirements: list[str], work: Path, provided: dict[str, str] | None = None,
+                     catalogue: dict[str, dict] | None = None) -> Path:
     """Resolves pure-Python wheels for CPython 3.13 (any platform) into a site dir with a hash lock.
 
     `provided` are the distributions the worker's extensions ship (as side modules): they satisfy dependencies and
@@ -406,9 +470,12 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
     that no extension ships is built from its sdist in that mode (build_pure_fallback). The newest releases
     CPython 3.13 would take are the ones installed; when a dependency without a pure wheel would make pip settle for
     older releases (or fail), the build stops naming it and the recipe that provides it, instead of downgrading
-    silently. Pinning the older release accepts it. work/packages.json says how each distribution arrived.
+    silently. Pinning the older release accepts it; when catalogue recipes build every such dependency, the refusal
+    is NeedsRecipes, which names them. `catalogue` says which of the `provided` distributions came with a catalogue
+    recipe the operator attached (catalogue_attachments). work/packages.json says how each distribution arrived.
     The requirements have passed check_requirement (build_worker checks them before anything else)."""
     provided = provided or {}
+    catalogue = catalogue or {}
     site = work / "site"
     site.mkdir(parents=True, exist_ok=True)
     if not requirements:
@@ -438,9 +505,9 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
     pure, pip_output = _resolution(requirements, PURE_TARGET, links, work, "pure")
     if pure is None:
         tail = "\n".join(pip_output.strip().splitlines()[-15:])
-        culprits = _without_pure_wheel(native, satisfied) if native is not None else ""
+        culprits = _without_pure_wheel(native, satisfied) if native is not None else []
         if culprits:
-            raise InvalidInput(f"packages {', '.join(requirements)} cannot run in python.wasm: {culprits}")
+            _refuse(f"packages {', '.join(requirements)} cannot run in python.wasm: {_describe(culprits)}", culprits)
         raise BuildError(f"pip could not resolve {', '.join(requirements)} to pure-Python wheels:\n{tail}\n"
                          "Only pure-Python wheels can run in python.wasm; C extensions are built as PyModeExtension "
                          "side modules.")
@@ -449,9 +516,10 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
                  for name, (version, _) in sorted(native.items())
                  if name in pure and name not in provided and _version(pure[name][0]) < _version(version)]
         if older:
-            raise InvalidInput(f"pure-Python wheels only would install older releases ({', '.join(older)}) because "
-                               f"{_without_pure_wheel(native, satisfied) or 'a dependency has no pure-Python wheel'}; "
-                               "pin the older releases to accept them")
+            culprits = _without_pure_wheel(native, satisfied)
+            _refuse(f"pure-Python wheels only would install older releases ({', '.join(older)}) because "
+                    f"{_describe(culprits) or 'a dependency has no pure-Python wheel'}; "
+                    "pin the older releases to accept them", culprits)
     # download exactly what was resolved
     pins = [f"{name}=={version}" for name, (version, _) in sorted(pure.items())
             if name not in provided and name not in fallbacks]
@@ -471,12 +539,18 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
     lock = "".join(f"{w.name} --hash=sha256:{sha256_file(w)}\n" for w in found)
     lock += "".join(f"# {name}=={f['version']} built in pure-Python mode from {f['sdist']} "
                     f"--hash=sha256:{f['sdist_sha256']}\n" for name, f in sorted(fallbacks.items()) if name in pure)
-    lock += "".join(f"# {name}=={provided[name]} provided by an extension\n" for name in sorted(pure) if name in provided)
+    lock += "".join(f"# {name}=={provided[name]} provided by "
+                    + (f"catalogue recipe {catalogue[name]['recipe']}" if name in catalogue else "an extension") + "\n"
+                    for name in sorted(pure) if name in provided)
     (work / "pymode.lock").write_text(lock)
     # How each distribution arrives, for the build's result (and the log).
     report = {}
     for name, (version, _) in sorted(pure.items()):
-        if name in provided:
+        if name in catalogue:
+            report[name] = {"version": provided[name], "from": "catalogue recipe", "recipe": catalogue[name]["recipe"]}
+            log(f"attached catalogue recipe {catalogue[name]['recipe']} {catalogue[name]['version']} for "
+                f"{name}=={provided[name]}")
+        elif name in provided:
             report[name] = {"version": provided[name], "from": "extension"}
         elif name in fallbacks:
             report[name] = {"version": version, "from": "sdist, pure-Python mode",
@@ -484,11 +558,13 @@ def resolve_packages(requirements: list[str], work: Path, provided: dict[str, st
         else:
             report[name] = {"version": version, "from": "wheel"}
     (work / "packages.json").write_text(json.dumps(report, sort_keys=True))
-    counts = {kind: sum(r["from"] == kind for r in report.values()) for kind in ("wheel", "sdist, pure-Python mode", "extension")}
+    counts = {kind: sum(r["from"] == kind for r in report.values())
+              for kind in ("wheel", "sdist, pure-Python mode", "extension", "catalogue recipe")}
     log(f"resolved {counts['wheel']} wheels"
         + (f", {counts['sdist, pure-Python mode']} built in pure-Python mode from sdists ({', '.join(sorted(fallbacks))})"
            if fallbacks else "")
-        + (f", {counts['extension']} provided by extensions" if provided else ""))
+        + (f", {counts['extension']} provided by extensions" if provided else "")
+        + (f", {counts['catalogue recipe']} by catalogue recipes the operator attached" if catalogue else ""))
     return site
 
 
@@ -554,8 +630,11 @@ def build_worker(args: argparse.Namespace) -> dict:
         if not (runtime / needed).is_file():
             raise BuildError(f"runtime has no {needed} ({runtime})")
     check_python(source, runtime, work)
-    extension_sites = pull_extensions(args.extension, work)
-    site = resolve_packages(args.package, work, provided_by_extensions([p.parent for p in extension_sites]))
+    # the worker's own extensions and the catalogue recipes the operator attached: both satisfy the resolution
+    extension_sites = pull_extensions(args.extension + args.catalogue_extension, work)
+    attached = extension_sites[len(args.extension):]
+    site = resolve_packages(args.package, work, provided_by_extensions([p.parent for p in extension_sites]),
+                            catalogue_attachments([p.parent for p in attached]))
 
     out = work / "bundle"
     shutil.rmtree(out, ignore_errors=True)
@@ -572,6 +651,8 @@ def build_worker(args: argparse.Namespace) -> dict:
                              *site_args(site, extension_sites)],
                             what="choose the suspension driver (worker/scripts/bundle.mjs)").strip().splitlines()[-1])
     argv += ["--driver", chosen["driver"]]
+    if args.stdlib == "assets":
+        argv += ["--stdlib-assets"]
     log(f"driver {chosen['driver']} ({chosen['reason']})")
     snapshot_state = "off"
     if args.wizer != "off":
@@ -586,10 +667,18 @@ def build_worker(args: argparse.Namespace) -> dict:
         # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
         for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
             shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        stdlib = runtime / "python313.zip"
+        if args.stdlib == "assets":
+            # the snapshot is made with the zip the bundle will ship and the asset groups beside it
+            split = work / "stdlib-split"
+            run(["node", str(bundler), "--split-stdlib", str(split), "--stdlib-keep", "init", "--runtime", str(runtime)],
+                what="split the stdlib for the snapshot (worker/scripts/bundle.mjs)")
+            stdlib = split / "python313.zip"
         try:
             run(["bash", str(REPO / "builder-image" / "runtime" / "snapshot.sh"), "--wasm",
-                 str(runtime / chosen["wasm"]), "--stdlib", str(runtime / "python313.zip"), "--site", str(merged_site),
-                 "--app", str(source), "--entry", args.entry, "-o", str(snapshot)],
+                 str(runtime / chosen["wasm"]), "--stdlib", str(stdlib),
+                 *(["--dynload", str(runtime / RUNTIME_DYNLOAD_DIR)] if (runtime / RUNTIME_DYNLOAD_DIR).is_dir() else []),
+                 "--site", str(merged_site), "--app", str(source), "--entry", args.entry, "-o", str(snapshot)],
                 what="wizer snapshot", tolerate=(SNAPSHOT_IMPOSSIBLE,))
         except ToleratedExit as impossible:
             why = impossible.output.strip().splitlines()[-1].split("IMPOSSIBLE: ", 1)[-1]
@@ -758,11 +847,18 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--wizer", nargs="?", const="on", default="off", choices=["off", "auto", "on"],
                         help="a Wizer snapshot of the loaded entry: on (the build fails when none can be made), auto "
                              "(then the bundle goes without one, and the artifact's dev.pymode.snapshot says why)")
+    worker.add_argument("--stdlib", default="assets", choices=["assets", "upload"],
+                        help="assets (default): the upload keeps only the stdlib an interpreter imports before it serves, "
+                             "the rest travels as the Worker's static assets, imported on first use (bundle.json `assets`); "
+                             "upload: the whole stdlib zip in the upload")
     worker.add_argument("--compat-date")
     worker.add_argument("--push", required=True)
     worker.add_argument("--annotation", action="append", default=[])
     worker.add_argument("--extension", action="append", default=[],
                         help="an extension artifact (repeatable) whose side modules and files the bundle carries")
+    worker.add_argument("--catalogue-extension", action="append", default=[],
+                        help="an extension artifact of a catalogue recipe the operator attached because the packages "
+                             "need it (repeatable): as --extension, and the log and result name the recipe")
     worker.add_argument("--work")
     extension = sub.add_parser("extension", help="build and push a C-extension side-module artifact")
     extension.add_argument("--source", required=True, help="directory with <name>.json per recipe and their patches")
@@ -782,6 +878,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"worker": build_worker, "extension": build_extension, "runtime": publish_runtime}
         result = commands[args.command](args)
+    except NeedsRecipes as e:
+        # the refusal for a person, then the request for the operator as the last line (and termination message)
+        print(f"invalid input: {e}", file=sys.stderr, flush=True)
+        request = e.request()
+        print(request, file=sys.stderr, flush=True)
+        write_termination_message(request if len(request) <= 4000 else
+                                  NEEDS_RECIPES_PREFIX + json.dumps({"message": f"invalid input: {e}"[:2000],
+                                                                     "recipes": e.recipes}, sort_keys=True))
+        return EXIT_NEEDS_RECIPES
     except InvalidInput as e:
         message = f"invalid input: {e}"
         print(message, file=sys.stderr, flush=True)

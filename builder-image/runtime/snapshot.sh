@@ -4,7 +4,8 @@
 #   snapshot.sh --wasm python.wasm --stdlib python313.zip --site SITE_DIR --app APP_DIR \
 #               [--entry src/entry.py] [--dynload DIR] -o OUT.wasm
 # (--entry defaults to $PYMODE_ENTRY, then src/entry.py; --dynload, the runtime's side modules, defaults to
-# lib-dynload/ beside the stdlib zip when there is one.)
+# lib-dynload/ beside the stdlib zip when there is one; a pymode-stdlib/ beside it, the stdlib modules a bundle
+# keeps in static assets, is mapped at /lib/pymode-stdlib.)
 #
 # Runs `wizer.initialize` (= pymode_init: start the interpreter, import pymode._handler, call
 # load() which imports the entry) inside Wizer and writes the snapshot. The guest sees exactly the
@@ -81,6 +82,12 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/lib"
 ln "$STDLIB" "$WORK/lib/python313.zip" 2>/dev/null || cp "$STDLIB" "$WORK/lib/python313.zip"
+# A bundle that keeps stdlib modules in static assets (worker/scripts/stdlib-assets.mjs; `bundle.mjs --split-stdlib`
+# writes this layout): its index and group files beside the zip. The guest reads the groups from here, as no host
+# answers while the snapshot is made; the hosts' /lib has only the index.
+if [[ -d "$(dirname "$STDLIB")/pymode-stdlib" ]]; then
+  cp -r "$(dirname "$STDLIB")/pymode-stdlib" "$WORK/lib/pymode-stdlib"
+fi
 if [[ -n "$DYNLOAD" ]]; then
   mkdir -p "$WORK/lib/python3.13/lib-dynload"
   for f in "$DYNLOAD"/*.so; do
@@ -112,6 +119,25 @@ env -i PYTHONHOME=/ PYTHONPATH=/lib/site:/app PYMODE_ENTRY="$ENTRY" PYMODE_SNAPS
     die "wizer failed (see above)"
   }
 cat "$WORK/wizer.log" >&2
+# Which stdlib zip the snapshot's heap was made with (zipimport keeps the zip's directory there): the bundler refuses
+# to ship the snapshot with another zip, whose entries would sit at other offsets (worker/scripts/bundle.mjs).
+python3 - "$WORK/out.wasm" "$(sha256sum "$STDLIB" | cut -c1-64)" <<'PY'
+import json, sys
+
+def leb(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+path, digest = sys.argv[1:]
+name = b"pymode.stdlib"
+body = leb(len(name)) + name + json.dumps({"zip_sha256": digest}).encode()
+with open(path, "ab") as f:
+    f.write(b"\x00" + leb(len(body)) + body)
+PY
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 mv "$WORK/out.wasm" "$OUTPUT"
 log "snapshot written: $OUTPUT ($(stat -c %s "$OUTPUT") bytes, ${ms} ms)"

@@ -242,6 +242,70 @@ def test_a_package_that_cannot_resolve_names_the_catalogue_recipe_that_would_pro
         b.resolve_packages(["textkit"], tmp_path / "work")
 
 
+# ---- catalogue recipes the operator attaches (docs/extensions.md "Catalogue recipes attached automatically") ----
+
+REGEX_RECIPE_VERSION = json.loads((REPO / "recipes" / "regex.json").read_text())["version"]
+
+
+def test_a_dependency_a_catalogue_recipe_builds_is_requested_machine_readably(tmp_path, catalogue_index):
+    with pytest.raises(b.NeedsRecipes) as info:
+        b.resolve_packages(["textkit"], tmp_path / "work")
+    assert info.value.recipes == [{"recipe": "regex", "version": REGEX_RECIPE_VERSION, "distribution": "regex",
+                                   "wanted": "2024.1.1"}]
+    line = info.value.request()
+    assert "\n" not in line and line.startswith(b.NEEDS_RECIPES_PREFIX)
+    request = json.loads(line.removeprefix(b.NEEDS_RECIPES_PREFIX))
+    assert request["recipes"] == info.value.recipes
+    # the person's message is the refusal an operator that does not attach recipes shows
+    assert request["message"].startswith("invalid input: packages textkit cannot run in python.wasm: regex 2024.1.1 "
+                                         "publishes no pure-Python wheel (the catalogue recipe `regex` builds it")
+
+
+def test_a_dependency_no_recipe_builds_stays_an_input_error_even_beside_one_a_recipe_builds(tmp_path, catalogue_index):
+    for packages in (["webfw"], ["webfw", "textkit"]):
+        with pytest.raises(b.InvalidInput) as info:
+            b.resolve_packages(packages, tmp_path / "work")
+        assert not isinstance(info.value, b.NeedsRecipes), packages
+        assert "speedy 1.0 publishes no pure-Python wheel (no catalogue recipe builds it" in str(info.value)
+
+
+def test_an_attached_catalogue_recipe_satisfies_the_resolution_and_says_so(tmp_path, catalogue_index, capfd):
+    work = tmp_path / "work"
+    site = b.resolve_packages(["textkit"], work, provided={"regex": "2024.1.1"},
+                              catalogue={"regex": {"recipe": "regex", "version": "2024.1.1"}})
+    assert _installed_version(site, "textkit") == "2.0" and not list(site.glob("regex*"))
+    report = json.loads((work / "packages.json").read_text())
+    assert report["regex"] == {"version": "2024.1.1", "from": "catalogue recipe", "recipe": "regex"}
+    assert report["textkit"]["from"] == "wheel"
+    assert "# regex==2024.1.1 provided by catalogue recipe regex" in (work / "pymode.lock").read_text()
+    err = capfd.readouterr().err
+    assert "attached catalogue recipe regex 2024.1.1 for regex==2024.1.1" in err
+    assert "1 by catalogue recipes the operator attached" in err
+
+
+def test_catalogue_attachments_name_the_recipe_of_every_distribution_its_artifact_ships(tmp_path):
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    (ext / b.EXTENSION_MANIFEST).write_text(json.dumps({"name": "yarl", "version": "1.25.1", "recipes": [
+        {"name": "multidict", "version": "7.2.1"}, {"name": "yarl", "version": "1.25.1"}]}))
+    assert b.catalogue_attachments([ext]) == {"multidict": {"recipe": "yarl", "version": "1.25.1"},
+                                              "yarl": {"recipe": "yarl", "version": "1.25.1"}}
+
+
+def test_the_builder_exits_with_the_request_as_its_last_line(monkeypatch, capfd):
+    def needs(_args):
+        raise b.NeedsRecipes("packages textkit cannot run in python.wasm: ...",
+                             [{"recipe": "regex", "version": "1", "distribution": "regex", "wanted": "2"}])
+
+    monkeypatch.setattr(b, "build_worker", needs)
+    code = b.main(["worker", "--source", "/nonexistent", "--entry", "src/entry.py", "--runtime-dir", "/nonexistent",
+                   "--push", "localhost/x:y"])
+    assert code == b.EXIT_NEEDS_RECIPES == 4
+    lines = capfd.readouterr().err.strip().splitlines()
+    assert lines[-2] == "invalid input: packages textkit cannot run in python.wasm: ..."
+    assert json.loads(lines[-1].removeprefix(b.NEEDS_RECIPES_PREFIX))["recipes"][0]["recipe"] == "regex"
+
+
 def test_extensions_name_the_distributions_they_ship(tmp_path):
     ext = tmp_path / "ext"
     ext.mkdir()

@@ -173,7 +173,11 @@ export class OpenApi {
   /** JSON schema of one multipart field (e.g. metadata), to know whether it carries JSON. */
   multipartFieldSchema(op, field) {
     const schema = op.body?.contents["multipart/form-data"]?.schema;
-    return findProperty(this, schema, field);
+    const declared = findProperty(this, schema, field);
+    if (declared) return declared;
+    // a form of free-named string fields (the assets upload: one base64 part per hash)
+    const resolved = schema?.$ref ? this.ajvBody.getSchema(`${DOC_ID}${schema.$ref}`)?.schema : schema;
+    return resolved?.additionalProperties && typeof resolved.additionalProperties === "object" ? resolved.additionalProperties : null;
   }
 }
 

@@ -1,6 +1,6 @@
 // The API request log behind GET /__standin/requests: what tests assert call sequences on.
 // It never holds Authorization values or secret values: headers are not recorded at all, and body
-// summaries go through redact().
+// summaries go through redact() (secret binding values and assets jwts).
 
 const SECRET_TYPES = new Set(["secret_text", "secret_key"]);
 const SECRET_FIELDS = ["text", "key_base64", "key_jwk"];
@@ -13,6 +13,8 @@ export function redact(value) {
   const out = {};
   for (const [k, v] of Object.entries(value)) out[k] = redact(v);
   if (SECRET_TYPES.has(value.type)) for (const f of SECRET_FIELDS) if (f in out) out[f] = REDACTED;
+  // the assets completion token of upload metadata (x-sensitive)
+  if (typeof out.jwt === "string") out.jwt = REDACTED;
   return out;
 }
 

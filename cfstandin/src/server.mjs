@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { handlers, preprocessors } from "./api/index.mjs";
+import { uploadSession } from "./api/assets.mjs";
 import { CfError, CODES, failure, success } from "./envelope.mjs";
 import { Faults } from "./faults.mjs";
 import { parseMultipart } from "./multipart.mjs";
@@ -66,6 +67,7 @@ export async function startStandin({
   spec = DEFAULT_SPEC,
   maxRuntimes = POOL_DEFAULTS.maxRunning,
   idleStopMs = POOL_DEFAULTS.idleMs,
+  assetTokenTtlMs,
 }) {
   const t0 = performance.now();
   const api = new OpenApi(spec);
@@ -89,7 +91,7 @@ export async function startStandin({
   runtimes = new ScriptRuntimes({ store, hub, log, maxRunning: maxRuntimes, idleMs: idleStopMs, broker: queues });
   const faults = new Faults();
   const requests = new RequestLog();
-  const standin = { store, hub, runtimes, queues, log, tokens };
+  const standin = { store, hub, runtimes, queues, log, tokens, assetTokenTtlMs };
   const cron = new CronScheduler({ store, runtimes, log });
 
   // Every script that had an active deployment before the restart gets its per-script URL back;
@@ -107,6 +109,12 @@ export async function startStandin({
       throw new CfError(403, CODES.AUTH, "Authentication error: cfstandin accepts API tokens (Authorization: Bearer) only");
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header ?? "");
+    if (op.security?.some((s) => "assets_jwt" in s)) {
+      // the assets upload is authorised by its session's token, not by an API token
+      if (!m) throw new CfError(401, CODES.AUTH, "Authentication error");
+      const account = store.accounts.get(pathParams.account_id);
+      return { token: null, allowed: account ? [account.id] : [], account, assetsSession: uploadSession(account, m[1]), assetsToken: m[1] };
+    }
     const isVerify = op.operationId === "user-api-tokens-verify-token";
     if (!m || !tokens.has(m[1])) {
       if (isVerify) throw new CfError(401, CODES.TOKEN_INVALID, "Invalid API Token");

@@ -2,12 +2,14 @@
 // deployments and secrets. Layout (README "State layout"):
 //   accounts/<account>/account.json                      resources, zones, routes, scripts (mode 0600: holds secrets)
 //   accounts/<account>/scripts/<script>/<version>/<n>.bin   uploaded module contents
+//   accounts/<account>/scripts/<script>/<version>/assets/   the version's static assets by path (links into assets/)
+//   accounts/<account>/assets/<hash>                      static asset contents, one per hash (account.json `assets`)
 //   runtime/{kv,r2,d1}                                    storage hub persistence (miniflare)
 //   runtime/do                                            Durable Object storage of every script
 // Writes are synchronous write-to-temp + rename: the process is single-threaded, so a document is
 // never observed half-written and no write interleaves with another.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 export function emptyAccount(id, subdomain) {
   return { id, subdomain, kv: {}, r2: {}, d1: {}, queues: {}, zones: {}, routes: {}, scripts: {} };
@@ -65,6 +67,38 @@ export class StateStore {
 
   readModule(accountId, script, versionId, mod) {
     return readFileSync(join(this.#versionDir(accountId, script, versionId), mod.file));
+  }
+
+  /** Keeps one static asset's content under its hash (write to temp + rename). */
+  writeAsset(accountId, hash, content) {
+    const file = join(this.dir, "accounts", accountId, "assets", hash);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file + ".tmp", content);
+    renameSync(file + ".tmp", file);
+  }
+
+  /**
+   * Lays a version's assets out as a directory (path → content, hard links into the account's
+   * store) for the script's workerd; returns the directory.
+   */
+  linkVersionAssets(accountId, script, versionId, manifest) {
+    const root = join(this.#versionDir(accountId, script, versionId), "assets");
+    rmSync(root, { recursive: true, force: true });
+    for (const [path, { hash }] of Object.entries(manifest)) {
+      const target = join(root, ...path.split("/").filter(Boolean));
+      mkdirSync(dirname(target), { recursive: true });
+      const source = join(this.dir, "accounts", accountId, "assets", hash);
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+    }
+    return root;
+  }
+
+  versionAssetsDir(accountId, script, versionId) {
+    return join(this.#versionDir(accountId, script, versionId), "assets");
   }
 
   deleteVersionFiles(accountId, script, versionId) {

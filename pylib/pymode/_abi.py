@@ -3,10 +3,10 @@
 Everything that crosses the boundary to the host goes through this module, so
 the wire format and the error mapping live in exactly one place. The host is
 the `_pymode` module: built into python.wasm, or `pymode._native` natively.
-"""
 
-import json
-import struct
+It imports nothing at load and encodes empty arguments without `json`: the finder of the stdlib modules kept in
+static assets (pymode._wasi.lazy_stdlib) calls the host through it before the rest of the stdlib can be imported.
+"""
 
 ABI_VERSION = 2
 
@@ -27,9 +27,6 @@ STATUS_NAMES = {
     STATUS_NOT_SUPPORTED: "not supported by this host",
 }
 
-_U32 = struct.Struct("<I")
-
-
 class FrameError(ValueError):
     """A byte string is not a valid frame list."""
 
@@ -41,7 +38,7 @@ def encode_frames(*fields):
         if isinstance(field, str):
             field = field.encode("utf-8")
         field = bytes(field)
-        out += _U32.pack(len(field))
+        out += len(field).to_bytes(4, "little")
         out += field
     return bytes(out)
 
@@ -54,7 +51,7 @@ def decode_frames(data):
     while pos < len(view):
         if pos + 4 > len(view):
             raise FrameError(f"truncated frame header at offset {pos} of {len(view)} bytes")
-        (length,) = _U32.unpack_from(view, pos)
+        length = int.from_bytes(view[pos : pos + 4], "little")
         pos += 4
         if pos + length > len(view):
             raise FrameError(
@@ -65,12 +62,24 @@ def decode_frames(data):
     return fields
 
 
+# what the host answers to a call without a result (a stdlib asset's metadata), decoded without `json`
+_TRIVIAL_JSON = {b"null": lambda: None, b"{}": dict}
+
+
 def dump_json(value):
     """Compact UTF-8 JSON, the encoding of every JSON field on the wire."""
+    if value == {} and type(value) is dict:
+        return b"{}"
+    import json
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def load_json(data, what):
+    if data in _TRIVIAL_JSON:
+        return _TRIVIAL_JSON[data]()
+    import json
+
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

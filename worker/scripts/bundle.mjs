@@ -10,11 +10,13 @@
 // from its lib-dynload/, one variant each: the one the driver links), bundle.json (manifest).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { encodeFrames } from "./frames.mjs";
+import { STDLIB_ASSETS_BINDING, STDLIB_GUEST_DIR, groupAssetPath, splitStdlib } from "./stdlib-assets.mjs";
 // What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
 // An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
 import RUNTIME_MODULE_TRIGGERS from "./runtime-modules.json" with { type: "json" };
@@ -128,27 +130,13 @@ function walk(dir, { skipTests = false } = {}) {
   return out;
 }
 
-function encodeFrames(fields) {
-  let total = 0;
-  for (const f of fields) total += 4 + f.byteLength;
-  const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
-  let off = 0;
-  for (const f of fields) {
-    v.setUint32(off, f.byteLength, true);
-    out.set(f, off + 4);
-    off += 4 + f.byteLength;
-  }
-  return out;
-}
-
 /**
  * The pvfs image: frames of alternating absolute path and content, sorted by path (deterministic).
  * `replace(vpath, bytes)` may substitute a file's content (side modules become stubs) or return null to
  * leave the file out (side-module variants: they travel as CompiledWasm modules, if at all).
  */
-export function buildAppImage({ pylibDir, projectDir, siteDirs = [], dynloadDir, replace = (_vpath, bytes) => bytes }) {
-  const files = new Map();
+export function buildAppImage({ pylibDir, projectDir, siteDirs = [], dynloadDir, extra = {}, replace = (_vpath, bytes) => bytes }) {
+  const files = new Map(Object.entries(extra));
   const add = (vpath, host) => {
     const bytes = replace(vpath, readFileSync(host));
     if (bytes === null) files.delete(vpath);
@@ -377,6 +365,24 @@ function exportsAsyncify(bytes) {
   return WebAssembly.Module.exports(new WebAssembly.Module(bytes)).some((e) => e.name === "asyncify_get_state");
 }
 
+/** The custom section snapshot.sh appends: {"zip_sha256"} of the stdlib zip the snapshot was made with. */
+const SNAPSHOT_STDLIB_SECTION = "pymode.stdlib";
+
+/**
+ * A snapshot's heap holds zipimport's directory of the stdlib zip it was made with (entries by offset): shipped with
+ * another zip, its imports would read the wrong bytes. Throws unless the snapshot names the zip the bundle ships;
+ * a snapshot that names none (made before snapshot.sh recorded it) passes unless the stdlib is split.
+ */
+export function checkSnapshotStdlib(wasmBytes, zipSha256, split) {
+  const sections = WebAssembly.Module.customSections(new WebAssembly.Module(wasmBytes), SNAPSHOT_STDLIB_SECTION);
+  const recorded = sections.length ? JSON.parse(new TextDecoder().decode(sections[0])).zip_sha256 : null;
+  const how = split ? "bundle.mjs --split-stdlib DIR --stdlib-keep init, then snapshot.sh --stdlib DIR/python313.zip" : "snapshot.sh --stdlib <runtime>/python313.zip";
+  if (recorded === null && split) throw new Error(`bundle: the snapshot does not record the stdlib zip it was made with; make it with ${how}`);
+  if (recorded !== null && recorded !== zipSha256) {
+    throw new Error(`bundle: the snapshot was made with another stdlib zip (sha256 ${recorded.slice(0, 16)}…) than the bundle ships (${zipSha256.slice(0, 16)}…); make it with ${how}`);
+  }
+}
+
 export const DRIVERS = ["auto", "jspi", "asyncify"];
 /** The runtime file each driver runs. */
 export const DRIVER_WASM = { jspi: "python-noasync.wasm", asyncify: "python.wasm" };
@@ -427,6 +433,40 @@ function sideModulesPlugin(sideModules) {
   };
 }
 
+const ASSETS_DIR = "assets";
+
+/**
+ * The static assets of a bundle whose stdlib is split (bundle.json `assets`, the contract with the operator's upload):
+ * every file under `directory` is one asset at `/` + its path there; `binding` is the Worker's assets binding.
+ */
+function writeStdlibAssets(outDir, split) {
+  rmSync(join(outDir, ASSETS_DIR), { recursive: true, force: true });
+  if (!split) return null;
+  let size = 0;
+  for (const [group, bytes] of split.groups) {
+    const file = join(outDir, ASSETS_DIR, ...groupAssetPath(group).split("/").filter(Boolean));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, bytes);
+    size += bytes.byteLength;
+  }
+  const gzip = [...split.groups.values()].reduce((n, b) => n + gzipSync(b, { level: 9 }).byteLength, 0);
+  return { directory: ASSETS_DIR, binding: STDLIB_ASSETS_BINDING, config: { run_worker_first: true }, files: split.groups.size, size, gzip_size: gzip };
+}
+
+/**
+ * `--split-stdlib DIR`: the split stdlib a Wizer snapshot of an assets bundle must be made with (snapshot.sh
+ * --stdlib DIR/python313.zip): the zip the bundle will ship, and pymode-stdlib/ with the index and every group.
+ */
+export function writeSplitStdlib(runtimeDir, keep, dir) {
+  const split = splitStdlib(readFileSync(join(runtimeDir, "python313.zip")), keep);
+  rmSync(join(dir, "pymode-stdlib"), { recursive: true, force: true });
+  mkdirSync(join(dir, "pymode-stdlib"), { recursive: true });
+  writeFileSync(join(dir, "python313.zip"), split.zip);
+  writeFileSync(join(dir, "pymode-stdlib", "index"), split.index);
+  for (const [group, bytes] of split.groups) writeFileSync(join(dir, "pymode-stdlib", `${group}.bin`), bytes);
+  return { zip: join(dir, "python313.zip"), kept: split.kept.length, served: split.served.length };
+}
+
 export async function bundle(opts) {
   const runtimeDir = resolve(opts.runtime ?? defaultRuntimeDir());
   const projectDir = resolve(opts.project);
@@ -452,6 +492,12 @@ export async function bundle(opts) {
     throw new Error(`bundle: ${wasmPath} is ${driver === "asyncify" ? "not " : ""}asyncified, but the driver is ${driver} (${driverReason}); ` +
       `snapshot ${DRIVER_WASM[driver]} instead`);
   }
+  // --stdlib-assets: the stdlib beyond what an interpreter imports before it serves goes to static assets
+  // (stdlib-assets.mjs). Under a snapshot (--wasm) only CPython's own start stays: the snapshot's heap has the rest,
+  // and it must have been made with this same zip (--split-stdlib init).
+  const stdlibSplit = opts.stdlibAssets ? splitStdlib(readFileSync(join(runtimeDir, "python313.zip")), opts.wasm ? "init" : "start") : null;
+  const shippedZip = stdlibSplit ? stdlibSplit.zip : readFileSync(join(runtimeDir, "python313.zip"));
+  if (opts.wasm) checkSnapshotStdlib(wasmBytes, sha256(shippedZip), Boolean(stdlibSplit));
   const entry = resolveEntry(projectDir, opts.entry);
   if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
   let runtimeManifest = {};
@@ -468,6 +514,7 @@ export async function bundle(opts) {
     pythonEnv: opts.pythonEnv ?? {},
     driver,
     ...(runtimeManifest.extensions?.soabi ? { soabi: runtimeManifest.extensions.soabi } : {}),
+    ...(stdlibSplit ? { stdlibAssets: { binding: STDLIB_ASSETS_BINDING } } : {}),
   };
 
   mkdirSync(outDir, { recursive: true });
@@ -490,13 +537,15 @@ export async function bundle(opts) {
 
   const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   writeFileSync(join(outDir, "python.wasm"), capWasmMemory(wasmBytes, maxMemoryBytes));
-  copyFileSync(join(runtimeDir, "python313.zip"), join(outDir, "python313.zip"));
+  writeFileSync(join(outDir, "python313.zip"), shippedZip);
+  const assets = writeStdlibAssets(outDir, stdlibSplit);
   const byPath = new Map(sideModules.map((m) => [m.path, m]));
   const { image, files } = buildAppImage({
     pylibDir,
     projectDir,
     siteDirs: opts.site ?? [],
     dynloadDir,
+    extra: stdlibSplit ? { [`${STDLIB_GUEST_DIR}/index`]: Buffer.from(stdlibSplit.index) } : {},
     // the .so path keeps a stub; variant files stay out (the variant shipped is an ext/ module)
     // a runtime side module left out keeps a stub too: dlopen of it explains (src/runtime/dynlink.ts)
     replace: (vpath, bytes) => (byPath.has(vpath) ? sideModuleStub(byPath.get(vpath)) : variantOf(vpath) ? null
@@ -540,6 +589,7 @@ export async function bundle(opts) {
     extensions: sideModuleEntries(sideModules.filter((m) => !m.path.startsWith(DYNLOAD_GUEST_DIR + "/"))),
     runtime_modules: sideModuleEntries(sideModules.filter((m) => m.path.startsWith(DYNLOAD_GUEST_DIR + "/"))).map((e) => ({ ...e, reason: runtimeChosen[soModuleName(e.path)] })),
     runtime_modules_left_out: runtimeAvailable.filter((m) => !(m in runtimeChosen)),
+    ...(assets ? { assets } : {}),
     vfs: { image: "app.pvfs", files: files.length, mounts: { "/lib/python313.zip": "python313.zip", "/lib/site": "app.pvfs", [DYNLOAD_GUEST_DIR]: "app.pvfs (stubs)", "/app": "app.pvfs", "/tmp": "writable, per instance" } },
     runtime: { dir: runtimeDir, wasm: wasmPath, wasm_sha256: sha256(wasmBytes), driver, driver_reason: driverReason, snapshot: Boolean(opts.wasm), max_memory_bytes: maxMemoryBytes, manifest_key: runtimeManifest.key ?? null, python: runtimeManifest.python ?? null },
     vars: {
@@ -581,20 +631,28 @@ function parseArgs(argv) {
     else if (a === "--stdlib") o.stdlib = v();
     else if (a === "--stdlib-include") (o.stdlibInclude ??= []).push(...v().split(",").filter(Boolean));
     else if (a === "--choose-driver") o.chooseDriver = true;
+    else if (a === "--stdlib-assets") o.stdlibAssets = true;
+    else if (a === "--split-stdlib") o.splitStdlib = v();
+    else if (a === "--stdlib-keep") o.stdlibKeep = v();
     else if (a === "--max-memory-mib") o.maxMemoryBytes = Number(v()) * 1024 * 1024;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver auto|jspi|asyncify] [--max-memory-mib N] [--stdlib auto|full] [--stdlib-include MOD[,MOD]]...\n" +
+      console.log("usage: bundle.mjs --project DIR --out DIR [--runtime DIR] [--pylib DIR] [--site DIR]... [--entry PATH] [--wasm FILE] [--compat-date D] [--compat-flag F]... [--minify] [--driver auto|jspi|asyncify] [--max-memory-mib N] [--stdlib auto|full] [--stdlib-include MOD[,MOD]]... [--stdlib-assets]\n" +
+        "       bundle.mjs --split-stdlib DIR [--stdlib-keep init|start] [--runtime DIR]   (the split stdlib a snapshot of a --stdlib-assets bundle is made with)\n" +
         "       bundle.mjs --choose-driver [--runtime DIR] [--driver D] [--site DIR]...   (prints {driver, wasm, reason}: which runtime file to snapshot)");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  if (!o.chooseDriver && (!o.project || !o.out)) throw new Error("--project and --out are required");
+  if (!o.chooseDriver && !o.splitStdlib && (!o.project || !o.out)) throw new Error("--project and --out are required");
   return o;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const args = parseArgs(process.argv.slice(2));
+    if (args.splitStdlib) {
+      console.log(JSON.stringify(writeSplitStdlib(resolve(args.runtime ?? defaultRuntimeDir()), args.stdlibKeep ?? "init", resolve(args.splitStdlib))));
+      process.exit(0);
+    }
     if (args.chooseDriver) {
       const runtimeDir = resolve(args.runtime ?? defaultRuntimeDir());
       const { driver, reason } = chooseDriver(args.driver ?? "auto", findSideModules(args.site, runtimeDynloadDir(runtimeDir)), runtimeDir);

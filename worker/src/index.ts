@@ -22,6 +22,7 @@ import { AppConfig, DEFAULT_APP_CONFIG, bindingsDescription, buildVfs, pythonEnv
 import { SCHEDULES_VAR, deliverScheduledEvent, firesHandler, parseSchedules, runsForFiring } from "./runtime/schedules";
 import { PythonInstance, consoleLogger } from "./runtime/instance";
 import { bundleLinker } from "./runtime/dynlink";
+import { StdlibAssets, assetsBindingReader } from "./runtime/stdlib";
 import { decodeHttpResponse, encodeHttpRequest } from "./runtime/frames";
 import { deliverQueueBatch } from "./runtime/queue";
 import { InstancePool, poolLimitsFromEnv } from "./runtime/pool";
@@ -64,6 +65,14 @@ export interface Env {
 const stdlibBytes = new Uint8Array(stdlibZip as ArrayBuffer);
 const appBytes = new Uint8Array(appImage as ArrayBuffer);
 
+/** The stdlib modules the bundle keeps in static assets, read once per isolate (src/runtime/stdlib.ts). */
+let stdlibAssets: StdlibAssets | undefined;
+function stdlibFor(env: Env): StdlibAssets | undefined {
+  const binding = APP.stdlibAssets?.binding;
+  if (!binding) return undefined;
+  return (stdlibAssets ??= new StdlibAssets(assetsBindingReader(env[binding] as any, binding)));
+}
+
 /** Where the instance runs: a Durable Object of `role` with its storage, or the Worker isolate's pool. */
 type Placement = { role: "main" | "thread"; storage: DurableObjectStorage } | { role: "isolate" };
 
@@ -86,6 +95,7 @@ function newInstance(env: Env, placement: Placement): Promise<PythonInstance> {
     driver: APP.driver,
     logger: consoleLogger,
     linker: bundleLinker(sideModules, APP.soabi),
+    stdlib: stdlibFor(env),
   });
 }
 

@@ -1,5 +1,6 @@
 // operationId → handler. A handler gets the request context and returns {result, resultInfo}
 // (sent in the envelope) or {raw: {status, headers, body}} (KV values, script downloads).
+import { assets } from "./assets.mjs";
 import { d1 } from "./d1.mjs";
 import { kv } from "./kv.mjs";
 import { queues } from "./queues.mjs";
@@ -10,6 +11,6 @@ import { tokens } from "./tokens.mjs";
 import { versions } from "./versions.mjs";
 import { zones } from "./zones.mjs";
 
-export const handlers = { ...tokens, ...kv, ...r2, ...d1, ...queues, ...zones, ...scripts, ...schedules, ...versions };
+export const handlers = { ...tokens, ...kv, ...r2, ...d1, ...queues, ...zones, ...scripts, ...schedules, ...versions, ...assets };
 
 export { preprocessors };

@@ -4,6 +4,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { badRequest, CfError, CODES, notFound, scriptInvalid } from "../envelope.mjs";
 import { checkRunnable } from "../runtime/worker-options.mjs";
+import { redeem } from "./assets.mjs";
 
 const now = () => new Date().toISOString();
 const hex = (n) => randomBytes(n).toString("hex");
@@ -125,7 +126,25 @@ const sourceOf = (req) => (/wrangler/i.test(req.headers["user-agent"] ?? "") ? "
  * change is kept, so a script that fails to start leaves the previous state untouched (10021).
  * @returns {Promise<{doc, version, startupMs}>}
  */
-export async function createVersion(ctx, name, { metadata, modules, migrations, deploy, triggeredBy, bindings }) {
+/**
+ * The static assets of a new version: redeemed from metadata.assets.jwt, kept from the previous
+ * version with keep_assets, or given (`inherited`, for versions derived by settings and secrets).
+ */
+function versionAssets(account, name, existing, metadata, inherited) {
+  if (inherited !== undefined) return { assets: inherited, spend: () => {} };
+  if (metadata.assets) {
+    const { manifest, config, spend } = redeem(account, name, metadata.assets);
+    return { assets: { manifest, config }, spend };
+  }
+  if (metadata.keep_assets) {
+    const previous = existing && (activeVersion(existing) ?? existing.versions[0]);
+    if (!previous?.assets) throw scriptInvalid("keep_assets: the Worker has no assets to keep");
+    return { assets: previous.assets, spend: () => {} };
+  }
+  return { assets: null, spend: () => {} };
+}
+
+export async function createVersion(ctx, name, { metadata, modules, migrations, deploy, triggeredBy, bindings, assets: inheritedAssets }) {
   const { account, standin, req } = ctx;
   const existing = account.scripts[name];
   const doc = existing ? structuredClone(existing) : newScript(name);
@@ -133,15 +152,17 @@ export async function createVersion(ctx, name, { metadata, modules, migrations, 
   checkResources(account, resolved);
   const { classes, tag } = applyMigrations(doc, migrations);
   const mainModule = metadata.main_module ?? metadata.body_part;
-  if (metadata.assets) throw scriptInvalid("static assets are not supported by cfstandin");
-  checkRunnable({ ...metadata, bindings: resolved }, modules, classes);
+  const { assets, spend } = versionAssets(account, name, existing, metadata, inheritedAssets);
+  checkRunnable({ ...metadata, bindings: resolved }, modules, classes, assets);
 
   const id = randomUUID();
   const created = now();
   const source = sourceOf(req);
   const annotations = { ...(metadata.annotations ?? {}), "workers/triggered_by": triggeredBy };
   const stored = standin.store.writeModules(account.id, name, id, modules);
-  const { main_module, body_part, bindings: _b, keep_bindings, migrations: _m, annotations: _a, ...rest } = metadata;
+  if (assets) standin.store.linkVersionAssets(account.id, name, id, assets.manifest);
+  // the assets jwt is spent by this upload and never kept; the version carries its manifest and config
+  const { main_module, body_part, bindings: _b, keep_bindings, migrations: _m, annotations: _a, assets: _s, keep_assets: _k, ...rest } = metadata;
   const version = {
     id,
     number: (doc.versions[0]?.number ?? 0) + 1,
@@ -150,6 +171,7 @@ export async function createVersion(ctx, name, { metadata, modules, migrations, 
     annotations,
     metadata: { ...rest, [metadata.main_module ? "main_module" : "body_part"]: mainModule, bindings: resolved },
     modules: stored,
+    assets,
     etag: createHash("sha256").update(JSON.stringify(stored.map((m) => [m.name, m.size])) + id).digest("hex"),
   };
   for (const k of ["logpush", "observability", "tags", "tail_consumers"]) if (k in metadata) doc.settings[k] = metadata[k];
@@ -165,6 +187,7 @@ export async function createVersion(ctx, name, { metadata, modules, migrations, 
     throw e;
   }
   version.startup_time_ms = startupMs;
+  spend();
   standin.store.save(account.id);
   return { doc: account.scripts[name], version, startupMs };
 }
@@ -210,7 +233,7 @@ export function scriptView(doc, { startupMs, versionId } = {}) {
     etag: doc.etag,
     created_on: doc.created_on,
     modified_on: doc.modified_on,
-    has_assets: false,
+    has_assets: Boolean(v?.assets),
     has_modules: Boolean(v?.metadata.main_module),
     ...(doc.migration_tag ? { migration_tag: doc.migration_tag } : {}),
     compatibility_date: v?.metadata.compatibility_date,

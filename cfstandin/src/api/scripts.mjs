@@ -108,6 +108,7 @@ async function patchSettings(ctx) {
       modules: modulesOf(ctx, doc.id, base),
       migrations,
       bindings: bindings ? resolveBindings(doc, { bindings }) : base.metadata.bindings,
+      assets: base.assets ?? null,
       deploy: true,
       triggeredBy: "settings",
     });
@@ -134,7 +135,7 @@ async function changeSecrets(ctx, change) {
   const base = activeVersion(doc);
   if (!base) throw badRequest("the Worker has no deployed version");
   const bindings = change(base.metadata.bindings);
-  await createVersion(ctx, doc.id, { metadata: { ...base.metadata, annotations: {} }, modules: modulesOf(ctx, doc.id, base), bindings, deploy: true, triggeredBy: "secret" });
+  await createVersion(ctx, doc.id, { metadata: { ...base.metadata, annotations: {} }, modules: modulesOf(ctx, doc.id, base), bindings, assets: base.assets ?? null, deploy: true, triggeredBy: "secret" });
 }
 
 const secretView = ({ name, type }) => ({ name, type });

@@ -82,6 +82,7 @@ export class ScriptRuntimes {
         accountId,
         script,
         serviceFetch: (target, request) => this.fetch(accountId, target, request),
+        assetsDir: version.assets ? this.store.versionAssetsDir(accountId, script, version.id) : null,
       }),
     );
     const extra = [];

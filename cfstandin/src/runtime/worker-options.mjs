@@ -16,7 +16,7 @@ const MODULE_TYPES = {
 const NOT_MODULES = new Set(["application/source-map"]);
 
 /** Binding kinds the stand-in can run; the rest are refused at upload (README "Limits"). */
-export const RUNNABLE_BINDINGS = new Set(["plain_text", "secret_text", "json", "kv_namespace", "r2_bucket", "d1", "durable_object_namespace", "queue", "service"]);
+export const RUNNABLE_BINDINGS = new Set(["plain_text", "secret_text", "json", "kv_namespace", "r2_bucket", "d1", "durable_object_namespace", "queue", "service", "assets"]);
 
 /** The worker of a script runtime that implements queue producer bindings (./workers/queue-producer.js). */
 export const QUEUE_PRODUCER_WORKER = "cfstandin-queue-producer";
@@ -31,12 +31,13 @@ export function moduleType(contentType) {
  * Check that a version can run: supported bindings, DO classes declared by a migration of this
  * script, a main module among the parts. Throws a 10021 CfError otherwise.
  */
-export function checkRunnable(metadata, modules, doClasses) {
+export function checkRunnable(metadata, modules, doClasses, assets = null) {
   const main = metadata.main_module ?? metadata.body_part;
   if (!main) throw scriptInvalid("metadata must name main_module (module syntax) or body_part (service-worker syntax)");
   if (!modules.some((m) => m.name === main)) throw scriptInvalid(`main module '${main}' is not among the uploaded parts`);
   for (const b of metadata.bindings ?? []) {
     if (!RUNNABLE_BINDINGS.has(b.type)) throw scriptInvalid(`binding '${b.name}' of type '${b.type}' is not supported by cfstandin`);
+    if (b.type === "assets" && !assets) throw scriptInvalid(`binding '${b.name}' of type 'assets': the upload has no assets (metadata.assets or keep_assets)`);
     if (b.type === "service" && b.entrypoint) throw scriptInvalid(`binding '${b.name}': named entrypoints of service bindings are not supported by cfstandin`);
     if (b.type === "durable_object_namespace") {
       if (b.script_name) throw scriptInvalid(`binding '${b.name}': Durable Objects of another script (script_name) are not supported by cfstandin`);
@@ -59,8 +60,9 @@ export function doUniqueKey(accountId, script, className) {
  * @param {string|null} o.doHostWorker worker hosting the DO classes, null if this one does
  * @param {(script: string, request: Request) => Promise<Response>} o.serviceFetch sends a request to
  *   another script of the account (service bindings; each script runs in its own workerd)
+ * @param {string|null} o.assetsDir the version's static assets laid out by path (null: none)
  */
-export function versionWorker({ name, version, contents, hub, doClasses, doHostWorker, accountId, script, serviceFetch }) {
+export function versionWorker({ name, version, contents, hub, doClasses, doHostWorker, accountId, script, serviceFetch, assetsDir = null }) {
   const md = version.metadata;
   const opts = {
     name,
@@ -87,8 +89,11 @@ export function versionWorker({ name, version, contents, hub, doClasses, doHostW
     opts.script = contents(main).toString("utf8");
     opts.modules = false;
   }
+  if (version.assets && assetsDir) opts.assets = assetsOptions(version.assets.config ?? {}, assetsDir, (md.bindings ?? []).find((b) => b.type === "assets")?.name);
   for (const b of md.bindings ?? []) {
     switch (b.type) {
+      case "assets":
+        break; // bound through opts.assets
       case "plain_text":
       case "secret_text":
         opts.bindings[b.name] = b.text;
@@ -125,4 +130,24 @@ export function versionWorker({ name, version, contents, hub, doClasses, doHostW
     }
   }
   return opts;
+}
+
+/**
+ * Miniflare's `assets` option for a version: its directory, the binding, and run_worker_first
+ * (true: every request reaches the Worker; a list of rules: those paths do, `!` rules go to the
+ * assets) as the router's configuration.
+ */
+export function assetsOptions(config, directory, binding) {
+  const first = config.run_worker_first;
+  const routerConfig = { has_user_worker: true };
+  if (first === true) routerConfig.invoke_user_worker_ahead_of_assets = true;
+  else if (Array.isArray(first)) {
+    routerConfig.static_routing = {
+      user_worker: first.filter((r) => !r.startsWith("!")),
+      asset_worker: first.filter((r) => r.startsWith("!")).map((r) => r.slice(1)),
+    };
+  }
+  const assetConfig = {};
+  for (const k of ["html_handling", "not_found_handling"]) if (config[k] !== undefined) assetConfig[k] = config[k];
+  return { directory, ...(binding ? { binding } : {}), routerConfig, assetConfig };
 }

@@ -14,6 +14,8 @@ import { bundleLinker } from "../runtime/dynlink";
 import { MemoryDurableStorage } from "../runtime/storage";
 import { TaskRunner } from "../runtime/tasks";
 import { QueueBatchLike, deliverQueueBatch } from "../runtime/queue";
+import { StdlibAssets } from "../runtime/stdlib";
+import { HostError, STATUS } from "../runtime/bindings";
 import { MemoryD1, MemoryKV, MemoryQueue, MemoryR2, nodeConnect } from "./fakes";
 
 export interface LoadedBundle {
@@ -24,6 +26,21 @@ export interface LoadedBundle {
   app: AppConfig;
   /** Side modules by guest path, compiled up front as workerd gets them (bundle.json `extensions` and `runtime_modules`). */
   sideModules: Map<string, WebAssembly.Module>;
+  /** The stdlib modules the bundle keeps in static assets (bundle.json `assets`), read from its directory. */
+  stdlib?: StdlibAssets;
+}
+
+/** The bundle's static assets (bundle.json `assets.directory`) read as the Worker's assets binding would. */
+function bundleAssets(dir: string, manifest: any): StdlibAssets | undefined {
+  if (!manifest.assets) return undefined;
+  const root = join(dir, manifest.assets.directory);
+  return new StdlibAssets(async (path) => {
+    try {
+      return new Uint8Array(readFileSync(join(root, path)));
+    } catch (e) {
+      throw new HostError(STATUS.IO, `reading the static asset ${path}: ${(e as Error).message}`);
+    }
+  });
 }
 
 /** Every side module a bundle ships: its C extensions and the runtime's own (bundle.json `runtime_modules`). */
@@ -49,6 +66,7 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
     appImage: new Uint8Array(readFileSync(join(dir, "app.pvfs"))),
     app: manifest.app,
     sideModules,
+    stdlib: bundleAssets(dir, manifest),
   };
 }
 
@@ -108,6 +126,7 @@ export class NodeHost {
         driver: bundle.app.driver,
         logger,
         linker: bundleLinker(bundle.sideModules, bundle.app.soabi),
+        stdlib: bundle.stdlib,
       });
     // pymode.parallel on the node host: every task in a fresh instance (role thread, own storage).
     const runner: TaskRunner = async (frames) => {

@@ -27,6 +27,8 @@ export interface AppConfig {
   soabi?: string;
   /** The project's routing (`[tool.pymode] routing`); the worker var PYMODE_ROUTING overrides it. */
   routing?: string;
+  /** Set when the bundle keeps stdlib modules in static assets (scripts/stdlib-assets.mjs): the assets binding. */
+  stdlibAssets?: { binding: string };
 }
 
 export const DEFAULT_APP_CONFIG: AppConfig = {

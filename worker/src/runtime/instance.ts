@@ -8,6 +8,7 @@ import { Vfs } from "./vfs";
 import { Budget, BudgetExceeded, StepBudgetExceeded } from "./budget";
 import { DEFAULT_C_RECURSION_LIMIT, RecursionExports, capCRecursion } from "./recursion";
 import { LOOP_KIND, OpOutcome, RESPOND_PREFIX, ServingSession } from "./serving";
+import { STDLIB_KIND, StdlibAssets } from "./stdlib";
 
 /** The binding-call kind that answers the instance's own environment (an instance from a snapshot asks for it). */
 export const ENVIRON_KIND = "environ";
@@ -95,6 +96,8 @@ export interface InstanceOptions {
    * without JSPI such as Node 20): python.wasm run through wasm-opt --asyncify.
    */
   driver?: "asyncify" | "jspi";
+  /** The stdlib modules the bundle keeps in static assets (kind `stdlib`), shared by the isolate's instances. */
+  stdlib?: StdlibAssets;
 }
 
 interface PyExports {
@@ -288,7 +291,7 @@ export class PythonInstance {
         throw new HostError(STATUS.INVALID_ARGUMENT, `${kind}.${op}: arguments are not JSON: ${(e as Error).message}`);
       }
       const blobs = fields.slice(2);
-      const r = await this.bindings.call(kind, binding, op, args ?? {}, blobs);
+      const r = kind === STDLIB_KIND ? await this.stdlibOp(binding) : await this.bindings.call(kind, binding, op, args ?? {}, blobs);
       const out = encodeFrames([JSON.stringify(r.meta ?? null), ...(r.blobs ?? [])]);
       return { status: out.byteLength, frames: out };
     } catch (e) {
@@ -344,6 +347,12 @@ export class PythonInstance {
     const out = encodeFrames([JSON.stringify(this.opts.env ?? {})]);
     this.pendingResult = out;
     return out.byteLength;
+  }
+
+  /** Kind `stdlib`: a stdlib module's compiled code, from the Worker's static assets (src/runtime/stdlib.ts). */
+  private async stdlibOp(entry: string): Promise<{ meta: null; blobs: Uint8Array[] }> {
+    if (!this.opts.stdlib) throw new HostError(STATUS.NOT_SUPPORTED, `stdlib ${entry}: this host has no static assets for the stdlib`);
+    return { meta: null, blobs: [await this.opts.stdlib.entry(entry)] };
   }
 
   private pymodeImports(): Record<string, (...a: any[]) => number | void> {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { bundle, defaultRuntimeDir, DRIVER_WASM, pylibPackages } from "../../scripts/bundle.mjs";
+import { bundle, defaultRuntimeDir, DRIVER_WASM, pylibPackages, writeSplitStdlib } from "../../scripts/bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PYAPP = resolve(here, "..", "fixtures", "pyapp");
@@ -31,10 +31,10 @@ export function requireRuntime(): string {
 }
 
 /** Bundle the test project (tests run the exact artefact an upload would carry). */
-export async function bundleTestApp(opts: { wasm?: string; driver?: string; project?: string } = {}): Promise<string> {
+export async function bundleTestApp(opts: { wasm?: string; driver?: string; project?: string; stdlibAssets?: boolean } = {}): Promise<string> {
   const runtime = requireRuntime();
   const out = mkdtempSync(join(tmpdir(), "pymode-bundle-"));
-  await bundle({ runtime, project: opts.project ?? PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver });
+  await bundle({ runtime, project: opts.project ?? PYAPP, pylib: PYLIB, out, wasm: opts.wasm, driver: opts.driver, stdlibAssets: opts.stdlibAssets });
   return out;
 }
 
@@ -42,17 +42,24 @@ export async function bundleTestApp(opts: { wasm?: string; driver?: string; proj
  * Bundle the test project with a Wizer snapshot of its loaded entry, as the builder makes one (snapshot.sh over the
  * driver's python.wasm, the project's site being pylib's edge packages): the default for deployed workers.
  */
-export async function bundleSnapshotTestApp(opts: { driver: string; project: string }): Promise<string> {
+export async function bundleSnapshotTestApp(opts: { driver: string; project: string; stdlibAssets?: boolean }): Promise<string> {
+  return bundleTestApp({ wasm: snapshotTestApp(opts), driver: opts.driver, project: opts.project, stdlibAssets: opts.stdlibAssets });
+}
+
+/** The Wizer snapshot bundleSnapshotTestApp bundles: with the split stdlib an assets bundle ships, or the whole zip. */
+export function snapshotTestApp(opts: { driver: string; project: string; stdlibAssets?: boolean }): string {
   const runtime = requireRuntime();
   const work = mkdtempSync(join(tmpdir(), "pymode-snapshot-"));
+  // an assets bundle's snapshot is made with the zip it ships and the groups beside it, as the builder makes it
+  const stdlib = opts.stdlibAssets ? writeSplitStdlib(runtime, "init", join(work, "stdlib")).zip : join(runtime, "python313.zip");
   const site = join(work, "site");
   mkdirSync(site);
   for (const p of pylibPackages(PYLIB)) cpSync(join(PYLIB, p), join(site, p), { recursive: true });
   const wasm = join(work, "snapshot.wasm");
   execFileSync("bash", [join(PYLIB, "..", "builder-image", "runtime", "snapshot.sh"), "--wasm",
-    join(runtime, (DRIVER_WASM as Record<string, string>)[opts.driver]), "--stdlib", join(runtime, "python313.zip"),
-    "--site", site, "--app", opts.project, "-o", wasm], { stdio: ["ignore", "ignore", "pipe"] });
-  return bundleTestApp({ wasm, driver: opts.driver, project: opts.project });
+    join(runtime, (DRIVER_WASM as Record<string, string>)[opts.driver]), "--stdlib", stdlib,
+    "--dynload", join(runtime, "lib-dynload"), "--site", site, "--app", opts.project, "-o", wasm], { stdio: ["ignore", "ignore", "pipe"] });
+  return wasm;
 }
 
 export interface Host {

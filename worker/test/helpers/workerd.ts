@@ -39,6 +39,10 @@ export async function startBundle(dir: string, vars: Record<string, string> = {}
     queueProducers: { JOBS: "jobs" },
     queueConsumers: { jobs: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 2 } },
     serviceBindings: { OTHER: otherWorker },
+    // the stdlib modules an assets bundle keeps out of its upload, read through its assets binding, as on Cloudflare
+    ...(manifest.assets
+      ? { assets: { directory: join(dir, manifest.assets.directory), binding: manifest.assets.binding, routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } } }
+      : {}),
     bindings: { PYMODE_BINDINGS_DECL: JSON.stringify({ MY_KV: "kv", FILES: "r2", DB: "d1", JOBS: "queue", OTHER: "service" }), ...vars },
     host: "127.0.0.1",
     port: 0,

@@ -24,6 +24,8 @@ final class ApiCall {
     final Map<String, String> headers = new LinkedHashMap<>();
     RequestBody body;
     String rateLimitKey;
+    /** Sent as the bearer instead of the API token (a static-assets upload token); never printed. */
+    AssetsToken bearer;
     private boolean retrySafe;
 
     private ApiCall(String method, String template, String... pathValues) {
@@ -86,6 +88,12 @@ final class ApiCall {
         return this;
     }
 
+    /** Authorises this call with {@code token} instead of the client's API token. */
+    ApiCall authorizedBy(AssetsToken token) {
+        this.bearer = token;
+        return this;
+    }
+
     /** Marks a non-idempotent method as safe to re-send: repeating it leaves the same state. */
     ApiCall retrySafe() {
         this.retrySafe = true;
@@ -98,6 +106,7 @@ final class ApiCall {
         copy.headers.putAll(headers);
         copy.body = body;
         copy.rateLimitKey = rateLimitKey;
+        copy.bearer = bearer;
         copy.retrySafe = retrySafe;
         return copy.query(name, value);
     }

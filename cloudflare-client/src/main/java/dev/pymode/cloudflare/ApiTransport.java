@@ -222,7 +222,7 @@ final class ApiTransport {
     private Request request(ApiCall call) {
         Request.Builder request = new Request.Builder()
                 .url(call.url(baseUrl))
-                .header("Authorization", "Bearer " + apiToken)
+                .header("Authorization", "Bearer " + (call.bearer != null ? call.bearer.value() : apiToken))
                 .header("Accept", "application/json");
         call.headers.forEach(request::header);
         RequestBody body = call.body;

@@ -35,6 +35,7 @@ public sealed interface Binding {
             case "secret_text" -> new SecretText(name, text(json, "text"));
             case "queue" -> new Queue(name, json.path("queue_name").asText());
             case "service" -> new Service(name, json.path("service").asText(), text(json, "entrypoint"));
+            case "assets" -> new Assets(name);
             default -> new Other(name, type, json.deepCopy());
         };
     }
@@ -120,6 +121,17 @@ public sealed interface Binding {
         public ObjectNode toJson() {
             ObjectNode json = head(this).put("service", service);
             return entrypoint == null ? json : json.put("entrypoint", entrypoint);
+        }
+    }
+
+    /** The Worker's static assets ({@link WorkerUpload.Builder#assets}), read with {@code env.NAME.fetch(url)}. */
+    record Assets(String name) implements Binding {
+        public String type() {
+            return "assets";
+        }
+
+        public ObjectNode toJson() {
+            return head(this);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pymode.cloudflare;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -336,9 +337,10 @@ public final class CloudflareClient implements AutoCloseable {
 
     private JsonNode putScript(String account, String script, WorkerUpload upload, String remoteMigrationTag,
                                List<String> scriptTags) {
+        AssetsToken assets = completionToken(account, script, upload);
         ApiCall put = ApiCall.put("/accounts/{account}/workers/scripts/{script}", account, script)
                 .query("bindings_inherit", "strict")
-                .body(upload.form(Migrations.toUpload(upload.migrations(), remoteMigrationTag), scriptTags)
+                .body(upload.form(Migrations.toUpload(upload.migrations(), remoteMigrationTag), scriptTags, assets)
                         .toRequestBody());
         return transport.execute(put).result();
     }
@@ -346,12 +348,84 @@ public final class CloudflareClient implements AutoCloseable {
     /**
      * {@code POST workers/scripts/{script}/versions}: uploads a version without deploying it. Version
      * metadata cannot carry migrations, so use this only when the remote script is up to date with them.
+     * An upload with static assets uploads them first ({@link #uploadAssets}).
      */
     public WorkerVersion uploadVersion(String account, String script, WorkerUpload upload) {
+        AssetsToken assets = completionToken(account, script, upload);
         ApiCall post = ApiCall.post("/accounts/{account}/workers/scripts/{script}/versions", account, script)
                 .query("bindings_inherit", "strict")
-                .body(upload.form(Optional.empty()).toRequestBody());
+                .body(upload.form(Optional.empty(), null, assets).toRequestBody());
         return workerVersion(transport.execute(post).result());
+    }
+
+    /** The completion token of the upload's static assets, uploaded now; null when it has none. */
+    private AssetsToken completionToken(String account, String script, WorkerUpload upload) {
+        return upload.assets().map(assets -> uploadAssets(account, script, assets).completion()).orElse(null);
+    }
+
+    // ---------------------------------------------------------------- static assets
+
+    /**
+     * Uploads static assets the way wrangler does (developers.cloudflare.com/workers/static-assets/direct-upload):
+     * {@code POST workers/scripts/{script}/assets-upload-session} with the manifest, whose answer lists in buckets
+     * only the hashes the account does not hold yet; then one {@code POST workers/assets/upload?base64=true} per
+     * bucket, authorised by the session's token, each part named by its hash and holding the base64 content. The
+     * last upload answers with the completion token; with no bucket at all, the session's token is it. Every call
+     * counts against the account's budget; both are safe to repeat (content-addressed), so they are retried.
+     */
+    public AssetsUpload uploadAssets(String account, String script, StaticAssets assets) {
+        ApiCall session = ApiCall.post("/accounts/{account}/workers/scripts/{script}/assets-upload-session",
+                        account, script)
+                .body(transport.json(JSON.objectNode().set("manifest", assets.manifest())))
+                .retrySafe();
+        JsonNode answer = transport.execute(session).result();
+        String sessionJwt = text(answer, "jwt");
+        if (sessionJwt == null || sessionJwt.isEmpty()) {
+            throw new CloudflareException(session.name(), "the answer carries no upload token", null);
+        }
+        AssetsToken uploadToken = new AssetsToken(sessionJwt);
+        List<List<StaticAssets.Asset>> buckets = new ArrayList<>();
+        for (JsonNode bucket : answer.path("buckets")) {
+            List<StaticAssets.Asset> files = new ArrayList<>();
+            for (JsonNode hash : bucket) {
+                StaticAssets.Asset asset = assets.byHash(hash.asText());
+                if (asset == null) {
+                    throw new CloudflareException(session.name(),
+                            "asks for hash " + hash.asText() + ", which no asset of the manifest has", null);
+                }
+                files.add(asset);
+            }
+            if (!files.isEmpty()) {
+                buckets.add(files);
+            }
+        }
+        if (buckets.isEmpty()) {
+            return new AssetsUpload(uploadToken, assets.files().size(), 0, 0);
+        }
+        String completion = null;
+        int uploaded = 0;
+        for (List<StaticAssets.Asset> bucket : buckets) {
+            MultipartForm form = new MultipartForm();
+            for (StaticAssets.Asset asset : bucket) {
+                form.file(asset.hash(), asset.hash(), StaticAssets.contentType(asset.path()),
+                        Base64.getEncoder().encode(asset.content()));
+            }
+            ApiCall upload = ApiCall.post("/accounts/{account}/workers/assets/upload", account)
+                    .query("base64", "true")
+                    .authorizedBy(uploadToken)
+                    .body(form.toRequestBody())
+                    .retrySafe();
+            String jwt = text(transport.execute(upload).result(), "jwt");
+            if (jwt != null && !jwt.isEmpty()) {
+                completion = jwt;
+            }
+            uploaded += bucket.size();
+        }
+        if (completion == null) {
+            throw new CloudflareException(AssetsUpload.UPLOAD_CALL,
+                    "all " + buckets.size() + " bucket(s) uploaded but no answer carried the completion token", null);
+        }
+        return new AssetsUpload(new AssetsToken(completion), assets.files().size(), uploaded, buckets.size());
     }
 
     /**

@@ -32,6 +32,7 @@ public final class WorkerUpload {
     private final List<String> keepBindings;
     private final String message;
     private final String tag;
+    private final StaticAssets assets;
 
     private WorkerUpload(Builder b) {
         this.mainModule = Objects.requireNonNull(b.mainModule, "mainModule");
@@ -43,6 +44,7 @@ public final class WorkerUpload {
         this.keepBindings = List.copyOf(b.keepBindings);
         this.message = b.message;
         this.tag = b.tag;
+        this.assets = b.assets;
         if (modules.stream().noneMatch(m -> m.name().equals(mainModule))) {
             throw new IllegalArgumentException("main module " + mainModule + " is not among the modules");
         }
@@ -80,12 +82,27 @@ public final class WorkerUpload {
         return migrations;
     }
 
+    /** The static assets uploaded before this upload (their completion token goes into its metadata). */
+    public Optional<StaticAssets> assets() {
+        return Optional.ofNullable(assets);
+    }
+
     /**
      * The {@code metadata} part, with the keys in wrangler's order.
      *
      * @param migrationsToApply from {@link Migrations#toUpload}; empty for a version upload
      */
     public ObjectNode metadata(Optional<ObjectNode> migrationsToApply) {
+        return metadata(migrationsToApply, null);
+    }
+
+    /**
+     * The same with {@code assets: {jwt, config}} when this upload has assets.
+     *
+     * @param assetsToken the completion token of the assets upload; null leaves {@code jwt} out (as in
+     *                    {@link #contentHash}, which must not change with every session)
+     */
+    ObjectNode metadata(Optional<ObjectNode> migrationsToApply, AssetsToken assetsToken) {
         ObjectNode metadata = JsonNodeFactory.instance.objectNode();
         metadata.put("main_module", mainModule);
         ArrayNode bindingsJson = metadata.putArray("bindings");
@@ -109,12 +126,19 @@ public final class WorkerUpload {
                 annotations.put("workers/tag", tag);
             }
         }
+        if (assets != null) {
+            ObjectNode assetsJson = metadata.putObject("assets");
+            if (assetsToken != null) {
+                assetsJson.put("jwt", assetsToken.value());
+            }
+            assetsJson.set("config", assets.config());
+        }
         return metadata;
     }
 
     /** The multipart form: metadata first, then the main module, then the others in the order given. */
     MultipartForm form(Optional<ObjectNode> migrationsToApply) {
-        return form(migrationsToApply, null);
+        return form(migrationsToApply, null, null);
     }
 
     /**
@@ -122,8 +146,11 @@ public final class WorkerUpload {
      * in the same call; null leaves them). Tags are not part of {@link #digest}: they describe the script, not
      * the code and settings it runs.
      */
-    MultipartForm form(Optional<ObjectNode> migrationsToApply, List<String> scriptTags) {
-        ObjectNode metadata = metadata(migrationsToApply);
+    MultipartForm form(Optional<ObjectNode> migrationsToApply, List<String> scriptTags, AssetsToken assetsToken) {
+        if (assets != null && assetsToken == null) {
+            throw new IllegalStateException("an upload with static assets needs their completion token");
+        }
+        ObjectNode metadata = metadata(migrationsToApply, assetsToken);
         if (scriptTags != null) {
             scriptTags.forEach(metadata.putArray("tags")::add);
         }
@@ -136,7 +163,8 @@ public final class WorkerUpload {
 
     /**
      * A stable digest ({@code sha256:<hex>}) of what this upload would deploy: the metadata with the whole
-     * migration history (not the remote-dependent slice) and every module's name, type and bytes. Secret
+     * migration history (not the remote-dependent slice), every module's name, type and bytes, and the static
+     * assets' manifest (path, hash, size; not the session's token) and config. Secret
      * values are left out, so the digest can sit in a status field; push changed secrets with
      * {@link CloudflareClient#putSecret}.
      */
@@ -156,6 +184,9 @@ public final class WorkerUpload {
             frame(sha256, module.name().getBytes(StandardCharsets.UTF_8));
             frame(sha256, module.type().mimeType().getBytes(StandardCharsets.UTF_8));
             frame(sha256, module.content());
+        }
+        if (assets != null) {
+            frame(sha256, assets.manifest().toString().getBytes(StandardCharsets.UTF_8));
         }
         return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     }
@@ -177,7 +208,8 @@ public final class WorkerUpload {
     @Override
     public String toString() {
         return "WorkerUpload[main=" + mainModule + ", modules=" + modules + ", bindings=" + bindings
-                + ", compatibilityDate=" + compatibilityDate + ", migrations=" + migrations.size() + "]";
+                + ", compatibilityDate=" + compatibilityDate + ", migrations=" + migrations.size()
+                + (assets == null ? "" : ", assets=" + assets) + "]";
     }
 
     public static final class Builder {
@@ -190,6 +222,7 @@ public final class WorkerUpload {
         private final List<String> keepBindings = new ArrayList<>();
         private String message;
         private String tag;
+        private StaticAssets assets;
 
         private Builder(String mainModule) {
             this.mainModule = mainModule;
@@ -213,6 +246,13 @@ public final class WorkerUpload {
         public Builder bindings(List<? extends Binding> all) {
             bindings.addAll(all);
             return this;
+        }
+
+        /** The names of the bindings added so far. */
+        public Set<String> bindingNames() {
+            Set<String> names = new java.util.LinkedHashSet<>();
+            bindings.forEach(b -> names.add(b.name()));
+            return names;
         }
 
         public Builder compatibilityDate(String date) {
@@ -244,6 +284,12 @@ public final class WorkerUpload {
         public Builder annotations(String message, String tag) {
             this.message = message;
             this.tag = tag;
+            return this;
+        }
+
+        /** Static assets to upload first; bind them with {@link Binding.Assets} to read them from the Worker. */
+        public Builder assets(StaticAssets staticAssets) {
+            this.assets = staticAssets;
             return this;
         }
 

@@ -74,6 +74,13 @@ class OpenApiConformanceTest extends ClientFixture {
 
     private static MockResponse answer(String method, String path) {
         String info = "{\"page\":1,\"per_page\":100,\"count\":1,\"total_count\":1,\"total_pages\":1}";
+        if (path.endsWith("/assets-upload-session")) {
+            return Envelopes.ok("{\"jwt\":\"session\",\"buckets\":[[\"" + StaticAssets.hash("/a.py", ASSET)
+                    + "\"]]}");
+        }
+        if (path.endsWith("/workers/assets/upload")) {
+            return Envelopes.json(201, "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{\"jwt\":\"done\"}}");
+        }
         if (path.endsWith("/tokens/verify")) {
             return Envelopes.ok("{\"id\":\"t\",\"status\":\"active\"}");
         }
@@ -125,6 +132,8 @@ class OpenApiConformanceTest extends ClientFixture {
                 ? "{\"id\":\"w\",\"etag\":\"e\"}" : "null");
     }
 
+    private static final byte[] ASSET = "print(1)\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
     /** Makes every call of the client once (some twice, in both of their forms). */
     private void callEverything() {
         WorkerUpload upload = WorkerUploadTest.probeWorker()
@@ -145,6 +154,13 @@ class OpenApiConformanceTest extends ClientFixture {
         client.findOrCreateR2Bucket(ACCOUNT, "w-assets");
         client.findOrCreateD1Database(ACCOUNT, "w-db");
         client.uploadScript(ACCOUNT, "w", upload, null);
+        client.uploadScript(ACCOUNT, "w", WorkerUpload.builder("index.js")
+                .module("index.js", ModuleType.ESM, "export default {}".getBytes())
+                .binding(new Binding.Assets("PYMODE_ASSETS"))
+                .assets(StaticAssets.builder().file("/a.py", ASSET)
+                        .config(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                                .put("run_worker_first", true)).build())
+                .build(), null);
         client.uploadScript(ACCOUNT, "w", upload, "v0", List.of("team=payments"));
         client.deploy(ACCOUNT, "w", versionUpload, 25, "canary");
         client.listVersions(ACCOUNT, "w");
@@ -204,6 +220,8 @@ class OpenApiConformanceTest extends ClientFixture {
                 "DELETE /accounts/{account_id}/d1/database/{database_id}",
                 "GET /accounts/{account_id}/workers/scripts",
                 "PUT /accounts/{account_id}/workers/scripts/{script_name}",
+                "POST /accounts/{account_id}/workers/scripts/{script_name}/assets-upload-session",
+                "POST /accounts/{account_id}/workers/assets/upload",
                 "DELETE /accounts/{account_id}/workers/scripts/{script_name}",
                 "POST /accounts/{account_id}/workers/scripts/{script_name}/versions",
                 "GET /accounts/{account_id}/workers/scripts/{script_name}/versions",

@@ -165,6 +165,13 @@ final class OpenApiRequestValidator {
                 } catch (IOException e) {
                     problems.add("part " + part.name() + " is not JSON");
                 }
+            } else if ("*/*".equals(media.path("encoding").path("*").path("contentType").asText())
+                    && "string".equals(schema.path("additionalProperties").path("type").asText())) {
+                // one string part per name, any Content-Type (the assets upload: base64 contents by hash)
+                if (!new String(part.content(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .matches("[A-Za-z0-9+/]*={0,2}")) {
+                    problems.add("part " + part.name() + " is not base64");
+                }
             } else if (!fileTypes.contains(part.contentType())) {
                 problems.add("module part " + part.name() + " has Content-Type " + part.contentType()
                         + ", not one of " + fileTypes);

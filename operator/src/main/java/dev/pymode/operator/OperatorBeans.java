@@ -213,9 +213,9 @@ public class OperatorBeans {
     @ApplicationScoped
     WorkerBuildStage workerBuildStage(PyModeConfig config, KubernetesClient client, Builders builders,
                                       Optional<OciRegistry> registry, EventRecorder events, Clock clock,
-                                      OperatorMetrics metrics) {
+                                      OperatorMetrics metrics, RecipeClosure recipes) {
         return new WorkerBuildStage(registry, builders.executor(), client, config, builders.toolchain(), events, clock,
-                metrics);
+                metrics, recipes);
     }
 
     @Produces

@@ -28,7 +28,12 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
          * The builder refused a value of the spec (exit {@link BuilderCommand#EXIT_INVALID_INPUT}): the same input is
          * refused again, so it is not retried; changing the spec is what helps.
          */
-        INVALID_INPUT
+        INVALID_INPUT,
+        /**
+         * The packages need distributions that catalogue recipes build (exit {@link BuilderCommand#EXIT_NEEDS_RECIPES}):
+         * the same inputs ask again, so it is not retried; the owner decides (the worker attaches the recipes).
+         */
+        NEEDS_RECIPES
     }
 
     /**
@@ -37,7 +42,10 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
      * @param summary one line for the condition, naming the limit and the chart value that sets it, or the input the
      *                builder refused; empty for a build error, whose decisive line the classifier finds in the detail
      */
-    public record Failure(FailureKind kind, String reason, String summary) {
+    public record Failure(FailureKind kind, String reason, String summary, RecipeRequest recipes) {
+        public Failure(FailureKind kind, String reason, String summary) {
+            this(kind, reason, summary, null);
+        }
     }
 
     public static BuildObservation absent() {
@@ -61,6 +69,17 @@ public record BuildObservation(Phase phase, String detail, Failure failure) {
         String[] lines = logTail.strip().split("\n");
         return new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.INVALID_INPUT, "InvalidInput",
                 lines[lines.length - 1]));
+    }
+
+    /**
+     * The builder asked for catalogue recipes (its last line, {@link RecipeRequest}); a request that cannot be read is
+     * an input error with the builder's output, never a silent retry.
+     */
+    public static BuildObservation needsRecipes(String logTail) {
+        return RecipeRequest.parse(logTail)
+                .map(request -> new BuildObservation(Phase.FAILED, logTail, new Failure(FailureKind.NEEDS_RECIPES,
+                        RecipeRequest.REASON, request.message(), request)))
+                .orElseGet(() -> invalidInput(logTail));
     }
 
     /** The build ran out of memory: a limit of the builder's container. */

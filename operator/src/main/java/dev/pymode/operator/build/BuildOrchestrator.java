@@ -81,7 +81,7 @@ public class BuildOrchestrator {
     public StageResult run(BuildSubject subject) {
         HasMetadata resource = subject.resource();
         String buildName = buildName(resource, subject);
-        cancelStaleBuilds(resource, buildName);
+        cancelStaleBuilds(resource, subject, buildName);
 
         OciRegistry oci = registry.orElseThrow();
         Optional<OciRegistry.Artifact> artifact;
@@ -219,6 +219,12 @@ public class BuildOrchestrator {
         executor.delete(request.namespace(), request.name());
         String log = observation.detail();
         BuildObservation.Failure known = observation.failure();
+        if (known.kind() == BuildObservation.FailureKind.NEEDS_RECIPES) {
+            // The same inputs ask again: stalled for this key. What happens next is the owner's call (a worker builds
+            // the recipes and asks again with a new key, or shows the request as an input error).
+            subject.recipesNeeded(known.recipes());
+            return stall(failed, known.reason(), known.summary());
+        }
         if (known.kind() != BuildObservation.FailureKind.BUILD_ERROR) {
             // The executor knows the cause (a limit hit, a spec value the builder refused by its exit code): the same
             // inputs fail the same way, so stall at once. The condition gets the one line naming the limit or the
@@ -262,10 +268,19 @@ public class BuildOrchestrator {
         return Backoff.after(config.builder().retryBaseDelay(), failures, buildName);
     }
 
-    private void cancelStaleBuilds(HasMetadata resource, String currentBuild) {
+    /**
+     * Cancels the resource's builds of this subject's kind (the same name marker) that are not the current one. A
+     * resource with builds of several kinds (a worker's bundle and the catalogue recipes it attaches) keeps the
+     * others; a subject that does not cancel (recipes, several of which may build at once) leaves them to finish.
+     */
+    private void cancelStaleBuilds(HasMetadata resource, BuildSubject subject, String currentBuild) {
+        if (!subject.cancelsStaleBuilds()) {
+            return;
+        }
         String namespace = resource.getMetadata().getNamespace();
+        String scope = currentBuild.substring(0, currentBuild.length() - 12);
         for (String name : executor.buildsOf(namespace, resource.getKind(), resource.getMetadata().getName())) {
-            if (!name.equals(currentBuild)) {
+            if (!name.equals(currentBuild) && name.startsWith(scope)) {
                 executor.delete(namespace, name);
                 events.normal(resource, "BuildCancelled", "build " + name + " is for inputs the spec no longer has");
             }

@@ -46,4 +46,13 @@ public interface BuildSubject {
     ArtifactReference artifact();
 
     void artifact(ArtifactReference artifact);
+
+    /** The builder stopped because the packages need these catalogue recipes ({@link RecipeRequest}). */
+    default void recipesNeeded(RecipeRequest request) {
+    }
+
+    /** Whether a build of this subject cancels the resource's other builds of the same kind (stale inputs). */
+    default boolean cancelsStaleBuilds() {
+        return true;
+    }
 }

@@ -19,6 +19,12 @@ public final class BuilderCommand {
     public static final int EXIT_INVALID_INPUT = 3;
 
     /**
+     * The builder's exit code when the packages need distributions that only catalogue recipes build (pymode_build.py
+     * EXIT_NEEDS_RECIPES); its last line names them ({@link RecipeRequest}).
+     */
+    public static final int EXIT_NEEDS_RECIPES = 4;
+
+    /**
      * The builder's environment for the operator's package index (pymode_build.py pip_environment): the URL, and the
      * credentials, which reach pip through its environment only.
      */
@@ -29,12 +35,20 @@ public final class BuilderCommand {
     private BuilderCommand() {
     }
 
-    /** Arguments after {@code worker --source <dir>}; extensions by artifact reference, in name order. */
-    public static List<String> workerArguments(BuildKey key, List<String> extensionReferences, String bundleReference,
+    /**
+     * Arguments after {@code worker --source <dir>}; the worker's extensions by artifact reference, in name order, then
+     * the catalogue recipes the operator attached, in recipe order.
+     */
+    public static List<String> workerArguments(BuildKey key, List<String> extensionReferences,
+                                               List<String> catalogueReferences, String bundleReference,
                                                String sourceRevision) {
         List<String> args = new ArrayList<>(List.of("--entry=" + key.entry(), "--runtime-ref", key.runtimeRef()));
         for (String extension : extensionReferences) {
             args.add("--extension");
+            args.add(extension);
+        }
+        for (String extension : catalogueReferences) {
+            args.add("--catalogue-extension");
             args.add(extension);
         }
         for (String requirement : key.packages()) {

@@ -343,6 +343,9 @@ public class JobBuildExecutor implements BuildExecutor {
         if (pods.stream().anyMatch(pod -> exitedWith(pod, BuilderCommand.EXIT_INVALID_INPUT))) {
             return BuildObservation.invalidInput(detail);
         }
+        if (pods.stream().anyMatch(pod -> exitedWith(pod, BuilderCommand.EXIT_NEEDS_RECIPES))) {
+            return BuildObservation.needsRecipes(detail);
+        }
         return BuildObservation.failed(detail);
     }
 

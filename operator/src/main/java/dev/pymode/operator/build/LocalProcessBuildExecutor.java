@@ -119,6 +119,9 @@ public class LocalProcessBuildExecutor implements BuildExecutor {
         if (code == 0) {
             return Optional.of(BuildObservation.succeeded());
         }
+        if (code == BuilderCommand.EXIT_NEEDS_RECIPES) {
+            return Optional.of(BuildObservation.needsRecipes(logTail(dir)));
+        }
         return Optional.of(code == BuilderCommand.EXIT_INVALID_INPUT ? BuildObservation.invalidInput(logTail(dir))
                 : BuildObservation.failed(logTail(dir)));
     }

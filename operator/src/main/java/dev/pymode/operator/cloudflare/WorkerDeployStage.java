@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import dev.pymode.cloudflare.AssetsUpload;
 import dev.pymode.cloudflare.BindingDrift;
 import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.cloudflare.CloudflareClient;
@@ -57,6 +58,8 @@ import dev.pymode.operator.status.StageResult;
 public class WorkerDeployStage {
 
     private static final Duration RETRY = Duration.ofSeconds(15);
+    /** The reason when the static-assets step (session or bucket upload) failed; 4xx stalls, 5xx retries. */
+    static final String ASSETS_UPLOAD_FAILED = "AssetsUploadFailed";
     private static final Duration SECRET_RECHECK = Duration.ofSeconds(30);
 
     private final CloudflareTargets targets;
@@ -93,6 +96,9 @@ public class WorkerDeployStage {
     public StageResult run(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         try (Sequence sequence = new Sequence()) {
             return deploy(worker, status, schedules, sequence);
+        } catch (InvalidDeployInputException e) {
+            events.warning(worker, e.reason(), e.getMessage());
+            return StageResult.terminalFailure(ConditionTypes.DEPLOYED, e.reason(), e.getMessage());
         } catch (CloudflareTargets.NotConfiguredException e) {
             return StageResult.terminalFailure(ConditionTypes.DEPLOYED, "CloudflareNotConfigured", e.getMessage());
         } catch (SecretValues.MissingSecretException e) {
@@ -104,13 +110,15 @@ public class WorkerDeployStage {
                     Backoff.whileFailingFor(Duration.ofSeconds(1), wait, worker.scriptName()));
         } catch (CloudflareApiException e) {
             FailureClassifier.Failure failure = FailureClassifier.ofCloudflareStatus(e.status(), e.getMessage());
-            events.warning(worker, failure.reason(), e.getMessage());
+            String reason = AssetsUpload.isAssetsCall(e.call()) ? ASSETS_UPLOAD_FAILED : failure.reason();
+            events.warning(worker, reason, e.getMessage());
             return failure.terminal()
-                    ? StageResult.terminalFailure(ConditionTypes.DEPLOYED, failure.reason(), failure.line())
-                    : StageResult.transientFailure(ConditionTypes.DEPLOYED, failure.reason(), failure.line(),
+                    ? StageResult.terminalFailure(ConditionTypes.DEPLOYED, reason, failure.line())
+                    : StageResult.transientFailure(ConditionTypes.DEPLOYED, reason, failure.line(),
                     retry(worker, status));
         } catch (CloudflareException e) {
-            return StageResult.transientFailure(ConditionTypes.DEPLOYED, "CloudflareUnavailable", e.getMessage(),
+            return StageResult.transientFailure(ConditionTypes.DEPLOYED,
+                    AssetsUpload.isAssetsCall(e.call()) ? ASSETS_UPLOAD_FAILED : "CloudflareUnavailable", e.getMessage(),
                     retry(worker, status));
         } catch (RegistryUnavailableException e) {
             return StageResult.transientFailure(ConditionTypes.DEPLOYED, "RegistryUnavailable", e.getMessage(),

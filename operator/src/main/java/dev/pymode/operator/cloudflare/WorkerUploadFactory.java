@@ -25,7 +25,8 @@ import dev.pymode.operator.workflow.ScheduleEntry;
  * its Durable Object classes and migrations, the bindings of every kind of the registry ({@link BindingKinds}:
  * KV/R2/D1 by resolved id, queues, services), vars, secrets, and the
  * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind, and the
- * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start.
+ * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start, and the bundle's static assets
+ * ({@link BundleAssets}) with their binding.
  */
 public class WorkerUploadFactory {
 
@@ -36,6 +37,8 @@ public class WorkerUploadFactory {
     static final String SHARDS = "PYMODE_SHARDS";
     static final String SHARD_KEY = "PYMODE_SHARD_KEY";
     static final String POOL_MAX_REQUESTS = "PYMODE_POOL_MAX_REQUESTS";
+    /** The reason of a spec binding named like one the bundle brings (its assets binding). */
+    public static final String BINDING_NAME_CLASH = "BindingNameClash";
 
     private final ObjectMapper mapper;
 
@@ -77,6 +80,14 @@ public class WorkerUploadFactory {
             upload.binding(new Binding.PlainText(SCHEDULES, json(schedules)));
         }
         routingVars(spec.getRouting()).forEach((name, value) -> upload.binding(new Binding.PlainText(name, value)));
+        BundleAssets.read(bundle).ifPresent(assets -> {
+            if (upload.bindingNames().contains(assets.binding())) {
+                throw new InvalidDeployInputException(BINDING_NAME_CLASH, "bundle " + bundle.digest()
+                        + " binds its static assets as " + assets.binding() + ", which the worker already uses as a "
+                        + "binding name; rename that binding in spec.bindings");
+            }
+            upload.binding(new Binding.Assets(assets.binding())).assets(assets.files());
+        });
 
         var cloudflare = spec.getCloudflare();
         String date = cloudflare != null && cloudflare.getCompatibilityDate() != null ? cloudflare.getCompatibilityDate()

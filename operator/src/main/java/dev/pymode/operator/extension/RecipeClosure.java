@@ -60,7 +60,20 @@ public class RecipeClosure {
 
     public Resolution resolve(PyModeExtension extension) {
         Recipe inline = extension.getSpec().getInline();
-        String top = inline != null ? inline.getName() : extension.getSpec().getRecipe();
+        return resolve(inline != null ? inline.getName() : extension.getSpec().getRecipe(), inline,
+                extension.getMetadata().getGeneration());
+    }
+
+    /**
+     * A catalogue recipe by name, as {@link #resolve(PyModeExtension)} resolves a PyModeExtension with
+     * {@code spec.recipe: name}: the same files, so the same digest and build key (a worker that gets the recipe
+     * attached shares the extension's artifact).
+     */
+    public Resolution resolveCatalogue(String name) {
+        return resolve(name, null, null);
+    }
+
+    private Resolution resolve(String top, Recipe inline, Long generation) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         List<ExtensionEntryPoint> entryPoints = new ArrayList<>();
         try {
@@ -74,7 +87,7 @@ public class RecipeClosure {
             throw new IllegalStateException("cannot serialise the inline recipe", e);
         }
         ProjectSource source = new ProjectSource(files, inline != null ? "inline recipe " + top
-                + " @generation-" + extension.getMetadata().getGeneration() : "catalogue recipe " + top);
+                + " @generation-" + generation : "catalogue recipe " + top);
         String origin = inline != null ? "from the resource" : "from the catalogue";
         String depends = files.size() == 1 ? "" : ", " + (files.keySet().stream().filter(f -> f.endsWith(".json")).count() - 1)
                 + " recipe(s) it depends on";

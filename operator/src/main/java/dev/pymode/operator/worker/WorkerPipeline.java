@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.build.AttachedRecipes;
 import dev.pymode.operator.build.WorkerBuildStage;
 import dev.pymode.operator.cloudflare.WorkerDeployStage;
 import dev.pymode.operator.events.EventRecorder;
@@ -67,7 +68,13 @@ public class WorkerPipeline {
         if (!built.succeeded()) {
             return stages;
         }
-        stages.add(deployStage.run(worker, status, schedules));
+        StageResult deployed = deployStage.run(worker, status, schedules);
+        if (deployed.succeeded() && !status.getAttachedRecipes().isEmpty()) {
+            // Ready's message is the last stage's: it names the recipes the operator attached, as Built does
+            deployed = new StageResult(deployed.conditionType(), deployed.outcome(), deployed.reason(),
+                    AttachedRecipes.withAttached(deployed.message(), status.getAttachedRecipes()), deployed.retryAfter());
+        }
+        stages.add(deployed);
         return stages;
     }
 }

@@ -90,6 +90,14 @@ final class Cases {
                           queues: [{name: OTHER, queue: jobs}]
                           services: [{name: OTHER, service: other-worker}]
                         """), "binding names must be unique across kv, r2, d1, queues, services, secrets and vars"),
+                refused("a var named like the runtime's assets binding", workerWith("reserved-assets", """
+                        bindings:
+                          vars: {PYMODE_ASSETS: x}
+                        """), "are reserved for the runtime"),
+                refused("a KV binding named like the runtime's Durable Object", workerWith("reserved-do", """
+                        bindings:
+                          kv: [{name: PYTHON_DO, namespace: data}]
+                        """), "are reserved for the runtime"),
                 refused("queue name with uppercase", workerWith("bad-queue", """
                         bindings:
                           queues: [{name: JOBS, queue: Jobs}]

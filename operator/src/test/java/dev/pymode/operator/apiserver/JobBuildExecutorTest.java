@@ -55,6 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("apiserver")
 class JobBuildExecutorTest {
 
+    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
+            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+            new com.fasterxml.jackson.databind.ObjectMapper());
+
     private static final String NS = "job-builds";
     private static LocalApiServer server;
     private static KubernetesClient client;
@@ -69,14 +73,7 @@ class JobBuildExecutorTest {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .create();
         registry = new LocalRegistry(tmp.resolve("registry")).start();
-        config = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
-                "pymode.registry.host", registry.host(),
-                "pymode.registry.plain-http", "true",
-                "pymode.registry.push-secret", "registry-push",
-                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
-                "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
-                "pymode.builder.max-attempts", "3"))
-                .build().getConfigMapping(PyModeConfig.class);
+        config = JobTestSettings.forRegistry(registry.host(), "1");
     }
 
     @AfterAll
@@ -100,7 +97,7 @@ class JobBuildExecutorTest {
     private static WorkerBuildStage newOperator(Clock clock) {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
-                config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none());
+                config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none(), RECIPES);
     }
 
     private static PyModeWorker createWorker(String name, String content) {
@@ -246,7 +243,7 @@ class JobBuildExecutorTest {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
                 withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
-                OperatorMetrics.none());
+                OperatorMetrics.none(), RECIPES);
         PyModeWorker worker = createWorker("with-index", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 
@@ -281,7 +278,7 @@ class JobBuildExecutorTest {
         var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withCa), client, withCa,
                 withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
-                OperatorMetrics.none());
+                OperatorMetrics.none(), RECIPES);
         PyModeWorker worker = createWorker("with-ca", "def on_fetch(r, e): return None\n");
         assertThat(reconcile(stage, worker, new PyModeWorkerStatus()).reason()).isEqualTo("Building");
 

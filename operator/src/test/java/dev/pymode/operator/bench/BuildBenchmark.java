@@ -45,6 +45,10 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class BuildBenchmark {
 
+    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
+            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+            new com.fasterxml.jackson.databind.ObjectMapper());
+
     private static final String NS = "bench";
 
     @Test
@@ -85,7 +89,7 @@ class BuildBenchmark {
                     Duration.ofMinutes(30), Clock.systemUTC(), mapper);
             var stage = new WorkerBuildStage(Optional.of(oci), executor, client, config,
                     ToolchainIdentity.ofLocalTools(TestPaths.repoRoot()), new EventRecorder(client, Clock.systemUTC()),
-                    Clock.systemUTC(), dev.pymode.operator.metrics.OperatorMetrics.none());
+                    Clock.systemUTC(), dev.pymode.operator.metrics.OperatorMetrics.none(), RECIPES);
             var resolver = dev.pymode.operator.support.TestSources.resolver(client);
 
             System.out.println("\n== apply -> Built (warm runtime cache; each row is one worker)");

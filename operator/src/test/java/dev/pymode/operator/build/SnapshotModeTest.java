@@ -44,9 +44,9 @@ class SnapshotModeTest {
 
     @Test
     void theBuilderIsToldTheMode() {
-        assertThat(BuilderCommand.workerArguments(key(null), List.of(), "reg/b:t", "rev")).contains("--wizer=auto");
-        assertThat(BuilderCommand.workerArguments(key(true), List.of(), "reg/b:t", "rev")).contains("--wizer=on");
-        assertThat(BuilderCommand.workerArguments(key(false), List.of(), "reg/b:t", "rev"))
+        assertThat(BuilderCommand.workerArguments(key(null), List.of(), List.of(), "reg/b:t", "rev")).contains("--wizer=auto");
+        assertThat(BuilderCommand.workerArguments(key(true), List.of(), List.of(), "reg/b:t", "rev")).contains("--wizer=on");
+        assertThat(BuilderCommand.workerArguments(key(false), List.of(), List.of(), "reg/b:t", "rev"))
                 .noneMatch(a -> a.startsWith("--wizer"));
     }
 }

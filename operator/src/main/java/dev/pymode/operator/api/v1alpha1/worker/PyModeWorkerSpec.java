@@ -57,6 +57,16 @@ public class PyModeWorkerSpec {
     @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "extensionDigests")
     private List<LocalObjectReference> extensions = new ArrayList<>();
 
+    @JsonPropertyDescription("Attach catalogue recipes automatically (default true): when the packages need a "
+            + "distribution that publishes no pure-Python wheel, that no listed extension ships and that a recipe of the "
+            + "operator's catalogue builds, the operator builds that recipe (the same artifact a PyModeExtension with "
+            + "it gets) and bundles it; status.attachedRecipes names them. Distributions with a pure-Python mode "
+            + "(MarkupSafe, PyYAML) keep it: list a PyModeExtension for their C speedups. False: such a build stops "
+            + "naming the recipe to list as a PyModeExtension.")
+    @Default("true")
+    @SpecInput(value = SpecInput.Kind.BUILD, buildKey = "extensionDigests")
+    private Boolean autoAttachRecipes = Boolean.TRUE;
+
     @JsonPropertyDescription("A Wizer snapshot of the interpreter with the entry module imported, trading a larger "
             + "bundle (about 1.5 MB gzip for a small project) for a cold start without imports. Unset: a snapshot "
             + "whenever one can be made, which is not the case when the entry imports a C extension or calls a "
@@ -119,6 +129,8 @@ public class PyModeWorkerSpec {
     public void setPackages(List<String> packages) { this.packages = packages; }
     public List<LocalObjectReference> getExtensions() { return extensions; }
     public void setExtensions(List<LocalObjectReference> extensions) { this.extensions = extensions; }
+    public Boolean getAutoAttachRecipes() { return autoAttachRecipes; }
+    public void setAutoAttachRecipes(Boolean autoAttachRecipes) { this.autoAttachRecipes = autoAttachRecipes; }
     public Boolean getWizer() { return wizer; }
     public void setWizer(Boolean wizer) { this.wizer = wizer; }
     public WorkerBindings getBindings() { return bindings; }

@@ -1,5 +1,8 @@
 package dev.pymode.operator.api.v1alpha1.worker;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
 import dev.pymode.operator.api.v1alpha1.common.BuildProgress;
@@ -22,6 +25,15 @@ public class PyModeWorkerStatus extends PyModeStatus {
     @JsonPropertyDescription("The build in progress, or the last failed one, for the current inputs.")
     private BuildProgress build;
 
+    @JsonPropertyDescription("Catalogue recipes attached automatically because the packages need them "
+            + "(spec.autoAttachRecipes): each recipe's side-module artifact goes into the bundle like a listed "
+            + "PyModeExtension's.")
+    private List<AttachedRecipe> attachedRecipes = new ArrayList<>();
+
+    @JsonPropertyDescription("Digest of the inputs of the package resolution (packages, extension artifacts, runtime) "
+            + "that attachedRecipes was found for; another resolution finds them again.")
+    private String attachedRecipesFor;
+
     @JsonPropertyDescription("The live deployment on Cloudflare.")
     private WorkerDeployment deployment;
 
@@ -33,6 +45,10 @@ public class PyModeWorkerStatus extends PyModeStatus {
     public void setArtifact(ArtifactReference artifact) { this.artifact = artifact; }
     public BuildProgress getBuild() { return build; }
     public void setBuild(BuildProgress build) { this.build = build; }
+    public List<AttachedRecipe> getAttachedRecipes() { return attachedRecipes; }
+    public void setAttachedRecipes(List<AttachedRecipe> attachedRecipes) { this.attachedRecipes = attachedRecipes; }
+    public String getAttachedRecipesFor() { return attachedRecipesFor; }
+    public void setAttachedRecipesFor(String attachedRecipesFor) { this.attachedRecipesFor = attachedRecipesFor; }
     public WorkerDeployment getDeployment() { return deployment; }
     public void setDeployment(WorkerDeployment deployment) { this.deployment = deployment; }
 }

@@ -11,16 +11,28 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** The handler's `env`: every binding name is unique across all kinds. */
 // CRD validation has no cel.bind, so `[list].all(names, ...)` binds the concatenated names once.
-@ValidationRule(value = "[(has(self.kv) ? self.kv.map(b, b.name) : [])"
+@ValidationRule(value = WorkerBindings.ALL_NAMES + ".all(names, names.all(n, names.filter(m, m == n).size() == 1))",
+        message = "binding names must be unique across kv, r2, d1, queues, services, secrets and vars")
+@ValidationRule(value = WorkerBindings.ALL_NAMES + ".all(names, names.all(n, !(n in " + WorkerBindings.RESERVED_NAMES + ")))",
+        message = "binding names " + WorkerBindings.RESERVED_NAMES + " are reserved for the runtime (its static "
+                + "assets, Durable Objects and settings)")
+public class WorkerBindings {
+
+    /** Every binding name of the spec as one CEL list, bound once by `[list].all(names, ...)` in the rules above. */
+    static final String ALL_NAMES = "[(has(self.kv) ? self.kv.map(b, b.name) : [])"
         + " + (has(self.r2) ? self.r2.map(b, b.name) : [])"
         + " + (has(self.d1) ? self.d1.map(b, b.name) : [])"
         + " + (has(self.queues) ? self.queues.map(b, b.name) : [])"
         + " + (has(self.services) ? self.services.map(b, b.name) : [])"
         + " + (has(self.secrets) ? self.secrets.map(b, b.name) : [])"
-        + " + (has(self.vars) ? self.vars.map(k, k) : [])]"
-        + ".all(names, names.all(n, names.filter(m, m == n).size() == 1))",
-        message = "binding names must be unique across kv, r2, d1, queues, services, secrets and vars")
-public class WorkerBindings {
+        + " + (has(self.vars) ? self.vars.map(k, k) : [])]";
+
+    /**
+     * Binding names the runtime's bundle (static assets, Durable Objects) and the operator (its vars) use, as a CEL
+     * list: a spec binding of that name would clash in the upload.
+     */
+    public static final String RESERVED_NAMES = "['PYMODE_ASSETS', 'PYTHON_DO', 'THREAD_DO', 'PYMODE_BINDINGS_DECL', "
+            + "'PYMODE_SCHEDULES', 'PYMODE_ROUTING', 'PYMODE_SHARDS', 'PYMODE_SHARD_KEY', 'PYMODE_POOL_MAX_REQUESTS']";
 
     @JsonPropertyDescription("Workers KV namespaces.")
     @Size(max = 32)
