@@ -28,13 +28,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 # module -> its sources (relative to CPython's source tree), as in Modules/Setup.stdlib.in, and the flags
-# CPython's Makefile gives them for wasm32-wasi (MODULE_<NAME>_CFLAGS, LIBMPDEC_CFLAGS, LIBEXPAT_CFLAGS; an `-I`
-# names a directory of the source tree). What is here is not in python.wasm. Kept in the core: what the
-# interpreter or the stdlib needs at start (hashlib imports _sha2/_sha3/_blake2 at import time, random imports
-# _sha2) and what is small.
-LIBMPDEC = [f"Modules/_decimal/libmpdec/{n}.c" for n in (
-    "basearith", "constants", "context", "convolute", "crt", "difradix2", "fnt", "fourstep", "io", "mpalloc",
-    "mpdecimal", "numbertheory", "sixstep", "transpose")]  # LIBMPDEC_OBJS (mpsignal.c: _decimal does not use it)
+# CPython's Makefile gives them for wasm32-wasi (MODULE_<NAME>_CFLAGS, LIBEXPAT_CFLAGS; an `-I` names a directory
+# of the source tree). What is here is not in python.wasm. Kept in the core: what the interpreter or the stdlib
+# needs at start (hashlib imports _sha2/_sha3/_blake2 at import time, random imports _sha2), what is small, and
+# _decimal (~71 KB gzip): decimal, fractions and statistics import it at load, as do libraries such as SQLAlchemy,
+# marshmallow and babel, and a side module imported at load is a C extension to a Wizer snapshot (snapshot.sh
+# refuses it), which would cost every such entry its snapshot (README.md "Size steps").
 LIBEXPAT = ["Modules/expat/xmlparse.c", "Modules/expat/xmlrole.c", "Modules/expat/xmltok.c"]  # LIBEXPAT_OBJS
 MODULES: dict[str, dict] = {
     # CJK codecs: ~350 KB gzip of mapping tables; `codecs.lookup('shift_jis')` imports them on first use.
@@ -48,10 +47,6 @@ MODULES: dict[str, dict] = {
     # unicodedata: ~294 KB gzip of tables. Nothing imports it at start; `\N{...}` in re patterns and in
     # string literals compiled at run time, idna and NFKC netloc checks in urllib.parse import it on use.
     "unicodedata": {"sources": ["Modules/unicodedata.c"]},
-    # _decimal with libmpdec linked in (~71 KB gzip): `decimal` (and fractions, statistics, ...) import it.
-    # CONFIG_32/ANSI: libmpdec's portable 32-bit configuration, which configure picks for wasm32.
-    "_decimal": {"sources": ["Modules/_decimal/_decimal.c", *LIBMPDEC],
-                 "cflags": ["-I{src}/Modules/_decimal/libmpdec", "-DCONFIG_32=1", "-DANSI=1"]},
     # pyexpat with expat linked in, and _elementtree (~68 KB gzip together). expat's own settings
     # (XML_POOR_ENTROPY, XML_DTD, XML_NS, ...) come from CPython's Modules/expat/expat_config.h; its symbols are
     # renamed PyExpat_* (pyexpatns.h). _elementtree calls expat only through pyexpat's `pyexpat.expat_CAPI`
@@ -60,7 +55,7 @@ MODULES: dict[str, dict] = {
     "_elementtree": {"sources": ["Modules/_elementtree.c"], "cflags": ["-I{src}/Modules/expat"]},
 }
 # What those sources include besides the runtime's include/python3.13 (copied into the staged tree).
-SOURCE_DIRS = ["Modules/cjkcodecs", "Modules/_decimal", "Modules/expat", "Modules/clinic", "Include/internal"]
+SOURCE_DIRS = ["Modules/cjkcodecs", "Modules/expat", "Modules/clinic", "Include/internal"]
 SOURCE_FILES = ["Modules/unicodedata.c", "Modules/unicodedata_db.h", "Modules/unicodename_db.h",
                 "Modules/pyexpat.c", "Modules/_elementtree.c"]
 # As CPython builds its shared stdlib modules: optimised, without asserts.
