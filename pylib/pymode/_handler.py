@@ -98,32 +98,6 @@ def _explain_left_out_codec(name):
 codecs.register(_explain_left_out_codec)
 
 
-# Pure-Python twins that a stdlib module falls back to when its C module does not import, and that the
-# runtime's stdlib zip leaves out (builder-image/runtime/mkstdlib.py): without the C module the import would only
-# say "No module named '_py...'". The C module is the twin's name without "py" (not spelled out, as above).
-_PURE_TWINS = ("_pydecimal",)
-
-
-class _ExplainLeftOutTwin:
-    """A finder consulted after all others (sys.meta_path's last): for a pure-Python twin whose C module the
-    bundle left out, ModuleNotFoundError with the linker's message, which names the C module and the
-    `[tool.pymode]` option that adds it. Anything else: None (not found, as before)."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name not in _PURE_TWINS:
-            return None
-        try:
-            importlib.import_module("_" + name[len("_py"):])
-        except ImportError as e:
-            if LEFT_OUT_MARK in str(e):
-                raise ModuleNotFoundError(f"No module named {name!r}: {e}", name=name) from None
-        return None
-
-
-sys.meta_path.append(_ExplainLeftOutTwin)
-
-
 # --- loading the entry module ----------------------------------------------------
 
 
