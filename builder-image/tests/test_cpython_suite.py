@@ -3,8 +3,9 @@
 regrtest runs sequentially (no threads or subprocesses under WASI) with the source tree's Lib/test mapped in;
 the stdlib itself still comes from python313.zip. `test_today` is excluded: it sleeps in a loop, and node's
 WASI `poll_oneoff` never returns from that sleep (a node:wasi limitation; the worker's own WASI returns).
-test_decimal, test_xml_etree_c, test_pyexpat and test_minidom exercise the runtime's side modules _decimal,
-_elementtree and pyexpat (lib-dynload/, linked by wasi-run.mjs on first import).
+test_xml_etree_c, test_pyexpat and test_minidom exercise the runtime's side modules _elementtree and pyexpat
+(lib-dynload/, linked by wasi-run.mjs on first import); test_decimal the built-in _decimal (and
+_pydecimal from the mapped source Lib/, which the zip leaves out).
 """
 from __future__ import annotations
 

@@ -83,13 +83,13 @@ describe("side modules", () => {
   });
 });
 
-describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodedata, _decimal, pyexpat, _elementtree)", () => {
+describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodedata, pyexpat, _elementtree)", () => {
   const dynload = "/lib/python3.13/lib-dynload/";
   const asyncified = NODE_HOST_DRIVER !== "jspi";
   it(`load through dlopen on first import, in the variant of the driver (${NODE_HOST_DRIVER})`, async () => {
     const app = await startExtensionApp([], { precompiled: true, stdlib: "full" });
     try {
-      expect(app.manifest.runtime_modules.map((m: any) => m.variant)).toEqual(Array(11).fill(asyncified ? "asyncify" : "plain"));
+      expect(app.manifest.runtime_modules.map((m: any) => m.variant)).toEqual(Array(10).fill(asyncified ? "asyncify" : "plain"));
       const r = await app.run(
         "import sys, unicodedata\n" +
           "result = [unicodedata.name('\u00e9'), '\u65e5\u672c'.encode('shift_jis').hex(), b'\\x93\\xfa'.decode('shift_jis'),\n" +
@@ -104,7 +104,7 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
     }
   }, 120_000);
 
-  it(`decimal and xml (expat through pyexpat, ElementTree's C accelerator reaching it through pyexpat's capsule) in the ${NODE_HOST_DRIVER} driver`, async () => {
+  it(`xml (expat through pyexpat, ElementTree's C accelerator reaching it through pyexpat's capsule) in the ${NODE_HOST_DRIVER} driver, beside the built-in decimal`, async () => {
     const app = await startExtensionApp([], { precompiled: true, stdlib: "full" });
     try {
       const r = await app.run(
@@ -116,14 +116,14 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
           "seen = []\np = xml.parsers.expat.ParserCreate()\np.StartElementHandler = lambda n, a: seen.append(n)\np.Parse(b'<x><y/></x>', True)\n" +
           "result = [q, str(Decimal('0.1') + Decimal('0.2')), [i.get('n') for i in root], ends, seen,\n" +
           "          xml.dom.minidom.parseString('<d k=\"v\"/>').documentElement.getAttribute('k'),\n" +
-          "          ET.XMLParser is sys.modules['_elementtree'].XMLParser, sys.modules['_decimal'].__file__]",
+          "          ET.XMLParser is sys.modules['_elementtree'].XMLParser, sys.modules['pyexpat'].__file__, '_decimal' in sys.builtin_module_names]",
       );
       expect(r).toMatchObject({
         ok: true,
-        result: ["1.414213562373095048801688724209698078570", "0.3", ["a", "b"], ["b", "a"], ["x", "y"], "v", true, `${dynload}_decimal.cpython-313-wasm32-wasi.so`],
+        result: ["1.414213562373095048801688724209698078570", "0.3", ["a", "b"], ["b", "a"], ["x", "y"], "v", true, `${dynload}pyexpat.cpython-313-wasm32-wasi.so`, true],
       });
       const linked = app.linker.list();
-      expect(linked.map((l) => l.path).sort()).toEqual(["_decimal", "_elementtree", "pyexpat"].map((m) => `${dynload}${m}.cpython-313-wasm32-wasi.so`));
+      expect(linked.map((l) => l.path).sort()).toEqual(["_elementtree", "pyexpat"].map((m) => `${dynload}${m}.cpython-313-wasm32-wasi.so`));
       expect(linked.every((l) => l.asyncified === asyncified)).toBe(true);
     } finally {
       await app.instance.dispose();
@@ -146,11 +146,8 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
       expect(c.error).toContain('the runtime module _codecs_jp is left out of this bundle');
       expect(c.error).toContain('stdlib-include = ["_codecs_jp"]');
       expect(await app.run("'x'.encode('no-such-codec')")).toMatchObject({ ok: false, type: "LookupError", error: "unknown encoding: no-such-codec" });
-      // decimal falls back to _pydecimal, which the stdlib zip leaves out; pymode's finder (pylib _handler.py) reports why
-      const d = await app.run("import decimal");
-      expect(d).toMatchObject({ ok: false, type: "ModuleNotFoundError" });
-      expect(d.error).toContain("No module named '_pydecimal': ");
-      expect(d.error).toContain('stdlib-include = ["_decimal"]');
+      // decimal is built in: it works in any bundle
+      expect(await app.run("import decimal\nresult = str(decimal.Decimal(1) / 8)")).toMatchObject({ ok: true, result: "0.125" });
       const x = await app.run("import xml.parsers.expat");
       expect(x).toMatchObject({ ok: false, type: "ImportError" });
       expect(x.error).toContain('stdlib-include = ["pyexpat"]');
@@ -158,7 +155,8 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
       const e = await app.run("import xml.etree.ElementTree as ET\nET.fromstring('<a/>')");
       expect(e).toMatchObject({ ok: false, type: "ImportError" });
       expect(e.traceback).toContain("the runtime module pyexpat is left out of this bundle");
-      expect(app.manifest.runtime_modules_left_out).toEqual(expect.arrayContaining(["_decimal", "pyexpat", "_elementtree"]));
+      expect(app.manifest.runtime_modules_left_out).toEqual(expect.arrayContaining(["pyexpat", "_elementtree"]));
+      expect(app.manifest.runtime_modules_left_out).not.toContain("_decimal");
       // the instance stays healthy
       expect(await app.run("result = 'ok'")).toMatchObject({ ok: true, result: "ok" });
     } finally {
