@@ -192,7 +192,7 @@ class Cases:
     every case, then run 2, ...), so a change in the machine's load spreads over all rows alike."""
 
     def __init__(self, work: Path, dynload: Path) -> None:
-        # the runtime's side modules (lib-dynload/: decimal, xml.etree and the CJK codecs import from there;
+        # the runtime's side modules (lib-dynload/: xml.etree and the CJK codecs import from there;
         # wasi-run.mjs links them), beside every zip as the hosts map them
         self.work, self.dynload, self.cases, self.rows = work, dynload, {}, []
 

@@ -213,8 +213,8 @@ export function pymodeSettings(projectDir) {
 }
 
 /**
- * Which of the runtime's side modules (lib-dynload/: the CJK codecs, unicodedata, _decimal, pyexpat,
- * _elementtree) a bundle ships. `stdlib` "full" ships all; otherwise (`"auto"`, the default) a module ships
+ * Which of the runtime's side modules (lib-dynload/: the CJK codecs, unicodedata, pyexpat, _elementtree) a
+ * bundle ships. `stdlib` "full" ships all; otherwise (`"auto"`, the default) a module ships
  * when the project's, its packages' or pymode's Python sources (`texts`) contain one of its trigger words (its
  * name, the stdlib packages that import it, the names and aliases of the encodings it implements;
  * runtime-modules.json), or when `include` (`[tool.pymode] stdlib-include`) names it, and with it the modules
