@@ -191,8 +191,10 @@ class Cases:
     """Every (wasm, zip) pair to time; identical files are timed once. The runs are interleaved (run 1 of
     every case, then run 2, ...), so a change in the machine's load spreads over all rows alike."""
 
-    def __init__(self, work: Path) -> None:
-        self.work, self.cases, self.rows = work, {}, []
+    def __init__(self, work: Path, dynload: Path) -> None:
+        # the runtime's side modules (lib-dynload/: xml.etree and the CJK codecs import from there;
+        # wasi-run.mjs links them), beside every zip as the hosts map them
+        self.work, self.dynload, self.cases, self.rows = work, dynload, {}, []
 
     def add(self, group: str, label: str, wasm: Path, zip_path: Path) -> None:
         k = (file_sha(wasm), file_sha(zip_path))
@@ -203,6 +205,8 @@ class Cases:
             if not dst.is_file() or file_sha(dst) != k[1]:
                 # A copy, not a symlink: node's WASI does not follow a symlink out of a preopened directory.
                 shutil.copyfile(zip_path, dst)
+            if self.dynload.is_dir() and not (libdir / "python3.13" / "lib-dynload").is_dir():
+                shutil.copytree(self.dynload, libdir / "python3.13" / "lib-dynload")
             self.cases[k] = {"wasm_path": wasm, "libdir": libdir,
                              "wasm": wasm.stat().st_size, "wasm_gz": gz(wasm.read_bytes()),
                              "zip": zip_path.stat().st_size, "zip_gz": gz(zip_path.read_bytes()),
@@ -285,7 +289,7 @@ def main() -> int:
 
     base_noasync = noasync["-O2 (baseline)"]
     groups = set(args.groups.split(","))
-    cases = Cases(work)
+    cases = Cases(work, rt.dir / "lib-dynload")
     g1 = "1. wasm-opt settings, python-noasync.wasm (the JSPI build), with the baseline zip"
     if "1" in groups:
         for label, wasm in noasync.items():

@@ -27,34 +27,50 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# module -> its sources (relative to CPython's source tree), as in Modules/Setup.stdlib.in.
-# What is here is not in python.wasm. Kept in the core: what the interpreter or the stdlib needs at start
-# (hashlib imports _sha2/_sha3/_blake2 at import time, random imports _sha2) and what is small.
-MODULES: dict[str, list[str]] = {
+# module -> its sources (relative to CPython's source tree), as in Modules/Setup.stdlib.in, and the flags
+# CPython's Makefile gives them for wasm32-wasi (MODULE_<NAME>_CFLAGS, LIBEXPAT_CFLAGS; an `-I` names a directory
+# of the source tree). What is here is not in python.wasm. Kept in the core: what the interpreter or the stdlib
+# needs at start (hashlib imports _sha2/_sha3/_blake2 at import time, random imports _sha2), what is small, and
+# _decimal (~71 KB gzip): decimal, fractions and statistics import it at load, as do libraries such as SQLAlchemy,
+# marshmallow and babel, and a side module imported at load is a C extension to a Wizer snapshot (snapshot.sh
+# refuses it), which would cost every such entry its snapshot (README.md "Size steps").
+LIBEXPAT = ["Modules/expat/xmlparse.c", "Modules/expat/xmlrole.c", "Modules/expat/xmltok.c"]  # LIBEXPAT_OBJS
+MODULES: dict[str, dict] = {
     # CJK codecs: ~350 KB gzip of mapping tables; `codecs.lookup('shift_jis')` imports them on first use.
-    "_multibytecodec": ["Modules/cjkcodecs/multibytecodec.c"],
-    "_codecs_cn": ["Modules/cjkcodecs/_codecs_cn.c"],
-    "_codecs_hk": ["Modules/cjkcodecs/_codecs_hk.c"],
-    "_codecs_iso2022": ["Modules/cjkcodecs/_codecs_iso2022.c"],
-    "_codecs_jp": ["Modules/cjkcodecs/_codecs_jp.c"],
-    "_codecs_kr": ["Modules/cjkcodecs/_codecs_kr.c"],
-    "_codecs_tw": ["Modules/cjkcodecs/_codecs_tw.c"],
+    "_multibytecodec": {"sources": ["Modules/cjkcodecs/multibytecodec.c"]},
+    "_codecs_cn": {"sources": ["Modules/cjkcodecs/_codecs_cn.c"]},
+    "_codecs_hk": {"sources": ["Modules/cjkcodecs/_codecs_hk.c"]},
+    "_codecs_iso2022": {"sources": ["Modules/cjkcodecs/_codecs_iso2022.c"]},
+    "_codecs_jp": {"sources": ["Modules/cjkcodecs/_codecs_jp.c"]},
+    "_codecs_kr": {"sources": ["Modules/cjkcodecs/_codecs_kr.c"]},
+    "_codecs_tw": {"sources": ["Modules/cjkcodecs/_codecs_tw.c"]},
     # unicodedata: ~294 KB gzip of tables. Nothing imports it at start; `\N{...}` in re patterns and in
     # string literals compiled at run time, idna and NFKC netloc checks in urllib.parse import it on use.
-    "unicodedata": ["Modules/unicodedata.c"],
+    "unicodedata": {"sources": ["Modules/unicodedata.c"]},
+    # pyexpat with expat linked in, and _elementtree (~68 KB gzip together). expat's own settings
+    # (XML_POOR_ENTROPY, XML_DTD, XML_NS, ...) come from CPython's Modules/expat/expat_config.h; its symbols are
+    # renamed PyExpat_* (pyexpatns.h). _elementtree calls expat only through pyexpat's `pyexpat.expat_CAPI`
+    # capsule (PyCapsule_Import imports pyexpat, here the other side module), so it links no expat code.
+    "pyexpat": {"sources": ["Modules/pyexpat.c", *LIBEXPAT], "cflags": ["-I{src}/Modules/expat"]},
+    "_elementtree": {"sources": ["Modules/_elementtree.c"], "cflags": ["-I{src}/Modules/expat"]},
 }
 # What those sources include besides the runtime's include/python3.13 (copied into the staged tree).
-SOURCE_DIRS = ["Modules/cjkcodecs", "Include/internal"]
+SOURCE_DIRS = ["Modules/cjkcodecs", "Modules/expat", "Modules/clinic", "Include/internal"]
 SOURCE_FILES = ["Modules/unicodedata.c", "Modules/unicodedata_db.h", "Modules/unicodename_db.h",
-                "Modules/clinic/unicodedata.c.h"]
+                "Modules/pyexpat.c", "Modules/_elementtree.c"]
 # As CPython builds its shared stdlib modules: optimised, without asserts.
 CFLAGS = ["-O2", "-DNDEBUG"]
 
 
-def recipe(python: str) -> dict:
+def recipe(python: str, tree: Path) -> dict:
+    def spec(m: str) -> dict:
+        s = {"init": f"PyInit_{m}", "sources": MODULES[m]["sources"]}
+        if "cflags" in MODULES[m]:
+            s["cflags"] = [f.format(src=tree) for f in MODULES[m]["cflags"]]
+        return s
     return {"name": "cpython", "version": python, "description": "CPython's optional built-in modules as side modules",
             "source": {"path": "."}, "cflags": CFLAGS, "includes": ["Include/internal"],
-            "modules": {m: {"init": f"PyInit_{m}", "sources": srcs} for m, srcs in MODULES.items()}}
+            "modules": {m: spec(m) for m in MODULES}}
 
 
 def build(src: Path, stage: Path, python: str, ext_suffix: str, soabi: str, zig: Path, out: Path) -> dict:
@@ -68,7 +84,7 @@ def build(src: Path, stage: Path, python: str, ext_suffix: str, soabi: str, zig:
         for f in SOURCE_FILES:
             (tree / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / f, tree / f)
-        (tree / "recipe.json").write_text(json.dumps(recipe(python), indent=1))
+        (tree / "recipe.json").write_text(json.dumps(recipe(python, tree.resolve()), indent=1))
         # The extension builder reads the runtime from a directory: the staged headers and the facts the
         # manifest will carry (build.sh writes the real manifest after this step).
         rt = Path(tmp) / "runtime"

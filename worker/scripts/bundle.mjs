@@ -213,10 +213,12 @@ export function pymodeSettings(projectDir) {
 }
 
 /**
- * Which of the runtime's side modules (lib-dynload/: the CJK codecs, unicodedata) a bundle ships. `stdlib`
- * "full" ships all; otherwise (`"auto"`, the default) a module ships when the project's, its packages' or
- * pymode's Python sources (`texts`) contain one of its trigger words (its name, the names and aliases of the
- * encodings it implements; runtime-modules.json), or when `include` (`[tool.pymode] stdlib-include`) names it.
+ * Which of the runtime's side modules (lib-dynload/: the CJK codecs, unicodedata, pyexpat, _elementtree) a
+ * bundle ships. `stdlib` "full" ships all; otherwise (`"auto"`, the default) a module ships
+ * when the project's, its packages' or pymode's Python sources (`texts`) contain one of its trigger words (its
+ * name, the stdlib packages that import it, the names and aliases of the encodings it implements;
+ * runtime-modules.json), or when `include` (`[tool.pymode] stdlib-include`) names it, and with it the modules
+ * it `needs`.
  * A module left out keeps a stub in the VFS, so importing it fails with an ImportError that names it and the
  * option (src/runtime/dynlink.ts). Returns {module: reason} for the modules shipped.
  */
@@ -247,8 +249,10 @@ export function selectRuntimeModules(available, texts, { stdlib = "auto", includ
     else if (trig.name_escapes && nameEscape) chosen[m] = "a \\N{...} escape in the sources";
     else if (trig.non_ascii && nonAscii) chosen[m] = "non-ASCII characters in the sources (tracebacks measure them)";
   }
-  // a CJK codec needs _multibytecodec
-  if (Object.keys(chosen).some((m) => m.startsWith("_codecs_")) && available.includes("_multibytecodec")) chosen._multibytecodec ??= "a CJK codec needs it";
+  // what a chosen module imports when it is initialised (`needs`: a CJK codec _multibytecodec, _elementtree pyexpat)
+  for (const m of Object.keys(chosen)) {
+    for (const dep of RUNTIME_MODULE_TRIGGERS[m]?.needs ?? []) if (available.includes(dep)) chosen[dep] ??= `${m} needs it`;
+  }
   return chosen;
 }
 

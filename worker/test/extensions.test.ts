@@ -83,13 +83,13 @@ describe("side modules", () => {
   });
 });
 
-describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodedata)", () => {
+describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodedata, pyexpat, _elementtree)", () => {
   const dynload = "/lib/python3.13/lib-dynload/";
   const asyncified = NODE_HOST_DRIVER !== "jspi";
   it(`load through dlopen on first import, in the variant of the driver (${NODE_HOST_DRIVER})`, async () => {
     const app = await startExtensionApp([], { precompiled: true, stdlib: "full" });
     try {
-      expect(app.manifest.runtime_modules.map((m: any) => m.variant)).toEqual(Array(8).fill(asyncified ? "asyncify" : "plain"));
+      expect(app.manifest.runtime_modules.map((m: any) => m.variant)).toEqual(Array(10).fill(asyncified ? "asyncify" : "plain"));
       const r = await app.run(
         "import sys, unicodedata\n" +
           "result = [unicodedata.name('\u00e9'), '\u65e5\u672c'.encode('shift_jis').hex(), b'\\x93\\xfa'.decode('shift_jis'),\n" +
@@ -98,6 +98,32 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
       expect(r).toMatchObject({ ok: true, result: ["LATIN SMALL LETTER E WITH ACUTE", "93fa967b", "\u65e5", "d6d0", `${dynload}unicodedata.cpython-313-wasm32-wasi.so`, false] });
       const linked = app.linker.list();
       expect(linked.map((l) => l.path).sort()).toEqual(["_codecs_cn", "_codecs_jp", "_multibytecodec", "unicodedata"].map((m) => `${dynload}${m}.cpython-313-wasm32-wasi.so`));
+      expect(linked.every((l) => l.asyncified === asyncified)).toBe(true);
+    } finally {
+      await app.instance.dispose();
+    }
+  }, 120_000);
+
+  it(`xml (expat through pyexpat, ElementTree's C accelerator reaching it through pyexpat's capsule) in the ${NODE_HOST_DRIVER} driver, beside the built-in decimal`, async () => {
+    const app = await startExtensionApp([], { precompiled: true, stdlib: "full" });
+    try {
+      const r = await app.run(
+        "import sys, io, decimal, xml.etree.ElementTree as ET, xml.parsers.expat, xml.dom.minidom\n" +
+          "from decimal import Decimal, localcontext\n" +
+          "with localcontext(prec=40):\n    q = str(Decimal(2).sqrt())\n" +
+          "root = ET.fromstring('<r><i n=\"a\"/><i n=\"b\">t</i></r>')\n" +
+          "ends = [el.tag for _, el in ET.iterparse(io.BytesIO(b'<a><b/></a>'))]\n" +
+          "seen = []\np = xml.parsers.expat.ParserCreate()\np.StartElementHandler = lambda n, a: seen.append(n)\np.Parse(b'<x><y/></x>', True)\n" +
+          "result = [q, str(Decimal('0.1') + Decimal('0.2')), [i.get('n') for i in root], ends, seen,\n" +
+          "          xml.dom.minidom.parseString('<d k=\"v\"/>').documentElement.getAttribute('k'),\n" +
+          "          ET.XMLParser is sys.modules['_elementtree'].XMLParser, sys.modules['pyexpat'].__file__, '_decimal' in sys.builtin_module_names]",
+      );
+      expect(r).toMatchObject({
+        ok: true,
+        result: ["1.414213562373095048801688724209698078570", "0.3", ["a", "b"], ["b", "a"], ["x", "y"], "v", true, `${dynload}pyexpat.cpython-313-wasm32-wasi.so`, true],
+      });
+      const linked = app.linker.list();
+      expect(linked.map((l) => l.path).sort()).toEqual(["_elementtree", "pyexpat"].map((m) => `${dynload}${m}.cpython-313-wasm32-wasi.so`));
       expect(linked.every((l) => l.asyncified === asyncified)).toBe(true);
     } finally {
       await app.instance.dispose();
@@ -120,6 +146,17 @@ describe("the runtime's own side modules (lib-dynload: the CJK codecs, unicodeda
       expect(c.error).toContain('the runtime module _codecs_jp is left out of this bundle');
       expect(c.error).toContain('stdlib-include = ["_codecs_jp"]');
       expect(await app.run("'x'.encode('no-such-codec')")).toMatchObject({ ok: false, type: "LookupError", error: "unknown encoding: no-such-codec" });
+      // decimal is built in: it works in any bundle
+      expect(await app.run("import decimal\nresult = str(decimal.Decimal(1) / 8)")).toMatchObject({ ok: true, result: "0.125" });
+      const x = await app.run("import xml.parsers.expat");
+      expect(x).toMatchObject({ ok: false, type: "ImportError" });
+      expect(x.error).toContain('stdlib-include = ["pyexpat"]');
+      // ElementTree imports without its accelerator (pure Python) and needs expat to parse
+      const e = await app.run("import xml.etree.ElementTree as ET\nET.fromstring('<a/>')");
+      expect(e).toMatchObject({ ok: false, type: "ImportError" });
+      expect(e.traceback).toContain("the runtime module pyexpat is left out of this bundle");
+      expect(app.manifest.runtime_modules_left_out).toEqual(expect.arrayContaining(["pyexpat", "_elementtree"]));
+      expect(app.manifest.runtime_modules_left_out).not.toContain("_decimal");
       // the instance stays healthy
       expect(await app.run("result = 'ok'")).toMatchObject({ ok: true, result: "ok" });
     } finally {
