@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Edge concurrency benchmark (issue #15; a program that prints figures, not a test).
 //
-//   node bench/concurrency.mjs [--quick] [--seconds N] [--runtime DIR]
+//   node bench/concurrency.mjs [--quick] [--seconds N] [--runtime DIR] [--compare REF]
+//                              [--cases hello,upstream,cpu] [--concurrency 1,8,64] [--upstream-ms 50]
 //
 // One bundle (bench/apps/concurrency, a coroutine handler as Cloudflare Python Workers code is written),
 // run in workerd through Miniflare under both routings, side by side in one run:
@@ -10,9 +11,15 @@
 // for (a) /hello, (b) /upstream awaiting a loopback server that answers after 50 ms and (c) /cpu,
 // about 5 ms of Python, at concurrency 1, 8 and 64: req/s, p50/p99 latency, answers other than 200,
 // workerd's RSS (the isolate and everything else in the process) and Python instances started.
+// With --compare REF the two columns are the isolate pool built from git revision REF (its worker/src, worker/scripts
+// and pylib) and the pool of this checkout, both in one run, so a change's effect is printed side by side with its
+// baseline. CPU columns: the CPU time workerd used per second of the cell, and this node process's (the load
+// generator and the loopback upstream: they share the machine with workerd), so that a tail made by a saturated
+// machine shows as such. --upstream-ms 0 measures the same path without the upstream's wait.
 // Only loopback traffic; every load loop is bounded by time.
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,8 +33,11 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const SECONDS = args.includes("--seconds") ? Number(args[args.indexOf("--seconds") + 1]) : quick ? 2 : 5;
 const runtimeDir = args.includes("--runtime") ? resolve(args[args.indexOf("--runtime") + 1]) : defaultRuntimeDir();
-const CONCURRENCY = [1, 8, 64];
-const UPSTREAM_MS = 50;
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const CONCURRENCY = option("--concurrency", "1,8,64").split(",").map(Number);
+const UPSTREAM_MS = Number(option("--upstream-ms", "50"));
+const CASES = option("--cases", "hello,upstream,cpu").split(",");
+const COMPARE = option("--compare", undefined);
 const CPU_TARGET_MS = 5;
 const require = createRequire(import.meta.url);
 
@@ -43,25 +53,48 @@ const upstreamUrl = `http://127.0.0.1:${upstream.address().port}/`;
 // ------------------------------------------------------------------ workerd through Miniflare
 const dir = mkdtempSync(join(tmpdir(), "pymode-bench-conc-"));
 await bundle({ runtime: runtimeDir, project: join(here, "apps", "concurrency"), out: dir });
+
+/** The bundle of the same app built by git revision `ref`'s bundler from its own worker/src and pylib. */
+async function bundleAt(ref) {
+  const tree = mkdtempSync(join(tmpdir(), "pymode-bench-ref-"));
+  const repo = resolve(here, "..", "..");
+  const archive = execFileSync("git", ["-C", repo, "archive", ref, "worker/src", "worker/scripts", "worker/package.json", "pylib"]);
+  execFileSync("tar", ["-x", "-C", tree], { input: archive });
+  symlinkSync(resolve(here, "..", "node_modules"), join(tree, "worker", "node_modules")); // esbuild, in /tmp only
+  const out = mkdtempSync(join(tmpdir(), "pymode-bench-conc-ref-"));
+  const { bundle: bundleRef } = await import(join(tree, "worker", "scripts", "bundle.mjs"));
+  await bundleRef({ runtime: runtimeDir, project: join(here, "apps", "concurrency"), out });
+  return out;
+}
+
+// The two columns: the single object vs the pool, or (--compare) REF's pool vs this checkout's.
+const SIDES = COMPARE
+  ? [{ label: `pool @${COMPARE}`, dir: await bundleAt(COMPARE), routing: "isolate" }, { label: "pool (this checkout)", dir, routing: "isolate" }]
+  : [{ label: "single DO", dir, routing: "single" }, { label: "isolate pool", dir, routing: "isolate" }];
 const manifest = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
 
-/** workerd processes started by this node process (Miniflare's children), with their RSS in MB. */
-function workerdRssMb() {
-  let total = 0;
+/** workerd processes started by this node process (Miniflare's children): their RSS in MB and CPU seconds used. */
+function workerdStats() {
+  let rss = 0;
+  let cpu = 0;
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== process.pid || !stat.includes("(workerd)")) continue;
-      total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== process.pid || !stat.includes("(workerd)")) continue;
+      rss += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+      cpu += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime + stime
     } catch {
       // the process ended while we looked
     }
   }
-  return total;
+  return { rss, cpu };
 }
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+const workerdRssMb = () => workerdStats().rss;
 
-async function start(routing) {
+async function start(routing, dir = SIDES[1].dir) {
+  const manifest = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
   const logs = [];
   const type = { esm: "ESModule", "compiled-wasm": "CompiledWasm", data: "Data" };
   const mf = new Miniflare({
@@ -85,6 +118,7 @@ async function load(url, concurrency, seconds) {
   const latencies = [];
   const statuses = new Map();
   const t0 = performance.now();
+  const cpu0 = { workerd: workerdStats().cpu, node: process.cpuUsage() };
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
       const s = performance.now();
@@ -101,10 +135,12 @@ async function load(url, concurrency, seconds) {
     }
   }));
   const elapsed = (performance.now() - t0) / 1000;
+  const nodeCpu = process.cpuUsage(cpu0.node);
+  const cpu = { workerd: (workerdStats().cpu - cpu0.workerd) / elapsed, node: (nodeCpu.user + nodeCpu.system) / 1e6 / elapsed };
   latencies.sort((a, b) => a - b);
   const ok = statuses.get(200) ?? 0;
   const other = [...statuses].filter(([s]) => s !== 200).map(([s, n]) => `${n}×${s}`).join(" ");
-  return { rps: ok / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), other };
+  return { rps: ok / elapsed, p50: pct(latencies, 50), p99: pct(latencies, 99), other, cpu };
 }
 
 /** The loop count of /cpu that takes about CPU_TARGET_MS of Python (measured on the pool, one request at a time). */
@@ -129,57 +165,63 @@ async function calibrate(url) {
 
 const rt = JSON.parse(readFileSync(join(runtimeDir, "manifest.json"), "utf8"));
 console.log(`# PyMode edge concurrency benchmark — ${new Date().toISOString()}`);
+if (COMPARE) console.log(`comparing: the pool built from ${COMPARE} (${execFileSync("git", ["-C", resolve(here, "..", ".."), "rev-parse", "--short", COMPARE], { encoding: "utf8" }).trim()}) vs this checkout`);
 console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; workerd ${require("workerd/package.json").version}; runtime ${rt.key} (python ${rt.python}); driver ${manifest.app.driver}; ${SECONDS} s per cell; upstream answers after ${UPSTREAM_MS} ms`);
 
-const probe = await start("isolate");
-const cpu = await calibrate(probe.url);
-await probe.mf.dispose();
-console.log(`/cpu?n=${cpu.n}: ${f1(cpu.ms)} ms of Python per request (one at a time, minus /hello)`);
+let cpu = { n: 0, ms: NaN };
+if (CASES.includes("cpu")) {
+  const probe = await start("isolate");
+  cpu = await calibrate(probe.url);
+  await probe.mf.dispose();
+  console.log(`/cpu?n=${cpu.n}: ${f1(cpu.ms)} ms of Python per request (one at a time, minus /hello)`);
+}
 console.log("");
 
 const cases = [
-  { name: "(a) hello", path: "/hello" },
-  { name: `(b) await ${UPSTREAM_MS} ms upstream`, path: `/upstream?url=${encodeURIComponent(upstreamUrl)}` },
-  { name: `(c) cpu ~${CPU_TARGET_MS} ms`, path: `/cpu?n=${cpu.n}` },
-];
+  { key: "hello", name: "(a) hello", path: "/hello" },
+  { key: "upstream", name: `(b) await ${UPSTREAM_MS} ms upstream`, path: `/upstream?url=${encodeURIComponent(upstreamUrl)}` },
+  { key: "cpu", name: `(c) cpu ~${CPU_TARGET_MS} ms`, path: `/cpu?n=${cpu.n}` },
+].filter((c) => CASES.includes(c.key));
 const results = {};
-for (const routing of ["single", "isolate"]) {
+for (const [side, { dir: sideDir, routing }] of SIDES.entries()) {
   for (const c of cases) {
     // A fresh Worker per case: its isolate's memory and instance count belong to that case alone.
-    const w = await start(routing);
+    const w = await start(routing, sideDir);
     try {
       await (await fetch(`${w.url}${c.path}`)).text(); // warm: the first instance exists
       for (const conc of CONCURRENCY) {
         const r = await load(`${w.url}${c.path}`, conc, SECONDS);
-        results[`${routing} ${c.name} ${conc}`] = { ...r, rss: workerdRssMb() };
+        results[`${side} ${c.name} ${conc}`] = { ...r, rss: workerdRssMb() };
       }
       const started = w.logs.filter((l) => /pool: instance \d+ started/.test(l));
       const last = started.at(-1);
       const memory = last ? /(\d+) live, (\d+) MiB/.exec(last) : undefined;
-      results[`${routing} ${c.name}`] = {
+      results[`${side} ${c.name}`] = {
         instances: routing === "single" ? "1 (the object)" : String(started.length),
         perInstance: memory ? `${(Number(memory[2]) / Number(memory[1])).toFixed(0)} MiB` : "-",
       };
     } finally {
       await w.mf.dispose();
     }
-    console.error(`[bench] ${routing} ${c.name} done`);
+    console.error(`[bench] ${SIDES[side].label} ${c.name} done`);
   }
 }
 
-console.log("| handler | concurrency | single DO req/s | isolate pool req/s | × | single p50 / p99 ms | pool p50 / p99 ms | not 200 (single / pool) | workerd RSS MB (single / pool) |");
-console.log("|---|---|---|---|---|---|---|---|---|");
+const [A, B] = SIDES.map((x) => x.label);
+const pcpu = (x) => `${(x * 100).toFixed(0)}%`;
+console.log(`| handler | concurrency | ${A} req/s | ${B} req/s | × | ${A} p50 / p99 ms | ${B} p50 / p99 ms | not 200 (${A} / ${B}) | workerd RSS MB | CPU workerd / node (${A}) | CPU workerd / node (${B}) |`);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const c of cases) {
   for (const conc of CONCURRENCY) {
-    const s = results[`single ${c.name} ${conc}`];
-    const p = results[`isolate ${c.name} ${conc}`];
-    console.log(`| ${c.name} | ${conc} | ${f1(s.rps)} | ${f1(p.rps)} | ${f1(p.rps / s.rps)} | ${f1(s.p50)} / ${f1(s.p99)} | ${f1(p.p50)} / ${f1(p.p99)} | ${s.other || "0"} / ${p.other || "0"} | ${s.rss.toFixed(0)} / ${p.rss.toFixed(0)} |`);
+    const s = results[`0 ${c.name} ${conc}`];
+    const p = results[`1 ${c.name} ${conc}`];
+    console.log(`| ${c.name} | ${conc} | ${f1(s.rps)} | ${f1(p.rps)} | ${f1(p.rps / s.rps)} | ${f1(s.p50)} / ${f1(s.p99)} | ${f1(p.p50)} / ${f1(p.p99)} | ${s.other || "0"} / ${p.other || "0"} | ${s.rss.toFixed(0)} / ${p.rss.toFixed(0)} | ${pcpu(s.cpu.workerd)} / ${pcpu(s.cpu.node)} | ${pcpu(p.cpu.workerd)} / ${pcpu(p.cpu.node)} |`);
   }
 }
 console.log("");
-console.log("| handler | Python instances started (single / pool) | linear memory per pool instance |");
+console.log(`| handler | Python instances started (${A} / ${B}) | linear memory per pool instance (${B}) |`);
 console.log("|---|---|---|");
 for (const c of cases) {
-  console.log(`| ${c.name} | ${results[`single ${c.name}`].instances} / ${results[`isolate ${c.name}`].instances} | ${results[`isolate ${c.name}`].perInstance} |`);
+  console.log(`| ${c.name} | ${results[`0 ${c.name}`].instances} / ${results[`1 ${c.name}`].instances} | ${results[`1 ${c.name}`].perInstance} |`);
 }
 upstream.close();
