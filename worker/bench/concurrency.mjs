@@ -211,6 +211,10 @@ for (const c of cases) {
       for (const side of [0, 1]) results[`${side} ${c.name} ${conc}`] = { ...summary(tallies[side]), rss: workerdStats(workers[side].pids).rss };
     }
     for (const [side, w] of workers.entries()) {
+      // Why answers were not 200: the first lines of the errors the Worker logged (to stderr, beside the figures).
+      const errors = new Map();
+      for (const l of w.logs) if (/Error|error|Traceback|failed/.test(l)) errors.set(l.slice(0, 240), (errors.get(l.slice(0, 240)) ?? 0) + 1);
+      for (const [l, n] of [...errors].slice(0, 5)) console.error(`[bench] ${SIDES[side].label} logged ${n}× ${l}`);
       const started = w.logs.filter((l) => /pool: instance \d+ started/.test(l));
       const last = started.at(-1);
       const memory = last ? /(\d+) live, (\d+) MiB/.exec(last) : undefined;
