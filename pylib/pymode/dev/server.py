@@ -306,11 +306,12 @@ class DevServer:
 
     # --- serving ------------------------------------------------------------------------
 
-    def serve(self, method, url, headers, body):
-        """One request through `_handler.handle` -> (status, header pairs, body)."""
+    def serve(self, method, url, headers, body, serial=False):
+        """One request through `_handler.handle` -> (status, header pairs, body). `serial`: one at a time
+        whatever the handler (what the PythonDO serves on the edge)."""
         meta = {"method": method, "url": url, "headers": [[k, v] for k, v in headers]}
         frames = _abi.encode_frames(b"request", _abi.dump_json(meta), body)
-        result = self._handle(frames)
+        result = self._handle(frames, serial)
         load_error = self.load_error
         fields = _abi.decode_frames(result)
         info = json.loads(fields[0])
@@ -320,11 +321,11 @@ class DevServer:
             pairs = [("content-type", "text/plain; charset=utf-8"), ("x-pymode-dev-error", "load")]
         return status, pairs, out
 
-    def _handle(self, frames):
+    def _handle(self, frames, serial=False):
         """Request frames -> response frames: a coroutine handler's request as a task of the loop, any other
-        one at a time. (A request that meets a reload may take the other path: both serve any handler
-        correctly, only without the overlap.)"""
-        if _handler.concurrent():
+        (and any `serial` one) one at a time. (A request that meets a reload may take the other path: both
+        serve any handler correctly, only without the overlap.)"""
+        if not serial and _handler.concurrent():
             return self.loop.serve(frames)
         with self.lock:
             return _handler.handle(frames)
@@ -333,14 +334,13 @@ class DevServer:
         """A cron firing now, delivered as the edge host delivers it -> (status, header pairs, body)."""
         body = json.dumps({"cron": cron, "scheduledTime": int(time.time() * 1000)}).encode()
         return self.serve("POST", "https://pymode.internal" + SCHEDULED_PATH,
-                          [("content-type", "application/json")], body)
+                          [("content-type", "application/json")], body, serial=True)
 
     def _deliver_queue_batch(self, batch):
         """One queue batch through `_handler.handle`, as the edge host posts it -> (status, body)."""
         meta = {"method": "POST", "url": "https://pymode.internal" + QUEUE_PATH,
                 "headers": [["content-type", "application/json"]]}
-        with self.lock:
-            result = _handler.handle(_abi.encode_frames(b"request", _abi.dump_json(meta), batch))
+        result = self._handle(_abi.encode_frames(b"request", _abi.dump_json(meta), batch), serial=True)
         fields = _abi.decode_frames(result)
         return json.loads(fields[0])["status"], fields[1]
 
