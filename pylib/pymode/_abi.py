@@ -45,19 +45,22 @@ def encode_frames(*fields):
 
 def decode_frames(data):
     """Split a frame list into its fields (a list of bytes)."""
-    view = memoryview(data)
+    # bytes are sliced as they are (one copy per field); anything else through a view (no copy of the whole)
+    view = data if type(data) is bytes else memoryview(data)
+    size = len(view)
     fields = []
     pos = 0
-    while pos < len(view):
-        if pos + 4 > len(view):
-            raise FrameError(f"truncated frame header at offset {pos} of {len(view)} bytes")
+    while pos < size:
+        if pos + 4 > size:
+            raise FrameError(f"truncated frame header at offset {pos} of {size} bytes")
         length = int.from_bytes(view[pos : pos + 4], "little")
         pos += 4
-        if pos + length > len(view):
+        if pos + length > size:
             raise FrameError(
-                f"frame at offset {pos - 4} declares {length} bytes but only {len(view) - pos} remain"
+                f"frame at offset {pos - 4} declares {length} bytes but only {size - pos} remain"
             )
-        fields.append(bytes(view[pos : pos + length]))
+        field = view[pos : pos + length]
+        fields.append(field if view is data else bytes(field))
         pos += length
     return fields
 
@@ -66,13 +69,20 @@ def decode_frames(data):
 _TRIVIAL_JSON = {b"null": lambda: None, b"{}": dict}
 
 
+_encoder = None  # the JSONEncoder of dump_json, made on first use (json is not imported at start)
+
+
 def dump_json(value):
     """Compact UTF-8 JSON, the encoding of every JSON field on the wire."""
+    global _encoder
     if value == {} and type(value) is dict:
         return b"{}"
-    import json
+    if _encoder is None:
+        import json
 
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # what json.dumps(value, separators=(",", ":"), ensure_ascii=False) builds on every call
+        _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+    return _encoder.encode(value).encode("utf-8")
 
 
 def load_json(data, what):

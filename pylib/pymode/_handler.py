@@ -227,6 +227,13 @@ def _unload():
     _state.__init__()
 
 
+def concurrent():
+    """True when the loaded HTTP handler is a coroutine handler, whose requests may share the interpreter
+    (interleaved where they await: pymode._serve, the dev server's pymode.dev.loop)."""
+    handler = _state.handler
+    return handler is not None and handler.concurrent
+
+
 def warmup():
     """Load the entry if that has not been tried yet; True when the entry is loaded."""
     if not _state.attempted:
@@ -347,7 +354,7 @@ def handle(request_frames):
     if routed is SERVE:
         from . import _serve
 
-        timer = _serve.serve(handle, _state.handler is not None and _state.handler.concurrent)
+        timer = _serve.serve(handle, concurrent())
         return encode_response(Response.json({"timer": timer}))
     request = routed
     try:

@@ -14,6 +14,8 @@ __all__ = ["Headers", "Request", "Response"]
 # RFC 9110 token characters: what a header name may contain.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+# What a header value must not contain.
+_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\0]")
 
 
 # --- body helpers shared by requests, responses, KV, R2 and fetch -----------
@@ -110,7 +112,7 @@ class Headers:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise TypeError(f"header {name!r} value must be str or int, not {type(value).__name__}")
         value = str(value).strip(" \t")
-        if any(c in value for c in "\r\n\0"):
+        if _FORBIDDEN_IN_VALUE.search(value):
             raise ValueError(f"header {name!r} value must not contain CR, LF or NUL")
         return value
 
@@ -213,7 +215,19 @@ class Request:
         self.body, _ = to_body(body, "Request body")
         parts = urlsplit(url)
         self.path = parts.path or "/"
-        self.query = parse_qs(parts.query, keep_blank_values=True)
+        self._query_string = parts.query
+        self._query = None
+
+    @property
+    def query(self):
+        """The query string as a dict of lists (`parse_qs`, blank values kept), parsed on first use."""
+        if self._query is None:
+            self._query = parse_qs(self._query_string, keep_blank_values=True)
+        return self._query
+
+    @query.setter
+    def query(self, value):
+        self._query = value
 
     def bytes(self):
         return self.body

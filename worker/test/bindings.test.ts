@@ -144,6 +144,18 @@ describe("outbound HTTP and TCP (node host)", () => {
           res.writeHead(302, { location: "/final" });
           return res.end();
         }
+        const sized = /^\/(sized|chunked)\/(\d+)$/.exec(req.url ?? "");
+        if (sized) {
+          // n bytes of "x", with a content-length, or without one in two chunks
+          const body = Buffer.alloc(Number(sized[2]), "x");
+          if (sized[1] === "sized") {
+            res.writeHead(200, { "content-length": String(body.length) });
+            return res.end(body);
+          }
+          res.writeHead(200);
+          res.write(body.subarray(0, body.length >> 1));
+          return setTimeout(() => res.end(body.subarray(body.length >> 1)), 5);
+        }
         res.writeHead(201, { "content-type": "application/json", "x-method": req.method ?? "" });
         res.end(JSON.stringify({ path: req.url, body: Buffer.concat(chunks).toString(), auth: req.headers["authorization"] ?? null }));
       });
@@ -173,6 +185,16 @@ describe("outbound HTTP and TCP (node host)", () => {
     await expectHostError(b.call("http", "", "fetch", { url: "http://127.0.0.1:1/", method: "GET", headers: [] }, []), STATUS.IO);
     const small = new CloudflareBindings({ env: {}, maxHttpResponseBytes: 10 });
     await expectHostError(small.call("http", "", "fetch", { url: `http://127.0.0.1:${httpPort}/x`, method: "GET", headers: [] }, []), STATUS.LIMIT);
+  });
+
+  it("http.fetch holds a body to the limit whether its length is declared (read at once) or not (chunk by chunk)", async () => {
+    const small = new CloudflareBindings({ env: {}, maxHttpResponseBytes: 1000 });
+    const get = (path: string) => small.call("http", "", "fetch", { url: `http://127.0.0.1:${httpPort}${path}`, method: "GET", headers: [] }, []);
+    for (const kind of ["sized", "chunked"]) {
+      expect((await get(`/${kind}/1000`)).blobs![0]).toEqual(new Uint8Array(1000).fill(0x78));
+      expect((await get(`/${kind}/0`)).blobs![0]).toEqual(new Uint8Array(0));
+      await expectHostError(get(`/${kind}/1001`), STATUS.LIMIT, /exceeds 1000 bytes/);
+    }
   });
 
   it("tcp connect/send/recv (max, leftover)/close, and EOF", async () => {

@@ -3,8 +3,22 @@
 Each HTTP request becomes request frames and goes through
 `pymode._handler.handle(frames)`, the function python.wasm calls on the edge,
 with `pymode._native` as the host (KV, R2 and D1 persist under
-`<project>/.pymode/state`). Requests are served one at a time, like a Durable
-Object's input gate; the handler state is per process. `GET /__scheduled?cron=...` fires
+`<project>/.pymode/state`). The handler state (module globals) is per process.
+
+Concurrency is what a user sees on the edge (worker/README.md "Routing policy"):
+- a coroutine handler (`async def on_fetch`, the `workers` module's `WorkerEntrypoint`)
+  serves every request in flight at once, each an asyncio task of one event loop
+  (pymode.dev.loop): while one awaits a binding call, `fetch` or `asyncio.sleep`, the
+  others run, and they share module globals, as the requests of one interpreter do in
+  the Worker isolate;
+- a synchronous handler serves one request at a time. On the edge each request in flight
+  gets an instance of its own, so a synchronous handler never sees another request in its
+  module globals while it runs; one process has one interpreter, so here the requests
+  queue instead (threads would let two requests run in the same globals at once, which
+  never happens on the edge);
+- queue batches and cron firings are served one at a time, as the PythonDO serves them on
+  the edge (apart from the isolate's fetch requests, so beside a coroutine handler's tasks).
+`GET /__scheduled?cron=...` fires
 the entry's scheduled handler now, as `wrangler dev --test-scheduled` does.
 Messages sent to a queue the worker consumes itself (worker.yaml
 `spec.queueConsumers`) reach its `on_queue` in batches (pymode.dev.queues).
@@ -30,6 +44,7 @@ from ..env import BINDINGS_ENV
 from ..queues import QUEUE_PATH
 from ..scheduled import SCHEDULED_PATH
 from . import config
+from .loop import DevLoop
 from .queues import QueueDelivery
 
 DEFAULT_PORT = 8787
@@ -61,7 +76,9 @@ class DevServer:
         self.poll_interval = poll_interval
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.lock = threading.Lock()  # one request (or reload) at a time
+        # The serial path: a synchronous handler's requests, queue batches, cron firings and (re)loads.
+        self.lock = threading.Lock()
+        self.loop = None  # the DevLoop of a coroutine handler's requests (and of loads)
         self.load_error = None  # (message, traceback or None) when no handler is loaded
         self.bindings = {}
         self.entry = None
@@ -95,7 +112,8 @@ class DevServer:
         self.host_state = _native.install(self.state_dir, log_stream=self.err)
         self.host_state.queues.consumer = self.queues.sent
         self.queues.start()
-        self._load()
+        self.loop = DevLoop().start()
+        self.loop.call(self._load)
         self._snapshot = self._watched()
         self._print_banner()
         serve = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -133,6 +151,9 @@ class DevServer:
             if thread is not threading.current_thread():
                 thread.join(timeout=5)
         self._threads = []
+        if self.loop is not None:
+            self.loop.close()
+            self.loop = None
         with self.lock:
             _handler._unload()
             _native.uninstall()
@@ -204,22 +225,27 @@ class DevServer:
             if path.endswith(".py"):
                 _drop_bytecode(path)
         with self.lock:
-            try:
-                self._configure(Project(self.root))
-            except CliError as exc:
-                _handler._unload()
-                self.load_error = (str(exc), None)
-                self._warn(f"{exc}")
-                return False
-            if not os.path.isfile(os.path.join(self.root, self.entry)):
-                _handler._unload()
-                self.load_error = (f"entry file {self.entry} not found in {self.root}", None)
-                self._warn(self.load_error[0])
-                return False
-            ok = self._load()
+            # On the loop's thread, between two steps of a coroutine handler's tasks: none sees it half done.
+            ok = self.loop.call(self._reload_now)
         if ok:
             self._say(f"pymode dev: reloaded {self.entry}")
         return ok
+
+    def _reload_now(self):
+        """The reload itself (on the loop's thread, under the lock) -> True when the entry loaded."""
+        try:
+            self._configure(Project(self.root))
+        except CliError as exc:
+            _handler._unload()
+            self.load_error = (str(exc), None)
+            self._warn(f"{exc}")
+            return False
+        if not os.path.isfile(os.path.join(self.root, self.entry)):
+            _handler._unload()
+            self.load_error = (f"entry file {self.entry} not found in {self.root}", None)
+            self._warn(self.load_error[0])
+            return False
+        return self._load()
 
     # --- watching for changes ----------------------------------------------------------
 
@@ -280,13 +306,13 @@ class DevServer:
 
     # --- serving ------------------------------------------------------------------------
 
-    def serve(self, method, url, headers, body):
-        """One request through `_handler.handle` -> (status, header pairs, body)."""
+    def serve(self, method, url, headers, body, serial=False):
+        """One request through `_handler.handle` -> (status, header pairs, body). `serial`: one at a time
+        whatever the handler (what the PythonDO serves on the edge)."""
         meta = {"method": method, "url": url, "headers": [[k, v] for k, v in headers]}
         frames = _abi.encode_frames(b"request", _abi.dump_json(meta), body)
-        with self.lock:
-            result = _handler.handle(frames)
-            load_error = self.load_error
+        result = self._handle(frames, serial)
+        load_error = self.load_error
         fields = _abi.decode_frames(result)
         info = json.loads(fields[0])
         status, pairs, out = info["status"], [tuple(h) for h in info["headers"]], fields[1]
@@ -295,18 +321,26 @@ class DevServer:
             pairs = [("content-type", "text/plain; charset=utf-8"), ("x-pymode-dev-error", "load")]
         return status, pairs, out
 
+    def _handle(self, frames, serial=False):
+        """Request frames -> response frames: a coroutine handler's request as a task of the loop, any other
+        (and any `serial` one) one at a time. (A request that meets a reload may take the other path: both
+        serve any handler correctly, only without the overlap.)"""
+        if not serial and _handler.concurrent():
+            return self.loop.serve(frames)
+        with self.lock:
+            return _handler.handle(frames)
+
     def fire_scheduled(self, cron):
         """A cron firing now, delivered as the edge host delivers it -> (status, header pairs, body)."""
         body = json.dumps({"cron": cron, "scheduledTime": int(time.time() * 1000)}).encode()
         return self.serve("POST", "https://pymode.internal" + SCHEDULED_PATH,
-                          [("content-type", "application/json")], body)
+                          [("content-type", "application/json")], body, serial=True)
 
     def _deliver_queue_batch(self, batch):
         """One queue batch through `_handler.handle`, as the edge host posts it -> (status, body)."""
         meta = {"method": "POST", "url": "https://pymode.internal" + QUEUE_PATH,
                 "headers": [["content-type", "application/json"]]}
-        with self.lock:
-            result = _handler.handle(_abi.encode_frames(b"request", _abi.dump_json(meta), batch))
+        result = self._handle(_abi.encode_frames(b"request", _abi.dump_json(meta), batch), serial=True)
         fields = _abi.decode_frames(result)
         return json.loads(fields[0])["status"], fields[1]
 

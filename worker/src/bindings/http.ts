@@ -6,11 +6,21 @@ import { BodyTooLarge, readBody } from "../runtime/service";
 import { HostKind, bad, str } from "./kind";
 
 /** The response body, at most `limit` bytes (more → LIMIT_EXCEEDED). */
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+async function readLimited(resp: Response, limit: number): Promise<Uint8Array> {
+  const tooLarge = () => new HostError(STATUS.LIMIT, `response body exceeds ${limit} bytes`);
+  // A body of a declared size within the limit, arriving as it was sent (no content coding the runtime undoes,
+  // which could make it larger), is read in one call instead of chunk by chunk through a stream reader.
+  const declared = resp.headers.get("content-length");
+  const coding = resp.headers.get("content-encoding");
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= limit && (coding === null || coding === "identity")) {
+    const body = new Uint8Array(await resp.arrayBuffer());
+    if (body.byteLength > limit) throw tooLarge();
+    return body;
+  }
   try {
-    return await readBody(body, limit);
+    return await readBody(resp.body, limit);
   } catch (e) {
-    if (e instanceof BodyTooLarge) throw new HostError(STATUS.LIMIT, `response body exceeds ${limit} bytes`);
+    if (e instanceof BodyTooLarge) throw tooLarge();
     throw e;
   }
 }
@@ -33,7 +43,7 @@ export async function fetchOp(fetchFn: typeof fetch, what: string, args: any, bl
   } catch (e) {
     throw new HostError(STATUS.IO, `fetch ${url}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const body = await readLimited(resp.body, maxBytes);
+  const body = await readLimited(resp, maxBytes);
   return {
     meta: { status: resp.status, statusText: resp.statusText, headers: [...resp.headers], url: resp.url || url },
     blobs: [body],

@@ -81,9 +81,13 @@ interface Member {
   retiring: boolean;
 }
 
-/** A request waiting for room: `admit` hands it an instance (or its final answer) in its own context. */
+/**
+ * A request waiting for room: `admit` (maybe from another request's context) decides where it goes, an
+ * instance or its final answer; the request picks the decision up in its own context.
+ */
 interface Waiting {
   admit(to: Member | Uint8Array): void;
+  decided: Member | Uint8Array | undefined;
 }
 
 /** How often a request waiting for room wakes: a timer pending in its context keeps workerd from taking it for hung. */
@@ -122,20 +126,36 @@ export class InstancePool {
     this.stats.requests++;
     // In workerd a request's I/O belongs to its own context: the request is served from here, after the
     // pool admitted it, never from the context of the request whose end made room.
-    let keepAlive: ReturnType<typeof setInterval> | undefined;
-    const admitted = await new Promise<Member | Uint8Array>((admit) => {
-      this.waiting.push({ admit });
-      this.dispatch();
-      // Requests an instance that is starting will take are not queued behind anything.
-      if (this.waiting.length - this.starting > this.opts.limits.maxQueue) {
-        // The queue is full: the newest request is the one turned away (older ones keep their place).
-        this.waiting.pop();
-        this.stats.rejected++;
-        admit(errorResponseFrames(503, "too many concurrent requests", `every Python instance is busy and ${this.opts.limits.maxQueue} requests wait (PYMODE_MAX_QUEUE)`));
-      } else if (this.waiting.length > 0) {
-        keepAlive = setInterval(() => undefined, KEEPALIVE_MS);
-      }
-    }).finally(() => clearInterval(keepAlive));
+    const slot: Waiting = { admit: () => undefined, decided: undefined };
+    const woken = new Promise<void>((r) => {
+      slot.admit = (to) => {
+        slot.decided ??= to;
+        r();
+      };
+    });
+    this.waiting.push(slot);
+    this.dispatch();
+    // Requests an instance that is starting will take are not queued behind anything.
+    if (slot.decided === undefined && this.waiting.length - this.starting > this.opts.limits.maxQueue) {
+      // The queue is full: the newest request is the one turned away (older ones keep their place).
+      this.waiting.pop();
+      this.stats.rejected++;
+      slot.admit(errorResponseFrames(503, "too many concurrent requests", `every Python instance is busy and ${this.opts.limits.maxQueue} requests wait (PYMODE_MAX_QUEUE)`));
+    }
+    if (slot.decided === undefined) {
+      // Admitted from another request's context (src/runtime/serving.ts says why that wake may not arrive): a
+      // timer pending in this request's own context keeps workerd from taking it for hung and picks the decision
+      // up if the wake does not.
+      let keepAlive: ReturnType<typeof setInterval> | undefined;
+      const polled = new Promise<void>((r) => {
+        keepAlive = setInterval(() => {
+          if (slot.decided !== undefined) r();
+        }, KEEPALIVE_MS);
+      });
+      await Promise.race([woken, polled]);
+      clearInterval(keepAlive);
+    }
+    const admitted = slot.decided!;
     if (admitted instanceof Uint8Array) return admitted;
     return this.run(admitted, frames);
   }

@@ -8,6 +8,13 @@
 // waiting on it) belongs to that request's context, which ends with the request. While a request waits
 // for Python it keeps a timer pending in its own context, so that workerd does not take it for hung.
 //
+// Another request's context only ever *wakes* a request (resolves a promise it waits on) and never settles its
+// answer: the woken request delivers its own answer from its own context. In workerd the continuation of a
+// promise resolved from another request's context is handed over to the context that made it, and under load
+// that hand-over was seen to be lost now and then: the request then waited with nothing pending and workerd
+// cancelled it as hung (500, and its place in the pool was never given back). So each pause waits for either
+// the wake or its own timer, whichever comes first, and the timer is cleared only by the request itself.
+//
 // During a turn Python talks to this session through the binding call with kind "loop", binding "" and
 // op frames:
 //   next   {concurrent?}                    -> the events since the last call, at once
@@ -55,6 +62,8 @@ interface Entry {
   deadline: number | undefined;
   budgetMs: number | undefined;
   done: boolean;
+  /** Its answer once done, delivered by the request's own loop (in its own context). */
+  answer: Uint8Array | Error | undefined;
   /** Host calls its tasks asked for, to be started from this request. */
   calls: HostCall[];
   resolve(out: Uint8Array): void;
@@ -120,6 +129,7 @@ export class ServingSession {
       budgetMs,
       deadline: budgetMs ? Date.now() + budgetMs : undefined,
       done: false,
+      answer: undefined,
       calls: [],
       resolve,
       reject,
@@ -152,15 +162,21 @@ export class ServingSession {
       let pause = TICK_MS;
       if (entry.deadline !== undefined) pause = Math.min(pause, entry.deadline - now);
       if (this.timerAt !== undefined) pause = Math.min(pause, this.timerAt - now);
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, Math.max(0, pause));
-        entry.wake = () => {
-          clearTimeout(timer);
-          r();
-        };
+      // The wake (maybe from another request's context) or this request's own timer, whichever comes first.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const woken = new Promise<void>((r) => {
+        entry.wake = r;
       });
+      const ticked = new Promise<void>((r) => {
+        timer = setTimeout(r, Math.max(0, pause));
+      });
+      await Promise.race([woken, ticked]);
+      clearTimeout(timer);
       entry.wake = undefined;
     }
+    const answer = entry.answer!;
+    if (answer instanceof Error) entry.reject(answer);
+    else entry.resolve(answer);
     // Another request may be waiting for a turn this one would have driven.
     if (this.turnWanted && !this.turning) this.wakeAny();
   }
@@ -200,9 +216,11 @@ export class ServingSession {
     });
   }
 
+  /** `answer` is the request's: its own loop delivers it (woken now if it pauses). */
   private finish(entry: Entry, answer: Uint8Array | Error): void {
     if (entry.done) return;
     entry.done = true;
+    entry.answer = answer;
     this.live.delete(entry.id);
     const queued = this.incoming.indexOf(entry);
     if (queued >= 0) this.incoming.splice(queued, 1);
@@ -210,8 +228,6 @@ export class ServingSession {
       this.cancelled.push(entry.id);
       this.turnWanted = true;
     }
-    if (answer instanceof Error) entry.reject(answer);
-    else entry.resolve(answer);
     this.wake(entry);
   }
 
