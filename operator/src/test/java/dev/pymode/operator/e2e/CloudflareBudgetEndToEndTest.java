@@ -118,14 +118,16 @@ class CloudflareBudgetEndToEndTest {
         List<String> tags = new ArrayList<>();
         script.path("tags").forEach(t -> tags.add(t.asText()));
         assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
-        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its PUT and workers.dev
+        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its PUT and workers.dev,
+        // after the assets session of its stdlib (the files themselves go up once per account, not per script)
         assertThat(deployed.getStatus().getDeployment().getObservedModifiedOn())
                 .isEqualTo(script.path("modified_on").asText());
         JsonNode deployments = JSON.readTree(Standin.api(SCRIPT_PATH + "/deployments").body()).path("result");
         assertThat(deployed.getStatus().getDeployment().getVersionId())
                 .isEqualTo(deployments.path("deployments").get(0).path("versions").get(0).path("version_id").asText());
         assertThat(requests.stream().filter(r -> r.contains(NAME)).toList()).as("the worker's own calls")
-                .containsExactly("PUT " + SCRIPT_PATH, "POST " + SCRIPT_PATH + "/subdomain");
+                .containsExactly("POST " + SCRIPT_PATH + "/assets-upload-session", "PUT " + SCRIPT_PATH,
+                        "POST " + SCRIPT_PATH + "/subdomain");
     }
 
     @Test
@@ -200,6 +202,12 @@ class CloudflareBudgetEndToEndTest {
         assertThat(requests).as("script uploads").doesNotContain("PUT " + SCRIPT_PATH);
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions"));
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/deployments"));
+        // it read what it compares (settings, deployments, workers.dev) and wrote nothing, so the script listing it
+        // recorded modified_on from is the account's shared one, not one of its own (WorkerAdoptionTest counts them)
+        List<String> own = requests.stream().filter(r -> r.contains(SCRIPT_PATH)).toList();
+        assertThat(own).as("the worker's own calls").allMatch(r -> r.startsWith("GET "))
+                .contains("GET " + SCRIPT_PATH + "/settings", "GET " + SCRIPT_PATH + "/deployments",
+                        "GET " + SCRIPT_PATH + "/subdomain");
     }
 
     @Test
