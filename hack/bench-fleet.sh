@@ -63,7 +63,7 @@ cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"
 print("(rec p50<= / p99<=: PyModeWorker reconcile latency, the upper bound in ms of JOSDK's timer bucket holding it; "
       "CF waits / wait s: Cloudflare calls that waited for the client-side limiter and the seconds waited; refused: "
       "calls the limiter did not send)")
-print(f"{'phase':30} {'run':9}" + "".join(f"{h:>10}" for _, h in cols))
+print(f"{'phase':30} {'run':9}" + "".join(f"{h:>11}" for _, h in cols))
 def cell(v):
     if isinstance(v, float):
         return str(v).lower() if v != v or v in (float("inf"), float("-inf")) else round(v)
@@ -71,6 +71,6 @@ def cell(v):
 for phase in first["phases"]:
     for label in labels:
         row = runs[label]["phases"].get(phase, {})
-        cells = "".join(f"{cell(row.get(k, '-')):>10}" for k, _ in cols)
+        cells = "".join(f"{cell(row.get(k, '-')):>11}" for k, _ in cols)
         print(f"{phase:30} {label:9}{cells}")
 PY
