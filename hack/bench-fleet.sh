@@ -34,6 +34,7 @@ if [ "$baseline" != none ]; then
   trap 'git -C "$root" worktree remove --force "$wt" >/dev/null 2>&1 || true' EXIT
   mkdir -p "$wt/operator/src/test/java/dev/pymode/operator/bench"
   for f in operator/src/test/java/dev/pymode/operator/bench/FleetBenchmark.java \
+           operator/src/test/java/dev/pymode/operator/bench/PrometheusText.java \
            operator/src/test/java/dev/pymode/operator/support/EndToEndResource.java \
            operator/src/test/java/dev/pymode/operator/support/Standin.java \
            devenv/src/main/java/dev/pymode/devenv/LocalCloudflare.java; do
@@ -56,11 +57,20 @@ print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} na
       f"the restart's heap (used, not after GC) and RSS are the new operator process's)")
 cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
         ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
-        ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB")]
-print(f"{'phase':30} {'run':9}" + "".join(f"{h:>10}" for _, h in cols))
+        ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB"), ("reconciles", "reconciles"),
+        ("reconcileP50Ms", "rec p50<="), ("reconcileP99Ms", "rec p99<="), ("permitWaits", "CF waits"),
+        ("permitWaitSeconds", "wait s"), ("refused", "refused")]
+print("(rec p50<= / p99<=: PyModeWorker reconcile latency, the upper bound in ms of JOSDK's timer bucket holding it; "
+      "CF waits / wait s: Cloudflare calls that waited for the client-side limiter and the seconds waited; refused: "
+      "calls the limiter did not send)")
+print(f"{'phase':30} {'run':9}" + "".join(f"{h:>11}" for _, h in cols))
+def cell(v):
+    if isinstance(v, float):
+        return str(v).lower() if v != v or v in (float("inf"), float("-inf")) else round(v)
+    return v
 for phase in first["phases"]:
     for label in labels:
         row = runs[label]["phases"].get(phase, {})
-        cells = "".join(f"{row.get(k, '-') if not isinstance(row.get(k), float) else round(row.get(k)):>10}" for k, _ in cols)
+        cells = "".join(f"{cell(row.get(k, '-')):>11}" for k, _ in cols)
         print(f"{phase:30} {label:9}{cells}")
 PY

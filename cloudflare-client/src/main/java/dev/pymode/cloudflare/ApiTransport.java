@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
@@ -46,6 +47,8 @@ final class ApiTransport {
     private final String tenant;
     /** Permits taken ahead for this view's calls ({@link #reserve}); null when each call takes its own. */
     private final Reservation reservation;
+    /** Whether this view has sent a call other than GET (answered or not): it may have changed the account. */
+    private final AtomicBoolean sentWrite = new AtomicBoolean();
 
     ApiTransport(OkHttpClient http, HttpUrl baseUrl, String apiToken, ObjectMapper mapper, RateLimiter rateLimiter,
             RetryPolicy retryPolicy, Sleeper sleeper, DoubleSupplier jitter, Duration maxPermitWait,
@@ -87,6 +90,11 @@ final class ApiTransport {
                 maxPermitWait, observer, tenant, new Reservation(rateLimiter, account, permits));
     }
 
+    /** Whether this view (not the one it was made from) has sent a call that may have changed the account. */
+    boolean sentWrite() {
+        return sentWrite.get();
+    }
+
     /** Gives back what this view reserved and did not spend. */
     void releaseReservation() {
         if (reservation != null) {
@@ -123,6 +131,9 @@ final class ApiTransport {
             String retryReason;
             IOException ioFailure = null;
             long started = System.nanoTime();
+            if (!"GET".equals(call.method)) {
+                sentWrite.set(true);
+            }
             try (Response response = http.newCall(request(call)).execute()) {
                 int status = response.code();
                 observer.exchanged(call.name(), status, Duration.ofNanos(System.nanoTime() - started));

@@ -91,6 +91,15 @@ public final class CloudflareClient implements AutoCloseable {
         return new CloudflareClient(transport.reserve(what, account, permits), rateLimiter);
     }
 
+    /**
+     * Whether this client (this view: {@link #reserving} and {@link #forTenant} each make a new one) has sent a call
+     * other than GET, answered or not: one that may have changed the account, so what an account listing read
+     * before it shows may be out of date.
+     */
+    public boolean sentWrites() {
+        return transport.sentWrite();
+    }
+
     public static Builder builder(String apiToken) {
         return new Builder(apiToken);
     }

@@ -68,6 +68,25 @@ class CloudflareClientTest extends ClientFixture {
     }
 
     @Test
+    void aViewKnowsWhetherItSentACallThatMayHaveChangedTheAccount() throws Exception {
+        server.enqueue(ok("[{\"id\":\"w\",\"modified_on\":\"2026-12-07T00:00:00Z\"}]"));
+        server.enqueue(ok("{\"enabled\":true,\"previews_enabled\":true}"));
+        server.enqueue(ok("{\"tags\":[\"pymode-upload=cd\"]}"));
+        try (CloudflareClient sequence = client.reserving("deploy w", ACCOUNT, 3)) {
+            sequence.listScripts(ACCOUNT);
+            sequence.scriptSubdomain(ACCOUNT, "w");
+            assertThat(sequence.sentWrites()).as("reads only").isFalse();
+            sequence.setScriptTags(ACCOUNT, "w", List.of("pymode-upload=cd"));
+            assertThat(sequence.sentWrites()).isTrue();
+            // each view on its own: the client it came from, and a new sequence, have sent none
+            assertThat(client.sentWrites()).isFalse();
+        }
+        try (CloudflareClient next = client.reserving("deploy w", ACCOUNT, 1)) {
+            assertThat(next.sentWrites()).isFalse();
+        }
+    }
+
+    @Test
     void listsEveryR2BucketAcrossCursorPages() throws Exception {
         server.enqueue(ok("{\"buckets\":[{\"name\":\"a\"}]}", "{\"cursor\":\"c2\",\"per_page\":100}"));
         server.enqueue(ok("{\"buckets\":[{\"name\":\"b\"}]}", "{\"per_page\":100}"));

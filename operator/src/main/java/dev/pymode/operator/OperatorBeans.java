@@ -10,7 +10,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetricsV2;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.operator.build.BuildExecutor;
 import dev.pymode.operator.build.BuilderCommand;
@@ -102,9 +102,13 @@ public class OperatorBeans {
         return new CloudflareTargets(config.cloudflare(), new SecretValues(client));
     }
 
+    /**
+     * The operator's own metrics, in the Prometheus registry itself for the reason given at
+     * {@link #operatorSdkMetrics}: Cloudflare calls made while the operator starts (the first listing) count too.
+     */
     @Produces
     @ApplicationScoped
-    OperatorMetrics operatorMetrics(MeterRegistry registry) {
+    OperatorMetrics operatorMetrics(PrometheusMeterRegistry registry) {
         return new OperatorMetrics(registry);
     }
 
@@ -116,13 +120,22 @@ public class OperatorBeans {
      * Micrometer calls bindTo) hands the operator Metrics.NOOP when the operator is configured before the binders
      * are bound: that is the packaged (prod) start, where /q/metrics then has no reconciliations_* series at all,
      * while the test profile happened to be wired after the binding (quarkiverse/quarkus-operator-sdk#1385, fixed
-     * upstream by injecting the MeterRegistry directly, as here). This bean replaces that @DefaultBean; it builds
+     * upstream by injecting the MeterRegistry directly). This bean replaces that @DefaultBean; it builds
      * the V2 implementation, the one QOSDK uses unless quarkus.operator-sdk.use-v1-metrics is set.
-     * PackagedOperatorMetricsTest checks the packaged jar.
+     *
+     * <p>It records in the Prometheus registry (what /q/metrics serves), not in the injectable MeterRegistry, which
+     * is Micrometer's global composite: in the packaged operator QOSDK starts the operator (informers, the first
+     * reconciles of the resources already there) about 3 s before Quarkus Micrometer adds the Prometheus registry to
+     * that composite, and a composite without a registry behind it drops what is recorded. Its meters then showed up
+     * with the first increments missing: reconciliations_started_total 0 next to _success_total 1 for a worker
+     * present at start-up, events_received_total and the execution timer short as well. JOSDK 5.3.2 makes its
+     * calls in order (EventProcessor: submitted, started, finished, succeeded); the loss was the registry's. A
+     * backend other than Prometheus added to the composite would not see these series; the chart ships Prometheus.
+     * PackagedOperatorMetricsTest checks the packaged jar (countsTheReconcilesOfResourcesFoundAtStartUpAsStarted).
      */
     @Produces
     @Singleton
-    Metrics operatorSdkMetrics(MeterRegistry registry) {
+    Metrics operatorSdkMetrics(PrometheusMeterRegistry registry) {
         return MicrometerMetricsV2.newBuilder(registry).build();
     }
 

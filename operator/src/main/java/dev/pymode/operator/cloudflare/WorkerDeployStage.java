@@ -206,7 +206,11 @@ public class WorkerDeployStage {
                 deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 syncQueueConsumers(client, inventory, script, worker);
-                observed(deployment, inputs, listedModifiedOn(inventory, script));
+                // Nothing written: the shared listing this pass started from shows the script as it is, so a fleet
+                // verified or adopted at once (statuses lost) costs no listing per worker. A write (tag, workers.dev,
+                // routes, crons, consumers) may have moved modified_on: then a listing read after it.
+                observed(deployment, inputs, client.sentWrites() ? listedModifiedOn(inventory, script)
+                        : remote.map(WorkerScript::modifiedOn));
                 status.setDeployment(deployment);
                 if (deployedByUs) {
                     return upToDate(deployment);

@@ -122,6 +122,13 @@ class FleetBenchmark {
     @Inject
     Operator operator;
 
+    /** This JVM's operator's metrics (JOSDK's reconcile timer, the Cloudflare limiter's waits and refusals). */
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URL metricsUrl;
+
+    /** The metrics when the current phase began. */
+    private PrometheusText phaseStart = PrometheusText.empty();
+
     private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
 
     private static final String HANDLER = """
@@ -229,8 +236,57 @@ class FleetBenchmark {
         return readyAt;
     }
 
+    private PrometheusText scrape() throws Exception {
+        return scrape(metricsUrl.toString());
+    }
+
+    private static PrometheusText scrape(String url) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        return new PrometheusText(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    /** Marks the start of a phase for the operator figures {@link #record} reports. */
+    private void beginPhase() throws Exception {
+        phaseStart = scrape();
+    }
+
+    /**
+     * What the operator's own metrics say about a phase: PyModeWorker reconciles (JOSDK's started / success counters
+     * and its execution timer: count, mean, and p50/p99 as the upper bound of the timer's bucket holding them) and
+     * the Cloudflare limiter (calls that waited for a permit and for how long, calls refused).
+     */
+    private static Map<String, Object> operatorFigures(PrometheusText before, PrometheusText after) {
+        String worker = "controller_name=\"pymodeworker\"";
+        String timer = "reconciliations_execution_duration_seconds";
+        Map<String, Object> figures = new LinkedHashMap<>();
+        double reconciles = after.sum(timer + "_count", worker) - before.sum(timer + "_count", worker);
+        var buckets = PrometheusText.difference(after.buckets(timer, worker), before.buckets(timer, worker));
+        figures.put("reconciles", reconciles);
+        figures.put("reconcilesStarted", after.sum("reconciliations_started_total", worker)
+                - before.sum("reconciliations_started_total", worker));
+        figures.put("reconcilesSucceeded", after.sum("reconciliations_success_total", worker)
+                - before.sum("reconciliations_success_total", worker));
+        figures.put("reconcileMeanMs", reconciles == 0 ? Double.NaN
+                : 1000 * (after.sum(timer + "_sum", worker) - before.sum(timer + "_sum", worker)) / reconciles);
+        figures.put("reconcileP50Ms", 1000 * PrometheusText.quantileBound(buckets, 0.5));
+        figures.put("reconcileP99Ms", 1000 * PrometheusText.quantileBound(buckets, 0.99));
+        figures.put("permitWaits", after.sum("pymode_cloudflare_permit_wait_seconds_count", null)
+                - before.sum("pymode_cloudflare_permit_wait_seconds_count", null));
+        figures.put("permitWaitSeconds", after.sum("pymode_cloudflare_permit_wait_seconds_sum", null)
+                - before.sum("pymode_cloudflare_permit_wait_seconds_sum", null));
+        figures.put("refused", after.sum("pymode_cloudflare_refused_total", null)
+                - before.sum("pymode_cloudflare_refused_total", null));
+        return figures;
+    }
+
     private void record(String phase, double seconds, Map<String, Double> calls, double apiRequests,
                         Map<String, Object> extra) throws Exception {
+        record(phase, seconds, calls, apiRequests, extra, operatorFigures(phaseStart, scrape()));
+    }
+
+    private void record(String phase, double seconds, Map<String, Double> calls, double apiRequests,
+                        Map<String, Object> extra, Map<String, Object> operator) throws Exception {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("seconds", Math.round(seconds * 10) / 10.0);
         row.put("cloudflareCalls", calls.values().stream().mapToDouble(Double::doubleValue).sum());
@@ -238,6 +294,7 @@ class FleetBenchmark {
         row.put("apiServerRequests", apiRequests);
         row.put("heapMiB", heapAfterGcMiB());
         row.put("rssMiB", rssMiB());
+        row.putAll(operator);
         row.putAll(extra);
         results.put(phase, row);
         System.out.printf("%-34s %s%n", phase, row);
@@ -321,7 +378,9 @@ class FleetBenchmark {
             Map<String, Object> own = new LinkedHashMap<>();
             own.put("heapMiB", Math.round(sum(HEAP_USED, text) / (1024 * 1024)));
             own.put("rssMiB", rssMiB(process.pid()));
-            record("operator restart", seconds, delta(calls(), before), apiServerRequests() - apiBefore, own);
+            // the new process's metrics from its start: what its own /q/metrics says (docs/operations.md "Metrics")
+            record("operator restart", seconds, delta(calls(), before), apiServerRequests() - apiBefore, own,
+                    operatorFigures(PrometheusText.empty(), scrape("http://127.0.0.1:" + port + "/q/metrics")));
         } finally {
             process.destroy();
             if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -359,6 +418,7 @@ class FleetBenchmark {
         }
 
         // 1. converge from cold
+        beginPhase();
         Map<String, Double> before = calls();
         double apiBefore = apiServerRequests();
         long t0 = System.nanoTime();
@@ -384,6 +444,7 @@ class FleetBenchmark {
                 apiServerRequests() - apiBefore, Map.of());
 
         // 2. steady state: nothing changes, every worker resyncs several times
+        beginPhase();
         before = calls();
         apiBefore = apiServerRequests();
         Thread.sleep(STEADY.toMillis());
@@ -394,6 +455,7 @@ class FleetBenchmark {
                 Map.of("cloudflareCallsPer5Min", Math.round(perFiveMinutes)));
 
         // 3. churn: a deploy setting of every 10th worker changes (no rebuild)
+        beginPhase();
         before = calls();
         apiBefore = apiServerRequests();
         Map<String, Long> edited = new LinkedHashMap<>();
@@ -417,6 +479,7 @@ class FleetBenchmark {
                         "applyToReadyP99Ms", percentile(latencies, 0.99)));
 
         // 4. every status lost, as after a re-apply into a new cluster: the scripts are there already
+        beginPhase();
         before = calls();
         apiBefore = apiServerRequests();
         t0 = System.nanoTime();

@@ -9,12 +9,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,6 +29,7 @@ import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.StandinRequests;
+import dev.pymode.operator.support.StandinSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.AfterAll;
@@ -70,7 +69,7 @@ class WorkerAssetsDeployTest {
     static void startStandin() throws Exception {
         cloudflare = new LocalCloudflare(Files.createTempDirectory("assets-deploy-test"), ACCOUNT, "assets-token").start();
         Clock clock = Clock.systemUTC();
-        PyModeConfig.Cloudflare settings = settings(cloudflare);
+        PyModeConfig.Cloudflare settings = StandinSettings.of(cloudflare);
         clients = new CloudflareClients(clock, RateLimiter.cloudflareDefaults(clock), ApiObserver.NONE);
         BundleStore bundles = new BundleStore(null, JSON, 4) {
             @Override
@@ -98,50 +97,6 @@ class WorkerAssetsDeployTest {
     static void stopStandin() throws Exception {
         clients.close();
         cloudflare.close();
-    }
-
-    private static PyModeConfig.Cloudflare settings(LocalCloudflare standin) {
-        return new PyModeConfig.Cloudflare() {
-            public String apiUrl() {
-                return standin.apiUrl();
-            }
-
-            public Optional<String> accountId() {
-                return Optional.of(ACCOUNT);
-            }
-
-            public Optional<String> apiToken() {
-                return Optional.of(standin.token());
-            }
-
-            public String workersDevUrl() {
-                return "https://{script}.{subdomain}.workers.dev";
-            }
-
-            public Optional<String> edgeAddress() {
-                return Optional.empty();
-            }
-
-            public int bundleCacheSize() {
-                return 4;
-            }
-
-            public Duration listingInterval() {
-                return Duration.ofMinutes(2);
-            }
-
-            public Duration verifyInterval() {
-                return Duration.ofHours(2);
-            }
-
-            public int requestsPerFiveMinutes() {
-                return 1000;
-            }
-
-            public int requestBurst() {
-                return 200;
-            }
-        };
     }
 
     /** A bundle: worker.js plus {@code assets} files under assets/, declared with the given counts. */

@@ -203,6 +203,12 @@ class CloudflareBudgetEndToEndTest {
         assertThat(requests).as("script uploads").doesNotContain("PUT " + SCRIPT_PATH);
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/versions"));
         assertThat(requests).noneMatch(r -> r.startsWith("POST " + SCRIPT_PATH + "/deployments"));
+        // it read what it compares (settings, deployments, workers.dev) and wrote nothing, so the script listing it
+        // recorded modified_on from is the account's shared one, not one of its own (WorkerAdoptionTest counts them)
+        List<String> own = requests.stream().filter(r -> r.contains(SCRIPT_PATH)).toList();
+        assertThat(own).as("the worker's own calls").allMatch(r -> r.startsWith("GET "))
+                .contains("GET " + SCRIPT_PATH + "/settings", "GET " + SCRIPT_PATH + "/deployments",
+                        "GET " + SCRIPT_PATH + "/subdomain");
     }
 
     @Test

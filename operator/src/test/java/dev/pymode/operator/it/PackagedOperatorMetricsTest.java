@@ -52,6 +52,8 @@ class PackagedOperatorMetricsTest {
         server = new LocalApiServer().start();
         client = server.newClient();
         LocalApiServer.applyCrds(client, TestPaths.generatedCrds());
+        // a worker that exists before the operator starts: its first reconcile runs while the operator starts up
+        client.load(new ByteArrayInputStream(worker("present-at-start").getBytes(StandardCharsets.UTF_8))).create();
         dir = Files.createTempDirectory("pymode-packaged");
         Path kubeconfig = server.writeKubeConfig(dir.resolve("kubeconfig"));
         try (var socket = new ServerSocket(0)) {
@@ -101,15 +103,13 @@ class PackagedOperatorMetricsTest {
         }
     }
 
-    @Test
-    void exposesTheOperatorSdkReconcileMetrics() throws Exception {
-        assertThat(output()).contains("Profile prod activated");
-        // its ConfigMap does not exist: the reconcile reports that in the status, which is all this needs
-        client.load(new ByteArrayInputStream("""
+    /** A worker whose ConfigMap does not exist: the reconcile reports that in the status, which is all this needs. */
+    private static String worker(String name) {
+        return """
                 apiVersion: pymode.dev/v1alpha1
                 kind: PyModeWorker
                 metadata:
-                  name: metrics
+                  name: %s
                   namespace: default
                 spec:
                   source:
@@ -117,7 +117,38 @@ class PackagedOperatorMetricsTest {
                       name: absent
                   cloudflare:
                     workersDev: true
-                """.getBytes(StandardCharsets.UTF_8))).create();
+                """.formatted(name);
+    }
+
+    private static double sample(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(
+                l -> Double.parseDouble(l.substring(series.length() + 1))).sum();
+    }
+
+    @Test
+    void countsTheReconcilesOfResourcesFoundAtStartUpAsStarted() throws Exception {
+        String worker = "{controller_name=\"pymodeworker\"}";
+        // the worker present at start-up was reconciled (its Ready condition says why it is not ready)
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            var w = client.genericKubernetesResources("pymode.dev/v1alpha1", "PyModeWorker").inNamespace("default")
+                    .withName("present-at-start").get();
+            return w != null && w.getAdditionalProperties().get("status") != null;
+        });
+        String text = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(
+                () -> get("/q/metrics").body(), t -> sample(t, "reconciliations_success_total" + worker)
+                        + sample(t, "reconciliations_failure_total" + worker) >= 1);
+        String series = text.lines().filter(l -> l.startsWith("reconciliations_") || l.startsWith("events_received"))
+                .collect(java.util.stream.Collectors.joining("\n", "\n", "\n"));
+        // every reconcile that ended was started first: none of the start-up ones may be missing
+        assertThat(sample(text, "reconciliations_started_total" + worker)).as(series).isGreaterThanOrEqualTo(
+                sample(text, "reconciliations_success_total" + worker)
+                        + sample(text, "reconciliations_failure_total" + worker));
+    }
+
+    @Test
+    void exposesTheOperatorSdkReconcileMetrics() throws Exception {
+        assertThat(output()).contains("Profile prod activated");
+        client.load(new ByteArrayInputStream(worker("metrics").getBytes(StandardCharsets.UTF_8))).create();
         // only JOSDK's series: a failure message then shows what there was (nothing, before the fix)
         String text = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(
                 () -> get("/q/metrics").body().lines().filter(l -> l.startsWith("reconciliations_"))
