@@ -23,10 +23,12 @@ interface Imports {
   email_file: string;
   email_loader: string;
   textwrap_is_stdlib: boolean;
+  prefix: string;
 }
 
 function expectImported(body: Imports) {
   expect(body).toMatchObject({ subject: "lazy", sum: "1", date: "2026-12-07", wrapped: ["a b", "c d"], loop: "ran", textwrap_is_stdlib: true });
+  expect(typeof body.prefix).toBe("string");
   expect(body.email_loader).toBe("StdlibAssetLoader");
   expect(body.email_file).toBe("/lib/python313.zip/email/__init__.pyc");
 }

@@ -21,7 +21,8 @@ export class StdlibAssets {
   /** The bytes of one zip entry (`email/message.pyc`). */
   async entry(entry: string): Promise<Uint8Array> {
     const group = entry.split("/", 1)[0]!.replace(/\.pyc$/, "");
-    if (!/^[A-Za-z0-9_]+$/.test(group)) throw new HostError(STATUS.INVALID_ARGUMENT, `stdlib: not a stdlib entry: ${JSON.stringify(entry)}`);
+    // top-level names of the stdlib zip, e.g. `email`, `_sysconfigdata__wasi_wasm32-wasi`; never a path
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(group)) throw new HostError(STATUS.INVALID_ARGUMENT, `stdlib: not a stdlib entry: ${JSON.stringify(entry)}`);
     let files = this.groups.get(group);
     if (!files) {
       files = this.load(group);
