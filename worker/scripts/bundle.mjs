@@ -360,9 +360,9 @@ function importsAsyncifyState(bytes) {
   return WebAssembly.Module.imports(new WebAssembly.Module(bytes)).some((i) => i.module === "env" && i.name === "__asyncify_state");
 }
 
-/** python.wasm run through wasm-opt --asyncify exports asyncify_get_state. */
-function exportsAsyncify(bytes) {
-  return WebAssembly.Module.exports(new WebAssembly.Module(bytes)).some((e) => e.name === "asyncify_get_state");
+/** python.wasm run through wasm-opt --asyncify exports asyncify_get_state (`module`: the compiled python.wasm). */
+function exportsAsyncify(module) {
+  return WebAssembly.Module.exports(module).some((e) => e.name === "asyncify_get_state");
 }
 
 /** The custom section snapshot.sh appends: {"zip_sha256"} of the stdlib zip the snapshot was made with. */
@@ -373,8 +373,8 @@ const SNAPSHOT_STDLIB_SECTION = "pymode.stdlib";
  * another zip, its imports would read the wrong bytes. Throws unless the snapshot names the zip the bundle ships;
  * a snapshot that names none (made before snapshot.sh recorded it) passes unless the stdlib is split.
  */
-export function checkSnapshotStdlib(wasmBytes, zipSha256, split) {
-  const sections = WebAssembly.Module.customSections(new WebAssembly.Module(wasmBytes), SNAPSHOT_STDLIB_SECTION);
+export function checkSnapshotStdlib(module, zipSha256, split) {
+  const sections = WebAssembly.Module.customSections(module, SNAPSHOT_STDLIB_SECTION);
   const recorded = sections.length ? JSON.parse(new TextDecoder().decode(sections[0])).zip_sha256 : null;
   const how = split ? "bundle.mjs --split-stdlib DIR --stdlib-keep init, then snapshot.sh --stdlib DIR/python313.zip" : "snapshot.sh --stdlib <runtime>/python313.zip";
   if (recorded === null && split) throw new Error(`bundle: the snapshot does not record the stdlib zip it was made with; make it with ${how}`);
@@ -488,7 +488,9 @@ export async function bundle(opts) {
     if (!existsSync(p)) throw new Error(`bundle: ${what} not found at ${p}` + (what === "project dir" ? "" : ` (build the runtime with builder-image/runtime/build.sh or set PYMODE_RUNTIME_DIR)`));
   }
   const wasmBytes = readFileSync(wasmPath);
-  if (exportsAsyncify(wasmBytes) !== (driver === "asyncify")) {
+  // compiled once here for the checks below (an 8 MB snapshot takes a noticeable while)
+  const wasmModule = new WebAssembly.Module(wasmBytes);
+  if (exportsAsyncify(wasmModule) !== (driver === "asyncify")) {
     throw new Error(`bundle: ${wasmPath} is ${driver === "asyncify" ? "not " : ""}asyncified, but the driver is ${driver} (${driverReason}); ` +
       `snapshot ${DRIVER_WASM[driver]} instead`);
   }
@@ -497,7 +499,7 @@ export async function bundle(opts) {
   // and it must have been made with this same zip (--split-stdlib init).
   const stdlibSplit = opts.stdlibAssets ? splitStdlib(readFileSync(join(runtimeDir, "python313.zip")), opts.wasm ? "init" : "start") : null;
   const shippedZip = stdlibSplit ? stdlibSplit.zip : readFileSync(join(runtimeDir, "python313.zip"));
-  if (opts.wasm) checkSnapshotStdlib(wasmBytes, sha256(shippedZip), Boolean(stdlibSplit));
+  if (opts.wasm) checkSnapshotStdlib(wasmModule, sha256(shippedZip), Boolean(stdlibSplit));
   const entry = resolveEntry(projectDir, opts.entry);
   if (!existsSync(join(projectDir, entry))) throw new Error(`bundle: entry ${entry} not found in ${projectDir}`);
   let runtimeManifest = {};
