@@ -199,6 +199,7 @@ export async function startStandin({
     let payload;
     let headers = {};
     let rawResponse = null;
+    let refusal = null; // the error's message, for the log line (a refused upload says why)
     try {
       const raw = await readBody(req);
       const fault = faults.take(req.method, path);
@@ -229,6 +230,7 @@ export async function startStandin({
       headers = e.headers;
       payload = failure([{ code: e.code, message: e.message }]);
       entry.error_codes = [e.code];
+      refusal = e.message;
     }
     if (rawResponse) {
       status = rawResponse.status ?? 200;
@@ -237,7 +239,8 @@ export async function startStandin({
     entry.status = status;
     entry.duration_ms = Math.round((performance.now() - started) * 10) / 10;
     requests.add(entry);
-    log(`${req.method} ${path}${url.search} → ${status}${entry.error_codes.length ? ` [${entry.error_codes.join(",")}]` : ""} ${entry.duration_ms} ms`);
+    const why = refusal ? `: ${refusal.replace(/\s+/g, " ").slice(0, 300)}` : "";
+    log(`${req.method} ${path}${url.search} → ${status}${entry.error_codes.length ? ` [${entry.error_codes.join(",")}]` : ""} ${entry.duration_ms} ms${why}`);
   }
 
   async function handleAdmin(req, res, url) {

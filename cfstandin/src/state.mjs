@@ -8,6 +8,7 @@
 //   runtime/do                                            Durable Object storage of every script
 // Writes are synchronous write-to-temp + rename: the process is single-threaded, so a document is
 // never observed half-written and no write interleaves with another.
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -61,7 +62,9 @@ export class StateStore {
     mkdirSync(dir, { recursive: true });
     return modules.map((m, i) => {
       writeFileSync(join(dir, `${i}.bin`), m.data);
-      return { name: m.name, type: m.type, content_type: m.content_type, size: m.data.byteLength, file: `${i}.bin` };
+      // sha256: what the start cache (runtime/start-keys.mjs) compares instead of the bytes
+      const sha256 = createHash("sha256").update(m.data).digest("hex");
+      return { name: m.name, type: m.type, content_type: m.content_type, size: m.data.byteLength, sha256, file: `${i}.bin` };
     });
   }
 

@@ -36,13 +36,15 @@ const text = async (url) => {
 
 /**
  * Add to stand-in `s` the KV namespace "lazy-kv" (made on its first run, found after a restart),
- * `deploy(name, source)` uploading `source` (SCRIPT) as `name` with it and a Durable Object, and
+ * `deploy(name, source)` uploading `source` as `name` with it and a Durable Object, and
  * `kvKeys(prefix)`.
  */
 async function withFleetHelpers(s) {
   const listed = await s.api("GET", `${A}/storage/kv/namespaces`);
   const ns = listed.data.result.find((n) => n.title === "lazy-kv")?.id ?? (await s.api("POST", `${A}/storage/kv/namespaces`, { json: { title: "lazy-kv" } })).data.result.id;
-  s.deploy = async (name, source = SCRIPT) => {
+  // By default each script gets code of its own (SCRIPT and a comment naming it), so that every deploy
+  // starts its runtime: scripts that share a start key are started once ("one start per start key").
+  s.deploy = async (name, source = `${SCRIPT}\n// ${name}\n`) => {
     const exists = (await s.api("GET", `${A}/workers/scripts/${name}/settings`)).status === 200;
     const metadata = {
       main_module: "index.js",
@@ -99,6 +101,32 @@ describe("lazy start", () => {
       assert.deepEqual(viaHost.map((r) => [r.status, r.text]), [[200, "beta"], [200, "beta"], [200, "beta"]]);
       now = await stats(s);
       assert.deepEqual([now.running, now.started, now.peak_running], [2, 2, 2]);
+    });
+  });
+});
+
+describe("one start per start key", () => {
+  it("a script with the code and binding shapes of one that started answers without a start of its own at deploy", async () => {
+    await withStandin({}, async (s) => {
+      const first = await s.deploy("first", SCRIPT);
+      assert.equal(first.status, 200);
+      let now = await stats(s);
+      assert.deepEqual([now.started, now.start_checks_skipped], [1, 0]);
+
+      // Same code, compatibility date and binding shapes; another NAME value: not started at deploy.
+      const second = await s.deploy("second", SCRIPT);
+      assert.equal(second.status, 200);
+      assert.equal(second.data.result.startup_time_ms, first.data.result.startup_time_ms, "the startup time measured for the key");
+      now = await stats(s);
+      assert.deepEqual([now.started, now.running, now.start_checks_skipped, now.deployed], [1, 1, 1, 2]);
+      // Its first request starts it, with its own vars.
+      assert.equal(await text(await scriptUrl(s, "second")), "second");
+      assert.equal((await stats(s)).started, 2);
+
+      // Other code is started at deploy again.
+      assert.equal((await s.deploy("third", `${SCRIPT}\n// other code\n`)).status, 200);
+      now = await stats(s);
+      assert.deepEqual([now.started, now.start_checks_skipped], [3, 1]);
     });
   });
 });

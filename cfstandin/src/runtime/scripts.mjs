@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { scriptInvalid } from "../envelope.mjs";
 import { RuntimePool } from "./pool.mjs";
 import { listenForScript, proxyRequest } from "./proxy.mjs";
+import { StartedKeys, startKey } from "./start-keys.mjs";
 import { QUEUE_PRODUCER_WORKER, versionWorker } from "./worker-options.mjs";
 
 const ROUTER = readFileSync(fileURLToPath(new URL("./workers/router.js", import.meta.url)), "utf8");
@@ -37,6 +38,7 @@ export class ScriptRuntimes {
     this.log = log;
     this.broker = broker;
     this.listeners = new Map(); // "<account>/<script>" → the per-script URL's server, while deployed
+    this.startedKeys = new StartedKeys();
     this.pool = new RuntimePool({
       maxRunning,
       idleMs,
@@ -137,10 +139,18 @@ export class ScriptRuntimes {
     }
   }
 
-  /** Start a version on its own (ephemeral Durable Objects) to validate it; returns its startup time. */
+  /**
+   * Start a version on its own (ephemeral Durable Objects) to validate it; returns its startup time.
+   * A version whose start key already started (./start-keys.mjs) is not started again.
+   */
   async check(accountId, script, doc, versionId) {
-    const { mf, startupMs } = await this.#start(this.#options(accountId, script, doc, [{ version_id: versionId, percentage: 100 }], { persist: false }), `${script} check`);
+    const split = [{ version_id: versionId, percentage: 100 }];
+    const key = startKey(doc, split);
+    const known = this.startedKeys.lookup(key);
+    if (known !== undefined) return known;
+    const { mf, startupMs } = await this.#start(this.#options(accountId, script, doc, split, { persist: false }), `${script} check`);
     await mf.dispose();
+    this.startedKeys.remember(key, startupMs);
     return startupMs;
   }
 
@@ -151,6 +161,7 @@ export class ScriptRuntimes {
     const deployment = this.#deployment(key);
     if (!deployment) throw new Error(`script ${key} has no deployment`);
     const started = await this.#start(this.#options(accountId, script, doc, deployment.versions, { persist: true }), script);
+    this.startedKeys.remember(startKey(doc, deployment.versions), started.startupMs);
     this.log(`script ${key} deployment ${deployment.id} started in ${started.startupMs} ms`);
     return { mf: started.mf, upstream: started.upstream, deploymentId: deployment.id, startupMs: started.startupMs };
   }
@@ -163,11 +174,19 @@ export class ScriptRuntimes {
   /**
    * Bring the script in line with its latest deployment, as a deploy does: start its runtime now
    * (a script that fails to start throws 10021 and the previous runtime keeps serving) and keep
-   * its per-script URL. With no deployment, the script's runtime and URL go.
+   * its per-script URL. A deployment whose start key already started is not started now: its
+   * runtime starts on the first request, as after a restart. With no deployment, the script's
+   * runtime and URL go. Resolves to `{startupMs}` (the remembered one when not started now).
    */
   async apply(accountId, script) {
     const key = this.#key(accountId, script);
-    if (!this.#deployment(key)) return this.remove(accountId, script);
+    const deployment = this.#deployment(key);
+    if (!deployment) return this.remove(accountId, script);
+    const known = this.startedKeys.lookup(startKey(this.#doc(key), deployment.versions));
+    if (known !== undefined) {
+      await this.attach(accountId, script);
+      return { startupMs: known };
+    }
     let runtime;
     try {
       runtime = await this.pool.ensure(key);
@@ -275,7 +294,8 @@ export class ScriptRuntimes {
 
   /** What runs now and what ran: the pool's counters plus the number of deployed scripts. */
   stats() {
-    return { deployed: this.listeners.size, ...this.pool.stats() };
+    // start_checks_skipped: uploads and deploys not started because their start key had started
+    return { deployed: this.listeners.size, ...this.pool.stats(), start_keys: this.startedKeys.known.size, start_checks_skipped: this.startedKeys.hits };
   }
 
   async closeAll() {
