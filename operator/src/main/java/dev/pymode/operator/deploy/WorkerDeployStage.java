@@ -32,6 +32,8 @@ import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.failure.Backoff;
 import dev.pymode.operator.failure.FailureClassifier;
+import dev.pymode.operator.inventory.AccountInventories;
+import dev.pymode.operator.inventory.AccountInventory;
 import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.oci.RegistryUnavailableException;
 import dev.pymode.operator.status.ConditionTypes;

@@ -27,6 +27,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.inventory.AccountInventories;
 import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.StandinRequests;
