@@ -40,6 +40,14 @@ class WorkerSpecChecksTest {
         return Conditions.find(status.getConditions(), type).orElseThrow(() -> new AssertionError("no " + type));
     }
 
+    /** SpecValid as recorded, after checking its status and reason. */
+    private static Condition specValid(PyModeWorkerStatus status, String expected, String reason) {
+        Condition specValid = condition(status, "SpecValid");
+        assertThat(specValid.getStatus()).isEqualTo(expected);
+        assertThat(specValid.getReason()).isEqualTo(reason);
+        return specValid;
+    }
+
     @Test
     void aValidSpecIsRecordedAsValid() {
         PyModeWorker worker = worker("valid");
@@ -47,9 +55,7 @@ class WorkerSpecChecksTest {
 
         PyModeWorkerStatus status = validated(worker, Optional.empty());
 
-        assertThat(condition(status, "SpecValid").getStatus()).isEqualTo("True");
-        assertThat(condition(status, "SpecValid").getReason()).isEqualTo("Valid");
-        assertThat(condition(status, "SpecValid").getObservedGeneration()).isEqualTo(2L);
+        assertThat(specValid(status, "True", "Valid").getObservedGeneration()).isEqualTo(2L);
         assertThat(Conditions.find(status.getConditions(), "Stalled")).isEmpty();
     }
 
@@ -66,9 +72,7 @@ class WorkerSpecChecksTest {
         assertThat(result.retryAfter()).contains(WorkerSpecChecks.CLAIM_RECHECK);
         PyModeWorkerStatus status = validated(intruder, Optional.of(holder));
 
-        assertThat(condition(status, "SpecValid").getStatus()).isEqualTo("False");
-        assertThat(condition(status, "SpecValid").getReason()).isEqualTo("ScriptNameConflict");
-        assertThat(condition(status, "SpecValid").getMessage())
+        assertThat(specValid(status, "False", "ScriptNameConflict").getMessage())
                 .contains("Cloudflare script steady belongs to PyModeWorker ns/steady");
         assertThat(condition(status, "Stalled").getReason()).isEqualTo("ScriptNameConflict");
         assertThat(condition(status, "Ready").getMessage()).startsWith("SpecValid: ");
@@ -81,9 +85,7 @@ class WorkerSpecChecksTest {
 
         PyModeWorkerStatus status = validated(worker, Optional.empty());
 
-        assertThat(condition(status, "SpecValid").getStatus()).isEqualTo("False");
-        assertThat(condition(status, "SpecValid").getReason()).isEqualTo("InvalidSchedule");
-        assertThat(condition(status, "SpecValid").getMessage()).startsWith("spec.crons entry '61 * * * *': ");
+        assertThat(specValid(status, "False", "InvalidSchedule").getMessage()).startsWith("spec.crons entry '61 * * * *': ");
         assertThat(condition(status, "Stalled").getReason()).isEqualTo("InvalidSchedule");
     }
 
@@ -97,7 +99,7 @@ class WorkerSpecChecksTest {
         worker.getSpec().setCrons(List.of("1 * * * *"));
         AGGREGATOR.apply(observed.status(), 3, List.of(WorkerSpecChecks.check(worker, observed)));
 
-        assertThat(condition(observed.status(), "SpecValid").getStatus()).isEqualTo("True");
+        specValid(observed.status(), "True", "Valid");
         assertThat(Conditions.find(observed.status().getConditions(), "Stalled")).isEmpty();
     }
 }
