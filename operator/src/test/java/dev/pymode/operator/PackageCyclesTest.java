@@ -22,6 +22,7 @@ class PackageCyclesTest {
     static void importOperator() {
         operator = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
                 .importPackages("dev.pymode.operator");
     }
 
