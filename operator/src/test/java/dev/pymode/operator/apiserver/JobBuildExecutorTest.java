@@ -22,9 +22,9 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
-import dev.pymode.operator.build.BuilderCommand;
-import dev.pymode.operator.build.JobBuildExecutor;
-import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.builds.BuilderCommand;
+import dev.pymode.operator.builds.JobBuildExecutor;
+import dev.pymode.operator.builds.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.metrics.OperatorMetrics;
@@ -34,10 +34,10 @@ import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.JobController;
 import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.TestPaths;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -55,8 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("apiserver")
 class JobBuildExecutorTest {
 
-    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
-            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+    private static final dev.pymode.operator.recipes.RecipeClosure RECIPES = new dev.pymode.operator.recipes.RecipeClosure(
+            new dev.pymode.operator.recipes.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
             new com.fasterxml.jackson.databind.ObjectMapper());
 
     private static final String NS = "job-builds";

@@ -15,9 +15,9 @@ import dev.pymode.devenv.LocalApiServer;
 import dev.pymode.devenv.LocalRegistry;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
-import dev.pymode.operator.build.LocalProcessBuildExecutor;
-import dev.pymode.operator.build.ToolchainIdentity;
-import dev.pymode.operator.build.WorkerBuildStage;
+import dev.pymode.operator.builds.LocalProcessBuildExecutor;
+import dev.pymode.operator.builds.ToolchainIdentity;
+import dev.pymode.operator.builds.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.oci.OciRegistry;
@@ -30,8 +30,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.Interceptor;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,8 +45,8 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class BuildBenchmark {
 
-    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
-            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+    private static final dev.pymode.operator.recipes.RecipeClosure RECIPES = new dev.pymode.operator.recipes.RecipeClosure(
+            new dev.pymode.operator.recipes.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
             new com.fasterxml.jackson.databind.ObjectMapper());
 
     private static final String NS = "bench";
