@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from pymode.cli import yamlio
 from pymode.cli.main import main
@@ -98,12 +99,7 @@ def test_yaml_output_is_the_same_resources(tmp_path, capsys):
     assert text.count("\n---\n") == 1
     assert yamlio.load_all(text) == as_json
     assert "  src--entry.py: |\n    from pymode.workers import Response\n" in text
-    try:
-        import yaml
-    except ImportError:
-        yaml = None
-    if yaml is not None:
-        assert list(yaml.safe_load_all(text)) == as_json
+    assert list(yaml.safe_load_all(text)) == as_json
     via_kubectl = _kustomize(tmp_path, text)
     if via_kubectl is not None:
         by_kind = {d["kind"]: d for d in via_kubectl}
