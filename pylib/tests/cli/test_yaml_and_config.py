@@ -150,7 +150,7 @@ def test_parse_dev_vars():
         "F=\"multi\nline\"\nG=a#b\n")
     assert values == {"A": "1", "B": "two words", "C": 'x\ny "q" #k', "D": "lit\\n #", "E": "", "F": "multi\nline",
                       "G": "a#b"}
-    for bad, line in (("A=1\nnot-a-pair\n", 2), ("1X=2\n", 1), ('A="open\n', 1), ("A='x' y\n", 1)):
+    for bad, line in (("A=1\nnot-a-pair\n", 2), ("A=1\n\n# c\n\nB='x' y\n", 5), ("1X=2\n", 1), ('A="open\n', 1), ("A='x' y\n", 1)):
         with pytest.raises(CliError, match=f"line {line}"):
             config.parse_dev_vars(bad)
 
