@@ -409,3 +409,18 @@ def test_a_cloudflare_style_consumer_class_gets_the_messages_under_dev(tmp_path,
     server = dev(project)
     assert server.get("/send")[::2] == (200, b"sent")
     assert server.wait_for(lambda: server.get("/")[2] == b"jobs:1", what="the message consumed")
+
+
+def test_the_watcher_reloads_for_project_files_only(tmp_path):
+    from pymode.cli.deps import SITE_STAMP
+    from pymode.dev.server import DevServer
+
+    root = write_files(tmp_path / "p", {"src/entry.py": ENV_ENTRY})
+    server = DevServer(root)
+    watched = lambda rel: server._is_watched(None, os.path.join(server.root, rel))  # noqa: E731
+    for rel in ("src/entry.py", "app.py", "lib/deep/mod.py", "pyproject.toml", "worker.yaml", ".dev.vars",
+                f".pymode/site/{SITE_STAMP}"):
+        assert watched(rel), rel
+    for rel in ("src/data.json", "lib/pyproject.toml", ".venv/x.py", "venv/x.py", "src/__pycache__/entry.py",
+                "node_modules/a.py", ".pymode/state/kv.sqlite", ".pymode/site/pkg/mod.py", "README.md"):
+        assert not watched(rel), rel
