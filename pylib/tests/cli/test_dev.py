@@ -5,21 +5,11 @@ import os
 import shutil
 import time
 
+from design import DESIGN_EXAMPLE
 from pymode import _native
 from pymode.cli.main import main
 
-from .conftest import REPO, request, run_cli, write_files
-
-DESIGN_EXAMPLE = '''
-from pymode.workers import Response
-def on_fetch(request, env):            # may also be `async def`
-    if request.path == "/api/data":
-        return Response.json(env.MY_KV.get("key", type="json"))
-    if request.path == "/greet":
-        name = request.query.get("name", ["World"])[0]
-        return Response(f"Hello, {name}!")
-    return Response("Not Found", status=404)
-'''
+from .conftest import REPO, request, run_cli, worker_yaml, write_files
 
 KV_WORKER = """\
 apiVersion: pymode.dev/v1alpha1
@@ -92,19 +82,13 @@ def test_api_worker_example_put_then_get_persists_across_restarts(tmp_path, dev)
 def test_dev_vars_reach_env_and_env_options_override(tmp_path, dev):
     project = write_files(tmp_path / "p", {
         "src/entry.py": ENV_ENTRY,
-        "worker.yaml": """\
-            apiVersion: pymode.dev/v1alpha1
-            kind: PyModeWorker
-            metadata: {name: p}
-            spec:
-              source: {configMapRef: {name: p-source}}
-              bindings:
-                vars:
-                  GREETING: "Hello from worker.yaml"
-                secrets:
-                  - name: API_KEY
-                    secretKeyRef: {name: creds, key: token}
-            """,
+        "worker.yaml": worker_yaml("""\
+            vars:
+              GREETING: "Hello from worker.yaml"
+            secrets:
+              - name: API_KEY
+                secretKeyRef: {name: creds, key: token}
+            """),
         ".dev.vars": """\
             # local secrets
             API_KEY=s3cr3t  # trailing comment
@@ -134,15 +118,9 @@ def test_dev_vars_reach_env_and_env_options_override(tmp_path, dev):
 def test_missing_secret_value_is_a_warning(tmp_path, dev):
     project = write_files(tmp_path / "p", {
         "src/entry.py": ENV_ENTRY,
-        "worker.yaml": """\
-            apiVersion: pymode.dev/v1alpha1
-            kind: PyModeWorker
-            metadata: {name: p}
-            spec:
-              source: {configMapRef: {name: p-source}}
-              bindings:
-                secrets: [{name: API_KEY, secretKeyRef: {name: creds, key: token}}]
-            """,
+        "worker.yaml": worker_yaml("""\
+            secrets: [{name: API_KEY, secretKeyRef: {name: creds, key: token}}]
+            """),
     })
     server = dev(project)
     assert "secret API_KEY (worker.yaml) has no value" in server.stderr

@@ -2,7 +2,6 @@
 
 import math
 import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -12,7 +11,7 @@ from pymode.cli.errors import CliError
 from pymode.cli.project import Project
 from pymode.dev import config
 
-from .conftest import REPO, write_files
+from .conftest import REPO, kubectl_read, worker_yaml, write_files
 
 TRICKY = ["a\nb\n", "a\nb", "a\nb\n\n\n", " x\ny\n", "\nx\n", "\tx\n y\n", "x  \ny\n", "é\u2028\n", "yes", "no",
           "on", "Off", "y", "0.1.0", "1e3", "12:30", "0x1F", "-x", "a: b", "#x", "", " ", "null", "~", "x\r\ny\n",
@@ -79,29 +78,10 @@ second: doc
         {"a": "one two\nthree", "b": ["x y", "block in a list\n"]}]
 
 
-def _kubectl_reader(tmp_path):
-    """kubectl's reader (kustomize re-emits the documents), or None without kubectl."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return None
-
-    def read(text):
-        directory = tmp_path / f"k{len(list(tmp_path.iterdir()))}"
-        directory.mkdir()
-        (directory / "r.yaml").write_text(text)
-        (directory / "kustomization.yaml").write_text("resources:\n  - r.yaml\n")
-        result = subprocess.run([kubectl, "kustomize", str(directory)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        return yamlio.load_all(result.stdout)
-
-    return read
-
-
 def test_reads_the_repositorys_resources_like_a_reference_reader(tmp_path):
     references = [lambda text: [d for d in yaml.safe_load_all(text) if d is not None]]
-    if (kubectl := _kubectl_reader(tmp_path)) is not None:
-        references.append(kubectl)
+    if shutil.which("kubectl"):
+        references.append(lambda text: kubectl_read(tmp_path / f"k{len(list(tmp_path.iterdir()))}", text))
     checked = 0
     paths = list(REPO.glob("examples/*/worker.yaml")) + list(REPO.glob("crds/*.yml"))
     for path in sorted(paths):
@@ -158,21 +138,15 @@ def test_parse_dev_vars():
 def test_bindings_from_worker_yaml_dev_vars_and_env(tmp_path):
     project = Project(write_files(tmp_path / "p", {
         "src/entry.py": "",
-        "worker.yaml": """\
-            apiVersion: pymode.dev/v1alpha1
-            kind: PyModeWorker
-            metadata: {name: p}
-            spec:
-              source: {configMapRef: {name: p-source}}
-              bindings:
-                kv: [{name: CACHE, namespace: c}]
-                r2: [{name: FILES, bucket: files}]
-                d1: [{name: DB, database: db}]
-                queues: [{name: JOBS, queue: jobs}]
-                services: [{name: AUTH, service: auth-worker}]
-                vars: {MODE: production}
-                secrets: [{name: TOKEN, secretKeyRef: {name: s, key: k}}, {name: UNSET, secretKeyRef: {name: s, key: u}}]
-            """,
+        "worker.yaml": worker_yaml("""\
+            kv: [{name: CACHE, namespace: c}]
+            r2: [{name: FILES, bucket: files}]
+            d1: [{name: DB, database: db}]
+            queues: [{name: JOBS, queue: jobs}]
+            services: [{name: AUTH, service: auth-worker}]
+            vars: {MODE: production}
+            secrets: [{name: TOKEN, secretKeyRef: {name: s, key: k}}, {name: UNSET, secretKeyRef: {name: s, key: u}}]
+            """),
     }))
     bindings, warnings = config.build_bindings(project, {"TOKEN": "t", "LOCAL": "l", "MODE": "dev"}, {"X": "1"})
     assert bindings == {
