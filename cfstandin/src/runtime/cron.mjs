@@ -2,7 +2,10 @@
 // month day-of-week, with `*`, lists `a,b`, ranges `a-b`, steps `*/n` and `a-b/n`, month names
 // JAN-DEC and day names SUN-SAT (0 and 7 are Sunday). Cloudflare's extensions `L`, `W` and `#` are
 // refused with a clear message: the stand-in does not evaluate them.
-// As in cron (and Cloudflare), when both day fields are restricted a day matches either of them.
+// As in cron (and Cloudflare), when both day fields are restricted (anything but a bare `*`, so `*/1`
+// restricts) a day matches either of them. Day-of-week numbers are UNIX cron's, not Cloudflare's (1-7 from
+// Sunday there); the operator reads them the same way. testdata/cron/corpus.json holds both sides to one reading
+// (test/cron-corpus.test.mjs here, CronCorpusTest in the operator).
 
 // maxStep: Cloudflare refuses a step longer than the field's span (*/60 minutes, */7 days of the week).
 const FIELDS = [
