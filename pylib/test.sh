@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
-# Run the pylib tests: a cached venv with pinned pytest and pymode (editable).
+# Run the pylib tests in the cached venv (pylib/venv.sh: pinned pytest, pymode editable).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/pymode/venv-pylib"
-python="${PYTHON:-python3}"
-pytest_version="8.3.4"
-
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -m venv "$venv"
-fi
-# Reinstall only when the pins or the package metadata change.
-stamp="$venv/.pymode-stamp"
-# The editable install points at this checkout: another clone (or a deleted one) must reinstall it.
-want="pytest==$pytest_version $(cksum < "$here/pyproject.toml") $here"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/python" -m pip install --quiet "pytest==$pytest_version"
-  "$venv/bin/python" -m pip install --quiet -e "$here"
-  echo "$want" > "$stamp"
-fi
+python="$("$here/venv.sh")"
 cd "$here"
-exec "$venv/bin/python" -m pytest -q tests "$@"
+exec "$python" -m pytest -q tests "$@"

@@ -2,14 +2,18 @@
 // month day-of-week, with `*`, lists `a,b`, ranges `a-b`, steps `*/n` and `a-b/n`, month names
 // JAN-DEC and day names SUN-SAT (0 and 7 are Sunday). Cloudflare's extensions `L`, `W` and `#` are
 // refused with a clear message: the stand-in does not evaluate them.
-// As in cron (and Cloudflare), when both day fields are restricted a day matches either of them.
+// As in cron (and Cloudflare), when both day fields are restricted (anything but a bare `*`, so `*/1`
+// restricts) a day matches either of them. Day-of-week numbers are UNIX cron's, not Cloudflare's (1-7 from
+// Sunday there); the operator reads them the same way. testdata/cron/corpus.json holds both sides to one reading
+// (test/cron-corpus.test.mjs here, CronCorpusTest in the operator).
 
+// maxStep: Cloudflare refuses a step longer than the field's span (*/60 minutes, */7 days of the week).
 const FIELDS = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day-of-month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], base: 1 },
-  { name: "day-of-week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], base: 0 },
+  { name: "minute", min: 0, max: 59, maxStep: 59 },
+  { name: "hour", min: 0, max: 23, maxStep: 23 },
+  { name: "day-of-month", min: 1, max: 31, maxStep: 30 },
+  { name: "month", min: 1, max: 12, maxStep: 11, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], base: 1 },
+  { name: "day-of-week", min: 0, max: 7, maxStep: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], base: 0 },
 ];
 
 export class CronError extends Error {}
@@ -32,13 +36,15 @@ function parseField(text, field, expr) {
   for (const part of text.split(",")) {
     const [range, stepText, extra] = part.split("/");
     if (extra !== undefined || range === "") throw new CronError(`cron ${JSON.stringify(expr)}: ${field.name} '${part}' is malformed`);
-    const step = stepText === undefined ? 1 : Number(stepText);
+    const step = stepText === undefined ? 1 : /^\d+$/.test(stepText) ? Number(stepText) : NaN;
     if (!Number.isInteger(step) || step < 1) throw new CronError(`cron ${JSON.stringify(expr)}: ${field.name} step '${stepText}' must be a positive integer`);
+    if (step > field.maxStep) throw new CronError(`cron ${JSON.stringify(expr)}: ${field.name} step ${step} is above ${field.maxStep}`);
     let lo;
     let hi;
     if (range === "*") [lo, hi] = [field.min, field.max];
     else if (range.includes("-")) {
-      const [a, b] = range.split("-");
+      const [a, b, extra2] = range.split("-");
+      if (extra2 !== undefined) throw new CronError(`cron ${JSON.stringify(expr)}: ${field.name} '${part}' is malformed`);
       [lo, hi] = [value(a, field, expr), value(b, field, expr)];
       if (lo > hi) throw new CronError(`cron ${JSON.stringify(expr)}: ${field.name} range '${range}' runs backwards`);
     } else {

@@ -65,7 +65,7 @@ class Project:
         with open(self.worker_path, encoding="utf-8") as f:
             text = f.read()
         try:
-            docs = yamlio.load_all_any(text, what=self.worker_path)
+            docs = yamlio.load_all(text)
         except yamlio.YamlError as exc:
             raise CliError(f"{self.worker_path}: {exc}") from None
         for doc in docs:

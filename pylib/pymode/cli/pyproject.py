@@ -1,14 +1,16 @@
-"""Reading pyproject.toml (tomllib) and editing `[project] dependencies` in place.
+"""Reading pyproject.toml (tomllib) and editing `[project] dependencies` in place (tomlkit).
 
-The editor changes only the text of the `dependencies` array (or inserts the
-key when it is missing) and keeps everything else byte for byte: comments,
-formatting, other tables. Every edit is checked by parsing the result with
-tomllib: the dependencies must be exactly the intended list and every other
-value unchanged, otherwise nothing is written.
+The editor changes only the `dependencies` array (or adds the key when it is
+missing) and keeps everything else byte for byte: comments, formatting, other
+tables. Every edit is checked by parsing the result with tomllib: the
+dependencies must be exactly the intended list and every other value
+unchanged, otherwise nothing is written.
 """
 
 import re
 import tomllib
+
+import tomlkit
 
 from .errors import CliError
 
@@ -56,184 +58,62 @@ def read(path):
 
 # --- the editor ---------------------------------------------------------------------
 
-_TABLE = re.compile(r"^[ \t]*\[\s*([^\[\]]+?)\s*\][ \t]*(#.*)?$")
-_ARRAY_TABLE = re.compile(r"^[ \t]*\[\[")
-_DEPS_KEY = re.compile(r"^[ \t]*(dependencies|\"dependencies\"|'dependencies')[ \t]*=[ \t]*", re.M)
-
-
-class _Item:
-    __slots__ = ("start", "end", "value")
-
-    def __init__(self, start, end, value):
-        self.start, self.end, self.value = start, end, value
-
-
-def _project_table(text):
-    """(start, end) character offsets of the [project] table body, or None."""
-    offset = 0
-    start = None
-    for line in text.splitlines(keepends=True):
-        match = _TABLE.match(line.rstrip("\r\n"))
-        is_header = match is not None or _ARRAY_TABLE.match(line)
-        if is_header and start is not None:
-            return start, offset
-        if match and match.group(1).strip() == "project":
-            start = offset + len(line)
-        offset += len(line)
-    return (start, len(text)) if start is not None else None
-
-
-def _scan_array(text, pos):
-    """Parse the array starting at text[pos] == '['; -> (items, end after ']')."""
-    assert text[pos] == "["
-    items = []
-    i = pos + 1
-    while i < len(text):
-        c = text[i]
-        if c in " \t\r\n,":
-            i += 1
-        elif c == "#":
-            while i < len(text) and text[i] != "\n":
-                i += 1
-        elif c == "]":
-            return items, i + 1
-        elif c in "\"'":
-            end = _string_end(text, i)
-            items.append(_Item(i, end, tomllib.loads(f"v = {text[i:end]}")["v"]))
-            i = end
-        else:
-            raise CliError(f"pyproject.toml: [project] dependencies must be an array of strings "
-                           f"(found {text[i:i + 20]!r})")
-    raise CliError("pyproject.toml: the [project] dependencies array is not closed")
-
-
-def _string_end(text, i):
-    quote = text[i]
-    if text.startswith(quote * 3, i):
-        end = text.find(quote * 3, i + 3)
-        if end < 0:
-            raise CliError("pyproject.toml: unterminated string in dependencies")
-        return end + 3
-    j = i + 1
-    while j < len(text):
-        if quote == '"' and text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == quote:
-            return j + 1
-        if text[j] == "\n":
-            break
-        j += 1
-    raise CliError("pyproject.toml: unterminated string in dependencies")
+_ONE_LINE_MAX = 100  # a longer one-line dependencies array is split, one requirement a line
 
 
 def _toml_string(value):
-    if "'" not in value and not re.search(r"[\x00-\x1f\x7f]", value):
-        return f'"{value}"' if '"' not in value and "\\" not in value else f"'{value}'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped) + '"'
-
-
-def _line_start(text, pos):
-    return text.rfind("\n", 0, pos) + 1
-
-
-def _line_end(text, pos):
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
+    """A TOML string item as a person would write it: "basic", or 'literal' when that avoids escapes."""
+    needs_escape = '"' in value or "\\" in value
+    literal_ok = "'" not in value and not re.search(r"[\x00-\x1f\x7f]", value)
+    return tomlkit.string(value, literal=needs_escape and literal_ok)
 
 
 def _rewrite(text, new_deps):
-    """`text` with the [project] dependencies array replaced to hold `new_deps`
-    (a list of requirement strings, in order)."""
-    table = _project_table(text)
-    if table is None:
+    """`text` with the [project] dependencies array holding `new_deps` (requirement strings, in order), edited
+    with tomlkit: kept items keep their place and comments, removed ones go with their line, new ones are
+    appended (or the key is added after the table's last key)."""
+    doc = tomlkit.parse(text)
+    project = doc.get("project")
+    if not isinstance(project, tomlkit.items.Table):
         raise CliError("pyproject.toml has no [project] table; add one with a name, e.g.\n"
                        "[project]\nname = \"my-worker\"\nversion = \"0.1.0\"")
-    start, end = table
-    body = text[start:end]
-    match = _DEPS_KEY.search(body)
-    if match is None:
-        # Insert after the last line of the table that is not blank or a comment.
-        lines = body.splitlines(keepends=True)
-        keep = len(lines)
-        while keep and (not lines[keep - 1].strip() or lines[keep - 1].lstrip().startswith("#")):
-            keep -= 1
-        insert_at = start + sum(len(line) for line in lines[:keep])
-        prefix = "" if insert_at == 0 or text[insert_at - 1] == "\n" else "\n"
-        return text[:insert_at] + prefix + "dependencies = " + _format_array(new_deps, "") + "\n" + text[insert_at:]
-    array_at = start + match.end()
-    if text[array_at : array_at + 1] != "[":
+    deps = project.get("dependencies")
+    if deps is None:
+        deps = tomlkit.array()
+        deps.extend(_toml_string(d) for d in new_deps)
+        keys = [key.key for key, _ in project.value.body if key is not None]
+        if keys:
+            # Container.add would go after the table's trailing comments, which belong to the next table.
+            project.value._insert_after(keys[-1], "dependencies", deps)
+        else:
+            project.add("dependencies", deps)
+    elif not isinstance(deps, tomlkit.items.Array):
         raise CliError("pyproject.toml: [project] dependencies must be an array, e.g. dependencies = [\"jinja2\"]")
-    items, array_end = _scan_array(text, array_at)
-    old = [item.value for item in items]
-    if "\n" not in text[array_at:array_end]:
-        line_start = _line_start(text, array_at)
-        return text[:array_at] + _format_array(new_deps, text[line_start:array_at]) + text[array_end:]
-    # A multi-line array: edit item by item, keeping comments and layout.
-    return _edit_multiline(text, array_at, array_end, items, old, new_deps)
-
-
-def _format_array(deps, line_prefix):
-    one_line = "[" + ", ".join(_toml_string(d) for d in deps) + "]"
-    if len(line_prefix) + len(one_line) <= 100 or not deps:
-        return one_line
-    return "[\n" + "".join(f"    {_toml_string(d)},\n" for d in deps) + "]"
-
-
-def _edit_multiline(text, array_at, array_end, items, old, new_deps):
-    new_by_name = {requirement_name(d): d for d in new_deps}
-    out = text
-    # Replace or delete existing items, from the end so offsets stay valid.
-    for item in reversed(items):
-        name = requirement_name(item.value)
-        if name in new_by_name:
-            if new_by_name[name] != item.value:
-                out = out[: item.start] + _toml_string(new_by_name[name]) + out[item.end :]
-            continue
-        out = _delete_item(out, item, array_at)
-    kept = {requirement_name(v) for v in old}
-    added = [d for d in new_deps if requirement_name(d) not in kept]
-    if not added:
-        return out
-    # Append before the closing bracket, indented like the last item.
-    _, array_end = _scan_array(out, array_at)
-    items, _ = _scan_array(out, array_at)
-    close = array_end - 1
-    if items:
-        last = items[-1]
-        indent = re.match(r"[ \t]*", out[_line_start(out, last.start):]).group()
-        after = out[last.end:close]
-        if not re.match(r"\s*,", after):
-            out = out[: last.end] + "," + out[last.end :]
-            close += 1
     else:
-        indent = "    "
-    line_start = _line_start(out, close)
-    new_lines = "".join(f"{indent}{_toml_string(d)},\n" for d in added)
-    if out[line_start:close].strip() == "":
-        # "]" starts its own line: insert the new lines before it.
-        return out[:line_start] + new_lines + out[line_start:]
-    return out[:close] + "\n" + new_lines + out[close:]
+        for item in deps:
+            if not isinstance(item, str):
+                raise CliError(f"pyproject.toml: [project] dependencies must be an array of strings "
+                               f"(found {item.as_string()!r})")
+        _edit_array(deps, new_deps)
+    if "\n" not in deps.as_string() and len("dependencies = " + deps.as_string()) > _ONE_LINE_MAX:
+        deps.multiline(True)
+    return tomlkit.dumps(doc)
 
 
-def _delete_item(text, item, array_at):
-    """Remove one array item: its whole line when it is alone there (with its
-    comma and a trailing comment), else just the item and its comma."""
-    line_start = _line_start(text, item.start)
-    line_end = _line_end(text, item.end)
-    before = text[line_start : item.start]
-    after = text[item.end : line_end]
-    if before.strip() in ("", "[") and re.fullmatch(r"\s*,?\s*(#.*)?", after) and before.strip() == "":
-        return text[:line_start] + text[min(line_end + 1, len(text)) :]
-    comma = re.match(r"\s*,[ \t]*", after)
-    if comma:
-        return text[: item.start] + text[item.end + comma.end() :]
-    # The last item with no comma after it: take the comma before it instead.
-    prev_comma = text.rfind(",", array_at, item.start)
-    if prev_comma >= 0 and text[prev_comma + 1 : item.start].strip() == "":
-        return text[:prev_comma] + text[item.end :]
-    return text[: item.start] + text[item.end :]
+def _edit_array(deps, new_deps):
+    new_by_name = {requirement_name(d): d for d in new_deps}
+    kept = set()
+    for i in reversed(range(len(deps))):
+        name = requirement_name(deps[i])
+        if name not in new_by_name:
+            del deps[i]
+            continue
+        kept.add(name)
+        if new_by_name[name] != deps[i]:
+            deps[i] = _toml_string(new_by_name[name])
+    for requirement in new_deps:
+        if requirement_name(requirement) not in kept:
+            deps.append(_toml_string(requirement))
 
 
 def edit_dependencies(text, new_deps):

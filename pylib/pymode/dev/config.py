@@ -4,75 +4,39 @@ The result is the PYMODE_BINDINGS description the edge host would pass
 (`{"NAME": {"type": ..., "value"?: ...}}`), so `env` behaves the same.
 """
 
+import io
 import json
 import os
-import re
+
+from dotenv.parser import parse_stream
 
 from ..cli.errors import CliError
 from ..cli.project import DEV_VARS_FILE
 from ..env import BINDING_KINDS, parse_bindings
 
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
-_KEY = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s?(.*)$", re.S)
-
 
 def parse_dev_vars(text, source=DEV_VARS_FILE):
-    """`KEY=VALUE` lines (dotenv style) -> dict.
+    """`KEY=VALUE` lines (dotenv syntax, read by python-dotenv) -> dict.
 
     Blank lines and `# comments` are skipped; `export KEY=...` is accepted.
     Values may be unquoted (a ` #` starts a comment, surrounding spaces go),
     'single-quoted' (literal) or "double-quoted" (\\n, \\t, \\", \\\\ escapes;
-    may span lines).
+    may span lines). No `${VAR}` expansion (as before).
     """
     values = {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        number = i + 1
-        line = lines[i].strip()
-        i += 1
-        if not line or line.startswith("#"):
-            continue
-        match = _KEY.match(line)
-        if not match:
-            raise CliError(f"{source}, line {number}: expected KEY=VALUE with KEY a Python identifier, "
-                           f"got {line!r}")
-        key, raw = match.group(1), match.group(2).strip()
-        if raw.startswith('"'):
-            body = raw[1:]
-            while not _closing_double(body):
-                if i >= len(lines):
-                    raise CliError(f"{source}, line {number}: the double-quoted value of {key} is not closed")
-                body += "\n" + lines[i]
-                i += 1
-            end = _closing_double(body)
-            rest = body[end + 1 :].strip()
-            value = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body[:end], flags=re.S)
-        elif raw.startswith("'"):
-            end = raw.find("'", 1)
-            if end < 0:
-                raise CliError(f"{source}, line {number}: the single-quoted value of {key} is not closed")
-            value, rest = raw[1:end], raw[end + 1 :].strip()
-        else:
-            value = re.split(r"\s+#", raw, maxsplit=1)[0].strip()
-            rest = ""
-        if rest and not rest.startswith("#"):
-            raise CliError(f"{source}, line {number}: unexpected {rest!r} after the value of {key}")
-        values[key] = value
+    # parse_stream rather than dotenv_values: the latter logs and skips a bad line, the dev server refuses it.
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is None and not binding.error:
+            continue  # a comment or blank lines
+        # A binding's text starts with the blank lines before it: count from its first statement.
+        original = binding.original.string
+        number = binding.original.line + original[: len(original) - len(original.lstrip())].count("\n")
+        statement = original.strip().splitlines()[0] if original.strip() else ""
+        if binding.error or binding.value is None or not binding.key.isidentifier():
+            raise CliError(f"{source}, line {number}: expected KEY=VALUE with KEY a Python identifier "
+                           f"and a value quoted or not, got {statement!r}")
+        values[binding.key] = binding.value
     return values
-
-
-def _closing_double(body):
-    """Index of the unescaped closing quote in `body`, or None."""
-    i = 0
-    while i < len(body):
-        if body[i] == "\\":
-            i += 2
-            continue
-        if body[i] == '"':
-            return i
-        i += 1
-    return None
 
 
 def read_dev_vars(root):

@@ -36,6 +36,8 @@ import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import watchfiles
+
 from .. import _abi, _handler, _native
 from ..cli.deps import SITE_STAMP
 from ..cli.errors import CliError
@@ -55,6 +57,8 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"
 _MAX_BODY = 100 * 1024 * 1024  # Cloudflare's request body limit on the free plan
 # wrangler dev's route that fires a cron trigger locally (its --test-scheduled); the cron defaults to every minute
 TEST_SCHEDULED_PATH = "/__scheduled"
+# How often the watcher thread wakes without changes (to say it is ready, and to see close()).
+_WATCH_READY_MS = 200
 
 
 class DevServer:
@@ -62,7 +66,7 @@ class DevServer:
     `close()` stops everything. One DevServer per process at a time."""
 
     def __init__(self, root=".", *, host=DEFAULT_HOST, port=DEFAULT_PORT, entry=None, env=(), verbose=False,
-                 reload=True, cors=True, state_dir=None, poll_interval=0.5, out=None, err=None):
+                 reload=True, cors=True, state_dir=None, out=None, err=None):
         self.project = Project(root)
         self.root = self.project.root
         self.host = host
@@ -73,7 +77,6 @@ class DevServer:
         self.reload_enabled = reload
         self.cors = cors
         self.state_dir = os.path.abspath(state_dir) if state_dir else self.project.state_dir("state")
-        self.poll_interval = poll_interval
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         # The serial path: a synchronous handler's requests, queue batches, cron firings and (re)loads.
@@ -87,7 +90,6 @@ class DevServer:
         self._stop = threading.Event()
         self._saved_env = os.environ.get(BINDINGS_ENV)
         self._site = None
-        self._snapshot = {}
         self.host_state = None
         self.queues = QueueDelivery(self._deliver_queue_batch, self._say, self._warn)
 
@@ -114,16 +116,17 @@ class DevServer:
         self.queues.start()
         self.loop = DevLoop().start()
         self.loop.call(self._load)
-        self._snapshot = self._watched()
         self._print_banner()
         serve = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="pymode-dev-http", daemon=True)
         serve.start()
         self._threads.append(serve)
         if self.reload_enabled:
-            watch = threading.Thread(target=self._watch, name="pymode-dev-watch", daemon=True)
+            ready = threading.Event()
+            watch = threading.Thread(target=self._watch, args=(ready,), name="pymode-dev-watch", daemon=True)
             watch.start()
             self._threads.append(watch)
+            ready.wait(timeout=10)  # a change saved from now on reloads
         return self
 
     @property
@@ -249,37 +252,26 @@ class DevServer:
 
     # --- watching for changes ----------------------------------------------------------
 
-    def _watched(self):
-        """{path: (mtime_ns, size)} of the project's .py files, pyproject.toml,
-        worker.yaml, .dev.vars and the install stamp."""
-        found = {}
-        for directory, dirs, files in os.walk(self.root):
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
-            top = directory == self.root
-            for name in files:
-                if name.endswith(".py") or (top and name in ("pyproject.toml", WORKER_FILE, DEV_VARS_FILE)):
-                    found[os.path.join(directory, name)] = None
-        found[os.path.join(self.root, STATE_DIR, "site", SITE_STAMP)] = None
-        snapshot = {}
-        for path in found:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            snapshot[path] = (st.st_mtime_ns, st.st_size)
-        return snapshot
+    def _is_watched(self, _change, path):
+        """The project's .py files (outside hidden, virtualenv and cache directories), its pyproject.toml,
+        worker.yaml and .dev.vars, and the install stamp `pymode install` writes."""
+        rel = os.path.relpath(path, self.root)
+        if rel == os.path.join(STATE_DIR, "site", SITE_STAMP):
+            return True
+        *dirs, name = rel.split(os.sep)
+        if not dirs:
+            return name.endswith(".py") or name in ("pyproject.toml", WORKER_FILE, DEV_VARS_FILE)
+        return name.endswith(".py") and not any(d.startswith(".") or d in _SKIP_DIRS for d in dirs)
 
-    def _watch(self):
-        while not self._stop.wait(self.poll_interval):
-            try:
-                current = self._watched()
-            except OSError:
+    def _watch(self, ready):
+        # yield_on_timeout: the first (empty) batch says the OS watch is in place, and start() waits for it.
+        batches = watchfiles.watch(self.root, watch_filter=self._is_watched, stop_event=self._stop,
+                                   rust_timeout=_WATCH_READY_MS, yield_on_timeout=True)
+        for batch in batches:
+            ready.set()
+            if not batch:
                 continue
-            if current == self._snapshot:
-                continue
-            changed = sorted(p for p in set(current) | set(self._snapshot)
-                             if current.get(p) != self._snapshot.get(p))
-            self._snapshot = current
+            changed = sorted({path for _change, path in batch})
             names = ", ".join(os.path.relpath(p, self.root) for p in changed)
             self._say(f"pymode dev: {names} changed, reloading")
             try:

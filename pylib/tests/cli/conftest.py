@@ -3,6 +3,7 @@
 import http.client
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+
+from pymode.cli import yamlio
 
 PYLIB = Path(__file__).resolve().parents[2]
 REPO = PYLIB.parent
@@ -25,6 +28,28 @@ def write_files(root, files):
         else:
             path.write_text(textwrap.dedent(text))
     return Path(root)
+
+
+def worker_yaml(bindings):
+    """The worker.yaml of a project `p` whose spec.bindings is `bindings` (YAML, indented or not)."""
+    return ("apiVersion: pymode.dev/v1alpha1\nkind: PyModeWorker\nmetadata: {name: p}\nspec:\n"
+            "  source: {configMapRef: {name: p-source}}\n  bindings:\n"
+            + textwrap.indent(textwrap.dedent(bindings), "    "))
+
+
+def kubectl_read(directory, text):
+    """The documents of `text` as kubectl's own YAML reader sees them (kustomize, offline, re-emits them),
+    or None without kubectl."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    directory.mkdir(parents=True)
+    (directory / "resources.yaml").write_text(text)
+    (directory / "kustomization.yaml").write_text("resources:\n  - resources.yaml\n")
+    result = subprocess.run([kubectl, "kustomize", str(directory)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return yamlio.load_all(result.stdout)
 
 
 def request(url, method="GET", headers=None, body=None, timeout=10):

@@ -2,16 +2,16 @@
 
 import json
 import shutil
-import subprocess
 import sys
 import textwrap
 
 import pytest
+import yaml
 
 from pymode.cli import yamlio
 from pymode.cli.main import main
 
-from .conftest import REPO, write_files
+from .conftest import REPO, kubectl_read, write_files
 
 ENTRY = "from pymode.workers import Response\n\ndef on_fetch(request, env):\n    return Response('hi')\n"
 
@@ -76,21 +76,6 @@ def test_the_snapshot_is_the_operators_default_unless_a_flag_says(tmp_path, caps
     assert docs["items"][1]["spec"].get("wizer", "unset") == wizer
 
 
-def _kustomize(tmp_path, text):
-    """kubectl's own YAML reader (kustomize, offline) re-emits the documents."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return None
-    directory = tmp_path / "kustomize"
-    directory.mkdir(parents=True)
-    (directory / "resources.yaml").write_text(text)
-    (directory / "kustomization.yaml").write_text("resources:\n  - resources.yaml\n")
-    result = subprocess.run([kubectl, "kustomize", str(directory)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return yamlio.load_all(result.stdout)
-
-
 def test_yaml_output_is_the_same_resources(tmp_path, capsys):
     project = shop_project(tmp_path)
     as_json = json.loads(deploy_print(capsys, str(project), "-o", "json"))["items"]
@@ -98,13 +83,8 @@ def test_yaml_output_is_the_same_resources(tmp_path, capsys):
     assert text.count("\n---\n") == 1
     assert yamlio.load_all(text) == as_json
     assert "  src--entry.py: |\n    from pymode.workers import Response\n" in text
-    try:
-        import yaml
-    except ImportError:
-        yaml = None
-    if yaml is not None:
-        assert list(yaml.safe_load_all(text)) == as_json
-    via_kubectl = _kustomize(tmp_path, text)
+    assert list(yaml.safe_load_all(text)) == as_json
+    via_kubectl = kubectl_read(tmp_path / "kustomize", text)
     if via_kubectl is not None:
         by_kind = {d["kind"]: d for d in via_kubectl}
         assert by_kind["ConfigMap"] == as_json[0]
@@ -301,7 +281,7 @@ def test_print_output_applies_with_kubectl_style_tools(tmp_path, capsys):
     for example in ("hello-worker", "api-worker"):
         text = deploy_print(capsys, str(REPO / "examples" / example))
         docs = yamlio.load_all(text)
-        via_kubectl = _kustomize(tmp_path / example, text) if shutil.which("kubectl") else None
+        via_kubectl = kubectl_read(tmp_path / example / "kustomize", text)
         if via_kubectl is not None:
             assert sorted(via_kubectl, key=lambda d: d["kind"]) == sorted(docs, key=lambda d: d["kind"])
         assert textwrap.dedent(docs[0]["data"]["src--entry.py"]) == \

@@ -5,21 +5,11 @@ import os
 import shutil
 import time
 
+from design import DESIGN_EXAMPLE
 from pymode import _native
 from pymode.cli.main import main
 
-from .conftest import REPO, request, run_cli, write_files
-
-DESIGN_EXAMPLE = '''
-from pymode.workers import Response
-def on_fetch(request, env):            # may also be `async def`
-    if request.path == "/api/data":
-        return Response.json(env.MY_KV.get("key", type="json"))
-    if request.path == "/greet":
-        name = request.query.get("name", ["World"])[0]
-        return Response(f"Hello, {name}!")
-    return Response("Not Found", status=404)
-'''
+from .conftest import REPO, request, run_cli, worker_yaml, write_files
 
 KV_WORKER = """\
 apiVersion: pymode.dev/v1alpha1
@@ -92,19 +82,13 @@ def test_api_worker_example_put_then_get_persists_across_restarts(tmp_path, dev)
 def test_dev_vars_reach_env_and_env_options_override(tmp_path, dev):
     project = write_files(tmp_path / "p", {
         "src/entry.py": ENV_ENTRY,
-        "worker.yaml": """\
-            apiVersion: pymode.dev/v1alpha1
-            kind: PyModeWorker
-            metadata: {name: p}
-            spec:
-              source: {configMapRef: {name: p-source}}
-              bindings:
-                vars:
-                  GREETING: "Hello from worker.yaml"
-                secrets:
-                  - name: API_KEY
-                    secretKeyRef: {name: creds, key: token}
-            """,
+        "worker.yaml": worker_yaml("""\
+            vars:
+              GREETING: "Hello from worker.yaml"
+            secrets:
+              - name: API_KEY
+                secretKeyRef: {name: creds, key: token}
+            """),
         ".dev.vars": """\
             # local secrets
             API_KEY=s3cr3t  # trailing comment
@@ -134,15 +118,9 @@ def test_dev_vars_reach_env_and_env_options_override(tmp_path, dev):
 def test_missing_secret_value_is_a_warning(tmp_path, dev):
     project = write_files(tmp_path / "p", {
         "src/entry.py": ENV_ENTRY,
-        "worker.yaml": """\
-            apiVersion: pymode.dev/v1alpha1
-            kind: PyModeWorker
-            metadata: {name: p}
-            spec:
-              source: {configMapRef: {name: p-source}}
-              bindings:
-                secrets: [{name: API_KEY, secretKeyRef: {name: creds, key: token}}]
-            """,
+        "worker.yaml": worker_yaml("""\
+            secrets: [{name: API_KEY, secretKeyRef: {name: creds, key: token}}]
+            """),
     })
     server = dev(project)
     assert "secret API_KEY (worker.yaml) has no value" in server.stderr
@@ -409,3 +387,18 @@ def test_a_cloudflare_style_consumer_class_gets_the_messages_under_dev(tmp_path,
     server = dev(project)
     assert server.get("/send")[::2] == (200, b"sent")
     assert server.wait_for(lambda: server.get("/")[2] == b"jobs:1", what="the message consumed")
+
+
+def test_the_watcher_reloads_for_project_files_only(tmp_path):
+    from pymode.cli.deps import SITE_STAMP
+    from pymode.dev.server import DevServer
+
+    root = write_files(tmp_path / "p", {"src/entry.py": ENV_ENTRY})
+    server = DevServer(root)
+    watched = lambda rel: server._is_watched(None, os.path.join(server.root, rel))  # noqa: E731
+    for rel in ("src/entry.py", "app.py", "lib/deep/mod.py", "pyproject.toml", "worker.yaml", ".dev.vars",
+                f".pymode/site/{SITE_STAMP}"):
+        assert watched(rel), rel
+    for rel in ("src/data.json", "lib/pyproject.toml", ".venv/x.py", "venv/x.py", "src/__pycache__/entry.py",
+                "node_modules/a.py", ".pymode/state/kv.sqlite", ".pymode/site/pkg/mod.py", "README.md"):
+        assert not watched(rel), rel

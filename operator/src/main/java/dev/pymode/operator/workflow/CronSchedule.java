@@ -6,6 +6,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
@@ -27,16 +28,19 @@ public final class CronSchedule {
     private static final Map<String, String> MACROS = Map.of("@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *",
             "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0", "@daily", "0 0 * * *", "@hourly", "0 * * * *");
 
-    private record Field(String name, int min, int max, List<String> names, int base) {
+    /** maxStep: Cloudflare refuses a step longer than the field's span ({@code *}{@code /60} minutes). */
+    private record Field(String name, int min, int max, int maxStep, List<String> names, int base) {
     }
 
     private static final List<Field> FIELDS = List.of(
-            new Field("minute", 0, 59, List.of(), 0),
-            new Field("hour", 0, 23, List.of(), 0),
-            new Field("day-of-month", 1, 31, List.of(), 0),
-            new Field("month", 1, 12, List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-                    "NOV", "DEC"), 1),
-            new Field("day-of-week", 0, 7, List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 0));
+            new Field("minute", 0, 59, 59, List.of(), 0),
+            new Field("hour", 0, 23, 23, List.of(), 0),
+            new Field("day-of-month", 1, 31, 30, List.of(), 0),
+            new Field("month", 1, 12, 11, List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
+                    "OCT", "NOV", "DEC"), 1),
+            new Field("day-of-week", 0, 7, 6, List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 0));
+    private static final Pattern NAME = Pattern.compile("[A-Za-z]+");
+    private static final Pattern STAR_STEP = Pattern.compile("\\*/");
 
     private final ExecutionTime execution;
 
@@ -47,7 +51,7 @@ public final class CronSchedule {
     /** @throws IllegalArgumentException naming the field at fault, for an expression Cloudflare would refuse */
     public static CronSchedule parse(String expression) {
         validate(expression);
-        return new CronSchedule(ExecutionTime.forCron(PARSER.parse(cloudflareExpression(expression))));
+        return new CronSchedule(ExecutionTime.forCron(PARSER.parse(numeric(cloudflareExpression(expression)))));
     }
 
     /**
@@ -87,6 +91,10 @@ public final class CronSchedule {
                 throw new IllegalArgumentException(field.name() + " step '" + stepped[1]
                         + "' must be a positive integer");
             }
+            if (stepped.length == 2 && Integer.parseInt(stepped[1]) > field.maxStep()) {
+                throw new IllegalArgumentException(field.name() + " step " + Integer.parseInt(stepped[1])
+                        + " is above " + field.maxStep());
+            }
             String range = stepped[0];
             if (range.equals("*")) {
                 continue;
@@ -118,6 +126,24 @@ public final class CronSchedule {
                     + field.max());
         }
         return n;
+    }
+
+    /**
+     * A valid 5-field expression as cron-utils must get it to fire when Cloudflare and the stand-in do
+     * (testdata/cron/corpus.json): month and day names as numbers (cron-utils reads SUN as 7, so SUN-SAT would run
+     * backwards there), and {@code *}{@code /n} as the field's full range stepped by n (cron-utils, like vixie cron,
+     * takes a day field starting with {@code *} as unrestricted, so {@code 0 0 *}{@code /1 * MON} would fire on
+     * Mondays only; for Cloudflare only a bare {@code *} is, and a day matching either day field fires).
+     */
+    private static String numeric(String fields) {
+        String[] parts = fields.split(" ");
+        for (int i = 0; i < parts.length; i++) {
+            Field field = FIELDS.get(i);
+            String range = field.min() + "-" + (field.name().equals("day-of-week") ? 6 : field.max());
+            String numbers = NAME.matcher(parts[i]).replaceAll(m -> String.valueOf(value(m.group(), field)));
+            parts[i] = STAR_STEP.matcher(numbers).replaceAll(range + "/");
+        }
+        return String.join(" ", parts);
     }
 
     /**

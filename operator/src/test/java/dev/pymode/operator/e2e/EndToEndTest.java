@@ -28,6 +28,7 @@ import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.Workers;
 import dev.pymode.operator.support.Ready;
 import dev.pymode.operator.support.Standin;
+import dev.pymode.operator.support.PylibPython;
 import dev.pymode.operator.support.TestPaths;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -475,11 +476,10 @@ class EndToEndTest {
     }
 
     private static String cli(java.nio.file.Path cwd, String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("python3", "-m", "pymode.cli"));
+        List<String> command = new java.util.ArrayList<>(List.of(PylibPython.path(), "-m", "pymode.cli"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
-        builder.environment().put("PYTHONPATH", TestPaths.repoRoot().resolve("pylib").toString());
         builder.environment().put("PATH", TestPaths.kubectl().getParent() + ":" + System.getenv("PATH"));
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

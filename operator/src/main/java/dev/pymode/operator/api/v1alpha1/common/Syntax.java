@@ -51,19 +51,20 @@ public final class Syntax {
     private static final String HOUR = "([01]?[0-9]|2[0-3])";
     private static final String HOUR_ELEMENT = "(\\*|" + HOUR + "(-" + HOUR + ")?)(/([1-9]|1[0-9]|2[0-3]))?";
     private static final String DAY = "(0?[1-9]|[12][0-9]|3[01])";
-    private static final String DAY_ELEMENT = "(\\*|" + DAY + "(-" + DAY + ")?)(/([1-9]|[12][0-9]|3[01]))?";
+    private static final String DAY_ELEMENT = "(\\*|" + DAY + "(-" + DAY + ")?)(/([1-9]|[12][0-9]|30))?";
     private static final String MONTH = "(0?[1-9]|1[0-2]|(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))";
-    private static final String MONTH_ELEMENT = "(\\*|" + MONTH + "(-" + MONTH + ")?)(/([1-9]|1[0-2]))?";
-    // SUN stands alone, never in a range: cron-utils reads SUN as 7 (SUN-SAT runs backwards there), the Cloudflare
-    // stand-in as 0 (MON-SUN runs backwards there). Numbers say which end is meant.
+    private static final String MONTH_ELEMENT = "(\\*|" + MONTH + "(-" + MONTH + ")?)(/([1-9]|1[01]))?";
+    // SUN stands alone, never in a range: the Cloudflare stand-in and CronSchedule read it as 0 (MON-SUN runs
+    // backwards there), Cloudflare as the week's first day (1), cron-utils alone as 7. Numbers say which end is meant.
     private static final String WEEKDAY = "(0?[0-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
-    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY + "(-" + WEEKDAY + ")?)(/[1-7])?";
+    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY + "(-" + WEEKDAY + ")?)(/[1-6])?";
 
     /**
      * Five fields separated by spaces (CronSchedule deploys them joined by single spaces): minute 0-59, hour 0-23,
      * day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 (0 and 7 are Sunday) or SUN-SAT; steps from 1 to
-     * the field's maximum. Quartz's L, W, # and ? are left out: Cloudflare takes them, but cron-utils' UNIX dialect
-     * (next-run times) and the Cloudflare stand-in do not. CronAdmissionConsistencyTest holds the corpus to it.
+     * the field's span (59, 23, 30, 11, 6: Cloudflare refuses longer ones). Quartz's L, W, # and ? are left out:
+     * Cloudflare takes them, but cron-utils' UNIX dialect (next-run times) and the Cloudflare stand-in do not.
+     * CronAdmissionConsistencyTest holds the corpus to it.
      */
     public static final String CRON = "^"
             + MINUTE_ELEMENT + "(," + MINUTE_ELEMENT + ")* +"

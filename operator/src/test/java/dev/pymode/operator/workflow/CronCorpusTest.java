@@ -1,0 +1,85 @@
+package dev.pymode.operator.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.devenv.RepositoryLayout;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator reads cron triggers as the Cloudflare stand-in does: both run testdata/cron/corpus.json (the
+ * stand-in in cfstandin/test/cron-corpus.test.mjs). Valid cases fire at the listed instants; invalid and
+ * unsupported ones are refused with a message.
+ */
+class CronCorpusTest {
+
+    private static final JsonNode CORPUS = read();
+
+    @Test
+    void validExpressionsFireAtTheListedInstants() {
+        SoftAssertions soft = new SoftAssertions();
+        for (JsonNode c : cases("valid")) {
+            String cron = c.get("cron").asText();
+            soft.assertThat(CronSchedule.problem(cron)).as(cron).isEmpty();
+            if (CronSchedule.problem(cron).isPresent()) {
+                continue;
+            }
+            List<String> fired = new ArrayList<>();
+            try {
+                CronSchedule schedule = CronSchedule.parse(cron);
+                Instant at = Instant.parse(c.get("from").asText());
+                for (int i = 0; i < c.get("next").size(); i++) {
+                    at = schedule.nextAfter(at).orElseThrow();
+                    fired.add(at.toString());
+                }
+            } catch (RuntimeException e) {
+                fired.add("refused by cron-utils: " + e.getMessage());
+            }
+            List<String> expected = new ArrayList<>();
+            c.get("next").forEach(n -> expected.add(n.asText()));
+            soft.assertThat(fired).as(cron + " (" + c.get("why").asText() + ")").isEqualTo(expected);
+        }
+        soft.assertAll();
+    }
+
+    @Test
+    void invalidAndUnsupportedExpressionsAreRefused() {
+        SoftAssertions soft = new SoftAssertions();
+        for (String kind : List.of("invalid", "unsupported")) {
+            for (JsonNode c : cases(kind)) {
+                String cron = c.get("cron").asText();
+                soft.assertThat(CronSchedule.problem(cron)).as(kind + ": " + cron + " (" + c.get("why").asText() + ")")
+                        .isPresent();
+            }
+        }
+        soft.assertAll();
+    }
+
+    @Test
+    void theCorpusCoversEachKind() {
+        assertThat(cases("valid")).hasSizeGreaterThanOrEqualTo(20);
+        assertThat(cases("invalid")).hasSizeGreaterThanOrEqualTo(20);
+        assertThat(cases("unsupported")).isNotEmpty();
+    }
+
+    private static List<JsonNode> cases(String kind) {
+        List<JsonNode> out = new ArrayList<>();
+        CORPUS.get(kind).get("cases").forEach(out::add);
+        return out;
+    }
+
+    private static JsonNode read() {
+        try {
+            return new ObjectMapper().readTree(RepositoryLayout.root().resolve("testdata/cron/corpus.json").toFile());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
