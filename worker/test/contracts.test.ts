@@ -15,7 +15,7 @@ import { bindingsDescription } from "../src/runtime/config";
 import { poolLimitsFromEnv } from "../src/runtime/pool";
 import { routingMode } from "../src/runtime/routing";
 import { parseSchedules } from "../src/runtime/schedules";
-import { writeFakeRuntime } from "./fixtures/build-fake.mjs";
+import { writeFakeProject, writeFakeRuntime } from "./fixtures/build-fake.mjs";
 
 const SCHEMAS = join(__dirname, "..", "..", "schemas");
 const EXAMPLES = join(SCHEMAS, "examples");
@@ -147,10 +147,7 @@ describe("contracts: bundle.mjs writes bundles valid under bundle.schema.json", 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), "pymode-contracts-"));
     runtime = writeFakeRuntime(join(tmp, "runtime"));
-    project = join(tmp, "project");
-    mkdirSync(join(project, "src"), { recursive: true });
-    writeFileSync(join(project, "src", "entry.py"), "def on_fetch(request, env):\n    pass\n");
-    writeFileSync(join(project, "pyproject.toml"), '[tool.pymode]\nrouting = "single"\n');
+    project = writeFakeProject(join(tmp, "project"), { "pyproject.toml": '[tool.pymode]\nrouting = "single"\n' });
   });
 
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
