@@ -14,13 +14,15 @@ import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.cloudflare.BundleStore;
+import dev.pymode.operator.cloudflare.InvalidDeployInputException;
 import dev.pymode.operator.cloudflare.WorkerUploadFactory;
 import org.junit.jupiter.api.Test;
 
 /**
  * bundle.json at the operator's end (schemas/bundle.schema.json): the upload is made from every valid example, and
- * every invalid one the operator reads is refused with its error (schemas/examples/bundle/rejections.json). The
- * writer's end is worker/test/contracts.test.ts (bundles scripts/bundle.mjs writes).
+ * every invalid one the operator reads is refused as an input error (the Deployed stage stalls until a new build)
+ * with its message (schemas/examples/bundle/rejections.json). The writer's end is worker/test/contracts.test.ts
+ * (bundles scripts/bundle.mjs writes).
  */
 class BundleContractTest {
 
@@ -66,7 +68,8 @@ class BundleContractTest {
         Contracts.examples("bundle", "invalid").forEach((file, manifest) -> {
             String expected = Contracts.rejection("bundle", file, "operator");
             if (expected != null) {
-                assertThatThrownBy(() -> upload(file, manifest)).as(file).hasMessageContaining(expected);
+                assertThatThrownBy(() -> upload(file, manifest)).as(file)
+                        .isInstanceOf(InvalidDeployInputException.class).hasMessageContaining(expected);
             }
         });
     }
