@@ -16,6 +16,7 @@ import { poolLimitsFromEnv } from "../src/runtime/pool";
 import { routingMode } from "../src/runtime/routing";
 import { parseSchedules } from "../src/runtime/schedules";
 import { writeFakeProject, writeFakeRuntime } from "./fixtures/build-fake.mjs";
+import { PYAPP, PYLIB, requireRuntime } from "./helpers/scenarios";
 
 const SCHEMAS = join(__dirname, "..", "..", "schemas");
 const EXAMPLES = join(SCHEMAS, "examples");
@@ -191,4 +192,20 @@ describe("contracts: bundle.mjs writes bundles valid under bundle.schema.json", 
     expect(manifest.assets.files).toBeGreaterThan(0);
     expect(bundleValid(manifest)).toBe("");
   });
+});
+
+describe("contracts: bundles of the built runtime are valid under bundle.schema.json", () => {
+  const bundleValid = schema("bundle.schema.json");
+  const outs: string[] = [];
+  afterAll(() => outs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  // what the runtime adds to the fake's bundles: its SOABI and key, its side modules (every one: stdlib "full")
+  for (const [name, opts] of [["the stdlib in static assets", { stdlibAssets: true }], ["every runtime side module", { stdlib: "full" }]] as const) {
+    it(name, async () => {
+      const out = mkdtempSync(join(tmpdir(), "pymode-contracts-"));
+      outs.push(out);
+      const manifest = await bundle({ runtime: requireRuntime(), project: PYAPP, pylib: PYLIB, out, ...opts });
+      expect(bundleValid(manifest)).toBe("");
+    });
+  }
 });
