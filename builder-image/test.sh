@@ -9,6 +9,7 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
 venv="$cache/venv-builder"
 pytest_version="8.3.4"
 pyyaml_version="6.0.2"  # the bad-input corpus (testdata/) is YAML
+jsonschema_version="4.26.0"  # the contracts tests check the builder's inputs against schemas/ (schemas/README.md)
 
 command -v node >/dev/null || { echo "builder-image/test.sh: node is required" >&2; exit 1; }
 
@@ -18,9 +19,9 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 stamp="$venv/.pymode-stamp"
-wanted="pytest==$pytest_version pyyaml==$pyyaml_version"
+wanted="pytest==$pytest_version pyyaml==$pyyaml_version jsonschema==$jsonschema_version"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  # shellcheck disable=SC2086 # two requirements, split on purpose
+  # shellcheck disable=SC2086 # three requirements, split on purpose
   "$venv/bin/python" -m pip install --quiet $wanted
   echo "$wanted" > "$stamp"
 fi

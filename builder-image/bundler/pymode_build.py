@@ -610,12 +610,6 @@ def check_python(source: Path, runtime: Path, work: Path) -> None:
 
 
 def build_worker(args: argparse.Namespace) -> dict:
-    # The spec's values first: a value no build can take fails at once, before any download.
-    check_entry(args.entry)
-    for requirement in args.package:
-        check_requirement(requirement)
-    if args.compat_date:
-        check_compat_date(args.compat_date)
     work = Path(args.work or tempfile.mkdtemp(prefix="pymode-build-"))
     work.mkdir(parents=True, exist_ok=True)
     source = Path(args.source)
@@ -769,7 +763,6 @@ def recipe_closure(catalogue: Path, name: str) -> list[dict]:
 
 
 def build_extension(args: argparse.Namespace) -> dict:
-    check_recipe_name(args.recipe)
     work = Path(args.work or tempfile.mkdtemp(prefix="pymode-ext-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.runtime_ref:
@@ -834,7 +827,22 @@ def parse_annotations(pairs: list[str]) -> dict[str, str]:
     return annotations
 
 
-def main(argv: list[str] | None = None) -> int:
+def check_inputs(args: argparse.Namespace) -> None:
+    """The values of the command line checked again (admission's rules, schemas/builder-inputs.schema.json), so a
+    value no build can take fails at once, before any download: InvalidInput naming the value and the rule."""
+    if args.command == "worker":
+        check_entry(args.entry)
+        for requirement in args.package:
+            check_requirement(requirement)
+        if args.compat_date:
+            check_compat_date(args.compat_date)
+    elif args.command == "extension":
+        check_recipe_name(args.recipe)
+    parse_annotations(args.annotation)
+
+
+def command_line() -> argparse.ArgumentParser:
+    """The builder's command line (the contract with the operator's BuilderCommand: schemas/builder-inputs.schema.json)."""
     parser = argparse.ArgumentParser(prog="pymode_build.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     worker = sub.add_parser("worker", help="build and push a worker bundle")
@@ -873,9 +881,14 @@ def main(argv: list[str] | None = None) -> int:
     runtime.add_argument("--runtime-dir", required=True)
     runtime.add_argument("--push", required=True)
     runtime.add_argument("--annotation", action="append", default=[])
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = command_line().parse_args(argv)
     stop_on_sigterm()
     try:
+        check_inputs(args)
         commands = {"worker": build_worker, "extension": build_extension, "runtime": publish_runtime}
         result = commands[args.command](args)
     except NeedsRecipes as e:

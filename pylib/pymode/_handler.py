@@ -255,7 +255,7 @@ def _env():
     global _env_cache
     raw = os.environ.get(BINDINGS_ENV, "")
     if _env_cache[0] != raw:
-        _env_cache = (raw, Env(raw))
+        _env_cache = (raw, Env.from_host(raw))
     return _env_cache[1]._as_upstream() if _state.upstream else _env_cache[1]
 
 

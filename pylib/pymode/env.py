@@ -21,15 +21,27 @@ from .workers import decode_text, parse_json, to_body
 
 __all__ = [
     "Env", "KVNamespace", "R2Bucket", "R2Object", "D1Database", "D1PreparedStatement",
-    "D1Result", "KVError", "R2Error", "D1Error", "parse_bindings", "binding_type",
+    "D1Result", "KVError", "R2Error", "D1Error", "parse_bindings", "host_bindings", "binding_type",
     "BINDING_KINDS", "Queue", "Service", "UpstreamEnv", "KV", "R2", "D1", "get_env", "console_log",
 ]
 
 BINDINGS_ENV = "PYMODE_BINDINGS"
 
 
+def host_bindings(raw=None):
+    """The host's bindings description (PYMODE_BINDINGS: `raw`, or this process's), decoded.
+
+    It is not checked again: the host that wrote it did (worker/src/runtime/config.ts bindingsDescription at the
+    edge and in the Node host, `pymode.dev.config` for the dev server), against the same contract,
+    schemas/worker-vars/bindings.schema.json. Descriptions from anywhere else go through `parse_bindings`."""
+    if raw is None:
+        raw = os.environ.get(BINDINGS_ENV)
+    return json.loads(raw) if raw else {}
+
+
 def parse_bindings(raw):
-    """Validate a bindings description (JSON text or dict) -> dict NAME -> spec."""
+    """Validate a bindings description (JSON text or dict) -> dict NAME -> spec: one no host validated (given to
+    `Env(...)` by code, a dev server's worker.yaml, a native host's `bindings`)."""
     if raw is None or raw == "":
         return {}
     if isinstance(raw, (str, bytes)):
@@ -75,9 +87,18 @@ class Env:
     """
 
     def __init__(self, bindings=None):
-        if bindings is None:
-            bindings = os.environ.get(BINDINGS_ENV)
-        object.__setattr__(self, "_bindings", parse_bindings(bindings))
+        """`bindings`: a description to validate (`parse_bindings`); None: the host's (`host_bindings`)."""
+        self._start(host_bindings() if bindings is None else parse_bindings(bindings))
+
+    @classmethod
+    def from_host(cls, raw):
+        """The env of the host's PYMODE_BINDINGS text `raw`, as the host validated it (`host_bindings`)."""
+        env = cls.__new__(cls)
+        env._start(host_bindings(raw))
+        return env
+
+    def _start(self, bindings):
+        object.__setattr__(self, "_bindings", bindings)
         object.__setattr__(self, "_objects", {})
         object.__setattr__(self, "_upstream", None)
 
@@ -99,8 +120,7 @@ class Env:
         """The same bindings as upstream PyMode's handlers see them (`UpstreamEnv`)."""
         if self._upstream is None:
             view = UpstreamEnv.__new__(UpstreamEnv)
-            for attr, value in (("_bindings", self._bindings), ("_objects", {}), ("_upstream", None)):
-                object.__setattr__(view, attr, value)
+            view._start(self._bindings)
             object.__setattr__(view, "_upstream", view)
             object.__setattr__(self, "_upstream", view)
         return self._upstream
@@ -620,7 +640,7 @@ def _current_env():
     global _static_env
     raw = os.environ.get(BINDINGS_ENV, "")
     if _static_env[0] != raw:
-        _static_env = (raw, Env(raw))
+        _static_env = (raw, Env.from_host(raw))
     return _static_env[1]
 
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import binaryen from "binaryen";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../scripts/bundle.mjs";
-import { writeFakeRuntime } from "./fixtures/build-fake.mjs";
+import { writeFakeProject, writeFakeRuntime } from "./fixtures/build-fake.mjs";
 
 let tmp: string;
 let runtime: string;
@@ -61,9 +61,7 @@ function exportsOf(dir: string): string[] {
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "pymode-driver-"));
   runtime = writeFakeRuntime(join(tmp, "runtime"));
-  project = join(tmp, "project");
-  mkdirSync(join(project, "src"), { recursive: true });
-  writeFileSync(join(project, "src", "entry.py"), "def on_fetch(request, env):\n    pass\n");
+  project = writeFakeProject(join(tmp, "project"));
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

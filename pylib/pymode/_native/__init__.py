@@ -24,7 +24,7 @@ import threading
 import time
 
 from .. import _abi
-from ..env import BINDINGS_ENV, binding_type, parse_bindings
+from ..env import binding_type, host_bindings, parse_bindings
 from ._common import Fail, open_sqlite
 from .d1 import D1Store
 from .durable import DurableStore
@@ -99,7 +99,7 @@ class NativeHost:
     def _check_binding(self, kind, binding):
         bindings = self._bindings
         if bindings is None:
-            bindings = parse_bindings(os.environ.get(BINDINGS_ENV))
+            bindings = host_bindings()
         if binding_type(bindings, binding) != kind:
             declared = ", ".join(sorted(n for n in bindings if bindings[n]["type"] == kind)) or "none"
             raise Fail(_abi.STATUS_UNKNOWN_BINDING, "UNKNOWN_BINDING",

@@ -81,12 +81,15 @@ def _rewrite(text, new_deps):
     if deps is None:
         deps = tomlkit.array()
         deps.extend(_toml_string(d) for d in new_deps)
-        keys = [key.key for key, _ in project.value.body if key is not None]
-        if keys:
-            # Container.add would go after the table's trailing comments, which belong to the next table.
-            project.value._insert_after(keys[-1], "dependencies", deps)
-        else:
-            project.add("dependencies", deps)
+        # Table.add appends after the table's trailing blank lines and comments, which belong to the next
+        # table: take them off the end (no key follows them, so no key's index moves), add, put them back.
+        body = project.value.body
+        last_key = max((i for i, (key, _) in enumerate(body) if key is not None), default=-1)
+        trailing = body[last_key + 1:]
+        del body[last_key + 1:]
+        project.add("dependencies", deps)
+        for key, item in trailing:
+            project.raw_append(key, item)
     elif not isinstance(deps, tomlkit.items.Array):
         raise CliError("pyproject.toml: [project] dependencies must be an array, e.g. dependencies = [\"jinja2\"]")
     else:

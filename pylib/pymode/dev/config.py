@@ -107,7 +107,9 @@ def build_bindings(project, dev_vars, env_values):
         if name not in bindings:
             warnings.append(f"secret {name} (worker.yaml) has no value: set it in {DEV_VARS_FILE} "
                             f"or with --env {name}=...; env.{name} is undefined until then")
-    parse_bindings(bindings)  # the same validation the handler side applies
+    # the one check of the description the dev server's handler gets as PYMODE_BINDINGS (pymode.env takes a
+    # host's description as the host validated it: schemas/worker-vars/bindings.schema.json)
+    parse_bindings(bindings)
     return bindings, warnings
 
 

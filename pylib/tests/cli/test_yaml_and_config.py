@@ -1,8 +1,10 @@
 """The CLI's YAML reading/writing (PyYAML with Kubernetes' rules) and the dev server's bindings configuration."""
 
+import json
 import math
 import shutil
 
+import jsonschema
 import pytest
 import yaml
 
@@ -155,6 +157,9 @@ def test_bindings_from_worker_yaml_dev_vars_and_env(tmp_path):
         "MODE": {"type": "var", "value": "dev"}, "TOKEN": {"type": "secret", "value": "t"},
         "LOCAL": {"type": "secret", "value": "l"}, "X": {"type": "var", "value": "1"},
     }
+    # the dev server is a host: what it hands env is valid under the contract the edge host's is (schemas/README.md)
+    jsonschema.validate(json.loads(config.bindings_json(bindings)),
+                        json.loads((REPO / "schemas" / "worker-vars" / "bindings.schema.json").read_text()))
     assert len(warnings) == 1 and "secret UNSET" in warnings[0]
     with pytest.raises(CliError, match="declares as a kv binding"):
         config.build_bindings(project, {}, {"CACHE": "x"})

@@ -41,6 +41,8 @@ export const DEFAULT_APP_CONFIG: AppConfig = {
 };
 
 const KINDS = new Set([...DECLARED_KINDS, "var", "secret"]);
+/** A name Python reads as `env.NAME` (the spec's rule, NamedBinding.PYTHON_IDENTIFIER on the operator's side). */
+const PYTHON_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Worker vars that configure the host itself and are not shown to Python as bindings. */
 export const HOST_VARS = new Set([
@@ -66,8 +68,11 @@ export const HOST_VARS = new Set([
  * The PYMODE_BINDINGS JSON for Python: declared bindings (PYMODE_BINDINGS_DECL, e.g.
  * {"MY_KV":"kv","FILES":"r2","DB":"d1","JOBS":"queue","OTHER":"service","TOKEN":"secret"}; the
  * kinds are the declared kinds of the binding-kind registry) plus every other plain string
- * env value as a var (a declared "secret" keeps its kind). Throws on a malformed declaration
- * or a declared binding that is missing from env.
+ * env value as a var (a declared "secret" keeps its kind). Throws on a malformed declaration,
+ * a declared binding that is missing from env, or a name Python cannot read as `env.NAME`.
+ *
+ * This is the one check of the description (schemas/worker-vars/bindings.schema.json): Python's
+ * pymode.env takes the host's PYMODE_BINDINGS as it is written here, without checking it again.
  */
 export function bindingsDescription(env: Record<string, unknown>): Record<string, BindingDescription> {
   let decl: Record<string, string> = {};
@@ -82,6 +87,7 @@ export function bindingsDescription(env: Record<string, unknown>): Record<string
   }
   const out: Record<string, BindingDescription> = {};
   for (const [name, kind] of Object.entries(decl)) {
+    if (!PYTHON_IDENTIFIER.test(name)) throw new Error(`PYMODE_BINDINGS_DECL: ${name} is not a Python identifier (Python reads a binding as env.NAME)`);
     if (!KINDS.has(kind)) throw new Error(`PYMODE_BINDINGS_DECL: ${name} has unknown kind ${JSON.stringify(kind)} (${[...KINDS].join(", ")})`);
     const v = env[name];
     if (v === undefined) throw new Error(`PYMODE_BINDINGS_DECL declares ${name} (${kind}) but the worker has no such binding`);
@@ -96,6 +102,7 @@ export function bindingsDescription(env: Record<string, unknown>): Record<string
   }
   for (const [name, v] of Object.entries(env)) {
     if (name in out || HOST_VARS.has(name) || typeof v !== "string") continue;
+    if (!PYTHON_IDENTIFIER.test(name)) throw new Error(`the worker's var ${name} is not a Python identifier (Python reads a var as env.NAME)`);
     out[name] = { type: "var", value: v };
   }
   return out;

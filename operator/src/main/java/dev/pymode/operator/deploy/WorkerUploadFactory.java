@@ -39,6 +39,12 @@ public class WorkerUploadFactory {
     static final String POOL_MAX_REQUESTS = "PYMODE_POOL_MAX_REQUESTS";
     /** The reason of a spec binding named like one the bundle brings (its assets binding). */
     public static final String BINDING_NAME_CLASH = "BindingNameClash";
+    /** The reason of a bundle whose bundle.json no upload can be made of (its contract: schemas/bundle.schema.json). */
+    public static final String INVALID_BUNDLE = "InvalidBundle";
+    /** The bundle.json layout this operator reads (worker/scripts/bundle.mjs BUNDLE_FORMAT). */
+    static final String BUNDLE_FORMAT = "pymode-bundle/1";
+    private static final Map<String, ModuleType> MODULE_TYPES = Map.of("esm", ModuleType.ESM,
+            "compiled-wasm", ModuleType.COMPILED_WASM, "data", ModuleType.DATA, "text", ModuleType.TEXT);
 
     private final ObjectMapper mapper;
 
@@ -49,14 +55,26 @@ public class WorkerUploadFactory {
     public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, BindingKinds.Resolved resources,
                               Map<String, String> secretValues, List<ScheduleEntry> schedules, String message) {
         JsonNode manifest = bundle.manifest();
-        WorkerUpload.Builder upload = WorkerUpload.builder(manifest.path("main_module").asText());
+        checkFormat(bundle);
+        String mainModule = manifest.path("main_module").asText();
+        WorkerUpload.Builder upload = WorkerUpload.builder(mainModule);
+        boolean mainListed = false;
         for (JsonNode module : manifest.path("modules")) {
             String name = module.path("name").asText();
             byte[] content = bundle.files().get(name);
             if (content == null) {
-                throw new IllegalStateException("bundle " + bundle.digest() + " lists module " + name + " but lacks it");
+                throw invalidBundle(bundle, "bundle.json lists module '" + name + "', which the bundle lacks");
             }
-            upload.module(name, moduleType(module.path("type").asText()), content);
+            ModuleType type = MODULE_TYPES.get(module.path("type").asText());
+            if (type == null) {
+                throw invalidBundle(bundle, "bundle.json gives module '" + name + "' the unknown type "
+                        + module.path("type") + " (one of " + new TreeMap<>(MODULE_TYPES).keySet() + ")");
+            }
+            upload.module(name, type, content);
+            mainListed |= name.equals(mainModule);
+        }
+        if (!mainListed) {
+            throw invalidBundle(bundle, "bundle.json's main_module '" + mainModule + "' is not one of its modules");
         }
         for (JsonNode durableObject : manifest.path("durable_objects")) {
             upload.binding(new Binding.DurableObjectNamespace(durableObject.path("binding").asText(),
@@ -122,14 +140,20 @@ public class WorkerUploadFactory {
         return vars;
     }
 
-    private static ModuleType moduleType(String bundleType) {
-        return switch (bundleType) {
-            case "esm" -> ModuleType.ESM;
-            case "compiled-wasm" -> ModuleType.COMPILED_WASM;
-            case "data" -> ModuleType.DATA;
-            case "text" -> ModuleType.TEXT;
-            default -> throw new IllegalStateException("unknown module type in bundle.json: " + bundleType);
-        };
+    /**
+     * A bundle of another layout is refused rather than read by this one's field names; a bundle.json without a
+     * format (hand-made test bundles) is read as this layout.
+     */
+    private static void checkFormat(BundleStore.Bundle bundle) {
+        JsonNode format = bundle.manifest().get("format");
+        if (format != null && !BUNDLE_FORMAT.equals(format.asText())) {
+            throw invalidBundle(bundle, "bundle.json's format is " + format + "; this operator reads " + BUNDLE_FORMAT);
+        }
+    }
+
+    /** Retrying cannot mend a bundle: the Deployed stage stalls with {@link #INVALID_BUNDLE} until a new build. */
+    private static InvalidDeployInputException invalidBundle(BundleStore.Bundle bundle, String problem) {
+        return new InvalidDeployInputException(INVALID_BUNDLE, "bundle " + bundle.digest() + ": " + problem);
     }
 
     /** bundle.json carries one tag for its whole migration list (the runtime's two DO classes). */
