@@ -15,7 +15,7 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { encodeFrames } from "./frames.mjs";
+import { encodeFrames } from "../src/runtime/frame-list.mjs";
 import { STDLIB_ASSETS_BINDING, STDLIB_GUEST_DIR, groupAssetPath, splitStdlib } from "./stdlib-assets.mjs";
 // What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
 // An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
