@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+// @ts-ignore -- plain ESM build script
 import { buildAppImage, PYLIB_NATIVE_ONLY, pylibPackages } from "../scripts/bundle.mjs";
 import { PYAPP, PYLIB } from "./helpers/scenarios";
 
