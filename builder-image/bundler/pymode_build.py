@@ -658,9 +658,7 @@ def build_worker(args: argparse.Namespace) -> dict:
         # (and be refused as SnapshotImpossible), not fail to find it
         for extension_site in extension_sites:
             shutil.copytree(extension_site, merged_site, dirs_exist_ok=True)
-        # pylib's packages, as worker/scripts/bundle.mjs pylibPackages() picks them: pymode and workers
-        for package in sorted(p for p in (REPO / "pylib").iterdir() if (p / "__init__.py").is_file()):
-            shutil.copytree(package, merged_site / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        copy_pylib_edge_packages(REPO / "pylib", merged_site)
         stdlib = runtime / "python313.zip"
         if args.stdlib == "assets":
             # the snapshot is made with the zip the bundle will ship and the asset groups beside it
@@ -699,6 +697,22 @@ def build_worker(args: argparse.Namespace) -> dict:
         # name -> {"version", "from": "wheel" | "sdist, pure-Python mode" | "extension", "without"?}
         result["packages"] = json.loads(packages.read_text())
     return result
+
+
+# pylib's directories that never run at the edge (native host, CLI, dev server): worker/scripts/bundle.mjs's one list
+PYLIB_NATIVE_ONLY_LIST = REPO / "worker" / "scripts" / "pylib-native-only.json"
+
+
+def copy_pylib_edge_packages(pylib: Path, site: Path) -> None:
+    """pylib's packages as worker/scripts/bundle.mjs ships them to the edge (pylibPackages(): each top-level
+    directory with an __init__.py, without the native-only directories), into a snapshot's site."""
+    native_only = {pylib / rel for rel in json.loads(PYLIB_NATIVE_ONLY_LIST.read_text())}
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or Path(directory, n) in native_only}
+
+    for package in sorted(p for p in pylib.iterdir() if (p / "__init__.py").is_file()):
+        shutil.copytree(package, site / package.name, ignore=ignore)
 
 
 def site_args(site: Path, extension_sites: list[Path]) -> list[str]:

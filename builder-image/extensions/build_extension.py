@@ -49,6 +49,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -79,6 +80,8 @@ MESON_INSTALL_TAGS = ["runtime", "python-runtime"]
 TOOLCHAIN = HERE / "wasm_toolchain.py"
 sys.path.insert(0, str(HERE))
 from wasm_toolchain import SIDE_MODULE_LINK_FLAGS  # noqa: E402  (the one link line for both build kinds)
+sys.path.insert(0, str(HERE.parent / "runtime"))
+import wasminfo  # noqa: E402  (reads side modules; the one LEB128/section encoder)
 # C++ support linked into C++ side modules (python.wasm has no libc++): the libc++/libc++abi sources zig
 # ships, compiled -fPIC without exceptions, plus cxx/pymode_cxa.cpp (operator new/delete; a `throw` aborts
 # with a message).
@@ -401,26 +404,8 @@ def cast_signature_warnings(src: Path, sources: list[str] | None = None) -> list
 
 # ---- compile and link ---------------------------------------------------------------------------
 
-def wasm_custom_section(name: str, payload: bytes) -> bytes:
-    def uleb(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            b = n & 0x7F
-            n >>= 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-    body = uleb(len(name.encode())) + name.encode() + payload
-    return b"\x00" + uleb(len(body)) + body
-
-
 def wasm_exports(data: bytes) -> set[str]:
-    sys.path.insert(0, str(HERE.parent / "runtime"))
-    import wasminfo  # noqa: E402
-    with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
-        f.write(data)
-        f.flush()
-        return {e["name"] for e in wasminfo.load(f.name).exports}
+    return {e["name"] for e in wasminfo.parse(data).exports}
 
 
 def asyncify_side_module(wasm: Path, out: Path, log: list[str]) -> bytes:
@@ -566,14 +551,24 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     if not (runtime_dir / "manifest.json").is_file():
         raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
     key = build_key(recipe_path, recipe, runtime_dir, soabi, asyncify)
+    return build_through_cache("build_extension", recipe, key, out, use_cache and work_dir is None, keep_cache,
+                               lambda: _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key))
+
+
+# ---- shared with build_rust_extension.py ---------------------------------------------------------------
+
+def build_through_cache(program: str, recipe: dict, key: str, out: Path, use_cache: bool, keep_cache: bool,
+                        make: Callable[[], dict]) -> dict:
+    """A build with `key` copied from ~/.cache/pymode/extensions into `out` (use_cache), else `make()`'s,
+    stored there afterwards (keep_cache). Returns the output's manifest."""
     cached = CACHE / "extensions" / f"{recipe['name']}-{recipe['version']}-{key}"
-    if use_cache and work_dir is None and (cached / "manifest.json").is_file():
+    if use_cache and (cached / "manifest.json").is_file():
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(cached, out)
-        print(f"build_extension: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
+        print(f"{program}: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
         return json.loads((out / "manifest.json").read_text())
-    manifest = _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key)
+    manifest = make()
     if not keep_cache:
         return manifest
     tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
@@ -587,9 +582,8 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     return manifest
 
 
-def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool,
-           work_dir: Path | None, key: str) -> dict:
-    t0 = time.monotonic()
+def runtime_extension_facts(runtime_dir: Path) -> tuple[dict, dict]:
+    """The runtime's manifest and its `extensions` part (soabi, abi_version, ext_suffix); refused without it."""
     rt_manifest_path = runtime_dir / "manifest.json"
     if not rt_manifest_path.is_file():
         raise BuildError(f"--runtime-dir: no manifest.json in {runtime_dir} (run builder-image/runtime/build.sh)")
@@ -597,37 +591,153 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
     ext = rt.get("extensions")
     if not ext:
         raise BuildError(f"--runtime-dir: runtime {rt.get('key')} was built without side-module support (no `extensions` in its manifest)")
+    return rt, ext
+
+
+def fresh_site(out: Path) -> Path:
+    """An empty `out` with its site/ directory, which the build fills."""
+    if out.exists():
+        shutil.rmtree(out)
+    site = out / "site"
+    site.mkdir(parents=True)
+    return site
+
+
+def work_directory(recipe: dict, work_dir: Path | None):
+    """A context giving the build's scratch directory: `work_dir`, emptied and kept, or a temporary one."""
+    if work_dir is None:
+        return tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-")
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    return contextlib.nullcontext(str(work_dir.resolve()))
+
+
+def apply_patches(recipe: dict, recipe_path: Path, src: Path, log: list[str], local_source_copied: bool = False) -> list[dict]:
+    """Apply the recipe's patches to `src` in order; returns [{file, sha256}]. A local `path` source is
+    refused unless the caller copied it (`local_source_copied`), since patching would change the tree in place."""
+    patches = []
+    for i, rel in enumerate(recipe.get("patches", [])):
+        patch = (recipe_path.parent / rel).resolve()
+        if not patch.is_file():
+            raise BuildError(f"patches[{i}]: {patch} not found")
+        if "path" in recipe["source"] and not local_source_copied:
+            raise BuildError(f"patches[{i}]: a local `path` source is used in place and is not patched")
+        p = subprocess.run(["patch", "-p1", "--forward", "--batch", "-d", str(src), "-i", str(patch)],
+                           capture_output=True, text=True)
+        log.append(f"patch -p1 < {rel}\n{p.stdout}{p.stderr}".rstrip())
+        if p.returncode != 0:
+            raise BuildError(f"patches[{i}]: {rel} does not apply:\n{p.stdout}{p.stderr}")
+        patches.append({"file": rel, "sha256": sha256_file(patch)})
+    return patches
+
+
+def side_module_variants(mod: str, wasm: Path, ext: dict, work: Path, asyncify: bool, log: list[str]) -> dict:
+    """{variant: (path in the site, bytes, Asyncify mode)}: the plain variant at FileFinder's path and, with
+    `asyncify`, the Asyncify variant (a post-link step) beside it."""
+    parts = mod.split(".")
+    rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
+    variants = {"plain": (rel_out, wasm.read_bytes(), None)}
+    if asyncify:
+        variants["asyncify"] = (rel_out.with_name(rel_out.name + ASYNCIFY_VARIANT_SUFFIX),
+                                asyncify_side_module(wasm, work / (mod + ".async.wasm"), log), "relocatable")
+    return variants
+
+
+def write_side_module(site: Path, recipe: dict, mod: str, spec: dict, variants: dict, rt: dict, ext: dict,
+                      soabi: str | None) -> dict:
+    """Check each variant exports the init function, tag it with the `pymode.abi` section and write it into the
+    site; returns the module's manifest entry."""
+    written = {}
+    for variant, (rel, data, asyncify_mode) in variants.items():
+        if spec["init"] not in wasm_exports(data):
+            raise BuildError(f"modules.{mod}: the {variant} side module does not export {spec['init']}")
+        abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
+               "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": asyncify_mode}
+        data += wasminfo.custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written[variant] = {"file": rel.as_posix(), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    return {"init": spec["init"], **written["plain"], "asyncify": written.get("asyncify")}
+
+
+def copy_python_files(src_dir: Path, target_dir: Path) -> None:
+    """The package's Python files (PY_SUFFIXES) below `src_dir`, copied to the same places below `target_dir`."""
+    for f in sorted(src_dir.rglob("*")):
+        if f.is_file() and f.name.endswith(PY_SUFFIXES) and "__pycache__" not in f.parts:
+            target = target_dir / f.relative_to(src_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target)
+
+
+def write_manifest(out: Path, site: Path, recipe: dict, recipe_path: Path, key: str, rt: dict, ext: dict,
+                   soabi: str | None, log: list[str], t0: float, **facts) -> dict:
+    """OUT/manifest.json (the build's facts, the site's files and their sha256s) and OUT/build.log; `facts` are
+    the builder's own fields (source_sha256, patches, warnings, toolchain, modules)."""
+    files = {p.relative_to(site).as_posix(): {"sha256": sha256_file(p), "size": p.stat().st_size}
+             for p in sorted(site.rglob("*")) if p.is_file()}
+    manifest = {
+        "kind": "pymode-extension",
+        "name": recipe["name"],
+        "version": recipe["version"],
+        "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
+        "build_key": key,
+        "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
+        "depends": recipe.get("depends", []),
+        "files": files,
+        "test": recipe.get("test"),
+        **facts,
+        "build_seconds": round(time.monotonic() - t0, 2),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (out / "build.log").write_text("\n".join(log) + "\n")
+    return manifest
+
+
+def add_common_arguments(ap: argparse.ArgumentParser, zig_default: Path) -> None:
+    """The arguments both builders take: the recipe, where the runtime and the output are, zig, --soabi and the switches."""
+    ap.add_argument("recipe", type=Path)
+    ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--zig", type=Path, default=zig_default)
+
+
+def run_cli(program: str, recipe: Path, out: Path, build_it: Callable[[], dict], timed: bool = False) -> int:
+    """Build, report each module on stderr and print the output dir; exit status 2 for a refused recipe, 1 for a
+    failed build (the message says which)."""
+    try:
+        m = build_it()
+    except RecipeError as e:
+        print(f"{program}: refused recipe {recipe}: {e}", file=sys.stderr)
+        return 2
+    except BuildError as e:
+        print(f"{program}: {recipe}: {e}", file=sys.stderr)
+        return 1
+    for mod, spec in m["modules"].items():
+        variant = spec.get("asyncify")
+        also = f"; Asyncify variant {variant['size']} bytes" if variant else ""
+        took = f" in {m['build_seconds']} s" if timed else ""
+        print(f"{mod}: {spec['file']} ({spec['size']} bytes{also}, {spec['init']}){took}", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool,
+           work_dir: Path | None, key: str) -> dict:
+    t0 = time.monotonic()
+    rt, ext = runtime_extension_facts(runtime_dir)
     include = runtime_dir / "include" / "python3.13"
     if not (include / "Python.h").is_file():
         raise BuildError(f"--runtime-dir: {include}/Python.h missing")
     if not zig.is_file():
         raise BuildError(f"--zig: {zig} not found (builder-image/runtime/build.sh unpacks zig {ZIG_VERSION} there)")
 
-    if out.exists():
-        shutil.rmtree(out)
-    site = out / "site"
-    site.mkdir(parents=True)
+    site = fresh_site(out)
     log: list[str] = []
-    if work_dir is not None:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        work_dir.mkdir(parents=True)
-    with (contextlib.nullcontext(str(work_dir.resolve())) if work_dir is not None
-          else tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-")) as tmp:
+    with work_directory(recipe, work_dir) as tmp:
         work = Path(tmp)
         src, src_sha = fetch_source(recipe, recipe_path, work)
-        patches = []
-        for i, rel in enumerate(recipe.get("patches", [])):
-            patch = (recipe_path.parent / rel).resolve()
-            if not patch.is_file():
-                raise BuildError(f"patches[{i}]: {patch} not found")
-            if "path" in recipe["source"]:
-                raise BuildError(f"patches[{i}]: a local `path` source is used in place and is not patched")
-            p = subprocess.run(["patch", "-p1", "--forward", "--batch", "-d", str(src), "-i", str(patch)],
-                               capture_output=True, text=True)
-            log.append(f"patch -p1 < {rel}\n{p.stdout}{p.stderr}".rstrip())
-            if p.returncode != 0:
-                raise BuildError(f"patches[{i}]: {rel} does not apply:\n{p.stdout}{p.stderr}")
-            patches.append({"file": rel, "sha256": sha256_file(patch)})
+        patches = apply_patches(recipe, recipe_path, src, log)
         compiled = [*recipe.get("sources", []), *(c for spec in recipe["modules"].values() for c in spec.get("sources", []))]
         meson_built, meson_site, meson_facts = {}, None, None
         if "meson" in recipe:
@@ -681,8 +791,6 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
             objs_common.append(compile_c(rel, []))
         modules = {}
         for mod, spec in recipe["modules"].items():
-            parts = mod.split(".")
-            rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
             if mod in meson_built:
                 wasm = meson_built[mod]
             else:
@@ -691,66 +799,25 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
                 # C++ objects: the C++ support archive resolves what they need of libc++/libc++abi
                 cxx = [str(cxx_support(zig))] if cxx_objs & {*objs, *objs_common} else []
                 run([str(zig), "wasm-ld", *SIDE_MODULE_LINK_FLAGS, *map(str, objs + objs_common), *cxx, "-o", str(wasm)], log)
-            # The plain variant at FileFinder's path; the Asyncify variant, a post-link step, beside it.
-            variants = {"plain": (rel_out, wasm.read_bytes(), None)}
-            if asyncify:
-                variants["asyncify"] = (rel_out.with_name(rel_out.name + ASYNCIFY_VARIANT_SUFFIX),
-                                        asyncify_side_module(wasm, work / (mod + ".async.wasm"), log), "relocatable")
-            written = {}
-            for variant, (rel, data, asyncify_mode) in variants.items():
-                if spec["init"] not in wasm_exports(data):
-                    raise BuildError(f"modules.{mod}: the {variant} side module does not export {spec['init']}")
-                abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
-                       "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": asyncify_mode}
-                data += wasm_custom_section(PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
-                target = site / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                written[variant] = {"file": rel.as_posix(), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            modules[mod] = {"init": spec["init"], **written["plain"], "asyncify": written.get("asyncify")}
+            variants = side_module_variants(mod, wasm, ext, work, asyncify, log)
+            modules[mod] = write_side_module(site, recipe, mod, spec, variants, rt, ext, soabi)
 
         for pkg, rel in recipe.get("packages", {}).items():
             d = (meson_site or src) / rel
             if not d.is_dir():
                 raise BuildError(f"packages.{pkg}: {rel} is not a directory in the " + ("meson install tree" if meson_site else "source"))
-            for f in sorted(d.rglob("*")):
-                if f.is_file() and f.name.endswith(PY_SUFFIXES) and "__pycache__" not in f.parts:
-                    target = site / pkg / f.relative_to(d)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(f, target)
+            copy_python_files(d, site / pkg)
 
-    files = {p.relative_to(site).as_posix(): {"sha256": sha256_file(p), "size": p.stat().st_size}
-             for p in sorted(site.rglob("*")) if p.is_file()}
-    manifest = {
-        "kind": "pymode-extension",
-        "name": recipe["name"],
-        "version": recipe["version"],
-        "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
-        "build_key": key,
-        "source_sha256": src_sha,
-        "patches": patches,
-        "warnings": warnings,
-        "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
-        "toolchain": {"zig": ZIG_VERSION, "flags": TARGET_FLAGS, "wasm_opt": ["binaryen 108", *WASM_OPT_ARGS] if asyncify else None,
-                      "cython": CYTHON_VERSION if meson_facts or any(c.endswith(".pyx") for c in compiled) else None,
-                      "meson": meson_facts},
-        "modules": modules,
-        "depends": recipe.get("depends", []),
-        "files": files,
-        "test": recipe.get("test"),
-        "build_seconds": round(time.monotonic() - t0, 2),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    (out / "build.log").write_text("\n".join(log) + "\n")
-    return manifest
+    toolchain = {"zig": ZIG_VERSION, "flags": TARGET_FLAGS, "wasm_opt": ["binaryen 108", *WASM_OPT_ARGS] if asyncify else None,
+                 "cython": CYTHON_VERSION if meson_facts or any(c.endswith(".pyx") for c in compiled) else None,
+                 "meson": meson_facts}
+    return write_manifest(out, site, recipe, recipe_path, key, rt, ext, soabi, log, t0, source_sha256=src_sha,
+                          patches=patches, warnings=warnings, toolchain=toolchain, modules=modules)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("recipe", type=Path)
-    ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--zig", type=Path, default=PREBUILT_TOOLS / f"zig-{ZIG_VERSION}" / "zig")
+    add_common_arguments(ap, PREBUILT_TOOLS / f"zig-{ZIG_VERSION}" / "zig")
     ap.add_argument("--soabi", help="tag written into the side modules (default: the runtime's; tests use it to make a mismatch)")
     ap.add_argument("--no-asyncify", action="store_true",
                     help="build only the plain side modules, no Asyncify variant (a bundle then runs them with JSPI; "
@@ -759,21 +826,9 @@ def main(argv: list[str] | None = None) -> int:
                     "always builds")
     ap.add_argument("--no-cache", action="store_true", help="build even if ~/.cache/pymode/extensions has this build")
     a = ap.parse_args(argv)
-    try:
-        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify, work_dir=a.work_dir,
-                  use_cache=not a.no_cache)
-    except RecipeError as e:
-        print(f"build_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
-        return 2
-    except BuildError as e:
-        print(f"build_extension: {a.recipe}: {e}", file=sys.stderr)
-        return 1
-    for mod, spec in m["modules"].items():
-        variant = spec.get("asyncify")
-        also = f"; Asyncify variant {variant['size']} bytes" if variant else ""
-        print(f"{mod}: {spec['file']} ({spec['size']} bytes{also}, {spec['init']})", file=sys.stderr)
-    print(a.out)
-    return 0
+    return run_cli("build_extension", a.recipe, a.out,
+                   lambda: build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify,
+                                 work_dir=a.work_dir, use_cache=not a.no_cache))
 
 
 if __name__ == "__main__":

@@ -27,15 +27,12 @@ Exit status 2 for a refused recipe, 1 for a failed build.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import build_extension as be  # noqa: E402
 from build_extension import BuildError, RecipeError  # noqa: E402
+
+wasminfo = be.wasminfo  # builder-image/runtime/wasminfo.py, as the C builder loads it
 
 REPO = be.REPO
 CACHE = be.CACHE
@@ -152,24 +151,9 @@ def build(recipe_path: Path, runtime_dir: Path, out: Path, zig: Path, soabi: str
     tc = toolchain(tc_dir)
     rustc = rustc_version(tc)
     key = build_key(recipe_path, recipe, runtime_dir, soabi, asyncify, rustc)
-    cached = CACHE / "extensions" / f"{recipe['name']}-{recipe['version']}-{key}"
-    if use_cache and work_dir is None and (cached / "manifest.json").is_file():
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(cached, out)
-        print(f"build_rust_extension: {recipe['name']} {recipe['version']}: cached build {key} ({cached})", file=sys.stderr)
-        return json.loads((out / "manifest.json").read_text())
-    manifest = _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key, tc, rustc, jobs)
-    if keep_cache:
-        tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(out, tmp)
-        shutil.rmtree(cached, ignore_errors=True)
-        try:
-            tmp.rename(cached)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return manifest
+    return be.build_through_cache("build_rust_extension", recipe, key, out, use_cache and work_dir is None, keep_cache,
+                                  lambda: _build(recipe_path, recipe, runtime_dir, out, zig, soabi, asyncify, work_dir, key,
+                                                 tc, rustc, jobs))
 
 
 def cargo_env(tc: Path, cargo_home: Path, extra: dict | None = None) -> dict:
@@ -195,88 +179,47 @@ def run_logged(cmd: list[str], log: list[str], env: dict, cwd: Path | None = Non
     return p.stdout
 
 
-def _uleb(b: bytes, p: int) -> tuple[int, int]:
-    r = shift = 0
-    while True:
-        x = b[p]
-        p += 1
-        r |= (x & 0x7F) << shift
-        shift += 7
-        if not x & 0x80:
-            return r, p
-
-
-def _name(b: bytes, p: int) -> tuple[str, int]:
-    n, p = _uleb(b, p)
-    return b[p:p + n].decode("utf-8", "replace"), p + n
-
-
 def wasm_object_imported_functions(obj: bytes) -> list[tuple[str, str, str]]:
     """(symbol name, import module, import field) of every undefined function symbol of a wasm object file
     (its import section and the `linking` section's symbol table)."""
     fimports: list[tuple[str, str]] = []
     symtab: bytes | None = None
-    p = 8
-    while p < len(obj):
-        sid = obj[p]
-        size, p = _uleb(obj, p + 1)
-        end = p + size
+    for sid, _start, p, end in wasminfo.sections_at(obj):
         if sid == 2:
-            n, q = _uleb(obj, p)
-            for _ in range(n):
-                mod, q = _name(obj, q)
-                field, q = _name(obj, q)
-                kind = obj[q]
-                q += 1
-                if kind == 0:
-                    _, q = _uleb(obj, q)
-                    fimports.append((mod, field))
-                elif kind in (1, 2):  # table (reftype, limits), memory (limits)
-                    if kind == 1:
-                        q += 1
-                    flags = obj[q]
-                    q += 1
-                    _, q = _uleb(obj, q)
-                    if flags & 1:
-                        _, q = _uleb(obj, q)
-                elif kind == 3:
-                    q += 2
-                elif kind == 4:
-                    _, q = _uleb(obj, q + 1)
+            fimports = wasminfo.imported_functions(obj, p)
         elif sid == 0:
-            name, q = _name(obj, p)
+            name, q = wasminfo.name_at(obj, p, "replace")
             if name == "linking":
-                _, q = _uleb(obj, q)  # version
+                _, q = wasminfo.uleb_at(obj, q)  # version
                 while q < end:
                     sub = obj[q]
-                    ssize, q = _uleb(obj, q + 1)
+                    ssize, q = wasminfo.uleb_at(obj, q + 1)
                     if sub == 8:
                         symtab = obj[q:q + ssize]
                     q += ssize
-        p = end
     out = []
     if symtab is None:
         return out
-    count, q = _uleb(symtab, 0)
+    count, q = wasminfo.uleb_at(symtab, 0)
     for _ in range(count):
         kind = symtab[q]
-        flags, q = _uleb(symtab, q + 1)
+        flags, q = wasminfo.uleb_at(symtab, q + 1)
         undefined, explicit = flags & 0x10, flags & 0x40
         if kind in (0, 2, 4, 5):
-            index, q = _uleb(symtab, q)
+            index, q = wasminfo.uleb_at(symtab, q)
             name = None
             if not undefined or explicit:
-                name, q = _name(symtab, q)
+                name, q = wasminfo.name_at(symtab, q, "replace")
             if kind == 0 and undefined and index < len(fimports):
                 mod, field = fimports[index]
                 out.append((name or field, mod, field))
         elif kind == 1:
-            _, q = _name(symtab, q)
+            _, q = wasminfo.name_at(symtab, q, "replace")
             if not undefined:
                 for _ in range(3):
-                    _, q = _uleb(symtab, q)
+                    _, q = wasminfo.uleb_at(symtab, q)
         elif kind == 3:
-            _, q = _uleb(symtab, q)
+            _, q = wasminfo.uleb_at(symtab, q)
     return out
 
 
@@ -310,25 +253,15 @@ def wasi_wrappers(staticlib: Path) -> tuple[str, list[str]]:
 def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: Path, soabi: str | None, asyncify: bool,
            work_dir: Path | None, key: str, tc: Path, rustc: str, jobs: int) -> dict:
     t0 = time.monotonic()
-    rt = json.loads((runtime_dir / "manifest.json").read_text())
-    ext = rt.get("extensions")
-    if not ext:
-        raise BuildError(f"--runtime-dir: runtime {rt.get('key')} was built without side-module support (no `extensions` in its manifest)")
+    rt, ext = be.runtime_extension_facts(runtime_dir)
     if not zig.is_file():
         raise BuildError(f"--zig: {zig} not found (builder-image/runtime/build.sh unpacks zig {be.ZIG_VERSION} there)")
     spec_rust = recipe["rust"]
     (mod, spec), = recipe["modules"].items()
-    if out.exists():
-        shutil.rmtree(out)
-    site = out / "site"
-    site.mkdir(parents=True)
+    site = be.fresh_site(out)
     log: list[str] = []
     timings: dict[str, float] = {}
-    if work_dir is not None:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        work_dir.mkdir(parents=True)
-    with (contextlib.nullcontext(str(work_dir.resolve())) if work_dir is not None
-          else tempfile.TemporaryDirectory(prefix=f"pymode-ext-{recipe['name']}-")) as tmp:
+    with be.work_directory(recipe, work_dir) as tmp:
         work = Path(tmp)
         src, src_sha = be.fetch_source(recipe, recipe_path, work)
         if "path" in recipe["source"]:
@@ -336,17 +269,7 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
             copy = work / "src"
             shutil.copytree(src, copy, ignore=shutil.ignore_patterns("target", "__pycache__"))
             src = copy
-        patches = []
-        for i, rel in enumerate(recipe.get("patches", [])):
-            patch = (recipe_path.parent / rel).resolve()
-            if not patch.is_file():
-                raise BuildError(f"patches[{i}]: {patch} not found")
-            p = subprocess.run(["patch", "-p1", "--forward", "--batch", "-d", str(src), "-i", str(patch)],
-                               capture_output=True, text=True)
-            log.append(f"patch -p1 < {rel}\n{p.stdout}{p.stderr}".rstrip())
-            if p.returncode != 0:
-                raise BuildError(f"patches[{i}]: {rel} does not apply:\n{p.stdout}{p.stderr}")
-            patches.append({"file": rel, "sha256": be.sha256_file(patch)})
+        patches = be.apply_patches(recipe, recipe_path, src, log, local_source_copied=True)
         manifest_rel = spec_rust.get("manifest", "Cargo.toml")
         cargo_toml = src / manifest_rel
         if not cargo_toml.is_file():
@@ -423,8 +346,6 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
         be.run([str(zig), "wasm-ld", *be.SIDE_MODULE_LINK_FLAGS, "--no-export-dynamic", "-u", spec["init"],
                 f"--export={spec['init']}", str(shim_o), str(staticlib), "-o", str(wasm)], log)
         timings["link"] = round(time.monotonic() - t, 1)
-        sys.path.insert(0, str(HERE.parent / "runtime"))
-        import wasminfo  # noqa: E402
         imports = wasminfo.load(str(wasm)).imports
         foreign = sorted(f"{i['module']}.{i['name']}" for i in imports if i["module"] not in ("env", "GOT.mem", "GOT.func"))
         if foreign:
@@ -433,26 +354,11 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
                              f"implements the WASI calls {', '.join(SHIMMED_WASI)}")
 
         # 6. variants, ABI tag, site
-        parts = mod.split(".")
-        rel_out = Path(*parts[:-1], parts[-1] + ext["ext_suffix"])
-        variants = {"plain": (rel_out, wasm.read_bytes(), None)}
+        t = time.monotonic()
+        variants = be.side_module_variants(mod, wasm, ext, work, asyncify, log)
         if asyncify:
-            t = time.monotonic()
-            variants["asyncify"] = (rel_out.with_name(rel_out.name + be.ASYNCIFY_VARIANT_SUFFIX),
-                                    be.asyncify_side_module(wasm, work / (mod + ".async.wasm"), log), "relocatable")
             timings["asyncify"] = round(time.monotonic() - t, 1)
-        written = {}
-        for variant, (rel, data, asyncify_mode) in variants.items():
-            if spec["init"] not in be.wasm_exports(data):
-                raise BuildError(f"modules.{mod}: the {variant} side module does not export {spec['init']}")
-            abi = {"soabi": soabi or ext["soabi"], "abi_version": ext["abi_version"], "python": rt["python"],
-                   "name": recipe["name"], "version": recipe["version"], "module": mod, "asyncify": asyncify_mode}
-            data += be.wasm_custom_section(be.PYMODE_ABI_SECTION, json.dumps(abi, sort_keys=True).encode())
-            target = site / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            written[variant] = {"file": rel.as_posix(), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        modules = {mod: {"init": spec["init"], **written["plain"], "asyncify": written.get("asyncify")}}
+        modules = {mod: be.write_side_module(site, recipe, mod, spec, variants, rt, ext, soabi)}
         for pkg, rel in recipe.get("packages", {}).items():
             d = src / rel
             if rel.endswith(".py") and d.is_file():
@@ -461,48 +367,22 @@ def _build(recipe_path: Path, recipe: dict, runtime_dir: Path, out: Path, zig: P
                 continue
             if not d.is_dir():
                 raise BuildError(f"packages.{pkg}: {rel} is not a directory (or a .py file) in the source")
-            for f in sorted(d.rglob("*")):
-                if f.is_file() and f.name.endswith(be.PY_SUFFIXES) and "__pycache__" not in f.parts:
-                    target = site / pkg / f.relative_to(d)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(f, target)
+            be.copy_python_files(d, site / pkg)
 
-    files = {p.relative_to(site).as_posix(): {"sha256": be.sha256_file(p), "size": p.stat().st_size}
-             for p in sorted(site.rglob("*")) if p.is_file()}
-    manifest = {
-        "kind": "pymode-extension",
-        "name": recipe["name"],
-        "version": recipe["version"],
-        "recipe_sha256": hashlib.sha256(recipe_path.read_bytes()).hexdigest(),
-        "build_key": key,
-        "source_sha256": src_sha,
-        "patches": patches,
-        "warnings": [],
-        "runtime": {"key": rt.get("key"), "python": rt["python"], "soabi": soabi or ext["soabi"]},
-        "toolchain": {"zig": be.ZIG_VERSION, "flags": be.TARGET_FLAGS,
-                      "wasm_opt": ["binaryen 108", *be.WASM_OPT_ARGS] if asyncify else None, "cython": None, "meson": None,
-                      "rust": {"rustc": rustc.splitlines()[0], "from": f"Debian trixie rustc/libstd-rust-dev-wasm32/rust-src {RUST_VERSION}",
-                               "target": TARGET, "build_std": ["std", "panic_abort"], "rustflags": rustflags[:4] + spec_rust.get("rustflags", []),
-                               "features": features, "no_default_features": bool(spec_rust.get("no_default_features")),
-                               "cargo_lock_sha256": lock_sha, "vendored_crates": vendored, "wasi_shimmed": wrapped and list(SHIMMED_WASI),
-                               "seconds": timings}},
-        "modules": modules,
-        "depends": recipe.get("depends", []),
-        "files": files,
-        "test": recipe.get("test"),
-        "build_seconds": round(time.monotonic() - t0, 2),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    (out / "build.log").write_text("\n".join(log) + "\n")
-    return manifest
+    toolchain = {"zig": be.ZIG_VERSION, "flags": be.TARGET_FLAGS,
+                 "wasm_opt": ["binaryen 108", *be.WASM_OPT_ARGS] if asyncify else None, "cython": None, "meson": None,
+                 "rust": {"rustc": rustc.splitlines()[0], "from": f"Debian trixie rustc/libstd-rust-dev-wasm32/rust-src {RUST_VERSION}",
+                          "target": TARGET, "build_std": ["std", "panic_abort"], "rustflags": rustflags[:4] + spec_rust.get("rustflags", []),
+                          "features": features, "no_default_features": bool(spec_rust.get("no_default_features")),
+                          "cargo_lock_sha256": lock_sha, "vendored_crates": vendored, "wasi_shimmed": wrapped and list(SHIMMED_WASI),
+                          "seconds": timings}}
+    return be.write_manifest(out, site, recipe, recipe_path, key, rt, ext, soabi, log, t0, source_sha256=src_sha,
+                             patches=patches, warnings=[], toolchain=toolchain, modules=modules)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("recipe", type=Path)
-    ap.add_argument("--runtime-dir", type=Path, default=CACHE / "runtime" / "current")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--zig", type=Path, default=be.PREBUILT_TOOLS / f"zig-{be.ZIG_VERSION}" / "zig")
+    be.add_common_arguments(ap, be.PREBUILT_TOOLS / f"zig-{be.ZIG_VERSION}" / "zig")
     ap.add_argument("--soabi", help="tag written into the side module (default: the runtime's)")
     ap.add_argument("--no-asyncify", action="store_true", help="build only the plain side module")
     ap.add_argument("--work-dir", type=Path, help="build in DIR and keep it (vendor/, target/, objects); always builds")
@@ -511,21 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("PYMODE_RUST_JOBS", DEFAULT_JOBS)),
                     help=f"cargo -j (default {DEFAULT_JOBS}, or $PYMODE_RUST_JOBS)")
     a = ap.parse_args(argv)
-    try:
-        m = build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify, work_dir=a.work_dir,
-                  use_cache=not a.no_cache, tc_dir=a.toolchain, jobs=a.jobs)
-    except RecipeError as e:
-        print(f"build_rust_extension: refused recipe {a.recipe}: {e}", file=sys.stderr)
-        return 2
-    except BuildError as e:
-        print(f"build_rust_extension: {a.recipe}: {e}", file=sys.stderr)
-        return 1
-    for mod, spec in m["modules"].items():
-        variant = spec.get("asyncify")
-        also = f"; Asyncify variant {variant['size']} bytes" if variant else ""
-        print(f"{mod}: {spec['file']} ({spec['size']} bytes{also}, {spec['init']}) in {m['build_seconds']} s", file=sys.stderr)
-    print(a.out)
-    return 0
+    return be.run_cli("build_rust_extension", a.recipe, a.out,
+                      lambda: build(a.recipe, a.runtime_dir, a.out, a.zig, a.soabi, asyncify=not a.no_asyncify,
+                                    work_dir=a.work_dir, use_cache=not a.no_cache, tc_dir=a.toolchain, jobs=a.jobs),
+                      timed=True)
 
 
 if __name__ == "__main__":

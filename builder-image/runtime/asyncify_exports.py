@@ -12,71 +12,12 @@ usage: asyncify_exports.py python.wasm
 """
 from __future__ import annotations
 
+import os
 import sys
 
-
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return result, pos
-
-
-def _enc(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _name(data: bytes, pos: int) -> tuple[str, int]:
-    n, pos = _uleb(data, pos)
-    return data[pos:pos + n].decode(), pos + n
-
-
-def _sections(data: bytes):
-    pos = 8
-    while pos < len(data):
-        sid = data[pos]
-        size, body = _uleb(data, pos + 1)
-        yield sid, pos, body, body + size
-        pos = body + size
-
-
-def _imported_funcs(data: bytes, body: int) -> int:
-    count, p = _uleb(data, body)
-    funcs = 0
-    for _ in range(count):
-        _, p = _name(data, p)
-        _, p = _name(data, p)
-        kind = data[p]
-        p += 1
-        if kind == 0:
-            _, p = _uleb(data, p)
-            funcs += 1
-        elif kind == 1:
-            p += 1
-            flags = data[p]
-            _, p = _uleb(data, p + 1)
-            if flags & 1:
-                _, p = _uleb(data, p)
-        elif kind == 2:
-            flags = data[p]
-            _, p = _uleb(data, p + 1)
-            if flags & 1:
-                _, p = _uleb(data, p)
-        elif kind == 3:
-            p += 2
-        else:
-            raise ValueError(f"unknown import kind {kind}")
-    return funcs
+# build.sh runs this with `python -I`, which leaves the script's directory off sys.path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wasminfo import imported_functions, name_at, section, sections_at, uleb, uleb_at  # noqa: E402
 
 
 def _globals_in(body: bytes, op: int) -> list[int]:
@@ -87,31 +28,31 @@ def _globals_in(body: bytes, op: int) -> list[int]:
         b = body[p]
         p += 1
         if b in (0x23, 0x24):
-            idx, p = _uleb(body, p)
+            idx, p = uleb_at(body, p)
             if b == op:
                 out.append(idx)
         elif b in (0x41, 0x20, 0x21, 0x22):  # i32.const, local.get/set/tee
-            _, p = _uleb(body, p)
+            _, p = uleb_at(body, p)
         elif b in (0x28, 0x36):  # i32.load/store memarg
-            _, p = _uleb(body, p)
-            _, p = _uleb(body, p)
+            _, p = uleb_at(body, p)
+            _, p = uleb_at(body, p)
         elif b in (0x04, 0x02, 0x03):  # if/block/loop blocktype
             p += 1
     return out
 
 
 def export_asyncify_globals(data: bytes) -> bytes:
-    secs = {sid: (start, body, end) for sid, start, body, end in _sections(data)}
+    secs = {sid: (start, body, end) for sid, start, body, end in sections_at(data)}
     if 7 not in secs or 10 not in secs:
         raise ValueError("no export or code section")
-    nimp = _imported_funcs(data, secs[2][1]) if 2 in secs else 0
+    nimp = len(imported_functions(data, secs[2][1])) if 2 in secs else 0
     _, body, end = secs[7]
-    count, p = _uleb(data, body)
+    count, p = uleb_at(data, body)
     exports = {}
     for _ in range(count):
-        name, p = _name(data, p)
+        name, p = name_at(data, p)
         kind = data[p]
-        idx, p = _uleb(data, p + 1)
+        idx, p = uleb_at(data, p + 1)
         exports[name] = (kind, idx)
     if "__asyncify_state" in exports:
         return data
@@ -120,16 +61,16 @@ def export_asyncify_globals(data: bytes) -> bytes:
             raise ValueError(f"{need} is not exported: is this an asyncified module?")
     # function bodies
     _, cbody, _ = secs[10]
-    n, p = _uleb(data, cbody)
+    n, p = uleb_at(data, cbody)
     want = {exports["asyncify_get_state"][1] - nimp: "get", exports["asyncify_start_unwind"][1] - nimp: "unwind"}
     found = {}
     for i in range(n):
-        size, q = _uleb(data, p)
+        size, q = uleb_at(data, p)
         if i in want:
             fb = data[q:q + size]
-            nlocals, r = _uleb(fb, 0)
+            nlocals, r = uleb_at(fb, 0)
             for _ in range(nlocals):
-                _, r = _uleb(fb, r)
+                _, r = uleb_at(fb, r)
                 r += 1
             found[want[i]] = fb[r:]
         p = q + size
@@ -141,12 +82,11 @@ def export_asyncify_globals(data: bytes) -> bytes:
     if len(set(sets)) != 1:
         raise ValueError(f"asyncify_start_unwind sets globals {sets} besides the state, expected exactly one")
     data_g = sets[0]
-    entries = data[_uleb(data, body)[1]:end]
+    entries = data[uleb_at(data, body)[1]:end]
     for name, idx in (("__asyncify_state", state), ("__asyncify_data", data_g)):
-        entries += _enc(len(name)) + name.encode() + bytes([3]) + _enc(idx)
-    new_body = _enc(count + 2) + entries
+        entries += uleb(len(name)) + name.encode() + bytes([3]) + uleb(idx)
     start = secs[7][0]
-    return data[:start] + bytes([7]) + _enc(len(new_body)) + new_body + data[end:]
+    return data[:start] + section(7, uleb(count + 2) + entries) + data[end:]
 
 
 def main(argv: list[str]) -> int:

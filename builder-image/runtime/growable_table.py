@@ -10,28 +10,12 @@ usage: growable_table.py FILE.wasm [...]
 """
 from __future__ import annotations
 
+import os
 import sys
 
-
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return result, pos
-
-
-def _enc(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+# build.sh runs this with `python -I`, which leaves the script's directory off sys.path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wasminfo import section, sections_at, uleb, uleb_at  # noqa: E402
 
 
 def make_growable(data: bytes) -> tuple[bytes, int]:
@@ -39,27 +23,23 @@ def make_growable(data: bytes) -> tuple[bytes, int]:
     if data[:8] != b"\0asm\x01\0\0\0":
         raise ValueError("not a wasm module")
     out = bytearray(data[:8])
-    pos, dropped = 8, 0
-    while pos < len(data):
-        sid = data[pos]
-        size, body = _uleb(data, pos + 1)
-        end = body + size
+    dropped = 0
+    for sid, start, body, end in sections_at(data):
         if sid == 4:  # table section: vec(reftype limits)
-            count, p = _uleb(data, body)
-            new = bytearray(_enc(count))
+            count, p = uleb_at(data, body)
+            new = bytearray(uleb(count))
             for _ in range(count):
                 reftype, flags = data[p], data[p + 1]
-                mn, p = _uleb(data, p + 2)
+                mn, p = uleb_at(data, p + 2)
                 if flags & 1:
-                    _, p = _uleb(data, p)
+                    _, p = uleb_at(data, p)
                     dropped += 1
-                new += bytes([reftype, flags & ~1]) + _enc(mn)
+                new += bytes([reftype, flags & ~1]) + uleb(mn)
             if p != end:
                 raise ValueError("unexpected bytes in the table section")
-            out += bytes([4]) + _enc(len(new)) + new
+            out += section(4, bytes(new))
         else:
-            out += data[pos:end]
-        pos = end
+            out += data[start:end]
     return bytes(out), dropped
 
 

@@ -13,37 +13,11 @@
 // Host log lines go to stderr as "[pymode log LEVEL] message".
 import { WASI } from 'node:wasi';
 import { readFile } from 'node:fs/promises';
+// The worker's frame codec (plain JavaScript): the Dockerfile copies worker/src beside builder-image as here.
+import { decodeFrames, encodeFrames } from '../../worker/src/runtime/frame-list.mjs';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-export function encodeFrames(fields) {
-  const parts = fields.map((f) => (typeof f === 'string' ? enc.encode(f) : f));
-  const total = parts.reduce((n, p) => n + 4 + p.length, 0);
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  let o = 0;
-  for (const p of parts) {
-    dv.setUint32(o, p.length, true);
-    out.set(p, o + 4);
-    o += 4 + p.length;
-  }
-  return out;
-}
-
-export function decodeFrames(buf) {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const fields = [];
-  let o = 0;
-  while (o < buf.length) {
-    if (o + 4 > buf.length) throw new Error('truncated frame header');
-    const n = dv.getUint32(o, true);
-    if (o + 4 + n > buf.length) throw new Error('truncated frame');
-    fields.push(buf.subarray(o + 4, o + 4 + n));
-    o += 4 + n;
-  }
-  return fields;
-}
 
 export async function createHost({ wasm, preopens = {}, env = {}, kv = new Map(), kvDelayMs = 1, log } = {}) {
   const t0 = performance.now();

@@ -3,6 +3,8 @@
 
 Used by the runtime tests and the build (manifest) to check what python.wasm imports and exports.
 Only the sections needed for that are decoded; everything else is skipped by its size.
+It also holds the one LEB128 and section encoding that the scripts which edit or scan wasm bytes share
+(growable_table.py, asyncify_exports.py, extensions/build_extension.py and build_rust_extension.py).
 """
 from __future__ import annotations
 
@@ -20,6 +22,86 @@ VALTYPE = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
 
 class WasmError(ValueError):
     pass
+
+
+# ---- byte-level helpers for the scripts that edit or scan wasm bytes -------------------------------
+
+def uleb_at(data: bytes, pos: int) -> tuple[int, int]:
+    """The unsigned LEB128 number at `pos` and the position after it."""
+    result = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, pos
+
+
+def uleb(n: int) -> bytes:
+    """`n` as unsigned LEB128, in the fewest bytes."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def name_at(data: bytes, pos: int, errors: str = "strict") -> tuple[str, int]:
+    """The wasm name (LEB128 length + UTF-8) at `pos` and the position after it."""
+    n, pos = uleb_at(data, pos)
+    return data[pos:pos + n].decode("utf-8", errors), pos + n
+
+
+def sections_at(data: bytes):
+    """(section id, start, body start, end) of each section of a module or object file, in order."""
+    pos = 8
+    while pos < len(data):
+        sid = data[pos]
+        size, body = uleb_at(data, pos + 1)
+        yield sid, pos, body, body + size
+        pos = body + size
+
+
+def section(sid: int, body: bytes) -> bytes:
+    """A whole section: id, LEB128 size, body."""
+    return bytes([sid]) + uleb(len(body)) + body
+
+
+def custom_section(name: str, payload: bytes) -> bytes:
+    """A custom section (id 0) called `name` holding `payload`."""
+    encoded = name.encode()
+    return section(0, uleb(len(encoded)) + encoded + payload)
+
+
+def imported_functions(data: bytes, body: int) -> list[tuple[str, str]]:
+    """(module, field) of each function import, in index order, of the import section whose body starts at `body`."""
+    count, p = uleb_at(data, body)
+    funcs = []
+    for _ in range(count):
+        module, p = name_at(data, p, "replace")
+        field, p = name_at(data, p, "replace")
+        kind = data[p]
+        p += 1
+        if kind == 0:  # func: type index
+            _, p = uleb_at(data, p)
+            funcs.append((module, field))
+        elif kind in (1, 2):  # table: reftype + limits; memory: limits
+            if kind == 1:
+                p += 1
+            flags = data[p]
+            _, p = uleb_at(data, p + 1)
+            if flags & 1:
+                _, p = uleb_at(data, p)
+        elif kind == 3:  # global: valtype, mutability
+            p += 2
+        elif kind == 4:  # tag: attribute, type index
+            _, p = uleb_at(data, p + 1)
+        else:
+            raise WasmError(f"unknown import kind {kind}")
+    return funcs
 
 
 class _Reader:

@@ -17,32 +17,18 @@ from __future__ import annotations
 
 import sys
 
+from wasminfo import section, uleb  # the one LEB128/section encoder
+
 I32 = 0x7F
 
 
-def _uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _vec(items: list[bytes]) -> bytes:
-    return _uleb(len(items)) + b"".join(items)
+    return uleb(len(items)) + b"".join(items)
 
 
 def _name(s: str) -> bytes:
     b = s.encode()
-    return _uleb(len(b)) + b
-
-
-def _section(sid: int, payload: bytes) -> bytes:
-    return bytes([sid]) + _uleb(len(payload)) + payload
+    return uleb(len(b)) + b
 
 
 UNREACHABLE = b"\x00"
@@ -69,15 +55,15 @@ def build() -> bytes:
         func_types.append(types.index(sig))
     type_sec = _vec([b"\x60" + _vec([bytes([p]) for p in ps]) + _vec([bytes([r]) for r in rs])
                      for ps, rs in types])
-    func_sec = _vec([_uleb(t) for t in func_types])
-    export_sec = _vec([_name(name) + b"\x00" + _uleb(i) for i, (name, *_rest) in enumerate(FUNCS)])
+    func_sec = _vec([uleb(t) for t in func_types])
+    export_sec = _vec([_name(name) + b"\x00" + uleb(i) for i, (name, *_rest) in enumerate(FUNCS)])
     bodies = []
     for _, _, _, body in FUNCS:
         code = b"\x00" + body + b"\x0b"  # no locals, body, end
-        bodies.append(_uleb(len(code)) + code)
+        bodies.append(uleb(len(code)) + code)
     code_sec = _vec(bodies)
-    return (b"\0asm\x01\0\0\0" + _section(1, type_sec) + _section(3, func_sec)
-            + _section(7, export_sec) + _section(10, code_sec))
+    return (b"\0asm\x01\0\0\0" + section(1, type_sec) + section(3, func_sec)
+            + section(7, export_sec) + section(10, code_sec))
 
 
 def main(argv: list[str]) -> int:

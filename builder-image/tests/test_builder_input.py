@@ -331,6 +331,16 @@ def test_the_builder_image_carries_every_package_pylib_ships_to_the_edge():
     assert [p for p in packages if f"COPY pylib/{p} /opt/pymode/pylib/{p}" not in dockerfile] == []
 
 
+def test_a_snapshot_site_carries_pylib_without_its_native_only_directories(tmp_path):
+    # the same list worker/scripts/bundle.mjs keeps out of every bundle (worker/test/bundle-pylib.test.ts)
+    native_only = json.loads(b.PYLIB_NATIVE_ONLY_LIST.read_text())
+    assert {"pymode/_native", "pymode/cli", "pymode/dev"} <= set(native_only)
+    assert [d for d in native_only if not (REPO / "pylib" / d).is_dir()] == []
+    b.copy_pylib_edge_packages(REPO / "pylib", tmp_path)
+    assert (tmp_path / "pymode" / "_handler.py").is_file() and (tmp_path / "workers" / "__init__.py").is_file()
+    assert [d for d in native_only if (tmp_path / d).exists()] == []
+
+
 def test_every_file_the_dockerfiles_copy_is_in_their_build_context():
     # .dockerignore excludes everything (`*`) and lets through, with `!path`, only what the Dockerfiles COPY: a COPY
     # of a path it does not let through fails only when the image is built (make demo, the cluster tier)

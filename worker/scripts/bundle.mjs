@@ -15,12 +15,15 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { encodeFrames } from "./frames.mjs";
+import { encodeFrames } from "../src/runtime/frame-list.mjs";
 import { STDLIB_ASSETS_BINDING, STDLIB_GUEST_DIR, groupAssetPath, splitStdlib } from "./stdlib-assets.mjs";
 // What the project's sources must contain for a runtime side module to ship (builder-image/runtime/dynload_triggers.py).
 // An import, not a read relative to this file: esbuild bundles this script into test harnesses elsewhere.
 import RUNTIME_MODULE_TRIGGERS from "./runtime-modules.json" with { type: "json" };
 import ROUTING_MODES from "../src/runtime/routing-modes.json" with { type: "json" };
+// pylib's directories that only run natively (the native host pymode._native, the CLI, the dev server): never
+// at the edge. The one list: builder-image/bundler/pymode_build.py reads it too for a snapshot's site.
+import PYLIB_NATIVE_ONLY from "./pylib-native-only.json" with { type: "json" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workerDir = resolve(here, "..");
@@ -39,7 +42,7 @@ export const MIGRATION = { new_tag: "pymode-v1", steps: [{ new_sqlite_classes: [
 const SIDE_MODULES_IMPORT = "pymode:side-modules";
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
-const PYLIB_NATIVE_ONLY = ["pymode/cli", "pymode/dev"];
+export { PYLIB_NATIVE_ONLY };
 
 /**
  * The packages pylib ships to the edge: each top-level directory with an `__init__.py` (pymode, and workers:
@@ -47,6 +50,11 @@ const PYLIB_NATIVE_ONLY = ["pymode/cli", "pymode/dev"];
  */
 export function pylibPackages(pylibDir) {
   return readdirSync(pylibDir).sort().filter((name) => existsSync(join(pylibDir, name, "__init__.py")));
+}
+
+/** Whether `rel` (a "/"-separated path below pylib) is in a native-only directory (PYLIB_NATIVE_ONLY). */
+export function isPylibNativeOnly(rel) {
+  return PYLIB_NATIVE_ONLY.some((dir) => rel.startsWith(dir + "/"));
 }
 const SKIP_DIRS = new Set(["__pycache__", ".git", ".venv", "venv", "node_modules", ".pymode", ".wrangler", ".pytest_cache", ".mypy_cache"]);
 
@@ -148,8 +156,8 @@ export function buildAppImage({ pylibDir, projectDir, siteDirs = [], dynloadDir,
     for (const pkg of packages) {
       for (const f of walk(join(pylibDir, pkg), { skipTests: true })) {
         const rel = relative(pylibDir, f).split(sep).join("/");
-        // the CLI and the native dev server never run at the edge: keep them out of every bundle
-        if (PYLIB_NATIVE_ONLY.some((dir) => rel.startsWith(dir + "/"))) continue;
+        // the native host, the CLI and the native dev server never run at the edge: keep them out of every bundle
+        if (isPylibNativeOnly(rel)) continue;
         add("/lib/site/" + rel, f);
       }
     }

@@ -9,12 +9,12 @@
 //   - python313.zip (upload, mounted at /lib/python313.zip): the kept entries, stored as in the runtime's zip;
 //   - /lib/pymode-stdlib/index (app image): the zip entries served from assets, one per line, sorted;
 //   - assets/__pymode/stdlib/<group>.bin (static assets): one per top-level name (`json`, `email`, `os`), the
-//     frame list [entry name, bytes, entry name, bytes, ...] (src/runtime/frames.ts), so an import of
+//     frame list [entry name, bytes, entry name, bytes, ...] (src/runtime/frame-list.mjs), so an import of
 //     `email.message` fetches the whole `email` package once;
 //   - a Wizer snapshot reads the same group files from /lib/pymode-stdlib/<group>.bin (snapshot.sh puts them
 //     there), because no host answers while a snapshot is made.
 import { unzipSync, zipSync } from "fflate";
-import { encodeFrames } from "./frames.mjs";
+import { encodeFrames } from "../src/runtime/frame-list.mjs";
 import STDLIB_START from "./stdlib-start.json" with { type: "json" };
 
 /** Where the groups are among the Worker's static assets, and the binding the hosts read them through. */

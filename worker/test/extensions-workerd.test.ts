@@ -5,59 +5,33 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-ignore -- plain ESM build script
-import { bundle } from "../scripts/bundle.mjs";
-import { EXTENSION_APP, REPO, runtimeDir } from "./extension-harness";
-import { startBundle, WorkerdHandle } from "./helpers/workerd";
+import { describe, expect, it } from "vitest";
+import { REPO, runtimeDir } from "./extension-harness";
+import { extensionAppInWorkerd } from "./helpers/extension-app-workerd";
 
 const RECIPES = readdirSync(join(REPO, "recipes"))
   .filter((f) => f.endsWith(".json") && f !== "schema.json")
   .map((f) => f.replace(/\.json$/, ""))
   .sort();
-let h: WorkerdHandle | undefined;
-let manifest: any;
-let setupError: unknown;
 
-async function setup() {
-  const runtime = runtimeDir();
+/** Every recipe (depends included) built into its own site dir, all for one worker. */
+function recipeSites(): string[] {
   const work = mkdtempSync(join(tmpdir(), "pymode-ext-workerd-"));
-  // Every recipe (depends included), all in one worker.
-  const site = (name: string) => {
+  return RECIPES.map((name) => {
     const out = join(work, name);
     // `rust` recipes (PyO3 crates) have their own builder; the output has the same layout
     const rust = "rust" in JSON.parse(readFileSync(join(REPO, "recipes", `${name}.json`), "utf8"));
     const builder = rust ? "build_rust_extension.py" : "build_extension.py";
-    execFileSync("python3", [join(REPO, "builder-image/extensions", builder), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtime, "--out", out], {
+    execFileSync("python3", [join(REPO, "builder-image/extensions", builder), join(REPO, "recipes", `${name}.json`), "--runtime-dir", runtimeDir(), "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     return join(out, "site");
-  };
-  const out = join(work, "bundle");
-  manifest = await bundle({ runtime, project: EXTENSION_APP, pylib: join(REPO, "pylib"), site: RECIPES.map(site), out });
-  h = await startBundle(out);
+  });
 }
 
-beforeAll(async () => {
-  try {
-    await setup();
-  } catch (e) {
-    setupError = e; // every test then fails with this message (a missing runtime is not a skip)
-  }
-  // Every recipe is built (or copied from the builder's cache, ~/.cache/pymode/extensions); numpy from
-  // cold takes 15-25 minutes on 2 shared cores.
-}, 3_600_000);
-afterAll(async () => {
-  await h?.dispose();
-});
-
-async function run(code: string): Promise<any> {
-  if (setupError) throw setupError;
-  const r = await fetch(h!.url, { method: "POST", body: code });
-  const text = await r.text();
-  if (r.status !== 200) throw new Error(`status ${r.status}: ${text}\n${h!.logs.join("\n")}`);
-  return JSON.parse(text);
-}
+// Every recipe is built (or copied from the builder's cache, ~/.cache/pymode/extensions); numpy from
+// cold takes 15-25 minutes on 2 shared cores.
+const { manifest: bundleManifest, run } = extensionAppInWorkerd(async () => ({ site: recipeSites() }), 3_600_000);
 
 /** Python that asserts each module was loaded from its side module by CPython's extension loader. */
 const loadedFromSideModules = (mods: string[]) =>
@@ -69,7 +43,7 @@ const loadedFromSideModules = (mods: string[]) =>
 
 describe("C and Rust extensions in workerd (bundle.mjs side modules, all recipes in one worker)", () => {
   it("the bundle carries each side module as a CompiledWasm module (its plain variant: JSPI) and a stub in the VFS", () => {
-    if (setupError) throw setupError;
+    const manifest = bundleManifest();
     expect(manifest.extensions.length).toBeGreaterThanOrEqual(RECIPES.length - 1); // idna is pure Python
     // every recipe comes in both variants, so the bundle runs JSPI and ships the plain ones only
     expect([manifest.app.driver, manifest.runtime.driver_reason]).toEqual(["jspi", "auto: no side module needs Asyncify"]);

@@ -1,40 +1,24 @@
 // Real python.wasm + pylib in workerd: the uploaded module set, the Worker entry, PythonDO,
 // workerd's own KV/R2/D1, fetch and cloudflare:sockets to loopback servers.
-import { afterAll, beforeAll, describe } from "vitest";
+import { describe } from "vitest";
 import { bundleTestApp, defineRecursionScenario, defineScenarios, Host, TEST_VARS } from "./helpers/scenarios";
+import { setUpOnce } from "./helpers/setup";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
-let h: WorkerdHandle;
-let host: Host | undefined;
-let setupError: unknown;
-
-beforeAll(async () => {
-  try {
-    await setup();
-  } catch (e) {
-    // Every test then fails with this message (a missing runtime must not look like a skip).
-    setupError = e;
-  }
-});
-
-async function setup() {
+async function setup(): Promise<{ h: WorkerdHandle; host: Host }> {
   const dir = await bundleTestApp();
-  h = await startBundle(dir, TEST_VARS);
-  host = {
+  const h = await startBundle(dir, TEST_VARS);
+  const host: Host = {
     fetch: (path, init) => fetch(new URL(path, h.url), init),
     kvPut: (k, v) => h.env.MY_KV.put(k, v),
     logs: () => h.logs,
   };
+  return { h, host };
 }
-afterAll(async () => {
-  await h?.dispose();
-});
+const made = setUpOnce(setup, { tearDown: ({ h }) => h.dispose() });
 
 describe("python.wasm in workerd (Worker → PythonDO)", () => {
-  const get = () => {
-    if (!host) throw setupError;
-    return host;
-  };
+  const get = () => made().host;
   defineScenarios(get);
   defineRecursionScenario(get);
 });

@@ -2,44 +2,15 @@
 // in workerd: bundle.mjs uploads each as a CompiledWasm module (the plain variant: JSPI) and the Worker's
 // linker (src/runtime/dynlink.ts) links it when CPython dlopen()s it. The node-host suite (extensions.test.ts)
 // covers both drivers; this covers the bundle a deploy uploads, in workerd itself.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-ignore -- plain ESM build script
-import { bundle } from "../scripts/bundle.mjs";
-import { EXTENSION_APP, REPO, runtimeDir } from "./extension-harness";
-import { startBundle, WorkerdHandle } from "./helpers/workerd";
+import { describe, expect, it } from "vitest";
+import { extensionAppInWorkerd } from "./helpers/extension-app-workerd";
 
 const DYNLOAD = "/lib/python3.13/lib-dynload/";
-let h: WorkerdHandle | undefined;
-let manifest: any;
-let setupError: unknown;
-
-beforeAll(async () => {
-  try {
-    const out = join(mkdtempSync(join(tmpdir(), "pymode-rtmod-workerd-")), "bundle");
-    manifest = await bundle({ runtime: runtimeDir(), project: EXTENSION_APP, pylib: join(REPO, "pylib"), out, stdlib: "full" });
-    h = await startBundle(out);
-  } catch (e) {
-    setupError = e; // every test then fails with this message (a missing runtime is not a skip)
-  }
-}, 300_000);
-afterAll(async () => {
-  await h?.dispose();
-});
-
-async function run(code: string): Promise<any> {
-  if (setupError) throw setupError;
-  const r = await fetch(h!.url, { method: "POST", body: code });
-  const text = await r.text();
-  if (r.status !== 200) throw new Error(`status ${r.status}: ${text}\n${h!.logs.join("\n")}`);
-  return JSON.parse(text);
-}
+const { manifest: bundleManifest, run } = extensionAppInWorkerd(() => ({ stdlib: "full" }), 300_000);
 
 describe("the runtime's side modules in workerd (stdlib = full)", () => {
   it("the bundle carries every one as a CompiledWasm module, in the plain variant", () => {
-    if (setupError) throw setupError;
+    const manifest = bundleManifest();
     expect(manifest.app.driver).toBe("jspi");
     const mods = manifest.runtime_modules.map((m: any) => m.path.slice(DYNLOAD.length).split(".")[0]).sort();
     expect(mods).toEqual(["_codecs_cn", "_codecs_hk", "_codecs_iso2022", "_codecs_jp", "_codecs_kr", "_codecs_tw",

@@ -1,59 +1,14 @@
 // Frame codec (docs/abi.md §1): a frame list is a byte string of fields, each
 // field = u32 little-endian length followed by that many bytes. No count prefix.
+// The codec itself is plain JavaScript (frame-list.mjs), shared with the node build scripts and the
+// runtime's node host; this module adds the typed field readers and the HTTP frames.
 
-const enc = new TextEncoder();
+import { decodeFrames, encodeFrames, FrameError } from "./frame-list.mjs";
+
+export { decodeFrames, encodeFrames, FrameError, toBytes } from "./frame-list.mjs";
+export type { FieldInput } from "./frame-list.mjs";
+
 const dec = new TextDecoder();
-
-export type FieldInput = Uint8Array | ArrayBuffer | string;
-
-export function toBytes(f: FieldInput): Uint8Array {
-  if (typeof f === "string") return enc.encode(f);
-  if (f instanceof Uint8Array) return f;
-  return new Uint8Array(f);
-}
-
-/** Encode fields into one frame list. */
-export function encodeFrames(fields: FieldInput[]): Uint8Array {
-  const parts = fields.map(toBytes);
-  let total = 0;
-  for (const p of parts) total += 4 + p.byteLength;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let off = 0;
-  for (const p of parts) {
-    view.setUint32(off, p.byteLength, true);
-    out.set(p, off + 4);
-    off += 4 + p.byteLength;
-  }
-  return out;
-}
-
-export class FrameError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FrameError";
-  }
-}
-
-/** Decode a frame list. Field views share the input's buffer (no copy). */
-export function decodeFrames(buf: Uint8Array): Uint8Array[] {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const fields: Uint8Array[] = [];
-  let off = 0;
-  while (off < buf.byteLength) {
-    if (off + 4 > buf.byteLength) {
-      throw new FrameError(`truncated frame header at offset ${off} (buffer is ${buf.byteLength} bytes)`);
-    }
-    const len = view.getUint32(off, true);
-    off += 4;
-    if (off + len > buf.byteLength) {
-      throw new FrameError(`frame at offset ${off - 4} declares ${len} bytes, only ${buf.byteLength - off} remain`);
-    }
-    fields.push(buf.subarray(off, off + len));
-    off += len;
-  }
-  return fields;
-}
 
 export function utf8(b: Uint8Array): string {
   return dec.decode(b);
