@@ -5,7 +5,7 @@ import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionStatus;
-import dev.pymode.operator.build.BuildExecutor;
+import dev.pymode.operator.builds.BuildExecutor;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;

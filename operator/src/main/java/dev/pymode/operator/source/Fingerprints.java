@@ -6,12 +6,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Hashes of credentials, to tell cache entries of different credentials apart without keeping them readable. */
-final class Fingerprints {
+public final class Fingerprints {
 
     private Fingerprints() {
     }
 
-    static String of(String... parts) {
+    public static String of(String... parts) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (String part : parts) {

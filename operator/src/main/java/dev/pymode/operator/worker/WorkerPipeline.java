@@ -5,9 +5,9 @@ import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
-import dev.pymode.operator.build.AttachedRecipes;
-import dev.pymode.operator.build.WorkerBuildStage;
-import dev.pymode.operator.cloudflare.WorkerDeployStage;
+import dev.pymode.operator.builds.AttachedRecipes;
+import dev.pymode.operator.builds.WorkerBuildStage;
+import dev.pymode.operator.deploy.WorkerDeployStage;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.EntryLocator;
 import dev.pymode.operator.source.SourceResolver;

@@ -4,7 +4,7 @@ import java.util.Optional;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.cloudflare.SecretValues;
+import dev.pymode.operator.kube.SecretValues;
 
 /**
  * The bearer token a worker's {@code /workflow/*} routes require: its {@code PYMODE_WORKFLOW_TOKEN} var or secret

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 import dev.pymode.operator.api.v1alpha1.common.SpecInput;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
-import dev.pymode.operator.build.BuildKey;
+import dev.pymode.operator.builds.BuildKey;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -393,7 +393,7 @@ class FleetBenchmark {
     private static void stopListingRefresher() throws Exception {
         Class<?> type;
         try {
-            type = Class.forName("dev.pymode.operator.cloudflare.AccountInventories");
+            type = Class.forName("dev.pymode.operator.deploy.AccountInventories");
         } catch (ClassNotFoundException e) {
             return;
         }

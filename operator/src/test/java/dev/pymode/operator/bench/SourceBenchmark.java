@@ -12,11 +12,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.pymode.operator.source.GitCredentials;
-import dev.pymode.operator.source.GitSourceFetcher;
-import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.devenv.GitRepo;
 import dev.pymode.devenv.GitServer;
+import dev.pymode.operator.source.ProjectSource;
+import dev.pymode.operator.source.git.GitCredentials;
+import dev.pymode.operator.source.git.GitSourceFetcher;
 import dev.pymode.operator.support.MutableClock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -19,7 +19,7 @@ import dev.pymode.operator.api.v1alpha1.worker.QueueBinding;
 import dev.pymode.operator.api.v1alpha1.worker.R2Binding;
 import dev.pymode.operator.api.v1alpha1.worker.ServiceBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.build.BuildKey;
+import dev.pymode.operator.builds.BuildKey;
 import dev.pymode.operator.support.TestPaths;
 import org.junit.jupiter.api.Test;
 

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
-import dev.pymode.operator.build.BuildLabels;
+import dev.pymode.operator.builds.BuildLabels;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.JobBuildsResource;
 import dev.pymode.operator.support.JobController;

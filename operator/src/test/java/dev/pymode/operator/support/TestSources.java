@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.operator.source.GitSourceFetcher;
-import dev.pymode.operator.source.OciSourceFetcher;
 import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.git.GitSourceFetcher;
+import dev.pymode.operator.source.oci.OciSourceFetcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** A {@link SourceResolver} wired as the operator wires it, with its git cache in a fresh directory. */

@@ -1,0 +1,46 @@
+package dev.pymode.operator.kube;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/** Reads values from Kubernetes Secrets. Values go to Cloudflare only; never into logs, events or status. */
+public class SecretValues {
+
+    private final KubernetesClient client;
+
+    public SecretValues(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** A value and the Secret's resourceVersion (which tells a changed value without revealing it). */
+    public record Value(String value, String resourceVersion) {
+        @Override
+        public String toString() {
+            return "Value[<redacted>, resourceVersion=" + resourceVersion + "]";
+        }
+    }
+
+    /** Thrown with a message that names the Secret and key, never the value. */
+    public static class MissingSecretException extends RuntimeException {
+        public MissingSecretException(String message) {
+            super(message);
+        }
+    }
+
+    public Value read(String namespace, SecretKeyReference ref) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+        if (secret == null) {
+            throw new MissingSecretException("Secret " + namespace + "/" + ref.getName() + " not found");
+        }
+        Optional<String> value = Optional.ofNullable(secret.getData()).map(d -> d.get(ref.getKey()))
+                .map(b64 -> new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8))
+                .or(() -> Optional.ofNullable(secret.getStringData()).map(d -> d.get(ref.getKey())));
+        return new Value(value.orElseThrow(() -> new MissingSecretException("Secret " + namespace + "/"
+                + ref.getName() + " has no key '" + ref.getKey() + "'")), secret.getMetadata().getResourceVersion());
+    }
+}

@@ -1,0 +1,260 @@
+package dev.pymode.operator.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pymode.cloudflare.ApiObserver;
+import dev.pymode.cloudflare.RateLimiter;
+import dev.pymode.devenv.LocalCloudflare;
+import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
+import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
+import dev.pymode.operator.config.PyModeConfig;
+import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.kube.SecretValues;
+import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.support.StandinRequests;
+import dev.pymode.operator.support.StandinSettings;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue #13: a bundle with static assets deploys through the Deployed stage against the Cloudflare stand-in, and the
+ * Worker reads an asset through its assets binding in workerd. Hand-made bundles (a JS worker module plus files
+ * under assets/), so no runtime build is needed; calls counted from the stand-in's request log.
+ */
+class WorkerAssetsDeployTest {
+
+    private static final String ACCOUNT = "0123456789abcdef0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String DECODER = "/__pymode/stdlib/json/decoder.py";
+    private static final String DECODER_SOURCE = "class JSONDecoder:\n    pass\n";
+    /** Answers the asset at ?path= (default: the decoder) through the binding the bundle declares. */
+    private static final String WORKER_JS = """
+            export default {
+              async fetch(request, env) {
+                const path = new URL(request.url).searchParams.get("path") ?? "%s";
+                const r = await env[env.ASSETS_NAME ?? "PYMODE_ASSETS"].fetch("https://assets" + path);
+                return new Response(await r.text(), { status: r.status });
+              },
+            };
+            """.formatted(DECODER);
+
+    private static LocalCloudflare cloudflare;
+    private static CloudflareClients clients;
+    private static final Map<String, BundleStore.Bundle> BUNDLES = new LinkedHashMap<>();
+    private static final List<String> EVENTS = new ArrayList<>();
+    private static WorkerDeployStage stage;
+
+    @BeforeAll
+    static void startStandin() throws Exception {
+        cloudflare = new LocalCloudflare(Files.createTempDirectory("assets-deploy-test"), ACCOUNT, "assets-token").start();
+        Clock clock = Clock.systemUTC();
+        PyModeConfig.Cloudflare settings = StandinSettings.of(cloudflare);
+        clients = new CloudflareClients(clock, RateLimiter.cloudflareDefaults(clock), ApiObserver.NONE);
+        BundleStore bundles = new BundleStore(null, JSON, 4) {
+            @Override
+            public Bundle load(String repository, String digest) {
+                return BUNDLES.get(digest);
+            }
+        };
+        EventRecorder events = new EventRecorder(null, clock) {
+            @Override
+            public void normal(HasMetadata resource, String reason, String message) {
+                EVENTS.add(reason + ": " + message);
+            }
+
+            @Override
+            public void warning(HasMetadata resource, String reason, String message) {
+                EVENTS.add(reason + ": " + message);
+            }
+        };
+        stage = new WorkerDeployStage(new CloudflareTargets(settings, new SecretValues(null)), clients,
+                new AccountInventories(settings.listingInterval(), clock), bundles, new WorkerUploadFactory(JSON),
+                new SecretValues(null), settings, events, clock);
+    }
+
+    @AfterAll
+    static void stopStandin() throws Exception {
+        clients.close();
+        cloudflare.close();
+    }
+
+    /** A bundle: worker.js plus {@code assets} files under assets/, declared with the given counts. */
+    private static String bundle(String binding, Map<String, String> assets, Integer declaredFiles) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("worker.js", WORKER_JS.getBytes(StandardCharsets.UTF_8));
+        long size = 0;
+        for (var e : assets.entrySet()) {
+            byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
+            files.put("assets" + e.getKey(), content);
+            size += content.length;
+        }
+        ObjectNode manifest = JSON.createObjectNode().put("format", "pymode-bundle/1").put("main_module", "worker.js")
+                .put("compatibility_date", "2025-04-01");
+        manifest.putArray("modules").addObject().put("name", "worker.js").put("type", "esm");
+        ObjectNode declared = manifest.putObject("assets").put("directory", "assets").put("binding", binding)
+                .put("files", declaredFiles == null ? assets.size() : declaredFiles).put("size", size);
+        declared.putObject("config").put("run_worker_first", true);
+        String digest = "sha256:" + String.format("%064x", BUNDLES.size() + 1);
+        files.put("bundle.json", manifest.toString().getBytes(StandardCharsets.UTF_8));
+        BUNDLES.put(digest, new BundleStore.Bundle(digest, files, manifest));
+        return digest;
+    }
+
+    private static Map<String, String> stdlib() {
+        Map<String, String> assets = new LinkedHashMap<>();
+        assets.put(DECODER, DECODER_SOURCE);
+        assets.put("/__pymode/stdlib/json/__init__.py", "from .decoder import JSONDecoder\n");
+        for (int i = 0; i < 120; i++) {
+            assets.put("/__pymode/stdlib/mod" + i + ".py", "X = " + i + "\n");
+        }
+        return assets;
+    }
+
+    private static PyModeWorker worker(String name, String bundleDigest) {
+        var worker = new PyModeWorker();
+        worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("assets-test").withGeneration(1L).build());
+        var spec = new PyModeWorkerSpec();
+        spec.setBindings(new WorkerBindings());
+        worker.setSpec(spec);
+        var status = new PyModeWorkerStatus();
+        var artifact = new ArtifactReference();
+        artifact.setRef("127.0.0.1:5000/pymode/bundles@" + bundleDigest);
+        artifact.setDigest(bundleDigest);
+        status.setArtifact(artifact);
+        worker.setStatus(status);
+        return worker;
+    }
+
+    private static StageResult deploy(PyModeWorker worker) {
+        return stage.run(worker, worker.getStatus(), List.of());
+    }
+
+    /** The calls since the last look that concern {@code script} or the account's assets. */
+    private static List<String> calls(String script) throws Exception {
+        return StandinRequests.since(cloudflare, ACCOUNT).stream()
+                .filter(c -> c.contains("/scripts/" + script) || c.contains("/workers/assets/")).toList();
+    }
+
+    private static HttpResponse<String> get(String script, String path) throws Exception {
+        JsonNode admin = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/scripts"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body());
+        for (JsonNode s : admin.path("scripts")) {
+            if (script.equals(s.path("script").asText())) {
+                String url = s.path("url").asText() + (path == null ? "" : "?path=" + path);
+                return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            }
+        }
+        throw new AssertionError("script " + script + " is not deployed");
+    }
+
+    @Test
+    void aBundleWithAssetsDeploysAndItsWorkerReadsThemThroughTheBinding() throws Exception {
+        String digest = bundle("PYMODE_ASSETS", stdlib(), null);
+        PyModeWorker first = worker("assets-first", digest);
+        StandinRequests.since(cloudflare, ACCOUNT);
+
+        StageResult result = deploy(first);
+        assertThat(result.reason()).as(result.message()).isEqualTo("Deployed");
+        // a new script of an account lacking the files: the session, one upload per bucket (122 files: 2 buckets of
+        // at most 100), the script PUT and workers.dev
+        assertThat(calls("assets-first")).containsExactly(
+                "POST /workers/scripts/assets-first/assets-upload-session",
+                "POST /workers/assets/upload",
+                "POST /workers/assets/upload",
+                "PUT /workers/scripts/assets-first",
+                "POST /workers/scripts/assets-first/subdomain");
+        HttpResponse<String> answer = get("assets-first", null);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo(DECODER_SOURCE);
+        assertThat(get("assets-first", "/__pymode/stdlib/mod7.py").body()).isEqualTo("X = 7\n");
+
+        // unchanged: the steady state makes no call at all, the assets included
+        assertThat(deploy(first).reason()).isEqualTo("UpToDate");
+        assertThat(calls("assets-first")).isEmpty();
+
+        // a second worker of the account with the same stdlib: the account holds every file, so only the session
+        PyModeWorker second = worker("assets-second", digest);
+        assertThat(deploy(second).reason()).isEqualTo("Deployed");
+        assertThat(calls("assets-second")).containsExactly(
+                "POST /workers/scripts/assets-second/assets-upload-session",
+                "PUT /workers/scripts/assets-second",
+                "POST /workers/scripts/assets-second/subdomain");
+        assertThat(get("assets-second", null).body()).isEqualTo(DECODER_SOURCE);
+
+        // a new bundle for the first worker (one file changed) goes the versions path with one small upload
+        Map<String, String> changed = stdlib();
+        changed.put(DECODER, "class JSONDecoder:\n    version = 2\n");
+        PyModeWorker updated = worker("assets-first", bundle("PYMODE_ASSETS", changed, null));
+        updated.getStatus().setDeployment(first.getStatus().getDeployment());
+        assertThat(deploy(updated).reason()).isEqualTo("Deployed");
+        assertThat(calls("assets-first")).containsSubsequence(
+                "POST /workers/scripts/assets-first/assets-upload-session",
+                "POST /workers/assets/upload",
+                "POST /workers/scripts/assets-first/versions",
+                "POST /workers/scripts/assets-first/deployments");
+        assertThat(get("assets-first", null).body()).isEqualTo("class JSONDecoder:\n    version = 2\n");
+    }
+
+    @Test
+    void assetsThatDisagreeWithBundleJsonStallTheWorkerWithoutACall() throws Exception {
+        PyModeWorker worker = worker("assets-miscounted", bundle("PYMODE_ASSETS", Map.of("/a.py", "a\n"), 454));
+        StandinRequests.since(cloudflare, ACCOUNT);
+        StageResult result = deploy(worker);
+        assertThat(result.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(result.reason()).isEqualTo(BundleAssets.INVALID);
+        assertThat(result.message()).contains("assets.files says 454 but the bundle holds 1 files");
+        assertThat(calls("assets-miscounted")).isEmpty();
+    }
+
+    @Test
+    void aSpecBindingNamedLikeTheAssetsBindingIsRefused() throws Exception {
+        PyModeWorker worker = worker("assets-clash", bundle("STATIC", Map.of("/a.py", "a\n"), null));
+        worker.getSpec().getBindings().getVars().put("STATIC", "mine");
+        StageResult result = deploy(worker);
+        assertThat(result.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
+        assertThat(result.reason()).isEqualTo(WorkerUploadFactory.BINDING_NAME_CLASH);
+        assertThat(result.message()).contains("binds its static assets as STATIC");
+        assertThat(EVENTS).anyMatch(e -> e.startsWith("BindingNameClash: "));
+    }
+
+    @Test
+    void aFailedAssetsUploadIsItsOwnReasonAndRetried() throws Exception {
+        PyModeWorker worker = worker("assets-flaky", bundle("PYMODE_ASSETS", Map.of("/flaky.py", "flaky\n"), null));
+        var fault = HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/faults"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"POST\",\"path\":\"/accounts/*/workers/assets/upload\","
+                        + "\"count\":4,\"status\":503}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
+        StageResult failed = deploy(worker);
+        assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
+        assertThat(failed.reason()).isEqualTo(WorkerDeployStage.ASSETS_UPLOAD_FAILED);
+        assertThat(failed.message()).startsWith("POST workers/assets/upload: HTTP 503");
+        assertThat(calls("assets-flaky")).doesNotContain("PUT /workers/scripts/assets-flaky");
+
+        StageResult retried = deploy(worker);
+        assertThat(retried.reason()).as(retried.message()).isEqualTo("Deployed");
+        assertThat(get("assets-flaky", "/flaky.py").body()).isEqualTo("flaky\n");
+        assertThat(EVENTS).noneMatch(e -> e.contains("jwt"));
+    }
+}
