@@ -15,9 +15,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One build per key across resources: against an executor that records what it was asked to start. */
+@Tag("unit")
 class SharedBuildsTest {
 
     /** Builds by namespace/name and their phase; what a real executor would report. */

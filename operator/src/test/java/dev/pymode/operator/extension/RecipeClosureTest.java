@@ -15,9 +15,11 @@ import dev.pymode.operator.api.v1alpha1.extension.RecipeRust;
 import dev.pymode.operator.api.v1alpha1.extension.RecipeSource;
 import dev.pymode.operator.status.StageResult.Outcome;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Rust recipes (issue #17) resolve from the catalogue and inline like the C ones. */
+@Tag("unit")
 class RecipeClosureTest {
 
     private final RecipeClosure closure = new RecipeClosure(new RecipeCatalog(getClass().getClassLoader()), new ObjectMapper());

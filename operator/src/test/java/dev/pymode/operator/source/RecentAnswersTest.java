@@ -8,8 +8,10 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pymode.operator.support.MutableClock;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RecentAnswersTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));

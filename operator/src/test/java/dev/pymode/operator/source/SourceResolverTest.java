@@ -11,9 +11,11 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.support.MutableClock;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The SourceReady stage's retry policy for failures of fetched sources. */
+@Tag("unit")
 class SourceResolverTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
