@@ -66,30 +66,31 @@ class DeployPlanTest {
         assertThat(asked).hasValue(0);
     }
 
+    private static final Duration INTERVAL = Duration.ofMinutes(60);
+    private static final Instant VERIFIED = Instant.parse("2026-12-07T11:00:00Z");
+
+    /** Whether a script verified at VERIFIED is due to be verified again this long after. */
+    private static boolean dueAfter(String script, Duration elapsed) {
+        WorkerDeployment deployment = recorded();
+        deployment.setVerifiedAt(VERIFIED.toString());
+        return DeployPlan.verificationDue(deployment, script, INTERVAL, VERIFIED.plus(elapsed));
+    }
+
     @Test
     void verificationIsDueWithinThreeQuartersToAllOfTheInterval() {
-        Duration interval = Duration.ofMinutes(60);
-        WorkerDeployment deployment = recorded();
-        deployment.setVerifiedAt("2026-12-07T11:00:00Z");
-        Instant verified = Instant.parse("2026-12-07T11:00:00Z");
         for (String script : List.of("shop", "api", "orders", "a-much-longer-script-name")) {
-            assertThat(DeployPlan.verificationDue(deployment, script, interval, verified.plus(Duration.ofMinutes(44))))
-                    .as(script + " before 75%").isFalse();
-            assertThat(DeployPlan.verificationDue(deployment, script, interval, verified.plus(interval)))
-                    .as(script + " at 100%").isTrue();
+            assertThat(dueAfter(script, Duration.ofMinutes(44))).as(script + " before 75%").isFalse();
+            assertThat(dueAfter(script, INTERVAL)).as(script + " at 100%").isTrue();
         }
-        deployment.setVerifiedAt(null);
-        assertThat(DeployPlan.verificationDue(deployment, "shop", interval, NOW)).as("never verified").isTrue();
+        WorkerDeployment never = recorded();
+        never.setVerifiedAt(null);
+        assertThat(DeployPlan.verificationDue(never, "shop", INTERVAL, NOW)).as("never verified").isTrue();
     }
 
     @Test
     void aFleetDoesNotVerifyAtOnce() {
-        Duration interval = Duration.ofMinutes(60);
-        WorkerDeployment deployment = recorded();
-        deployment.setVerifiedAt("2026-12-07T11:00:00Z");
-        Instant at50Minutes = Instant.parse("2026-12-07T11:50:00Z");
         long due = java.util.stream.IntStream.range(0, 200).mapToObj(i -> "worker-" + i)
-                .filter(s -> DeployPlan.verificationDue(deployment, s, interval, at50Minutes)).count();
+                .filter(s -> dueAfter(s, Duration.ofMinutes(50))).count();
         assertThat(due).as("some, not all, of 200 scripts are due at 5/6 of the interval").isBetween(20L, 180L);
     }
 

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
 import dev.pymode.operator.api.v1alpha1.worker.DeployedRoute;
 import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
+import dev.pymode.operator.api.v1alpha1.worker.NamedBinding;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
@@ -50,25 +52,17 @@ class WorkerTeardownPlanTest {
 
     private static WorkerBindings bindings(List<String> kv, List<String> r2, List<String> queues) {
         var bindings = new WorkerBindings();
-        bindings.setKv(kv.stream().map(ns -> {
-            var b = new KvBinding();
-            b.setName(ns.toUpperCase());
-            b.setNamespace(ns);
-            return b;
-        }).toList());
-        bindings.setR2(r2.stream().map(bucket -> {
-            var b = new R2Binding();
-            b.setName(bucket.toUpperCase());
-            b.setBucket(bucket);
-            return b;
-        }).toList());
-        bindings.setQueues(queues.stream().map(queue -> {
-            var b = new QueueBinding();
-            b.setName(queue.toUpperCase());
-            b.setQueue(queue);
-            return b;
-        }).toList());
+        bindings.setKv(kv.stream().map(ns -> named(new KvBinding(), ns, KvBinding::setNamespace)).toList());
+        bindings.setR2(r2.stream().map(bucket -> named(new R2Binding(), bucket, R2Binding::setBucket)).toList());
+        bindings.setQueues(queues.stream().map(q -> named(new QueueBinding(), q, QueueBinding::setQueue)).toList());
         return bindings;
+    }
+
+    /** A binding named after the resource it owns. */
+    private static <B extends NamedBinding> B named(B binding, String resource, BiConsumer<B, String> owns) {
+        binding.setName(resource.toUpperCase());
+        owns.accept(binding, resource);
+        return binding;
     }
 
     private static WorkerTeardown.Plan plan(PyModeWorker deleted, PyModeWorker... others) {
