@@ -23,11 +23,10 @@ import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowStatus;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
-import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StageResult.Outcome;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.pymode.operator.support.RecordingEvents;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -77,27 +76,11 @@ class WorkflowRunStageTest {
         }
     }
 
-    /** Events the stage records, as "Type/Reason". */
-    private static final class Events extends EventRecorder {
-        final List<String> recorded = new ArrayList<>();
-
-        Events() {
-            super(null, Clock.fixed(NOW, ZoneOffset.UTC));
-        }
-
-        @Override
-        public void normal(HasMetadata resource, String reason, String message) {
-            recorded.add("Normal/" + reason);
-        }
-
-        @Override
-        public void warning(HasMetadata resource, String reason, String message) {
-            recorded.add("Warning/" + reason);
-        }
-    }
-
     private final ScriptedWorker endpoint = new ScriptedWorker();
-    private final Events events = new Events();
+    /** Events the stage records, as "Type/Reason". */
+    private final List<String> recorded = new ArrayList<>();
+    private final RecordingEvents events = new RecordingEvents(recorded, (resource, type, reason, message) -> type + "/"
+            + reason);
     private final WorkflowTokens tokens = new WorkflowTokens(null) {
         @Override
         public Optional<String> of(PyModeWorker worker) {
@@ -143,6 +126,15 @@ class WorkflowRunStageTest {
         return worker;
     }
 
+    /** A run status already records as running. */
+    private static WorkflowRun runningIn(PyModeWorkflowStatus status, String id) {
+        var run = new WorkflowRun();
+        run.setId(id);
+        run.setState("Running");
+        status.getRuns().add(run);
+        return run;
+    }
+
     private static Map<String, String> requested(String at) {
         return Map.of(PyModeWorkflow.RUN_REQUESTED_AT, at);
     }
@@ -171,7 +163,7 @@ class WorkflowRunStageTest {
         assertThat(status.getRuns().get(0).getFinishedAt()).isEqualTo("2026-12-07T10:00:03Z");
         assertThat(second.message()).isEqualTo("runs on request");
         assertThat(second.retryAfter()).contains(Duration.ofMinutes(10));
-        assertThat(events.recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
+        assertThat(recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
     }
 
     @Test
@@ -181,21 +173,18 @@ class WorkflowRunStageTest {
         run(workflow(null, requested("t1")), status, worker(), NOW);
         assertThat(status.getRuns()).isEmpty();
         assertThat(status.getLastHandledRunRequest()).as("handled: a skipped request is not retried").isEqualTo("t1");
-        assertThat(events.recorded).containsExactly("Normal/RunSkipped");
+        assertThat(recorded).containsExactly("Normal/RunSkipped");
     }
 
     @Test
     void aFailedRunIsAWarningWithItsError() {
         var status = new PyModeWorkflowStatus();
-        var running = new WorkflowRun();
-        running.setId("orders-nightly-100");
-        running.setState("Running");
-        status.getRuns().add(running);
+        WorkflowRun running = runningIn(status, "orders-nightly-100");
         endpoint.states.put("orders-nightly-100", "failed");
         run(workflow(null, Map.of()), status, worker(), NOW);
         assertThat(running.getState()).isEqualTo("Failed");
         assertThat(running.getError()).isEqualTo("boom");
-        assertThat(events.recorded).containsExactly("Warning/RunFailed");
+        assertThat(recorded).containsExactly("Warning/RunFailed");
     }
 
     @Test
@@ -227,12 +216,12 @@ class WorkflowRunStageTest {
                 + "' on script orders)");
         // looked at again just after the next firing
         assertThat(result.retryAfter()).contains(Duration.ofHours(17).plusSeconds(10));
-        assertThat(events.recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
+        assertThat(recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
 
         // listed again on the next pass: already known, nothing new
         run(workflow("0 3 * * *", Map.of()), status, worker, NOW.plusSeconds(60));
         assertThat(status.getRuns()).hasSize(1);
-        assertThat(events.recorded).hasSize(2);
+        assertThat(recorded).hasSize(2);
     }
 
     @Test
@@ -249,10 +238,7 @@ class WorkflowRunStageTest {
     @Test
     void anUnreachableWorkerIsATransientFailure() {
         var status = new PyModeWorkflowStatus();
-        var running = new WorkflowRun();
-        running.setId("r1");
-        running.setState("Running");
-        status.getRuns().add(running);
+        WorkflowRun running = runningIn(status, "r1");
         endpoint.unreachable = true;
         StageResult result = run(workflow(null, Map.of()), status, worker(), NOW);
         assertThat(result.outcome()).isEqualTo(Outcome.FAILED_TRANSIENT);
