@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -82,7 +82,7 @@ class SharedBuildsTest {
                 new TreeMap<>(), List.of());
     }
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-07T00:00:00Z"));
     private final RecordingExecutor executor = new RecordingExecutor();
     private final SharedBuilds shared = new SharedBuilds(executor, clock);
 

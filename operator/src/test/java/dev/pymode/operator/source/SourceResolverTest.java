@@ -9,7 +9,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class SourceResolverTest {
 
     @Test
     void transientFailuresBackOffForAsLongAsTheyLastUpToTheInterval() {
-        MutableClock clock = new MutableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         var resolver = new SourceResolver(null, null, null, new ObjectMapper(), clock);
         Duration interval = Duration.ofMinutes(5);
 
