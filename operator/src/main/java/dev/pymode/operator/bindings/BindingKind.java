@@ -6,7 +6,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.operator.api.v1alpha1.worker.NamedBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /**
  * One binding kind of a PyModeWorker (issue #18 item 4): which spec field declares it, what it points at in the

@@ -11,7 +11,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.operator.api.v1alpha1.worker.NamedBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /**
  * The operator's binding-kind registry: one {@link BindingKind} per kind, listed once here. Everything that used to

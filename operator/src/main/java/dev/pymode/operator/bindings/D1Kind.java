@@ -6,7 +6,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.operator.api.v1alpha1.worker.D1Binding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /** D1 databases ({@code spec.bindings.d1}): by name, created when missing. */
 final class D1Kind implements BindingKind<D1Binding> {

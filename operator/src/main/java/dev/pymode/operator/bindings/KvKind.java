@@ -6,7 +6,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /** Workers KV namespaces ({@code spec.bindings.kv}): by title, created when missing. */
 final class KvKind implements BindingKind<KvBinding> {

@@ -6,7 +6,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.operator.api.v1alpha1.worker.QueueBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /**
  * Queue producers ({@code spec.bindings.queues}): the upload binds the queue by name, so the inventory only makes

@@ -6,7 +6,7 @@ import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.operator.api.v1alpha1.worker.ServiceBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.deploy.AccountInventory;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /**
  * Service bindings ({@code spec.bindings.services}): another Worker script of the account, by name. Nothing to look

@@ -10,6 +10,7 @@ import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.Queue;
 import dev.pymode.cloudflare.QueueConsumer;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+import dev.pymode.operator.inventory.AccountInventory;
 
 /**
  * A worker's {@code spec.queueConsumers} on Cloudflare: its script is the Worker consumer of each named queue (queues

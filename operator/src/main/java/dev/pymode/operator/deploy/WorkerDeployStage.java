@@ -32,6 +32,8 @@ import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.failure.Backoff;
 import dev.pymode.operator.failure.FailureClassifier;
+import dev.pymode.operator.inventory.AccountInventories;
+import dev.pymode.operator.inventory.AccountInventory;
 import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.oci.RegistryUnavailableException;
 import dev.pymode.operator.status.ConditionTypes;
@@ -139,18 +141,37 @@ public class WorkerDeployStage {
         return Backoff.whileFailingFor(RETRY, failingFor, worker.scriptName());
     }
 
+    /**
+     * What the account shows for this worker against what its last deploy recorded, from the account's shared
+     * listings (no call of the worker's own), with the digest of the inputs the deploy would send.
+     */
+    private record Observation(String account, String script, AccountInventory inventory, CloudflareClient client,
+                               BindingKinds.Resolved resources, Map<String, String> secretValues,
+                               String secretsFingerprint, String inputs, WorkerDeployment current,
+                               boolean sameScript, Optional<WorkerScript> remote) {
+    }
+
     private StageResult deploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules,
                                Sequence sequence) {
+        Observation observed = observe(worker, status, schedules);
+        if (steadyState(worker, observed)) {
+            // nothing to send and nothing to read (the listing is the account's, shared)
+            return upToDate(observed.current());
+        }
+        return verifyOrDeploy(worker, status, schedules, observed, sequence);
+    }
+
+    private Observation observe(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         CloudflareTarget target = targets.resolve(worker);
         CloudflareClient shared = clients.forTarget(target);
         String account = target.accountId();
         String script = worker.scriptName();
-        var spec = worker.getSpec();
         // listings serve every worker of the account; the worker's own calls count against its namespace's share
         AccountInventory inventory = inventories.of(shared, account);
         CloudflareClient client = shared.forTenant(worker.getMetadata().getNamespace());
 
-        WorkerBindings bindings = spec.getBindings() == null ? new WorkerBindings() : spec.getBindings();
+        WorkerBindings bindings = worker.getSpec().getBindings() == null ? new WorkerBindings()
+                : worker.getSpec().getBindings();
         BindingKinds.Resolved resources = BindingKinds.resolve(inventory, bindings);
         Map<String, String> secretValues = new LinkedHashMap<>();
         for (var secret : bindings.getSecrets()) {
@@ -158,9 +179,8 @@ public class WorkerDeployStage {
                     secrets.read(worker.getMetadata().getNamespace(), secret.getSecretKeyRef()).value());
         }
         String secretsFingerprint = DeployDigests.secrets(target.apiToken(), secretValues);
-        String artifactDigest = status.getArtifact().getDigest();
-        String inputs = DeployDigests.inputs(worker.getMetadata().getGeneration(), artifactDigest, resources,
-                secretsFingerprint, schedules, QueueConsumers.desired(script, spec));
+        String inputs = DeployDigests.inputs(worker.getMetadata().getGeneration(), status.getArtifact().getDigest(),
+                resources, secretsFingerprint, schedules, QueueConsumers.desired(script, worker.getSpec()));
 
         WorkerDeployment current = status.getDeployment();
         boolean sameScript = current != null && script.equals(current.getScriptName())
@@ -170,15 +190,42 @@ public class WorkerDeployStage {
             // a listing may predate the script's own upload only if it was read elsewhere; look once more
             remote = inventory.script(script, clock.instant());
         }
-        if (DeployPlan.steady(current, sameScript, remote, inputs,
-                sameScript && DeployPlan.verificationDue(current, script, verifyInterval, clock.instant()),
-                () -> spec.getQueueConsumers().isEmpty() || QueueConsumers.inPlace(inventory, script, spec))) {
-            // the steady state: nothing to send and nothing to read (the listing is the account's, shared)
-            return upToDate(current);
-        }
+        return new Observation(account, script, inventory, client, resources, secretValues, secretsFingerprint,
+                inputs, current, sameScript, remote);
+    }
+
+    /**
+     * The script is as last deployed, for the same inputs, and no periodic verification is due
+     * ({@link DeployPlan#steady}; the queue consumers, which may read a listing, are asked last).
+     */
+    private boolean steadyState(PyModeWorker worker, Observation observed) {
+        WorkerDeployment current = observed.current();
+        var spec = worker.getSpec();
+        return DeployPlan.steady(current, observed.sameScript(), observed.remote(), observed.inputs(),
+                observed.sameScript() && DeployPlan.verificationDue(current, observed.script(), verifyInterval,
+                        clock.instant()),
+                () -> spec.getQueueConsumers().isEmpty()
+                        || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec));
+    }
+
+    /** Verification (bindings drift, adoption) or a new deploy, then workers.dev, routes, crons and consumers. */
+    private StageResult verifyOrDeploy(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules,
+                                       Observation observed, Sequence sequence) {
+        String account = observed.account();
+        String script = observed.script();
+        var spec = worker.getSpec();
+        AccountInventory inventory = observed.inventory();
+        BindingKinds.Resolved resources = observed.resources();
+        Map<String, String> secretValues = observed.secretValues();
+        String secretsFingerprint = observed.secretsFingerprint();
+        String artifactDigest = status.getArtifact().getDigest();
+        String inputs = observed.inputs();
+        WorkerDeployment current = observed.current();
+        boolean sameScript = observed.sameScript();
+        Optional<WorkerScript> remote = observed.remote();
         // What follows is a sequence of calls (verification or deploy). Its permits are taken at once: on a spent
         // budget it waits before its first call instead of being refused half-way and starting over.
-        client = sequence.reserve(client, "deploy " + script, account);
+        CloudflareClient client = sequence.reserve(observed.client(), "deploy " + script, account);
 
         int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
                 ? spec.getCloudflare().getRollout().getPercentage() : 100;

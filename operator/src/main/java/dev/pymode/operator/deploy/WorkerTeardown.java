@@ -13,6 +13,7 @@ import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerDeployment;
 import dev.pymode.operator.bindings.BindingKind;
 import dev.pymode.operator.bindings.BindingKinds;
+import dev.pymode.operator.inventory.AccountInventories;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.jboss.logging.Logger;
 

@@ -18,6 +18,7 @@ import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
+import dev.pymode.operator.recipes.RecipeClosure;
 import dev.pymode.operator.status.StageResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 

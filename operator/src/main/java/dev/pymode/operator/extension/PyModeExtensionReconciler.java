@@ -6,6 +6,7 @@ import java.util.List;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionStatus;
 import dev.pymode.operator.builds.BuildExecutor;
+import dev.pymode.operator.recipes.RecipeClosure;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;

@@ -1,8 +1,6 @@
 package dev.pymode.operator.worker;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -13,19 +11,15 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.builds.BuildExecutor;
 import dev.pymode.operator.builds.WorkerBuildStage;
-import dev.pymode.operator.deploy.AccountInventories;
 import dev.pymode.operator.deploy.CloudflareTargets;
 import dev.pymode.operator.deploy.WorkerDeployStage;
 import dev.pymode.operator.deploy.WorkerTeardown;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.inventory.AccountInventories;
 import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.source.SourceResolver;
-import dev.pymode.operator.status.ConditionTypes;
-import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
-import dev.pymode.operator.workflow.ScheduleEntry;
-import dev.pymode.operator.workflow.WorkerSchedules;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -43,7 +37,10 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import org.jboss.logging.Logger;
 
-/** Reconciles PyModeWorker: observe the spec, run the pipeline, record one aggregated status. */
+/**
+ * Reconciles PyModeWorker: observe ({@link WorkerObservation}), validate and reconcile ({@link WorkerPipeline}), then
+ * record one aggregated status.
+ */
 // The periodic pass finds drift made outside the operator (a binding removed by hand) even when nothing here changes.
 @ControllerConfiguration(name = PyModeWorkerReconciler.NAME,
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
@@ -53,7 +50,6 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
     private static final String CONFIGMAP_SOURCE_INDEX = "configMapSource";
     private static final String EXTENSION_INDEX = "extensions";
     private static final String SCRIPT_INDEX = "deployedScript";
-    private static final Duration CLAIM_RECHECK = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(PyModeWorkerReconciler.class);
 
     private final WorkerPipeline pipeline;
@@ -88,24 +84,17 @@ public class PyModeWorkerReconciler implements Reconciler<PyModeWorker>, Cleaner
 
     @Override
     public UpdateControl<PyModeWorker> reconcile(PyModeWorker worker, Context<PyModeWorker> context) {
-        PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
         if (Boolean.TRUE.equals(worker.getSpec().getSuspend())) {
             LOG.debugf("%s/%s is suspended", worker.getMetadata().getNamespace(), worker.getMetadata().getName());
+            PyModeWorkerStatus status = worker.getStatus() != null ? worker.getStatus() : new PyModeWorkerStatus();
             aggregator.suspended(status, worker.getMetadata().getGeneration());
             worker.setStatus(status);
             return UpdateControl.patchStatus(worker);
         }
-        Optional<PyModeWorker> holder = ScriptClaims.heldBy(worker, context.getPrimaryCache().list().toList());
-        if (holder.isPresent()) {
-            // terminal for this spec, but looked at again: the holder may be deleted or renamed
-            return StatusUpdates.patch(aggregator, worker, status, List.of(new StageResult(ConditionTypes.DEPLOYED,
-                    StageResult.Outcome.FAILED_TERMINAL, "ScriptNameConflict", "Cloudflare script "
-                    + worker.scriptName() + " belongs to PyModeWorker " + holder.get().getMetadata().getNamespace()
-                    + "/" + holder.get().getMetadata().getName() + " (created earlier); set spec.cloudflare.scriptName "
-                    + "to a name of this worker's own", Optional.of(CLAIM_RECHECK))));
-        }
-        List<ScheduleEntry> schedules = WorkerSchedules.of(worker, context.getSecondaryResources(PyModeWorkflow.class));
-        return StatusUpdates.patch(aggregator, worker, status, pipeline.run(worker, status, schedules));
+        // observe (from the informer caches), then validate and reconcile (the pipeline), then one status write
+        WorkerObservation observed = WorkerObservation.of(worker, context.getPrimaryCache().list().toList(),
+                context.getSecondaryResources(PyModeWorkflow.class));
+        return StatusUpdates.patch(aggregator, worker, observed.status(), pipeline.run(worker, observed));
     }
 
     /**

@@ -16,9 +16,11 @@ import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.workflow.ScheduleEntry;
 
 /**
- * The explicit, ordered stages that take a worker from spec to a live deployment. Each stage runs only when
- * the ones before it succeeded; its result becomes its condition. Stages record what they produce (source
- * digest, artifact, build progress) on the status they are given.
+ * The explicit, ordered steps that take a worker from spec to a live deployment, after the reconciler has observed
+ * what surrounds it ({@link WorkerObservation}): validate ({@link WorkerSpecChecks}, {@code SpecValid}), then
+ * reconcile through the stages {@code SourceReady}, {@code Built} and {@code Deployed} (which observes the account's
+ * side and puts drift back). Each step runs only when the ones before it succeeded; its result becomes its
+ * condition. Stages record what they produce (source digest, artifact, build progress) on the status they are given.
  */
 public class WorkerPipeline {
 
@@ -35,8 +37,20 @@ public class WorkerPipeline {
         this.events = events;
     }
 
-    /** @param schedules what the worker's cron triggers start (its scheduled PyModeWorkflows) */
-    public List<StageResult> run(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
+    /** @param observed the worker's status, a claim on its script name, and what its cron triggers start */
+    public List<StageResult> run(PyModeWorker worker, WorkerObservation observed) {
+        List<StageResult> stages = new ArrayList<>();
+        StageResult valid = WorkerSpecChecks.check(worker, observed);
+        stages.add(valid);
+        if (!valid.succeeded()) {
+            return stages;
+        }
+        stages.addAll(reconcile(worker, observed.status(), observed.schedules()));
+        return stages;
+    }
+
+    /** The stages, in order: source, build, deploy; the first that has not succeeded ends the list. */
+    private List<StageResult> reconcile(PyModeWorker worker, PyModeWorkerStatus status, List<ScheduleEntry> schedules) {
         List<StageResult> stages = new ArrayList<>();
         SourceResolver.Resolution resolution = sourceResolver.resolve(worker);
         if (resolution.source() == null) {

@@ -31,9 +31,9 @@ public final class WorkerSchedules {
     }
 
     /**
-     * The worker's own crons, in Cloudflare's form, each once. The CRD's rules refuse an expression Cloudflare
-     * would refuse, so none is left out here: had one slipped through, Cloudflare's refusal fails the deploy and says
-     * which, rather than the handler silently never running.
+     * The worker's own crons, in Cloudflare's form, each once. None is left out here: the CRD's rules refuse an
+     * expression Cloudflare would refuse, and one that slipped through stalls the worker before it is deployed
+     * (SpecValid, reason InvalidSchedule), rather than the handler silently never running.
      */
     static List<ScheduleEntry> handlerEntries(PyModeWorker worker) {
         List<String> crons = worker.getSpec() == null || worker.getSpec().getCrons() == null ? List.of()

@@ -51,8 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("apiserver")
 class JobBuildExecutorTest {
 
-    private static final dev.pymode.operator.extension.RecipeClosure RECIPES = new dev.pymode.operator.extension.RecipeClosure(
-            new dev.pymode.operator.extension.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
+    private static final dev.pymode.operator.recipes.RecipeClosure RECIPES = new dev.pymode.operator.recipes.RecipeClosure(
+            new dev.pymode.operator.recipes.RecipeCatalog(Thread.currentThread().getContextClassLoader()),
             new com.fasterxml.jackson.databind.ObjectMapper());
 
     private static final String NS = "job-builds";

@@ -16,6 +16,8 @@ import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.QueueConsumerSpec;
+import dev.pymode.operator.inventory.AccountInventories;
+import dev.pymode.operator.inventory.AccountInventory;
 import dev.pymode.operator.support.StandinRequests;
 import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.AfterAll;

@@ -10,6 +10,7 @@ import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.inventory.AccountInventories;
 import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.support.StandinSettings;
 

@@ -10,6 +10,7 @@ import dev.pymode.operator.api.v1alpha1.common.LocalObjectReference;
 import dev.pymode.operator.api.v1alpha1.common.PyModeStatus;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtension;
 import dev.pymode.operator.api.v1alpha1.extension.PyModeExtensionSpec;
+import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
 import dev.pymode.operator.api.v1alpha1.worker.ConfigMapSource;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
@@ -87,6 +88,8 @@ class OperatorReconcileTest {
     void inlineWorkerResolvesItsSourceAndStallsWithoutARegistry() {
         client.resource(worker("inline-hello", inline("src/entry.py", "def on_fetch(r, e): pass"))).create();
 
+        Condition valid = awaitCondition(PyModeWorker.class, "inline-hello", "SpecValid", "Valid");
+        assertThat(valid.getStatus()).isEqualTo("True");
         Condition source = awaitCondition(PyModeWorker.class, "inline-hello", "SourceReady", "Resolved");
         assertThat(source.getStatus()).isEqualTo("True");
         assertThat(source.getMessage()).contains("1 files").contains("entry src/entry.py");
@@ -98,6 +101,30 @@ class OperatorReconcileTest {
         assertThat(stored.getStatus().getSourceDigest()).startsWith("sha256:");
         assertThat(Conditions.find(stored.getStatus().getConditions(), "Ready").orElseThrow().getStatus())
                 .isEqualTo("False");
+    }
+
+    /** The validate step: a script name an older worker holds is refused before any source is read. */
+    @Test
+    void aScriptNameAnotherWorkerHoldsIsAnInvalidSpec() {
+        client.resource(named(worker("claim-holder", inline("src/entry.py", "x = 1")), "claimed-script")).create();
+        // the holder is reconciled (so in the operator's cache) before the second worker asks for its script
+        awaitCondition(PyModeWorker.class, "claim-holder", "SpecValid", "Valid");
+        client.resource(named(worker("claim-second", inline("src/entry.py", "x = 1")), "claimed-script")).create();
+
+        Condition invalid = awaitCondition(PyModeWorker.class, "claim-second", "SpecValid", "ScriptNameConflict");
+        assertThat(invalid.getStatus()).isEqualTo("False");
+        assertThat(invalid.getMessage()).contains("belongs to PyModeWorker " + NS + "/claim-holder");
+        assertThat(awaitCondition(PyModeWorker.class, "claim-second", "Stalled", "ScriptNameConflict").getStatus())
+                .isEqualTo("True");
+        PyModeWorker second = client.resources(PyModeWorker.class).inNamespace(NS).withName("claim-second").get();
+        assertThat(Conditions.find(second.getStatus().getConditions(), "SourceReady")).isEmpty();
+    }
+
+    private static PyModeWorker named(PyModeWorker worker, String scriptName) {
+        var cloudflare = new CloudflareTarget();
+        cloudflare.setScriptName(scriptName);
+        worker.getSpec().setCloudflare(cloudflare);
+        return worker;
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.pymode.operator.extension;
+package dev.pymode.operator.recipes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.pymode.operator.deploy;
+package dev.pymode.operator.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

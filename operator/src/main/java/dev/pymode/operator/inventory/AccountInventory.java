@@ -1,4 +1,4 @@
-package dev.pymode.operator.deploy;
+package dev.pymode.operator.inventory;
 
 import java.time.Clock;
 import java.time.Duration;

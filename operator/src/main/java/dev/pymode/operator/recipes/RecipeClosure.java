@@ -1,4 +1,4 @@
-package dev.pymode.operator.extension;
+package dev.pymode.operator.recipes;
 
 import java.io.IOException;
 import java.util.ArrayList;
