@@ -2,10 +2,11 @@
 #   make demo   - set up and run the embedded default (a real single-node cluster, images, helm install, examples
 #                 built in Jobs and deployed to the Cloudflare stand-in); falls back to demo-lite where no node can run
 #   make test   - run every test tier of every part
+#   make test-unit - only the unit tiers (no cluster, API server, stand-in or runtime build; hack/test-unit.sh)
 # Each part owns a self-contained script that installs what it needs into well-known caches.
 SHELL := /bin/bash
 
-.PHONY: demo demo-lite cluster-up cluster-down test test-cluster test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources bench-fleet
+.PHONY: demo demo-lite cluster-up cluster-down test test-unit test-cluster test-java test-python test-runtime test-worker test-cfstandin crds bench-builds bench-deploy bench-sources bench-fleet
 
 demo:
 	hack/demo.sh
@@ -25,6 +26,10 @@ test: test-python test-runtime test-worker test-cfstandin test-java test-cluster
 
 test-java:
 	hack/test-java.sh
+
+# Only the unit tiers of builder-image, cfstandin and the operator (`make test` runs them too).
+test-unit:
+	hack/test-unit.sh
 
 # The tiers below run with their own $TMPDIR, removed at the end (hack/with-tmpdir.sh).
 test-python:

@@ -3,6 +3,7 @@
 # (builder-image/runtime/build.sh; a cold build takes ~15 min on 2 cores, a warm one seconds),
 # then runs the pytest suite in builder-image/tests against it under node:wasi.
 #   PYMODE_TEST_FULL=1  also repeat the Asyncify pass and compare bytes (minutes, ~3 GB RAM)
+#   --unit              only the unit tier (tests/unit: the builder's own logic, no runtime, seconds)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pymode"
@@ -13,7 +14,15 @@ jsonschema_version="4.26.0"  # the contracts tests check the builder's inputs ag
 
 command -v node >/dev/null || { echo "builder-image/test.sh: node is required" >&2; exit 1; }
 
-runtime="$("$here/runtime/build.sh")"
+unit_only=false
+if [ "${1:-}" = "--unit" ]; then
+  unit_only=true
+  shift
+fi
+
+# The unit tier needs no runtime: skip the build (a cold one takes ~15 min).
+runtime=""
+$unit_only || runtime="$("$here/runtime/build.sh")"
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
@@ -26,4 +35,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 cd "$here"
+if $unit_only; then
+  exec "$venv/bin/python" -m pytest -q tests/unit "$@"
+fi
 PYMODE_TEST_RUNTIME="$runtime" exec "$venv/bin/python" -m pytest -q tests "$@"

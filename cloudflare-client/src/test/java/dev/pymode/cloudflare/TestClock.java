@@ -1,25 +1,19 @@
 package dev.pymode.cloudflare;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A clock tests move by hand; its {@link #sleeper()} records waits and advances the clock instead of sleeping. */
-final class TestClock extends Clock {
+import dev.pymode.testkit.ManualClock;
 
-    private volatile Instant now;
+/** A clock tests move by hand; its {@link #sleeper()} records waits and advances the clock instead of sleeping. */
+final class TestClock extends ManualClock {
+
     final List<Duration> sleeps = new CopyOnWriteArrayList<>();
 
     TestClock(Instant start) {
-        this.now = start;
-    }
-
-    void advance(Duration by) {
-        now = now.plus(by);
+        super(start);
     }
 
     Sleeper sleeper() {
@@ -27,20 +21,5 @@ final class TestClock extends Clock {
             sleeps.add(d);
             advance(d);
         };
-    }
-
-    @Override
-    public Instant instant() {
-        return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
     }
 }

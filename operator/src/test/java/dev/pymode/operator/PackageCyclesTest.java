@@ -4,6 +4,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -14,6 +15,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * Subpackages count with their parent: {@code source.SourceResolver} dispatches to {@code source.git} and
  * {@code source.oci}, which build on the model in {@code source}; that is one package seen from outside.
  */
+@Tag("unit")
 class PackageCyclesTest {
 
     private static JavaClasses operator;

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
+
 /**
  * A stable hash of everything that determines a worker bundle. Equal inputs give an equal key, which is the
  * artifact's tag in the registry, so a second worker with the same inputs (or the same worker after a
@@ -19,6 +21,17 @@ import java.util.TreeMap;
  */
 public record BuildKey(String sourceDigest, String entry, List<String> packages, Map<String, String> extensionDigests,
                        String runtimeRef, SnapshotMode wizer, String toolchain) {
+
+    /**
+     * The key of a worker's bundle: of the spec, only its build inputs (packages, wizer) reach it; the source
+     * digest, the entry and the extension digests are resolved from the spec before, the runtime and the
+     * toolchain are the operator's. Deploy settings (bindings, routes, compatibility date, ...) never do.
+     */
+    public static BuildKey forWorker(PyModeWorkerSpec spec, String sourceDigest, String entry,
+                                     Map<String, String> extensionDigests, String runtimeRef, String toolchain) {
+        return new BuildKey(sourceDigest, entry, List.copyOf(spec.getPackages()), extensionDigests, runtimeRef,
+                SnapshotMode.of(spec.getWizer()), toolchain);
+    }
 
     /** Bumped when the meaning of the inputs changes, so old artifacts are not mistaken for new ones. */
     static final int SCHEME = 1;

@@ -81,8 +81,7 @@ public class WorkerBuildStage {
             digests.put(AttachedRecipes.KEY_PREFIX + recipe.getRecipe(), recipe.getArtifact().getDigest());
             attachedReferences.add(recipe.getArtifact().getRef());
         }
-        BuildKey key = new BuildKey(source.digest(), entry, List.copyOf(spec.getPackages()), digests,
-                orchestrator.runtimeRef(), SnapshotMode.of(spec.getWizer()), toolchain);
+        BuildKey key = BuildKey.forWorker(spec, source.digest(), entry, digests, orchestrator.runtimeRef(), toolchain);
         Subject subject = new Subject(worker, status, key, source, extensions.references(), attachedReferences);
         StageResult built = orchestrator.run(subject);
         if (built.succeeded()) {

@@ -194,16 +194,18 @@ public class WorkerDeployStage {
                 inputs, current, sameScript, remote);
     }
 
-    /** The script is as last deployed, for the same inputs, and no periodic verification is due. */
+    /**
+     * The script is as last deployed, for the same inputs, and no periodic verification is due
+     * ({@link DeployPlan#steady}; the queue consumers, which may read a listing, are asked last).
+     */
     private boolean steadyState(PyModeWorker worker, Observation observed) {
         WorkerDeployment current = observed.current();
         var spec = worker.getSpec();
-        return observed.sameScript() && observed.remote().isPresent()
-                && observed.inputs().equals(current.getInputsDigest())
-                && Objects.equals(observed.remote().get().modifiedOn(), current.getObservedModifiedOn())
-                && !verificationDue(current, observed.script())
-                && (spec.getQueueConsumers().isEmpty()
-                || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec));
+        return DeployPlan.steady(current, observed.sameScript(), observed.remote(), observed.inputs(),
+                observed.sameScript() && DeployPlan.verificationDue(current, observed.script(), verifyInterval,
+                        clock.instant()),
+                () -> spec.getQueueConsumers().isEmpty()
+                        || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec));
     }
 
     /** Verification (bindings drift, adoption) or a new deploy, then workers.dev, routes, crons and consumers. */
@@ -234,9 +236,10 @@ public class WorkerDeployStage {
         WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, schedules, message);
         String digest = DeployDigests.upload(upload, secretsFingerprint, percentage);
 
-        boolean deployedByUs = sameScript && digest.equals(current.getUploadDigest());
-        boolean carriesDigest = remote.map(r -> r.tags().contains(DeployDigests.tag(digest))).orElse(false);
-        Optional<ScriptSettings> remoteSettings = remote.isPresent() && (deployedByUs || carriesDigest)
+        DeployPlan.UploadCheck check = DeployPlan.UploadCheck.of(current, sameScript, remote, digest);
+        boolean deployedByUs = check.deployedByUs();
+        boolean carriesDigest = check.carriesDigest();
+        Optional<ScriptSettings> remoteSettings = check.verifyInsteadOfUpload()
                 ? settingsIfPresent(client, account, script) : Optional.empty();
         if (remoteSettings.isPresent()) {
             BindingDrift drift = BindingDrift.between(upload.bindings(), remoteSettings.get().bindings());
@@ -268,7 +271,7 @@ public class WorkerDeployStage {
             events.warning(worker, "DriftDetected", "bindings changed outside the operator (missing: "
                     + names(drift.missing()) + ", changed: " + names(drift.changed()) + ", unexpected: "
                     + names(drift.unexpected()) + "); deploying again to restore them");
-        } else if (sameScript && (remote.isEmpty() || deployedByUs)) {
+        } else if (check.lost(sameScript)) {
             events.warning(worker, "DriftDetected", "script " + script + " is gone from account " + account
                     + "; deploying it again");
         }
@@ -386,20 +389,6 @@ public class WorkerDeployStage {
         String url = deployment.getUrl();
         return StageResult.succeeded(ConditionTypes.DEPLOYED, "UpToDate", "version " + deployment.getVersionId()
                 + " serves " + deployment.getPercentage() + "% at " + (url == null ? "its routes" : url));
-    }
-
-    /**
-     * Settings, subdomain, routes and cron triggers are read back now and then even when the listing shows no
-     * change (Cloudflare does not move modified_on for all of them); each script at its own point of the
-     * interval, so a fleet does not verify at once.
-     */
-    private boolean verificationDue(WorkerDeployment deployment, String script) {
-        if (deployment.getVerifiedAt() == null) {
-            return true;
-        }
-        double spread = 0.75 + 0.25 * Math.floorMod(script.hashCode(), 1000) / 1000.0;
-        Duration every = Duration.ofMillis((long) (verifyInterval.toMillis() * spread));
-        return !clock.instant().isBefore(Instant.parse(deployment.getVerifiedAt()).plus(every));
     }
 
     /**

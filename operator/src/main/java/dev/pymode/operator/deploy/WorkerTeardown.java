@@ -1,9 +1,12 @@
 package dev.pymode.operator.deploy;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.cloudflare.CloudflareClient;
+import dev.pymode.operator.api.v1alpha1.worker.DeployedRoute;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.ResourcePolicy;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
@@ -56,47 +59,62 @@ public class WorkerTeardown {
 
     private void removeFromAccount(PyModeWorker worker, WorkerDeployment deployment, CloudflareClient client,
                                    String account) {
-        // Another worker that deploys the same script now (it took the name over) keeps it, with its routes.
-        boolean scriptTakenOver = kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems().stream()
-                .filter(w -> !w.getMetadata().getUid().equals(worker.getMetadata().getUid()))
-                .anyMatch(w -> w.getStatus() != null && w.getStatus().getDeployment() != null
-                        && account.equals(w.getStatus().getDeployment().getAccountId())
-                        && deployment.getScriptName().equals(w.getStatus().getDeployment().getScriptName()));
-        if (!scriptTakenOver) {
-            if (!worker.getSpec().getQueueConsumers().isEmpty()) {
+        Plan plan = plan(worker, deployment, kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems());
+        if (plan.removeScript()) {
+            if (plan.detachQueueConsumers()) {
                 QueueConsumers.detach(client, account, deployment.getScriptName());
             }
             ignoreNotFound(() -> client.deleteScript(account, deployment.getScriptName()));
             // The routes would outlive the script and keep matching requests; cron triggers go with the script.
-            deployment.getRoutes().forEach(route -> routes.remove(client, account, route));
+            plan.routes().forEach(route -> routes.remove(client, account, route));
         }
-        var cloudflare = worker.getSpec().getCloudflare();
-        if (cloudflare != null && cloudflare.getResourcePolicy() == ResourcePolicy.Retain) {
-            return;
-        }
-        WorkerBindings bindings = worker.getSpec().getBindings();
-        if (bindings == null) {
-            return;
-        }
-        deleteUnsharedResources(worker, client, account, bindings);
+        plan.resources().forEach((kind, resources) -> resources.forEach(r -> kind.deleteResource(client, account, r)));
     }
 
-    private void deleteUnsharedResources(PyModeWorker worker, CloudflareClient client, String account,
-                                         WorkerBindings bindings) {
-        List<PyModeWorker> others = kubernetes.resources(PyModeWorker.class).inAnyNamespace().list().getItems().stream()
+    /**
+     * What tearing a worker down removes from its account, decided from the workers that exist (no call is made).
+     *
+     * @param removeScript         the script goes, unless another worker deploys the same script now (it took the
+     *                             name over and keeps it, with its routes)
+     * @param detachQueueConsumers the script consumes queues: detach it first
+     * @param routes               the routes to remove with the script
+     * @param resources            owned resources to delete, by kind: none under resourcePolicy Retain, and none that
+     *                             another worker of the account still binds
+     */
+    record Plan(boolean removeScript, boolean detachQueueConsumers, List<DeployedRoute> routes,
+                Map<BindingKind<?>, List<String>> resources) {
+    }
+
+    static Plan plan(PyModeWorker worker, WorkerDeployment deployment, List<PyModeWorker> workers) {
+        String account = deployment.getAccountId();
+        List<PyModeWorker> others = workers.stream()
                 .filter(w -> !w.getMetadata().getUid().equals(worker.getMetadata().getUid()))
                 .filter(w -> w.getStatus() != null && w.getStatus().getDeployment() != null
                         && account.equals(w.getStatus().getDeployment().getAccountId()))
                 .toList();
+        boolean removeScript = others.stream()
+                .noneMatch(w -> deployment.getScriptName().equals(w.getStatus().getDeployment().getScriptName()));
+        return new Plan(removeScript, removeScript && !worker.getSpec().getQueueConsumers().isEmpty(),
+                removeScript ? List.copyOf(deployment.getRoutes()) : List.of(), unsharedResources(worker, others));
+    }
+
+    /** The owned resources the worker's bindings name that no other worker of the account binds (policy Delete). */
+    private static Map<BindingKind<?>, List<String>> unsharedResources(PyModeWorker worker, List<PyModeWorker> others) {
+        var cloudflare = worker.getSpec().getCloudflare();
+        WorkerBindings bindings = worker.getSpec().getBindings();
+        if (bindings == null || cloudflare != null && cloudflare.getResourcePolicy() == ResourcePolicy.Retain) {
+            return Map.of();
+        }
         List<WorkerBindings> elsewhere = others.stream().map(w -> w.getSpec().getBindings()).filter(b -> b != null)
                 .toList();
+        Map<BindingKind<?>, List<String>> delete = new LinkedHashMap<>();
         BindingKinds.ownedResources(bindings).forEach((kind, resources) -> {
-            for (String resource : resources) {
-                if (!boundElsewhere(elsewhere, kind, resource)) {
-                    kind.deleteResource(client, account, resource);
-                }
+            List<String> unshared = resources.stream().filter(r -> !boundElsewhere(elsewhere, kind, r)).toList();
+            if (!unshared.isEmpty()) {
+                delete.put(kind, unshared);
             }
         });
+        return delete;
     }
 
     private static boolean boundElsewhere(List<WorkerBindings> others, BindingKind<?> kind, String resource) {

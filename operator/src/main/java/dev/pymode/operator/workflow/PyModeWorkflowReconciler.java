@@ -119,8 +119,11 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
                 "PyModeWorker " + namespace + "/" + name + " is Ready");
     }
 
-    /** The {@code Scheduled} stage: follow runs, start a requested one, check the cron trigger, say when to look again. */
-    private StageResult runStage(PyModeWorkflow workflow, PyModeWorkflowStatus status, PyModeWorker worker) {
+    /**
+     * The {@code Scheduled} stage: follow runs, start a requested one, check the cron trigger, say when to look again.
+     * Package-visible for its unit test (a fake endpoint stands for the worker).
+     */
+    StageResult runStage(PyModeWorkflow workflow, PyModeWorkflowStatus status, PyModeWorker worker) {
         var spec = workflow.getSpec();
         Instant now = clock.instant();
         try {

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import dev.pymode.operator.api.v1alpha1.common.SpecInput;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.builds.BuildKey;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * are exactly what the build key is made of: a new field cannot slip into the bundle without reaching the key
  * (stale bundles), and a deploy setting cannot sit in the key (needless rebuilds of a fleet).
  */
+@Tag("unit")
 class SpecInputsTest {
 
     /** BuildKey components that come from the operator, not from the spec. */

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.devenv.LocalApiServer;
-import dev.pymode.devenv.LocalRegistry;
 import dev.pymode.devenv.RepositoryLayout;
 import dev.pymode.operator.api.v1alpha1.worker.AttachedRecipe;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
@@ -31,10 +29,8 @@ import dev.pymode.operator.recipes.RecipeCatalog;
 import dev.pymode.operator.recipes.RecipeClosure;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.JobController;
-import dev.pymode.operator.support.TestPaths;
 import dev.pymode.operator.support.TestSources;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,37 +56,28 @@ class AttachedRecipesJobTest {
             + "zstandard builds it: add a PyModeExtension with recipe: zstandard and list it in the worker's "
             + "spec.extensions)\", \"recipes\": [{\"distribution\": \"zstandard\", \"recipe\": \"zstandard\", "
             + "\"version\": \"0.25.0\", \"wanted\": \"0.25.0\"}]}";
-    private static LocalApiServer server;
-    private static KubernetesClient client;
-    private static LocalRegistry registry;
+    private static JobTestServers servers;
     private static PyModeConfig config;
 
     @BeforeAll
     static void start(@TempDir Path tmp) throws Exception {
-        server = new LocalApiServer().start();
-        client = server.newClient();
-        LocalApiServer.applyCrds(client, TestPaths.generatedCrds());
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        registry = new LocalRegistry(tmp.resolve("registry")).start();
+        servers = JobTestServers.start(tmp, NS);
         config = config("1");
+    }
+
+    private static KubernetesClient client() {
+        return servers.client();
     }
 
     /** The operator's settings with a runtime of its own: another runtime is another recipe key (the registry is shared). */
     private static PyModeConfig config(String runtimeDigit) {
-        return JobTestSettings.forRegistry(registry.host(), runtimeDigit);
+        return JobTestSettings.forRegistry(servers.registry().host(), runtimeDigit);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -99,9 +86,9 @@ class AttachedRecipesJobTest {
     }
 
     private static WorkerBuildStage newOperator(PyModeConfig config) {
-        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
-        return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
-                config.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
+        var oci = new OciRegistry(servers.registry().host(), true, null, null, new ObjectMapper());
+        return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client(), config), client(), config,
+                config.builder().image(), new EventRecorder(client(), Clock.systemUTC()), Clock.systemUTC(),
                 OperatorMetrics.none(), new RecipeClosure(new RecipeCatalog(AttachedRecipesJobTest.class.getClassLoader()),
                 new ObjectMapper()));
     }
@@ -118,15 +105,15 @@ class AttachedRecipesJobTest {
         var worker = new PyModeWorker();
         worker.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
         worker.setSpec(spec);
-        return client.resource(worker).create();
+        return client().resource(worker).create();
     }
 
     private static StageResult reconcile(WorkerBuildStage stage, PyModeWorker worker, PyModeWorkerStatus status) {
-        return stage.run(worker, TestSources.resolver(client).resolve(worker).source(), "src/entry.py", status);
+        return stage.run(worker, TestSources.resolver(client()).resolve(worker).source(), "src/entry.py", status);
     }
 
     private static Job job(String name) {
-        return client.batch().v1().jobs().inNamespace(NS).withName(name).get();
+        return client().batch().v1().jobs().inNamespace(NS).withName(name).get();
     }
 
     private static List<String> command(String jobName) {
@@ -135,9 +122,9 @@ class AttachedRecipesJobTest {
 
     /** The builder's exit 4 with its request as the termination message. */
     private static void askForRecipes(String jobName) {
-        JobController.podTerminated(client, NS, jobName, JobController.terminated(BuilderCommand.EXIT_NEEDS_RECIPES,
+        JobController.podTerminated(client(), NS, jobName, JobController.terminated(BuilderCommand.EXIT_NEEDS_RECIPES,
                 "Error", REQUEST), false);
-        JobController.finish(client, NS, jobName, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
+        JobController.finish(client(), NS, jobName, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
     }
 
     /** What a finished build leaves: an artifact under the key's tag. */
@@ -145,13 +132,13 @@ class AttachedRecipesJobTest {
         Path dir = Files.createTempDirectory("artifact");
         Files.writeString(dir.resolve(file), content);
         Process push = new ProcessBuilder(RepositoryLayout.ociToolsBin().resolve("oras").toString(), "push",
-                "--plain-http", registry.host() + "/" + repository + ":" + tag, file + ":application/json")
+                "--plain-http", servers.registry().host() + "/" + repository + ":" + tag, file + ":application/json")
                 .directory(dir.toFile()).inheritIO().start();
         assertThat(push.waitFor()).isZero();
     }
 
     private static List<Event> events(String name, String reason) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
+        return client().v1().events().inNamespace(NS).list().getItems().stream()
                 .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
     }
 
@@ -181,7 +168,7 @@ class AttachedRecipesJobTest {
         // the PyModeExtension build: the builder's extension command, the catalogue files, the extensions repository
         assertThat(command(recipeJob)).containsSequence("extension", "--source", "/workspace/source")
                 .contains("--recipe=zstandard")
-                .contains(registry.host() + "/pymode/extensions:xk-" + recipe.getBuild().getKey());
+                .contains(servers.registry().host() + "/pymode/extensions:xk-" + recipe.getBuild().getKey());
         assertThat(job(recipeJob).getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getName()).isEqualTo("needs-zstd"));
         assertThat(job(discovery)).as("the finished discovery build is removed").isNull();
@@ -194,14 +181,14 @@ class AttachedRecipesJobTest {
         StageResult waiting = reconcile(operator, second, secondStatus);
         assertThat(waiting.reason()).isEqualTo("BuildingAttachedRecipe");
         assertThat(waiting.message()).contains("waiting for it instead of building it again").contains(recipeJob);
-        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
+        assertThat(client().batch().v1().jobs().inNamespace(NS).list().getItems())
                 .noneMatch(j -> j.getMetadata().getName().startsWith("needs-zstd-too-rcp-"));
 
         pushed("pymode/extensions", "xk-" + recipe.getBuild().getKey(), "extension.json", "{\"name\": \"zstandard\"}");
-        JobController.finish(client, NS, recipeJob, true, null, null);
+        JobController.finish(client(), NS, recipeJob, true, null, null);
         StageResult bundling = reconcile(operator, first, status);
         assertThat(bundling.reason()).as(bundling.message()).isEqualTo("Building");
-        assertThat(recipe.getArtifact().getRef()).startsWith(registry.host() + "/pymode/extensions@sha256:");
+        assertThat(recipe.getArtifact().getRef()).startsWith(servers.registry().host() + "/pymode/extensions@sha256:");
         assertThat(recipe.getBuild()).isNull();
         String bundleJob = status.getBuild().getName();
         assertThat(bundleJob).startsWith("needs-zstd-build-").isNotEqualTo(discovery);
@@ -216,7 +203,7 @@ class AttachedRecipesJobTest {
         });
 
         pushed("pymode/bundles", "bk-" + status.getBuild().getKey(), "bundle.json", "{\"format\":\"pymode-bundle/1\"}");
-        JobController.finish(client, NS, bundleJob, true, null, null);
+        JobController.finish(client(), NS, bundleJob, true, null, null);
         StageResult built = reconcile(operator, first, status);
         assertThat(built.reason()).isEqualTo("Built");
         assertThat(built.message()).endsWith("; attached catalogue recipes: zstandard 0.25.0 for zstandard");
@@ -247,7 +234,7 @@ class AttachedRecipesJobTest {
                 + "PyModeExtension with recipe: zstandard").contains("spec.autoAttachRecipes is false");
         assertThat(status.getAttachedRecipes()).isEmpty();
         assertThat(events("no-attach", "RecipeAttached")).isEmpty();
-        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
+        assertThat(client().batch().v1().jobs().inNamespace(NS).list().getItems())
                 .noneMatch(j -> j.getMetadata().getName().startsWith("no-attach-"));
         assertThat(reconcile(operator, worker, status).reason()).as("stalled: no second build for the same inputs")
                 .isEqualTo("CatalogueRecipesNeeded");
@@ -270,8 +257,8 @@ class AttachedRecipesJobTest {
         String recipeJob = status.getAttachedRecipes().get(0).getBuild().getName();
         String compileError = "build failed: build of recipe zstandard 0.25.0 failed (exit 1):\n"
                 + "zstd/lib/compress/zstd_compress.c:12:5: error: call to undeclared function 'nope'";
-        JobController.podTerminated(client, NS, recipeJob, JobController.terminated(1, "Error", compileError), false);
-        JobController.finish(client, NS, recipeJob, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
+        JobController.podTerminated(client(), NS, recipeJob, JobController.terminated(1, "Error", compileError), false);
+        JobController.finish(client(), NS, recipeJob, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
 
         StageResult failed = reconcile(operator, first, status);
         assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TERMINAL);
@@ -284,8 +271,8 @@ class AttachedRecipesJobTest {
         assertThat(secondTry.reason()).isEqualTo("BuildingAttachedRecipe");
         String secondJob = secondStatus.getAttachedRecipes().get(0).getBuild().getName();
         assertThat(secondJob).startsWith("bad-zstd-too-rcp-");
-        JobController.podTerminated(client, NS, secondJob, JobController.terminated(1, "Error", compileError), false);
-        JobController.finish(client, NS, secondJob, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
+        JobController.podTerminated(client(), NS, secondJob, JobController.terminated(1, "Error", compileError), false);
+        JobController.finish(client(), NS, secondJob, false, "BackoffLimitExceeded", "Job has reached the backoff limit");
         StageResult secondFailed = reconcile(operator, second, secondStatus);
         assertThat(secondFailed.reason()).isEqualTo("AttachedRecipeFailed");
         assertThat(secondFailed.message()).isEqualTo(failed.message());

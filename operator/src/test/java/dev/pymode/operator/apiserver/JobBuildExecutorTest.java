@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.devenv.LocalApiServer;
-import dev.pymode.devenv.LocalRegistry;
 import dev.pymode.devenv.RepositoryLayout;
 import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.InlineSource;
@@ -32,11 +30,9 @@ import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.source.SourceResolver;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.JobController;
-import dev.pymode.operator.support.MutableClock;
-import dev.pymode.operator.support.TestPaths;
+import dev.pymode.testkit.ManualClock;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -60,32 +56,21 @@ class JobBuildExecutorTest {
             new com.fasterxml.jackson.databind.ObjectMapper());
 
     private static final String NS = "job-builds";
-    private static LocalApiServer server;
+    private static JobTestServers servers;
     private static KubernetesClient client;
-    private static LocalRegistry registry;
     private static PyModeConfig config;
 
     @BeforeAll
     static void start(@TempDir Path tmp) throws Exception {
-        server = new LocalApiServer().start();
-        client = server.newClient();
-        LocalApiServer.applyCrds(client, TestPaths.generatedCrds());
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        registry = new LocalRegistry(tmp.resolve("registry")).start();
-        config = JobTestSettings.forRegistry(registry.host(), "1");
+        servers = JobTestServers.start(tmp, NS);
+        client = servers.client();
+        config = JobTestSettings.forRegistry(servers.registry().host(), "1");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -95,7 +80,7 @@ class JobBuildExecutorTest {
     }
 
     private static WorkerBuildStage newOperator(Clock clock) {
-        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var oci = new OciRegistry(servers.registry().host(), true, null, null, new ObjectMapper());
         return new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, config), client, config,
                 config.builder().image(), new EventRecorder(client, clock), clock, OperatorMetrics.none(), RECIPES);
     }
@@ -166,14 +151,14 @@ class JobBuildExecutorTest {
         Files.writeString(bundle.resolve("bundle.json"), "{\"format\":\"pymode-bundle/1\"}");
         String tag = "bk-" + status.getBuild().getKey();
         Process push = new ProcessBuilder(RepositoryLayout.ociToolsBin().resolve("oras").toString(), "push",
-                "--plain-http", registry.host() + "/pymode/bundles:" + tag, "bundle.json:application/json")
+                "--plain-http", servers.registry().host() + "/pymode/bundles:" + tag, "bundle.json:application/json")
                 .directory(bundle.toFile()).inheritIO().start();
         assertThat(push.waitFor()).isZero();
         finishJob(job.getMetadata().getName(), true, null);
 
         StageResult done = reconcile(newOperator(), worker, status);
         assertThat(done.reason()).isEqualTo("Built");
-        assertThat(status.getArtifact().getRef()).startsWith(registry.host() + "/pymode/bundles@sha256:");
+        assertThat(status.getArtifact().getRef()).startsWith(servers.registry().host() + "/pymode/bundles@sha256:");
         assertThat(status.getArtifact().getCacheHit()).isFalse();
         assertThat(status.getBuild()).isNull();
         List<String> reasons = client.v1().events().inNamespace(NS).list().getItems().stream()
@@ -217,7 +202,7 @@ class JobBuildExecutorTest {
         assertThat(container.getCommand()).containsSequence("worker", "--source", "/workspace/source")
                 .contains("--package=attrs==24.2.0")
                 .containsSequence("--runtime-ref", config.runtime().ref().orElseThrow());
-        assertThat(container.getCommand().stream().filter(a -> a.startsWith(registry.host() + "/pymode/bundles:bk-")))
+        assertThat(container.getCommand().stream().filter(a -> a.startsWith(servers.registry().host() + "/pymode/bundles:bk-")))
                 .hasSize(1);
         assertThat(container.getVolumeMounts()).extracting(m -> m.getMountPath())
                 .contains("/workspace", "/tmp", "/workspace/source", "/registry-auth");
@@ -234,13 +219,13 @@ class JobBuildExecutorTest {
     @Test
     void theOperatorsPackageIndexReachesTheBuilderAsEnvironmentWithCredentialsByReference() {
         PyModeConfig withIndex = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
-                "pymode.registry.host", registry.host(), "pymode.registry.plain-http", "true",
-                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.registry.host", servers.registry().host(), "pymode.registry.plain-http", "true",
+                "pymode.runtime.ref", servers.registry().host() + "/pymode/runtime@sha256:" + "1".repeat(64),
                 "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
                 "pymode.builder.package-index-url", "https://pypi.example.com/simple/",
                 "pymode.builder.package-index-credentials-secret", "package-index"))
                 .build().getConfigMapping(PyModeConfig.class);
-        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var oci = new OciRegistry(servers.registry().host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withIndex), client, withIndex,
                 withIndex.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
                 OperatorMetrics.none(), RECIPES);
@@ -270,12 +255,12 @@ class JobBuildExecutorTest {
         Path bundle = tmp.resolve("ca.pem");
         Files.writeString(bundle, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
         PyModeConfig withCa = new SmallRyeConfigBuilder().withMapping(PyModeConfig.class).withDefaultValues(Map.of(
-                "pymode.registry.host", registry.host(), "pymode.registry.plain-http", "true",
-                "pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64),
+                "pymode.registry.host", servers.registry().host(), "pymode.registry.plain-http", "true",
+                "pymode.runtime.ref", servers.registry().host() + "/pymode/runtime@sha256:" + "1".repeat(64),
                 "pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64),
                 "pymode.builder.ca-bundle-file", bundle.toString()))
                 .build().getConfigMapping(PyModeConfig.class);
-        var oci = new OciRegistry(registry.host(), true, null, null, new ObjectMapper());
+        var oci = new OciRegistry(servers.registry().host(), true, null, null, new ObjectMapper());
         var stage = new WorkerBuildStage(Optional.of(oci), new JobBuildExecutor(client, withCa), client, withCa,
                 withCa.builder().image(), new EventRecorder(client, Clock.systemUTC()), Clock.systemUTC(),
                 OperatorMetrics.none(), RECIPES);
@@ -335,7 +320,7 @@ class JobBuildExecutorTest {
     void anOomKilledBuilderStallsAtOnceNamingTheMemoryLimitNotTheBackoffLimit() {
         PyModeWorker worker = createWorker("oom", "def on_fetch(r, e): pass  # oom\n");
         var status = new PyModeWorkerStatus();
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
@@ -366,7 +351,7 @@ class JobBuildExecutorTest {
     void aSpecValueTheBuilderRefusesStallsAtOnceWithItsOneLine() {
         PyModeWorker worker = createWorker("refused", "def on_fetch(r, e): pass  # refused\n");
         var status = new PyModeWorkerStatus();
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
@@ -407,7 +392,7 @@ class JobBuildExecutorTest {
     void aJobPastItsDeadlineStallsAtOnceNamingTheDeadline() {
         PyModeWorker worker = createWorker("slow", "def on_fetch(r, e): pass  # slow\n");
         var status = new PyModeWorkerStatus();
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
@@ -430,7 +415,7 @@ class JobBuildExecutorTest {
     void anUnrecognisedBuilderErrorIsRetriedThenStaysStalledPastTheBackoff() {
         PyModeWorker worker = createWorker("bundler-error", "def on_fetch(r, e): pass  # bundler error\n");
         var status = new PyModeWorkerStatus();
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();
@@ -465,7 +450,7 @@ class JobBuildExecutorTest {
     void aPackageThatDoesNotExistStallsAtOnceWithPipsLineAndNoSecondJob() {
         PyModeWorker worker = createWorker("pip-error", "def on_fetch(r, e): pass  # pip error\n");
         var status = new PyModeWorkerStatus();
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         WorkerBuildStage operator = newOperator(clock);
         reconcile(operator, worker, status);
         String jobName = status.getBuild().getName();

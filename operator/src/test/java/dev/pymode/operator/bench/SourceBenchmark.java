@@ -17,7 +17,7 @@ import dev.pymode.devenv.GitServer;
 import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.operator.source.git.GitCredentials;
 import dev.pymode.operator.source.git.GitSourceFetcher;
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +37,7 @@ class SourceBenchmark {
     @Test
     void run() throws Exception {
         Path tmp = Files.createTempDirectory("pymode-source-bench");
-        MutableClock clock = new MutableClock(Instant.now());
+        ManualClock clock = new ManualClock(Instant.now());
         try (GitServer server = new GitServer(tmp.resolve("served"))) {
             GitRepo repo = GitRepo.create(server.root(), "app.git");
             for (int commit = 0; commit < HISTORY; commit++) {

@@ -21,9 +21,11 @@ import dev.pymode.operator.api.v1alpha1.worker.ServiceBinding;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.builds.BuildKey;
 import dev.pymode.operator.support.TestPaths;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The operator's binding-kind registry, and its agreement with the JavaScript and Python registries. */
+@Tag("unit")
 class BindingKindsTest {
 
     private static WorkerBindings everyKind() {

@@ -9,9 +9,11 @@ import java.util.Map;
 import dev.pymode.operator.api.v1alpha1.worker.AttachedRecipe;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.status.StageResult;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The decisions about a worker's attached catalogue recipes, without builds. */
+@Tag("unit")
 class AttachedRecipesTest {
 
     private static final String RUNTIME = "reg/pymode/runtime@sha256:" + "1".repeat(64);

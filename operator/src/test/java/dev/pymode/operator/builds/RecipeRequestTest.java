@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The builder's request for catalogue recipes, as the executors read it from its last line. */
+@Tag("unit")
 class RecipeRequestTest {
 
     static final String MESSAGE = "invalid input: packages zstandard cannot run in python.wasm: zstandard 0.25.0 "

@@ -10,14 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One build per key across resources: against an executor that records what it was asked to start. */
+@Tag("unit")
 class SharedBuildsTest {
 
     /** Builds by namespace/name and their phase; what a real executor would report. */
@@ -80,7 +82,7 @@ class SharedBuildsTest {
                 new TreeMap<>(), List.of());
     }
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-07T00:00:00Z"));
     private final RecordingExecutor executor = new RecordingExecutor();
     private final SharedBuilds shared = new SharedBuilds(executor, clock);
 

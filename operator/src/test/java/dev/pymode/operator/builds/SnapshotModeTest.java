@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** spec.wizer in the build key and on the builder's command line (unset = a snapshot whenever one can be made). */
+@Tag("unit")
 class SnapshotModeTest {
 
     private static BuildKey key(Boolean wizer) {

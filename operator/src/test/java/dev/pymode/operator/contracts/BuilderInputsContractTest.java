@@ -13,12 +13,14 @@ import dev.pymode.operator.builds.BuilderCommand;
 import dev.pymode.operator.builds.ExtensionBuildKey;
 import dev.pymode.operator.builds.SnapshotMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The builder's command line at the operator's end (schemas/builder-inputs.schema.json): the argv BuilderCommand
  * makes for worker and extension builds, read as the document the schema describes, is valid. The reader's end
  * (pymode_build.py's argparse and its checks) is builder-image/tests/test_builder_contract.py, on the same examples.
  */
+@Tag("unit")
 class BuilderInputsContractTest {
 
     /** The options argparse takes more than once (action="append"): a list in the document. */

@@ -17,6 +17,7 @@ import dev.pymode.operator.deploy.BundleStore;
 import dev.pymode.operator.deploy.InvalidDeployInputException;
 import dev.pymode.operator.deploy.WorkerUploadFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * bundle.json at the operator's end (schemas/bundle.schema.json): the upload is made from every valid example, and
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * with its message (schemas/examples/bundle/rejections.json). The writer's end is worker/test/contracts.test.ts
  * (bundles scripts/bundle.mjs writes).
  */
+@Tag("unit")
 class BundleContractTest {
 
     private final WorkerUploadFactory uploads = new WorkerUploadFactory(Contracts.JSON);

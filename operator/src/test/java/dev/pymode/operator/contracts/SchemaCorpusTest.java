@@ -6,11 +6,13 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Every example of schemas/examples/ is judged by the Java validator as by the worker's (ajv) and Python's
  * (jsonschema): valid ones pass, invalid ones fail, so the three ends read one contract the same way.
  */
+@Tag("unit")
 class SchemaCorpusTest {
 
     @ParameterizedTest

@@ -18,12 +18,14 @@ import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.deploy.WorkerUploadFactory;
 import dev.pymode.operator.workflow.WorkerSchedules;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The Worker vars at the operator's end (schemas/worker-vars/): what WorkerUploadFactory writes for a worker with every
  * binding kind, vars, secrets, routing, its own cron and scheduled workflows is valid under the schemas. The readers'
  * end is worker/test/contracts.test.ts, on the same corpus of examples.
  */
+@Tag("unit")
 class WorkerVarsContractTest {
 
     private static final String ROUTING_VARS = "PYMODE_ROUTING PYMODE_SHARDS PYMODE_SHARD_KEY PYMODE_POOL_MAX_REQUESTS";

@@ -13,8 +13,10 @@ import java.util.Map;
 import dev.pymode.cloudflare.QueueConsumer;
 import dev.pymode.operator.bindings.BindingKinds;
 import dev.pymode.operator.workflow.ScheduleEntry;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class DeployDigestsTest {
 
     private static final BindingKinds.Resolved NONE = BindingKinds.Resolved.none();

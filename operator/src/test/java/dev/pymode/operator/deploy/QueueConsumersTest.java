@@ -18,8 +18,8 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.QueueConsumerSpec;
 import dev.pymode.operator.inventory.AccountInventories;
 import dev.pymode.operator.inventory.AccountInventory;
-import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.StandinRequests;
+import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class QueueConsumersTest {
     private static LocalCloudflare cloudflare;
     private static CloudflareClient client;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-07T00:00:00Z"));
 
     @BeforeAll
     static void startStandin() throws Exception {

@@ -7,8 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,22 +15,15 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pymode.cloudflare.ApiObserver;
-import dev.pymode.cloudflare.RateLimiter;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.api.v1alpha1.common.ArtifactReference;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
-import dev.pymode.operator.config.PyModeConfig;
-import dev.pymode.operator.events.EventRecorder;
-import dev.pymode.operator.inventory.AccountInventories;
-import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.status.StageResult;
+import dev.pymode.operator.support.RecordingEvents;
 import dev.pymode.operator.support.StandinRequests;
-import dev.pymode.operator.support.StandinSettings;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,43 +53,22 @@ class WorkerAssetsDeployTest {
             """.formatted(DECODER);
 
     private static LocalCloudflare cloudflare;
-    private static CloudflareClients clients;
+    private static StandinDeployStage standin;
     private static final Map<String, BundleStore.Bundle> BUNDLES = new LinkedHashMap<>();
     private static final List<String> EVENTS = new ArrayList<>();
     private static WorkerDeployStage stage;
 
     @BeforeAll
     static void startStandin() throws Exception {
-        cloudflare = new LocalCloudflare(Files.createTempDirectory("assets-deploy-test"), ACCOUNT, "assets-token").start();
-        Clock clock = Clock.systemUTC();
-        PyModeConfig.Cloudflare settings = StandinSettings.of(cloudflare);
-        clients = new CloudflareClients(clock, RateLimiter.cloudflareDefaults(clock), ApiObserver.NONE);
-        BundleStore bundles = new BundleStore(null, JSON, 4) {
-            @Override
-            public Bundle load(String repository, String digest) {
-                return BUNDLES.get(digest);
-            }
-        };
-        EventRecorder events = new EventRecorder(null, clock) {
-            @Override
-            public void normal(HasMetadata resource, String reason, String message) {
-                EVENTS.add(reason + ": " + message);
-            }
-
-            @Override
-            public void warning(HasMetadata resource, String reason, String message) {
-                EVENTS.add(reason + ": " + message);
-            }
-        };
-        stage = new WorkerDeployStage(new CloudflareTargets(settings, new SecretValues(null)), clients,
-                new AccountInventories(settings.listingInterval(), clock), bundles, new WorkerUploadFactory(JSON),
-                new SecretValues(null), settings, events, clock);
+        standin = StandinDeployStage.start(ACCOUNT, "assets-token", BUNDLES::get,
+                new RecordingEvents(EVENTS, (resource, type, reason, message) -> reason + ": " + message));
+        cloudflare = standin.cloudflare();
+        stage = standin.stage();
     }
 
     @AfterAll
     static void stopStandin() throws Exception {
-        clients.close();
-        cloudflare.close();
+        standin.close();
     }
 
     /** A bundle: worker.js plus {@code assets} files under assets/, declared with the given counts. */

@@ -13,9 +13,11 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerRouting;
 import dev.pymode.operator.bindings.BindingKinds;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The vars the upload gives the Worker: spec.routing reaches worker/README.md's routing vars (issue #15). */
+@Tag("unit")
 class WorkerUploadFactoryTest {
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -6,9 +6,11 @@ import java.time.Duration;
 
 import dev.pymode.operator.failure.FailureClassifier.Failure;
 import dev.pymode.operator.failure.FailureClassifier.Kind;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The classifier's table, on logs as the builder writes them (pip's, Python's, the compiler's own lines). */
+@Tag("unit")
 class FailureClassifierTest {
 
     private static final String PIP_STEP = "[pymode-build] $ /usr/bin/python3 -m pip download --disable-pip-version-check"

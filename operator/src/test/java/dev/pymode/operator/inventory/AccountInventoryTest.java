@@ -14,8 +14,8 @@ import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.devenv.LocalCloudflare;
-import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.StandinRequests;
+import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +32,7 @@ class AccountInventoryTest {
     private static LocalCloudflare cloudflare;
     private static CloudflareClient client;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-07T00:00:00Z"));
     private AccountInventory inventory;
 
     @BeforeAll

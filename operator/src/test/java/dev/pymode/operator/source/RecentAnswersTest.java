@@ -7,12 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RecentAnswersTest {
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final RecentAnswers<String> answers = new RecentAnswers<>(clock, 2);
     private final AtomicInteger calls = new AtomicInteger();
 

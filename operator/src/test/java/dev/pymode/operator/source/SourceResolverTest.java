@@ -9,11 +9,13 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The SourceReady stage's retry policy for failures of fetched sources. */
+@Tag("unit")
 class SourceResolverTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -29,7 +31,7 @@ class SourceResolverTest {
 
     @Test
     void transientFailuresBackOffForAsLongAsTheyLastUpToTheInterval() {
-        MutableClock clock = new MutableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         var resolver = new SourceResolver(null, null, null, new ObjectMapper(), clock);
         Duration interval = Duration.ofMinutes(5);
 

@@ -10,8 +10,10 @@ import java.util.List;
 
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerStatus;
 import io.fabric8.kubernetes.api.model.Condition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class StatusAggregatorTest {
 
     private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");

@@ -55,13 +55,7 @@ public class EndToEndResource extends BuildEnvironmentResource {
 
     @Override
     public void stop() {
-        try {
-            if (cloudflare != null) {
-                cloudflare.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopServer(cloudflare);
         super.stop();
         if (dir != null && !KEEP) {
             try (var tree = Files.walk(dir)) {

@@ -1,7 +1,6 @@
 package dev.pymode.operator.support;
 
-import java.nio.file.Files;
-import java.util.HashMap;
+import java.nio.file.Path;
 import java.util.Map;
 
 import dev.pymode.devenv.LocalRegistry;
@@ -11,35 +10,18 @@ import dev.pymode.devenv.LocalRegistry;
  * and no Job controller: tests play them by writing Job and Pod status. Nothing is built, so the runtime and
  * builder image are references that need not resolve.
  */
-public class JobBuildsResource extends RealApiServerResource {
+public class JobBuildsResource extends RegistryApiServerResource {
 
-    private LocalRegistry registry;
-
-    @Override
-    public Map<String, String> start() {
-        Map<String, String> config = new HashMap<>(super.start());
-        try {
-            registry = new LocalRegistry(Files.createTempDirectory("pymode-job-builds").resolve("registry")).start();
-            config.put("pymode.registry.host", registry.host());
-            config.put("pymode.registry.plain-http", "true");
-            config.put("pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64));
-            config.put("pymode.builder.mode", "job");
-            config.put("pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64));
-            return config;
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the registry: " + e.getMessage(), e);
-        }
+    public JobBuildsResource() {
+        super("pymode-job-builds", "the registry");
     }
 
     @Override
-    public void stop() {
-        try {
-            if (registry != null) {
-                registry.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        super.stop();
+    protected void configure(Path root, LocalRegistry registry, Map<String, String> config) {
+        config.put("pymode.registry.host", registry.host());
+        config.put("pymode.registry.plain-http", "true");
+        config.put("pymode.runtime.ref", registry.host() + "/pymode/runtime@sha256:" + "1".repeat(64));
+        config.put("pymode.builder.mode", "job");
+        config.put("pymode.builder.image", "registry.example/pymode/builder@sha256:" + "2".repeat(64));
     }
 }

@@ -1,8 +1,6 @@
 package dev.pymode.operator.support;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import dev.pymode.devenv.GitServer;
@@ -12,37 +10,28 @@ import dev.pymode.devenv.LocalRegistry;
  * The API server (via {@link RealApiServerResource}) plus the servers sources come from: a real git server
  * (git http-backend on loopback) and a real OCI registry on loopback. No builds: workers stop at Built.
  */
-public class SourceServersResource extends RealApiServerResource {
+public class SourceServersResource extends RegistryApiServerResource {
 
+    /** Repositories the tests create, served over smart HTTP. */
     public static GitServer git;
+    /** Where the tests push OCI sources. */
     public static LocalRegistry registry;
 
-    @Override
-    public Map<String, String> start() {
-        Map<String, String> config = new HashMap<>(super.start());
-        try {
-            Path root = Files.createTempDirectory("pymode-sources-it");
-            git = new GitServer(root.resolve("git"));
-            registry = new LocalRegistry(root.resolve("registry")).start();
-            config.put("pymode.source.work-dir", root.resolve("operator-cache").toString());
-            return config;
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the source servers: " + e.getMessage(), e);
-        }
+    public SourceServersResource() {
+        super("pymode-sources-it", "the source servers");
     }
 
     @Override
-    public void stop() {
+    protected void configure(Path root, LocalRegistry started, Map<String, String> config) throws Exception {
+        git = new GitServer(root.resolve("git"));
+        config.put("pymode.source.work-dir", root.resolve("operator-cache").toString());
+        registry = started;
+    }
+
+    @Override
+    protected void stopOthers() {
         if (git != null) {
             git.close();
         }
-        try {
-            if (registry != null) {
-                registry.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        super.stop();
     }
 }

@@ -15,9 +15,11 @@ import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.support.Workers;
 import io.fabric8.kubernetes.api.model.Condition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The validate step: what SpecValid says, and how the aggregator reports it, for valid and invalid specs. */
+@Tag("unit")
 class WorkerSpecChecksTest {
 
     private static final StatusAggregator AGGREGATOR =

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.pymode.operator.api.v1alpha1.common.Syntax;
 import dev.pymode.operator.support.TestPaths;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * later in the operator.
  * (The API server's RE2 and java.util.regex read this expression alike: classes, groups, (?i:...), no backrefs.)
  */
+@Tag("unit")
 class CronAdmissionConsistencyTest {
 
     private static final Pattern CRON = Pattern.compile(Syntax.CRON);

@@ -12,12 +12,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.devenv.RepositoryLayout;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The operator reads cron triggers as the Cloudflare stand-in does: both run testdata/cron/corpus.json (the
  * stand-in in cfstandin/test/cron-corpus.test.mjs). Valid cases fire at the listed instants; invalid and
  * unsupported ones are refused with a message.
  */
+@Tag("unit")
 class CronCorpusTest {
 
     private static final JsonNode CORPUS = read();

@@ -14,8 +14,10 @@ import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflow;
 import dev.pymode.operator.api.v1alpha1.workflow.PyModeWorkflowSpec;
 import dev.pymode.operator.api.v1alpha1.workflow.RetryPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class WorkerSchedulesTest {
 
     private static PyModeWorkflow workflow(String name, String schedule, boolean suspend) {

@@ -8,8 +8,10 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.workflow.WorkflowRun;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class WorkflowRunsTest {
 
     private static WorkflowRun run(String id, String state) {

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pymode.operator.source.SourceFailure;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.transport.URIish;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How transport failures are classified: by what the message says, never by digits of the repository's address. */
+@Tag("unit")
 class GitErrorsTest {
 
     @Test

@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.pymode.operator.source.SourceFailure;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class GitRefsTest {
 
     private static final String A = "a".repeat(40);

@@ -20,7 +20,7 @@ import dev.pymode.devenv.GitServer;
 import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.operator.source.SourceFailure;
 import dev.pymode.operator.source.SourceLimits;
-import dev.pymode.operator.support.MutableClock;
+import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,14 +39,14 @@ class GitSourceFetcherTest {
 
     private GitServer server;
     private GitRepo repo;
-    private MutableClock clock;
+    private ManualClock clock;
     private GitSourceFetcher fetcher;
 
     @BeforeEach
     void setUp() throws Exception {
         server = new GitServer(tmp.resolve("served"));
         repo = GitRepo.create(server.root(), "project.git");
-        clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         fetcher = new GitSourceFetcher(tmp.resolve("cache"), 1L << 30, Duration.ofSeconds(15), Duration.ofSeconds(20),
                 clock);
     }

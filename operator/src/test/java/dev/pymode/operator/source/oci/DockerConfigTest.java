@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class DockerConfigTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

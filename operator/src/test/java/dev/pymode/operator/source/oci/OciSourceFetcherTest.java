@@ -17,8 +17,8 @@ import dev.pymode.devenv.LocalRegistry;
 import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.operator.source.SourceFailure;
 import dev.pymode.operator.source.SourceLimits;
-import dev.pymode.operator.support.MutableClock;
 import dev.pymode.operator.support.OciPush;
+import dev.pymode.testkit.ManualClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +39,7 @@ class OciSourceFetcherTest {
     @TempDir
     Path tmp;
 
-    private MutableClock clock;
+    private ManualClock clock;
     private OciSourceFetcher fetcher;
 
     @BeforeAll
@@ -54,7 +54,7 @@ class OciSourceFetcherTest {
 
     @BeforeEach
     void setUp() {
-        clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         fetcher = new OciSourceFetcher(new ObjectMapper(), Duration.ofSeconds(15), Set.of(), clock);
     }
 

@@ -15,9 +15,11 @@ import dev.pymode.operator.source.SourceLimits;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Project archives: what is taken, and every unsafe entry refused with its own message. */
+@Tag("unit")
 class TarLayerTest {
 
     /** A tar+gzip built entry by entry: name, type flag, content or link target. */

@@ -1,4 +1,4 @@
-package dev.pymode.operator.support;
+package dev.pymode.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,17 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand, so time-dependent behaviour is asserted without waiting. */
-public final class MutableClock extends Clock {
+/** A clock tests move by hand, so time-dependent behaviour is asserted without waiting. Always UTC. */
+public class ManualClock extends Clock {
 
     private volatile Instant now;
 
-    public MutableClock(Instant start) {
+    public ManualClock(Instant start) {
         this.now = start;
     }
 
-    public void advance(Duration duration) {
-        now = now.plus(duration);
+    public void advance(Duration by) {
+        now = now.plus(by);
     }
 
     @Override

@@ -1,0 +1,123 @@
+// Unit tier: the runtime pool with runtimes made by the test (no workerd): one start per key however
+// many first requests arrive, the bound with least-recently-used eviction that never stops a runtime
+// in use, replacement after a redeploy, the idle sweep, and the counters /__standin reports.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { RuntimePool } from "../src/runtime/pool.mjs";
+
+/** A pool whose runtimes are {key, generation} objects; `events` lists starts and stops in order. */
+function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayMs = 0 } = {}) {
+  const events = [];
+  const generation = new Map(); // key → what the key should run now (a redeploy bumps it)
+  const p = new RuntimePool({
+    maxRunning,
+    idleMs,
+    start: async (key) => {
+      await sleep(startDelayMs);
+      if (failStart(key)) throw new Error(`${key} does not start`);
+      events.push(`start ${key}`);
+      return { key, generation: generation.get(key) ?? 0 };
+    },
+    stop: async (key, runtime, reason) => {
+      events.push(`stop ${key} ${reason}`);
+    },
+    isCurrent: (key, runtime) => runtime.generation === (generation.get(key) ?? 0),
+    log: () => {},
+  });
+  return { p, events, redeploy: (key) => generation.set(key, (generation.get(key) ?? 0) + 1) };
+}
+
+describe("the runtime pool", () => {
+  it("concurrent first requests of a key share one start", async () => {
+    const { p, events } = pool({ startDelayMs: 20 });
+    const leases = await Promise.all(Array.from({ length: 10 }, () => p.lease("a")));
+    assert.deepEqual(events, ["start a"]);
+    assert.ok(leases.every((l) => l.runtime === leases[0].runtime));
+    leases.forEach((l) => l.release());
+    await p.close();
+  });
+
+  it("a full pool evicts the least recently used idle runtime", async () => {
+    const { p, events } = pool({ maxRunning: 2 });
+    (await p.lease("a")).release();
+    await sleep(5);
+    (await p.lease("b")).release();
+    (await p.lease("c")).release();
+    assert.deepEqual(events, ["start a", "start b", "stop a evicted", "start c"]);
+    assert.equal(p.running("a"), false);
+    assert.equal(p.stats().stopped_evicted, 1);
+    assert.equal(p.stats().peak_running, 2);
+    await p.close();
+  });
+
+  it("a runtime in use is never evicted: a start waits until one is released", async () => {
+    const { p, events } = pool({ maxRunning: 1 });
+    const a = await p.lease("a");
+    let started = false;
+    const b = p.lease("b").then((l) => {
+      started = true;
+      return l;
+    });
+    await sleep(30);
+    assert.equal(started, false, "b waits while a serves a request");
+    assert.equal(p.stats().waiting, 1);
+    a.release();
+    a.release(); // a second release does nothing
+    (await b).release();
+    assert.deepEqual(events, ["start a", "stop a evicted", "start b"]);
+    await p.close();
+  });
+
+  it("a redeployed key starts its new runtime before the old one stops", async () => {
+    const { p, events, redeploy } = pool();
+    const first = await p.lease("a");
+    first.release();
+    redeploy("a");
+    const second = await p.lease("a");
+    assert.equal(second.runtime.generation, 1);
+    assert.deepEqual(events, ["start a", "start a", "stop a replaced"]);
+    second.release();
+    await p.close();
+  });
+
+  it("a start that fails leaves the key stopped and is counted", async () => {
+    let failing = true;
+    const { p } = pool({ failStart: () => failing });
+    await assert.rejects(p.lease("a"), /a does not start/);
+    assert.equal(p.running("a"), false);
+    assert.equal(p.stats().start_failures, 1);
+    failing = false;
+    (await p.lease("a")).release();
+    assert.equal(p.running("a"), true);
+    await p.close();
+  });
+
+  it("idle runtimes stop after idleMs, leased ones do not", async () => {
+    const { p, events } = pool({ idleMs: 40 });
+    (await p.lease("idle")).release();
+    const busy = await p.lease("busy");
+    await sleep(200);
+    assert.ok(events.includes("stop idle idle"));
+    assert.equal(p.running("busy"), true);
+    busy.release();
+    await p.close();
+  });
+
+  it("remove and close stop what runs and refuse new starts", async () => {
+    const { p, events } = pool();
+    (await p.lease("a")).release();
+    (await p.lease("b")).release();
+    await p.remove("a");
+    assert.deepEqual(events.slice(2), ["stop a removed"]);
+    await p.close();
+    assert.deepEqual(events.slice(3), ["stop b removed"]);
+    await assert.rejects(p.lease("c"), /shutting down/);
+  });
+
+  it("limits are whole numbers, 0 meaning none", () => {
+    for (const bad of [-1, 1.5, "2"]) {
+      assert.throws(() => new RuntimePool({ maxRunning: bad, idleMs: 0, start: () => {}, stop: () => {}, isCurrent: () => true, log: () => {} }), /maxRunning must be an integer >= 0/);
+    }
+  });
+});

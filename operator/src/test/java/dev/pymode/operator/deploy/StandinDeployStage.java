@@ -1,0 +1,48 @@
+package dev.pymode.operator.deploy;
+
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pymode.cloudflare.ApiObserver;
+import dev.pymode.cloudflare.RateLimiter;
+import dev.pymode.devenv.LocalCloudflare;
+import dev.pymode.operator.config.PyModeConfig;
+import dev.pymode.operator.events.EventRecorder;
+import dev.pymode.operator.inventory.AccountInventories;
+import dev.pymode.operator.kube.SecretValues;
+import dev.pymode.operator.support.StandinSettings;
+
+/**
+ * The Deployed stage against a Cloudflare stand-in of its own, with the bundles the test hands over by digest (no
+ * registry) and the events it records; closing it stops the clients and the stand-in.
+ */
+record StandinDeployStage(LocalCloudflare cloudflare, CloudflareClients clients, WorkerDeployStage stage)
+        implements AutoCloseable {
+
+    static StandinDeployStage start(String account, String token, Function<String, BundleStore.Bundle> bundleByDigest,
+                                    EventRecorder events) throws Exception {
+        LocalCloudflare cloudflare = new LocalCloudflare(Files.createTempDirectory(token), account, token).start();
+        Clock clock = Clock.systemUTC();
+        PyModeConfig.Cloudflare settings = StandinSettings.of(cloudflare);
+        CloudflareClients clients = new CloudflareClients(clock, RateLimiter.cloudflareDefaults(clock), ApiObserver.NONE);
+        ObjectMapper json = new ObjectMapper();
+        BundleStore bundles = new BundleStore(null, json, 4) {
+            @Override
+            public Bundle load(String repository, String digest) {
+                return bundleByDigest.apply(digest);
+            }
+        };
+        WorkerDeployStage stage = new WorkerDeployStage(new CloudflareTargets(settings, new SecretValues(null)), clients,
+                new AccountInventories(settings.listingInterval(), clock), bundles, new WorkerUploadFactory(json),
+                new SecretValues(null), settings, events, clock);
+        return new StandinDeployStage(cloudflare, clients, stage);
+    }
+
+    @Override
+    public void close() throws Exception {
+        clients.close();
+        cloudflare.close();
+    }
+}
