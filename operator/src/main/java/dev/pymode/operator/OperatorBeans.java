@@ -31,7 +31,7 @@ import dev.pymode.operator.metrics.OperatorMetrics;
 import dev.pymode.operator.oci.OciRegistry;
 import dev.pymode.operator.recipes.RecipeCatalog;
 import dev.pymode.operator.recipes.RecipeClosure;
-import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.resolve.SourceResolver;
 import dev.pymode.operator.source.git.GitSourceFetcher;
 import dev.pymode.operator.source.oci.OciSourceFetcher;
 import dev.pymode.operator.status.StatusAggregator;

@@ -17,7 +17,7 @@ import dev.pymode.operator.deploy.WorkerTeardown;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.inventory.AccountInventories;
 import dev.pymode.operator.kube.SecretValues;
-import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.resolve.SourceResolver;
 import dev.pymode.operator.status.StatusAggregator;
 import dev.pymode.operator.status.StatusUpdates;
 import io.fabric8.kubernetes.api.model.ConfigMap;

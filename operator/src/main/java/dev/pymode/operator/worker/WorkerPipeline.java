@@ -10,7 +10,7 @@ import dev.pymode.operator.builds.WorkerBuildStage;
 import dev.pymode.operator.deploy.WorkerDeployStage;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.source.EntryLocator;
-import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.resolve.SourceResolver;
 import dev.pymode.operator.status.ConditionTypes;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.workflow.ScheduleEntry;

@@ -21,7 +21,7 @@ import dev.pymode.operator.builds.WorkerBuildStage;
 import dev.pymode.operator.config.PyModeConfig;
 import dev.pymode.operator.events.EventRecorder;
 import dev.pymode.operator.oci.OciRegistry;
-import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.resolve.SourceResolver;
 import dev.pymode.operator.status.StageResult;
 import dev.pymode.operator.support.Builder;
 import dev.pymode.operator.support.TestPaths;

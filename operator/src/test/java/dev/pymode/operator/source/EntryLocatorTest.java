@@ -58,6 +58,5 @@ class EntryLocatorTest {
         assertThat(ProjectPaths.isSafeRelative("a//b")).isFalse();
         assertThat(ProjectPaths.isSafeRelative("./a")).isFalse();
         assertThat(ProjectPaths.isSafeRelative("a\\b")).isFalse();
-        assertThat(SourceResolver.toPath("src--utils--__init__.py")).isEqualTo("src/utils/__init__.py");
     }
 }

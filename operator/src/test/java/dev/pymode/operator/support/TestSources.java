@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pymode.operator.source.SourceResolver;
+import dev.pymode.operator.source.resolve.SourceResolver;
 import dev.pymode.operator.source.git.GitSourceFetcher;
 import dev.pymode.operator.source.oci.OciSourceFetcher;
 import io.fabric8.kubernetes.client.KubernetesClient;

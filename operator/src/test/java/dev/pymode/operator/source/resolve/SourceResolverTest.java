@@ -1,4 +1,4 @@
-package dev.pymode.operator.source;
+package dev.pymode.operator.source.resolve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The SourceReady stage's retry policy for failures of fetched sources. */
+/** The SourceReady stage's retry policy for failures of fetched sources, and how ConfigMap keys name paths. */
 @Tag("unit")
 class SourceResolverTest {
 
@@ -46,5 +46,11 @@ class SourceResolverTest {
         assertThat(resolver.backoff(worker, "RegistryUnavailable", interval)).as("another failure starts over")
                 .isEqualTo(Duration.ofSeconds(5));
         assertThat(resolver.backoff(worker, "SourceUnavailable", Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void configMapKeysSpellNestedPathsWithTheSeparator() {
+        assertThat(SourceResolver.toPath("src--utils--__init__.py")).isEqualTo("src/utils/__init__.py");
+        assertThat(SourceResolver.toPath("main.py")).isEqualTo("main.py");
     }
 }

@@ -1,4 +1,4 @@
-package dev.pymode.operator.source;
+package dev.pymode.operator.source.resolve;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,6 +16,10 @@ import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.OciSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.source.ProjectPaths;
+import dev.pymode.operator.source.ProjectSource;
+import dev.pymode.operator.source.SourceFailure;
+import dev.pymode.operator.source.SourceLimits;
 import dev.pymode.operator.source.git.GitCredentials;
 import dev.pymode.operator.source.git.GitSourceFetcher;
 import dev.pymode.operator.source.git.GitUrls;

@@ -1,4 +1,4 @@
-package dev.pymode.operator.source;
+package dev.pymode.operator.source.resolve;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package dev.pymode.operator.source;
+package dev.pymode.operator.source.resolve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
