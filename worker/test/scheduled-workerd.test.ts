@@ -8,7 +8,7 @@ import { bundleTestApp } from "./helpers/scenarios";
 import { startBundle, WorkerdHandle } from "./helpers/workerd";
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), "fixtures", "scheduled-app");
-// What the operator deploys for spec.triggers.crons.
+// What the operator deploys for spec.crons.
 const SCHEDULES = ["*/5 * * * *", "13 13 * * *", "0 0 1 1 *"].map((cron) => ({ cron, handler: "scheduled" }));
 
 let h: WorkerdHandle | undefined;
