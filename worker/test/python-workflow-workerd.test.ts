@@ -2,7 +2,7 @@
 // Durable Object alarms, and tasks fanned out to ThreadDO instances.
 import { describe, expect, it } from "vitest";
 import { setUpOnce } from "./helpers/setup";
-import { startBundle } from "./helpers/workerd";
+import { startBundle, workerdHost } from "./helpers/workerd";
 import { bundleWorkflowApp, defineWorkflowScenarios, WfHost } from "./helpers/workflow-scenarios";
 
 // What the operator deploys for two PyModeWorkflows on one cron (worker/src/runtime/schedules.ts).
@@ -14,10 +14,7 @@ const SCHEDULES = [
 const workerd = setUpOnce(async () =>
   startBundle(await bundleWorkflowApp(), { PYMODE_SCHEDULES: JSON.stringify(SCHEDULES) }),
   { timeoutMs: 120_000, tearDown: (h) => h.dispose() });
-const host = (): WfHost => {
-  const h = workerd();
-  return { fetch: (path, init) => fetch(new URL(path, h.url), init), logs: () => h.logs };
-};
+const host = (): WfHost => workerdHost(workerd());
 
 describe("pymode.parallel and pymode.workflows on python.wasm (workerd: PythonDO, ThreadDO, alarms)", () => {
   defineWorkflowScenarios(host);
