@@ -8,7 +8,10 @@ import dev.pymode.operator.api.v1alpha1.common.SecretKeyReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
-/** Reads values from Kubernetes Secrets. Values go to Cloudflare only; never into logs, events or status. */
+/**
+ * Reads values from Kubernetes Secrets. Values go only where they are meant for (Cloudflare, a git server, a
+ * registry); never into logs, events or status.
+ */
 public class SecretValues {
 
     private final KubernetesClient client;
