@@ -1,46 +1,32 @@
 // pymode.parallel / pymode.workflows on real python.wasm in workerd: PythonDO's ctx.storage,
 // Durable Object alarms, and tasks fanned out to ThreadDO instances.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBundle, WorkerdHandle } from "./helpers/workerd";
+import { describe, expect, it } from "vitest";
+import { setUpOnce } from "./helpers/setup";
+import { startBundle, workerdHost } from "./helpers/workerd";
 import { bundleWorkflowApp, defineWorkflowScenarios, WfHost } from "./helpers/workflow-scenarios";
 
-let h: WorkerdHandle | undefined;
-let host: WfHost | undefined;
-let setupError: unknown;
 // What the operator deploys for two PyModeWorkflows on one cron (worker/src/runtime/schedules.ts).
 const SCHEDULES = [
   { cron: "*/5 * * * *", workflow: "orders", resource: "every-5m", input: { prices: [4, 5] }, concurrency: "Forbid" },
   { cron: "*/5 * * * *", workflow: "orders", resource: "every-5m-retrying", input: { prices: [1], failures: 1 }, concurrency: "Allow" },
 ];
 
-beforeAll(async () => {
-  try {
-    h = await startBundle(await bundleWorkflowApp(), { PYMODE_SCHEDULES: JSON.stringify(SCHEDULES) });
-    const w = h;
-    host = { fetch: (path, init) => fetch(new URL(path, w.url), init), logs: () => w.logs };
-  } catch (e) {
-    setupError = e; // every test then fails with this message (a missing runtime is not a skip)
-  }
-}, 120_000);
-afterAll(async () => {
-  await h?.dispose();
-});
+const workerd = setUpOnce(async () =>
+  startBundle(await bundleWorkflowApp(), { PYMODE_SCHEDULES: JSON.stringify(SCHEDULES) }),
+  { timeoutMs: 120_000, tearDown: (h) => h.dispose() });
+const host = (): WfHost => workerdHost(workerd());
 
 describe("pymode.parallel and pymode.workflows on python.wasm (workerd: PythonDO, ThreadDO, alarms)", () => {
-  defineWorkflowScenarios(() => {
-    if (!host) throw setupError;
-    return host;
-  });
+  defineWorkflowScenarios(host);
 });
 
 describe("cron triggers (workerd scheduled handler → workflow runs)", () => {
   const fire = async (cron: string, at: number) => {
-    if (!h) throw setupError;
-    const worker = await h.mf.getWorker();
+    const worker = await workerd().mf.getWorker();
     return worker.scheduled({ cron, scheduledTime: new Date(at) });
   };
   const run = async (id: string) => {
-    const r = await host!.fetch(`/workflow/status?id=${id}`);
+    const r = await host().fetch(`/workflow/status?id=${id}`);
     return { status: r.status, doc: r.status === 200 ? await r.json() : null };
   };
 
@@ -67,12 +53,12 @@ describe("cron triggers (workerd scheduled handler → workflow runs)", () => {
     const at = Date.UTC(2026, 11, 2, 3, 10, 0);
     expect((await fire("*/5 * * * *", at)).outcome).toBe("ok");
     expect((await fire("*/5 * * * *", at)).outcome).toBe("ok");
-    const listed = await (await host!.fetch("/workflow/runs?workflow=orders&limit=100")).json();
+    const listed = await (await host().fetch("/workflow/runs?workflow=orders&limit=100")).json();
     expect(listed.runs.filter((r: any) => r.id === `every-5m-${at / 1000}`)).toHaveLength(1);
     const before = listed.runs.length;
     expect((await fire("0 3 * * *", at)).outcome).toBe("ok");
-    const after = await (await host!.fetch("/workflow/runs?workflow=orders&limit=100")).json();
+    const after = await (await host().fetch("/workflow/runs?workflow=orders&limit=100")).json();
     expect(after.runs.length).toBe(before);
-    expect(h!.logs.join("\n")).toContain('cron "0 3 * * *" fired but PYMODE_SCHEDULES starts nothing for it');
+    expect(workerd().logs.join("\n")).toContain('cron "0 3 * * *" fired but PYMODE_SCHEDULES starts nothing for it');
   });
 });

@@ -3,34 +3,24 @@
 // a cron the worker declared (PYMODE_SCHEDULES handler entries), and its failures fail the invocation.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bundleTestApp } from "./helpers/scenarios";
-import { startBundle, WorkerdHandle } from "./helpers/workerd";
+import { setUpOnce } from "./helpers/setup";
+import { startBundle } from "./helpers/workerd";
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), "fixtures", "scheduled-app");
-// What the operator deploys for spec.triggers.crons.
+// What the operator deploys for spec.crons.
 const SCHEDULES = ["*/5 * * * *", "13 13 * * *", "0 0 1 1 *"].map((cron) => ({ cron, handler: "scheduled" }));
 
-let h: WorkerdHandle | undefined;
-let setupError: unknown;
-
-beforeAll(async () => {
-  try {
-    h = await startBundle(await bundleTestApp({ project: APP }), { PYMODE_SCHEDULES: JSON.stringify(SCHEDULES) });
-  } catch (e) {
-    setupError = e; // every test then fails with it: a missing runtime must not look like a skip
-  }
-}, 120_000);
-afterAll(async () => {
-  await h?.dispose();
-});
+const workerd = setUpOnce(async () =>
+  startBundle(await bundleTestApp({ project: APP }), { PYMODE_SCHEDULES: JSON.stringify(SCHEDULES) }),
+  { timeoutMs: 120_000, tearDown: (h) => h.dispose() });
 
 describe("cron triggers → the Python scheduled handler (workerd)", () => {
   const fire = async (cron: string, at: number) => {
-    if (!h) throw setupError;
-    return (await h.mf.getWorker()).scheduled({ cron, scheduledTime: new Date(at) });
+    return (await workerd().mf.getWorker()).scheduled({ cron, scheduledTime: new Date(at) });
   };
-  const page = async () => (await fetch(h!.url)).text();
+  const page = async () => (await fetch(workerd().url)).text();
 
   it("a declared cron calls Default.scheduled with the controller, awaited env and ctx.waitUntil", async () => {
     const at = Date.UTC(2026, 11, 7, 10, 5);
@@ -43,13 +33,13 @@ describe("cron triggers → the Python scheduled handler (workerd)", () => {
     expect(await fire("0 0 1 1 *", at)).toMatchObject({ outcome: "ok", noRetry: true });
     expect(await fire("0 3 * * *", at + 60_000)).toMatchObject({ outcome: "ok" });
     expect(await page()).toBe(`0 0 1 1 * at ${at}; waited for`);
-    expect(h!.logs.join("\n")).toContain('cron "0 3 * * *" fired but PYMODE_SCHEDULES starts nothing for it');
+    expect(workerd().logs.join("\n")).toContain('cron "0 3 * * *" fired but PYMODE_SCHEDULES starts nothing for it');
   });
 
   it("a handler that raises fails the invocation; its traceback is in the worker's log", async () => {
     const result = await fire("13 13 * * *", Date.UTC(2026, 11, 7, 13, 13));
     expect(result.outcome).toBe("exception");
-    const logs = h!.logs.join("\n");
+    const logs = workerd().logs.join("\n");
     expect(logs).toContain("pymode: the scheduled handler failed");
     expect(logs).toContain("RuntimeError: the 13:13 job always fails");
   });

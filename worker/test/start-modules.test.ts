@@ -3,10 +3,11 @@
 // heap (145 modules, 3.68 MB gzip snapshot for hello before this test; 82, 2.94 MB after). The modules below
 // were all loaded at start once, pulled in by pymode's own imports; a handler that imports them still can.
 import { resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadBundle, memoryEnv, NodeHost } from "../src/node/host";
 import { NODE_HOST_DRIVER } from "./helpers/driver";
 import { bundleTestApp } from "./helpers/scenarios";
+import { setUpOnce } from "./helpers/setup";
 
 const START_APP = resolve(__dirname, "fixtures", "start-app");
 
@@ -19,21 +20,13 @@ const NOT_AT_START = [
   "datetime", "base64", // R2, D1 and queue values
 ];
 
-let host: NodeHost | undefined;
-let setupError: unknown;
-
-beforeAll(async () => {
-  try {
-    const bundle = await loadBundle(await bundleTestApp({ driver: NODE_HOST_DRIVER, project: START_APP }));
-    host = new NodeHost({ bundle, env: await memoryEnv({}, undefined) });
-  } catch (e) {
-    setupError = e; // every test fails with it: a missing runtime must not look like a pass
-  }
+const host = setUpOnce(async () => {
+  const bundle = await loadBundle(await bundleTestApp({ driver: NODE_HOST_DRIVER, project: START_APP }));
+  return new NodeHost({ bundle, env: await memoryEnv({}, undefined) });
 });
 
 async function modules(path: string): Promise<string[]> {
-  if (!host) throw setupError;
-  const r = await host.fetch(new Request(`https://pymode.test${path}`));
+  const r = await host().fetch(new Request(`https://pymode.test${path}`));
   expect(r.status).toBe(200);
   return (await r.json()) as string[];
 }

@@ -19,7 +19,7 @@ import re
 
 import yaml
 
-__all__ = ["YamlError", "load_all", "dump", "dump_all"]
+__all__ = ["YamlError", "load_all", "dump_all"]
 
 
 class YamlError(ValueError):
@@ -94,8 +94,3 @@ def dump_all(docs):
     # No line folding: long strings stay on one line, where every reader agrees on them.
     return yaml.dump_all(docs, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True,
                          width=float("inf"))
-
-
-def dump(value):
-    """One document."""
-    return dump_all([value])

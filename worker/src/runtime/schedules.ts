@@ -7,7 +7,7 @@
 // When Cloudflare fires a cron, the Worker's `scheduled` handler starts one run per entry with that
 // cron through the same POST /workflow/run the operator uses for manual runs. The run id is
 // "<resource>-<scheduled time in epoch seconds>", so a firing delivered twice starts one run.
-// The worker's own crons (PyModeWorker spec.triggers.crons) are entries {"cron", "handler": "scheduled"}:
+// The worker's own crons (PyModeWorker spec.crons) are entries {"cron", "handler": "scheduled"}:
 // their firings go to the entry's Python scheduled handler (pymode.scheduled), as
 // POST https://pymode.internal/__pymode/scheduled {"cron", "scheduledTime"}.
 

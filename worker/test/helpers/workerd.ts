@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { otherWorker } from "./scenarios";
+import { Host, otherWorker } from "./scenarios";
 
 export interface WorkerdHandle {
   mf: Miniflare;
@@ -11,6 +11,15 @@ export interface WorkerdHandle {
   logs: string[];
   env: Record<string, any>;
   dispose(): Promise<void>;
+}
+
+/** A bundle started in workerd as the scenario suites drive it: requests to its URL, its MY_KV binding, its logs. */
+export function workerdHost(h: WorkerdHandle): Host {
+  return {
+    fetch: (path, init) => fetch(new URL(path, h.url), init),
+    kvPut: (k, v) => h.env.MY_KV.put(k, v),
+    logs: () => h.logs,
+  };
 }
 
 export async function startBundle(dir: string, vars: Record<string, string> = {}): Promise<WorkerdHandle> {

@@ -48,16 +48,17 @@ final class DeployPlan {
     /**
      * What the upload's digest says about the listed script.
      *
+     * @param sameScript    the worker's recorded deployment is of this script in this account
      * @param deployedByUs  the worker's own deployment of the same script recorded this upload
      * @param carriesDigest the listed script is tagged with this upload's digest (deployed from the same bundle,
      *                      settings and secrets, maybe by this operator before the worker's status was lost)
      * @param listed        the account's listing shows the script
      */
-    record UploadCheck(boolean deployedByUs, boolean carriesDigest, boolean listed) {
+    record UploadCheck(boolean sameScript, boolean deployedByUs, boolean carriesDigest, boolean listed) {
 
         static UploadCheck of(WorkerDeployment current, boolean sameScript, Optional<WorkerScript> listed,
                               String uploadDigest) {
-            return new UploadCheck(sameScript && uploadDigest.equals(current.getUploadDigest()),
+            return new UploadCheck(sameScript, sameScript && uploadDigest.equals(current.getUploadDigest()),
                     listed.map(r -> r.tags().contains(DeployDigests.tag(uploadDigest))).orElse(false),
                     listed.isPresent());
         }
@@ -68,7 +69,7 @@ final class DeployPlan {
         }
 
         /** Ours, but gone from the account (or from its listing) or not as sent: deployed again, with a warning. */
-        boolean lost(boolean sameScript) {
+        boolean lost() {
             return sameScript && (!listed || deployedByUs);
         }
     }

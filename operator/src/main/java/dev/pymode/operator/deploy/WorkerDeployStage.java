@@ -271,7 +271,7 @@ public class WorkerDeployStage {
             events.warning(worker, "DriftDetected", "bindings changed outside the operator (missing: "
                     + names(drift.missing()) + ", changed: " + names(drift.changed()) + ", unexpected: "
                     + names(drift.unexpected()) + "); deploying again to restore them");
-        } else if (check.lost(sameScript)) {
+        } else if (check.lost()) {
             events.warning(worker, "DriftDetected", "script " + script + " is gone from account " + account
                     + "; deploying it again");
         }

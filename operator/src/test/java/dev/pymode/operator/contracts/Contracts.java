@@ -17,6 +17,7 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import dev.pymode.operator.support.TestPaths;
 
 /**
  * The contracts between modules as the Java tests read them: the JSON Schemas of schemas/ and their shared corpus of
@@ -25,9 +26,7 @@ import com.networknt.schema.SpecificationVersion;
 final class Contracts {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    /** The repository (surefire sets pymode.repo-root; from the module directory it is the parent). */
-    static final Path REPO = Path.of(System.getProperty("pymode.repo-root", ".."));
-    static final Path SCHEMAS = REPO.resolve("schemas");
+    static final Path SCHEMAS = TestPaths.repoRoot().resolve("schemas");
 
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     private static final Map<String, Schema> LOADED = new ConcurrentHashMap<>();

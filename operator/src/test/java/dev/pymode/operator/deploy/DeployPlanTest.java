@@ -105,7 +105,7 @@ class DeployPlanTest {
         assertThat(tagged.deployedByUs()).isFalse();
         assertThat(tagged.carriesDigest()).isTrue();
         assertThat(tagged.verifyInsteadOfUpload()).isTrue();
-        assertThat(tagged.lost(false)).isFalse();
+        assertThat(tagged.lost()).isFalse();
     }
 
     @Test
@@ -114,7 +114,7 @@ class DeployPlanTest {
         DeployPlan.UploadCheck changed = DeployPlan.UploadCheck.of(current, true, listed("t", DeployDigests.tag(DIGEST)),
                 "sha256:" + "e".repeat(64));
         assertThat(changed.verifyInsteadOfUpload()).isFalse();
-        assertThat(changed.lost(true)).as("a new upload is no loss").isFalse();
+        assertThat(changed.lost()).as("a new upload is no loss").isFalse();
         DeployPlan.UploadCheck foreign = DeployPlan.UploadCheck.of(null, false, listed("t", "someone-elses"), DIGEST);
         assertThat(foreign.verifyInsteadOfUpload()).isFalse();
     }
@@ -123,6 +123,6 @@ class DeployPlanTest {
     void ourScriptGoneFromTheAccountIsDeployedAgainAsALoss() {
         DeployPlan.UploadCheck gone = DeployPlan.UploadCheck.of(recorded(), true, Optional.empty(), DIGEST);
         assertThat(gone.verifyInsteadOfUpload()).isFalse();
-        assertThat(gone.lost(true)).isTrue();
+        assertThat(gone.lost()).isTrue();
     }
 }

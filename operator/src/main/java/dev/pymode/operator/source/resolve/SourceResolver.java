@@ -16,6 +16,7 @@ import dev.pymode.operator.api.v1alpha1.worker.InlineFile;
 import dev.pymode.operator.api.v1alpha1.worker.OciSource;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerSource;
+import dev.pymode.operator.kube.SecretValues;
 import dev.pymode.operator.source.ProjectPaths;
 import dev.pymode.operator.source.ProjectSource;
 import dev.pymode.operator.source.SourceFailure;
@@ -49,6 +50,7 @@ public class SourceResolver {
     static final Duration MAX_RETRY = Duration.ofMinutes(5);
 
     private final KubernetesClient client;
+    private final SecretValues secrets;
     private final GitSourceFetcher git;
     private final OciSourceFetcher oci;
     private final ObjectMapper mapper;
@@ -57,6 +59,7 @@ public class SourceResolver {
     public SourceResolver(KubernetesClient client, GitSourceFetcher git, OciSourceFetcher oci, ObjectMapper mapper,
                           Clock clock) {
         this.client = client;
+        this.secrets = new SecretValues(client);
         this.git = git;
         this.oci = oci;
         this.mapper = mapper;
@@ -128,13 +131,13 @@ public class SourceResolver {
             if (ref != null && ref.getName() != null) {
                 Secret secret = secret(namespace, ref.getName());
                 keyWhere = "key '" + ref.getKey() + "' of Secret " + namespace + "/" + ref.getName();
-                String value = value(secret, ref.getKey()).orElseThrow(() -> SourceFailure.terminal(
+                String value = SecretValues.value(secret, ref.getKey()).orElseThrow(() -> SourceFailure.terminal(
                         "InvalidCredentials", "Secret " + namespace + "/" + ref.getName() + " has no key '"
                                 + ref.getKey() + "' (credentialsSecretRef)"));
                 if (GitUrls.isSsh(spec.getUrl())) {
                     knownHostsWhere = "key '" + GitCredentials.KNOWN_HOSTS_KEY + "' of Secret " + namespace + "/"
                             + ref.getName();
-                    String knownHosts = value(secret, GitCredentials.KNOWN_HOSTS_KEY).orElseThrow(() ->
+                    String knownHosts = SecretValues.value(secret, GitCredentials.KNOWN_HOSTS_KEY).orElseThrow(() ->
                             SourceFailure.terminal("InvalidCredentials", "Secret " + namespace + "/" + ref.getName()
                                     + " has no key '" + GitCredentials.KNOWN_HOSTS_KEY + "': ssh sources need the "
                                     + "server's host keys there (ssh-keyscan -p <port> <host>); unknown hosts are refused"));
@@ -161,7 +164,7 @@ public class SourceResolver {
                 String name = spec.getPullSecretRef().getName();
                 Secret secret = secret(namespace, name);
                 String where = "Secret " + namespace + "/" + name;
-                String json = value(secret, DockerConfig.KEY).orElseThrow(() -> SourceFailure.terminal(
+                String json = SecretValues.value(secret, DockerConfig.KEY).orElseThrow(() -> SourceFailure.terminal(
                         "InvalidCredentials", where + " has no key '" + DockerConfig.KEY + "': pullSecretRef must "
                                 + "name a Secret of type " + DockerConfig.TYPE + " (kubectl create secret docker-registry)"));
                 String host = OciReference.parse(spec.getRef()).host();
@@ -180,24 +183,10 @@ public class SourceResolver {
 
     /** The Secret; a missing one is waited for, since GitOps tools apply it in any order with the worker. */
     private Secret secret(String namespace, String name) throws SourceFailure {
-        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
-        if (secret == null) {
-            throw SourceFailure.waiting("CredentialsNotFound", "waiting for Secret " + namespace + "/" + name);
-        }
-        return secret;
+        return secrets.find(namespace, name).orElseThrow(() -> SourceFailure.waiting("CredentialsNotFound",
+                "waiting for Secret " + namespace + "/" + name));
     }
 
-    /** A Secret value, never logged or shown. */
-    private static Optional<String> value(Secret secret, String key) {
-        return Optional.ofNullable(secret.getData()).map(d -> d.get(key))
-                .map(b64 -> new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8))
-                .or(() -> Optional.ofNullable(secret.getStringData()).map(d -> d.get(key)));
-    }
-
-    /**
-     * Terminal failures are re-checked every interval anyway (the branch may be fixed by a push, the Secret by an
-     * edit); transient ones back off from {@link #FIRST_RETRY}, doubling for as long as the failure has lasted.
-     */
     /** The re-check interval of a fetched source; a malformed one stalls the worker until the spec changes. */
     private static Duration interval(String text) throws SourceFailure {
         try {
@@ -207,6 +196,10 @@ public class SourceResolver {
         }
     }
 
+    /**
+     * Terminal failures are re-checked every interval anyway (the branch may be fixed by a push, the Secret by an
+     * edit); transient ones back off from {@link #FIRST_RETRY}, doubling for as long as the failure has lasted.
+     */
     private Resolution failed(PyModeWorker worker, SourceFailure failure, Duration interval) {
         String type = ConditionTypes.SOURCE_READY;
         StageResult stage = switch (failure.kind()) {
