@@ -54,7 +54,7 @@ labels = [l for l in ("baseline", "current") if l in runs]
 first = runs[labels[-1]]
 print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} namespaces, {first['workflows']} "
       f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark; "
-      f"the restart's heap (used, not after GC) and RSS are the new operator process's)")
+      f"the restart's heap (used, not after GC) and RSS are the new operator process's, run with the image's JVM options under the chart's 512Mi limit)")
 cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
         ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
         ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB"), ("reconciles", "reconciles"),

@@ -68,6 +68,16 @@ final class DeployPlan {
             return listed && (deployedByUs || carriesDigest);
         }
 
+        /**
+         * The permits a pass takes at once for the calls this check leads to (more are taken one by one): a
+         * verification or adoption reads settings, the deployment and workers.dev; a deploy opens an assets session,
+         * uploads, deploys or names its version, tags and publishes. Reserving a deploy's five for a verification
+         * would hold back other passes when a fleet is verified at once (statuses lost).
+         */
+        int permits() {
+            return verifyInsteadOfUpload() ? 3 : 5;
+        }
+
         /** Ours, but gone from the account (or from its listing) or not as sent: deployed again, with a warning. */
         boolean lost() {
             return sameScript && (!listed || deployedByUs);

@@ -223,9 +223,6 @@ public class WorkerDeployStage {
         WorkerDeployment current = observed.current();
         boolean sameScript = observed.sameScript();
         Optional<WorkerScript> remote = observed.remote();
-        // What follows is a sequence of calls (verification or deploy). Its permits are taken at once: on a spent
-        // budget it waits before its first call instead of being refused half-way and starting over.
-        CloudflareClient client = sequence.reserve(observed.client(), "deploy " + script, account);
 
         int percentage = spec.getCloudflare() != null && spec.getCloudflare().getRollout() != null
                 ? spec.getCloudflare().getRollout().getPercentage() : 100;
@@ -237,6 +234,9 @@ public class WorkerDeployStage {
         String digest = DeployDigests.upload(upload, secretsFingerprint, percentage);
 
         DeployPlan.UploadCheck check = DeployPlan.UploadCheck.of(current, sameScript, remote, digest);
+        // What follows is a sequence of calls (verification or deploy). Its permits are taken at once: on a spent
+        // budget it waits before its first call instead of being refused half-way and starting over.
+        CloudflareClient client = sequence.reserve(observed.client(), "deploy " + script, account, check.permits());
         boolean deployedByUs = check.deployedByUs();
         boolean carriesDigest = check.carriesDigest();
         Optional<ScriptSettings> remoteSettings = check.verifyInsteadOfUpload()
@@ -355,13 +355,10 @@ public class WorkerDeployStage {
 
     /** The permits one pass reserved for its sequence of calls; the ones not spent go back when the pass ends. */
     private static final class Sequence implements AutoCloseable {
-        /** A verification reads settings and workers.dev and maybe tags or names the version; a deploy uploads,
-         *  names its version, tags and publishes: about five calls either way (more are taken one by one). */
-        private static final int PERMITS = 5;
         private CloudflareClient reserved;
 
-        CloudflareClient reserve(CloudflareClient client, String what, String account) {
-            reserved = client.reserving(what, account, PERMITS);
+        CloudflareClient reserve(CloudflareClient client, String what, String account, int permits) {
+            reserved = client.reserving(what, account, permits);
             return reserved;
         }
 

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * packaged one, {@code operator/target/quarkus-app}, starts as a new process with empty caches, as a new pod would).
  * For each: wall time, Cloudflare calls (the stand-in's log: every API call, retries included), uploads, API-server
  * requests, operator heap and RSS (one JVM: the operator and this benchmark; the restarted operator's own process
- * for the restart). The figures go to stdout
+ * for the restart, run with the image's JVM options in a container of the chart's default memory limit). The figures go to stdout
  * and, as one JSON line, to {@code -Dfleet.out=FILE} (hack/bench-fleet.sh prints two runs side by side).
  *
  * <p>Sizes: {@code -Dfleet.workers} (200), {@code -Dfleet.namespaces} (10), {@code -Dfleet.workflows} (a tenth of
@@ -57,6 +57,8 @@ import org.junit.jupiter.api.Test;
 class FleetBenchmark {
 
     static final int WORKERS = Integer.getInteger("fleet.workers", 200);
+    /** The chart's default memory limit of the operator (charts/pymode-operator/values.yaml), as MaxRAM. */
+    static final String CHART_MEMORY_LIMIT = "512m";
     static final int NAMESPACES = Integer.getInteger("fleet.namespaces", 10);
     static final int WORKFLOWS = Integer.getInteger("fleet.workflows", WORKERS / 10);
     static final Duration STEADY = Duration.ofSeconds(Long.getLong("fleet.steadySeconds", 300));
@@ -181,6 +183,18 @@ class FleetBenchmark {
             }
         });
         return d;
+    }
+
+    /** The operator image's JVM options ({@code ENV JAVA_TOOL_OPTIONS} of operator/src/main/docker/Dockerfile). */
+    private static String imageJvmOptions() throws Exception {
+        Path dockerfile = Path.of(System.getProperty("pymode.repo-root", ".")).resolve(
+                "operator/src/main/docker/Dockerfile");
+        Matcher m = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(Files.readString(dockerfile));
+        if (!m.find()) {
+            throw new AssertionError("no JAVA_TOOL_OPTIONS in " + dockerfile);
+        }
+        // the image's temp directory is its own; the restarted operator's is set on the command line
+        return m.group(1).replace("-Djava.io.tmpdir=/tmp", "").trim();
     }
 
     private static long rssMiB() throws Exception {
@@ -334,7 +348,7 @@ class FleetBenchmark {
             port = socket.getLocalPort();
         }
         List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
+                ProcessHandle.current().info().command().orElse("java"),
                 "-Djava.io.tmpdir=" + dir, "-Dkubeconfig=" + System.getProperty("kubeconfig"),
                 "-Dquarkus.http.port=" + port, "-Dquarkus.log.file.path=" + dir.resolve("operator.log")));
         Map<String, String> config = new HashMap<>(Fleet.operatorConfig);
@@ -343,8 +357,11 @@ class FleetBenchmark {
         config.put("quarkus.log.category.\"io.javaoperatorsdk.operator.processing.event.EventProcessor\".level", "DEBUG");
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stdout").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout").toFile());
+        // the JVM settings the operator image runs with, in a container of the chart's default memory limit
+        builder.environment().put("JAVA_TOOL_OPTIONS", imageJvmOptions() + " -XX:MaxRAM=" + CHART_MEMORY_LIMIT);
+        Process process = builder.start();
         try {
             var http = java.net.http.HttpClient.newHttpClient();
             var metrics = java.net.http.HttpRequest.newBuilder(

@@ -106,6 +106,8 @@ class DeployPlanTest {
         assertThat(tagged.carriesDigest()).isTrue();
         assertThat(tagged.verifyInsteadOfUpload()).isTrue();
         assertThat(tagged.lost()).isFalse();
+        assertThat(ours.permits()).as("settings, deployment, workers.dev").isEqualTo(3);
+        assertThat(tagged.permits()).isEqualTo(3);
     }
 
     @Test
@@ -117,6 +119,8 @@ class DeployPlanTest {
         assertThat(changed.lost()).as("a new upload is no loss").isFalse();
         DeployPlan.UploadCheck foreign = DeployPlan.UploadCheck.of(null, false, listed("t", "someone-elses"), DIGEST);
         assertThat(foreign.verifyInsteadOfUpload()).isFalse();
+        assertThat(changed.permits()).as("a deploy reserves more than a verification").isEqualTo(5);
+        assertThat(foreign.permits()).isEqualTo(5);
     }
 
     @Test
