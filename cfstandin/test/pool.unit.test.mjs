@@ -3,9 +3,12 @@
 // in use, waiting starts served in arrival order and not starved by runtimes busy in bursts,
 // replacement after a redeploy, the idle sweep, and the counters /__standin reports.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { RuntimePool } from "../src/runtime/pool.mjs";
+import { releaseOnClose } from "../src/runtime/proxy.mjs";
 
 /** A pool whose runtimes are {key, generation} objects; `events` lists starts and stops in order. */
 function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayMs = 0, onStart = () => {}, now } = {}) {
@@ -15,7 +18,7 @@ function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayM
     maxRunning,
     idleMs,
     start: async (key) => {
-      onStart(key);
+      await onStart(key);
       await sleep(startDelayMs);
       if (failStart(key)) throw new Error(`${key} does not start`);
       events.push(`start ${key}`);
@@ -191,5 +194,47 @@ describe("the runtime pool", () => {
     for (const bad of [-1, 1.5, "2"]) {
       assert.throws(() => new RuntimePool({ maxRunning: bad, idleMs: 0, start: () => {}, stop: () => {}, isCurrent: () => true, log: () => {} }), /maxRunning must be an integer >= 0/);
     }
+  });
+});
+
+describe("a request served from the pool", () => {
+  it("whose client gave up while its runtime started does not keep the runtime", async () => {
+    // The stand-in leases a runtime for a request and releases it when the response closes. A
+    // client that gives up while the start runs has closed the response before the lease exists.
+    let startBegun;
+    const begun = new Promise((resolve) => (startBegun = resolve));
+    let finishStart;
+    const gate = new Promise((resolve) => (finishStart = resolve));
+    const { p, events } = pool({ maxRunning: 1, onStart: (key) => key === "slow" && (startBegun(), gate) });
+    let served;
+    let answered = null;
+    let clientGone;
+    const closed = new Promise((resolve) => (clientGone = resolve));
+    const server = http.createServer((req, res) => {
+      res.once("close", clientGone); // the test's own look: the server has seen the client leave
+      served = (async () => {
+        const lease = await p.lease("slow");
+        answered = releaseOnClose(res, lease.release);
+        if (answered) res.end("slow");
+      })();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const request = http.get({ host: "127.0.0.1", port: server.address().port });
+    request.on("error", () => {});
+    await begun;
+    request.destroy();
+    await closed;
+    finishStart();
+    await served;
+    server.close();
+    const other = p.lease("other"); // needs the only slot
+    await nextTurn();
+    const slowRunning = p.running("slow");
+    if (!slowRunning) (await other).release();
+    await p.close();
+    assert.equal(slowRunning, false, "the abandoned request still holds the runtime");
+    assert.equal(answered, false, "nobody waits for the answer");
+    assert.deepEqual(events, ["start slow", "stop slow evicted", "start other", "stop other removed"]);
   });
 });
