@@ -1,19 +1,24 @@
 // Unit tier: the runtime pool with runtimes made by the test (no workerd): one start per key however
 // many first requests arrive, the bound with least-recently-used eviction that never stops a runtime
-// in use, replacement after a redeploy, the idle sweep, and the counters /__standin reports.
+// in use, waiting starts served in arrival order and not starved by runtimes busy in bursts,
+// replacement after a redeploy, the idle sweep, and the counters /__standin reports.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { RuntimePool } from "../src/runtime/pool.mjs";
+import { releaseOnClose } from "../src/runtime/proxy.mjs";
 
 /** A pool whose runtimes are {key, generation} objects; `events` lists starts and stops in order. */
-function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayMs = 0 } = {}) {
+function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayMs = 0, onStart = () => {}, now } = {}) {
   const events = [];
   const generation = new Map(); // key → what the key should run now (a redeploy bumps it)
   const p = new RuntimePool({
     maxRunning,
     idleMs,
     start: async (key) => {
+      await onStart(key);
       await sleep(startDelayMs);
       if (failStart(key)) throw new Error(`${key} does not start`);
       events.push(`start ${key}`);
@@ -24,6 +29,7 @@ function pool({ maxRunning = 0, idleMs = 0, failStart = () => false, startDelayM
     },
     isCurrent: (key, runtime) => runtime.generation === (generation.get(key) ?? 0),
     log: () => {},
+    now,
   });
   return { p, events, redeploy: (key) => generation.set(key, (generation.get(key) ?? 0) + 1) };
 }
@@ -66,6 +72,75 @@ describe("the runtime pool", () => {
     a.release(); // a second release does nothing
     (await b).release();
     assert.deepEqual(events, ["start a", "stop a evicted", "start b"]);
+    await p.close();
+  });
+
+  it("waiting starts get room in arrival order", async () => {
+    // A start budget ends a pool that keeps starting and evicting without serving anyone.
+    const starts = () => events.filter((x) => x.startsWith("start")).length;
+    const { p, events } = pool({ maxRunning: 1, failStart: () => starts() >= 8 });
+    const a = await p.lease("a");
+    const order = [];
+    // each one, once started, serves one request and frees the room for the next
+    const later = ["b", "c", "d"].map((key) => p.lease(key).then((l) => (order.push(key), l.release())));
+    await nextTurn();
+    assert.equal(p.stats().waiting, 3);
+    a.release();
+    await Promise.allSettled(later);
+    assert.deepEqual(order, ["b", "c", "d"]);
+    assert.deepEqual(events, ["start a", "stop a evicted", "start b", "stop b evicted", "start c", "stop c evicted", "start d"]);
+    await p.close();
+  });
+
+  it("a waiting start is not starved by runtimes leased again as soon as they are released", async () => {
+    // Two keys busy in bursts fill the pool: each client holds its runtime for one event-loop turn,
+    // releases it and leases it again at once, as a poller does. The start of "c" must get the
+    // first runtime released. Counted in release cycles, not time; the loops stop after maxCycles
+    // so a starving pool ends the test with a failed assertion instead of hanging.
+    let cycles = 0;
+    let cycleOfStartC = null;
+    const { p, events } = pool({ maxRunning: 2, onStart: (key) => key === "c" && (cycleOfStartC = cycles) });
+    const maxCycles = 50;
+    let served = false;
+    const burstyClient = async (key) => {
+      while (!served && cycles < maxCycles) {
+        const lease = await p.lease(key);
+        await nextTurn(); // serving a request
+        lease.release();
+        cycles++;
+      }
+    };
+    const clients = [burstyClient("a"), burstyClient("b")];
+    while (cycles === 0) await nextTurn(); // both started (in the clients' order) and serving
+    assert.deepEqual(events, ["start a", "start b"]);
+    const cyclesBeforeC = cycles;
+    const c = p.lease("c").then((lease) => {
+      served = true;
+      lease.release();
+    });
+    c.catch(() => {}); // a starved start is refused by close() below
+    await Promise.all(clients);
+    await p.close();
+    assert.ok(served, `c still waited after ${cycles - cyclesBeforeC} release cycles`);
+    assert.equal(cycleOfStartC - cyclesBeforeC, 1, "c starts in the room of the first runtime released after it asked");
+  });
+
+  it("reports how long the oldest start has waited", async () => {
+    let t = 1_000;
+    const { p } = pool({ maxRunning: 1, now: () => t });
+    const a = await p.lease("a");
+    assert.equal(p.stats().oldest_wait_ms, 0);
+    const b = p.lease("b");
+    await nextTurn();
+    t += 250;
+    const c = p.lease("c");
+    await nextTurn();
+    t += 500;
+    assert.deepEqual([p.stats().waiting, p.stats().oldest_wait_ms], [2, 750]);
+    a.release();
+    (await b).release();
+    (await c).release();
+    assert.deepEqual([p.stats().waiting, p.stats().oldest_wait_ms], [0, 0]);
     await p.close();
   });
 
@@ -119,5 +194,47 @@ describe("the runtime pool", () => {
     for (const bad of [-1, 1.5, "2"]) {
       assert.throws(() => new RuntimePool({ maxRunning: bad, idleMs: 0, start: () => {}, stop: () => {}, isCurrent: () => true, log: () => {} }), /maxRunning must be an integer >= 0/);
     }
+  });
+});
+
+describe("a request served from the pool", () => {
+  it("whose client gave up while its runtime started does not keep the runtime", async () => {
+    // The stand-in leases a runtime for a request and releases it when the response closes. A
+    // client that gives up while the start runs has closed the response before the lease exists.
+    let startBegun;
+    const begun = new Promise((resolve) => (startBegun = resolve));
+    let finishStart;
+    const gate = new Promise((resolve) => (finishStart = resolve));
+    const { p, events } = pool({ maxRunning: 1, onStart: (key) => key === "slow" && (startBegun(), gate) });
+    let served;
+    let answered = null;
+    let clientGone;
+    const closed = new Promise((resolve) => (clientGone = resolve));
+    const server = http.createServer((req, res) => {
+      res.once("close", clientGone); // the test's own look: the server has seen the client leave
+      served = (async () => {
+        const lease = await p.lease("slow");
+        answered = releaseOnClose(res, lease.release);
+        if (answered) res.end("slow");
+      })();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const request = http.get({ host: "127.0.0.1", port: server.address().port });
+    request.on("error", () => {});
+    await begun;
+    request.destroy();
+    await closed;
+    finishStart();
+    await served;
+    server.close();
+    const other = p.lease("other"); // needs the only slot
+    await nextTurn();
+    const slowRunning = p.running("slow");
+    if (!slowRunning) (await other).release();
+    await p.close();
+    assert.equal(slowRunning, false, "the abandoned request still holds the runtime");
+    assert.equal(answered, false, "nobody waits for the answer");
+    assert.deepEqual(events, ["start slow", "stop slow evicted", "start other", "stop other removed"]);
   });
 });

@@ -7,6 +7,15 @@
 // a runtime that serves a request (a lease) or has an operation queued is never stopped by the
 // idle sweep or an eviction. A start that finds the pool full evicts the least recently used idle
 // runtime, or waits until one becomes idle.
+//
+// Fairness: waiting starts get room in arrival order, and room is handed over at the moment it
+// appears, not when a woken start gets round to looking. While starts wait, a runtime that becomes
+// idle (its last lease released, a start or swap done) is evicted for the oldest of them at once;
+// a request for that runtime's own script arriving after that finds it stopping and queues behind
+// the earlier starts like any other. So runtimes that are busy only in bursts (polled scripts)
+// cannot keep every slot while starts wait. A start arriving while others wait queues behind them
+// even when it could evict something itself. The lease that starts a runtime takes it in the same
+// step, so a new runtime is never evicted before it has served the request it was started for.
 
 /** Defaults of `startStandin` and the CLI (README "How scripts run"). */
 export const POOL_DEFAULTS = { maxRunning: 32, idleMs: 300_000 };
@@ -20,14 +29,15 @@ export class RuntimePool {
    * @param {(key: string, runtime: object, reason: "idle"|"evicted"|"replaced"|"removed") => Promise<void>} o.stop
    * @param {(key: string, runtime: object) => boolean} o.isCurrent
    * @param {(line: string) => void} o.log
+   * @param {() => number} [o.now] the clock in ms (tests give their own)
    */
-  constructor({ maxRunning, idleMs, start, stop, isCurrent, log }) {
+  constructor({ maxRunning, idleMs, start, stop, isCurrent, log, now = Date.now }) {
     for (const [name, v] of [["maxRunning", maxRunning], ["idleMs", idleMs]]) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`${name} must be an integer >= 0 (0 = no limit), got ${v}`);
     }
-    Object.assign(this, { maxRunning, idleMs, startFn: start, stopFn: stop, isCurrent, log });
+    Object.assign(this, { maxRunning, idleMs, startFn: start, stopFn: stop, isCurrent, log, now });
     this.entries = new Map(); // key → {key, state, runtime, active, pending, lastUsed, chain}
-    this.waiters = []; // starts waiting for room, FIFO
+    this.waiters = []; // starts waiting for room, oldest first: {e, since, admit, refuse}
     this.closed = false;
     this.counters = { started: 0, stopped: 0, stopped_idle: 0, stopped_evicted: 0, stopped_replaced: 0, stopped_removed: 0, start_failures: 0, peak_running: 0 };
     this.sweeper = null;
@@ -46,11 +56,15 @@ export class RuntimePool {
     return e;
   }
 
-  /** Runtimes alive (starting, running or stopping): what the bound counts. */
-  #alive() {
+  /** Entries in one of the given states; alive (starting, running or stopping) is what the bound counts. */
+  #count(...states) {
     let n = 0;
-    for (const e of this.entries.values()) if (e.state !== "stopped") n++;
+    for (const e of this.entries.values()) if (states.includes(e.state)) n++;
     return n;
+  }
+
+  #hasRoom() {
+    return this.maxRunning === 0 || this.#count("starting", "running", "stopping") < this.maxRunning;
   }
 
   /** One operation per key at a time; a key with queued operations is never picked for stopping. */
@@ -60,38 +74,60 @@ export class RuntimePool {
     e.chain = next.catch(() => {});
     return next.finally(() => {
       e.pending--;
-      this.#wake();
+      this.#dispatch();
     });
   }
 
-  /** Let the first waiting start look for room again (something was freed or became idle). */
-  #wake() {
-    this.waiters.shift()?.();
+  /**
+   * Hand room to the waiting starts, oldest first, and evict idle runtimes (least recently used
+   * first) for those still without room. Called whenever room may have appeared or a runtime may
+   * have become idle; synchronous, so nothing can lease a runtime between its release and its
+   * eviction for a waiter.
+   */
+  #dispatch() {
+    while (this.waiters.length && this.#hasRoom()) {
+      const waiter = this.waiters.shift();
+      this.#admit(waiter.e);
+      waiter.admit();
+    }
+    let freeing = this.#count("stopping"); // each stop under way becomes room for one waiter
+    while (this.waiters.length > freeing) {
+      const victim = this.#victim();
+      if (!victim) break;
+      this.#stopIdle(victim, "evicted").catch((err) => this.log(`evicting runtime ${victim.key} failed: ${err.message}`));
+      freeing++;
+    }
   }
 
   #idle(e) {
     return e.state === "running" && e.active === 0 && e.pending === 0;
   }
 
-  /** The least recently used idle runtime other than `except`, or null. */
-  #victim(except) {
+  /** The least recently used idle runtime, or null. */
+  #victim() {
     let best = null;
-    for (const e of this.entries.values()) if (e !== except && this.#idle(e) && (!best || e.lastUsed < best.lastUsed)) best = e;
+    for (const e of this.entries.values()) if (this.#idle(e) && (!best || e.lastUsed < best.lastUsed)) best = e;
     return best;
   }
 
-  /** Wait for room under the bound (evicting if needed), then mark `e` as starting. */
-  async #reserve(e) {
-    while (this.maxRunning > 0 && this.#alive() >= this.maxRunning) {
-      if (this.closed) throw new Error("the stand-in is shutting down");
-      const victim = this.#victim(e);
-      if (victim) await this.#stopIdle(victim, "evicted").catch((err) => this.log(`evicting runtime ${victim.key} failed: ${err.message}`));
-      else await new Promise((resolve) => this.waiters.push(resolve));
-    }
-    if (this.closed) throw new Error("the stand-in is shutting down");
+  /** `e` takes room under the bound. */
+  #admit(e) {
     e.state = "starting";
-    this.counters.peak_running = Math.max(this.counters.peak_running, this.#alive());
-    if (this.waiters.length) this.#wake(); // there may be room for the next one too
+    this.counters.peak_running = Math.max(this.counters.peak_running, this.#count("starting", "running", "stopping"));
+  }
+
+  /** Take room for `e` now when there is room and nobody waits, else queue behind the earlier starts. */
+  async #reserve(e) {
+    if (this.closed) throw new Error("the stand-in is shutting down");
+    if (!this.waiters.length && this.#hasRoom()) return this.#admit(e);
+    await new Promise((admit, refuse) => {
+      this.waiters.push({ e, since: this.now(), admit, refuse });
+      this.#dispatch(); // an idle runtime may be evicted for it right away
+    });
+    if (this.closed) {
+      e.state = "stopped"; // admitted just before close(): start nothing more
+      throw new Error("the stand-in is shutting down");
+    }
   }
 
   /** Make `e` run its current runtime: start it when stopped, replace it when outdated. */
@@ -102,7 +138,7 @@ export class RuntimePool {
       // Redeploy: start the new one first (a failure leaves the old one serving), then swap.
       const runtime = await this.#started(e.key);
       const old = e.runtime;
-      Object.assign(e, { runtime, lastUsed: Date.now() });
+      Object.assign(e, { runtime, lastUsed: this.now() });
       this.counters.stopped++;
       this.counters.stopped_replaced++;
       await this.stopFn(e.key, old, "replaced");
@@ -115,7 +151,7 @@ export class RuntimePool {
       e.state = "stopped";
       throw err;
     }
-    Object.assign(e, { state: "running", lastUsed: Date.now() });
+    Object.assign(e, { state: "running", lastUsed: this.now() });
     return e.runtime;
   }
 
@@ -157,11 +193,10 @@ export class RuntimePool {
   }
 
   #sweep() {
-    const now = Date.now();
+    const now = this.now();
     for (const e of this.entries.values()) {
       if (this.#idle(e) && now - e.lastUsed >= this.idleMs) this.#stopIdle(e, "idle").catch((err) => this.log(`stopping idle runtime ${e.key} failed: ${err.message}`));
     }
-    if (this.waiters.length) this.#wake();
   }
 
   /** Start (or update) the key's runtime now, as a deploy does; resolves to the runtime. */
@@ -176,22 +211,27 @@ export class RuntimePool {
    */
   async lease(key) {
     const e = this.#entry(key);
-    for (;;) {
-      if (e.state === "running" && this.isCurrent(key, e.runtime)) {
-        e.active++;
-        e.lastUsed = Date.now();
-        let released = false;
-        const release = () => {
-          if (released) return;
-          released = true;
-          e.active--;
-          e.lastUsed = Date.now();
-          if (e.active === 0) this.#wake();
-        };
-        return { runtime: e.runtime, release };
-      }
-      await this.#serial(e, () => this.#ensure(e));
-    }
+    if (e.state === "running" && this.isCurrent(key, e.runtime)) return this.#take(e);
+    // Taken inside the start's own step: when that step ends, the runtime is already in use.
+    return this.#serial(e, async () => {
+      await this.#ensure(e);
+      return this.#take(e);
+    });
+  }
+
+  /** One lease of `e`'s running runtime. */
+  #take(e) {
+    e.active++;
+    e.lastUsed = this.now();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      e.active--;
+      e.lastUsed = this.now();
+      if (e.active === 0) this.#dispatch();
+    };
+    return { runtime: e.runtime, release };
   }
 
   running(key) {
@@ -209,13 +249,14 @@ export class RuntimePool {
   stats() {
     const states = { starting: 0, running: 0, stopping: 0 };
     for (const e of this.entries.values()) if (e.state in states) states[e.state]++;
-    return { ...states, max_running: this.maxRunning || null, idle_stop_ms: this.idleMs || null, waiting: this.waiters.length, ...this.counters };
+    const oldest_wait_ms = this.waiters.length ? this.now() - this.waiters[0].since : 0;
+    return { ...states, max_running: this.maxRunning || null, idle_stop_ms: this.idleMs || null, waiting: this.waiters.length, oldest_wait_ms, ...this.counters };
   }
 
   async close() {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const wake of this.waiters.splice(0)) wake();
+    for (const waiter of this.waiters.splice(0)) waiter.refuse(new Error("the stand-in is shutting down"));
     await Promise.all([...this.entries.keys()].map((k) => this.remove(k)));
   }
 }

@@ -21,6 +21,20 @@ export function proxyRequest(req, res, upstream) {
   req.pipe(out);
 }
 
+/**
+ * Call `release` when the response closes, so a runtime lease lasts as long as its request. A
+ * client that gave up while the request waited (for its runtime's start) has closed the response
+ * already and "close" will not come again: release at once and answer false (nobody to answer).
+ */
+export function releaseOnClose(res, release) {
+  if (res.closed || res.destroyed) {
+    release();
+    return false;
+  }
+  res.once("close", release);
+  return true;
+}
+
 /** A loopback listener that serves one script (its stable per-script URL) with `handle(req, res)`. */
 export async function listenForScript(port, handle) {
   const server = http.createServer(handle);

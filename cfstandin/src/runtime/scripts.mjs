@@ -12,7 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { scriptInvalid } from "../envelope.mjs";
 import { RuntimePool } from "./pool.mjs";
-import { listenForScript, proxyRequest } from "./proxy.mjs";
+import { listenForScript, proxyRequest, releaseOnClose } from "./proxy.mjs";
 import { StartedKeys, startKey } from "./start-keys.mjs";
 import { QUEUE_PRODUCER_WORKER, versionWorker } from "./worker-options.mjs";
 
@@ -232,7 +232,7 @@ export class ScriptRuntimes {
       res.writeHead(502, { "content-type": "text/plain" }).end(`cfstandin: the script's runtime failed to start: ${e.message}\n`);
       return;
     }
-    res.once("close", lease.release);
+    if (!releaseOnClose(res, lease.release)) return; // the client gave up while the runtime started
     proxyRequest(req, res, lease.runtime.upstream);
   }
 
