@@ -8,37 +8,53 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.pymode.operator.api.v1alpha1.common.Syntax;
 
 /**
- * A workflow's cron schedule (5-field UNIX syntax or a macro), evaluated in UTC like Cloudflare cron triggers.
+ * A cron trigger as Cloudflare reads it (5 fields, UTC; its parser is cloudflare/saffron), or a macro spelled out
+ * into those 5 fields. Day-of-week numbers are Cloudflare's, 1-7 from Sunday (1 = SUN, 7 = SAT), not UNIX cron's.
  *
  * <p>{@link #validate} is the one rule for which schedules may become a cron trigger of a worker's script: the
  * dialect Cloudflare's {@code PUT …/schedules} accepts (and the stand-in checks, cfstandin/src/runtime/cron.mjs),
- * minus Cloudflare's {@code L}, {@code W} and {@code #} extensions, which nothing here can evaluate. A schedule
- * that fails it is the workflow's failure alone: it never reaches the worker's trigger set, where Cloudflare
- * would refuse the whole set and with it the worker's deploy.
+ * minus Cloudflare's {@code L}, {@code W} and {@code #} extensions and ranges that wrap around (FRI-MON), which
+ * nothing here evaluates. A schedule that fails it is the workflow's failure alone: it never reaches the worker's
+ * trigger set, where Cloudflare would refuse the whole set and with it the worker's deploy.
  */
 public final class CronSchedule {
 
-    private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    /**
+     * cron-utils reading Cloudflare's fields: UNIX cron's five, but days of the week 1-7 with Sunday 1 (Monday 2),
+     * as Quartz numbers them. As in UNIX cron, a day matching either restricted day field fires.
+     */
+    private static final CronDefinition CLOUDFLARE = CronDefinitionBuilder.defineCron()
+            .withMinutes().withStrictRange().and()
+            .withHours().withStrictRange().and()
+            .withDayOfMonth().withStrictRange().and()
+            .withMonth().withStrictRange().and()
+            .withDayOfWeek().withValidRange(1, 7).withMondayDoWValue(2).withStrictRange().and()
+            .instance();
+    private static final CronParser PARSER = new CronParser(CLOUDFLARE);
+    /** Cloudflare takes no macros: each is spelled out with Cloudflare's numbers (@weekly: Sunday is 1). */
     private static final Map<String, String> MACROS = Map.of("@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *",
-            "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0", "@daily", "0 0 * * *", "@hourly", "0 * * * *");
+            "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 1", "@daily", "0 0 * * *", "@hourly", "0 * * * *");
 
     /** maxStep: Cloudflare refuses a step longer than the field's span ({@code *}{@code /60} minutes). */
     private record Field(String name, int min, int max, int maxStep, List<String> names, int base) {
     }
 
+    private static final Field DAY_OF_WEEK = new Field("day-of-week", 1, 7, 6,
+            List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1);
     private static final List<Field> FIELDS = List.of(
             new Field("minute", 0, 59, 59, List.of(), 0),
             new Field("hour", 0, 23, 23, List.of(), 0),
             new Field("day-of-month", 1, 31, 30, List.of(), 0),
             new Field("month", 1, 12, 11, List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
                     "OCT", "NOV", "DEC"), 1),
-            new Field("day-of-week", 0, 7, 6, List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 0));
+            DAY_OF_WEEK);
     private static final Pattern NAME = Pattern.compile("[A-Za-z]+");
     private static final Pattern STAR_STEP = Pattern.compile("\\*/");
 
@@ -105,7 +121,8 @@ public final class CronSchedule {
             }
             int low = value(bounds[0], field);
             if (bounds.length == 2 && low > value(bounds[1], field)) {
-                throw new IllegalArgumentException(field.name() + " range '" + range + "' runs backwards");
+                throw new IllegalArgumentException(field.name() + " range '" + range + "' runs backwards"
+                        + " (Cloudflare wraps such a range around; PyMode does not evaluate it)");
             }
         }
     }
@@ -116,32 +133,42 @@ public final class CronSchedule {
             return named + field.base();
         }
         if (!text.matches("[0-9]{1,4}")) {
-            throw new IllegalArgumentException(field.name() + " '" + text + "' is not a number"
-                    + (field.names().isEmpty() ? "" : " or name")
-                    + (text.matches(".*[LWlw#?].*") ? " (L, W, # and ? are not supported)" : ""));
+            throw new IllegalArgumentException(field.name() + " '" + text + "' " + notANumber(text, field));
         }
         int n = Integer.parseInt(text);
+        if (field == DAY_OF_WEEK && n == 0) {
+            throw new IllegalArgumentException(Syntax.CRON_WEEKDAY_ZERO_MESSAGE);
+        }
         if (n < field.min() || n > field.max()) {
             throw new IllegalArgumentException(field.name() + " " + n + " is outside " + field.min() + "-"
-                    + field.max());
+                    + field.max() + (field == DAY_OF_WEEK ? " at Cloudflare: " + Syntax.CRON_WEEKDAYS : ""));
         }
         return n;
     }
 
+    private static String notANumber(String text, Field field) {
+        if (text.contains("?")) {
+            return "uses ?, which Cloudflare does not take (a bare * leaves a day field unrestricted)";
+        }
+        if (text.matches(".*[LW#].*")) {
+            return "uses L, W or # (Quartz extensions): Cloudflare takes them, PyMode does not evaluate them";
+        }
+        return "is not a number" + (field.names().isEmpty() ? "" : " or name");
+    }
+
     /**
      * A valid 5-field expression as cron-utils must get it to fire when Cloudflare and the stand-in do
-     * (testdata/cron/corpus.json): month and day names as numbers (cron-utils reads SUN as 7, so SUN-SAT would run
-     * backwards there), and {@code *}{@code /n} as the field's full range stepped by n (cron-utils, like vixie cron,
-     * takes a day field starting with {@code *} as unrestricted, so {@code 0 0 *}{@code /1 * MON} would fire on
-     * Mondays only; for Cloudflare only a bare {@code *} is, and a day matching either day field fires).
+     * (testdata/cron/corpus.json): month and day names as numbers, and {@code *}{@code /n} as the field's full range
+     * stepped by n (cron-utils, like vixie cron, takes a day field starting with {@code *} as unrestricted, so
+     * {@code 0 0 *}{@code /1 * MON} would fire on Mondays only; for Cloudflare only a bare {@code *} is, and a day
+     * matching either day field fires).
      */
     private static String numeric(String fields) {
         String[] parts = fields.split(" ");
         for (int i = 0; i < parts.length; i++) {
             Field field = FIELDS.get(i);
-            String range = field.min() + "-" + (field.name().equals("day-of-week") ? 6 : field.max());
             String numbers = NAME.matcher(parts[i]).replaceAll(m -> String.valueOf(value(m.group(), field)));
-            parts[i] = STAR_STEP.matcher(numbers).replaceAll(range + "/");
+            parts[i] = STAR_STEP.matcher(numbers).replaceAll(field.min() + "-" + field.max() + "/");
         }
         return String.join(" ", parts);
     }
