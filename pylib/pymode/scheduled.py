@@ -9,8 +9,8 @@ The entry module defines one of (may be `async def`):
         async def scheduled(self, controller, env, ctx):
             ...
 
-and the worker declares its crons (`spec.crons` of the PyModeWorker, as wrangler's
-`[triggers] crons`; day-of-week numbers are Cloudflare's, 1-7 from Sunday). The event (Cloudflare's `ScheduledController`) has `cron` (the expression that
+and the worker declares its crons (`spec.triggers.crons` of the PyModeWorker, as wrangler's
+`[triggers] crons`). The event (Cloudflare's `ScheduledController`) has `cron` (the expression that
 fired), `scheduledTime` (milliseconds since the epoch, as Cloudflare gives it), `scheduled_time`
 (the same as a UTC datetime), `type` ("scheduled") and `noRetry()` / `no_retry()`.
 

@@ -61,8 +61,11 @@ class CronScheduleTest {
                 .startsWith("month range 'DEC-JAN' runs backwards");
         assertThat(CronSchedule.problem("0 0 * * FRI-MON")).get().asString()
                 .startsWith("day-of-week range 'FRI-MON' runs backwards").contains("Cloudflare wraps such a range around");
-        assertThat(CronSchedule.problem("0 0 L * *")).get().asString()
-                .contains("uses L, W or #").contains("PyMode does not evaluate them");
+        assertThat(CronSchedule.problem("0 0 L,15 * *")).get().asString()
+                .contains("uses L, W or # where Cloudflare does not take them");
+        assertThat(CronSchedule.problem("0 0 * * MON#6")).contains("day-of-week #n 6 is outside 1-5");
+        assertThat(CronSchedule.problem("0 0 L-3W * *")).get().asString().contains("PyMode does not evaluate it");
+        assertThat(CronSchedule.problem("0 0 31W * *")).get().asString().contains("nW for days 1-27 only");
         assertThat(CronSchedule.problem("0 0 ? * MON")).get().asString().contains("uses ?, which Cloudflare does not take");
         assertThat(CronSchedule.problem("* * * *")).get().asString().contains("has 4");
         assertThat(CronSchedule.problem("@fortnightly")).isPresent();
@@ -97,7 +100,8 @@ class CronScheduleTest {
     @Test
     void whatCloudflareTakesIsValid() {
         for (String ok : List.of("* * * * *", "*/15 * * * *", "0 9-17/2 * * MON-FRI", "5,35 0 1 JAN,jul *",
-                "0 0 * * 7", "15/10 * * * *", "@hourly", "@annually", "59 23 31 12 SAT")) {
+                "0 0 * * 7", "15/10 * * * *", "@hourly", "@annually", "59 23 31 12 SAT", "0 0 L * *", "0 0 LW * *",
+                "0 0 15W * *", "0 0 * * friL", "0 10 * * MON#2")) {
             assertThat(CronSchedule.problem(ok)).as(ok).isEmpty();
             assertThat(CronSchedule.parse(ok).nextAfter(Instant.parse("2026-11-25T10:00:00Z"))).as(ok).isPresent();
         }

@@ -95,7 +95,7 @@ public class PyModeWorkerSpec {
     @JsonPropertyDescription("Cron triggers of the worker itself, as wrangler's [triggers] crons: each firing calls "
             + "the entry's scheduled handler, on_scheduled(event, env) or Default.scheduled(self, controller, env, "
             + "ctx). 5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly; fields as a PyModeWorkflow schedule "
-            + "(day-of-week 1-7 from Sunday as Cloudflare numbers them, 1 = SUN; no L, W, # or ?). PyModeWorkflow "
+            + "(day-of-week 1-7 from Sunday as Cloudflare numbers them, 1 = SUN; Cloudflare's L, W and #). PyModeWorkflow "
             + "schedules are added to the same trigger set and start their runs.")
     @Size(max = 16)
     @ValidationRule(value = "self.all(c, c.matches(r'''" + Syntax.CRON_MACRO + "''') || c.matches(r'''" + Syntax.CRON
@@ -105,7 +105,8 @@ public class PyModeWorkerSpec {
                     + " + ': a cron must be 5 fields separated by spaces (minute 0-59, hour 0-23, day-of-month 1-31, "
                     + "month 1-12 or JAN-DEC, day-of-week 1-7 from Sunday (1 = SUN) or SUN-SAT, SUN not ending a range; "
                     + "each *, a value, a range "
-                    + "a-b, a list a,b or a step */n; no L, W, # or ?) such as \\'*/15 * * * *\\', or a macro such "
+                    + "a-b, a list a,b or a step */n; or as the whole field day-of-month L, L-n, LW or nW (n up to 27), "
+                    + "day-of-week L, dL or d#n; no ?) such as \\'*/15 * * * *\\', or a macro such "
                     + "as @hourly'")
     @ValidationRule(value = "self.all(c, c.findAll('[0-9]+-[0-9]+').all(r, int(r.split('-')[0]) <= int(r.split('-')[1])))",
             message = "cron ranges must run forwards: a-b with a <= b")
