@@ -18,7 +18,13 @@ describe("cron expressions", () => {
     assert.ok(weekdays.matches(at("2026-12-02T13:30:00Z"))); // a Wednesday, 13 = 9 + 4
     assert.ok(!weekdays.matches(at("2026-12-02T12:30:00Z")));
     assert.ok(!weekdays.matches(at("2026-12-05T13:30:00Z"))); // a Saturday
-    assert.ok(parseCron("0 0 * * 7").matches(at("2026-12-06T00:00:00Z"))); // 7 is Sunday
+    // day-of-week numbers are Cloudflare's: 1 is Sunday, 7 Saturday
+    assert.ok(parseCron("0 0 * * 1").matches(at("2026-12-06T00:00:00Z")));
+    assert.ok(parseCron("0 0 * * 7").matches(at("2026-12-05T00:00:00Z")));
+    assert.ok(!parseCron("0 0 * * 7").matches(at("2026-12-06T00:00:00Z")));
+    // Cloudflare's day extensions: the last day, the second Monday
+    assert.ok(parseCron("0 0 L * *").matches(at("2026-02-28T00:00:00Z")) && !parseCron("0 0 L * *").matches(at("2026-02-27T00:00:00Z")));
+    assert.ok(parseCron("0 0 * * MON#2").matches(at("2026-12-14T00:00:00Z")) && !parseCron("0 0 * * MON#2").matches(at("2026-12-07T00:00:00Z")));
     assert.ok(parseCron("0 0 1 JAN,jul *").matches(at("2026-07-01T00:00:00Z")));
     // both day fields restricted: either matches (cron semantics)
     const either = parseCron("0 0 13 * FRI");
@@ -39,7 +45,12 @@ describe("cron expressions", () => {
     refuses("* 5-2 * * *", /hour range '5-2' runs backwards/);
     refuses("*/0 * * * *", /minute step '0' must be a positive integer/);
     refuses("* * * FOO *", /month 'FOO' is not a number or name/);
-    refuses("0 0 L * *", /uses L, W, # or \?/);
+    refuses("0 0 L,15 * *", /day-of-month 'L' uses L, W or # where Cloudflare does not take them/);
+    refuses("0 0 * * MON#6", /day-of-week #n 6 is outside 1-5/);
+    refuses("0 0 L-3W * *", /'L-3W' \(L-nW\): Cloudflare takes it, PyMode does not evaluate it/);
+    refuses("0 0 ? * MON", /uses \?, which Cloudflare does not take/);
+    refuses("0 0 * * 0", /day-of-week 0 is not valid at Cloudflare: days are 1-7 from Sunday \(1 = SUN, 7 = SAT\), or SUN-SAT/);
+    refuses("0 0 * * 8", /day-of-week 8 is outside 1-7 at Cloudflare/);
   });
 });
 

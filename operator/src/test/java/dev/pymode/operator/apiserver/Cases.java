@@ -218,9 +218,13 @@ final class Cases {
                 refused("worker cron that is not cron", workerWith("bad-worker-cron", """
                         crons: ["0 * * * *", "every day"]
                         """), "cron \"every day\": a cron must be 5 fields"),
-                refused("worker cron with Quartz's L", workerWith("quartz-worker-cron", """
-                        crons: ["0 9 L * *"]
-                        """), "cron \"0 9 L * *\": a cron must be 5 fields"),
+                refused("worker cron with Cloudflare's L-nW, which PyMode does not evaluate", workerWith(
+                        "quartz-worker-cron", """
+                        crons: ["0 9 L-3W * *"]
+                        """), "cron \"0 9 L-3W * *\": a cron must be 5 fields"),
+                refused("worker cron with UNIX cron's Sunday 0", workerWith("sunday-zero-worker-cron", """
+                        crons: ["0 9 * * 1", "0 9 * * 0"]
+                        """), "cron: day-of-week 0 is not valid at Cloudflare: days are 1-7 from Sunday (1 = SUN"),
                 refused("worker cron with a backwards range", workerWith("backwards-worker-cron", """
                         crons: ["0 17-9 * * *"]
                         """), "cron ranges must run forwards"),

@@ -42,7 +42,7 @@ public final class Syntax {
      */
     public static final String REQUIREMENT = "^" + NAME + EXTRAS + VERSIONS + MARKER + " *$";
 
-    // ---- cron, the dialect both the operator's cron library (cron-utils, CronType.UNIX) and Cloudflare take ----
+    // ---- cron, Cloudflare's dialect (cloudflare/saffron) as the operator's CronSchedule evaluates it ----
 
     // Each field: comma-separated elements, each `*`, a value or a range a-b, with an optional step /n.
     // (Annotation values must be constant expressions, hence spelled out rather than built by a method.)
@@ -54,24 +54,38 @@ public final class Syntax {
     private static final String DAY_ELEMENT = "(\\*|" + DAY + "(-" + DAY + ")?)(/([1-9]|[12][0-9]|30))?";
     private static final String MONTH = "(0?[1-9]|1[0-2]|(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))";
     private static final String MONTH_ELEMENT = "(\\*|" + MONTH + "(-" + MONTH + ")?)(/([1-9]|1[01]))?";
-    // SUN stands alone, never in a range: the Cloudflare stand-in and CronSchedule read it as 0 (MON-SUN runs
-    // backwards there), Cloudflare as the week's first day (1), cron-utils alone as 7. Numbers say which end is meant.
-    private static final String WEEKDAY = "(0?[0-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
-    private static final String WEEKDAY_ELEMENT = "(\\*|(?i:SUN)|" + WEEKDAY + "(-" + WEEKDAY + ")?)(/[1-6])?";
+    // Days of the week are Cloudflare's: 1-7 from Sunday (1 = SUN, 7 = SAT). SUN is the week's first day, so it may
+    // start a range but not end one (MON-SUN runs backwards: Cloudflare wraps it around, PyMode does not).
+    private static final String WEEKDAY = "(0?[1-7]|(?i:MON|TUE|WED|THU|FRI|SAT))";
+    private static final String WEEKDAY_ELEMENT = "(\\*|(" + WEEKDAY + "|(?i:SUN))(-" + WEEKDAY + ")?)(/[1-6])?";
+    // Cloudflare's day extensions, each the whole field (L and W upper case, as Cloudflare reads them): the last day,
+    // n days before it, the last weekday, the weekday nearest the nth (up to the 27th: CronSchedule); Saturday, the
+    // month's last d, its nth d.
+    private static final String DAY_EXTENSION = "L|LW|L-(0?[1-9]|[12][0-9]|30)|(0?[1-9]|1[0-9]|2[0-7])W";
+    private static final String WEEKDAY_EXTENSION = "L|(" + WEEKDAY + "|(?i:SUN))(L|#0?[1-5])";
 
     /**
      * Five fields separated by spaces (CronSchedule deploys them joined by single spaces): minute 0-59, hour 0-23,
-     * day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 (0 and 7 are Sunday) or SUN-SAT; steps from 1 to
-     * the field's span (59, 23, 30, 11, 6: Cloudflare refuses longer ones). Quartz's L, W, # and ? are left out:
-     * Cloudflare takes them, but cron-utils' UNIX dialect (next-run times) and the Cloudflare stand-in do not.
-     * CronAdmissionConsistencyTest holds the corpus to it.
+     * day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 1-7 from Sunday (Cloudflare's numbering: 1 = SUN,
+     * 7 = SAT) or SUN-SAT; steps from 1 to the field's span (59, 23, 30, 11, 6: Cloudflare refuses longer ones).
+     * Cloudflare's day extensions as the whole day field: L, L-n, LW, nW (n up to 27; CronSchedule evaluates no
+     * more) and L, dL, d#n. Cloudflare refuses ?, and so does this. CronAdmissionConsistencyTest holds the corpus to it.
      */
     public static final String CRON = "^"
             + MINUTE_ELEMENT + "(," + MINUTE_ELEMENT + ")* +"
             + HOUR_ELEMENT + "(," + HOUR_ELEMENT + ")* +"
-            + DAY_ELEMENT + "(," + DAY_ELEMENT + ")* +"
+            + "(" + DAY_EXTENSION + "|" + DAY_ELEMENT + "(," + DAY_ELEMENT + ")*) +"
             + MONTH_ELEMENT + "(," + MONTH_ELEMENT + ")* +"
-            + WEEKDAY_ELEMENT + "(," + WEEKDAY_ELEMENT + ")*$";
+            + "(" + WEEKDAY_EXTENSION + "|" + WEEKDAY_ELEMENT + "(," + WEEKDAY_ELEMENT + ")*)$";
+
+    /**
+     * A cron whose day-of-week field (the last) holds the number 0: UNIX cron's Sunday, refused by Cloudflare. Its own
+     * rule, so the refusal says why ({@link #CRON_WEEKDAY_ZERO_MESSAGE}).
+     */
+    public static final String CRON_WEEKDAY_ZERO = "^[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +([^ ]*[,-])?0+([-,/#L][^ ]*)?$";
+    /** Cloudflare's day-of-week numbering, as refusals name it. */
+    public static final String CRON_WEEKDAYS = "days are 1-7 from Sunday (1 = SUN, 7 = SAT), or SUN-SAT";
+    public static final String CRON_WEEKDAY_ZERO_MESSAGE = "day-of-week 0 is not valid at Cloudflare: " + CRON_WEEKDAYS;
 
     /** The cron macros CronSchedule spells out as 5 fields. */
     public static final String CRON_MACRO = "^@(yearly|annually|monthly|weekly|daily|hourly)$";

@@ -95,18 +95,23 @@ public class PyModeWorkerSpec {
     @JsonPropertyDescription("Cron triggers of the worker itself, as wrangler's [triggers] crons: each firing calls "
             + "the entry's scheduled handler, on_scheduled(event, env) or Default.scheduled(self, controller, env, "
             + "ctx). 5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly; fields as a PyModeWorkflow schedule "
-            + "(no L, W, # or ?). PyModeWorkflow schedules are added to the same trigger set and start their runs.")
+            + "(day-of-week 1-7 from Sunday as Cloudflare numbers them, 1 = SUN; Cloudflare's L, W and #). PyModeWorkflow "
+            + "schedules are added to the same trigger set and start their runs.")
     @Size(max = 16)
     @ValidationRule(value = "self.all(c, c.matches(r'''" + Syntax.CRON_MACRO + "''') || c.matches(r'''" + Syntax.CRON
             + "'''))",
             messageExpression = "'cron ' + " + Syntax.SHOW_BEGIN + "self.filter(c, !c.matches(r'''" + Syntax.CRON_MACRO
                     + "''') && !c.matches(r'''" + Syntax.CRON + "'''))[0]" + Syntax.SHOW_END
                     + " + ': a cron must be 5 fields separated by spaces (minute 0-59, hour 0-23, day-of-month 1-31, "
-                    + "month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT, SUN not in a range; each *, a value, a range "
-                    + "a-b, a list a,b or a step */n; no L, W, # or ?) such as \\'*/15 * * * *\\', or a macro such "
+                    + "month 1-12 or JAN-DEC, day-of-week 1-7 from Sunday (1 = SUN) or SUN-SAT, SUN not ending a range; "
+                    + "each *, a value, a range "
+                    + "a-b, a list a,b or a step */n; or as the whole field day-of-month L, L-n, LW or nW (n up to 27), "
+                    + "day-of-week L, dL or d#n; no ?) such as \\'*/15 * * * *\\', or a macro such "
                     + "as @hourly'")
     @ValidationRule(value = "self.all(c, c.findAll('[0-9]+-[0-9]+').all(r, int(r.split('-')[0]) <= int(r.split('-')[1])))",
             message = "cron ranges must run forwards: a-b with a <= b")
+    @ValidationRule(value = "self.all(c, !c.matches(r'''" + Syntax.CRON_WEEKDAY_ZERO + "'''))",
+            message = "cron: " + Syntax.CRON_WEEKDAY_ZERO_MESSAGE)
     @SpecInput(SpecInput.Kind.DEPLOY)
     private List<@Size(min = 1, max = 128) String> crons = new ArrayList<>();
 

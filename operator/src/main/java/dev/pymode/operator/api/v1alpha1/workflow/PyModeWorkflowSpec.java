@@ -26,16 +26,23 @@ public class PyModeWorkflowSpec {
 
     @JsonPropertyDescription("Cron schedule (5 fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly), deployed as "
             + "a Cloudflare cron trigger. Fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, "
-            + "day-of-week 0-7 or SUN-SAT, each `*`, a value, a range, a list or a step (`*/15`); no L, W, # or ?. "
+            + "day-of-week 1-7 from Sunday as Cloudflare numbers them (1 = SUN, 2-6 = MON-FRI, 7 = SAT; 0 is refused) "
+            + "or SUN-SAT, each `*`, a value, a range, a list or a step (`*/15`); or as the whole day field Cloudflare's "
+            + "day-of-month L (last day), L-n, LW (last weekday), nW (weekday nearest the nth, n up to 27) and "
+            + "day-of-week L (Saturday), dL (last d of the month: FRIL), d#n (nth d: MON#2); no ?. "
             + "Unset: runs only on request.")
     @Size(max = 128)
     @ValidationRule(value = "self.matches(r'''" + Syntax.CRON_MACRO + "''') || self.matches(r'''" + Syntax.CRON
             + "''')",
             message = "schedule must be 5 cron fields separated by spaces (minute 0-59, hour 0-23, "
-                    + "day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT, SUN not in a range; each *, a value, a range "
-                    + "a-b, a list a,b or a step */n; no L, W, # or ?) such as '*/15 * * * *', or a macro such as @hourly")
+                    + "day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 1-7 from Sunday (1 = SUN) or SUN-SAT, SUN not "
+                    + "ending a range; each *, a value, a range "
+                    + "a-b, a list a,b or a step */n; or as the whole field day-of-month L, L-n, LW or nW (n up to 27), "
+                    + "day-of-week L, dL or d#n; no ?) such as '*/15 * * * *', or a macro such as @hourly")
     @ValidationRule(value = Syntax.CRON_RANGES_FORWARD,
             message = "schedule ranges must run forwards: a-b with a <= b")
+    @ValidationRule(value = "!self.matches(r'''" + Syntax.CRON_WEEKDAY_ZERO + "''')",
+            message = "schedule: " + Syntax.CRON_WEEKDAY_ZERO_MESSAGE)
     private String schedule;
 
     @JsonPropertyDescription("Input passed to every run as `ctx.input` (any JSON value).")
