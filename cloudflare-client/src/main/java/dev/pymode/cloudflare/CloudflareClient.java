@@ -85,7 +85,8 @@ public final class CloudflareClient implements AutoCloseable {
      * {@link RateLimitedException} when they are not available within the permit wait, before any call is made.
      * Closing it gives back the permits not spent.
      *
-     * @param what names the sequence in limiter refusals and metrics
+     * @param what names the sequence in limiter refusals and as the {@code operation} label of the limiter's metrics:
+     *             a kind of sequence (e.g. {@code deploy}), never a resource's name, so the series stay bounded
      */
     public CloudflareClient reserving(String what, String account, int permits) {
         return new CloudflareClient(transport.reserve(what, account, permits), rateLimiter);

@@ -236,7 +236,8 @@ public class WorkerDeployStage {
         DeployPlan.UploadCheck check = DeployPlan.UploadCheck.of(current, sameScript, remote, digest);
         // What follows is a sequence of calls (verification or deploy). Its permits are taken at once: on a spent
         // budget it waits before its first call instead of being refused half-way and starting over.
-        CloudflareClient client = sequence.reserve(observed.client(), "deploy " + script, account, check.permits());
+        // "deploy" names the sequence in metrics: a kind of call sequence, never a script (one series per worker otherwise)
+        CloudflareClient client = sequence.reserve(observed.client(), "deploy", account, check.permits());
         boolean deployedByUs = check.deployedByUs();
         boolean carriesDigest = check.carriesDigest();
         Optional<ScriptSettings> remoteSettings = check.verifyInsteadOfUpload()
