@@ -88,11 +88,43 @@ def _show(value):
 console = _Console()
 
 
+def _replaced(key, value, replacer):
+    """JavaScript's walk for a replacer function: the member's value is replaced first, then its own members."""
+    value = replacer(key, value)
+    if isinstance(value, dict):
+        return {k: _replaced(str(k), v, replacer) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_replaced(str(i), v, replacer) for i, v in enumerate(value)]
+    return value
+
+
+def _kept(value, names):
+    """JavaScript's walk for a replacer list: objects keep only these properties, in the list's order."""
+    if isinstance(value, dict):
+        return {name: _kept(value[name], names) for name in names if name in value}
+    if isinstance(value, (list, tuple)):
+        return [_kept(v, names) for v in value]
+    return value
+
+
 class JSON:
     @staticmethod
     def stringify(value, replacer=None, space=None):
-        if replacer is not None:
-            raise NotImplementedError("JSON.stringify with a replacer is not supported; use json.dumps")
+        """JSON text as JavaScript's JSON.stringify writes it. `replacer` is a function called as
+        `replacer(key, value)` for the root (key "") and every member below it, whose result is written instead
+        (None is null: Python has no undefined to leave a member out), or a list of the property names objects
+        keep. `space` indents by that many spaces (at most 10) or with that string (its first 10 characters)."""
+        if callable(replacer):
+            value = _replaced("", value, replacer)
+        elif replacer is not None:
+            names = list(dict.fromkeys(str(name) for name in replacer))
+            value = _kept(value, names)
+        if isinstance(space, (int, float)) and not isinstance(space, bool):
+            space = min(int(space), 10) if space >= 1 else None
+        elif isinstance(space, str):
+            space = space[:10] or None
+        else:
+            space = None
         return json.dumps(value, indent=space, separators=None if space else (",", ":"))
 
     @staticmethod
