@@ -40,17 +40,19 @@ final class ScheduledRunLookout {
     }
 
     /**
-     * How far the looking reaches after a listing: through the latest due firing once its run has been recorded
-     * (lastScheduleTime at or after it); otherwise through the firings older than the grace only, so the recent
-     * one is looked for again.
+     * How far the looking reaches after a listing: once the latest due firing's run has been recorded
+     * (lastScheduleTime at or after it), through the firing of the newest recorded run, which may be one not due
+     * yet whose run already shows; otherwise through the firings older than the grace only, so the recent one is
+     * looked for again.
      */
     Optional<Instant> checkedAfterListing(Optional<Instant> checkedThrough, Optional<Instant> lastScheduleTime) {
         Optional<Instant> latestDue = schedule.latestAtOrBefore(due());
         if (latestDue.isEmpty()) {
             return Optional.of(due()); // it never fired: nothing before now is owed
         }
-        boolean recorded = lastScheduleTime.filter(last -> !last.isBefore(latestDue.get())).isPresent();
-        Optional<Instant> reached = recorded ? latestDue : schedule.latestAtOrBefore(now.minus(GRACE));
+        Optional<Instant> recorded = lastScheduleTime.filter(last -> !last.isBefore(latestDue.get()));
+        Optional<Instant> reached = recorded.isPresent() ? schedule.latestAtOrBefore(recorded.get())
+                : schedule.latestAtOrBefore(now.minus(GRACE));
         return later(checkedThrough, reached);
     }
 

@@ -332,6 +332,26 @@ class WorkflowRunStageTest {
     }
 
     @Test
+    void aRunThatShowsBeforeItsFiringIsDueIsNotLookedForAgain() {
+        String everyMinute = "* * * * *";
+        PyModeWorkflow workflow = workflow(everyMinute, Map.of());
+        var status = new PyModeWorkflowStatus();
+        status.setCheckedSchedule(everyMinute);
+        status.setScheduleCheckedThrough("2026-12-07T09:59:00Z");
+        status.setLastScheduleTime("2026-12-07T09:59:00Z");
+        // listed for 10:00's firing at 10:01:05, when 10:01's run (5 s old, not due a look yet) already shows
+        endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T10:01:00Z"), "completed"));
+        endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T10:00:00Z"), "completed"));
+        StageResult result = run(workflow, status, workerWith(everyMinute), Instant.parse("2026-12-07T10:01:05Z"));
+        assertThat(endpoint.listings).isEqualTo(1);
+        assertThat(status.getRuns()).hasSize(2);
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T10:01:00Z");
+        assertThat(result.retryAfter()).contains(Duration.ofSeconds(65));
+        run(workflow, status, workerWith(everyMinute), Instant.parse("2026-12-07T10:01:10Z"));
+        assertThat(endpoint.listings).isEqualTo(1);
+    }
+
+    @Test
     void anEditedScheduleDoesNotListForFiringsBeforeTheEdit() {
         var status = lookedAtOnce(workflow(DAILY, Map.of()));
         // 0 4 * * * fired at 04:00 today, after the last look: its trigger was not on the script then
