@@ -8,9 +8,9 @@ import java.util.Optional;
  * When to ask the worker for the runs its cron trigger started ({@code GET /workflow/runs}, a request that starts
  * the Cloudflare Worker): only when a firing of the schedule has passed that has not been looked for, never on a
  * reconcile between firings. How far the looking has reached is status.scheduleCheckedThrough: every firing at or
- * before it has been looked for (empty: never looked).
+ * before it has been looked for (empty: never looked). {@code now} is the reconcile's clock reading.
  */
-final class ScheduledRunLookout {
+record ScheduledRunLookout(CronSchedule schedule, Instant now) {
 
     /** How long after a firing to look for the run it started (the cron, the Worker and the run take a moment). */
     static final Duration AFTER_FIRING = Duration.ofSeconds(10);
@@ -21,14 +21,6 @@ final class ScheduledRunLookout {
     static final Duration GRACE = Duration.ofMinutes(2);
     /** How soon to look again for the run of a recent firing that has not appeared yet. */
     static final Duration LOOK_AGAIN = Duration.ofSeconds(10);
-
-    private final CronSchedule schedule;
-    private final Instant now;
-
-    ScheduledRunLookout(CronSchedule schedule, Instant now) {
-        this.schedule = schedule;
-        this.now = now;
-    }
 
     /**
      * Whether to list the worker's runs now: never looked yet (the first look picks up the runs already there), or a
