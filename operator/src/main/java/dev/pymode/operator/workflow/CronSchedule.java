@@ -3,6 +3,7 @@ package dev.pymode.operator.workflow;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -255,5 +256,14 @@ public final class CronSchedule {
     /** The first firing strictly after {@code after}. */
     public Optional<Instant> nextAfter(Instant after) {
         return execution.nextExecution(ZonedDateTime.ofInstant(after, ZoneOffset.UTC)).map(ZonedDateTime::toInstant);
+    }
+
+    /** The latest firing at or before {@code atOrBefore}; empty when the schedule never fired before it. */
+    public Optional<Instant> latestAtOrBefore(Instant atOrBefore) {
+        // cron-utils' lastExecution is strictly before its argument; firings fall on whole minutes, so the next
+        // whole second after the instant's own second keeps a firing at the instant itself and adds none
+        Instant justAfter = atOrBefore.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        return execution.lastExecution(ZonedDateTime.ofInstant(justAfter, ZoneOffset.UTC))
+                .map(ZonedDateTime::toInstant);
     }
 }

@@ -38,8 +38,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
  * Reconciles PyModeWorkflow: once the worker that defines it is Ready, checks that its schedule is deployed as
  * a Cloudflare cron trigger of the worker's script (the PyModeWorker reconciler deploys it; Cloudflare fires
  * it and the Worker starts the run), starts manual runs when the run-requested-at annotation changes, picks up
- * the runs the cron started, follows unfinished runs through the worker's {@code /workflow/status}, and keeps
- * recent runs in status.
+ * the runs the cron started (asking the worker only after a firing: {@link ScheduledRunLookout}), follows
+ * unfinished runs through the worker's {@code /workflow/status}, and keeps recent runs in status.
  */
 @ControllerConfiguration(name = PyModeWorkflowReconciler.NAME)
 public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
@@ -48,8 +48,6 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
     private static final Duration WORKER_RECHECK = Duration.ofSeconds(30);
     private static final Duration RUN_POLL = Duration.ofSeconds(3);
     private static final Duration WORKER_RETRY = Duration.ofSeconds(15);
-    /** How long after a firing to look for the run it started (the cron, the Worker and the run take a moment). */
-    private static final Duration AFTER_FIRING = Duration.ofSeconds(10);
     private static final Duration TRIGGER_RECHECK = Duration.ofSeconds(10);
     private static final int LISTED_RUNS = 20;
     private static final String WORKER_INDEX = "workerRef";
@@ -76,6 +74,7 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         PyModeWorker worker = context.getClient().resources(PyModeWorker.class)
                 .inNamespace(namespace).withName(workerName).get();
         PyModeWorkflowStatus status = workflow.getStatus() != null ? workflow.getStatus() : new PyModeWorkflowStatus();
+        forgetCheckedScheduleOutOfForce(workflow, status);
         Optional<StageResult> invalid = scheduleProblem(workflow);
         if (invalid.isPresent()) {
             status.setNextScheduleTime(null);
@@ -103,6 +102,23 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         return CronSchedule.problem(spec.getSchedule()).map(problem -> StageResult.terminalFailure(
                 ConditionTypes.SPEC_VALID, "InvalidSchedule", "schedule '" + spec.getSchedule() + "': " + problem
                         + "; it is not deployed as a cron trigger of PyModeWorker " + spec.getWorkerRef().getName()));
+    }
+
+    /** Whether the spec asks for a cron trigger: a valid schedule, not suspended (WorkerSchedules deploys those). */
+    static boolean scheduleInForce(PyModeWorkflow workflow) {
+        return workflow.getSpec().getSchedule() != null && !Boolean.TRUE.equals(workflow.getSpec().getSuspend())
+                && scheduleProblem(workflow).isEmpty();
+    }
+
+    /**
+     * While no trigger is in force (no schedule, suspended, invalid) its firings start no run: forgetting which
+     * schedule was checked makes the next trigger in force start looking afresh (lookForScheduledRuns). Done before
+     * the worker is read, so a resume while the worker is not Ready is seen too.
+     */
+    static void forgetCheckedScheduleOutOfForce(PyModeWorkflow workflow, PyModeWorkflowStatus status) {
+        if (!scheduleInForce(workflow)) {
+            status.setCheckedSchedule(null);
+        }
     }
 
     static StageResult workerStage(String namespace, String name, PyModeWorker worker) {
@@ -144,20 +160,23 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
             }
 
             Optional<Instant> next = Optional.empty();
+            Optional<Duration> untilLook = Optional.empty();
             String trigger = null;
-            if (spec.getSchedule() != null && !Boolean.TRUE.equals(spec.getSuspend())) {
+            if (scheduleInForce(workflow)) {
                 String cron = CronSchedule.cloudflareExpression(spec.getSchedule());
                 String script = worker.getStatus().getDeployment().getScriptName();
                 boolean deployed = worker.getStatus().getDeployment().getSchedules().stream()
                         .anyMatch(s -> workflow.getMetadata().getName().equals(s.getWorkflow()) && cron.equals(s.getCron()));
                 if (!deployed) {
                     status.setNextScheduleTime(null);
+                    status.setCheckedSchedule(null);
                     return StageResult.progressing(ConditionTypes.SCHEDULED, "CronTriggerPending", "waiting for "
                             + "PyModeWorker " + worker.getMetadata().getName() + " to deploy the cron trigger '" + cron
                             + "' on script " + script, TRIGGER_RECHECK);
                 }
-                collectScheduledRuns(workflow, status, target, now);
-                next = CronSchedule.parse(spec.getSchedule()).nextAfter(now);
+                CronSchedule schedule = CronSchedule.parse(spec.getSchedule());
+                untilLook = lookForScheduledRuns(workflow, status, target, cron, schedule, now);
+                next = schedule.nextAfter(now);
                 status.setNextScheduleTime(next.map(WorkflowRunsTime::format).orElse(null));
                 trigger = "cron trigger '" + cron + "' on script " + script;
             } else {
@@ -166,14 +185,13 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
             status.setRuns(WorkflowRuns.trim(status.getRuns(), spec.getHistoryLimit()));
 
             boolean active = status.getRuns().stream().anyMatch(r -> !WorkflowRuns.finished(r));
-            Duration recheck = active ? RUN_POLL
-                    : next.map(n -> Duration.between(now, n).plus(AFTER_FIRING)).orElse(Duration.ofMinutes(10));
+            Duration recheck = active ? RUN_POLL : untilLook.orElse(Duration.ofMinutes(10));
             String summary = active ? "run " + status.getRuns().get(0).getId() + " in progress"
                     : next.map(n -> "next run at " + WorkflowRunsTime.format(n)).orElse("runs on request");
             if (trigger != null) {
                 summary = summary + " (" + trigger + ")";
             }
-            // Succeeded with a requeue: Ready stays true between firings, the requeue picks up the cron's runs.
+            // Succeeded with a requeue: Ready stays true between firings, the requeue looks for the cron's runs.
             return new StageResult(ConditionTypes.SCHEDULED, StageResult.Outcome.SUCCEEDED, "Scheduled", summary,
                     Optional.of(recheck.isNegative() ? Duration.ofSeconds(1) : recheck));
         } catch (WorkflowEndpoint.WorkflowCallException e) {
@@ -206,6 +224,34 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
         status.getRuns().add(0, run);
         events.normal(workflow, "RunStarted", "Manual run " + run.getId() + " of workflow " + spec.getWorkflow());
         announce(workflow, new WorkflowRun(), run);
+    }
+
+    /**
+     * Lists the worker's runs only when a firing is owed a look ({@link ScheduledRunLookout}), and records how far
+     * the looking reached; returns how long until the next look.
+     */
+    private Optional<Duration> lookForScheduledRuns(PyModeWorkflow workflow, PyModeWorkflowStatus status,
+                                                    WorkflowEndpoint.Target target, String cron,
+                                                    CronSchedule schedule, Instant now) {
+        if (status.getScheduleCheckedThrough() != null && !cron.equals(status.getCheckedSchedule())) {
+            // The trigger in force is new (an edited schedule, a resume after suspend, a trigger deployed again):
+            // firings before now started no run of it, so none is owed. A run the old trigger started just before
+            // is still recorded by the next listing, which compares with lastScheduleTime.
+            status.setScheduleCheckedThrough(timestamp(now));
+        }
+        status.setCheckedSchedule(cron);
+        ScheduledRunLookout lookout = new ScheduledRunLookout(schedule, now);
+        Optional<Instant> checkedThrough = instant(status.getScheduleCheckedThrough());
+        if (lookout.lookNow(checkedThrough)) {
+            collectScheduledRuns(workflow, status, target, now);
+            checkedThrough = lookout.checkedAfterListing(checkedThrough, instant(status.getLastScheduleTime()));
+            status.setScheduleCheckedThrough(checkedThrough.map(PyModeWorkflowReconciler::timestamp).orElse(null));
+        }
+        return lookout.untilNextLook(checkedThrough);
+    }
+
+    private static Optional<Instant> instant(String timestamp) {
+        return Optional.ofNullable(timestamp).map(Instant::parse);
     }
 
     /** Records the runs the cron trigger started on the worker (ids {@code <resource>-<epoch seconds>}). */

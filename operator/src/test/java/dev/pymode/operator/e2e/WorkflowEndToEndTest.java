@@ -117,6 +117,10 @@ class WorkflowEndToEndTest {
         assertThat(fired.getSteps().get(1).getResult().asInt()).isEqualTo(10);
         assertThat(withRun.getStatus().getNextScheduleTime()).isNotNull();
         assertThat(withRun.getStatus().getLastScheduleTime()).isEqualTo(Instant.ofEpochSecond(firedAt).toString());
+        // how far the worker's runs were looked for is kept in status (the CRD's schema keeps the fields)
+        assertThat(withRun.getStatus().getCheckedSchedule()).isEqualTo("* * * * *");
+        assertThat(Instant.parse(withRun.getStatus().getScheduleCheckedThrough()))
+                .isAfterOrEqualTo(Instant.ofEpochSecond(firedAt));
         assertThat(withRun.getStatus().getConditions()).anySatisfy(c -> {
             assertThat(c.getType()).isEqualTo("Scheduled");
             assertThat(c.getMessage()).contains("cron trigger '* * * * *' on script orders");
@@ -129,5 +133,8 @@ class WorkflowEndToEndTest {
                 .until(() -> Standin.crons("orders").isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(PyModeWorker.class).inNamespace(NS)
                 .withName("orders").get().getStatus().getDeployment().getSchedules().isEmpty());
+        // no trigger in force: the checked schedule is forgotten, so a resume starts looking afresh
+        await().atMost(Duration.ofSeconds(30)).until(() -> workflow("every-minute").getStatus(),
+                s -> s.getCheckedSchedule() == null && s.getNextScheduleTime() == null);
     }
 }

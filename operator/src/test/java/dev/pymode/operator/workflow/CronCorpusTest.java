@@ -51,6 +51,30 @@ class CronCorpusTest {
         soft.assertAll();
     }
 
+    /** Read backwards, the listed firings are the latest ones: at each firing itself, and a second before the next. */
+    @Test
+    void theLatestFiringAtOrBeforeIsTheListedOne() {
+        SoftAssertions soft = new SoftAssertions();
+        for (JsonNode c : cases("valid")) {
+            String cron = c.get("cron").asText();
+            if (CronSchedule.problem(cron).isPresent()) {
+                continue; // reported by validExpressionsFireAtTheListedInstants
+            }
+            CronSchedule schedule = CronSchedule.parse(cron);
+            JsonNode next = c.get("next");
+            for (int i = 0; i < next.size(); i++) {
+                Instant firing = Instant.parse(next.get(i).asText());
+                soft.assertThat(schedule.latestAtOrBefore(firing)).as(cron + " at " + firing).contains(firing);
+                if (i + 1 < next.size()) {
+                    Instant beforeNext = Instant.parse(next.get(i + 1).asText()).minusSeconds(1);
+                    soft.assertThat(schedule.latestAtOrBefore(beforeNext)).as(cron + " at " + beforeNext)
+                            .contains(firing);
+                }
+            }
+        }
+        soft.assertAll();
+    }
+
     @Test
     void invalidAndUnsupportedExpressionsAreRefused() {
         SoftAssertions soft = new SoftAssertions();

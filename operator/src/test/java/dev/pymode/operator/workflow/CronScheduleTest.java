@@ -25,6 +25,27 @@ class CronScheduleTest {
     }
 
     @Test
+    void theLatestFiringIncludesTheInstantItself() {
+        CronSchedule daily = CronSchedule.parse("0 3 * * *");
+        assertThat(daily.latestAtOrBefore(Instant.parse("2026-12-07T03:00:00Z")))
+                .contains(Instant.parse("2026-12-07T03:00:00Z"));
+        assertThat(daily.latestAtOrBefore(Instant.parse("2026-12-07T03:00:00.900Z")))
+                .contains(Instant.parse("2026-12-07T03:00:00Z"));
+        assertThat(daily.latestAtOrBefore(Instant.parse("2026-12-07T02:59:59.999Z")))
+                .contains(Instant.parse("2026-12-06T03:00:00Z"));
+        assertThat(daily.latestAtOrBefore(Instant.parse("2026-12-07T10:00:00Z")))
+                .contains(Instant.parse("2026-12-07T03:00:00Z"));
+        assertThat(CronSchedule.parse("*/15 * * * *").latestAtOrBefore(Instant.parse("2026-11-25T10:07:30Z")))
+                .contains(Instant.parse("2026-11-25T10:00:00Z"));
+        // Cloudflare's day-of-week numbers (2 = MON) and its day extensions, read backwards too
+        assertThat(CronSchedule.parse("0 9 * * 2").latestAtOrBefore(Instant.parse("2026-12-07T08:59:00Z")))
+                .as("Monday 7 December before 09:00: the Monday before")
+                .contains(Instant.parse("2026-11-30T09:00:00Z"));
+        assertThat(CronSchedule.parse("0 0 L * *").latestAtOrBefore(Instant.parse("2026-12-07T00:00:00Z")))
+                .contains(Instant.parse("2026-11-30T00:00:00Z"));
+    }
+
+    @Test
     void macros() {
         assertThat(CronSchedule.parse("@daily").nextAfter(Instant.parse("2026-11-25T10:00:00Z")))
                 .contains(Instant.parse("2026-11-26T00:00:00Z"));

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The workflow's {@code Scheduled} stage against a worker that answers from a script (no stand-in, no cluster): a run
  * requested by annotation starts once, unfinished runs are followed to their end with one event per transition, the
- * cron's runs are picked up once, and the stage says when to look again.
+ * cron's runs are picked up once, the worker's runs are listed only after a firing (not on every reconcile), and the
+ * stage says when to look again.
  */
 @Tag("unit")
 class WorkflowRunStageTest {
@@ -47,6 +48,8 @@ class WorkflowRunStageTest {
         final Map<String, String> states = new HashMap<>();
         final List<RunRequest> started = new ArrayList<>();
         final List<String> listed = new ArrayList<>();
+        /** Calls of GET /workflow/runs: each starts the Cloudflare Worker. */
+        int listings;
         String runAnswer;
         boolean unreachable;
 
@@ -72,6 +75,7 @@ class WorkflowRunStageTest {
 
         @Override
         public JsonNode runs(Target target, String workflow, int limit) {
+            listings++;
             return json("[" + String.join(",", listed) + "]");
         }
     }
@@ -88,7 +92,9 @@ class WorkflowRunStageTest {
         }
     };
 
+    /** The stage as reconcile runs it: after forgetting the checked schedule of a trigger no longer in force. */
     private StageResult run(PyModeWorkflow workflow, PyModeWorkflowStatus status, PyModeWorker worker, Instant now) {
+        PyModeWorkflowReconciler.forgetCheckedScheduleOutOfForce(workflow, status);
         return new PyModeWorkflowReconciler(null, endpoint, tokens, events, Clock.fixed(now, ZoneOffset.UTC))
                 .runStage(workflow, status, worker);
     }
@@ -218,10 +224,172 @@ class WorkflowRunStageTest {
         assertThat(result.retryAfter()).contains(Duration.ofHours(17).plusSeconds(10));
         assertThat(recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
 
-        // listed again on the next pass: already known, nothing new
+        // the next pass, before the next firing, does not ask the worker again
         run(workflow("0 3 * * *", Map.of()), status, worker, NOW.plusSeconds(60));
+        assertThat(endpoint.listings).isEqualTo(1);
         assertThat(status.getRuns()).hasSize(1);
         assertThat(recorded).hasSize(2);
+    }
+
+    private static final String DAILY = "0 3 * * *";
+    private static final Instant NEXT_FIRING = Instant.parse("2026-12-08T03:00:00Z");
+
+    private static PyModeWorker workerWith(String schedule) {
+        return worker(new WorkerSchedule("orders-nightly", CronSchedule.cloudflareExpression(schedule)));
+    }
+
+    private static String scheduledRun(Instant firing, String state) {
+        return "{\"id\": \"orders-nightly-" + firing.getEpochSecond() + "\", \"trigger\": \"Schedule\", "
+                + "\"state\": \"" + state + "\"}";
+    }
+
+    /** A daily workflow after its first look at NOW (today's 03:00 run recorded); the listing count starts at 0. */
+    private PyModeWorkflowStatus lookedAtOnce(PyModeWorkflow workflow) {
+        endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T03:00:00Z"), "completed"));
+        var status = new PyModeWorkflowStatus();
+        run(workflow, status, workerWith(DAILY), NOW);
+        assertThat(endpoint.listings).as("the first look after the trigger is deployed").isEqualTo(1);
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T03:00:00Z");
+        assertThat(status.getCheckedSchedule()).isEqualTo(DAILY);
+        endpoint.listings = 0;
+        return status;
+    }
+
+    @Test
+    void betweenFiringsReconcilesDoNotAskTheWorker() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        var status = lookedAtOnce(workflow);
+        for (int hour = 1; hour <= 5; hour++) {
+            StageResult result = run(workflow, status, workerWith(DAILY), NOW.plus(Duration.ofHours(hour)));
+            assertThat(result.retryAfter()).contains(Duration.ofHours(17 - hour).plusSeconds(10));
+        }
+        assertThat(endpoint.listings).as("5 resyncs an hour apart before the next firing").isZero();
+        // nor just after the firing, before its run has had AFTER_FIRING to appear
+        StageResult early = run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(4));
+        assertThat(endpoint.listings).isZero();
+        assertThat(early.retryAfter()).contains(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void aFiringWhoseRunIsFoundIsListedOnce() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        var status = lookedAtOnce(workflow);
+        endpoint.listed.add(0, scheduledRun(NEXT_FIRING, "completed"));
+
+        StageResult result = run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(10));
+        assertThat(endpoint.listings).isEqualTo(1);
+        assertThat(status.getRuns()).extracting(WorkflowRun::getId)
+                .containsExactly("orders-nightly-" + NEXT_FIRING.getEpochSecond(), "orders-nightly-1796612400");
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-08T03:00:00Z");
+        assertThat(result.retryAfter()).contains(Duration.ofHours(24));
+
+        for (Instant later : List.of(NEXT_FIRING.plusSeconds(20), NEXT_FIRING.plusSeconds(300),
+                NEXT_FIRING.plus(Duration.ofHours(1)))) {
+            run(workflow, status, workerWith(DAILY), later);
+        }
+        assertThat(endpoint.listings).isEqualTo(1);
+    }
+
+    @Test
+    void aMissingRunIsLookedForWithinTheGraceOnlyAndRecordedIfItAppearsLater() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        var status = lookedAtOnce(workflow);
+        List<Duration> retries = new ArrayList<>();
+        for (int second = 10; second <= 300; second += 10) {
+            run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(second)).retryAfter().ifPresent(retries::add);
+        }
+        // every 10 s from 03:00:10 through 03:02:00, when the firing is as old as the grace and given up
+        assertThat(endpoint.listings).isEqualTo(12);
+        assertThat(retries.subList(0, 11)).containsOnly(Duration.ofSeconds(10));
+        assertThat(retries.get(11)).isEqualTo(Duration.ofHours(24).minusSeconds(110));
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-08T03:00:00Z");
+
+        // it appears after all: the listing after the next firing records it beside the new one
+        Instant third = NEXT_FIRING.plus(Duration.ofDays(1));
+        endpoint.listed.add(0, scheduledRun(NEXT_FIRING, "completed"));
+        endpoint.listed.add(0, scheduledRun(third, "completed"));
+        run(workflow, status, workerWith(DAILY), third.plusSeconds(10));
+        assertThat(endpoint.listings).isEqualTo(13);
+        assertThat(status.getRuns()).extracting(WorkflowRun::getId).startsWith(
+                "orders-nightly-" + third.getEpochSecond(), "orders-nightly-" + NEXT_FIRING.getEpochSecond());
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo(WorkflowRunsTime.format(third));
+    }
+
+    @Test
+    void aRunThatAppearsWithinTheGraceEndsTheLooking() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        var status = lookedAtOnce(workflow);
+        run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(10));
+        assertThat(status.getScheduleCheckedThrough()).as("not found yet").isEqualTo("2026-12-07T03:00:00Z");
+        endpoint.listed.add(0, scheduledRun(NEXT_FIRING, "running"));
+        endpoint.states.put("orders-nightly-" + NEXT_FIRING.getEpochSecond(), "completed");
+        run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(20));
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-08T03:00:00Z");
+        // the unfinished run is followed through /workflow/status, without listing again
+        run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(23));
+        assertThat(status.getRuns().get(0).getState()).isEqualTo("Succeeded");
+        assertThat(endpoint.listings).isEqualTo(2);
+    }
+
+    @Test
+    void aRunThatShowsBeforeItsFiringIsDueIsNotLookedForAgain() {
+        String everyMinute = "* * * * *";
+        PyModeWorkflow workflow = workflow(everyMinute, Map.of());
+        var status = new PyModeWorkflowStatus();
+        status.setCheckedSchedule(everyMinute);
+        status.setScheduleCheckedThrough("2026-12-07T09:59:00Z");
+        status.setLastScheduleTime("2026-12-07T09:59:00Z");
+        // listed for 10:00's firing at 10:01:05, when 10:01's run (5 s old, not due a look yet) already shows
+        endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T10:01:00Z"), "completed"));
+        endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T10:00:00Z"), "completed"));
+        StageResult result = run(workflow, status, workerWith(everyMinute), Instant.parse("2026-12-07T10:01:05Z"));
+        assertThat(endpoint.listings).isEqualTo(1);
+        assertThat(status.getRuns()).hasSize(2);
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T10:01:00Z");
+        assertThat(result.retryAfter()).contains(Duration.ofSeconds(65));
+        run(workflow, status, workerWith(everyMinute), Instant.parse("2026-12-07T10:01:10Z"));
+        assertThat(endpoint.listings).isEqualTo(1);
+    }
+
+    @Test
+    void anEditedScheduleDoesNotListForFiringsBeforeTheEdit() {
+        var status = lookedAtOnce(workflow(DAILY, Map.of()));
+        // 0 4 * * * fired at 04:00 today, after the last look: its trigger was not on the script then
+        PyModeWorkflow edited = workflow("0 4 * * *", Map.of());
+        StageResult result = run(edited, status, workerWith("0 4 * * *"), NOW.plusSeconds(60));
+        assertThat(endpoint.listings).isZero();
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T10:01:00Z");
+        assertThat(status.getCheckedSchedule()).isEqualTo("0 4 * * *");
+        assertThat(result.retryAfter()).contains(Duration.ofHours(18).minusSeconds(50));
+
+        // the same while the worker deploys the new trigger first (the stage waits for it, then starts afresh)
+        PyModeWorkflow again = workflow("30 5 * * *", Map.of());
+        run(again, status, workerWith("0 4 * * *"), NOW.plus(Duration.ofHours(1)));
+        assertThat(status.getCheckedSchedule()).as("the trigger in force is not this one").isNull();
+        run(again, status, workerWith("30 5 * * *"), NOW.plus(Duration.ofHours(2)));
+        assertThat(endpoint.listings).isZero();
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T12:00:00Z");
+
+        // its next firing is looked for as any other
+        run(again, status, workerWith("30 5 * * *"), Instant.parse("2026-12-08T05:30:10Z"));
+        assertThat(endpoint.listings).isEqualTo(1);
+    }
+
+    @Test
+    void aResumedScheduleDoesNotListForTheFiringsWhileSuspended() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        var status = lookedAtOnce(workflow);
+        workflow.getSpec().setSuspend(true);
+        run(workflow, status, worker(), NOW.plus(Duration.ofHours(1)));
+        assertThat(status.getCheckedSchedule()).isNull();
+
+        // resumed two days later: the firings of 8 and 9 December happened without a trigger on the script
+        workflow.getSpec().setSuspend(false);
+        Instant resumed = Instant.parse("2026-12-09T10:00:00Z");
+        StageResult result = run(workflow, status, workerWith(DAILY), resumed);
+        assertThat(endpoint.listings).isZero();
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-09T10:00:00Z");
+        assertThat(result.retryAfter()).contains(Duration.ofHours(17).plusSeconds(10));
     }
 
     @Test
