@@ -5,7 +5,7 @@
 # The baseline runs in a detached worktree with this checkout's benchmark class, its test support, devenv's stand-in
 # launcher and the Cloudflare stand-in (the instrument), and the baseline's operator and client (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
 #   FLEET_WORKERS (200), FLEET_NAMESPACES (10), FLEET_WORKFLOWS (workers/10), FLEET_STEADY_SECONDS (300),
-#   FLEET_RESYNC (PT1M), FLEET_SKIP (phases to leave out, e.g. status-lost), BASELINE (the commit before #18's work:
+#   FLEET_RESYNC (PT1M), FLEET_SKIP (phases to leave out: status-lost, cache-hit), BASELINE (the commit before #18's work:
 #   666e741), BASELINE=none skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
