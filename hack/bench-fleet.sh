@@ -5,7 +5,8 @@
 # The baseline runs in a detached worktree with this checkout's benchmark class, its test support, devenv's stand-in
 # launcher and the Cloudflare stand-in (the instrument), and the baseline's operator and client (the subject). Sizes as FleetBenchmark's -Dfleet.* properties:
 #   FLEET_WORKERS (200), FLEET_NAMESPACES (10), FLEET_WORKFLOWS (workers/10), FLEET_STEADY_SECONDS (300),
-#   FLEET_RESYNC (PT1M), BASELINE (the commit before #18's work: 666e741), BASELINE=none skips it.
+#   FLEET_RESYNC (PT1M), FLEET_SKIP (phases to leave out: status-lost, cache-hit), BASELINE (the commit before #18's work:
+#   666e741), BASELINE=none skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +17,7 @@ export KUBE_API_TEST_DIR
 props=(-Dfleet.workers="${FLEET_WORKERS:-200}" -Dfleet.namespaces="${FLEET_NAMESPACES:-10}"
        -Dfleet.steadySeconds="${FLEET_STEADY_SECONDS:-300}" -Dfleet.resync="${FLEET_RESYNC:-PT1M}")
 [ -n "${FLEET_WORKFLOWS:-}" ] && props+=(-Dfleet.workflows="$FLEET_WORKFLOWS")
+[ -n "${FLEET_SKIP:-}" ] && props+=(-Dfleet.skip="$FLEET_SKIP")
 
 run() { # dir label
   echo "== $2: $(git -C "$1" log -1 --format='%h %s' | cut -c1-100)" >&2

@@ -439,10 +439,12 @@ public final class CloudflareClient implements AutoCloseable {
     }
 
     /**
-     * Deploys like wrangler does: the versions path (upload a version, then a deployment giving it
-     * {@code percentage} of traffic and the rest to the current stable version) when the script exists and
-     * no migration is pending; otherwise one PUT, which always takes 100% since migrations cannot roll out
-     * gradually.
+     * Deploys in as few calls as the rollout allows: the versions path (upload a version, then a deployment
+     * giving it {@code percentage} of traffic and the rest to the current stable version) for a gradual rollout
+     * of an existing script without pending migrations; otherwise one PUT, which deploys at 100% (a new script,
+     * pending migrations, which cannot roll out gradually, or simply 100%). Wrangler takes the versions path for
+     * every existing script; at 100% that costs a version upload, a deployment and a settings call for the tags
+     * where the PUT is one call carrying all three.
      */
     public DeployResult deploy(String account, String script, WorkerUpload upload, double percentage,
             String message) {
@@ -461,7 +463,8 @@ public final class CloudflareClient implements AutoCloseable {
     public DeployResult deploy(String account, String script, WorkerUpload upload, double percentage,
             String message, Optional<WorkerScript> remote, List<String> scriptTags) {
         String remoteTag = remote.map(WorkerScript::migrationTag).orElse(null);
-        if (remote.isEmpty() || Migrations.toUpload(upload.migrations(), remoteTag).isPresent()) {
+        boolean gradual = percentage < 100;
+        if (remote.isEmpty() || !gradual || Migrations.toUpload(upload.migrations(), remoteTag).isPresent()) {
             JsonNode answer = putScript(account, script, upload, remoteTag, scriptTags);
             return new DeployResult(DeployResult.Path.SCRIPT_PUT, workerScript(answer), null, null,
                     hyphenated(text(answer, "deployment_id")));

@@ -210,19 +210,39 @@ class CloudflareClientTest extends ClientFixture {
     }
 
     @Test
-    void deployOnAKnownScriptWithItsMigrationsAppliedTakesTheVersionsPathWithoutTagging() throws Exception {
+    void aGradualDeployOfAKnownScriptWithItsMigrationsAppliedTakesTheVersionsPathWithoutTagging() throws Exception {
         server.enqueue(ok("{\"id\":\"ver-new\",\"number\":2,\"metadata\":{\"created_on\":\"2026-01-01T00:00:00Z\"}}"));
+        server.enqueue(ok("{\"deployments\":[]}"));
         server.enqueue(ok("{\"id\":\"d2\",\"created_on\":\"2026-01-01T00:00:01Z\",\"strategy\":\"percentage\","
                 + "\"versions\":[{\"version_id\":\"ver-new\",\"percentage\":100}]}"));
         WorkerScript known = new WorkerScript("w", "e1", "v1", "2026-01-01T00:00:00Z", List.of());
 
-        DeployResult result = client.deploy(ACCOUNT, "w", upload(), 100, "next", Optional.of(known), List.of("d=2"));
+        DeployResult result = client.deploy(ACCOUNT, "w", upload(), 50, "next", Optional.of(known), List.of("d=2"));
 
         assertThat(result.path()).isEqualTo(DeployResult.Path.VERSIONS);
         assertThat(body(expect("POST", A + "/workers/scripts/w/versions?bindings_inherit=strict")))
                 .doesNotContain("\"tags\"");
+        expect("GET", A + "/workers/scripts/w/deployments");
         expect("POST", A + "/workers/scripts/w/deployments");
-        assertThat(server.getRequestCount()).isEqualTo(2);
+        assertThat(server.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void aFullDeployOfAKnownScriptIsOnePutCarryingTheTagsAndTheMessage() throws Exception {
+        server.enqueue(ok("{\"id\":\"w\",\"etag\":\"e2\",\"migration_tag\":\"v1\",\"tags\":[\"d=2\"],"
+                + "\"modified_on\":\"2026-12-07T00:00:00Z\",\"deployment_id\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}"));
+        WorkerScript known = new WorkerScript("w", "e1", "v1", "2026-01-01T00:00:00Z", List.of("d=1"));
+
+        DeployResult result = client.deploy(ACCOUNT, "w", upload("next"), 100, "next", Optional.of(known),
+                List.of("d=2"));
+
+        assertThat(result.path()).as("a version, a deployment and a tags call would be three")
+                .isEqualTo(DeployResult.Path.SCRIPT_PUT);
+        assertThat(result.versionId()).isEqualTo("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+        String put = body(expect("PUT", A + "/workers/scripts/w?bindings_inherit=strict"));
+        assertThat(put).contains("\"tags\":[\"d=2\"]").contains("\"workers/message\":\"next\"")
+                .as("the script is at the last migration tag").doesNotContain("migrations");
+        assertThat(server.getRequestCount()).isEqualTo(1);
     }
 
     @Test
@@ -418,12 +438,18 @@ class CloudflareClientTest extends ClientFixture {
     }
 
     static WorkerUpload upload() {
+        return upload(null);
+    }
+
+    /** The same with a {@code workers/message} annotation (null: none). */
+    static WorkerUpload upload(String message) {
         return WorkerUpload.builder("index.js")
                 .module("index.js", ModuleType.ESM, "export default {}".getBytes(StandardCharsets.UTF_8))
                 .module("python.wasm", ModuleType.COMPILED_WASM, new byte[] {0, 'a', 's', 'm'})
                 .binding(new Binding.DurableObjectNamespace("PYTHON_DO", "PythonDO"))
                 .migrations(List.of(MigrationStep.newSqliteClasses("v1", "PythonDO")))
                 .compatibilityDate("2025-04-01")
+                .annotations(message, null)
                 .build();
     }
 }

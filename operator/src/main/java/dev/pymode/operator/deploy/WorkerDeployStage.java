@@ -252,7 +252,8 @@ public class WorkerDeployStage {
                     // the tag that lets a worker without status adopt this script; a refused call left it unset
                     client.setScriptTags(account, script, tagged(remote, digest));
                 }
-                deployment.setUrl(publish(client, inventory, script, worker, deployment, false));
+                deployment.setUrl(publish(client, inventory, script, worker, deployment,
+                        deployedByUs ? current.getUrl() : null, false));
                 syncCronTriggers(client, account, script, schedules, deployment, worker);
                 syncQueueConsumers(client, inventory, script, worker);
                 // Nothing written: the shared listing this pass started from shows the script as it is, so a fleet
@@ -303,7 +304,8 @@ public class WorkerDeployStage {
             // check compares with its modified_on, and the shared listing holds it, without a listing per deploy.
             inventory.remember(uploaded(result.script(), script, tagged(before, digest)));
         }
-        String url = publish(client, inventory, script, worker, deployment, before.isEmpty());
+        String url = publish(client, inventory, script, worker, deployment,
+                sameScript && current != null ? current.getUrl() : null, before.isEmpty());
         syncCronTriggers(client, account, script, schedules, deployment, worker);
         syncQueueConsumers(client, inventory, script, worker);
         deployment.setUrl(url);
@@ -460,19 +462,24 @@ public class WorkerDeployStage {
      * URL the worker answers on: workers.dev, else its first route.
      *
      * @param created the script did not exist before this pass: its workers.dev state is set, not read first
+     * @param lastUrl the URL this operator's last pass of the same script published (null: none, or not ours); when
+     *                it is the workers.dev URL and workers.dev stays on, the toggle is not read again (nothing
+     *                watches it between deploys either, and a redeploy of a fleet would spend a read per worker)
      */
     private String publish(CloudflareClient client, AccountInventory inventory, String script, PyModeWorker worker,
-                           WorkerDeployment deployment, boolean created) {
+                           WorkerDeployment deployment, String lastUrl, boolean created) {
         String account = inventory.account();
         var cloudflare = worker.getSpec().getCloudflare();
         boolean workersDev = cloudflare == null || !Boolean.FALSE.equals(cloudflare.getWorkersDev());
-        if (created || client.scriptSubdomain(account, script).enabled() != workersDev) {
+        String workersDevUrl = workersDev ? settings.workersDevUrl().replace("{script}", script)
+                .replace("{subdomain}", inventory.workersDevSubdomain()) : null;
+        boolean publishedThere = workersDev && workersDevUrl.equals(lastUrl);
+        if (created || !publishedThere && client.scriptSubdomain(account, script).enabled() != workersDev) {
             client.setScriptSubdomain(account, script, workersDev);
         }
         deployment.setRoutes(routes.sync(client, account, script, worker, deployment.getRoutes()));
         if (workersDev) {
-            return settings.workersDevUrl().replace("{script}", script)
-                    .replace("{subdomain}", inventory.workersDevSubdomain());
+            return workersDevUrl;
         }
         return deployment.getRoutes().isEmpty() ? null
                 : "https://" + deployment.getRoutes().get(0).getPattern().replace("*", "");

@@ -64,6 +64,11 @@ class FleetBenchmark {
     static final Duration STEADY = Duration.ofSeconds(Long.getLong("fleet.steadySeconds", 300));
     static final String RESYNC = System.getProperty("fleet.resync", "PT1M");
     static final Duration CONVERGE_TIMEOUT = Duration.ofMinutes(Long.getLong("fleet.timeoutMinutes", 60));
+    /** New workers applied one at a time in the cache-hit phase. */
+    static final int CACHE_HITS = 20;
+    /** Phases left out, comma-separated ({@code fleet.skip=status-lost,cache-hit}; status-lost alone takes ~15 min
+     * at 1,000 workers). */
+    static final java.util.Set<String> SKIPPED = java.util.Set.of(System.getProperty("fleet.skip", "").split(","));
     private static final Pattern LOG_LINE = Pattern.compile(
             "^\\[cfstandin] (GET|PUT|POST|PATCH|DELETE) (/[^ ?]*)\\S* \u2192 ", Pattern.MULTILINE);
     /**
@@ -433,6 +438,64 @@ class FleetBenchmark {
         return total;
     }
 
+    /**
+     * {@value #CACHE_HITS} new workers with the fleet's handler, applied one after another (each once the one before
+     * is Ready), as a team adds a worker to a running fleet: its build is a cache hit, so apply -> Ready is the
+     * operator's queue, the deploy's calls and the status writes. Polled every 50 ms, one resource at a time.
+     */
+    private Map<String, Long> cacheHits() throws Exception {
+        beginPhase();
+        Map<String, Double> before = calls();
+        double apiBefore = apiServerRequests();
+        long t0 = System.nanoTime();
+        Map<String, Long> applied = new LinkedHashMap<>();
+        List<Long> latencies = new ArrayList<>();
+        for (int k = 0; k < CACHE_HITS; k++) {
+            String ns = namespace(k);
+            String name = "w-new-" + k;
+            PyModeWorker worker = Workers.inline(ns, name, HANDLER);
+            worker.getMetadata().setLabels(Map.of("bench", "fleet"));
+            long at = System.nanoTime();
+            client.resource(worker).create();
+            applied.put(ns + "/" + name, at);
+            long deadline = at + Duration.ofMinutes(5).toNanos();
+            for (PyModeWorker w = null; w == null || !ready(w, true);
+                 w = client.resources(PyModeWorker.class).inNamespace(ns).withName(name).get()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(ns + "/" + name + " not Ready 5 minutes after it was applied");
+                }
+                Thread.sleep(50);
+            }
+            latencies.add((System.nanoTime() - at) / 1_000_000);
+        }
+        latencies.sort(Long::compare);
+        record("new worker, cache hit", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
+                apiServerRequests() - apiBefore, Map.of("applyToReadyP50Ms", percentile(latencies, 0.5),
+                        "applyToReadyP99Ms", percentile(latencies, 0.99)));
+        return applied;
+    }
+
+    /** Every status lost, as after a re-apply into a new cluster: the scripts are there already. */
+    private void statusLost(java.util.Set<String> fleet) throws Exception {
+        beginPhase();
+        Map<String, Double> before = calls();
+        double apiBefore = apiServerRequests();
+        long t0 = System.nanoTime();
+        Map<String, Long> edited = new LinkedHashMap<>();
+        for (String key : fleet) {
+            String[] parts = key.split("/");
+            client.resources(PyModeWorker.class).inNamespace(parts[0]).withName(parts[1]).editStatus(w -> {
+                w.getStatus().setDeployment(null);
+                return w;
+            });
+            edited.put(key, System.nanoTime());
+        }
+        // the status change alone does not start a reconcile: the resync (or the listing) does
+        awaitAllReady(edited, true);
+        record("status lost (re-apply)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
+                apiServerRequests() - apiBefore, Map.of());
+    }
+
     @Test
     void run() throws Exception {
         System.out.printf("%n== fleet: %d workers (one shared bundle) in %d namespaces, %d scheduled workflows; "
@@ -478,7 +541,12 @@ class FleetBenchmark {
         record("steady state", STEADY.toSeconds(), steady, apiServerRequests() - apiBefore,
                 Map.of("cloudflareCallsPer5Min", Math.round(perFiveMinutes)));
 
-        // 3. churn: a deploy setting of every 10th worker changes (no rebuild)
+        // 3. new workers one at a time whose bundle the fleet already built: apply -> Ready at fleet size
+        if (!SKIPPED.contains("cache-hit")) {
+            created.putAll(cacheHits());
+        }
+
+        // 4. churn: a deploy setting of every 10th worker changes (no rebuild)
         beginPhase();
         before = calls();
         apiBefore = apiServerRequests();
@@ -502,24 +570,12 @@ class FleetBenchmark {
                 apiServerRequests() - apiBefore, Map.of("applyToReadyP50Ms", percentile(latencies, 0.5),
                         "applyToReadyP99Ms", percentile(latencies, 0.99)));
 
-        // 4. every status lost, as after a re-apply into a new cluster: the scripts are there already
-        beginPhase();
-        before = calls();
-        apiBefore = apiServerRequests();
-        t0 = System.nanoTime();
-        for (String key : created.keySet()) {
-            String[] parts = key.split("/");
-            client.resources(PyModeWorker.class).inNamespace(parts[0]).withName(parts[1]).editStatus(w -> {
-                w.getStatus().setDeployment(null);
-                return w;
-            });
+        // 5. every status lost, as after a re-apply into a new cluster: the scripts are there already
+        if (!SKIPPED.contains("status-lost")) {
+            statusLost(created.keySet());
         }
-        // the status change alone does not start a reconcile: the resync (or the listing) does
-        awaitAllReady(created, true);
-        record("status lost (re-apply)", (System.nanoTime() - t0) / 1e9, delta(calls(), before),
-                apiServerRequests() - apiBefore, Map.of());
 
-        // 5. operator restart: a fresh process, caches empty, every status as the old operator left it
+        // 6. operator restart: a fresh process, caches empty, every status as the old operator left it
         restart(created.keySet());
 
         System.out.println("\n== what the Cloudflare stand-in ran (script runtimes: at most 32 at once, started on "

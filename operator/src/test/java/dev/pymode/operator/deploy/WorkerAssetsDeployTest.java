@@ -174,7 +174,7 @@ class WorkerAssetsDeployTest {
                 "POST /workers/scripts/assets-second/subdomain");
         assertThat(get("assets-second", null).body()).isEqualTo(DECODER_SOURCE);
 
-        // a new bundle for the first worker (one file changed) goes the versions path with one small upload
+        // a new bundle for the first worker (one file changed): one small assets upload and one PUT (at 100%)
         Map<String, String> changed = stdlib();
         changed.put(DECODER, "class JSONDecoder:\n    version = 2\n");
         PyModeWorker updated = worker("assets-first", bundle("PYMODE_ASSETS", changed, null));
@@ -183,8 +183,7 @@ class WorkerAssetsDeployTest {
         assertThat(calls("assets-first")).containsSubsequence(
                 "POST /workers/scripts/assets-first/assets-upload-session",
                 "POST /workers/assets/upload",
-                "POST /workers/scripts/assets-first/versions",
-                "POST /workers/scripts/assets-first/deployments");
+                "PUT /workers/scripts/assets-first");
         assertThat(get("assets-first", null).body()).isEqualTo("class JSONDecoder:\n    version = 2\n");
     }
 

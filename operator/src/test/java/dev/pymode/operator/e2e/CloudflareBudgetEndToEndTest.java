@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pymode.operator.api.v1alpha1.worker.CloudflareTarget;
 import dev.pymode.operator.api.v1alpha1.worker.KvBinding;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
+import dev.pymode.operator.api.v1alpha1.worker.Rollout;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.status.Conditions;
 import dev.pymode.operator.support.EndToEndResource;
@@ -217,6 +218,7 @@ class CloudflareBudgetEndToEndTest {
         PyModeWorker before = ready();
         String artifact = before.getStatus().getArtifact().getDigest();
         String version = before.getStatus().getDeployment().getVersionId();
+        Standin.requestsAndClear();
         client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).edit(w -> {
             if (w.getSpec().getCloudflare() == null) {
                 w.getSpec().setCloudflare(new CloudflareTarget());
@@ -229,15 +231,24 @@ class CloudflareBudgetEndToEndTest {
             assertThat(w.getStatus().getObservedGeneration()).isEqualTo(w.getMetadata().getGeneration());
             assertThat(w.getStatus().getDeployment().getVersionId()).isNotEqualTo(version);
         });
+        // at 100% one PUT uploads, deploys and tags the existing script (the versions path would take three calls);
+        // workers.dev is not read again: the last pass published the script there
+        assertThat(Standin.requestsAndClear().stream().filter(r -> r.contains(NAME)).toList())
+                .as("the worker's own calls")
+                .containsExactly("POST " + SCRIPT_PATH + "/assets-upload-session", "PUT " + SCRIPT_PATH);
         assertThat(get().getStatus().getArtifact().getDigest()).as("the same bundle").isEqualTo(artifact);
         JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
         assertThat(settings.path("compatibility_date").asText()).isEqualTo("2025-06-01");
+        List<String> tags = new ArrayList<>();
+        listedScript().path("tags").forEach(t -> tags.add(t.asText()));
+        String digest = get().getStatus().getDeployment().getUploadDigest();
+        assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
     }
 
     /**
      * At fleet size the budget runs out between an upload and the calls that follow it (tagging, workers.dev,
      * routes, crons). The upload is recorded at once, so the next attempt finishes that deployment instead of
-     * uploading it again.
+     * uploading it again. A gradual rollout takes the versions path, whose version is tagged after its deployment.
      */
     @Test
     @Order(7)
@@ -251,6 +262,9 @@ class CloudflareBudgetEndToEndTest {
         assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
         client.resources(PyModeWorker.class).inNamespace(NS).withName(NAME).edit(w -> {
             w.getSpec().getCloudflare().setCompatibilityDate("2025-07-01");
+            var rollout = new Rollout();
+            rollout.setPercentage(50);
+            w.getSpec().getCloudflare().setRollout(rollout);
             return w;
         });
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
