@@ -24,6 +24,9 @@ interface Imports {
   email_loader: string;
   textwrap_is_stdlib: boolean;
   prefix: string;
+  email_listed: string[];
+  encodings_listed: string[];
+  top_listed: string[];
 }
 
 function expectImported(body: Imports) {
@@ -31,6 +34,10 @@ function expectImported(body: Imports) {
   expect(typeof body.prefix).toBe("string");
   expect(body.email_loader).toBe("StdlibAssetLoader");
   expect(body.email_file).toBe("/lib/python313.zip/email/__init__.pyc");
+  // pkgutil.iter_modules: the assets' modules beside the zip's (encodings.utf_8 stays in the zip, latin_1 does not)
+  expect(body.email_listed).toEqual(expect.arrayContaining(["message", "mime", "parser"]));
+  expect(body.encodings_listed).toEqual(expect.arrayContaining(["aliases", "utf_8", "latin_1", "cp1252"]));
+  expect([...body.top_listed].sort()).toEqual(["email", "json", "zoneinfo"]);
 }
 
 async function nodeHost(dir: string): Promise<{ host: NodeHost; bundle: LoadedBundle }> {

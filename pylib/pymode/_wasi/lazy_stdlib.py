@@ -4,7 +4,8 @@ A bundle made with `--stdlib-assets` (worker/scripts/stdlib-assets.mjs, which ho
 python313.zip only what an interpreter imports before it serves. Every other stdlib module is listed in
 /lib/pymode-stdlib/index and travels as a static asset, one per top-level name. `install()` puts a finder for
 them in sys.meta_path ahead of the path finder, so the stdlib keeps its precedence over /lib/site and /app, as
-when the zip held everything. Importing one of them asks the host for its compiled code (binding-call kind
+when the zip held everything, and a path hook for the package directories in the zip they were in, so that
+pkgutil.iter_modules lists them as it did. Importing one of them asks the host for its compiled code (binding-call kind
 `stdlib`, docs/abi.md §2): the wasm stack suspends while the host fetches the group once per isolate. While a
 Wizer snapshot is made there is no host; the group files are then beside the index (snapshot.sh).
 
@@ -90,6 +91,45 @@ class StdlibAssetFinder:
     def invalidate_caches(self):
         pass
 
+    def names_in(self, directory):
+        """(name, is_package) of the modules the index holds directly in `directory` ("" for the top level)."""
+        start = "\n" + (directory + "/" if directory else "")
+        found = {}
+        pos = self.index.find(start)
+        while pos != -1:
+            end = self.index.find("\n", pos + 1)
+            if end == -1:  # the index's closing newline
+                break
+            rest = self.index[pos + len(start):end]
+            if rest.endswith(".pyc") and rest.count("/") == 0:
+                found.setdefault(rest[:-4], False)
+            elif rest.count("/") == 1 and rest.endswith("/__init__.pyc"):
+                found[rest.split("/", 1)[0]] = True
+            pos = self.index.find(start, end)
+        return sorted((name, package) for name, package in found.items() if name != "__init__")
+
+    def iter_modules(self, prefix=""):
+        """pkgutil.iter_modules() asks each sys.meta_path finder: the top-level modules served from the assets."""
+        for name, package in self.names_in(""):
+            yield prefix + name, package
+
+    def path_hook(self, path):
+        """sys.path_hooks entry for a package directory inside the zip that the assets hold modules of (their
+        __path__ names the zip, where they were): lists them beside the zip's own (pkgutil.iter_modules(pkg.__path__))
+        and leaves finding them to this finder, ahead of the path finder."""
+        if not path.startswith(ZIP + "/"):
+            raise ImportError("not a stdlib package directory", path=path)
+        directory = path[len(ZIP) + 1:].rstrip("/")
+        if f"\n{directory}/" not in self.index:
+            raise ImportError("no stdlib asset in this directory", path=path)
+        import zipimport  # frozen
+
+        try:
+            in_zip = zipimport.zipimporter(path)
+        except zipimport.ZipImportError:
+            in_zip = None
+        return StdlibAssetDirectory(self, directory, in_zip)
+
     def code(self, entry, name):
         group = entry.split("/", 1)[0].removesuffix(".pyc")
         data = _local_entry(group, entry)
@@ -114,6 +154,34 @@ class StdlibAssetFinder:
         return blobs[0]
 
 
+class StdlibAssetDirectory:
+    """The path entry finder of a stdlib package directory some of whose modules are assets (e.g. `email`, or
+    `encodings`, whose start modules stay in the zip): the zip's importer finds those, the asset finder (a meta path
+    finder, consulted first) finds the rest, and pkgutil lists both."""
+
+    def __init__(self, finder, directory, in_zip):
+        self.finder = finder
+        self.directory = directory
+        self.in_zip = in_zip
+
+    def find_spec(self, fullname, target=None):
+        return self.in_zip.find_spec(fullname, target) if self.in_zip is not None else None
+
+    def invalidate_caches(self):
+        if self.in_zip is not None:
+            self.in_zip.invalidate_caches()
+
+    def iter_modules(self, prefix=""):
+        import pkgutil
+
+        names = dict(self.finder.names_in(self.directory))
+        if self.in_zip is not None:
+            for name, package in pkgutil.iter_importer_modules(self.in_zip, ""):
+                names.setdefault(name, package)
+        for name in sorted(names):
+            yield prefix + name, names[name]
+
+
 def install():
     """Put the finder ahead of the path finder when this interpreter's bundle keeps stdlib modules in assets."""
     try:
@@ -127,4 +195,8 @@ def install():
     position = next((i for i, f in enumerate(sys.meta_path) if f is _frozen_importlib_external.PathFinder),
                     len(sys.meta_path))
     sys.meta_path.insert(position, finder)
+    sys.path_hooks.insert(0, finder.path_hook)
+    # package directories inside the zip seen before the hook (json, encodings, ...) get its finder on next use
+    for path in [p for p in sys.path_importer_cache if p.startswith(ZIP + "/")]:
+        del sys.path_importer_cache[path]
     return finder
