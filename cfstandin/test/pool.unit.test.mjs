@@ -1,7 +1,8 @@
 // Unit tier: the runtime pool with runtimes made by the test (no workerd): one start per key however
 // many first requests arrive, the bound with least-recently-used eviction that never stops a runtime
 // in use, waiting starts served in arrival order and not starved by runtimes busy in bursts,
-// replacement after a redeploy, the idle sweep, and the counters /__standin reports.
+// replacement after a redeploy, the idle sweep, removal that never hands out the runtime it stops,
+// and the counters /__standin reports.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
@@ -188,6 +189,60 @@ describe("the runtime pool", () => {
     await p.close();
     assert.deepEqual(events.slice(3), ["stop b removed"]);
     await assert.rejects(p.lease("c"), /shutting down/);
+  });
+
+  it("a runtime being removed is not leased: a request arriving meanwhile gets a fresh start", async () => {
+    const { p, events } = pool();
+    const first = await p.lease("a");
+    first.release();
+    // Same turn, so nothing of the removal has run yet when the request arrives.
+    const removal = p.remove("a");
+    const late = await p.lease("a");
+    await removal;
+    assert.notEqual(late.runtime, first.runtime, "the request was handed the runtime being removed");
+    assert.deepEqual(events, ["start a", "stop a removed", "start a"]);
+    assert.equal(p.running("a"), true);
+    late.release();
+    await p.close();
+  });
+
+  it("a request queued before a removal does not get the runtime the removal stops", async () => {
+    // The request's start is under way when the removal is asked for; the runtime it started is
+    // disposed by the removal, so the request is served by a start queued behind the removal.
+    let startBegun;
+    const begun = new Promise((resolve) => (startBegun = resolve));
+    let finishStart;
+    const gate = new Promise((resolve) => (finishStart = resolve));
+    let gated = true;
+    const { p, events } = pool({ onStart: () => gated && ((gated = false), startBegun(), gate) });
+    const early = p.lease("a");
+    await begun;
+    const removal = p.remove("a");
+    finishStart();
+    const lease = await early;
+    await removal;
+    assert.deepEqual(events, ["start a", "stop a removed", "start a"]);
+    assert.equal(p.running("a"), true, "the request's runtime was disposed under it");
+    lease.release();
+    await p.close();
+  });
+
+  it("the fresh start after a removal queues behind starts that waited before it", async () => {
+    const { p, events } = pool({ maxRunning: 1 });
+    const inFlight = await p.lease("a");
+    const b = p.lease("b");
+    await nextTurn();
+    assert.equal(p.stats().waiting, 1, "b waits for the only slot");
+    const removal = p.remove("a");
+    const late = p.lease("a");
+    (await b).release();
+    const again = await late;
+    await removal;
+    assert.notEqual(again.runtime, inFlight.runtime);
+    assert.deepEqual(events, ["start a", "stop a removed", "start b", "stop b evicted", "start a"]);
+    again.release();
+    inFlight.release();
+    await p.close();
   });
 
   it("limits are whole numbers, 0 meaning none", () => {

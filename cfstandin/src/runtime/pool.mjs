@@ -16,6 +16,10 @@
 // cannot keep every slot while starts wait. A start arriving while others wait queues behind them
 // even when it could evict something itself. The lease that starts a runtime takes it in the same
 // step, so a new runtime is never evicted before it has served the request it was started for.
+//
+// Removal is marked on the key the moment it is asked for, before its stop gets its turn: from then
+// on no lease takes the key's runtime, not even one queued earlier whose start finishes meanwhile.
+// Such requests queue behind the removal and get a fresh start then, under the rules above.
 
 /** Defaults of `startStandin` and the CLI (README "How scripts run"). */
 export const POOL_DEFAULTS = { maxRunning: 32, idleMs: 300_000 };
@@ -36,7 +40,7 @@ export class RuntimePool {
       if (!Number.isInteger(v) || v < 0) throw new Error(`${name} must be an integer >= 0 (0 = no limit), got ${v}`);
     }
     Object.assign(this, { maxRunning, idleMs, startFn: start, stopFn: stop, isCurrent, log, now });
-    this.entries = new Map(); // key → {key, state, runtime, active, pending, lastUsed, chain}
+    this.entries = new Map(); // key → {key, state, runtime, active, pending, removals, lastUsed, chain}
     this.waiters = []; // starts waiting for room, oldest first: {e, since, admit, refuse}
     this.closed = false;
     this.counters = { started: 0, stopped: 0, stopped_idle: 0, stopped_evicted: 0, stopped_replaced: 0, stopped_removed: 0, start_failures: 0, peak_running: 0 };
@@ -50,7 +54,7 @@ export class RuntimePool {
   #entry(key) {
     let e = this.entries.get(key);
     if (!e) {
-      e = { key, state: "stopped", runtime: null, active: 0, pending: 0, lastUsed: 0, chain: Promise.resolve() };
+      e = { key, state: "stopped", runtime: null, active: 0, pending: 0, removals: 0, lastUsed: 0, chain: Promise.resolve() };
       this.entries.set(key, e);
     }
     return e;
@@ -169,27 +173,25 @@ export class RuntimePool {
   /** Stop an idle runtime: marked stopping at once, so nothing else picks or leases it meanwhile. */
   #stopIdle(e, reason) {
     e.state = "stopping";
-    return this.#stopOp(e, reason);
+    return this.#serial(e, () => this.#dispose(e, reason));
   }
 
-  /** Queue the disposal of `e`'s runtime (if it has one when the operation runs). */
-  #stopOp(e, reason) {
-    return this.#serial(e, async () => {
-      const runtime = e.runtime;
-      e.runtime = null;
-      if (!runtime) {
-        e.state = "stopped";
-        return;
-      }
-      e.state = "stopping";
-      try {
-        await this.stopFn(e.key, runtime, reason);
-      } finally {
-        e.state = "stopped";
-        this.counters.stopped++;
-        this.counters[`stopped_${reason}`]++;
-      }
-    });
+  /** Dispose of `e`'s runtime now, if it has one; runs as `e`'s operation. */
+  async #dispose(e, reason) {
+    const runtime = e.runtime;
+    e.runtime = null;
+    if (!runtime) {
+      e.state = "stopped";
+      return;
+    }
+    e.state = "stopping";
+    try {
+      await this.stopFn(e.key, runtime, reason);
+    } finally {
+      e.state = "stopped";
+      this.counters.stopped++;
+      this.counters[`stopped_${reason}`]++;
+    }
   }
 
   #sweep() {
@@ -210,13 +212,19 @@ export class RuntimePool {
    * is not stopped before `release()` is called (once; later calls do nothing).
    */
   async lease(key) {
-    const e = this.#entry(key);
-    if (e.state === "running" && this.isCurrent(key, e.runtime)) return this.#take(e);
-    // Taken inside the start's own step: when that step ends, the runtime is already in use.
-    return this.#serial(e, async () => {
-      await this.#ensure(e);
-      return this.#take(e);
-    });
+    for (;;) {
+      const e = this.#entry(key);
+      if (e.state === "running" && e.removals === 0 && this.isCurrent(key, e.runtime)) return this.#take(e);
+      // Taken inside the start's own step: when that step ends, the runtime is already in use.
+      // A removal asked for meanwhile (queued behind this step) gets the runtime instead: this
+      // request then asks again, behind the removal.
+      const lease = await this.#serial(e, async () => {
+        if (e.removals > 0) return null;
+        await this.#ensure(e);
+        return e.removals > 0 ? null : this.#take(e);
+      });
+      if (lease) return lease;
+    }
   }
 
   /** One lease of `e`'s running runtime. */
@@ -242,7 +250,14 @@ export class RuntimePool {
   async remove(key) {
     const e = this.entries.get(key);
     if (!e) return;
-    await this.#stopOp(e, "removed");
+    e.removals++; // at once, not when the stop gets its turn: lease() no longer hands the runtime out
+    await this.#serial(e, async () => {
+      try {
+        await this.#dispose(e, "removed");
+      } finally {
+        e.removals--;
+      }
+    });
     if (e.pending === 0 && e.state === "stopped") this.entries.delete(key);
   }
 

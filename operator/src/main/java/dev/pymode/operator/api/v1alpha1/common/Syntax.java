@@ -91,12 +91,19 @@ public final class Syntax {
     public static final String CRON_MACRO = "^@(yearly|annually|monthly|weekly|daily|hourly)$";
 
     /**
-     * CEL over a cron string {@code self}: every numeric range {@code a-b} runs forwards (a regex cannot compare
-     * numbers; cron-utils and the Cloudflare stand-in refuse {@code 5-3}). findAll keeps the cost estimate within the budget,
-     * where splitting into fields and elements does not.
+     * CEL over a cron string {@code self}: every range {@code a-b} runs forwards, numbers and names alike (a regex
+     * cannot compare values; CronSchedule and the Cloudflare stand-in refuse {@code 5-3}, {@code FRI-MON},
+     * {@code DEC-JAN}, which Cloudflare wraps around). Month and day names become their numbers first (they are
+     * distinct, and {@link #CRON} lets each only into its own field), so {@code FRI-MON} is compared as {@code 6-2}.
+     * findAll keeps the cost estimate within the budget, where splitting into fields and elements does not.
      */
-    public static final String CRON_RANGES_FORWARD = "self.findAll('[0-9]+-[0-9]+')"
-            + ".all(r, int(r.split('-')[0]) <= int(r.split('-')[1]))";
+    public static final String CRON_RANGES_FORWARD = "self.upperAscii()"
+            + ".replace('JAN', '1').replace('FEB', '2').replace('MAR', '3').replace('APR', '4')"
+            + ".replace('MAY', '5').replace('JUN', '6').replace('JUL', '7').replace('AUG', '8')"
+            + ".replace('SEP', '9').replace('OCT', '10').replace('NOV', '11').replace('DEC', '12')"
+            + ".replace('SUN', '1').replace('MON', '2').replace('TUE', '3').replace('WED', '4')"
+            + ".replace('THU', '5').replace('FRI', '6').replace('SAT', '7')"
+            + ".findAll('[0-9]+-[0-9]+').all(r, int(r.split('-')[0]) <= int(r.split('-')[1]))";
 
     // ---- calendar date ----
 
