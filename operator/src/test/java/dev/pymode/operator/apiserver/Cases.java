@@ -227,7 +227,7 @@ final class Cases {
                         """), "cron: day-of-week 0 is not valid at Cloudflare: days are 1-7 from Sunday (1 = SUN"),
                 refused("worker cron with a backwards range", workerWith("backwards-worker-cron", """
                         crons: ["0 17-9 * * *"]
-                        """), "cron ranges must run forwards"),
+                        """), "cron \"0 17-9 * * *\": ranges must run forwards"),
                 refused("workflow with a malformed schedule", resource("PyModeWorkflow", "bad-cron", """
                         workerRef: {name: w}
                         workflow: orders

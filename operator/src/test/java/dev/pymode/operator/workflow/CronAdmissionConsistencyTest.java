@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Admission and the operator's cron library agree: every schedule of the valid corpus matches the CRD's cron
- * expression and parses with {@link CronSchedule} (cron-utils), and every schedule of the bad corpus fails there
- * too (but those marked {@code refusedBy}: {@code cfstandin}, which cron-utils takes and the Cloudflare stand-in
- * reads otherwise, and {@code admission}, a rule of admission's own), so no schedule admission lets through fails
- * later in the operator.
+ * Admission and the operator's cron library agree: every schedule (PyModeWorkflow spec.schedule) and worker cron
+ * (PyModeWorker spec.crons) of the valid corpus matches the CRD's cron expression and parses with
+ * {@link CronSchedule} (cron-utils), and every schedule of the bad corpus fails there too, as does a cron of every
+ * bad worker's list (but those marked {@code refusedBy}: {@code cfstandin}, which cron-utils takes and the
+ * Cloudflare stand-in reads otherwise, and {@code admission}, a rule of admission's own), so no cron admission lets
+ * through fails later in the operator.
  * (The API server's RE2 and java.util.regex read this expression alike: classes, groups, (?i:...), no backrefs.)
  */
 @Tag("unit")
@@ -33,8 +34,10 @@ class CronAdmissionConsistencyTest {
 
     @Test
     void validSchedulesMatchAdmissionAndParseInTheOperator() throws IOException {
-        List<String> valid = schedules(TestPaths.repoRoot().resolve("testdata/valid-input/valid.yaml"));
+        Path corpus = TestPaths.repoRoot().resolve("testdata/valid-input/valid.yaml");
+        List<String> valid = new ArrayList<>(schedules(corpus));
         assertThat(valid).hasSizeGreaterThanOrEqualTo(8);
+        workerCrons(corpus).forEach(valid::addAll);
         for (String schedule : valid) {
             assertThat(CRON.matcher(schedule).matches() || MACRO.matcher(schedule).matches()).as(schedule).isTrue();
             assertThat(CronSchedule.parse(schedule).nextAfter(java.time.Instant.now())).as(schedule).isPresent();
@@ -51,20 +54,49 @@ class CronAdmissionConsistencyTest {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    @Test
+    void everyBadWorkerCronListHoldsACronTheOperatorRefuses() throws IOException {
+        List<List<String>> bad = workerCrons(TestPaths.repoRoot().resolve("testdata/bad-input/worker-crons.yaml"));
+        assertThat(bad).hasSizeGreaterThanOrEqualTo(8);
+        for (List<String> crons : bad) {
+            // the lists hold good crons beside the bad one (admission must look at every item)
+            assertThat(crons).as("%s", crons).anySatisfy(cron -> assertThat(CronSchedule.problem(cron)).isPresent());
+        }
+    }
+
     private static List<String> schedules(Path file) throws IOException {
         List<String> out = new ArrayList<>();
+        for (Map<String, Object> spec : specs(file, "PyModeWorkflow")) {
+            if (spec.get("schedule") != null) {
+                out.add((String) spec.get("schedule"));
+            }
+        }
+        return out;
+    }
+
+    /** The spec.crons list of each PyModeWorker case that has one. */
+    @SuppressWarnings("unchecked")
+    private static List<List<String>> workerCrons(Path file) throws IOException {
+        List<List<String>> out = new ArrayList<>();
+        for (Map<String, Object> spec : specs(file, "PyModeWorker")) {
+            if (spec.get("crons") != null) {
+                out.add((List<String>) spec.get("crons"));
+            }
+        }
+        return out;
+    }
+
+    /** The specs of the corpus' resources of one kind, but the cases marked refusedBy. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> specs(Path file, String kind) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
         var mapper = new ObjectMapper(new YAMLFactory());
         try (var docs = mapper.readerFor(Map.class).<Map<String, Object>>readValues(file.toFile())) {
             while (docs.hasNext()) {
                 Map<String, Object> doc = docs.next();
                 Map<String, Object> resource = (Map<String, Object>) doc.get("resource");
-                if (resource != null && "PyModeWorkflow".equals(resource.get("kind"))
-                        && doc.get("refusedBy") == null) {
-                    Object schedule = ((Map<String, Object>) resource.get("spec")).get("schedule");
-                    if (schedule != null) {
-                        out.add((String) schedule);
-                    }
+                if (resource != null && kind.equals(resource.get("kind")) && doc.get("refusedBy") == null) {
+                    out.add((Map<String, Object>) resource.get("spec"));
                 }
             }
         }

@@ -7,7 +7,8 @@ package dev.pymode.operator.api.v1alpha1.common;
  * with the field's name instead of minutes later in a status condition.
  *
  * <p>The regular expressions go into a raw triple-quoted CEL string, {@code self.matches(r'''...''')}, so quotes
- * and backslashes need no escaping; CRON_RANGES_FORWARD and CALENDAR_DATE are whole CEL rules over {@code self}.
+ * and backslashes need no escaping; CRON_RANGES_FORWARD, CRON_LIST_RANGES_FORWARD, CRON_LIST_FIRST_BACKWARDS and
+ * CALENDAR_DATE are whole CEL expressions over {@code self}.
  */
 public final class Syntax {
 
@@ -91,19 +92,42 @@ public final class Syntax {
     public static final String CRON_MACRO = "^@(yearly|annually|monthly|weekly|daily|hourly)$";
 
     /**
-     * CEL over a cron string {@code self}: every range {@code a-b} runs forwards, numbers and names alike (a regex
-     * cannot compare values; CronSchedule and the Cloudflare stand-in refuse {@code 5-3}, {@code FRI-MON},
-     * {@code DEC-JAN}, which Cloudflare wraps around). Month and day names become their numbers first (they are
-     * distinct, and {@link #CRON} lets each only into its own field), so {@code FRI-MON} is compared as {@code 6-2}.
-     * findAll keeps the cost estimate within the budget, where splitting into fields and elements does not.
+     * CEL appended to a cron string expression (the field itself or a list's item), true when every range
+     * {@code a-b} runs forwards, numbers and names alike (a regex cannot compare values; CronSchedule and the
+     * Cloudflare stand-in refuse {@code 5-3}, {@code FRI-MON}, {@code DEC-JAN}, which Cloudflare wraps around). Month
+     * and day names become their numbers first (they are distinct, and {@link #CRON} lets each only into its own
+     * field), so {@code FRI-MON} is compared as {@code 6-2}. findAll keeps the cost estimate within the budget, where
+     * splitting into fields and elements does not.
      */
-    public static final String CRON_RANGES_FORWARD = "self.upperAscii()"
+    private static final String RANGES_RUN_FORWARD = ".upperAscii()"
             + ".replace('JAN', '1').replace('FEB', '2').replace('MAR', '3').replace('APR', '4')"
             + ".replace('MAY', '5').replace('JUN', '6').replace('JUL', '7').replace('AUG', '8')"
             + ".replace('SEP', '9').replace('OCT', '10').replace('NOV', '11').replace('DEC', '12')"
             + ".replace('SUN', '1').replace('MON', '2').replace('TUE', '3').replace('WED', '4')"
             + ".replace('THU', '5').replace('FRI', '6').replace('SAT', '7')"
             + ".findAll('[0-9]+-[0-9]+').all(r, int(r.split('-')[0]) <= int(r.split('-')[1]))";
+
+    /** CEL over a cron string {@code self}: its ranges run forwards ({@link #RANGES_RUN_FORWARD}). */
+    public static final String CRON_RANGES_FORWARD = "self" + RANGES_RUN_FORWARD;
+
+    /**
+     * CEL over a list of cron strings {@code self}: every cron's ranges run forwards. The 1.34 API server estimates
+     * it (and {@link #CRON_LIST_FIRST_BACKWARDS}) at about 170,000 for spec.crons (16 items of up to 128 characters)
+     * of the 10,000,000 allowed per expression, about what the numbers-only rule cost; the estimate grows with the
+     * square of maxItems and passes the limit at about 205 items.
+     */
+    public static final String CRON_LIST_RANGES_FORWARD = "self.all(c, c" + RANGES_RUN_FORWARD + ")";
+
+    /**
+     * CEL over a list of cron strings {@code self}: the first cron whose ranges do not run forwards, shown as
+     * {@link #SHOW_BEGIN} shows it (for a messageExpression, so the refusal names the cron among up to 16).
+     */
+    public static final String CRON_LIST_FIRST_BACKWARDS = SHOW_BEGIN + "self.filter(c, !(c" + RANGES_RUN_FORWARD
+            + "))[0]" + SHOW_END;
+
+    /** Why {@link #CRON_RANGES_FORWARD} refuses a cron, after the field's name. */
+    public static final String CRON_RANGES_FORWARD_MESSAGE = "ranges must run forwards: a-b with a <= b, names as "
+            + "their numbers (SUN = 1, JAN = 1): FRI-MON and DEC-JAN wrap around, which PyMode does not evaluate";
 
     // ---- calendar date ----
 

@@ -108,8 +108,9 @@ public class PyModeWorkerSpec {
                     + "a-b, a list a,b or a step */n; or as the whole field day-of-month L, L-n, LW or nW (n up to 27), "
                     + "day-of-week L, dL or d#n; no ?) such as \\'*/15 * * * *\\', or a macro such "
                     + "as @hourly'")
-    @ValidationRule(value = "self.all(c, c.findAll('[0-9]+-[0-9]+').all(r, int(r.split('-')[0]) <= int(r.split('-')[1])))",
-            message = "cron ranges must run forwards: a-b with a <= b")
+    @ValidationRule(value = Syntax.CRON_LIST_RANGES_FORWARD,
+            messageExpression = "'cron ' + " + Syntax.CRON_LIST_FIRST_BACKWARDS + " + ': "
+                    + Syntax.CRON_RANGES_FORWARD_MESSAGE + "'")
     @ValidationRule(value = "self.all(c, !c.matches(r'''" + Syntax.CRON_WEEKDAY_ZERO + "'''))",
             message = "cron: " + Syntax.CRON_WEEKDAY_ZERO_MESSAGE)
     @SpecInput(SpecInput.Kind.DEPLOY)

@@ -40,8 +40,7 @@ public class PyModeWorkflowSpec {
                     + "a-b, a list a,b or a step */n; or as the whole field day-of-month L, L-n, LW or nW (n up to 27), "
                     + "day-of-week L, dL or d#n; no ?) such as '*/15 * * * *', or a macro such as @hourly")
     @ValidationRule(value = Syntax.CRON_RANGES_FORWARD,
-            message = "schedule ranges must run forwards: a-b with a <= b, names as their numbers (SUN = 1, "
-                    + "JAN = 1): FRI-MON and DEC-JAN wrap around, which PyMode does not evaluate")
+            message = "schedule " + Syntax.CRON_RANGES_FORWARD_MESSAGE)
     @ValidationRule(value = "!self.matches(r'''" + Syntax.CRON_WEEKDAY_ZERO + "''')",
             message = "schedule: " + Syntax.CRON_WEEKDAY_ZERO_MESSAGE)
     private String schedule;
