@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * packaged one, {@code operator/target/quarkus-app}, starts as a new process with empty caches, as a new pod would).
  * For each: wall time, Cloudflare calls (the stand-in's log: every API call, retries included), uploads, API-server
  * requests, operator heap and RSS (one JVM: the operator and this benchmark; the restarted operator's own process
- * for the restart, run with the image's JVM options in a container of the chart's default memory limit). The figures go to stdout
+ * for the restart, run with the image's environment (its JVM options and malloc settings) in a container of the
+ * chart's default memory limit). The figures go to stdout
  * and, as one JSON line, to {@code -Dfleet.out=FILE} (hack/bench-fleet.sh prints two runs side by side).
  *
  * <p>Sizes: {@code -Dfleet.workers} (200), {@code -Dfleet.namespaces} (10), {@code -Dfleet.workflows} (a tenth of
@@ -190,16 +191,28 @@ class FleetBenchmark {
         return d;
     }
 
-    /** The operator image's JVM options ({@code ENV JAVA_TOOL_OPTIONS} of operator/src/main/docker/Dockerfile). */
-    private static String imageJvmOptions() throws Exception {
+    /**
+     * The operator image's environment: every {@code ENV} of operator/src/main/docker/Dockerfile (its JVM options in
+     * {@code JAVA_TOOL_OPTIONS}, and what else the image sets for the JVM, such as glibc's malloc arenas).
+     */
+    private static Map<String, String> imageEnvironment() throws Exception {
         Path dockerfile = Path.of(System.getProperty("pymode.repo-root", ".")).resolve(
                 "operator/src/main/docker/Dockerfile");
-        Matcher m = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(Files.readString(dockerfile));
-        if (!m.find()) {
+        String text = Files.readString(dockerfile).replace("\\\n", " ");
+        Map<String, String> env = new LinkedHashMap<>();
+        Matcher line = Pattern.compile("^ENV (.*)$", Pattern.MULTILINE).matcher(text);
+        while (line.find()) {
+            Matcher pair = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(?:\"([^\"]*)\"|(\\S+))").matcher(line.group(1));
+            while (pair.find()) {
+                env.put(pair.group(1), pair.group(2) != null ? pair.group(2) : pair.group(3));
+            }
+        }
+        if (!env.containsKey("JAVA_TOOL_OPTIONS")) {
             throw new AssertionError("no JAVA_TOOL_OPTIONS in " + dockerfile);
         }
         // the image's temp directory is its own; the restarted operator's is set on the command line
-        return m.group(1).replace("-Djava.io.tmpdir=/tmp", "").trim();
+        env.put("JAVA_TOOL_OPTIONS", env.get("JAVA_TOOL_OPTIONS").replace("-Djava.io.tmpdir=/tmp", "").trim());
+        return env;
     }
 
     private static long rssMiB() throws Exception {
@@ -364,8 +377,9 @@ class FleetBenchmark {
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout").toFile());
-        // the JVM settings the operator image runs with, in a container of the chart's default memory limit
-        builder.environment().put("JAVA_TOOL_OPTIONS", imageJvmOptions() + " -XX:MaxRAM=" + CHART_MEMORY_LIMIT);
+        // the environment the operator image runs with, in a container of the chart's default memory limit
+        builder.environment().putAll(imageEnvironment());
+        builder.environment().merge("JAVA_TOOL_OPTIONS", " -XX:MaxRAM=" + CHART_MEMORY_LIMIT, String::concat);
         Process process = builder.start();
         try {
             var http = java.net.http.HttpClient.newHttpClient();
