@@ -1,4 +1,5 @@
-// Fault injection for tests: "the next N calls of METHOD PATTERN answer STATUS".
+// Fault injection for tests: "the next N calls of METHOD PATTERN answer STATUS". With `after`, the call takes
+// effect first and only its answer is replaced: a lost answer (a timeout, a proxy's 502) after the write happened.
 // Patterns are API paths (below /client/v4) where `*` matches within one segment and `**` across
 // segments, e.g. "/accounts/*/workers/scripts/*".
 import { CODES } from "./envelope.mjs";
@@ -17,7 +18,7 @@ export class Faults {
     this.nextId = 1;
   }
 
-  /** @param {{method?: string, path: string, count?: number, status: number, retry_after?: number, code?: number, message?: string}} spec */
+  /** @param {{method?: string, path: string, count?: number, status: number, retry_after?: number, code?: number, message?: string, after?: boolean}} spec */
   add(spec) {
     const status = Number(spec.status);
     if (!spec.path || typeof spec.path !== "string") throw new Error("path (pattern) is required");
@@ -29,6 +30,7 @@ export class Faults {
       regex: patternRegex(spec.path),
       remaining: Number(spec.count ?? 1),
       status,
+      after: spec.after === true,
       retry_after: status === 429 ? Number(spec.retry_after ?? 1) : spec.retry_after,
       code: spec.code ?? (status === 429 ? CODES.RATE_LIMITED : CODES.INTERNAL),
       message: spec.message ?? (status === 429 ? "Please wait and consider throttling your request speed" : "Internal server error (injected by cfstandin)"),

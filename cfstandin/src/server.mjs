@@ -203,10 +203,9 @@ export async function startStandin({
     try {
       const raw = await readBody(req);
       const fault = faults.take(req.method, path);
-      if (fault) {
-        entry.fault = fault.id;
-        throw new CfError(fault.status, fault.code, fault.message, fault.retry_after !== undefined ? { "retry-after": String(fault.retry_after) } : {});
-      }
+      const injected = (f) => new CfError(f.status, f.code, f.message, f.retry_after !== undefined ? { "retry-after": String(f.retry_after) } : {});
+      if (fault) entry.fault = fault.id;
+      if (fault && !fault.after) throw injected(fault);
       const match = api.match(req.method, path);
       if (!match.op) throw new CfError(404, CODES.NO_ROUTE, "No route for the URI");
       const { op, pathParams } = match;
@@ -219,6 +218,7 @@ export async function startStandin({
       const handler = handlers[op.operationId];
       if (!handler) throw new CfError(501, CODES.NOT_IMPLEMENTED, `${op.operationId} is in the API but not implemented by cfstandin`);
       const out = await handler({ op, params: pathParams, query: url.searchParams, body, req, auth, account: auth.account, standin });
+      if (fault) throw injected(fault); // `after`: the call took effect, its answer is lost
       if (out?.raw) rawResponse = out.raw;
       else payload = success(out?.result ?? null, out?.resultInfo);
     } catch (e) {

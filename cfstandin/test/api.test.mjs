@@ -154,6 +154,15 @@ describe("fault injection and request log", () => {
     assert.deepEqual(faults.map((f) => [f.status, f.hits, f.remaining]), [[429, 2, 0], [503, 1, 0]]);
   });
 
+  it("with `after`, the call takes effect and only its answer is lost", async () => {
+    const admin = `${s.standin.url}/__standin/faults`;
+    await fetch(admin, { method: "POST", body: JSON.stringify({ method: "POST", path: "/accounts/*/storage/kv/namespaces", status: 502, after: true }) });
+    assertError(await s.api("POST", `${A}/storage/kv/namespaces`, { json: { title: "lost-answer" } }), 502, 10002);
+    const listed = (await s.api("GET", `${A}/storage/kv/namespaces`)).data.result.map((n) => n.title);
+    assert.ok(listed.includes("lost-answer"), `the namespace was created: ${listed}`);
+    await fetch(admin, { method: "DELETE" });
+  });
+
   it("logs calls in order without Authorization values", async () => {
     const since = (await (await fetch(`${s.standin.url}/__standin/requests`)).json()).requests.at(-1).id;
     await s.api("GET", "/user/tokens/verify");

@@ -382,8 +382,24 @@ public final class CloudflareClient implements AutoCloseable {
      * bucket, authorised by the session's token, each part named by its hash and holding the base64 content. The
      * last upload answers with the completion token; with no bucket at all, the session's token is it. Every call
      * counts against the account's budget; both are safe to repeat (content-addressed), so they are retried.
+     *
+     * <p>A session's upload token is spent when its session completes, and an upload with a spent token is refused
+     * with 401: the repeat of an upload whose first attempt completed the session but whose answer was lost (a
+     * timeout). The account holds every file then, so the upload starts over once with a new session, which
+     * completes at once; a second refusal is thrown.
      */
     public AssetsUpload uploadAssets(String account, String script, StaticAssets assets) {
+        try {
+            return uploadAssetsInSession(account, script, assets);
+        } catch (CloudflareApiException e) {
+            if (e.status() != 401 || !AssetsUpload.isBucketUpload(e.call())) {
+                throw e;
+            }
+            return uploadAssetsInSession(account, script, assets);
+        }
+    }
+
+    private AssetsUpload uploadAssetsInSession(String account, String script, StaticAssets assets) {
         ApiCall session = ApiCall.post("/accounts/{account}/workers/scripts/{script}/assets-upload-session",
                         account, script)
                 .body(transport.json(JSON.objectNode().set("manifest", assets.manifest())))

@@ -154,8 +154,11 @@ class StaticAssetsTest extends ClientFixture {
         assertThatThrownBy(() -> client.uploadAssets(ACCOUNT, "w", assets()))
                 .hasMessageContaining("no answer carried the completion token");
 
-        server.enqueue(ok("{\"jwt\":\"" + SESSION_JWT + "\",\"buckets\":[[\"" + pyHash + "\"]]}"));
-        server.enqueue(failure(401, 10000, "Authentication error"));
+        // refused with the session's token twice (the second time in a new session): thrown
+        for (int i = 0; i < 2; i++) {
+            server.enqueue(ok("{\"jwt\":\"" + SESSION_JWT + "\",\"buckets\":[[\"" + pyHash + "\"]]}"));
+            server.enqueue(failure(401, 10000, "Authentication error"));
+        }
         assertThatThrownBy(() -> client.uploadAssets(ACCOUNT, "w", assets()))
                 .isInstanceOf(CloudflareApiException.class)
                 .hasMessageStartingWith("POST workers/assets/upload: HTTP 401")
@@ -163,6 +166,25 @@ class StaticAssetsTest extends ClientFixture {
                 .hasMessageNotContaining(SESSION_JWT).hasMessageNotContaining(TOKEN);
         assertThat(new AssetsToken(SESSION_JWT).toString()).doesNotContain(SESSION_JWT);
         assertThat(upload().toString()).doesNotContain(SESSION_JWT);
+    }
+
+    @Test
+    void anUploadRefusedForASpentSessionTokenStartsOverInANewSession() throws Exception {
+        String pyHash = StaticAssets.hash("/x.py", PY);
+        server.enqueue(ok("{\"jwt\":\"" + SESSION_JWT + "\",\"buckets\":[[\"" + pyHash + "\"]]}"));
+        // the repeat of an upload whose first attempt completed the session (its answer lost)
+        server.enqueue(failure(401, 10000, "Authentication error: the assets upload token is unknown or already complete"));
+        server.enqueue(ok("{\"jwt\":\"" + COMPLETION_JWT + "\",\"buckets\":[]}"));
+
+        AssetsUpload done = client.uploadAssets(ACCOUNT, "w", assets());
+
+        assertThat(done.completion().value()).as("the new session's token: the account holds every file")
+                .isEqualTo(COMPLETION_JWT);
+        assertThat(done.uploaded()).isZero();
+        assertThat(take().getUrl().encodedPath()).endsWith("/assets-upload-session");
+        assertThat(take().getUrl().encodedPath()).contains("/workers/assets/upload");
+        assertThat(take().getUrl().encodedPath()).endsWith("/assets-upload-session");
+        assertThat(server.getRequestCount()).isEqualTo(3);
     }
 
     @Test

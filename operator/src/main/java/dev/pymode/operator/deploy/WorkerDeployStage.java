@@ -115,7 +115,10 @@ public class WorkerDeployStage {
             FailureClassifier.Failure failure = FailureClassifier.ofCloudflareStatus(e.status(), e.getMessage());
             String reason = AssetsUpload.isAssetsCall(e.call()) ? ASSETS_UPLOAD_FAILED : failure.reason();
             events.warning(worker, reason, e.getMessage());
-            return failure.terminal()
+            // a bucket upload's 401 is about its session's token (spent, expired), never the API token: a new pass
+            // starts a new session
+            boolean spentSession = e.status() == 401 && AssetsUpload.isBucketUpload(e.call());
+            return failure.terminal() && !spentSession
                     ? StageResult.terminalFailure(ConditionTypes.DEPLOYED, reason, failure.line())
                     : StageResult.transientFailure(ConditionTypes.DEPLOYED, reason, failure.line(),
                     retry(worker, status));

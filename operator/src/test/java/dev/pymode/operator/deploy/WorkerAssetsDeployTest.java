@@ -212,10 +212,7 @@ class WorkerAssetsDeployTest {
     @Test
     void aFailedAssetsUploadIsItsOwnReasonAndRetried() throws Exception {
         PyModeWorker worker = worker("assets-flaky", bundle("PYMODE_ASSETS", Map.of("/flaky.py", "flaky\n"), null));
-        var fault = HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/faults"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"POST\",\"path\":\"/accounts/*/workers/assets/upload\","
-                        + "\"count\":4,\"status\":503}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
+        uploadFault("\"count\":4,\"status\":503");
         StageResult failed = deploy(worker);
         assertThat(failed.outcome()).isEqualTo(StageResult.Outcome.FAILED_TRANSIENT);
         assertThat(failed.reason()).isEqualTo(WorkerDeployStage.ASSETS_UPLOAD_FAILED);
@@ -226,5 +223,31 @@ class WorkerAssetsDeployTest {
         assertThat(retried.reason()).as(retried.message()).isEqualTo("Deployed");
         assertThat(get("assets-flaky", "/flaky.py").body()).isEqualTo("flaky\n");
         assertThat(EVENTS).noneMatch(e -> e.contains("jwt"));
+    }
+
+    /**
+     * A bucket upload refused with 401 (its session's token spent: the repeat of an upload whose answer was lost, as
+     * a 1,000-worker converge met, where the worker stalled) starts over in a new session within the pass.
+     */
+    @Test
+    void aBucketUploadRefusedForItsSessionTokenIsNeverAStall() throws Exception {
+        PyModeWorker worker = worker("assets-spent", bundle("PYMODE_ASSETS", Map.of("/spent.py", "spent\n"), null));
+        // the upload completes the session, its answer is lost (502); the client's repeat meets the spent token
+        uploadFault("\"status\":502,\"after\":true");
+        StandinRequests.since(cloudflare, ACCOUNT);
+
+        assertThat(deploy(worker).reason()).isEqualTo("Deployed");
+        assertThat(calls("assets-spent")).as("a second session after the spent token's 401, which needs no upload")
+                .containsSubsequence("POST /workers/scripts/assets-spent/assets-upload-session",
+                        "POST /workers/scripts/assets-spent/assets-upload-session", "PUT /workers/scripts/assets-spent");
+        assertThat(get("assets-spent", "/spent.py").body()).isEqualTo("spent\n");
+    }
+
+    /** A stand-in fault for the bucket uploads ({@code fields}: the rule's other JSON fields). */
+    private static void uploadFault(String fields) throws Exception {
+        var fault = HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/faults"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"POST\",\"path\":\"/accounts/*/workers/assets/upload\","
+                        + fields + "}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
     }
 }
