@@ -239,8 +239,15 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
             // is still recorded by the next listing, which compares with lastScheduleTime.
             status.setScheduleCheckedThrough(timestamp(now));
         }
-        status.setCheckedSchedule(cron);
         ScheduledRunLookout lookout = new ScheduledRunLookout(schedule, now);
+        if (status.getScheduleCheckedThrough() == null) {
+            // First sight (a new workflow, an upgrade, a restored resource): only a firing within the grace can be
+            // owed a look now. Runs of earlier firings (history after an upgrade or a restore) are recorded by the
+            // first listing after the next firing, as lastScheduleTime is unset; a fleet of new workflows thus asks
+            // its workers nothing until their schedules fire.
+            status.setScheduleCheckedThrough(timestamp(lookout.firstSight()));
+        }
+        status.setCheckedSchedule(cron);
         Optional<Instant> checkedThrough = instant(status.getScheduleCheckedThrough());
         if (lookout.lookNow(checkedThrough)) {
             collectScheduledRuns(workflow, status, target, now);

@@ -22,9 +22,14 @@ record ScheduledRunLookout(CronSchedule schedule, Instant now) {
     /** How soon to look again for the run of a recent firing that has not appeared yet. */
     static final Duration LOOK_AGAIN = Duration.ofSeconds(10);
 
+    /** Where the looking starts for a workflow never looked at: firings older than the grace are owed nothing. */
+    Instant firstSight() {
+        return now.minus(GRACE);
+    }
+
     /**
-     * Whether to list the worker's runs now: never looked yet (the first look picks up the runs already there), or a
-     * firing F with checkedThrough &lt; F &lt;= now - AFTER_FIRING.
+     * Whether to list the worker's runs now: a firing F with checkedThrough &lt; F &lt;= now - AFTER_FIRING (or never
+     * looked at all, which the reconciler's first sight does not leave).
      */
     boolean lookNow(Optional<Instant> checkedThrough) {
         return checkedThrough.isEmpty() || schedule.nextAfter(checkedThrough.get())

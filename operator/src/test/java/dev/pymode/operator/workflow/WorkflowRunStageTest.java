@@ -212,8 +212,9 @@ class WorkflowRunStageTest {
         endpoint.listed.add("{\"id\": \"orders-nightly-" + (fired - 86400) + "\", \"trigger\": \"Manual\", \"state\": \"completed\"}");
         endpoint.listed.add("{\"id\": \"someone-else-" + fired + "\", \"trigger\": \"Schedule\", \"state\": \"completed\"}");
         var status = new PyModeWorkflowStatus();
+        Instant justAfter = Instant.parse("2026-12-07T03:01:00Z"); // first seen within the grace of the firing
 
-        StageResult result = run(workflow("0 3 * * *", Map.of()), status, worker, NOW);
+        StageResult result = run(workflow("0 3 * * *", Map.of()), status, worker, justAfter);
         assertThat(status.getRuns()).extracting(WorkflowRun::getId, WorkflowRun::getTrigger, WorkflowRun::getState)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("orders-nightly-" + fired, "Schedule", "Succeeded"));
         assertThat(status.getLastScheduleTime()).isEqualTo("2026-12-07T03:00:00Z");
@@ -221,11 +222,11 @@ class WorkflowRunStageTest {
         assertThat(result.message()).isEqualTo("next run at 2026-12-08T03:00:00Z (cron trigger '" + cron
                 + "' on script orders)");
         // looked at again just after the next firing
-        assertThat(result.retryAfter()).contains(Duration.ofHours(17).plusSeconds(10));
+        assertThat(result.retryAfter()).contains(Duration.ofHours(24).minusSeconds(50));
         assertThat(recorded).containsExactly("Normal/RunStarted", "Normal/RunSucceeded");
 
         // the next pass, before the next firing, does not ask the worker again
-        run(workflow("0 3 * * *", Map.of()), status, worker, NOW.plusSeconds(60));
+        run(workflow("0 3 * * *", Map.of()), status, worker, justAfter.plusSeconds(60));
         assertThat(endpoint.listings).isEqualTo(1);
         assertThat(status.getRuns()).hasSize(1);
         assertThat(recorded).hasSize(2);
@@ -243,22 +244,38 @@ class WorkflowRunStageTest {
                 + "\"state\": \"" + state + "\"}";
     }
 
-    /** A daily workflow after its first look at NOW (today's 03:00 run recorded); the listing count starts at 0. */
-    private PyModeWorkflowStatus lookedAtOnce(PyModeWorkflow workflow) {
+    /**
+     * A daily workflow first seen at NOW, seven hours after today's 03:00 firing (its run is on the worker, as after
+     * an upgrade or a restore): nothing is listed, since no firing is within the grace; the listing count is 0.
+     */
+    private PyModeWorkflowStatus firstSeenAtNow(PyModeWorkflow workflow) {
         endpoint.listed.add(scheduledRun(Instant.parse("2026-12-07T03:00:00Z"), "completed"));
         var status = new PyModeWorkflowStatus();
-        run(workflow, status, workerWith(DAILY), NOW);
-        assertThat(endpoint.listings).as("the first look after the trigger is deployed").isEqualTo(1);
-        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T03:00:00Z");
+        StageResult first = run(workflow, status, workerWith(DAILY), NOW);
+        assertThat(endpoint.listings).as("the first sight, no firing within the grace").isZero();
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T09:58:00Z");
         assertThat(status.getCheckedSchedule()).isEqualTo(DAILY);
-        endpoint.listings = 0;
+        assertThat(first.retryAfter()).contains(Duration.ofHours(17).plusSeconds(10));
         return status;
+    }
+
+    @Test
+    void aFirstSightWithinTheGraceOfAFiringLooksForItsRun() {
+        PyModeWorkflow workflow = workflow(DAILY, Map.of());
+        Instant firing = Instant.parse("2026-12-07T03:00:00Z");
+        endpoint.listed.add(scheduledRun(firing, "completed"));
+        var status = new PyModeWorkflowStatus();
+        run(workflow, status, workerWith(DAILY), firing.plusSeconds(60));
+        assertThat(endpoint.listings).isEqualTo(1);
+        assertThat(status.getRuns()).extracting(WorkflowRun::getId)
+                .containsExactly("orders-nightly-" + firing.getEpochSecond());
+        assertThat(status.getScheduleCheckedThrough()).isEqualTo("2026-12-07T03:00:00Z");
     }
 
     @Test
     void betweenFiringsReconcilesDoNotAskTheWorker() {
         PyModeWorkflow workflow = workflow(DAILY, Map.of());
-        var status = lookedAtOnce(workflow);
+        var status = firstSeenAtNow(workflow);
         for (int hour = 1; hour <= 5; hour++) {
             StageResult result = run(workflow, status, workerWith(DAILY), NOW.plus(Duration.ofHours(hour)));
             assertThat(result.retryAfter()).contains(Duration.ofHours(17 - hour).plusSeconds(10));
@@ -273,7 +290,7 @@ class WorkflowRunStageTest {
     @Test
     void aFiringWhoseRunIsFoundIsListedOnce() {
         PyModeWorkflow workflow = workflow(DAILY, Map.of());
-        var status = lookedAtOnce(workflow);
+        var status = firstSeenAtNow(workflow);
         endpoint.listed.add(0, scheduledRun(NEXT_FIRING, "completed"));
 
         StageResult result = run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(10));
@@ -293,7 +310,7 @@ class WorkflowRunStageTest {
     @Test
     void aMissingRunIsLookedForWithinTheGraceOnlyAndRecordedIfItAppearsLater() {
         PyModeWorkflow workflow = workflow(DAILY, Map.of());
-        var status = lookedAtOnce(workflow);
+        var status = firstSeenAtNow(workflow);
         List<Duration> retries = new ArrayList<>();
         for (int second = 10; second <= 300; second += 10) {
             run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(second)).retryAfter().ifPresent(retries::add);
@@ -318,9 +335,9 @@ class WorkflowRunStageTest {
     @Test
     void aRunThatAppearsWithinTheGraceEndsTheLooking() {
         PyModeWorkflow workflow = workflow(DAILY, Map.of());
-        var status = lookedAtOnce(workflow);
+        var status = firstSeenAtNow(workflow);
         run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(10));
-        assertThat(status.getScheduleCheckedThrough()).as("not found yet").isEqualTo("2026-12-07T03:00:00Z");
+        assertThat(status.getScheduleCheckedThrough()).as("not found yet").isEqualTo("2026-12-07T09:58:00Z");
         endpoint.listed.add(0, scheduledRun(NEXT_FIRING, "running"));
         endpoint.states.put("orders-nightly-" + NEXT_FIRING.getEpochSecond(), "completed");
         run(workflow, status, workerWith(DAILY), NEXT_FIRING.plusSeconds(20));
@@ -353,7 +370,7 @@ class WorkflowRunStageTest {
 
     @Test
     void anEditedScheduleDoesNotListForFiringsBeforeTheEdit() {
-        var status = lookedAtOnce(workflow(DAILY, Map.of()));
+        var status = firstSeenAtNow(workflow(DAILY, Map.of()));
         // 0 4 * * * fired at 04:00 today, after the last look: its trigger was not on the script then
         PyModeWorkflow edited = workflow("0 4 * * *", Map.of());
         StageResult result = run(edited, status, workerWith("0 4 * * *"), NOW.plusSeconds(60));
@@ -378,7 +395,7 @@ class WorkflowRunStageTest {
     @Test
     void aResumedScheduleDoesNotListForTheFiringsWhileSuspended() {
         PyModeWorkflow workflow = workflow(DAILY, Map.of());
-        var status = lookedAtOnce(workflow);
+        var status = firstSeenAtNow(workflow);
         workflow.getSpec().setSuspend(true);
         run(workflow, status, worker(), NOW.plus(Duration.ofHours(1)));
         assertThat(status.getCheckedSchedule()).isNull();

@@ -28,8 +28,9 @@ public class PyModeWorkflowStatus extends PyModeStatus {
      */
     @JsonPropertyDescription("Firings of the schedule at or before this time (RFC 3339) have been looked for: the "
             + "operator lists the worker's runs (GET /workflow/runs) only after a later firing, and again within a "
-            + "grace period while the run of a recent firing has not appeared. Unset until the first look after the "
-            + "cron trigger is deployed, which picks up the runs already there.")
+            + "grace period while the run of a recent firing has not appeared. Set when the cron trigger is first seen "
+            + "deployed, to 2 minutes before that moment: the runs of earlier firings are recorded by the first "
+            + "listing after the next firing.")
     private String scheduleCheckedThrough;
 
     /** The schedule scheduleCheckedThrough belongs to: a different one starts afresh (firings before are not owed). */
