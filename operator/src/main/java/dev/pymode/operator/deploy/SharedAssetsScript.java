@@ -70,12 +70,14 @@ public record SharedAssetsScript(String binding, String script, StaticAssets fil
 
     /**
      * Makes sure the account holds this script: no call when its shared listing shows it; otherwise one upload
-     * (assets session, the buckets the account lacks, the PUT), which concurrent callers wait for instead of
-     * repeating.
+     * (assets session, the buckets the account lacks, the PUT) and workers.dev turned off (the files are for its
+     * workers, not a public URL), which concurrent callers wait for instead of repeating.
      */
     public WorkerScript ensure(CloudflareClient client, AccountInventory inventory) {
         return inventory.scriptOrUpload(script, () -> {
-            WorkerScript answer = client.uploadScript(inventory.account(), script, upload(), null, List.of(TAG));
+            String account = inventory.account();
+            WorkerScript answer = client.uploadScript(account, script, upload(), null, List.of(TAG));
+            client.setScriptSubdomain(account, script, false);
             return new WorkerScript(script, answer.etag(), answer.migrationTag(), answer.modifiedOn(), List.of(TAG));
         });
     }

@@ -169,6 +169,7 @@ class WorkerAssetsDeployTest {
                 "POST /workers/assets/upload",
                 "POST /workers/assets/upload",
                 "PUT /workers/scripts/" + shared,
+                "POST /workers/scripts/" + shared + "/subdomain",
                 "PUT /workers/scripts/assets-first",
                 "POST /workers/scripts/assets-first/subdomain");
         assertThat(first.getStatus().getDeployment().getAssetsScript()).isEqualTo(shared);
@@ -204,6 +205,7 @@ class WorkerAssetsDeployTest {
                 "POST /workers/scripts/" + changedShared + "/assets-upload-session",
                 "POST /workers/assets/upload",
                 "PUT /workers/scripts/" + changedShared,
+                "POST /workers/scripts/" + changedShared + "/subdomain",
                 "PUT /workers/scripts/assets-first");
         assertThat(get("assets-first", null).body()).isEqualTo("class JSONDecoder:\n    version = 2\n");
         assertThat(get("assets-second", null).body()).isEqualTo(DECODER_SOURCE);
