@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import dev.pymode.cloudflare.Binding;
+import dev.pymode.cloudflare.CloudflareApiException;
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.ModuleType;
 import dev.pymode.cloudflare.StaticAssets;
@@ -76,10 +77,27 @@ public record SharedAssetsScript(String binding, String script, StaticAssets fil
     public WorkerScript ensure(CloudflareClient client, AccountInventory inventory) {
         return inventory.scriptOrUpload(script, () -> {
             String account = inventory.account();
-            WorkerScript answer = client.uploadScript(account, script, upload(), null, List.of(TAG));
+            WorkerScript made = upload(client, inventory);
             client.setScriptSubdomain(account, script, false);
-            return new WorkerScript(script, answer.etag(), answer.migrationTag(), answer.modifiedOn(), List.of(TAG));
+            return made;
         });
+    }
+
+    /**
+     * The PUT. Refused after the client repeated it (the first attempt's answer lost: a timeout, a proxy's 502), the
+     * repeat carried a completion token the first attempt spent; then a listing read now tells whether that first
+     * attempt made the script.
+     */
+    private WorkerScript upload(CloudflareClient client, AccountInventory inventory) {
+        try {
+            WorkerScript answer = client.uploadScript(inventory.account(), script, upload(), null, List.of(TAG));
+            return new WorkerScript(script, answer.etag(), answer.migrationTag(), answer.modifiedOn(), List.of(TAG));
+        } catch (CloudflareApiException e) {
+            if (e.status() >= 500) {
+                throw e;
+            }
+            return inventory.scriptListedNow(script).filter(listed -> listed.tags().contains(TAG)).orElseThrow(() -> e);
+        }
     }
 
     WorkerUpload upload() {

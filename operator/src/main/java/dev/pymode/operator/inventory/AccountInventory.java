@@ -88,6 +88,11 @@ public final class AccountInventory {
         return Optional.ofNullable(scripts.current(notBefore).get(name));
     }
 
+    /** A script as a listing read now shows it: after a write whose outcome is not known. */
+    public Optional<WorkerScript> scriptListedNow(String name) {
+        return script(name, clock.instant());
+    }
+
     /** Reads the script listing again if its interval has run out (the periodic refresh of {@link AccountInventories}). */
     public void refreshScriptsIfDue() {
         scripts.current(Instant.MIN);

@@ -339,10 +339,40 @@ class WorkerAssetsDeployTest {
         assertThat(get("assets-spent", "/spent.py").body()).isEqualTo("spent\n");
     }
 
+    /**
+     * The shared script's PUT takes effect but its answer is lost (502): the client's repeat carries the completion
+     * token the first attempt spent and is refused; a listing read then shows the script, so the worker deploys (a
+     * 1,000-worker converge stalled a worker on exactly this, with the token in the worker's own upload).
+     */
+    @Test
+    void aSharedScriptWhoseUploadAnswerWasLostIsFoundInAFreshListing() throws Exception {
+        String digest = bundle("PYMODE_ASSETS", Map.of("/__pymode/stdlib/lost.py", "lost = False\n"), null);
+        PyModeWorker worker = worker("assets-lost-answer", digest);
+        fault("PUT", "/accounts/*/workers/scripts/" + SharedAssetsScript.PREFIX + "*", "\"status\":502,\"after\":true");
+        StandinRequests.since(cloudflare, ACCOUNT);
+
+        StageResult result = deploy(worker);
+        assertThat(result.reason()).as(result.message()).isEqualTo("Deployed");
+        String shared = shared(digest);
+        List<String> calls = StandinRequests.since(cloudflare, ACCOUNT).stream().filter(c -> c.contains("/scripts/")
+                || c.equals("GET /workers/scripts")).toList();
+        assertThat(calls).as("the repeat refused, then a listing").containsSubsequence(
+                "PUT /workers/scripts/" + shared,
+                "PUT /workers/scripts/" + shared,
+                "GET /workers/scripts",
+                "POST /workers/scripts/" + shared + "/subdomain",
+                "PUT /workers/scripts/assets-lost-answer");
+        assertThat(get("assets-lost-answer", "/__pymode/stdlib/lost.py").body()).isEqualTo("lost = False\n");
+    }
+
     /** A stand-in fault for the bucket uploads ({@code fields}: the rule's other JSON fields). */
     private static void uploadFault(String fields) throws Exception {
+        fault("POST", "/accounts/*/workers/assets/upload", fields);
+    }
+
+    private static void fault(String method, String path, String fields) throws Exception {
         var fault = HTTP.send(HttpRequest.newBuilder(URI.create(cloudflare.baseUrl() + "/__standin/faults"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"POST\",\"path\":\"/accounts/*/workers/assets/upload\","
+                .POST(HttpRequest.BodyPublishers.ofString("{\"method\":\"" + method + "\",\"path\":\"" + path + "\","
                         + fields + "}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(fault.statusCode()).as(fault.body()).isEqualTo(200);
     }
