@@ -21,6 +21,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.Rollout;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.Ready;
@@ -109,6 +110,10 @@ class CloudflareBudgetEndToEndTest {
                 from pymode.workers import Response
 
                 def on_fetch(request, env):
+                    if request.path == "/stdlib":
+                        # not loaded before the handler: read from static assets, through the shared script
+                        import difflib
+                        return Response(difflib.__file__)
                     return Response("budget")
                 """);
         worker.getSpec().setBindings(bindings);
@@ -136,6 +141,19 @@ class CloudflareBudgetEndToEndTest {
         String assetsScript = deployed.getStatus().getDeployment().getAssetsScript();
         assertThat(assetsScript).startsWith("pymode-assets-");
         assertThat(listedScript(assetsScript)).as("the shared assets script is in the account").isNotNull();
+        String url = deployed.getStatus().getDeployment().getUrl().replaceAll("/$", "") + "/stdlib";
+        HttpResponse<String> lazy = Edge.send(EndToEndResource.cloudflare.baseUrl(), url, "GET", null);
+        assertThat(lazy.statusCode()).as(lazy.body()).isEqualTo(200);
+        assertThat(lazy.body()).as("its __file__ as in the zip").endsWith("/difflib.pyc");
+        JsonNode settingsBindings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result")
+                .path("bindings");
+        List<String> assetBindings = new ArrayList<>();
+        settingsBindings.forEach(b -> {
+            if ("PYMODE_ASSETS".equals(b.path("name").asText())) {
+                assetBindings.add(b.path("type").asText() + " " + b.path("service").asText());
+            }
+        });
+        assertThat(assetBindings).containsExactly("service " + assetsScript);
     }
 
     @Test
