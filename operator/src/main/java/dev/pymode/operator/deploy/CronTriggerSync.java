@@ -24,13 +24,16 @@ public class CronTriggerSync {
     /**
      * @param desired       the crons the workflows ask for (distinct)
      * @param managedBefore whether the operator deployed cron triggers for this script before
+     * @param created       the script was created by this pass: it has no triggers yet, so they are set without
+     *                      being read first (a fleet of new scheduled workers spends one call each, not two)
      */
     public void sync(CloudflareClient client, String account, String script, List<String> desired,
-                     boolean managedBefore, PyModeWorker worker) {
-        if (desired.isEmpty() && !managedBefore) {
+                     boolean managedBefore, boolean created, PyModeWorker worker) {
+        if (desired.isEmpty() && (!managedBefore || created)) {
             return;
         }
-        List<String> current = client.schedules(account, script).stream().map(CronTrigger::cron).toList();
+        List<String> current = created ? List.of()
+                : client.schedules(account, script).stream().map(CronTrigger::cron).toList();
         if (new HashSet<>(current).equals(new HashSet<>(desired))) {
             return;
         }

@@ -20,15 +20,15 @@ final class DeployPlan {
     }
 
     /**
-     * The steady state: the same script, still listed as last seen, the same inputs, no verification due and the
-     * queue consumers in place; then no call is made at all. {@code consumersInPlace} is asked last (it may read a
-     * listing).
+     * The steady state: the same script, still listed as last seen, the same inputs, no verification due and what
+     * the worker relies on in the account (its shared assets script, its queue consumers) in place; then no call is
+     * made at all. {@code accountInPlace} is asked last (it may read a listing).
      */
     static boolean steady(WorkerDeployment current, boolean sameScript, Optional<WorkerScript> listed, String inputs,
-                          boolean verificationDue, BooleanSupplier consumersInPlace) {
+                          boolean verificationDue, BooleanSupplier accountInPlace) {
         return sameScript && listed.isPresent() && inputs.equals(current.getInputsDigest())
                 && Objects.equals(listed.get().modifiedOn(), current.getObservedModifiedOn())
-                && !verificationDue && consumersInPlace.getAsBoolean();
+                && !verificationDue && accountInPlace.getAsBoolean();
     }
 
     /**
@@ -70,12 +70,13 @@ final class DeployPlan {
 
         /**
          * The permits a pass takes at once for the calls this check leads to (more are taken one by one): a
-         * verification or adoption reads settings, the deployment and workers.dev; a deploy opens an assets session,
-         * uploads, deploys or names its version, tags and publishes. Reserving a deploy's five for a verification
-         * would hold back other passes when a fleet is verified at once (statuses lost).
+         * verification or adoption reads settings, the deployment and workers.dev; a deploy uploads, deploys or names
+         * its version, tags and publishes (the shared assets script, {@link SharedAssetsScript}, once per account,
+         * takes its permits one by one). Reserving a deploy's four for a verification would hold back other passes
+         * when a fleet is verified at once (statuses lost).
          */
         int permits() {
-            return verifyInsteadOfUpload() ? 3 : 5;
+            return verifyInsteadOfUpload() ? 3 : 4;
         }
 
         /** Ours, but gone from the account (or from its listing) or not as sent: deployed again, with a warning. */

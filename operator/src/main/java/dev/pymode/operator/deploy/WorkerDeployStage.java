@@ -199,7 +199,7 @@ public class WorkerDeployStage {
 
     /**
      * The script is as last deployed, for the same inputs, and no periodic verification is due
-     * ({@link DeployPlan#steady}; the queue consumers, which may read a listing, are asked last).
+     * ({@link DeployPlan#steady}; its shared assets script and queue consumers, from listings, are asked last).
      */
     private boolean steadyState(PyModeWorker worker, Observation observed) {
         WorkerDeployment current = observed.current();
@@ -207,8 +207,10 @@ public class WorkerDeployStage {
         return DeployPlan.steady(current, observed.sameScript(), observed.remote(), observed.inputs(),
                 observed.sameScript() && DeployPlan.verificationDue(current, observed.script(), verifyInterval,
                         clock.instant()),
-                () -> spec.getQueueConsumers().isEmpty()
-                        || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec));
+                () -> (current.getAssetsScript() == null
+                        || observed.inventory().script(current.getAssetsScript(), Instant.MIN).isPresent())
+                        && (spec.getQueueConsumers().isEmpty()
+                        || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec)));
     }
 
     /** Verification (bindings drift, adoption) or a new deploy, then workers.dev, routes, crons and consumers. */
@@ -233,7 +235,8 @@ public class WorkerDeployStage {
         String repository = ref.substring(ref.indexOf('/') + 1, ref.indexOf('@'));
         BundleStore.Bundle bundle = bundles.load(repository, artifactDigest);
         String message = "pymode " + artifactDigest.substring(0, 19);
-        WorkerUpload upload = uploads.build(bundle, spec, resources, secretValues, schedules, message);
+        Optional<SharedAssetsScript> assets = WorkerUploadFactory.sharedAssets(bundle);
+        WorkerUpload upload = uploads.build(bundle, assets, spec, resources, secretValues, schedules, message);
         String digest = DeployDigests.upload(upload, secretsFingerprint, percentage);
 
         DeployPlan.UploadCheck check = DeployPlan.UploadCheck.of(current, sameScript, remote, digest);
@@ -241,6 +244,10 @@ public class WorkerDeployStage {
         // budget it waits before its first call instead of being refused half-way and starting over.
         // "deploy" names the sequence in metrics: a kind of call sequence, never a script (one series per worker otherwise)
         CloudflareClient client = sequence.reserve(observed.client(), "deploy", account, check.permits());
+        // Cloudflare refuses a service binding to a script it lacks; the listing shows it after the first worker
+        // of the account (or puts it back when it was deleted by hand)
+        assets.ifPresent(shared -> shared.ensure(client, inventory));
+        String assetsScript = assets.map(SharedAssetsScript::script).orElse(null);
         boolean deployedByUs = check.deployedByUs();
         boolean carriesDigest = check.carriesDigest();
         Optional<ScriptSettings> remoteSettings = check.verifyInsteadOfUpload()
@@ -249,6 +256,7 @@ public class WorkerDeployStage {
             BindingDrift drift = BindingDrift.between(upload.bindings(), remoteSettings.get().bindings());
             if (drift.none()) {
                 WorkerDeployment deployment = deployedByUs ? current : adopted(client, account, script, digest);
+                deployment.setAssetsScript(assetsScript);
                 // an upload recorded before the call that names its version was refused
                 nameDeployedVersion(client, account, script, deployment);
                 if (!carriesDigest) {
@@ -257,7 +265,7 @@ public class WorkerDeployStage {
                 }
                 deployment.setUrl(publish(client, inventory, script, worker, deployment,
                         deployedByUs ? current.getUrl() : null, false));
-                syncCronTriggers(client, account, script, schedules, deployment, worker);
+                syncCronTriggers(client, account, script, schedules, deployment, false, worker);
                 syncQueueConsumers(client, inventory, script, worker);
                 // Nothing written: the shared listing this pass started from shows the script as it is, so a fleet
                 // verified or adopted at once (statuses lost) costs no listing per worker. A write (tag, workers.dev,
@@ -294,6 +302,7 @@ public class WorkerDeployStage {
         deployment.setSchedules(sameScript ? current.getSchedules() : List.of());
         deployment.setRoutes(sameScript ? current.getRoutes() : List.of());
         deployment.setUploadDigest(digest);
+        deployment.setAssetsScript(assetsScript);
         deployment.setPercentage(result.version() != null ? percentage : 100);
         deployment.setDeployedAt(now());
         deployment.setVersionId(result.versionId());
@@ -309,7 +318,7 @@ public class WorkerDeployStage {
         }
         String url = publish(client, inventory, script, worker, deployment,
                 sameScript && current != null ? current.getUrl() : null, before.isEmpty());
-        syncCronTriggers(client, account, script, schedules, deployment, worker);
+        syncCronTriggers(client, account, script, schedules, deployment, before.isEmpty(), worker);
         syncQueueConsumers(client, inventory, script, worker);
         deployment.setUrl(url);
         observed(deployment, inputs, Optional.ofNullable(result.script()).map(WorkerScript::modifiedOn)
@@ -446,9 +455,10 @@ public class WorkerDeployStage {
 
     /** Makes the script's cron triggers match the schedules and records them on the deployment. */
     private void syncCronTriggers(CloudflareClient client, String account, String script,
-                                  List<ScheduleEntry> schedules, WorkerDeployment deployment, PyModeWorker worker) {
+                                  List<ScheduleEntry> schedules, WorkerDeployment deployment, boolean created,
+                                  PyModeWorker worker) {
         cronTriggers.sync(client, account, script, WorkerSchedules.crons(schedules),
-                !deployment.getSchedules().isEmpty(), worker);
+                !deployment.getSchedules().isEmpty(), created, worker);
         deployment.setSchedules(schedules.stream().map(s -> new WorkerSchedule(s.resource(), s.cron())).toList());
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -25,8 +26,8 @@ import dev.pymode.operator.workflow.ScheduleEntry;
  * its Durable Object classes and migrations, the bindings of every kind of the registry ({@link BindingKinds}:
  * KV/R2/D1 by resolved id, queues, services), vars, secrets, and the
  * {@code PYMODE_BINDINGS_DECL} var that tells the runtime which name is which kind, and the
- * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start, and the bundle's static assets
- * ({@link BundleAssets}) with their binding.
+ * {@code PYMODE_SCHEDULES} var that says what the script's cron triggers start, and the binding of the account's
+ * script that serves the bundle's static assets ({@link BundleAssets}, {@link SharedAssetsScript}).
  */
 public class WorkerUploadFactory {
 
@@ -54,6 +55,18 @@ public class WorkerUploadFactory {
 
     public WorkerUpload build(BundleStore.Bundle bundle, PyModeWorkerSpec spec, BindingKinds.Resolved resources,
                               Map<String, String> secretValues, List<ScheduleEntry> schedules, String message) {
+        return build(bundle, sharedAssets(bundle), spec, resources, secretValues, schedules, message);
+    }
+
+    /** The script that serves the bundle's static assets to the worker; empty when the bundle has none. */
+    public static Optional<SharedAssetsScript> sharedAssets(BundleStore.Bundle bundle) {
+        return BundleAssets.read(bundle).map(SharedAssetsScript::of);
+    }
+
+    /** @param assets {@link #sharedAssets} of the bundle (read once by a caller that also deploys them) */
+    public WorkerUpload build(BundleStore.Bundle bundle, Optional<SharedAssetsScript> assets, PyModeWorkerSpec spec,
+                              BindingKinds.Resolved resources, Map<String, String> secretValues,
+                              List<ScheduleEntry> schedules, String message) {
         JsonNode manifest = bundle.manifest();
         checkFormat(bundle);
         String mainModule = manifest.path("main_module").asText();
@@ -98,13 +111,13 @@ public class WorkerUploadFactory {
             upload.binding(new Binding.PlainText(SCHEDULES, json(schedules)));
         }
         routingVars(spec.getRouting()).forEach((name, value) -> upload.binding(new Binding.PlainText(name, value)));
-        BundleAssets.read(bundle).ifPresent(assets -> {
-            if (upload.bindingNames().contains(assets.binding())) {
+        assets.ifPresent(shared -> {
+            if (upload.bindingNames().contains(shared.binding())) {
                 throw new InvalidDeployInputException(BINDING_NAME_CLASH, "bundle " + bundle.digest()
-                        + " binds its static assets as " + assets.binding() + ", which the worker already uses as a "
+                        + " binds its static assets as " + shared.binding() + ", which the worker already uses as a "
                         + "binding name; rename that binding in spec.bindings");
             }
-            upload.binding(new Binding.Assets(assets.binding())).assets(assets.files());
+            upload.binding(shared.workerBinding());
         });
 
         var cloudflare = spec.getCloudflare();

@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -45,6 +48,8 @@ public final class AccountInventory {
     private final Listing<String> d1Databases;
     private final Listing<Queue> queues;
     private final Listing<String> workersDev;
+    /** Scripts being uploaded by {@link #scriptOrUpload}, by name: later callers wait for that upload. */
+    private final ConcurrentMap<String, CompletableFuture<WorkerScript>> uploading = new ConcurrentHashMap<>();
 
     AccountInventory(CloudflareClient client, String account, Duration interval, Clock clock,
                      ScriptChanges changes) {
@@ -83,6 +88,11 @@ public final class AccountInventory {
         return Optional.ofNullable(scripts.current(notBefore).get(name));
     }
 
+    /** A script as a listing read now shows it: after a write whose outcome is not known. */
+    public Optional<WorkerScript> scriptListedNow(String name) {
+        return script(name, clock.instant());
+    }
+
     /** Reads the script listing again if its interval has run out (the periodic refresh of {@link AccountInventories}). */
     public void refreshScriptsIfDue() {
         scripts.current(Instant.MIN);
@@ -119,6 +129,46 @@ public final class AccountInventory {
     /** After this operator uploaded a script: the listing shows it as the upload's answer did, without a read. */
     public void remember(WorkerScript script) {
         scripts.remember(script.id(), script);
+    }
+
+    /**
+     * The listed script of this name, or the one {@code upload} makes when the listing lacks it. Concurrent callers
+     * for one name share one upload and its answer or failure (a fleet deploying at once must not upload a shared
+     * script once per worker).
+     */
+    public WorkerScript scriptOrUpload(String name, Supplier<WorkerScript> upload) {
+        Optional<WorkerScript> known = script(name, Instant.MIN);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        CompletableFuture<WorkerScript> mine = new CompletableFuture<>();
+        CompletableFuture<WorkerScript> running = uploading.putIfAbsent(name, mine);
+        if (running != null) {
+            return awaitUpload(running);
+        }
+        try {
+            // an upload that ended between the lookup above and putIfAbsent is remembered by now
+            WorkerScript made = script(name, Instant.MIN).orElseGet(upload);
+            remember(made);
+            mine.complete(made);
+            return made;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            uploading.remove(name, mine);
+        }
+    }
+
+    private static WorkerScript awaitUpload(CompletableFuture<WorkerScript> upload) {
+        try {
+            return upload.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
     }
 
     /** After this operator changed a queue's consumers: the listing shows them without reading it again. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pymode.cloudflare.Binding;
 import dev.pymode.cloudflare.WorkerModule;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.operator.api.v1alpha1.worker.PyModeWorkerSpec;
@@ -61,7 +62,11 @@ class BundleContractTest {
             assertThat(upload.mainModule()).as(file).isEqualTo(manifest.path("main_module").asText());
             assertThat(upload.modules().stream().map(WorkerModule::name)).as(file)
                     .containsExactlyElementsOf(manifest.path("modules").findValuesAsText("name"));
-            assertThat(upload.assets().isPresent()).as(file).isEqualTo(manifest.has("assets"));
+            // static assets are read through the account's shared script (SharedAssetsScript), bound by their name
+            assertThat(upload.assets()).as(file).isEmpty();
+            assertThat(upload.bindings().stream().anyMatch(b -> b instanceof Binding.Service s
+                    && s.name().equals(manifest.path("assets").path("binding").asText())
+                    && s.service().startsWith("pymode-assets-"))).as(file).isEqualTo(manifest.has("assets"));
         });
     }
 

@@ -119,8 +119,8 @@ class DeployPlanTest {
         assertThat(changed.lost()).as("a new upload is no loss").isFalse();
         DeployPlan.UploadCheck foreign = DeployPlan.UploadCheck.of(null, false, listed("t", "someone-elses"), DIGEST);
         assertThat(foreign.verifyInsteadOfUpload()).isFalse();
-        assertThat(changed.permits()).as("a deploy reserves more than a verification").isEqualTo(5);
-        assertThat(foreign.permits()).isEqualTo(5);
+        assertThat(changed.permits()).as("a deploy reserves more than a verification").isEqualTo(4);
+        assertThat(foreign.permits()).isEqualTo(4);
     }
 
     @Test

@@ -163,15 +163,40 @@ class WorkerUploadPartsTest {
     }
 
     @Test
-    void theBundlesStaticAssetsGoUpWithTheirBinding() throws Exception {
+    void theBundlesStaticAssetsAreReadThroughTheAccountsSharedScript() throws Exception {
         var bundle = bundle(", \"assets\": {\"directory\": \"static\", \"binding\": \"ASSETS\", \"files\": 2, \"size\": 9}",
                 Map.of("static/index.html", "<h1>".getBytes(StandardCharsets.UTF_8),
                         "static/css/a.css", "a{}\n\n".getBytes(StandardCharsets.UTF_8)));
         WorkerUpload upload = upload(bundle, new PyModeWorkerSpec(), BindingKinds.Resolved.none(), Map.of(), List.of());
-        assertThat(upload.bindings()).contains(new Binding.Assets("ASSETS"));
-        assertThat(upload.assets()).get().satisfies(a -> assertThat(a.files()).extracting(f -> f.path())
-                .containsExactlyInAnyOrder("/index.html", "/css/a.css"));
+        SharedAssetsScript shared = WorkerUploadFactory.sharedAssets(bundle).orElseThrow();
+        assertThat(shared.script()).matches("pymode-assets-[0-9a-f]{16}");
+        assertThat(upload.bindings()).contains(new Binding.Service("ASSETS", shared.script(), null))
+                .doesNotContain(new Binding.Assets("ASSETS"));
+        assertThat(upload.assets()).as("the worker carries no files of its own").isEmpty();
         assertThat(upload.modules()).extracting(WorkerModule::name).doesNotContain("static/index.html");
+
+        // the shared script holds them, bound as its own assets, and hands every request to them
+        WorkerUpload served = shared.upload();
+        assertThat(served.assets()).get().satisfies(a -> assertThat(a.files()).extracting(f -> f.path())
+                .containsExactlyInAnyOrder("/index.html", "/css/a.css"));
+        assertThat(served.bindings()).containsExactly(new Binding.Assets("ASSETS"));
+    }
+
+    @Test
+    void equalFilesShareOneScriptAndAnyChangeIsAnother() throws Exception {
+        String declared = ", \"assets\": {\"directory\": \"static\", \"binding\": \"ASSETS\", \"files\": 1, \"size\": 4%s}";
+        Map<String, byte[]> files = Map.of("static/a.py", "a=1\n".getBytes(StandardCharsets.UTF_8));
+        String name = WorkerUploadFactory.sharedAssets(bundle(declared.formatted(""), files)).orElseThrow().script();
+        assertThat(WorkerUploadFactory.sharedAssets(bundle(declared.formatted(""), Map.of(
+                "static/a.py", "a=1\n".getBytes(StandardCharsets.UTF_8)))).orElseThrow().script()).isEqualTo(name);
+        assertThat(WorkerUploadFactory.sharedAssets(bundle(declared.formatted(""), Map.of(
+                "static/a.py", "a=2\n".getBytes(StandardCharsets.UTF_8)))).orElseThrow().script())
+                .as("other content").isNotEqualTo(name);
+        assertThat(WorkerUploadFactory.sharedAssets(bundle(declared.formatted(""), Map.of(
+                "static/b.py", "a=1\n".getBytes(StandardCharsets.UTF_8)))).orElseThrow().script())
+                .as("another path").isNotEqualTo(name);
+        assertThat(WorkerUploadFactory.sharedAssets(bundle(declared.formatted(", \"config\": {\"run_worker_first\": true}"),
+                files)).orElseThrow().script()).as("another config").isNotEqualTo(name);
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.pymode.operator.api.v1alpha1.worker.PyModeWorker;
 import dev.pymode.operator.api.v1alpha1.worker.Rollout;
 import dev.pymode.operator.api.v1alpha1.worker.WorkerBindings;
 import dev.pymode.operator.status.Conditions;
+import dev.pymode.operator.support.Edge;
 import dev.pymode.operator.support.EndToEndResource;
 import dev.pymode.operator.support.Namespaces;
 import dev.pymode.operator.support.Ready;
@@ -78,9 +79,13 @@ class CloudflareBudgetEndToEndTest {
     }
 
     private static JsonNode listedScript() throws Exception {
+        return listedScript(NAME);
+    }
+
+    private static JsonNode listedScript(String name) throws Exception {
         for (JsonNode s : JSON.readTree(Standin.api("/accounts/" + EndToEndResource.ACCOUNT + "/workers/scripts")
                 .body()).path("result")) {
-            if (NAME.equals(s.path("id").asText())) {
+            if (name.equals(s.path("id").asText())) {
                 return s;
             }
         }
@@ -105,6 +110,10 @@ class CloudflareBudgetEndToEndTest {
                 from pymode.workers import Response
 
                 def on_fetch(request, env):
+                    if request.path == "/stdlib":
+                        # not loaded before the handler: read from static assets, through the shared script
+                        import difflib
+                        return Response(difflib.__file__)
                     return Response("budget")
                 """);
         worker.getSpec().setBindings(bindings);
@@ -119,17 +128,32 @@ class CloudflareBudgetEndToEndTest {
         List<String> tags = new ArrayList<>();
         script.path("tags").forEach(t -> tags.add(t.asText()));
         assertThat(tags).containsExactly("pymode-upload=" + digest.substring("sha256:".length()));
-        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its static assets' upload
-        // session, its PUT and workers.dev. The assets themselves (the stdlib beyond the start, bundle.json `assets`)
-        // go up through workers/assets/upload only when the account lacks them: it stores them once for all its scripts.
+        // recorded from the upload's answer (modified_on, deployment_id): a new script costs its PUT and workers.dev.
+        // Its static assets (the stdlib beyond the start, bundle.json `assets`) are the account's shared assets script,
+        // which the worker binds as a service: uploaded by the account's first worker with these files.
         assertThat(deployed.getStatus().getDeployment().getObservedModifiedOn())
                 .isEqualTo(script.path("modified_on").asText());
         JsonNode deployments = JSON.readTree(Standin.api(SCRIPT_PATH + "/deployments").body()).path("result");
         assertThat(deployed.getStatus().getDeployment().getVersionId())
                 .isEqualTo(deployments.path("deployments").get(0).path("versions").get(0).path("version_id").asText());
         assertThat(requests.stream().filter(r -> r.contains(NAME)).toList()).as("the worker's own calls")
-                .containsExactly("POST " + SCRIPT_PATH + "/assets-upload-session", "PUT " + SCRIPT_PATH,
-                        "POST " + SCRIPT_PATH + "/subdomain");
+                .containsExactly("PUT " + SCRIPT_PATH, "POST " + SCRIPT_PATH + "/subdomain");
+        String assetsScript = deployed.getStatus().getDeployment().getAssetsScript();
+        assertThat(assetsScript).startsWith("pymode-assets-");
+        assertThat(listedScript(assetsScript)).as("the shared assets script is in the account").isNotNull();
+        String url = deployed.getStatus().getDeployment().getUrl().replaceAll("/$", "") + "/stdlib";
+        HttpResponse<String> lazy = Edge.send(EndToEndResource.cloudflare.baseUrl(), url, "GET", null);
+        assertThat(lazy.statusCode()).as(lazy.body()).isEqualTo(200);
+        assertThat(lazy.body()).as("its __file__ as in the zip").endsWith("/difflib.pyc");
+        JsonNode settingsBindings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result")
+                .path("bindings");
+        List<String> assetBindings = new ArrayList<>();
+        settingsBindings.forEach(b -> {
+            if ("PYMODE_ASSETS".equals(b.path("name").asText())) {
+                assetBindings.add(b.path("type").asText() + " " + b.path("service").asText());
+            }
+        });
+        assertThat(assetBindings).containsExactly("service " + assetsScript);
     }
 
     @Test
@@ -235,7 +259,7 @@ class CloudflareBudgetEndToEndTest {
         // workers.dev is not read again: the last pass published the script there
         assertThat(Standin.requestsAndClear().stream().filter(r -> r.contains(NAME)).toList())
                 .as("the worker's own calls")
-                .containsExactly("POST " + SCRIPT_PATH + "/assets-upload-session", "PUT " + SCRIPT_PATH);
+                .containsExactly("PUT " + SCRIPT_PATH);
         assertThat(get().getStatus().getArtifact().getDigest()).as("the same bundle").isEqualTo(artifact);
         JsonNode settings = JSON.readTree(Standin.api(SCRIPT_PATH + "/settings").body()).path("result");
         assertThat(settings.path("compatibility_date").asText()).isEqualTo("2025-06-01");

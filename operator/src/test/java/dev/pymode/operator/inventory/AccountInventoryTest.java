@@ -1,6 +1,7 @@
 package dev.pymode.operator.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,9 +10,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import dev.pymode.cloudflare.CloudflareClient;
 import dev.pymode.cloudflare.ModuleType;
+import dev.pymode.cloudflare.WorkerScript;
 import dev.pymode.cloudflare.WorkerUpload;
 import dev.pymode.devenv.LocalCloudflare;
 import dev.pymode.operator.support.StandinRequests;
@@ -154,5 +161,68 @@ class AccountInventoryTest {
         assertThat(again).as("made again, not the deleted one").isNotEqualTo(id);
         inventory.script("w", Instant.MIN);
         assertThat(calls()).contains("GET /storage/kv/namespaces", "POST /storage/kv/namespaces", "GET /workers/scripts");
+    }
+
+    /**
+     * A fleet deploying at once needs one shared script (the account's assets script): the first caller uploads it,
+     * the others wait for that upload instead of repeating it, and then the listing answers without a call.
+     */
+    @Test
+    void concurrentCallersShareOneUploadOfAScript() throws Exception {
+        AtomicInteger uploads = new AtomicInteger();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var made = new WorkerScript("shared-x", null, null, "2026-12-07T00:00:00Z", List.of());
+        Supplier<WorkerScript> upload = () -> {
+            uploads.incrementAndGet();
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return made;
+        };
+        var pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<WorkerScript>> results = new ArrayList<>();
+            results.add(pool.submit(() -> inventory.scriptOrUpload("shared-x", upload)));
+            started.await();
+            for (int i = 0; i < 7; i++) {
+                results.add(pool.submit(() -> inventory.scriptOrUpload("shared-x", upload)));
+            }
+            Thread.sleep(200); // the seven reach the running upload
+            release.countDown();
+            for (var r : results) {
+                assertThat(r.get()).isEqualTo(made);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(uploads).hasValue(1);
+        assertThat(inventory.scriptOrUpload("shared-x", upload)).isEqualTo(made);
+        assertThat(uploads).as("remembered in the listing").hasValue(1);
+        assertThat(calls()).containsExactly("GET /workers/scripts");
+    }
+
+    /** A failed upload fails every caller that waited for it, and the next caller tries again. */
+    @Test
+    void aFailedSharedUploadFailsItsWaitersAndIsTriedAgainLater() throws Exception {
+        AtomicInteger uploads = new AtomicInteger();
+        IllegalStateException refused = new IllegalStateException("refused");
+        assertThatFails(() -> inventory.scriptOrUpload("shared-y", () -> {
+            uploads.incrementAndGet();
+            throw refused;
+        }), refused);
+        var made = new WorkerScript("shared-y", null, null, "2026-12-07T00:00:00Z", List.of());
+        assertThat(inventory.scriptOrUpload("shared-y", () -> {
+            uploads.incrementAndGet();
+            return made;
+        })).isEqualTo(made);
+        assertThat(uploads).hasValue(2);
+    }
+
+    private static void assertThatFails(Runnable call, RuntimeException expected) {
+        assertThatThrownBy(call::run).isSameAs(expected);
     }
 }

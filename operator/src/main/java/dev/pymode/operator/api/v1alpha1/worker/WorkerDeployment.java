@@ -39,6 +39,11 @@ public class WorkerDeployment {
             + "triggers back from Cloudflare (RFC 3339).")
     private String verifiedAt;
 
+    @JsonPropertyDescription("The account's script that serves the bundle's static assets (its stdlib) to this one "
+            + "through a service binding, shared by every worker with the same files; when a listing no longer shows "
+            + "it, the operator uploads it again.")
+    private String assetsScript;
+
     @JsonPropertyDescription("Share of traffic (percent) the deployed version receives.")
     private Integer percentage;
 
@@ -62,6 +67,8 @@ public class WorkerDeployment {
     public void setObservedModifiedOn(String observedModifiedOn) { this.observedModifiedOn = observedModifiedOn; }
     public String getVerifiedAt() { return verifiedAt; }
     public void setVerifiedAt(String verifiedAt) { this.verifiedAt = verifiedAt; }
+    public String getAssetsScript() { return assetsScript; }
+    public void setAssetsScript(String assetsScript) { this.assetsScript = assetsScript; }
     public Integer getPercentage() { return percentage; }
     public void setPercentage(Integer percentage) { this.percentage = percentage; }
     public String getScriptName() { return scriptName; }
