@@ -248,11 +248,11 @@ public class PyModeWorkflowReconciler implements Reconciler<PyModeWorkflow> {
             status.setScheduleCheckedThrough(timestamp(lookout.firstSight()));
         }
         status.setCheckedSchedule(cron);
-        Optional<Instant> checkedThrough = instant(status.getScheduleCheckedThrough());
+        Instant checkedThrough = Instant.parse(status.getScheduleCheckedThrough());
         if (lookout.lookNow(checkedThrough)) {
             collectScheduledRuns(workflow, status, target, now);
             checkedThrough = lookout.checkedAfterListing(checkedThrough, instant(status.getLastScheduleTime()));
-            status.setScheduleCheckedThrough(checkedThrough.map(PyModeWorkflowReconciler::timestamp).orElse(null));
+            status.setScheduleCheckedThrough(timestamp(checkedThrough));
         }
         return lookout.untilNextLook(checkedThrough);
     }

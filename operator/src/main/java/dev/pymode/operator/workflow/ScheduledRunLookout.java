@@ -8,7 +8,8 @@ import java.util.Optional;
  * When to ask the worker for the runs its cron trigger started ({@code GET /workflow/runs}, a request that starts
  * the Cloudflare Worker): only when a firing of the schedule has passed that has not been looked for, never on a
  * reconcile between firings. How far the looking has reached is status.scheduleCheckedThrough: every firing at or
- * before it has been looked for (empty: never looked). {@code now} is the reconcile's clock reading.
+ * before it has been looked for (a workflow never looked at starts at {@link #firstSight}). {@code now} is the
+ * reconcile's clock reading.
  */
 record ScheduledRunLookout(CronSchedule schedule, Instant now) {
 
@@ -27,13 +28,9 @@ record ScheduledRunLookout(CronSchedule schedule, Instant now) {
         return now.minus(GRACE);
     }
 
-    /**
-     * Whether to list the worker's runs now: a firing F with checkedThrough &lt; F &lt;= now - AFTER_FIRING (or never
-     * looked at all, which the reconciler's first sight does not leave).
-     */
-    boolean lookNow(Optional<Instant> checkedThrough) {
-        return checkedThrough.isEmpty() || schedule.nextAfter(checkedThrough.get())
-                .filter(firing -> !firing.isAfter(due())).isPresent();
+    /** Whether to list the worker's runs now: a firing F with checkedThrough &lt; F &lt;= now - AFTER_FIRING. */
+    boolean lookNow(Instant checkedThrough) {
+        return schedule.nextAfter(checkedThrough).filter(firing -> !firing.isAfter(due())).isPresent();
     }
 
     /**
@@ -42,15 +39,15 @@ record ScheduledRunLookout(CronSchedule schedule, Instant now) {
      * yet whose run already shows; otherwise through the firings older than the grace only, so the recent one is
      * looked for again.
      */
-    Optional<Instant> checkedAfterListing(Optional<Instant> checkedThrough, Optional<Instant> lastScheduleTime) {
+    Instant checkedAfterListing(Instant checkedThrough, Optional<Instant> lastScheduleTime) {
         Optional<Instant> latestDue = schedule.latestAtOrBefore(due());
         if (latestDue.isEmpty()) {
-            return Optional.of(due()); // it never fired: nothing before now is owed
+            return due(); // it never fired: nothing before now is owed
         }
         Optional<Instant> recorded = lastScheduleTime.filter(last -> !last.isBefore(latestDue.get()));
         Optional<Instant> reached = recorded.isPresent() ? schedule.latestAtOrBefore(recorded.get())
                 : schedule.latestAtOrBefore(now.minus(GRACE));
-        return later(checkedThrough, reached);
+        return reached.filter(instant -> instant.isAfter(checkedThrough)).orElse(checkedThrough);
     }
 
     /**
@@ -58,11 +55,8 @@ record ScheduledRunLookout(CronSchedule schedule, Instant now) {
      * reconcile that comes early for another reason does not skip a firing), or soon while one is still owed.
      * Empty when the schedule never fires again.
      */
-    Optional<Duration> untilNextLook(Optional<Instant> checkedThrough) {
-        if (checkedThrough.isEmpty()) {
-            return Optional.of(LOOK_AGAIN);
-        }
-        return schedule.nextAfter(checkedThrough.get()).map(firing -> {
+    Optional<Duration> untilNextLook(Instant checkedThrough) {
+        return schedule.nextAfter(checkedThrough).map(firing -> {
             Duration wait = Duration.between(now, firing.plus(AFTER_FIRING));
             return wait.isNegative() || wait.isZero() ? LOOK_AGAIN : wait;
         });
@@ -70,12 +64,5 @@ record ScheduledRunLookout(CronSchedule schedule, Instant now) {
 
     private Instant due() {
         return now.minus(AFTER_FIRING);
-    }
-
-    private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {
-        if (a.isEmpty()) {
-            return b;
-        }
-        return b.filter(instant -> instant.isAfter(a.get())).or(() -> a);
     }
 }
