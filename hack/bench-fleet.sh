@@ -57,12 +57,13 @@ first = runs[labels[-1]]
 print(f"\n== bench-fleet: {first['workers']} workers in {first['namespaces']} namespaces, {first['workflows']} "
       f"scheduled workflows, resync every {first['resync']} (one JVM holds the operator and the benchmark; "
       f"the restart's heap (used, not after GC) and RSS are the new operator process's, run with the image's JVM options under the chart's 512Mi limit)")
-cols = [("seconds", "s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
+cols = [("seconds", "s"), ("budgetFloorSeconds", "floor s"), ("cloudflareCalls", "CF calls"), ("uploads", "uploads"), ("cloudflareCallsPer5Min", "CF/5min"),
         ("applyToReadyP50Ms", "p50 ms"), ("applyToReadyP99Ms", "p99 ms"), ("apiServerRequests", "API req"),
         ("heapMiB", "heap MiB"), ("rssMiB", "RSS MiB"), ("reconciles", "reconciles"),
         ("reconcileP50Ms", "rec p50<="), ("reconcileP99Ms", "rec p99<="), ("permitWaits", "CF waits"),
         ("permitWaitSeconds", "wait s"), ("refused", "refused")]
-print("(rec p50<= / p99<=: PyModeWorker reconcile latency, the upper bound in ms of JOSDK's timer bucket holding it; "
+print("(floor s: the least time the operator's Cloudflare budget (rate and burst) lets the phase's calls take on one token; "
+      "rec p50<= / p99<=: PyModeWorker reconcile latency, the upper bound in ms of JOSDK's timer bucket holding it; "
       "CF waits / wait s: Cloudflare calls that waited for the client-side limiter and the seconds waited; refused: "
       "calls the limiter did not send)")
 print(f"{'phase':30} {'run':9}" + "".join(f"{h:>11}" for _, h in cols))
