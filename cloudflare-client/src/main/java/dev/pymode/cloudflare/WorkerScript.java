@@ -13,4 +13,12 @@ public record WorkerScript(String id, String etag, String migrationTag, String m
     public WorkerScript {
         tags = tags == null ? List.of() : List.copyOf(tags);
     }
+
+    /**
+     * This upload answer as a listing shows the script: an answer without an id is the script {@code name}, one
+     * without tags has the {@code sentTags} the upload set.
+     */
+    public WorkerScript asListed(String name, List<String> sentTags) {
+        return new WorkerScript(id == null ? name : id, etag, migrationTag, modifiedOn, tags.isEmpty() ? sentTags : tags);
+    }
 }

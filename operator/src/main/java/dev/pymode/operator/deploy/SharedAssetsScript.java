@@ -1,9 +1,6 @@
 package dev.pymode.operator.deploy;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 import dev.pymode.cloudflare.Binding;
@@ -51,17 +48,13 @@ public record SharedAssetsScript(String binding, String script, StaticAssets fil
         return new SharedAssetsScript(assets.binding(), nameOf(assets.files()), assets.files());
     }
 
-    /** {@code pymode-assets-} and 16 hex digits of the SHA-256 of the session manifest (paths, hashes, sizes) and config. */
+    /**
+     * {@code pymode-assets-} and 16 hex digits of the script's upload content hash ({@link WorkerUpload#contentHash}:
+     * its module, settings, and the files' manifest and config).
+     */
     static String nameOf(StaticAssets files) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(files.manifest().toString().getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(files.config().toString().getBytes(StandardCharsets.UTF_8));
-            return PREFIX + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM lacks SHA-256", e);
-        }
+        String hash = upload(files).contentHash();
+        return PREFIX + hash.substring(hash.indexOf(':') + 1, hash.indexOf(':') + 17);
     }
 
     /** The binding a worker's upload carries instead of the files. */
@@ -90,8 +83,8 @@ public record SharedAssetsScript(String binding, String script, StaticAssets fil
      */
     private WorkerScript upload(CloudflareClient client, AccountInventory inventory) {
         try {
-            WorkerScript answer = client.uploadScript(inventory.account(), script, upload(), null, List.of(TAG));
-            return new WorkerScript(script, answer.etag(), answer.migrationTag(), answer.modifiedOn(), List.of(TAG));
+            return client.uploadScript(inventory.account(), script, upload(), null, List.of(TAG))
+                    .asListed(script, List.of(TAG));
         } catch (CloudflareApiException e) {
             if (e.status() >= 500) {
                 throw e;
@@ -101,6 +94,10 @@ public record SharedAssetsScript(String binding, String script, StaticAssets fil
     }
 
     WorkerUpload upload() {
+        return upload(files);
+    }
+
+    private static WorkerUpload upload(StaticAssets files) {
         return WorkerUpload.builder(MODULE).module(MODULE, ModuleType.ESM, SERVE)
                 .binding(new Binding.Assets(ASSETS_BINDING)).assets(files)
                 .compatibilityDate(COMPATIBILITY_DATE).build();

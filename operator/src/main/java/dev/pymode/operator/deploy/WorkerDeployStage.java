@@ -207,10 +207,13 @@ public class WorkerDeployStage {
         return DeployPlan.steady(current, observed.sameScript(), observed.remote(), observed.inputs(),
                 observed.sameScript() && DeployPlan.verificationDue(current, observed.script(), verifyInterval,
                         clock.instant()),
-                () -> (current.getAssetsScript() == null
-                        || observed.inventory().script(current.getAssetsScript(), Instant.MIN).isPresent())
-                        && (spec.getQueueConsumers().isEmpty()
+                () -> sharedAssetsListed(current, observed.inventory()) && (spec.getQueueConsumers().isEmpty()
                         || QueueConsumers.inPlace(observed.inventory(), observed.script(), spec)));
+    }
+
+    /** The shared assets script the worker binds, if any, is in the account's listing (deleted by hand: not). */
+    private static boolean sharedAssetsListed(WorkerDeployment current, AccountInventory inventory) {
+        return current.getAssetsScript() == null || inventory.script(current.getAssetsScript(), Instant.MIN).isPresent();
     }
 
     /** Verification (bindings drift, adoption) or a new deploy, then workers.dev, routes, crons and consumers. */
@@ -314,7 +317,7 @@ public class WorkerDeployStage {
         } else if (result.script().modifiedOn() != null) {
             // A PUT answers with the script as a listing shows it (workers_script-response): the steady-state
             // check compares with its modified_on, and the shared listing holds it, without a listing per deploy.
-            inventory.remember(uploaded(result.script(), script, tagged(before, digest)));
+            inventory.remember(result.script().asListed(script, tagged(before, digest)));
         }
         String url = publish(client, inventory, script, worker, deployment,
                 sameScript && current != null ? current.getUrl() : null, before.isEmpty());
@@ -441,12 +444,6 @@ public class WorkerDeployStage {
     /** The script's modified_on as a listing read from now on shows it. */
     private Optional<String> listedModifiedOn(AccountInventory inventory, String script) {
         return inventory.script(script, clock.instant()).map(WorkerScript::modifiedOn);
-    }
-
-    /** The PUT's answer as a listing entry; an answer without tags has the ones the PUT set. */
-    private static WorkerScript uploaded(WorkerScript answer, String script, List<String> sentTags) {
-        return new WorkerScript(answer.id() == null ? script : answer.id(), answer.etag(), answer.migrationTag(),
-                answer.modifiedOn(), answer.tags().isEmpty() ? sentTags : answer.tags());
     }
 
     private String now() {
