@@ -339,6 +339,8 @@ class FleetBenchmark {
      * phase bound by the Cloudflare budget cannot beat on one token, whatever the operator does between calls.
      */
     private static double budgetFloorSeconds(Map<String, Double> calls) {
+        // read by name with PyModeConfig.Cloudflare's defaults, not injected: hack/bench-fleet.sh runs this class
+        // against a baseline operator whose config may predate the settings
         var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         int rate = config.getOptionalValue("pymode.cloudflare.requests-per-five-minutes", Integer.class).orElse(1000);
         int burst = config.getOptionalValue("pymode.cloudflare.request-burst", Integer.class).orElse(200);
